@@ -1,0 +1,104 @@
+//! Turning parsed flags into built objects: rules, scanner, extractor options.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::cli::args::{MinConfidence, RuleArgs, ScanArgs};
+use trawl::extract::{Limits, Options};
+use trawl::source::fs::WalkOptions;
+use trawl::source::read::MmapChoice;
+use trawl::{AllowList, Confidence, Rules, Scanner, TextOptions};
+
+/// Loads the rules selected by `args`.
+pub fn load_rules(args: &RuleArgs) -> Result<Rules> {
+    let mut rules = if args.no_builtin_rules {
+        Rules::empty()
+    } else {
+        Rules::builtin().context("failed to load built-in rules")?
+    };
+    for path in &args.rules {
+        rules.add_path(path).with_context(|| format!("failed to load rules from {}", path.display()))?;
+    }
+    let known: Vec<String> = rules.iter().map(|r| r.syntax.data_type.clone()).collect();
+    for t in args.types.iter().chain(&args.exclude_types) {
+        if !known.iter().any(|k| k == t) {
+            bail!("unknown type {t:?} (see `trawl rules list`)");
+        }
+    }
+    if !args.types.is_empty() {
+        rules.retain(|r| args.types.contains(&r.syntax.data_type));
+    }
+    if !args.exclude_types.is_empty() {
+        rules.retain(|r| !args.exclude_types.contains(&r.syntax.data_type));
+    }
+    if rules.is_empty() {
+        bail!("no rules selected");
+    }
+    Ok(rules)
+}
+
+/// Everything `trawl scan` needs, built.
+pub struct ScanConfig {
+    pub scanner: Scanner,
+    pub extract: Options,
+    pub walk: WalkOptions,
+    pub min_confidence: Confidence,
+    pub rules_version: String,
+    pub local: Vec<PathBuf>,
+    pub s3: Vec<String>,
+}
+
+impl ScanConfig {
+    pub fn build(args: &ScanArgs) -> Result<ScanConfig> {
+        let rules = load_rules(&args.rules)?;
+        let mut allow = AllowList::new();
+        for f in &args.allow_list {
+            allow.add_file(f).with_context(|| format!("failed to load allow list {}", f.display()))?;
+        }
+        for r in &args.allow_regex {
+            allow.add_regex(r).context("invalid --allow-regex")?;
+        }
+        let scanner = Scanner::with_allow_list(&rules, allow).context("failed to compile rules")?;
+        let mut text = TextOptions { show_values: args.show_values, ..TextOptions::default() };
+        if let Some(c) = args.chunk_size {
+            text.chunk_size = c.max(1) as usize;
+        }
+        let extract = Options {
+            text,
+            skip_binary: args.skip_binary,
+            structured: !args.text,
+            containers: !args.no_archives,
+            limits: Limits {
+                max_depth: args.max_archive_depth,
+                max_total_bytes: args.max_archive_bytes,
+                max_ratio: args.max_archive_ratio,
+                max_members: args.max_archive_members,
+                ..Limits::default()
+            },
+        };
+        let walk = WalkOptions {
+            respect_ignore: args.respect_ignore,
+            globs: args.glob.clone(),
+            follow_links: !args.no_follow,
+            threads: args.threads.unwrap_or(0),
+            mmap: if args.no_mmap { MmapChoice::Never } else { MmapChoice::Auto },
+            max_filesize: args.max_filesize,
+        };
+        let min_confidence = match args.min_confidence {
+            MinConfidence::Low => Confidence::Low,
+            MinConfidence::Medium => Confidence::Medium,
+            MinConfidence::High => Confidence::High,
+        };
+        let (s3, local): (Vec<String>, Vec<String>) = args.paths.iter().cloned().partition(|p| p.starts_with("s3://"));
+        Ok(ScanConfig {
+            rules_version: rules.version(),
+            scanner,
+            extract,
+            walk,
+            min_confidence,
+            local: local.into_iter().map(PathBuf::from).collect(),
+            s3,
+        })
+    }
+}

@@ -1,0 +1,211 @@
+//! The reporter thread: the one owner of the output. Scanning threads send
+//! events over a bounded channel; the reporter prints them, totals the
+//! summary and draws the progress bar.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::cli::args::{OutputFormat, ScanArgs};
+use trawl::report::{Human, JsonDocument, JsonLines, Macie, Printer, Sarif, Summary, human_bytes};
+use trawl::{Confidence, Finding, Problem, RuleInfo, Scanned, Sink};
+
+/// What scanning threads send.
+pub enum Event {
+    Findings(Vec<Finding>),
+    Problem(Problem),
+    Scanned(Scanned),
+}
+
+/// A sink on a scanning thread: filters by confidence, batches findings of
+/// one source, and sends everything to the reporter in order.
+pub struct ChannelSink {
+    tx: Sender<Event>,
+    batch: Vec<Finding>,
+    min_confidence: Confidence,
+    quit: Arc<AtomicBool>,
+}
+
+const BATCH: usize = 256;
+
+impl ChannelSink {
+    pub fn new(tx: Sender<Event>, min_confidence: Confidence, quit: Arc<AtomicBool>) -> ChannelSink {
+        ChannelSink { tx, batch: Vec::new(), min_confidence, quit }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let b = std::mem::take(&mut self.batch);
+            if self.tx.send(Event::Findings(b)).is_err() {
+                self.quit.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn send(&mut self, e: Event) {
+        self.flush();
+        if self.tx.send(e).is_err() {
+            self.quit.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Sink for ChannelSink {
+    fn finding(&mut self, f: Finding) -> bool {
+        if f.confidence >= self.min_confidence {
+            if self.batch.last().is_some_and(|l| l.source != f.source) {
+                self.flush();
+            }
+            self.batch.push(f);
+            if self.batch.len() >= BATCH {
+                self.flush();
+            }
+        }
+        !self.quit.load(Ordering::Relaxed)
+    }
+
+    fn problem(&mut self, p: Problem) {
+        self.send(Event::Problem(p));
+    }
+
+    fn scanned(&mut self, s: Scanned) {
+        self.send(Event::Scanned(s));
+    }
+}
+
+impl Drop for ChannelSink {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// The running reporter.
+pub struct Reporter {
+    pub tx: Sender<Event>,
+    pub quit: Arc<AtomicBool>,
+    handle: JoinHandle<Result<Summary>>,
+}
+
+/// How the reporter ended.
+pub struct Outcome {
+    pub summary: Summary,
+    pub broken_pipe: bool,
+}
+
+impl Reporter {
+    /// Starts the reporter thread for `args`; `rules` describes the rules for SARIF.
+    pub fn start(args: &ScanArgs, rules: Vec<RuleInfo>) -> Result<Reporter> {
+        let out: Box<dyn Write + Send> = match &args.output {
+            Some(p) => Box::new(io::BufWriter::new(create(p)?)),
+            None => Box::new(io::BufWriter::new(io::stdout())),
+        };
+        let color = args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let printer: Box<dyn Printer> = match args.format {
+            OutputFormat::Human => Box::new(Human::new(out, color)),
+            OutputFormat::Json => Box::new(JsonDocument::new(out)),
+            OutputFormat::Jsonl => Box::new(JsonLines::new(out)),
+            OutputFormat::Sarif => Box::new(Sarif::new(out, rules)),
+            OutputFormat::Macie => Box::new(Macie::new(out)),
+        };
+        let progress = !args.quiet && !args.no_progress && (args.progress || io::stderr().is_terminal());
+        let (tx, rx) = crossbeam_channel::bounded(1024);
+        let quit = Arc::new(AtomicBool::new(false));
+        let q = quit.clone();
+        let handle = std::thread::Builder::new()
+            .name("trawl-reporter".into())
+            .spawn(move || run(rx, printer, progress, q))
+            .context("failed to start the reporter thread")?;
+        Ok(Reporter { tx, quit, handle })
+    }
+
+    /// Waits for every sender to finish and the output to be written.
+    pub fn finish(self) -> Result<Outcome> {
+        drop(self.tx);
+        let broken = self.quit.clone();
+        let summary = self.handle.join().map_err(|_| anyhow::anyhow!("the reporter thread panicked"))??;
+        Ok(Outcome { summary, broken_pipe: broken.load(Ordering::Relaxed) })
+    }
+}
+
+fn create(p: &Path) -> Result<std::fs::File> {
+    std::fs::File::create(p).with_context(|| format!("failed to create {}", p.display()))
+}
+
+fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit: Arc<AtomicBool>) -> Result<Summary> {
+    let started = Instant::now();
+    let bar = progress.then(|| {
+        let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"));
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let mut summary = Summary::default();
+    let mut failed: Option<io::Error> = None;
+    for ev in rx {
+        if failed.is_some() {
+            continue; // drain so that senders never block
+        }
+        let r = match &ev {
+            Event::Findings(batch) => batch.iter().try_for_each(|f| {
+                summary.add_finding(f);
+                printer.finding(f)
+            }),
+            Event::Problem(p) => {
+                summary.add_problem(p);
+                if let Some(b) = &bar {
+                    b.suspend(|| eprintln!("trawl: {}: {}", p.source, p.reason));
+                } else if !progress {
+                    // Problems are listed in the summary; nothing to draw here.
+                }
+                printer.problem(p)
+            }
+            Event::Scanned(s) => {
+                summary.add_scanned(s);
+                if let Some(b) = &bar {
+                    b.set_message(format!(
+                        "{} files, {}, {} findings",
+                        summary.files_scanned,
+                        human_bytes(summary.bytes_scanned),
+                        summary.findings
+                    ));
+                }
+                printer.scanned(s)
+            }
+        };
+        if let Err(e) = r {
+            quit.store(true, Ordering::Relaxed);
+            failed = Some(e);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    let r = match failed {
+        Some(e) => Err(e),
+        None => printer.finish(&summary),
+    };
+    match r {
+        Ok(()) => {
+            // `quit` doubles as "output closed early"; reset it when all went well.
+            quit.store(false, Ordering::Relaxed);
+            Ok(summary)
+        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            quit.store(true, Ordering::Relaxed);
+            Ok(summary)
+        }
+        Err(e) => Err(anyhow::Error::from(e).context("failed to write output")),
+    }
+}
+
+/// Whether the summary goes to standard error for this format.
+pub fn summary_on_stderr(args: &ScanArgs) -> bool {
+    !args.quiet && !matches!(args.format, OutputFormat::Json)
+}

@@ -1,0 +1,226 @@
+//! Static analysis of a rule's regex: how long a match can be, and which
+//! literal every match must contain.
+//!
+//! The engine uses the results to find candidates without running the rule's
+//! regex over every byte: a literal anchor is searched with one multi-literal
+//! automaton, and the regex then runs only in a window around each occurrence.
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Matches longer than this are never looked for: windows and chunk overlaps are bounded by it.
+pub const MAX_MATCH_LEN: usize = 8 * 1024;
+/// The most literals one anchor may expand to (case variants, small classes).
+const MAX_ANCHOR_LITERALS: usize = 64;
+/// Anchors shorter than this are too common to be worth searching for, except
+/// the single bytes in [`RARE_BYTES`].
+const MIN_ANCHOR_LEN: usize = 3;
+/// Single bytes rare enough in text to anchor on (`@` for e-mail addresses).
+const RARE_BYTES: &[u8] = b"@";
+
+/// A set of literals, one of which every match contains, and how far the rest
+/// of the match can extend around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    /// The literals (exact bytes).
+    pub literals: Vec<Vec<u8>>,
+    /// The most bytes a match can have before the literal.
+    pub before: usize,
+    /// The most bytes a match can have after the end of the literal.
+    pub after: usize,
+}
+
+/// Parses `pattern` the way the engine compiles it.
+pub fn parse(pattern: &str, unicode: bool) -> Result<Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new().unicode(unicode).utf8(false).build().parse(pattern).map_err(Box::new)
+}
+
+/// The longest match, capped at [`MAX_MATCH_LEN`].
+pub fn max_len(hir: &Hir) -> usize {
+    hir.properties().maximum_len().map_or(MAX_MATCH_LEN, |n| n.min(MAX_MATCH_LEN))
+}
+
+/// The best literal anchor of `hir`, if it has one worth searching for.
+pub fn anchor(hir: &Hir) -> Option<Anchor> {
+    let a = find(hir)?;
+    good(&a.literals).then_some(a)
+}
+
+fn good(lits: &[Vec<u8>]) -> bool {
+    !lits.is_empty()
+        && lits.len() <= MAX_ANCHOR_LITERALS
+        && lits.iter().all(|l| l.len() >= MIN_ANCHOR_LEN || (l.len() == 1 && RARE_BYTES.contains(&l[0])))
+}
+
+/// Score used to pick among candidate anchors: longer shortest literal first, then fewer literals.
+fn score(lits: &[Vec<u8>]) -> (bool, usize, usize) {
+    let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
+    (good(lits), shortest.min(8), usize::MAX - lits.len())
+}
+
+/// The finite set of strings `hir` matches exactly, if small.
+fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    if matches!(hir.kind(), HirKind::Look(_) | HirKind::Empty) {
+        return None;
+    }
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_class(8).limit_repeat(4).limit_literal_len(64).limit_total(MAX_ANCHOR_LITERALS);
+    let seq = ex.extract(hir);
+    if !seq.is_exact() {
+        return None;
+    }
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+fn find(hir: &Hir) -> Option<Anchor> {
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(Anchor { literals: vec![lit.0.to_vec()], before: 0, after: 0 }),
+        HirKind::Capture(cap) => find(&cap.sub),
+        HirKind::Concat(parts) => concat(parts),
+        HirKind::Alternation(branches) => {
+            let mut out = Anchor { literals: Vec::new(), before: 0, after: 0 };
+            for b in branches {
+                let a = find(b).or_else(|| exact(b).map(|literals| Anchor { literals, before: 0, after: 0 }))?;
+                out.before = out.before.max(a.before);
+                out.after = out.after.max(a.after);
+                out.literals.extend(a.literals);
+            }
+            out.literals.sort();
+            out.literals.dedup();
+            (out.literals.len() <= MAX_ANCHOR_LITERALS).then_some(out)
+        }
+        HirKind::Repetition(rep) if rep.min >= 1 => {
+            let a = find(&rep.sub)?;
+            let extra = match rep.max {
+                Some(max) => (max as usize).saturating_sub(1).saturating_mul(max_len(&rep.sub)).min(MAX_MATCH_LEN),
+                None => MAX_MATCH_LEN,
+            };
+            Some(Anchor {
+                literals: a.literals,
+                before: (a.before + extra).min(MAX_MATCH_LEN),
+                after: (a.after + extra).min(MAX_MATCH_LEN),
+            })
+        }
+        HirKind::Class(_) => exact(hir).map(|literals| Anchor { literals, before: 0, after: 0 }),
+        _ => None,
+    }
+}
+
+/// The best anchor of a concatenation: a run of adjacent exact parts joined
+/// into longer literals, or an anchor nested in one part.
+fn concat(parts: &[Hir]) -> Option<Anchor> {
+    let lens: Vec<usize> = parts.iter().map(max_len).collect();
+    let prefix = |i: usize| lens[..i].iter().fold(0usize, |a, &b| a.saturating_add(b)).min(MAX_MATCH_LEN);
+    let suffix = |i: usize| lens[i..].iter().fold(0usize, |a, &b| a.saturating_add(b)).min(MAX_MATCH_LEN);
+    let mut best: Option<Anchor> = None;
+    let consider = |cand: Anchor, best: &mut Option<Anchor>| {
+        if best.as_ref().is_none_or(|b| score(&cand.literals) > score(&b.literals)) {
+            *best = Some(cand);
+        }
+    };
+    let exacts: Vec<Option<Vec<Vec<u8>>>> = parts.iter().map(exact).collect();
+    // Runs of exact parts, joined by cross product while it stays small.
+    let mut i = 0;
+    while i < parts.len() {
+        let Some(first) = &exacts[i] else {
+            i += 1;
+            continue;
+        };
+        let mut lits = first.clone();
+        let mut j = i + 1;
+        while j < parts.len() {
+            let Some(next) = &exacts[j] else { break };
+            if lits.len().saturating_mul(next.len()) > MAX_ANCHOR_LITERALS {
+                break;
+            }
+            lits = lits.iter().flat_map(|a| next.iter().map(move |b| [a.as_slice(), b.as_slice()].concat())).collect();
+            j += 1;
+        }
+        lits.sort();
+        lits.dedup();
+        // The literal may be shorter than the run's maximum length when parts vary in length.
+        let run_max: usize = lens[i..j].iter().sum();
+        let run_min = lits.iter().map(Vec::len).min().unwrap_or(0);
+        consider(Anchor { literals: lits, before: prefix(i), after: suffix(j) + (run_max - run_min) }, &mut best);
+        i = j.max(i + 1);
+    }
+    // Anchors nested inside one part.
+    for (k, part) in parts.iter().enumerate() {
+        if exacts[k].is_some() {
+            continue;
+        }
+        if let Some(a) = find(part) {
+            consider(
+                Anchor {
+                    literals: a.literals,
+                    before: (prefix(k) + a.before).min(MAX_MATCH_LEN),
+                    after: (a.after + suffix(k + 1)).min(MAX_MATCH_LEN),
+                },
+                &mut best,
+            );
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor_of(p: &str) -> Option<Anchor> {
+        anchor(&parse(p, false).unwrap())
+    }
+
+    #[test]
+    fn prefix_literal() {
+        let a = anchor_of(r"\b(AKIA[A-Z2-7]{16})\b").unwrap();
+        assert_eq!(a.literals, vec![b"AKIA".to_vec()]);
+        assert_eq!(a.before, 0);
+        assert_eq!(a.after, 16);
+    }
+
+    #[test]
+    fn alternation_of_prefixes() {
+        let a = anchor_of(r"\b((?:ghp|gho|ghs)_[A-Za-z0-9]{36})\b").unwrap();
+        assert_eq!(a.literals, vec![b"gho_".to_vec(), b"ghp_".to_vec(), b"ghs_".to_vec()]);
+        assert_eq!(a.after, 36);
+    }
+
+    #[test]
+    fn inner_rare_byte() {
+        let a = anchor_of(r"([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})").unwrap();
+        assert_eq!(a.literals, vec![b"@".to_vec()]);
+        assert_eq!(a.before, 64);
+        assert_eq!(a.after, 253 + 1 + 24);
+    }
+
+    #[test]
+    fn case_insensitive_literal_expands() {
+        let a = anchor_of(r"(?i)basic ([A-Za-z0-9+/=]{8,200})").unwrap();
+        assert!(a.literals.contains(&b"basic ".to_vec()) || a.literals.iter().all(|l| l.len() >= 3), "{a:?}");
+        assert!(a.literals.len() <= MAX_ANCHOR_LITERALS);
+    }
+
+    #[test]
+    fn digits_only_has_no_anchor() {
+        assert_eq!(anchor_of(r"\b(\d{3}-\d{2}-\d{4})\b"), None);
+        assert_eq!(anchor_of(r"\b(\d{9})\b"), None);
+    }
+
+    #[test]
+    fn unbounded_repetition_is_capped() {
+        let a = anchor_of(r"(-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]+?-----END)").unwrap();
+        assert_eq!(a.literals, vec![b"-----BEGIN ".to_vec()]);
+        assert_eq!(a.after, MAX_MATCH_LEN);
+    }
+
+    #[test]
+    fn max_len_caps() {
+        assert_eq!(max_len(&parse(r"a+", false).unwrap()), MAX_MATCH_LEN);
+        assert_eq!(max_len(&parse(r"\d{3}-\d{2}", false).unwrap()), 6);
+    }
+}

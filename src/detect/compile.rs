@@ -1,0 +1,122 @@
+//! Compiling one rule: regex, anchor, keyword settings and filters.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use regex_automata::meta;
+use regex_automata::util::syntax;
+
+use crate::detect::analyze::{self, Anchor};
+use crate::report::{Category, Confidence};
+use crate::rules::syntax::{DEFAULT_KEYWORD_DISTANCE, KeywordPosition};
+use crate::rules::{Rule, RuleError};
+use crate::validate::Validator;
+
+/// Cache budget per lazy DFA: windows are small, so a small cache suffices
+/// and keeps per-thread memory bounded.
+pub(crate) const DFA_CACHE_BYTES: usize = 256 * 1024;
+
+/// Digit groups at least this long are rare enough to anchor on even for
+/// rules that also require a keyword.
+pub(crate) const STRONG_DIGITS: u32 = 9;
+
+/// How the engine finds candidates for a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AnchorKind {
+    /// Occurrences of literals every match contains.
+    Literal(Anchor),
+    /// Digit groups of at least this many digits.
+    Digits(u32),
+    /// Occurrences of the rule's keywords.
+    Keyword,
+    /// No anchor: the regex runs over all bytes.
+    Full,
+}
+
+/// A rule ready to run.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub id: Arc<str>,
+    pub data_type: Arc<str>,
+    pub category: Category,
+    pub regex: meta::Regex,
+    /// The capture group holding the value: 1, or 0 when the regex has none.
+    pub group: usize,
+    pub max_len: usize,
+    pub anchor: AnchorKind,
+    pub has_keywords: bool,
+    pub keyword_required: bool,
+    pub distance: usize,
+    pub before_only: bool,
+    pub validator: Option<Validator>,
+    pub ignore_values: HashSet<Vec<u8>>,
+    pub ignore_words: Vec<Vec<u8>>,
+    pub base_confidence: Confidence,
+    pub priority: i32,
+}
+
+/// The meta-regex configuration shared by every rule regex.
+pub(crate) fn regex_config() -> meta::Config {
+    meta::Config::new().hybrid_cache_capacity(DFA_CACHE_BYTES).utf8_empty(false)
+}
+
+/// The syntax configuration: bytes mode, Unicode only when asked for.
+pub(crate) fn syntax_config(unicode: bool) -> syntax::Config {
+    syntax::Config::new().unicode(unicode).utf8(false)
+}
+
+/// Lowercases ASCII and drops the separators ` -./` so that `4111-1111-1111-1111`
+/// and `4111111111111111` compare equal.
+pub(crate) fn canonical_value(v: &[u8]) -> Vec<u8> {
+    v.iter().filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'\t')).map(u8::to_ascii_lowercase).collect()
+}
+
+impl CompiledRule {
+    pub(crate) fn compile(rule: &Rule) -> Result<CompiledRule, RuleError> {
+        let s = &rule.syntax;
+        let id = s.id.as_str();
+        let hir = analyze::parse(&s.regex, s.unicode)
+            .map_err(|e| RuleError::compile(id, format!("regex does not parse: {e}")))?;
+        let regex = meta::Builder::new()
+            .configure(regex_config())
+            .syntax(syntax_config(s.unicode))
+            .build(&s.regex)
+            .map_err(|e| RuleError::regex(id, e))?;
+        let group = if regex.captures_len() > 1 { 1 } else { 0 };
+        if hir.properties().minimum_len() == Some(0) {
+            return Err(RuleError::compile(id, "regex matches the empty string"));
+        }
+        // A keyword is usually far rarer than a short digit group, so rules that
+        // require one are found through it unless their digit groups are long.
+        let anchor = match (analyze::anchor(&hir), s.digits) {
+            (Some(a), _) => AnchorKind::Literal(a),
+            (None, Some(d)) if d >= STRONG_DIGITS || !s.keyword_required => AnchorKind::Digits(d),
+            (None, _) if s.keyword_required => AnchorKind::Keyword,
+            (None, _) => AnchorKind::Full,
+        };
+        Ok(CompiledRule {
+            id: Arc::from(id),
+            data_type: Arc::from(s.data_type.as_str()),
+            category: s.category,
+            regex,
+            group,
+            max_len: analyze::max_len(&hir),
+            anchor,
+            has_keywords: !s.keywords.is_empty(),
+            keyword_required: s.keyword_required,
+            distance: s.keyword_distance.unwrap_or(DEFAULT_KEYWORD_DISTANCE) as usize,
+            before_only: s.keyword_position == KeywordPosition::Before,
+            validator: s.validator,
+            ignore_values: s.ignore_values.iter().map(|v| canonical_value(v.as_bytes())).collect(),
+            ignore_words: s.ignore_words.iter().map(|w| w.as_bytes().to_vec()).collect(),
+            base_confidence: s.confidence.unwrap_or(Confidence::Low),
+            priority: s.priority,
+        })
+    }
+
+    /// Whether the rule's ignore lists veto a match with this full text and value.
+    pub(crate) fn ignored(&self, full: &[u8], value: &[u8]) -> bool {
+        (!self.ignore_values.is_empty() && self.ignore_values.contains(&canonical_value(value)))
+            || self.ignore_words.iter().any(|w| memchr::memmem::find(full, w).is_some())
+    }
+}

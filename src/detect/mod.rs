@@ -1,0 +1,31 @@
+//! Detection: compiling rules into a [`Scanner`] and running it over bytes.
+//!
+//! `engine.rs` holds the scanner; `analyze.rs`, `keywords.rs` and `digits.rs`
+//! are its prefilters; `stream.rs` scans readers in chunks and places matches
+//! in lines and columns.
+
+mod analyze;
+mod compile;
+mod digits;
+mod engine;
+mod keywords;
+mod resolve;
+pub mod stream;
+
+pub use analyze::MAX_MATCH_LEN;
+pub use engine::{Context, Match, RuleInfo, Scanner, Scratch};
+
+/// How the engine would find candidates for `rule`: `literal`, `digits`,
+/// `keyword` or `full` (no anchor: the regex runs over every byte).
+///
+/// # Errors
+/// The rule does not compile; the message says why.
+pub(crate) fn analyze_rule(rule: &crate::rules::Rule) -> Result<&'static str, String> {
+    let c = compile::CompiledRule::compile(rule).map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
+    Ok(match c.anchor {
+        compile::AnchorKind::Literal(_) => "literal",
+        compile::AnchorKind::Digits(_) => "digits",
+        compile::AnchorKind::Keyword => "keyword",
+        compile::AnchorKind::Full => "full",
+    })
+}

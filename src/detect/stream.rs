@@ -1,0 +1,362 @@
+//! Scanning text in chunks: slices (whole files, memory maps) and readers
+//! (decompressors, network bodies), with identical results either way.
+//!
+//! Each step reports the matches that start in one chunk while searching the
+//! chunk plus [`Scanner::context_len`] bytes on each side, so that a value
+//! or keyword straddling a chunk boundary is seen whole. Lines are counted
+//! once, incrementally, so findings carry line and column at no extra pass.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+use crate::detect::engine::{Context, Match, Scanner, Scratch};
+use crate::report::{Finding, Location, Sink, TextLocation};
+
+/// The default chunk size: large enough that the overlap costs little, small
+/// enough to stay in cache.
+pub const DEFAULT_CHUNK: usize = 1 << 20;
+
+/// Settings for text scans.
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// Bytes reported per step (the buffer also holds context on each side).
+    pub chunk_size: usize,
+    /// Keep raw values in findings.
+    pub show_values: bool,
+}
+
+impl Default for TextOptions {
+    fn default() -> TextOptions {
+        TextOptions { chunk_size: DEFAULT_CHUNK, show_values: false }
+    }
+}
+
+/// What a text scan saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextStats {
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Whether the sink asked to stop before the end.
+    pub stopped: bool,
+}
+
+/// Incremental line counting over a stream.
+#[derive(Clone, Copy, Debug)]
+struct Lines {
+    /// Absolute offset counted up to.
+    pos: u64,
+    /// 1-based line number at `pos`.
+    line: u64,
+    /// Absolute offset of the start of that line.
+    line_start: u64,
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines { pos: 0, line: 1, line_start: 0 }
+    }
+
+    /// Counts newlines up to absolute offset `to`; `buf` starts at absolute offset `base`.
+    fn advance(&mut self, buf: &[u8], base: u64, to: u64) {
+        if to <= self.pos {
+            return;
+        }
+        let from = (self.pos - base) as usize;
+        let end = (to - base) as usize;
+        for nl in memchr::memchr_iter(b'\n', &buf[from..end]) {
+            self.line += 1;
+            self.line_start = base + (from + nl) as u64 + 1;
+        }
+        self.pos = to;
+    }
+}
+
+/// One text scan over a stream of chunks.
+struct TextScan<'a> {
+    scanner: &'a Scanner,
+    source: &'a str,
+    opts: &'a TextOptions,
+    ctx: &'a Context,
+    lines: Lines,
+    stats: TextStats,
+}
+
+impl TextScan<'_> {
+    /// Scans `buf[region]` reporting matches in `report` (both relative to `buf`,
+    /// which starts at absolute offset `base`). Returns whether to go on.
+    fn step(
+        &mut self,
+        scratch: &mut Scratch,
+        buf: &[u8],
+        base: u64,
+        region: Range<usize>,
+        report: Range<usize>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let hay = &buf[region.clone()];
+        let rel = report.start - region.start..report.end - region.start;
+        let mut go_on = true;
+        let mut found: Vec<Match> = Vec::new();
+        self.scanner.find(scratch, hay, rel, self.ctx, &mut |m| {
+            found.push(*m);
+            true
+        });
+        for m in found {
+            let abs_start = base + (region.start + m.start) as u64;
+            let abs_end = base + (region.start + m.end) as u64;
+            self.lines.advance(buf, base, abs_start);
+            let location = Location::Text(TextLocation {
+                line: self.lines.line,
+                column: abs_start - self.lines.line_start + 1,
+                byte_start: abs_start,
+                byte_end: abs_end,
+            });
+            let info = self.scanner.rule_info(m.rule);
+            let value = &hay[m.start..m.end];
+            self.stats.findings += 1;
+            if !sink.finding(Finding::from_match(&info, &m, self.source, location, value, self.opts.show_values)) {
+                go_on = false;
+                self.stats.stopped = true;
+                break;
+            }
+        }
+        go_on
+    }
+}
+
+impl Scanner {
+    /// Scans a whole in-memory text (a file's bytes, a memory map), in chunks.
+    ///
+    /// # Example
+    /// ```
+    /// let scanner = trawl::Scanner::new(&trawl::Rules::builtin()?)?;
+    /// let mut scratch = scanner.scratch();
+    /// let mut findings: Vec<trawl::Finding> = Vec::new();
+    /// let opts = trawl::TextOptions::default();
+    /// scanner.scan_slice(&mut scratch, b"note\ncard 4532 0151 1283 0366\n", "mem", &opts, &mut findings);
+    /// assert_eq!(findings[0].data_type.as_ref(), "CREDIT_CARD_NUMBER");
+    /// assert_eq!(findings[0].location.line(), Some(2));
+    /// assert_eq!(findings[0].redacted, "4532 **** **** 0366");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn scan_slice(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        source: &str,
+        opts: &TextOptions,
+        sink: &mut dyn Sink,
+    ) -> TextStats {
+        self.scan_slice_with(scratch, hay, source, opts, &Context::none(), sink)
+    }
+
+    /// As [`Scanner::scan_slice`], with container keywords (see [`Context`]).
+    pub fn scan_slice_with(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        source: &str,
+        opts: &TextOptions,
+        ctx: &Context,
+        sink: &mut dyn Sink,
+    ) -> TextStats {
+        let context = self.context_len();
+        let chunk = opts.chunk_size.max(1);
+        let mut scan = TextScan { scanner: self, source, opts, ctx, lines: Lines::new(), stats: TextStats::default() };
+        let mut start = 0;
+        loop {
+            let end = (start + chunk).min(hay.len());
+            let region = start.saturating_sub(context)..(end + context).min(hay.len());
+            if !scan.step(scratch, hay, 0, region, start..end, sink) {
+                break;
+            }
+            if end == hay.len() {
+                break;
+            }
+            start = end;
+        }
+        scan.stats.bytes = hay.len() as u64;
+        scan.stats
+    }
+
+    /// Scans a reader as text, holding at most one chunk plus context in memory.
+    ///
+    /// # Errors
+    /// Reading fails. Findings reported before the error have reached `sink`;
+    /// `TextStats` for them is lost, so callers that need counts should count in the sink.
+    pub fn scan_reader(
+        &self,
+        scratch: &mut Scratch,
+        reader: &mut dyn Read,
+        source: &str,
+        opts: &TextOptions,
+        sink: &mut dyn Sink,
+    ) -> io::Result<TextStats> {
+        self.scan_reader_with(scratch, reader, source, opts, &Context::none(), sink)
+    }
+
+    /// As [`Scanner::scan_reader`], with container keywords (see [`Context`]).
+    ///
+    /// # Errors
+    /// Reading fails.
+    pub fn scan_reader_with(
+        &self,
+        scratch: &mut Scratch,
+        reader: &mut dyn Read,
+        source: &str,
+        opts: &TextOptions,
+        ctx: &Context,
+        sink: &mut dyn Sink,
+    ) -> io::Result<TextStats> {
+        let context = self.context_len() as u64;
+        let chunk = opts.chunk_size.max(1) as u64;
+        let mut scan = TextScan { scanner: self, source, opts, ctx, lines: Lines::new(), stats: TextStats::default() };
+        let mut buf: Vec<u8> = Vec::new();
+        let mut base = 0u64;
+        let mut report_start = 0u64;
+        let mut eof = false;
+        loop {
+            let want = (report_start - base + chunk + context) as usize;
+            while buf.len() < want && !eof {
+                let old = buf.len();
+                let grow = (want - old).clamp(64 * 1024, 8 << 20);
+                buf.resize(old + grow, 0);
+                match reader.read(&mut buf[old..]) {
+                    Ok(0) => {
+                        buf.truncate(old);
+                        eof = true;
+                    }
+                    Ok(n) => buf.truncate(old + n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
+                    Err(e) => {
+                        buf.truncate(old);
+                        return Err(e);
+                    }
+                }
+            }
+            let buf_end = base + buf.len() as u64;
+            let report_end = if eof { buf_end } else { report_start + chunk };
+            let region_start = report_start.saturating_sub(context).max(base);
+            let region_end = (report_end + context).min(buf_end);
+            let rel = |x: u64| (x - base) as usize;
+            if report_end > report_start
+                && !scan.step(
+                    scratch,
+                    &buf,
+                    base,
+                    rel(region_start)..rel(region_end),
+                    rel(report_start)..rel(report_end),
+                    sink,
+                )
+            {
+                break;
+            }
+            scan.stats.bytes = report_end;
+            if eof {
+                break;
+            }
+            report_start = report_end;
+            let keep_from = report_start.saturating_sub(context);
+            if keep_from > base && (keep_from - base) as usize >= buf.len() / 2 {
+                scan.lines.advance(&buf, base, keep_from);
+                buf.drain(..rel(keep_from));
+                base = keep_from;
+            }
+        }
+        Ok(scan.stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rules;
+
+    fn scanner() -> Scanner {
+        let mut rules = Rules::empty();
+        rules
+            .add_toml(
+                "t",
+                r#"
+[[rule]]
+id = "t.ssn.1"
+type = "SSN"
+name = "ssn"
+category = "PERSONAL_INFORMATION"
+regex = '\b(\d{3}-\d{2}-\d{4})\b'
+digits = 9
+keywords = ["ssn"]
+keyword_required = true
+
+[[rule]]
+id = "t.key.1"
+type = "KEY"
+name = "key"
+category = "CREDENTIALS"
+regex = '\b(AKIA[A-Z2-7]{16})\b'
+"#,
+            )
+            .unwrap();
+        Scanner::new(&rules).unwrap()
+    }
+
+    #[test]
+    fn lines_and_columns() {
+        let s = scanner();
+        let mut scratch = s.scratch();
+        let hay = b"first line\nssn: 123-45-6789\n\nkey AKIAZ7XJQW3MVDK2PLRT end";
+        let mut out: Vec<Finding> = Vec::new();
+        s.scan_slice(&mut scratch, hay, "x", &TextOptions::default(), &mut out);
+        let locs: Vec<(u64, u64)> = out
+            .iter()
+            .map(|f| match &f.location {
+                Location::Text(t) => (t.line, t.column),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(locs, vec![(2, 6), (4, 5)]);
+    }
+
+    #[test]
+    fn tiny_chunks_match_whole_buffer() {
+        let s = scanner();
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                "row {i} ssn: 123-45-{:04} AKIAZ7XJQW3MVDK2PL{}T\n",
+                1000 + i,
+                (b'A' + (i % 26) as u8) as char
+            ));
+        }
+        let hay = text.as_bytes();
+        let mut scratch = s.scratch();
+        let mut whole: Vec<Finding> = Vec::new();
+        s.scan_slice(&mut scratch, hay, "x", &TextOptions { chunk_size: 1 << 30, show_values: true }, &mut whole);
+        assert_eq!(whole.len(), 80);
+        for chunk in [1, 7, 13, 64, 1000] {
+            let opts = TextOptions { chunk_size: chunk, show_values: true };
+            let mut sliced: Vec<Finding> = Vec::new();
+            s.scan_slice(&mut scratch, hay, "x", &opts, &mut sliced);
+            assert_eq!(sliced, whole, "slice, chunk {chunk}");
+            let mut read: Vec<Finding> = Vec::new();
+            let mut reader = OneByteAtATime(hay);
+            s.scan_reader(&mut scratch, &mut reader, "x", &opts, &mut read).unwrap();
+            assert_eq!(read, whole, "reader, chunk {chunk}");
+        }
+    }
+
+    struct OneByteAtATime<'a>(&'a [u8]);
+
+    impl Read for OneByteAtATime<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() || buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = self.0[0];
+            self.0 = &self.0[1..];
+            Ok(1)
+        }
+    }
+}

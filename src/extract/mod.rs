@@ -1,0 +1,368 @@
+//! Turning sources into scannable text: format detection, decoding,
+//! decompression, archives and structured formats, each finding placed at
+//! its line, cell or record.
+//!
+//! The entry point is [`Extractor`]. It receives the bytes of one source as
+//! [`Data`] (in memory, a stream, or random access for formats that read from
+//! the end such as Parquet and zip), detects the format (`sniff.rs`) and
+//! hands the data to the module that reads it. Containers (compressed streams,
+//! archives) recurse with a depth and a shared [`Budget`] so that
+//! decompression bombs are cut off.
+//!
+//! This module knows nothing of where the bytes come from (`source/`) or how
+//! findings are printed (`report/`).
+
+mod plain;
+pub mod sniff;
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::detect::stream::TextOptions;
+use crate::detect::{Scanner, Scratch};
+use crate::report::{Problem, Scanned, Sink};
+pub use sniff::{Format, sniff};
+
+/// Limits against decompression bombs and runaway nesting.
+///
+/// Hitting one reports the container as partially scanned, with the reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How deep containers may nest (a zip in a tar.gz is depth 2).
+    pub max_depth: u32,
+    /// Total decompressed bytes read out of one top-level source.
+    pub max_total_bytes: u64,
+    /// Largest decompressed/compressed size ratio allowed once a member
+    /// exceeds 1 MiB decompressed.
+    pub max_ratio: u64,
+    /// Most members read from one archive.
+    pub max_members: u64,
+    /// Largest member buffered in memory for a format that needs random
+    /// access (Parquet or zip inside another container).
+    pub max_buffer: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 10,
+            max_total_bytes: 64 << 30,
+            max_ratio: 1000,
+            max_members: 1_000_000,
+            max_buffer: 512 << 20,
+        }
+    }
+}
+
+/// How sources are read.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Text scanning settings (chunk size, raw values).
+    pub text: TextOptions,
+    /// Skip binary files instead of scanning them for embedded text.
+    pub skip_binary: bool,
+    /// Read structured formats (CSV, JSON, Parquet, Avro) as structures; when
+    /// off, everything is scanned as text.
+    pub structured: bool,
+    /// Open compressed streams and archives.
+    pub containers: bool,
+    /// Bomb and nesting limits.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            text: TextOptions::default(),
+            skip_binary: false,
+            structured: true,
+            containers: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Random access to the bytes of a source, for formats that are read from the
+/// end (Parquet footers, zip central directories). Files and S3 objects
+/// (ranged GETs) implement it.
+pub trait RandomAccess: Send + Sync {
+    /// Total length in bytes.
+    fn len(&self) -> u64;
+
+    /// Whether the source is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fills `buf` with the bytes at `offset`.
+    ///
+    /// # Errors
+    /// The bytes cannot be read (I/O error, range past the end).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+}
+
+impl RandomAccess for [u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let start = usize::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let src = self.get(start..start + buf.len()).ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+impl RandomAccess for std::fs::File {
+    fn len(&self) -> u64 {
+        self.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(self, buf, offset)
+        }
+        #[cfg(windows)]
+        {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = std::os::windows::fs::FileExt::seek_read(self, &mut buf[done..], offset + done as u64)?;
+                if n == 0 {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                done += n;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A sequential reader over a [`RandomAccess`] source, reading large blocks.
+pub struct RandomReader<'a> {
+    src: &'a dyn RandomAccess,
+    pos: u64,
+}
+
+impl<'a> RandomReader<'a> {
+    /// Reads `src` from the start.
+    pub fn new(src: &'a dyn RandomAccess) -> RandomReader<'a> {
+        RandomReader { src, pos: 0 }
+    }
+}
+
+impl Read for RandomReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.src.len().saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        self.src.read_at(self.pos, &mut buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::Seek for RandomReader<'_> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let len = self.src.len() as i128;
+        let new = match pos {
+            io::SeekFrom::Start(p) => p as i128,
+            io::SeekFrom::End(d) => len + d as i128,
+            io::SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        if new < 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start"));
+        }
+        self.pos = new as u64;
+        Ok(self.pos)
+    }
+}
+
+/// The bytes of one source.
+pub enum Data<'a> {
+    /// All bytes in memory (a small file, a memory map, a buffered member).
+    Bytes(&'a [u8]),
+    /// A stream read once from start to end (a decompressor, an HTTP body).
+    Stream(&'a mut dyn Read),
+    /// Random access (a file, an S3 object read with ranged GETs).
+    Random(&'a dyn RandomAccess),
+}
+
+/// Decompressed bytes read out of one top-level source, shared by all its
+/// nested containers.
+#[derive(Debug, Default)]
+pub struct Budget {
+    used: AtomicU64,
+}
+
+impl Budget {
+    /// Charges `n` bytes; returns false once the total exceeds `max`.
+    pub fn charge(&self, n: u64, max: u64) -> bool {
+        self.used.fetch_add(n, Ordering::Relaxed) + n <= max
+    }
+
+    /// Bytes charged so far.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// Where in the nesting a source is.
+#[derive(Clone, Copy, Debug)]
+pub struct Nesting<'b> {
+    /// 0 for a top-level source.
+    pub depth: u32,
+    /// The top-level source's budget.
+    pub budget: &'b Budget,
+}
+
+/// Reads sources of any supported format and scans them.
+pub struct Extractor<'s> {
+    scanner: &'s Scanner,
+    opts: &'s Options,
+}
+
+impl<'s> Extractor<'s> {
+    /// An extractor running `scanner` with `opts`.
+    pub fn new(scanner: &'s Scanner, opts: &'s Options) -> Extractor<'s> {
+        Extractor { scanner, opts }
+    }
+
+    /// The scanner.
+    pub fn scanner(&self) -> &'s Scanner {
+        self.scanner
+    }
+
+    /// The options.
+    pub fn options(&self) -> &'s Options {
+        self.opts
+    }
+
+    /// Scans one top-level source named `source`. Problems (unreadable,
+    /// truncated, over a limit) go to `sink` as events; returns whether the
+    /// sink wants more.
+    pub fn scan(&self, scratch: &mut Scratch, data: Data<'_>, source: &str, sink: &mut dyn Sink) -> bool {
+        let budget = Budget::default();
+        self.scan_nested(scratch, data, source, Nesting { depth: 0, budget: &budget }, sink)
+    }
+
+    /// Scans a source found inside another one (an archive member, a
+    /// decompressed stream).
+    pub fn scan_nested(
+        &self,
+        scratch: &mut Scratch,
+        data: Data<'_>,
+        source: &str,
+        nest: Nesting<'_>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        match data {
+            Data::Bytes(b) => {
+                let format = sniff(&b[..b.len().min(sniff::SNIFF_LEN)], source, true);
+                self.dispatch_bytes(scratch, b, format, source, nest, sink)
+            }
+            Data::Random(r) => {
+                let mut head = vec![0u8; (r.len().min(sniff::SNIFF_LEN as u64)) as usize];
+                if let Err(e) = r.read_at(0, &mut head) {
+                    sink.problem(Problem::error(source, format!("cannot read: {e}")));
+                    return true;
+                }
+                let format = sniff(&head, source, head.len() as u64 == r.len());
+                self.dispatch_random(scratch, r, format, source, nest, sink)
+            }
+            Data::Stream(reader) => {
+                let mut head = Vec::with_capacity(sniff::SNIFF_LEN);
+                let mut eof = false;
+                while head.len() < sniff::SNIFF_LEN {
+                    let old = head.len();
+                    head.resize(sniff::SNIFF_LEN, 0);
+                    match reader.read(&mut head[old..]) {
+                        Ok(0) => {
+                            head.truncate(old);
+                            eof = true;
+                            break;
+                        }
+                        Ok(n) => head.truncate(old + n),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => head.truncate(old),
+                        Err(e) => {
+                            head.truncate(old);
+                            sink.problem(Problem::error(source, format!("cannot read: {e}")));
+                            return true;
+                        }
+                    }
+                }
+                let format = sniff(&head, source, eof);
+                if eof {
+                    return self.dispatch_bytes(scratch, &head, format, source, nest, sink);
+                }
+                let mut chained = io::Cursor::new(head).chain(reader);
+                self.dispatch_stream(scratch, &mut chained, format, source, nest, sink)
+            }
+        }
+    }
+
+    fn dispatch_bytes(
+        &self,
+        scratch: &mut Scratch,
+        bytes: &[u8],
+        format: Format,
+        source: &str,
+        nest: Nesting<'_>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        match format {
+            Format::Binary if self.opts.skip_binary => self.skip_binary(source, bytes.len() as u64, sink),
+            Format::Utf16Le | Format::Utf16Be => {
+                let mut r = bytes;
+                plain::scan_utf16(self, scratch, &mut r, format, source, sink)
+            }
+            _ => plain::scan_text_bytes(self, scratch, bytes, format, source, sink),
+        }
+    }
+
+    fn dispatch_stream(
+        &self,
+        scratch: &mut Scratch,
+        reader: &mut dyn Read,
+        format: Format,
+        source: &str,
+        nest: Nesting<'_>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        match format {
+            Format::Binary if self.opts.skip_binary => self.skip_binary(source, 0, sink),
+            Format::Utf16Le | Format::Utf16Be => plain::scan_utf16(self, scratch, reader, format, source, sink),
+            _ => plain::scan_text_stream(self, scratch, reader, format, source, sink),
+        }
+    }
+
+    fn dispatch_random(
+        &self,
+        scratch: &mut Scratch,
+        src: &dyn RandomAccess,
+        format: Format,
+        source: &str,
+        nest: Nesting<'_>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let mut reader = RandomReader::new(src);
+        self.dispatch_stream(scratch, &mut reader, format, source, nest, sink)
+    }
+
+    fn skip_binary(&self, source: &str, bytes: u64, sink: &mut dyn Sink) -> bool {
+        sink.problem(Problem::warning(source, "binary file skipped (--skip-binary)"));
+        sink.scanned(Scanned {
+            source: source.to_string(),
+            format: "binary".into(),
+            bytes: 0,
+            findings: 0,
+            binary: true,
+            container: false,
+        });
+        let _ = bytes;
+        true
+    }
+}

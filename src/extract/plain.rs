@@ -1,0 +1,235 @@
+//! Plain text: UTF-8 (valid or not), binary data scanned for embedded text,
+//! and UTF-16 decoded to UTF-8 as it streams.
+//!
+//! For UTF-16 sources, offsets in findings refer to the decoded UTF-8 text.
+
+use std::io::{self, Read};
+
+use crate::Scratch;
+use crate::extract::{Extractor, Format};
+use crate::report::{Finding, Problem, Scanned, Sink};
+
+/// Counts findings on their way to the real sink.
+pub(crate) struct Counting<'a> {
+    pub inner: &'a mut dyn Sink,
+    pub findings: u64,
+}
+
+impl Sink for Counting<'_> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.findings += 1;
+        self.inner.finding(finding)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn scanned(&mut self, scanned: Scanned) {
+        self.inner.scanned(scanned);
+    }
+}
+
+pub(crate) fn scan_text_bytes(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    bytes: &[u8],
+    format: Format,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    let stats = x.scanner().scan_slice(scratch, bytes, source, &x.options().text, sink);
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: format.name().into(),
+        bytes: stats.bytes,
+        findings: stats.findings,
+        binary: format == Format::Binary,
+        container: false,
+    });
+    !stats.stopped
+}
+
+pub(crate) fn scan_text_stream(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    format: Format,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut counting = Counting { inner: sink, findings: 0 };
+    let mut counted = CountingReader { inner: reader, bytes: 0 };
+    let result = x.scanner().scan_reader(scratch, &mut counted, source, &x.options().text, &mut counting);
+    let findings = counting.findings;
+    let stopped = match result {
+        Ok(stats) => stats.stopped,
+        Err(e) => {
+            sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", counted.bytes)));
+            false
+        }
+    };
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: format.name().into(),
+        bytes: counted.bytes,
+        findings,
+        binary: format == Format::Binary,
+        container: false,
+    });
+    !stopped
+}
+
+/// Counts the bytes read through it.
+pub(crate) struct CountingReader<'a> {
+    pub inner: &'a mut dyn Read,
+    pub bytes: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Decodes UTF-16 (LE or BE, BOM optional) to UTF-8 as it is read.
+/// Unpaired surrogates become U+FFFD.
+pub(crate) struct Utf16Decoder<'a> {
+    inner: &'a mut dyn Read,
+    big_endian: bool,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    pending_high: Option<u16>,
+    started: bool,
+    eof: bool,
+}
+
+impl<'a> Utf16Decoder<'a> {
+    pub(crate) fn new(inner: &'a mut dyn Read, big_endian: bool) -> Utf16Decoder<'a> {
+        Utf16Decoder {
+            inner,
+            big_endian,
+            raw: Vec::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            pending_high: None,
+            started: false,
+            eof: false,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.out_pos = 0;
+        let mut buf = [0u8; 64 * 1024];
+        let n = loop {
+            match self.inner.read(&mut buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+            if self.pending_high.take().is_some() || !self.raw.is_empty() {
+                self.out.extend_from_slice("\u{FFFD}".as_bytes());
+                self.raw.clear();
+            }
+            return Ok(());
+        }
+        self.raw.extend_from_slice(&buf[..n]);
+        let mut units = self.raw.chunks_exact(2);
+        let mut tmp = [0u8; 4];
+        for pair in units.by_ref() {
+            let u = if self.big_endian {
+                u16::from_be_bytes([pair[0], pair[1]])
+            } else {
+                u16::from_le_bytes([pair[0], pair[1]])
+            };
+            if !self.started {
+                self.started = true;
+                if u == 0xFEFF {
+                    continue;
+                }
+            }
+            let c = match (self.pending_high.take(), u) {
+                (Some(hi), 0xDC00..=0xDFFF) => {
+                    char::from_u32(0x10000 + (((hi as u32) - 0xD800) << 10) + (u as u32 - 0xDC00))
+                }
+                (Some(_), 0xD800..=0xDBFF) => {
+                    self.out.extend_from_slice("\u{FFFD}".as_bytes());
+                    self.pending_high = Some(u);
+                    continue;
+                }
+                (Some(_), _) => {
+                    self.out.extend_from_slice("\u{FFFD}".as_bytes());
+                    char::from_u32(u as u32)
+                }
+                (None, 0xD800..=0xDBFF) => {
+                    self.pending_high = Some(u);
+                    continue;
+                }
+                (None, 0xDC00..=0xDFFF) => None,
+                (None, _) => char::from_u32(u as u32),
+            };
+            let c = c.unwrap_or('\u{FFFD}');
+            self.out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+        let rest = units.remainder().to_vec();
+        self.raw = rest;
+        Ok(())
+    }
+}
+
+impl Read for Utf16Decoder<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.out_pos >= self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
+}
+
+pub(crate) fn scan_utf16(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    format: Format,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut decoder = Utf16Decoder::new(reader, format == Format::Utf16Be);
+    scan_text_stream(x, scratch, &mut decoder, format, source, sink)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8], be: bool) -> String {
+        let mut r = bytes;
+        let mut d = Utf16Decoder::new(&mut r, be);
+        let mut out = String::new();
+        d.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn utf16_decoding() {
+        let le: Vec<u8> = "\u{FEFF}ssn: 123-45-6789 \u{1F600}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&le, false), "ssn: 123-45-6789 \u{1F600}");
+        let be: Vec<u8> = "héllo".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&be, true), "héllo");
+        assert_eq!(decode(&[0x00, 0xD8, b'a', 0], false), "\u{FFFD}a");
+        assert_eq!(decode(&[b'a', 0, b'b'], false), "a\u{FFFD}");
+    }
+}

@@ -1,0 +1,283 @@
+//! Format detection: by content first (magic bytes, a parse attempt on the
+//! head of the data), by name only as a hint, so that a file with the wrong
+//! extension is still read correctly.
+
+/// The formats trawl reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// UTF-8 (or ASCII, or invalid UTF-8) text.
+    Text,
+    /// UTF-16 little-endian text (with or without BOM).
+    Utf16Le,
+    /// UTF-16 big-endian text.
+    Utf16Be,
+    /// Bytes that are not text; scanned for embedded text.
+    Binary,
+    /// Delimited table with the given delimiter.
+    Delimited(u8),
+    /// One JSON document.
+    Json,
+    /// JSON Lines: one JSON value per line.
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+    /// Avro object container file.
+    Avro,
+    /// gzip stream.
+    Gzip,
+    /// zstd stream.
+    Zstd,
+    /// bzip2 stream.
+    Bzip2,
+    /// xz stream.
+    Xz,
+    /// zip archive.
+    Zip,
+    /// tar archive.
+    Tar,
+}
+
+impl Format {
+    /// The lowercase name used in reports: `text`, `csv`, `jsonl`, `gzip`...
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Utf16Le => "utf-16le",
+            Format::Utf16Be => "utf-16be",
+            Format::Binary => "binary",
+            Format::Delimited(b'\t') => "tsv",
+            Format::Delimited(b',') => "csv",
+            Format::Delimited(_) => "delimited",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
+            Format::Avro => "avro",
+            Format::Gzip => "gzip",
+            Format::Zstd => "zstd",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+        }
+    }
+
+    /// Whether the format is a compressed stream of one inner file.
+    pub fn is_compression(self) -> bool {
+        matches!(self, Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz)
+    }
+
+    /// Whether the format is an archive of several members.
+    pub fn is_archive(self) -> bool {
+        matches!(self, Format::Zip | Format::Tar)
+    }
+}
+
+/// How many bytes of the head [`sniff`] wants to see.
+pub const SNIFF_LEN: usize = 64 * 1024;
+
+/// Detects the format of data whose first bytes are `head` (up to
+/// [`SNIFF_LEN`]) and whose name is `name` (a path, member name or key).
+///
+/// `complete` says whether `head` is the whole data (so that, e.g., a JSON
+/// document that ends within the head can be confirmed by parsing it).
+pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
+    if let Some(f) = magic(head) {
+        return f;
+    }
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Format::Utf16Le;
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Format::Utf16Be;
+    }
+    if let Some(f) = utf16_without_bom(head) {
+        return f;
+    }
+    let ext = extension(name);
+    if looks_binary(head) {
+        return Format::Binary;
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match ext.as_deref() {
+        Some("jsonl" | "ndjson") => return Format::Jsonl,
+        Some("json") | Some("geojson") if looks_json(text, complete) => return Format::Json,
+        Some("csv") => return Format::Delimited(delimiter(text).unwrap_or(b',')),
+        Some("tsv" | "tab") => return Format::Delimited(b'\t'),
+        Some("psv") => return Format::Delimited(b'|'),
+        _ => {}
+    }
+    let trimmed = text.trim_ascii_start();
+    if trimmed.first() == Some(&b'{') || trimmed.first() == Some(&b'[') {
+        if looks_jsonl(trimmed) {
+            return Format::Jsonl;
+        }
+        if looks_json(trimmed, complete) {
+            return Format::Json;
+        }
+    }
+    if ext.is_none() || matches!(ext.as_deref(), Some("txt" | "dat" | "out" | "export" | "data")) {
+        if let Some(d) = delimiter(text) {
+            return Format::Delimited(d);
+        }
+    }
+    Format::Text
+}
+
+fn magic(head: &[u8]) -> Option<Format> {
+    let f = if head.starts_with(&[0x1F, 0x8B]) {
+        Format::Gzip
+    } else if head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
+        Format::Zstd
+    } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        Format::Bzip2
+    } else if head.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0x00]) {
+        Format::Xz
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Format::Zip
+    } else if head.starts_with(b"PAR1") {
+        Format::Parquet
+    } else if head.starts_with(b"Obj\x01") {
+        Format::Avro
+    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        Format::Tar
+    } else {
+        return None;
+    };
+    Some(f)
+}
+
+fn extension(name: &str) -> Option<String> {
+    let file = name.rsplit(['/', '\\', '!']).next().unwrap_or(name);
+    let (_, ext) = file.rsplit_once('.')?;
+    Some(ext.to_ascii_lowercase())
+}
+
+/// UTF-16 without a BOM: ASCII text has a NUL in every other byte.
+fn utf16_without_bom(head: &[u8]) -> Option<Format> {
+    let n = head.len().min(512) & !1;
+    if n < 8 {
+        return None;
+    }
+    let pairs = head[..n].chunks_exact(2);
+    let total = pairs.len();
+    let (mut even_zero, mut odd_zero) = (0, 0);
+    for p in pairs {
+        even_zero += usize::from(p[0] == 0 && p[1] != 0);
+        odd_zero += usize::from(p[1] == 0 && p[0] != 0);
+    }
+    if odd_zero * 10 >= total * 9 {
+        Some(Format::Utf16Le)
+    } else if even_zero * 10 >= total * 9 {
+        Some(Format::Utf16Be)
+    } else {
+        None
+    }
+}
+
+/// Binary: NUL bytes, or many control bytes, in the head.
+fn looks_binary(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(8192)];
+    if memchr::memchr(0, sample).is_some() {
+        return true;
+    }
+    let control = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1B)).count();
+    control * 20 > sample.len().max(1)
+}
+
+fn looks_json(text: &[u8], complete: bool) -> bool {
+    let t = text.trim_ascii();
+    if !(t.starts_with(b"{") || t.starts_with(b"[")) {
+        return false;
+    }
+    if complete {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
+    }
+    // Incomplete head: accept if the prefix parses as far as it goes.
+    let mut de = serde_json::Deserializer::from_slice(t).into_iter::<serde::de::IgnoredAny>();
+    match de.next() {
+        Some(Ok(_)) => true,
+        Some(Err(e)) => e.is_eof(),
+        None => false,
+    }
+}
+
+/// JSON Lines: the first two non-empty lines are each a complete JSON object or array.
+fn looks_jsonl(text: &[u8]) -> bool {
+    let mut lines = text.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).filter(|l| !l.is_empty());
+    let (Some(a), Some(b)) = (lines.next(), lines.next()) else { return false };
+    let ok = |l: &[u8]| {
+        (l.starts_with(b"{") || l.starts_with(b"[")) && serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()
+    };
+    ok(a) && (ok(b) || !text.ends_with(b"\n") && lines.next().is_none())
+}
+
+/// A delimiter used the same number of times (at least once) on each of the
+/// first complete lines, if there is one; `,` is preferred, then tab, `;`, `|`.
+fn delimiter(text: &[u8]) -> Option<u8> {
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    if !text.ends_with(b"\n") && lines.len() > 1 {
+        lines.pop();
+    }
+    let lines: Vec<&[u8]> = lines.into_iter().filter(|l| !l.trim_ascii().is_empty()).take(20).collect();
+    if lines.len() < 2 {
+        return None;
+    }
+    [b',', b'\t', b';', b'|'].into_iter().find(|&d| {
+        let counts: Vec<usize> = lines.iter().map(|l| count_unquoted(l, d)).collect();
+        counts[0] >= 1 && counts.iter().all(|&c| c == counts[0])
+    })
+}
+
+fn count_unquoted(line: &[u8], d: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == d && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff_table() {
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        let cases: &[(&[u8], &str, Format)] = &[
+            (b"\x1f\x8b\x08\x00", "data.csv", Format::Gzip),
+            (b"\x28\xb5\x2f\xfd\x00", "x", Format::Zstd),
+            (b"BZh91AY&SY", "x", Format::Bzip2),
+            (b"\xfd7zXZ\x00\x00", "x", Format::Xz),
+            (b"PK\x03\x04rest", "x.txt", Format::Zip),
+            (b"PAR1\x15\x04", "x", Format::Parquet),
+            (b"Obj\x01\x04", "x", Format::Avro),
+            (&tar, "x", Format::Tar),
+            (b"\xff\xfeh\x00i\x00", "x", Format::Utf16Le),
+            (b"h\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00", "x", Format::Utf16Le),
+            (b"\x7fELF\x02\x01\x01\x00\x00\x00", "x", Format::Binary),
+            (b"{\"a\":1}\n{\"a\":2}\n", "x.log", Format::Jsonl),
+            (b"{\"a\": [1, 2, {\"b\": 3}]}", "x", Format::Json),
+            (b"{\"a\":1}\n{\"a\":2}\n", "x.jsonl", Format::Jsonl),
+            (b"name,email\njane,j@x.io\n", "export", Format::Delimited(b',')),
+            (b"name\temail\njane\tj@x.io\n", "x.tsv", Format::Delimited(b'\t')),
+            (b"a;b;c\n1;2;3\n", "x.csv", Format::Delimited(b';')),
+            (b"hello world\nsecond line\n", "x.txt", Format::Text),
+            (b"hello, world\nsecond, line\n", "notes.md", Format::Text),
+            (b"", "x", Format::Text),
+        ];
+        for &(head, name, want) in cases {
+            assert_eq!(
+                sniff(head, name, true),
+                want,
+                "{name}: {:?}",
+                String::from_utf8_lossy(&head[..head.len().min(20)])
+            );
+        }
+    }
+}

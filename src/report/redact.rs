@@ -1,0 +1,106 @@
+//! Masking of found values, so that a report never becomes the leak.
+//!
+//! Every printer calls [`redact`]; the raw value reaches output only when the
+//! user passes `--show-values`.
+
+use crate::report::finding::Category;
+
+/// Returns `value` with most of it masked by `*`, keeping separators.
+///
+/// - credentials keep at most a 4-character public prefix (`AKIA`, `ghp_`)
+///   and a PEM or PuTTY header line; the rest is masked and capped in length;
+/// - e-mail addresses keep the first character of the local part and the domain;
+/// - other values with 12 or more letters and digits keep the first 4 and the
+///   last 4 (`4532 **** **** 0366`), those with 7 to 11 keep the last 4
+///   (`***-**-6789`), shorter ones are masked whole.
+///
+/// # Example
+/// ```
+/// use trawl::{redact, Category};
+/// assert_eq!(redact("4532 0151 1283 0366", Category::FinancialInformation), "4532 **** **** 0366");
+/// assert_eq!(redact("123-45-6789", Category::PersonalInformation), "***-**-6789");
+/// ```
+pub fn redact(value: &str, category: Category) -> String {
+    if category == Category::Credentials {
+        return redact_secret(value);
+    }
+    if let Some(at) = value.find('@') {
+        let (local, domain) = value.split_at(at);
+        if !local.is_empty() && !domain.contains(char::is_whitespace) {
+            let mut out = String::with_capacity(value.len());
+            let mut chars = local.chars();
+            out.extend(chars.next());
+            out.extend(chars.map(|_| '*'));
+            out.push_str(domain);
+            return out;
+        }
+    }
+    let n = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let (keep_head, keep_tail) = match n {
+        12.. => (4, 4),
+        7..=11 => (0, 4),
+        _ => (0, 0),
+    };
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen <= keep_head || seen > n - keep_tail { c } else { '*' }
+        })
+        .collect()
+}
+
+/// Masks a secret, keeping only what identifies its kind.
+fn redact_secret(value: &str) -> String {
+    const MAX_STARS: usize = 16;
+    let first_line = value.lines().next().unwrap_or("");
+    if value.contains('\n') && (first_line.starts_with("-----BEGIN") || first_line.starts_with("PuTTY-User-Key-File")) {
+        return format!("{} ****", first_line.trim_end());
+    }
+    let total = value.chars().count();
+    if total < 16 {
+        // Short secrets (passwords) are masked whole; even their length stays hidden.
+        return "****".to_string();
+    }
+    let mut out: String = value.chars().take(4).collect();
+    out.extend(std::iter::repeat_n('*', (total - 4).min(MAX_STARS)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_table() {
+        let cases: &[(&str, Category, &str)] = &[
+            ("4532 0151 1283 0366", Category::FinancialInformation, "4532 **** **** 0366"),
+            ("4532015112830366", Category::FinancialInformation, "4532********0366"),
+            ("123-45-6789", Category::PersonalInformation, "***-**-6789"),
+            ("123", Category::FinancialInformation, "***"),
+            ("jane.doe@example.com", Category::PersonalInformation, "j*******@example.com"),
+            ("AKIAZ7XJQW3MVDK2PLRT", Category::Credentials, "AKIA****************"),
+            ("hunter2", Category::Credentials, "****"),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----",
+                Category::Credentials,
+                "-----BEGIN RSA PRIVATE KEY----- ****",
+            ),
+        ];
+        for &(value, category, want) in cases {
+            assert_eq!(redact(value, category), want, "value: {value:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_keep_their_tail() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+        let masked = redact(secret, Category::Credentials);
+        assert!(!masked.contains("KEY"), "{masked}");
+        assert!(masked.len() <= 20, "{masked}");
+    }
+}

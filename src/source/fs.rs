@@ -1,0 +1,125 @@
+//! Local paths: a parallel directory walk with `ignore`, each file read and
+//! handed to the [`Extractor`](crate::extract::Extractor) on the walker's own thread.
+
+use std::path::{Path, PathBuf};
+
+use crate::Scratch;
+use crate::extract::{Data, Extractor, RandomAccess};
+use crate::report::{Problem, Sink};
+use crate::source::read::{self, Contents, MmapChoice};
+
+/// How to walk local paths.
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    /// Honour `.gitignore`, `.ignore` and friends (off by default: sensitive data hides in ignored files).
+    pub respect_ignore: bool,
+    /// Include/exclude globs (`!` excludes), matched as in ripgrep's `--glob`.
+    pub globs: Vec<String>,
+    /// Follow symbolic links (on by default; loops are detected and reported).
+    pub follow_links: bool,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Memory-map choice.
+    pub mmap: MmapChoice,
+    /// Skip files larger than this many bytes (reported as not scanned).
+    pub max_filesize: Option<u64>,
+}
+
+impl Default for WalkOptions {
+    fn default() -> WalkOptions {
+        WalkOptions {
+            respect_ignore: false,
+            globs: Vec::new(),
+            follow_links: true,
+            threads: 0,
+            mmap: MmapChoice::Auto,
+            max_filesize: None,
+        }
+    }
+}
+
+/// The name a finding gives for a file: the path as given on the command
+/// line joined with the path below it, as ripgrep prints paths.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").map(str::to_string).unwrap_or_else(|| s.into_owned())
+}
+
+/// Scans one local file with `x`, reporting problems to `sink`.
+pub fn scan_file(x: &Extractor<'_>, scratch: &mut Scratch, path: &Path, mmap: MmapChoice, sink: &mut dyn Sink) -> bool {
+    let source = display_path(path);
+    match read::open(path, mmap) {
+        Ok(Contents::Buffer(b)) => x.scan(scratch, Data::Bytes(&b), &source, sink),
+        Ok(Contents::Map(m)) => x.scan(scratch, Data::Bytes(&m), &source, sink),
+        Ok(Contents::Large(f)) => x.scan(scratch, Data::Random(&f as &dyn RandomAccess), &source, sink),
+        Err(e) => {
+            sink.problem(Problem::error(source, describe_io(&e)));
+            true
+        }
+    }
+}
+
+/// A short, lowercase reason for an I/O error.
+pub fn describe_io(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file (vanished, or a dangling symlink)".into(),
+        K::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Builds the parallel walker over `paths`.
+///
+/// # Errors
+/// A glob does not parse.
+pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParallel, ignore::Error> {
+    let mut b = ignore::WalkBuilder::new(&paths[0]);
+    for p in &paths[1..] {
+        b.add(p);
+    }
+    let respect = opts.respect_ignore;
+    b.hidden(false)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .parents(respect)
+        .require_git(false)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads);
+    if !opts.globs.is_empty() {
+        let mut ob =
+            ignore::overrides::OverrideBuilder::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+        for g in &opts.globs {
+            ob.add(g)?;
+        }
+        b.overrides(ob.build()?);
+    }
+    Ok(b.build_parallel())
+}
+
+/// Turns a walker error into a problem naming the path.
+pub fn walk_problem(err: &ignore::Error) -> Problem {
+    fn find(err: &ignore::Error, path: Option<&Path>) -> (Option<PathBuf>, String) {
+        match err {
+            ignore::Error::WithPath { path, err } => find(err, Some(path)),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => find(err, path),
+            ignore::Error::Loop { child, ancestor } => {
+                (Some(child.clone()), format!("symlink loop: points back to {}", ancestor.display()))
+            }
+            ignore::Error::Io(e) => (path.map(Path::to_path_buf), describe_io(e)),
+            other => (path.map(Path::to_path_buf), other.to_string()),
+        }
+    }
+    let (path, reason) = find(err, None);
+    Problem::error(path.map(|p| display_path(&p)).unwrap_or_else(|| "<walk>".into()), reason)
+}

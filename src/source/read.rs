@@ -1,0 +1,97 @@
+//! Reading one local file: small files into a buffer, mid-sized ones through
+//! a memory map, huge ones by positioned reads so memory stays bounded.
+//!
+//! This is the only place with `unsafe` code (the memory map).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Files smaller than this are read into a buffer: a map costs more than it saves.
+const MMAP_MIN: u64 = 1 << 20;
+/// Files larger than this are read in blocks rather than mapped, so that the
+/// mapped pages never count against the process's memory.
+const MMAP_MAX: u64 = 32 << 20;
+
+/// How one file's bytes are held.
+pub enum Contents {
+    /// Read into memory.
+    Buffer(Vec<u8>),
+    /// Memory-mapped.
+    Map(memmap2::Mmap),
+    /// Too large to hold: read on demand.
+    Large(File),
+}
+
+/// Whether to use memory maps at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MmapChoice {
+    /// Map files between 1 MiB and 32 MiB.
+    Auto,
+    /// Never map.
+    Never,
+}
+
+/// Opens `path` and returns its contents in the cheapest suitable form.
+///
+/// # Errors
+/// The file cannot be opened or read, or is not a regular file.
+pub fn open(path: &Path, mmap: MmapChoice) -> io::Result<Contents> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let len = meta.len();
+    if len > MMAP_MAX {
+        return Ok(Contents::Large(file));
+    }
+    if len >= MMAP_MIN && mmap == MmapChoice::Auto {
+        if let Ok(map) = map_file(&file) {
+            return Ok(Contents::Map(map));
+        }
+        // Fall back to reading; a map can fail on special file systems.
+    }
+    let mut buf = Vec::with_capacity(len as usize + 1);
+    let mut file = file;
+    file.read_to_end(&mut buf)?;
+    Ok(Contents::Buffer(buf))
+}
+
+/// Maps `file` read-only.
+///
+/// If another process truncates the file while it is mapped, reading the lost
+/// pages raises SIGBUS; this is the documented risk of every memory-mapping
+/// reader (ripgrep has the same) and `--no-mmap` avoids it.
+#[allow(unsafe_code)]
+fn map_file(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only and private to this process; the bytes are
+    // only read, never assumed valid UTF-8 or otherwise structured. The
+    // remaining hazard (concurrent truncation) is documented above.
+    let map = unsafe { memmap2::MmapOptions::new().map(file)? };
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn sizes_choose_reading_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small");
+        std::fs::write(&small, b"hello").unwrap();
+        assert!(matches!(open(&small, MmapChoice::Auto).unwrap(), Contents::Buffer(b) if b == b"hello"));
+        let mid = dir.path().join("mid");
+        let mut f = File::create(&mid).unwrap();
+        f.write_all(&vec![b'x'; (MMAP_MIN + 10) as usize]).unwrap();
+        drop(f);
+        assert!(matches!(open(&mid, MmapChoice::Auto).unwrap(), Contents::Map(m) if m.len() as u64 == MMAP_MIN + 10));
+        assert!(matches!(open(&mid, MmapChoice::Never).unwrap(), Contents::Buffer(_)));
+        let err = open(dir.path(), MmapChoice::Auto).err().unwrap();
+        assert!(err.to_string().contains("not a regular file") || err.kind() == io::ErrorKind::IsADirectory, "{err}");
+    }
+}

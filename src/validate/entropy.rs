@@ -1,0 +1,155 @@
+//! High-entropy secret heuristic (API keys, passwords, tokens), in the
+//! spirit of truffleHog / detect-secrets' Shannon-entropy detectors.
+//!
+//! A value passes when it:
+//!
+//! - is at least 16 printable ASCII characters (no spaces);
+//! - has a Shannon entropy of at least 3.0 bits per character, computed
+//!   from a byte histogram (over the first 65 535 bytes);
+//! - when shorter than 24 characters, mixes at least two character classes
+//!   (lower case, upper case, digits, symbols);
+//! - is not mostly a sequential run (`abcdef...`, `987654...`) nor a
+//!   repeated unit (`secret12secret12`);
+//! - does not contain a placeholder marker (ASCII case-insensitive):
+//!   `EXAMPLE`, `XXXX`, `0000000`, `1234567`, `your`, `placeholder`,
+//!   `changeme`, `dummy`, `redacted`.
+
+/// Minimum length of a secret.
+const MIN_LEN: usize = 16;
+/// Below this length a secret must mix character classes.
+const MIXED_CLASS_LEN: usize = 24;
+/// Minimum Shannon entropy in bits per character.
+const MIN_BITS: f64 = 3.0;
+
+/// Substrings that mark example or placeholder values.
+const PLACEHOLDERS: &[&[u8]] =
+    &[b"example", b"xxxx", b"0000000", b"1234567", b"your", b"placeholder", b"changeme", b"dummy", b"redacted"];
+
+/// Whether `value` looks like a randomly generated secret.
+pub fn check(value: &[u8]) -> bool {
+    if value.len() < MIN_LEN || !value.iter().all(u8::is_ascii_graphic) {
+        return false;
+    }
+    if value.len() < MIXED_CLASS_LEN && classes(value).count_ones() < 2 {
+        return false;
+    }
+    if is_sequential(value) || is_repeated(value) || has_placeholder(value) {
+        return false;
+    }
+    shannon_bits(value) >= MIN_BITS
+}
+
+/// Bit set of the character classes present: 1 lower, 2 upper, 4 digit, 8 symbol.
+fn classes(value: &[u8]) -> u8 {
+    value.iter().fold(0u8, |acc, &b| {
+        acc | match b {
+            b'a'..=b'z' => 1,
+            b'A'..=b'Z' => 2,
+            b'0'..=b'9' => 4,
+            _ => 8,
+        }
+    })
+}
+
+/// Whether more than half of the adjacent pairs step by exactly +1 or -1.
+fn is_sequential(value: &[u8]) -> bool {
+    let steps = value.windows(2).filter(|w| w[1] == w[0].wrapping_add(1) || w[1] == w[0].wrapping_sub(1)).count();
+    steps * 2 > value.len() - 1
+}
+
+/// Whether `value` repeats a unit of up to 64 characters at least twice
+/// (`password12password12`).
+fn is_repeated(value: &[u8]) -> bool {
+    (1..=(value.len() / 2).min(64)).any(|p| value[p..] == value[..value.len() - p])
+}
+
+/// Whether `value` contains a placeholder marker, ASCII case-insensitively.
+fn has_placeholder(value: &[u8]) -> bool {
+    PLACEHOLDERS.iter().any(|p| value.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p)))
+}
+
+/// Shannon entropy in bits per byte of (at most the first 65 535 bytes of)
+/// `value`.
+fn shannon_bits(value: &[u8]) -> f64 {
+    let sample = &value[..value.len().min(usize::from(u16::MAX))];
+    let mut hist = [0u16; 256];
+    for &b in sample {
+        hist[usize::from(b)] += 1;
+    }
+    let n = sample.len() as f64;
+    hist.iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, bool)] = &[
+            ("wJalrXUtnFEMI/K7MDENG/bPxRfiCY", true),
+            ("7Fq2pLx9Zr4Vt8Kd", true),
+            ("sk_test_4eC39HqLyjWDarjtT1zdp7dc", true),
+            ("AKIAZ7QW3RT5YU8IO2PL", true),
+            ("d41d8cd98f00b204e9800998ecf8427e", true), // hex digest
+            ("q8w7e6r5t4y3u2i1", true),
+            ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", false), // AWS docs placeholder
+            ("AKIAIOSFODNN7EXAMPLE", false),
+            ("sk_test_xxxxxxxxxxxxxxxxxxxxxxxx", false),
+            ("ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", false),
+            ("token_000000000000000", false),
+            ("abc1234567defghijk", false),
+            ("your-api-key-goes-here", false),
+            ("Your_Secret_Token_Here_123", false),
+            ("insert_placeholder_value_here", false),
+            ("CHANGEME-please-now-123", false),
+            ("dummy_secret_value_4711", false),
+            ("[REDACTED]-secret-value-42", false),
+            ("abcdefghijklmnopqrstuvwxyz", false), // sequential
+            ("ZYXWVUTSRQPONMLKJIHGFEDCBA", false),
+            ("0123456789abcdef", false),
+            ("qwertyuiopasdfgh", false), // one class, short
+            ("QWERTYUIOPASDFGHJKL", false),
+            ("8475938475938475", false),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaa", false), // low entropy
+            ("abababababababababababab12", false),
+            ("password12password12", false), // repeated
+            ("Pa55w0rd!Pa55w0rd!Pa55w0rd!", false),
+            ("7Fq2pLx9Zr4Vt8K", false),   // 15 characters
+            ("7Fq2pLx9 Zr4Vt8Kd", false), // space
+            ("7Fq2pLx9Zr4Vt8K\u{e9}", false),
+            ("", false),
+        ];
+        for &(input, want) in cases {
+            assert_eq!(want, check(input.as_bytes()), "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn huge_input_does_not_overflow() {
+        let big: Vec<u8> = (0..200_000u32).map(|i| b"aZ3k"[(i % 4) as usize]).collect();
+        assert!(!check(&big)); // only 2 bits per character
+    }
+
+    proptest! {
+        #[test]
+        fn random_tokens_are_accepted(s in "[A-Za-z0-9]{32}") {
+            prop_assume!(!has_placeholder(s.as_bytes()));
+            // 32 random base62 characters have ~4.5 bits/char; a rare draw may dip below 3.
+            prop_assume!(shannon_bits(s.as_bytes()) >= MIN_BITS);
+            prop_assert!(check(s.as_bytes()), "{}", s);
+        }
+
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let _ = check(&bytes);
+        }
+    }
+}
