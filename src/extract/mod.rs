@@ -12,7 +12,13 @@
 //! This module knows nothing of where the bytes come from (`source/`) or how
 //! findings are printed (`report/`).
 
-mod plain;
+mod archive;
+mod avro;
+mod compress;
+mod delimited;
+mod json;
+mod parquet;
+pub(crate) mod plain;
 pub mod sniff;
 
 use std::io::{self, Read};
@@ -101,14 +107,19 @@ pub trait RandomAccess: Send + Sync {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
 }
 
-impl RandomAccess for [u8] {
+/// Random access to bytes in memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Mem<'a>(pub &'a [u8]);
+
+impl RandomAccess for Mem<'_> {
     fn len(&self) -> u64 {
-        <[u8]>::len(self) as u64
+        self.0.len() as u64
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let start = usize::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
-        let src = self.get(start..start + buf.len()).ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let end = start.checked_add(buf.len()).ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let src = self.0.get(start..end).ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
         buf.copy_from_slice(src);
         Ok(())
     }
@@ -219,6 +230,16 @@ pub struct Nesting<'b> {
     pub budget: &'b Budget,
 }
 
+/// Reads all of `reader` if it holds at most `max` bytes; `None` if it holds more.
+///
+/// # Errors
+/// Reading fails.
+pub fn buffer(reader: &mut dyn Read, max: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    let n = reader.take(max + 1).read_to_end(&mut out)?;
+    Ok(if n as u64 > max { None } else { Some(out) })
+}
+
 /// Reads sources of any supported format and scans them.
 pub struct Extractor<'s> {
     scanner: &'s Scanner,
@@ -246,22 +267,25 @@ impl<'s> Extractor<'s> {
     /// sink wants more.
     pub fn scan(&self, scratch: &mut Scratch, data: Data<'_>, source: &str, sink: &mut dyn Sink) -> bool {
         let budget = Budget::default();
-        self.scan_nested(scratch, data, source, Nesting { depth: 0, budget: &budget }, sink)
+        self.scan_nested(scratch, data, source, source, Nesting { depth: 0, budget: &budget }, sink)
     }
 
     /// Scans a source found inside another one (an archive member, a
-    /// decompressed stream).
+    /// decompressed stream). `source` names it in findings; `hint` is the
+    /// name used to guess its format (for `data.csv.gz`, the source is
+    /// `data.csv.gz` and the decompressed stream's hint is `data.csv`).
     pub fn scan_nested(
         &self,
         scratch: &mut Scratch,
         data: Data<'_>,
         source: &str,
+        hint: &str,
         nest: Nesting<'_>,
         sink: &mut dyn Sink,
     ) -> bool {
         match data {
             Data::Bytes(b) => {
-                let format = sniff(&b[..b.len().min(sniff::SNIFF_LEN)], source, true);
+                let format = self.format_of(&b[..b.len().min(sniff::SNIFF_LEN)], hint, true);
                 self.dispatch_bytes(scratch, b, format, source, nest, sink)
             }
             Data::Random(r) => {
@@ -270,7 +294,7 @@ impl<'s> Extractor<'s> {
                     sink.problem(Problem::error(source, format!("cannot read: {e}")));
                     return true;
                 }
-                let format = sniff(&head, source, head.len() as u64 == r.len());
+                let format = self.format_of(&head, hint, head.len() as u64 == r.len());
                 self.dispatch_random(scratch, r, format, source, nest, sink)
             }
             Data::Stream(reader) => {
@@ -294,7 +318,7 @@ impl<'s> Extractor<'s> {
                         }
                     }
                 }
-                let format = sniff(&head, source, eof);
+                let format = self.format_of(&head, hint, eof);
                 if eof {
                     return self.dispatch_bytes(scratch, &head, format, source, nest, sink);
                 }
@@ -302,6 +326,36 @@ impl<'s> Extractor<'s> {
                 self.dispatch_stream(scratch, &mut chained, format, source, nest, sink)
             }
         }
+    }
+
+    /// The format to read data as, given the options.
+    fn format_of(&self, head: &[u8], hint: &str, complete: bool) -> Format {
+        let f = sniff(head, hint, complete);
+        match f {
+            _ if !self.opts.containers && (f.is_compression() || f.is_archive()) => Format::Binary,
+            Format::Delimited(_) | Format::Json | Format::Jsonl | Format::Parquet | Format::Avro
+                if !self.opts.structured =>
+            {
+                if f == Format::Parquet || f == Format::Avro {
+                    Format::Binary
+                } else {
+                    Format::Text
+                }
+            }
+            _ => f,
+        }
+    }
+
+    /// Whether `nest` may open one more container; reports the source as partly scanned if not.
+    pub fn may_nest(&self, nest: Nesting<'_>, source: &str, sink: &mut dyn Sink) -> bool {
+        if nest.depth >= self.opts.limits.max_depth {
+            sink.problem(Problem::partial(
+                source,
+                format!("archive nesting deeper than {} levels not opened", self.opts.limits.max_depth),
+            ));
+            return false;
+        }
+        true
     }
 
     fn dispatch_bytes(
@@ -319,7 +373,23 @@ impl<'s> Extractor<'s> {
                 let mut r = bytes;
                 plain::scan_utf16(self, scratch, &mut r, format, source, sink)
             }
-            _ => plain::scan_text_bytes(self, scratch, bytes, format, source, sink),
+            Format::Delimited(d) => delimited::scan_bytes(self, scratch, bytes, d, source, sink),
+            Format::Json | Format::Jsonl => json::scan_bytes(self, scratch, bytes, format, source, sink),
+            Format::Parquet => parquet::scan(self, scratch, &Mem(bytes), source, nest, sink),
+            Format::Avro => {
+                let mut r = bytes;
+                avro::scan(self, scratch, &mut r, source, nest, sink)
+            }
+            Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
+                let mut r = bytes;
+                compress::scan(self, scratch, &mut r, bytes.len() as u64, format, source, nest, sink)
+            }
+            Format::Zip => archive::scan_zip(self, scratch, &Mem(bytes), source, nest, sink),
+            Format::Tar => {
+                let mut r = bytes;
+                archive::scan_tar(self, scratch, &mut r, source, nest, sink)
+            }
+            Format::Text | Format::Binary => plain::scan_text_bytes(self, scratch, bytes, format, source, sink),
         }
     }
 
@@ -335,7 +405,35 @@ impl<'s> Extractor<'s> {
         match format {
             Format::Binary if self.opts.skip_binary => self.skip_binary(source, 0, sink),
             Format::Utf16Le | Format::Utf16Be => plain::scan_utf16(self, scratch, reader, format, source, sink),
-            _ => plain::scan_text_stream(self, scratch, reader, format, source, sink),
+            Format::Delimited(d) => delimited::scan_stream(self, scratch, reader, d, source, sink),
+            Format::Json | Format::Jsonl => json::scan_stream(self, scratch, reader, format, source, nest, sink),
+            Format::Avro => avro::scan(self, scratch, reader, source, nest, sink),
+            Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
+                compress::scan(self, scratch, reader, 0, format, source, nest, sink)
+            }
+            Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
+            Format::Parquet | Format::Zip => {
+                // Both are read from the end: buffer the stream (bounded) and read it from memory.
+                match buffer(reader, self.opts.limits.max_buffer) {
+                    Ok(Some(bytes)) => self.dispatch_bytes(scratch, &bytes, format, source, nest, sink),
+                    Ok(None) => {
+                        sink.problem(Problem::error(
+                            source,
+                            format!(
+                                "{} inside a stream is larger than the {} byte buffer limit",
+                                format.name(),
+                                self.opts.limits.max_buffer
+                            ),
+                        ));
+                        true
+                    }
+                    Err(e) => {
+                        sink.problem(Problem::error(source, format!("read error: {e}")));
+                        true
+                    }
+                }
+            }
+            Format::Text | Format::Binary => plain::scan_text_stream(self, scratch, reader, format, source, sink),
         }
     }
 
@@ -348,8 +446,14 @@ impl<'s> Extractor<'s> {
         nest: Nesting<'_>,
         sink: &mut dyn Sink,
     ) -> bool {
-        let mut reader = RandomReader::new(src);
-        self.dispatch_stream(scratch, &mut reader, format, source, nest, sink)
+        match format {
+            Format::Parquet => parquet::scan(self, scratch, src, source, nest, sink),
+            Format::Zip => archive::scan_zip(self, scratch, src, source, nest, sink),
+            _ => {
+                let mut reader = RandomReader::new(src);
+                self.dispatch_stream(scratch, &mut reader, format, source, nest, sink)
+            }
+        }
     }
 
     fn skip_binary(&self, source: &str, bytes: u64, sink: &mut dyn Sink) -> bool {

@@ -1,0 +1,1 @@
+//! The command line: output formats, exit codes, bad input, redaction.

@@ -1,0 +1,1 @@
+//! Compressed streams, archives, Parquet and Avro.

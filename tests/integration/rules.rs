@@ -1,0 +1,46 @@
+//! The built-in rules pass the linter: every rule compiles, finds each of its
+//! examples through the full scanner, and none of its negative examples.
+
+use crate::util::bin;
+
+#[test]
+fn builtin_rules_pass_check() {
+    let rules = trawl::Rules::builtin().expect("builtin rules load");
+    assert!(rules.len() >= 100, "only {} rules", rules.len());
+    let report = trawl::rules::check(&rules);
+    assert!(report.problems.is_empty(), "\n{report}");
+}
+
+#[test]
+fn rules_check_command_reports_no_issues() {
+    let out = bin().args(["rules", "check", "--warnings-as-errors"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.trim_end().ends_with("rules: no issues detected"), "{stdout}");
+}
+
+#[test]
+fn user_rules_and_macie_custom_identifiers_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("emp.json"),
+        r#"{"name":"EMPLOYEE_ID","regex":"EMP-[0-9]{6}","keywords":["employee"],"ignoreWords":["EMP-000000"],"maximumMatchDistance":20}"#,
+    )
+    .unwrap();
+    let data = dir.path().join("hr.txt");
+    std::fs::write(&data, "employee EMP-123456\nEMP-654321 without keyword\nemployee EMP-000000\n").unwrap();
+    let out = bin()
+        .args(["scan", "--no-builtin-rules", "--rules"])
+        .arg(dir.path().join("emp.json"))
+        .args(["-f", "jsonl", "-q"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["type"], "EMPLOYEE_ID");
+    assert_eq!(lines[0]["category"], "CUSTOM_IDENTIFIER");
+    assert_eq!(lines[0]["location"]["line"], 1);
+}
