@@ -121,7 +121,7 @@ BBAN_DOMESTIC = {
     "IT": r"[A-Z][\x20]\d{5}[\x20]\d{5}[\x20][A-Z0-9]{12}",
     # CCC: entidad oficina DC cuenta, 2100 0418 45 0200051332
     "ES": r"\d{4}[\x20-]\d{4}[\x20-]\d{2}[\x20-]\d{10}",
-    # BLZ Kontonummer: 370 400 44 0532013000 is rare; 37040044 0532013000
+    # Bankleitzahl and Kontonummer: 37040044 0532013000
     "DE": r"\d{8}[\x20]\d{10}",
 }
 
@@ -241,7 +241,7 @@ def iban_rule(rng, cc):
         "IBAN: " + ibans[0],
         "Please pay to " + group4(ibans[1]) + " before Friday.",
         '{"beneficiary": "ACME Ltd", "account": "' + ibans[2] + '"}',
-        "payee;" + group4(ibans[0], "-") + ";EUR",
+        "payee;" + ibans[1] + ";EUR",
     ]
     negatives = [
         "IBAN: " + bad_check(ibans[0]),
@@ -288,7 +288,7 @@ def bban_rule(rng, cc):
     keywords = sorted(k for k in MACIE_BBAN_KEYWORDS[cc] if k != "iban")
     b = [random_bban(rng, kinds) for _ in range(3)]
     domestic = {
-        "GB": "60-16-13 31926819".replace("60-16-13 31926819", "%s-%s-%s %s" % (b[2][4:6], b[2][6:8], b[2][8:10], b[2][10:])),
+        "GB": "%s-%s-%s %s" % (b[2][4:6], b[2][6:8], b[2][8:10], b[2][10:]),
         "FR": "%s %s %s %s" % (b[2][:5], b[2][5:10], b[2][10:21], b[2][21:]),
         "IT": "%s %s %s %s" % (b[2][:1], b[2][1:6], b[2][6:11], b[2][11:]),
         "ES": "%s %s %s %s" % (b[2][:4], b[2][4:8], b[2][8:10], b[2][10:]),

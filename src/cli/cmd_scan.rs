@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::cli::args::ScanArgs;
 use crate::cli::config::ScanConfig;
 use crate::cli::exit::ExitCode;
-use crate::cli::report::{ChannelSink, Reporter, summary_on_stderr};
+use crate::cli::report::{ChannelSink, Reporter, StatsOnDrop, summary_on_stderr};
 use trawl::extract::Extractor;
 use trawl::source::fs;
 use trawl::{Problem, Sink};
@@ -53,7 +53,7 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
         }
     };
     walker.run(|| {
-        let mut scratch = cfg.scanner.scratch();
+        let mut scratch = StatsOnDrop { scratch: cfg.scanner.scratch(), tx: reporter.tx.clone() };
         let mut sink = ChannelSink::new(reporter.tx.clone(), cfg.min_confidence, reporter.quit.clone());
         Box::new(move |entry| {
             if reporter.quit.load(Ordering::Relaxed) {
@@ -87,7 +87,7 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
                 ));
                 return ignore::WalkState::Continue;
             }
-            if !fs::scan_file(x, &mut scratch, path, cfg.walk.mmap, &mut sink) {
+            if !fs::scan_file(x, &mut scratch.scratch, path, cfg.walk.mmap, &mut sink) {
                 return ignore::WalkState::Quit;
             }
             ignore::WalkState::Continue

@@ -19,6 +19,7 @@ use trawl::{Confidence, Finding, Problem, RuleInfo, Scanned, Sink};
 /// What scanning threads send.
 pub enum Event {
     Findings(Vec<Finding>),
+    Stats(trawl::detect::EngineStats),
     Problem(Problem),
     Scanned(Scanned),
 }
@@ -146,6 +147,7 @@ fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit:
         b
     });
     let mut summary = Summary::default();
+    let mut engine = trawl::detect::EngineStats::default();
     let mut failed: Option<io::Error> = None;
     for ev in rx {
         if failed.is_some() {
@@ -156,6 +158,10 @@ fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit:
                 summary.add_finding(f);
                 printer.finding(f)
             }),
+            Event::Stats(st) => {
+                engine = add_stats(engine, st);
+                Ok(())
+            }
             Event::Problem(p) => {
                 summary.add_problem(p);
                 if let Some(b) = &bar {
@@ -187,6 +193,10 @@ fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit:
         b.finish_and_clear();
     }
     summary.elapsed_secs = started.elapsed().as_secs_f64();
+    if std::env::var_os("TRAWL_STATS").is_some() {
+        let mb = engine.bytes as f64 / 1e6;
+        eprintln!("trawl: engine work per MB scanned ({mb:.1} MB): {}", per_mb(&engine, mb));
+    }
     let r = match failed {
         Some(e) => Err(e),
         None => printer.finish(&summary),
@@ -208,4 +218,47 @@ fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit:
 /// Whether the summary goes to standard error for this format.
 pub fn summary_on_stderr(args: &ScanArgs) -> bool {
     !args.quiet && !matches!(args.format, OutputFormat::Json)
+}
+
+fn add_stats(a: trawl::detect::EngineStats, b: &trawl::detect::EngineStats) -> trawl::detect::EngineStats {
+    trawl::detect::EngineStats {
+        bytes: a.bytes + b.bytes,
+        keyword_hits: a.keyword_hits + b.keyword_hits,
+        literal_hits: a.literal_hits + b.literal_hits,
+        rare_hits: a.rare_hits + b.rare_hits,
+        digit_groups: a.digit_groups + b.digit_groups,
+        digit_group_hits: a.digit_group_hits + b.digit_group_hits,
+        windows: a.windows + b.windows,
+        window_bytes: a.window_bytes + b.window_bytes,
+        candidates: a.candidates + b.candidates,
+        matches: a.matches + b.matches,
+    }
+}
+
+fn per_mb(s: &trawl::detect::EngineStats, mb: f64) -> String {
+    let f = |n: u64| n as f64 / mb.max(1e-9);
+    format!(
+        "keyword hits {:.0}, literal hits {:.0}, rare-byte hits {:.0}, digit groups {:.0} ({:.0} with a pattern), windows {:.0} ({:.0} bytes), candidates {:.0}, matches {:.0}",
+        f(s.keyword_hits),
+        f(s.literal_hits),
+        f(s.rare_hits),
+        f(s.digit_groups),
+        f(s.digit_group_hits),
+        f(s.windows),
+        f(s.window_bytes),
+        f(s.candidates),
+        f(s.matches)
+    )
+}
+
+/// Sends a scratch's engine counters to the reporter when a scanning thread ends.
+pub struct StatsOnDrop {
+    pub scratch: trawl::Scratch,
+    pub tx: Sender<Event>,
+}
+
+impl Drop for StatsOnDrop {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Event::Stats(self.scratch.stats()));
+    }
 }

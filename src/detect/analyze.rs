@@ -15,8 +15,9 @@ const MAX_ANCHOR_LITERALS: usize = 64;
 /// Anchors shorter than this are too common to be worth searching for, except
 /// the single bytes in [`RARE_BYTES`].
 const MIN_ANCHOR_LEN: usize = 3;
-/// Single bytes rare enough in text to anchor on (`@` for e-mail addresses).
-const RARE_BYTES: &[u8] = b"@";
+/// Single bytes rare enough in text to anchor on (`@` for e-mail addresses,
+/// `^` for magnetic stripe track 1).
+const RARE_BYTES: &[u8] = b"@^";
 
 /// A set of literals, one of which every match contains, and how far the rest
 /// of the match can extend around it.
@@ -49,7 +50,10 @@ pub fn anchor(hir: &Hir) -> Option<Anchor> {
 fn good(lits: &[Vec<u8>]) -> bool {
     !lits.is_empty()
         && lits.len() <= MAX_ANCHOR_LITERALS
-        && lits.iter().all(|l| l.len() >= MIN_ANCHOR_LEN || (l.len() == 1 && RARE_BYTES.contains(&l[0])))
+        && lits.iter().all(|l| {
+            (l.len() >= MIN_ANCHOR_LEN && crate::detect::prefilter::literal_is_distinctive(l))
+                || (l.len() == 1 && RARE_BYTES.contains(&l[0]))
+        })
 }
 
 /// Score used to pick among candidate anchors: longer shortest literal first, then fewer literals.

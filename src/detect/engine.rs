@@ -13,13 +13,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, PatternSet, meta};
 
 use crate::detect::compile::{AnchorKind, CompiledRule, regex_config, syntax_config};
 use crate::detect::digits::{self, Group};
+use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
+use crate::detect::prefilter::{self, Literals};
 use crate::detect::resolve;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, RuleError, Rules};
@@ -114,25 +115,26 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
             .syntax(syntax_config(unicode))
             .build_many(&patterns)
             .map_err(|e| RuleError::compile("digit-anchored rules", e.to_string()))?;
-        let reach = members.iter().map(|&r| compiled[r as usize].max_len).max().unwrap_or(0);
+        let reach = members.iter().map(|&r| digit_reach(&compiled[r as usize])).max().unwrap_or(0);
         levels.push(DigitLevel { min_digits, rules: members, set, reach });
     }
     Ok(levels)
+}
+
+/// How far a digit-anchored rule's match can extend beyond its digit group:
+/// the match holds at least `threshold` bytes of the group, so at most
+/// `max_len - threshold` bytes of it lie outside on either side.
+fn digit_reach(rule: &CompiledRule) -> usize {
+    match rule.anchor {
+        AnchorKind::Digits(d) => rule.max_len.saturating_sub(d as usize),
+        _ => rule.max_len,
+    }
 }
 
 /// Cache budget for a digit level's multi-pattern lazy DFA: these automata
 /// are large (dozens of patterns with counted repetitions), and a cache that
 /// is too small makes the lazy DFA rebuild states over and over.
 const SET_CACHE_BYTES: usize = 8 << 20;
-
-/// Literal anchors: one automaton over every literal, each pattern mapped to
-/// the rules it anchors and how far their matches extend around it.
-#[derive(Debug)]
-struct LiteralIndex {
-    ac: AhoCorasick,
-    /// For each pattern: (rule, bytes before, bytes after the literal end).
-    targets: Vec<Vec<(u32, usize, usize)>>,
-}
 
 /// The digit-anchored rules whose threshold is at most `min_digits`, with one
 /// multi-pattern regex over all of them (pattern i = `rules[i]`) that tells,
@@ -150,31 +152,70 @@ struct DigitLevel {
 #[derive(Debug)]
 pub struct Scanner {
     rules: Vec<CompiledRule>,
-    literals: Option<LiteralIndex>,
+    /// The one search for every literal anchor.
+    literals: Option<Literals>,
+    /// For each literal: (rule, bytes before, bytes after the literal end).
+    literal_targets: Vec<Vec<(u32, usize, usize)>>,
+    /// For each keyword of `keywords`: the keyword-anchored rules that list it.
+    keyword_targets: Vec<Vec<u32>>,
     /// Single rare bytes (such as `@`) and the rules they anchor.
     rare: Vec<(u8, Vec<(u32, usize, usize)>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
     digit_levels: Vec<DigitLevel>,
-    /// Every keyword of every rule.
+    /// Every keyword of every rule, for checking keywords near a candidate.
     keywords: Option<KeywordSet>,
-    /// The keywords of rules found only through keywords.
-    triggers: Option<KeywordSet>,
     full_rules: Vec<u32>,
     allow: AllowList,
     context: usize,
 }
 
+/// Counters of the engine's work, for tuning and for DESIGN.md figures.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineStats {
+    /// Bytes given to [`Scanner::find`].
+    pub bytes: u64,
+    /// Confirmed keyword triggers.
+    pub keyword_hits: u64,
+    /// Confirmed literal triggers.
+    pub literal_hits: u64,
+    /// Rare-byte anchors (`@`, `^`).
+    pub rare_hits: u64,
+    /// Digit groups long enough for some rule.
+    pub digit_groups: u64,
+    /// Digit groups in which some rule's pattern occurs (multi-pattern check passed).
+    pub digit_group_hits: u64,
+    /// Rule regex searches run in windows.
+    pub windows: u64,
+    /// Bytes covered by those windows.
+    pub window_bytes: u64,
+    /// Candidates (regex matches overlapping their anchor).
+    pub candidates: u64,
+    /// Matches reported after validation, keywords and overlap resolution.
+    pub matches: u64,
+}
+
 /// Per-thread working memory for a [`Scanner`].
 #[derive(Debug)]
 pub struct Scratch {
+    stats: EngineStats,
     norm: Vec<u8>,
     caches: Vec<Option<meta::Cache>>,
     caps: Vec<Option<Captures>>,
     set_caches: Vec<Option<meta::Cache>>,
     patsets: Vec<PatternSet>,
     groups: Vec<Group>,
+    hits: Vec<prefilter::Hit>,
+    kw_hits: Vec<KeywordHit>,
+    masks: digits::Masks,
     cands: Vec<Candidate>,
     matches: Vec<Match>,
+}
+
+impl Scratch {
+    /// What this scratch's scans have done so far.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
 }
 
 impl Scanner {
@@ -207,12 +248,11 @@ impl Scanner {
     pub fn with_allow_list(rules: &Rules, allow: AllowList) -> Result<Scanner, RuleError> {
         let compiled: Vec<CompiledRule> = rules.iter().map(CompiledRule::compile).collect::<Result<_, _>>()?;
         let mut lit_patterns: Vec<Vec<u8>> = Vec::new();
-        let mut lit_targets: Vec<Vec<(u32, usize, usize)>> = Vec::new();
+        let mut literal_targets: Vec<Vec<(u32, usize, usize)>> = Vec::new();
         let mut rare: Vec<(u8, Vec<(u32, usize, usize)>)> = Vec::new();
         let mut digit_rules = Vec::new();
         let mut full_rules = Vec::new();
         let mut all_kw: Vec<(String, u32)> = Vec::new();
-        let mut trigger_kw: Vec<(String, u32)> = Vec::new();
         for (i, (c, r)) in compiled.iter().zip(rules.iter()).enumerate() {
             let i = i as u32;
             for k in &r.syntax.keywords {
@@ -228,41 +268,40 @@ impl Scanner {
                                 None => rare.push((lit[0], vec![target])),
                             }
                         } else if let Some(p) = lit_patterns.iter().position(|l| l == lit) {
-                            lit_targets[p].push(target);
+                            literal_targets[p].push(target);
                         } else {
                             lit_patterns.push(lit.clone());
-                            lit_targets.push(vec![target]);
+                            literal_targets.push(vec![target]);
                         }
                     }
                 }
                 AnchorKind::Digits(_) => digit_rules.push(i),
-                AnchorKind::Keyword => {
-                    for k in &r.syntax.keywords {
-                        trigger_kw.push((k.clone(), i));
-                    }
-                }
+                AnchorKind::Keyword => {}
                 AnchorKind::Full => full_rules.push(i),
             }
         }
-        let literals = if lit_patterns.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&lit_patterns)
-                .map_err(|e| RuleError::compile("literal anchors", e.to_string()))?;
-            Some(LiteralIndex { ac, targets: lit_targets })
-        };
+        let literals = Literals::new(&lit_patterns);
         let digit_levels = digit_levels(&compiled, rules, &digit_rules)?;
         let keywords = KeywordSet::new(&all_kw);
-        let triggers = KeywordSet::new(&trigger_kw);
+        let keyword_targets: Vec<Vec<u32>> = match &keywords {
+            Some(k) => (0..k.keyword_count())
+                .map(|ki| {
+                    k.rules_of(ki as u32)
+                        .iter()
+                        .copied()
+                        .filter(|&r| compiled[r as usize].anchor == AnchorKind::Keyword)
+                        .collect()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let longest_kw = keywords.as_ref().map_or(0, KeywordSet::longest);
         let context = compiled
             .iter()
             .map(|c| {
                 let reach = match &c.anchor {
                     AnchorKind::Literal(a) => a.before.max(a.after) + c.max_len,
-                    AnchorKind::Digits(_) => 2 * digit_levels.iter().map(|l| l.reach).max().unwrap_or(0),
+                    AnchorKind::Digits(_) => 2 * c.max_len,
                     AnchorKind::Keyword => c.distance + c.max_len + longest_kw,
                     AnchorKind::Full => c.max_len,
                 };
@@ -271,18 +310,33 @@ impl Scanner {
             .max()
             .unwrap_or(0)
             + 64;
-        Ok(Scanner { rules: compiled, literals, rare, digit_levels, keywords, triggers, full_rules, allow, context })
+        Ok(Scanner {
+            rules: compiled,
+            literals,
+            literal_targets,
+            keyword_targets,
+            rare,
+            digit_levels,
+            keywords,
+            full_rules,
+            allow,
+            context,
+        })
     }
 
     /// Fresh working memory for one thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
+            stats: EngineStats::default(),
             norm: Vec::new(),
             caches: (0..self.rules.len()).map(|_| None).collect(),
             caps: (0..self.rules.len()).map(|_| None).collect(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
             patsets: self.digit_levels.iter().map(|l| PatternSet::new(l.rules.len())).collect(),
             groups: Vec::new(),
+            hits: Vec::new(),
+            kw_hits: Vec::new(),
+            masks: digits::Masks::default(),
             cands: Vec::new(),
             matches: Vec::new(),
         }
@@ -356,43 +410,80 @@ impl Scanner {
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
         scratch.cands.clear();
+        scratch.stats.bytes += hay.len() as u64;
         if hay.is_empty() {
             return;
         }
-        let need_norm = self.keywords.is_some();
-        if need_norm {
+        scratch.kw_hits.clear();
+        if let Some(k) = &self.keywords {
             keywords::normalize_into(hay, &mut scratch.norm);
+            let hits = &mut scratch.kw_hits;
+            k.for_each(&scratch.norm, 0..hay.len(), |h| hits.push(h));
         }
-        self.literal_anchors(scratch, hay);
+        self.trigger_anchors(scratch, hay, ctx);
         self.digit_anchors(scratch, hay);
-        self.keyword_anchors(scratch, hay, ctx);
         for i in 0..self.full_rules.len() {
             let r = self.full_rules[i];
             self.search(scratch, hay, r, 0..hay.len(), 0..hay.len());
         }
         self.confirm(scratch, hay, ctx);
-        let Scratch { matches, .. } = scratch;
-        resolve::resolve(matches, |m| {
+        resolve::resolve(&mut scratch.matches, |m| {
             (m.validated, self.rules[m.rule].priority, m.keyword, m.end - m.start, usize::MAX - m.rule)
         });
+        scratch.stats.candidates += scratch.cands.len() as u64;
+        let Scratch { matches, stats, .. } = scratch;
         for m in matches.iter() {
-            if m.start >= report.start && m.start < report.end && !f(m) {
-                break;
+            if m.start >= report.start && m.start < report.end {
+                stats.matches += 1;
+                if !f(m) {
+                    break;
+                }
             }
         }
     }
 
-    fn literal_anchors(&self, s: &mut Scratch, hay: &[u8]) {
-        if let Some(lits) = &self.literals {
-            for m in lits.ac.find_overlapping_iter(hay) {
-                for &(rule, before, after) in &lits.targets[m.pattern().as_usize()] {
-                    let win = m.start().saturating_sub(before)..(m.end() + after).min(hay.len());
-                    self.search(s, hay, rule, win, m.start()..m.end());
-                }
+    /// Literal and keyword triggers (one search), rare bytes, and keyword-only
+    /// rules whose keyword the container supplies.
+    fn trigger_anchors(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
+        // Rules found through keywords run over the whole haystack when the
+        // container supplies their keyword (e.g. a CSV column named `dob`).
+        for r in &ctx.rules {
+            if self.rules[*r as usize].anchor == AnchorKind::Keyword {
+                self.search(s, hay, *r, 0..hay.len(), 0..hay.len());
             }
         }
+        if let Some(lits) = &self.literals {
+            let mut hits = std::mem::take(&mut s.hits);
+            hits.clear();
+            lits.for_each(hay, |h| hits.push(h));
+            s.stats.literal_hits += hits.len() as u64;
+            for h in &hits {
+                for &(rule, before, after) in &self.literal_targets[h.id as usize] {
+                    let win = h.start.saturating_sub(before)..(h.end + after).min(hay.len());
+                    self.search(s, hay, rule, win, h.start..h.end);
+                }
+            }
+            s.hits = hits;
+        }
+        let kw_hits = std::mem::take(&mut s.kw_hits);
+        for h in &kw_hits {
+            let targets = &self.keyword_targets[h.keyword as usize];
+            if targets.is_empty() {
+                continue;
+            }
+            s.stats.keyword_hits += 1;
+            for &r in targets {
+                let rule = &self.rules[r as usize];
+                let reach = rule.distance + rule.max_len;
+                let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
+                let win = lo..(h.end + reach).min(hay.len());
+                self.search(s, hay, r, win.clone(), win);
+            }
+        }
+        s.kw_hits = kw_hits;
         for (byte, targets) in &self.rare {
             for pos in memchr::memchr_iter(*byte, hay) {
+                s.stats.rare_hits += 1;
                 for &(rule, before, after) in targets {
                     let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
                     self.search(s, hay, rule, win, pos..pos + 1);
@@ -404,7 +495,7 @@ impl Scanner {
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
         s.groups.clear();
-        digits::find_groups(hay, lowest.min_digits, &mut s.groups);
+        digits::find_groups(hay, lowest.min_digits, &mut s.masks, &mut s.groups);
         for gi in 0..s.groups.len() {
             let g = s.groups[gi];
             let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
@@ -414,39 +505,23 @@ impl Scanner {
             let patset = &mut s.patsets[li];
             patset.clear();
             level.set.which_overlapping_matches_with(cache, &Input::new(hay).range(win), patset);
+            s.stats.digit_groups += 1;
+            s.stats.digit_group_hits += u64::from(!patset.is_empty());
             for pid in patset.iter() {
                 let r = level.rules[pid.as_usize()];
                 let rule = &self.rules[r as usize];
-                let win = g.start.saturating_sub(rule.max_len)..(g.end + rule.max_len).min(hay.len());
+                let reach = digit_reach(rule);
+                let win = g.start.saturating_sub(reach)..(g.end + reach).min(hay.len());
+                s.stats.windows += 1;
+                s.stats.window_bytes += (win.end - win.start) as u64;
                 self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, r, win, g.start..g.end);
             }
         }
     }
 
-    fn keyword_anchors(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
-        // Rules found through keywords run over the whole haystack when the
-        // container supplies their keyword (e.g. a CSV column named `dob`).
-        for r in &ctx.rules {
-            if self.rules[*r as usize].anchor == AnchorKind::Keyword {
-                self.search(s, hay, *r, 0..hay.len(), 0..hay.len());
-            }
-        }
-        let Some(trig) = &self.triggers else { return };
-        let mut hits = Vec::new();
-        trig.for_each(&s.norm, 0..hay.len(), |h| hits.push(h));
-        for h in hits {
-            for &r in trig.rules_of(h.keyword) {
-                let rule = &self.rules[r as usize];
-                let reach = rule.distance + rule.max_len;
-                let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
-                let win = lo..(h.end + reach).min(hay.len());
-                let anchor = win.clone();
-                self.search(s, hay, r, win, anchor);
-            }
-        }
-    }
-
     fn search(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>) {
+        s.stats.windows += 1;
+        s.stats.window_bytes += (win.end - win.start) as u64;
         self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, rule, win, anchor);
     }
 
@@ -510,9 +585,10 @@ impl Scanner {
             }
             let keyword = r.has_keywords
                 && (ctx.has(ri)
-                    || self.keywords.as_ref().is_some_and(|k| {
-                        k.near(&s.norm, hay.len(), c.rule, (c.start, c.end), r.distance, r.before_only)
-                    }));
+                    || self
+                        .keywords
+                        .as_ref()
+                        .is_some_and(|k| k.near(&s.kw_hits, c.rule, (c.start, c.end), r.distance, r.before_only)));
             if r.keyword_required && !keyword {
                 continue;
             }

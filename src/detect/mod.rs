@@ -9,11 +9,12 @@ mod compile;
 mod digits;
 mod engine;
 mod keywords;
+mod prefilter;
 mod resolve;
 pub mod stream;
 
 pub use analyze::MAX_MATCH_LEN;
-pub use engine::{Context, Match, RuleInfo, Scanner, Scratch};
+pub use engine::{Context, EngineStats, Match, RuleInfo, Scanner, Scratch};
 
 /// How the engine would find candidates for `rule`: `literal`, `digits`,
 /// `keyword` or `full` (no anchor: the regex runs over every byte).
