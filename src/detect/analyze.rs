@@ -56,10 +56,12 @@ fn good(lits: &[Vec<u8>]) -> bool {
         })
 }
 
-/// Score used to pick among candidate anchors: longer shortest literal first, then fewer literals.
-fn score(lits: &[Vec<u8>]) -> (bool, usize, usize) {
-    let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
-    (good(lits), shortest.min(8), usize::MAX - lits.len())
+/// Score used to pick among candidate anchors: a usable one, then the one
+/// with the least of the match before it (smaller windows), then the longer
+/// shortest literal, then fewer literals.
+fn score(a: &Anchor) -> (bool, usize, usize, usize) {
+    let shortest = a.literals.iter().map(Vec::len).min().unwrap_or(0);
+    (good(&a.literals), usize::MAX - a.before, shortest.min(8), usize::MAX - a.literals.len())
 }
 
 /// The finite set of strings `hir` matches exactly, if small.
@@ -122,7 +124,7 @@ fn concat(parts: &[Hir]) -> Option<Anchor> {
     let suffix = |i: usize| lens[i..].iter().fold(0usize, |a, &b| a.saturating_add(b)).min(MAX_MATCH_LEN);
     let mut best: Option<Anchor> = None;
     let consider = |cand: Anchor, best: &mut Option<Anchor>| {
-        if best.as_ref().is_none_or(|b| score(&cand.literals) > score(&b.literals)) {
+        if best.as_ref().is_none_or(|b| score(&cand) > score(b)) {
             *best = Some(cand);
         }
     };
@@ -169,6 +171,64 @@ fn concat(parts: &[Hir]) -> Option<Anchor> {
         }
     }
     best
+}
+
+/// If every match starts with one of a few two-letter upper-case codes
+/// followed by two digits (the shape of an IBAN: `DE89...`), those codes.
+///
+/// The engine finds such starts with bit masks (two capitals, two digits, a
+/// word boundary before), far fewer than digit groups, and dispatches on
+/// the two letters.
+pub fn country_code(hir: &Hir) -> Option<Vec<[u8; 2]>> {
+    let parts = leading_parts(hir)?;
+    let (first, rest) = parts.split_first()?;
+    let codes = exact(first)?;
+    if codes.is_empty() || !codes.iter().all(|c| c.len() == 2 && c.iter().all(u8::is_ascii_uppercase)) {
+        return None;
+    }
+    // The next parts must be two digits (one repetition or two classes).
+    let is_digit_class = |h: &Hir| match h.kind() {
+        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => c.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9'),
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => c.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9'),
+        _ => false,
+    };
+    let two_digits = match rest {
+        [h, ..] if matches!(h.kind(), HirKind::Repetition(r) if r.min >= 2 && is_digit_class(&r.sub)) => true,
+        [a, b, ..] => is_digit_class(a) && is_digit_class(b),
+        _ => false,
+    };
+    if !two_digits {
+        return None;
+    }
+    let mut out: Vec<[u8; 2]> = codes.iter().map(|c| [c[0], c[1]]).collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// The concatenated parts a match starts with, skipping look-arounds and
+/// entering capture groups: for `\b(DE\d{2}...)` the parts of the group.
+fn leading_parts(hir: &Hir) -> Option<Vec<Hir>> {
+    match hir.kind() {
+        HirKind::Capture(c) => leading_parts(&c.sub),
+        HirKind::Concat(parts) => {
+            let mut i = 0;
+            while i < parts.len() && matches!(parts[i].kind(), HirKind::Look(_)) {
+                i += 1;
+            }
+            let rest = &parts[i..];
+            match rest.first().map(Hir::kind) {
+                Some(HirKind::Capture(c)) => {
+                    let mut inner = leading_parts(&c.sub)?;
+                    inner.extend(rest[1..].iter().cloned());
+                    Some(inner)
+                }
+                Some(_) => Some(rest.to_vec()),
+                None => None,
+            }
+        }
+        _ => Some(vec![hir.clone()]),
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +280,16 @@ mod tests {
         let a = anchor_of(r"(-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]+?-----END)").unwrap();
         assert_eq!(a.literals, vec![b"-----BEGIN ".to_vec()]);
         assert_eq!(a.after, MAX_MATCH_LEN);
+    }
+
+    #[test]
+    fn country_codes() {
+        let cc = |p: &str| country_code(&parse(p, false).unwrap());
+        assert_eq!(cc(r"\b(DE\d{2}[\x20]?\d{4})\b"), Some(vec![*b"DE"]));
+        assert_eq!(cc(r"\b((?:GB|GG)[0-9][0-9] ?[A-Z]{4})\b"), Some(vec![*b"GB", *b"GG"]));
+        assert_eq!(cc(r"\b(de\d{2})"), None);
+        assert_eq!(cc(r"\b(DEX\d{2})"), None);
+        assert_eq!(cc(r"\b(\d{3}-\d{2})"), None);
     }
 
     #[test]

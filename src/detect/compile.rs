@@ -16,10 +16,6 @@ use crate::validate::Validator;
 /// and keeps per-thread memory bounded.
 pub(crate) const DFA_CACHE_BYTES: usize = 256 * 1024;
 
-/// Digit groups at least this long are rare enough to anchor on even for
-/// rules that also require a keyword.
-pub(crate) const STRONG_DIGITS: u32 = 9;
-
 /// How the engine finds candidates for a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum AnchorKind {
@@ -27,6 +23,9 @@ pub(crate) enum AnchorKind {
     Literal(Anchor),
     /// Digit groups of at least this many digits.
     Digits(u32),
+    /// A two-letter upper-case code followed by two digits at a word start
+    /// (IBANs): one of these codes.
+    CountryCode(Vec<[u8; 2]>),
     /// Occurrences of the rule's keywords.
     Keyword,
     /// No anchor: the regex runs over all bytes.
@@ -39,7 +38,12 @@ pub(crate) struct CompiledRule {
     pub id: Arc<str>,
     pub data_type: Arc<str>,
     pub category: Category,
-    pub regex: meta::Regex,
+    /// The pattern and its Unicode setting, compiled on first use (most rules
+    /// never see a candidate in a given scan, and compiling all of them up
+    /// front would dominate start-up).
+    pub pattern: String,
+    pub unicode: bool,
+    regex: std::sync::OnceLock<meta::Regex>,
     /// The capture group holding the value: 1, or 0 when the regex has none.
     pub group: usize,
     pub max_len: usize,
@@ -71,34 +75,57 @@ pub(crate) fn canonical_value(v: &[u8]) -> Vec<u8> {
     v.iter().filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'\t')).map(u8::to_ascii_lowercase).collect()
 }
 
+/// Compiles a rule's pattern with the engine's configuration.
+///
+/// # Errors
+/// The pattern does not compile (too large, unsupported syntax).
+pub(crate) fn build_regex(pattern: &str, unicode: bool) -> Result<meta::Regex, meta::BuildError> {
+    meta::Builder::new().configure(regex_config()).syntax(syntax_config(unicode)).build(pattern)
+}
+
 impl CompiledRule {
+    /// The compiled regex. A pattern that parsed but fails to build (which
+    /// `rules check` reports) never matches.
+    pub(crate) fn regex(&self) -> &meta::Regex {
+        self.regex.get_or_init(|| build_regex(&self.pattern, self.unicode).unwrap_or_else(|_| meta::Regex::new_many::<&str>(&[]).expect("an empty regex set builds")))
+    }
+
     pub(crate) fn compile(rule: &Rule) -> Result<CompiledRule, RuleError> {
         let s = &rule.syntax;
         let id = s.id.as_str();
         let hir = analyze::parse(&s.regex, s.unicode)
             .map_err(|e| RuleError::compile(id, format!("regex does not parse: {e}")))?;
-        let regex = meta::Builder::new()
-            .configure(regex_config())
-            .syntax(syntax_config(s.unicode))
-            .build(&s.regex)
-            .map_err(|e| RuleError::regex(id, e))?;
-        let group = if regex.captures_len() > 1 { 1 } else { 0 };
+        let group = if hir.properties().explicit_captures_len() > 0 { 1 } else { 0 };
         if hir.properties().minimum_len() == Some(0) {
             return Err(RuleError::compile(id, "regex matches the empty string"));
         }
-        // A keyword is usually far rarer than a short digit group, so rules that
-        // require one are found through it unless their digit groups are long.
-        let anchor = match (analyze::anchor(&hir), s.digits) {
+        // A keyword is far rarer than a digit group (every log line has a few
+        // numbers), so rules that require one are found through it.
+        let anchor = match (analyze::anchor(&hir), analyze::country_code(&hir)) {
             (Some(a), _) => AnchorKind::Literal(a),
-            (None, Some(d)) if d >= STRONG_DIGITS || !s.keyword_required => AnchorKind::Digits(d),
-            (None, _) if s.keyword_required => AnchorKind::Keyword,
-            (None, _) => AnchorKind::Full,
+            (None, Some(codes)) => AnchorKind::CountryCode(codes),
+            (None, None) if s.keyword_required => AnchorKind::Keyword,
+            (None, None) => match s.digits {
+                Some(d) => AnchorKind::Digits(d),
+                None => AnchorKind::Full,
+            },
         };
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),
             category: s.category,
-            regex,
+            pattern: s.regex.clone(),
+            unicode: s.unicode,
+            regex: {
+                // Built-in rules are compiled lazily (the test suite proves
+                // they build); user rules are compiled now, so that a bad one
+                // is an error at load time rather than a silent no-match.
+                let cell = std::sync::OnceLock::new();
+                if !rule.origin.starts_with("builtin:") {
+                    let _ = cell.set(build_regex(&s.regex, s.unicode).map_err(|e| RuleError::regex(id, e))?);
+                }
+                cell
+            },
             group,
             max_len: analyze::max_len(&hir),
             anchor,

@@ -8,9 +8,11 @@
 //! `digits = N`: every match contains a group of at least N digits, so only
 //! groups that large need the rule's regex.
 //!
-//! The finder works on bit masks of 64-byte blocks (one bit per byte: digit,
-//! separator), so that text whose digit runs are all short (timestamps,
-//! ports, sizes) costs a few word operations per block and no per-run work.
+//! The finder works on the class masks of 64-byte blocks (`classify.rs`),
+//! so that text whose digit runs are all short (timestamps, ports, sizes)
+//! costs a few word operations per block and no per-run work.
+
+use crate::detect::classify::Classes;
 
 /// One digit group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,63 +25,16 @@ pub struct Group {
     pub digits: u32,
 }
 
-/// Working memory for [`find_groups`].
-#[derive(Clone, Debug, Default)]
-pub struct Masks {
-    digit: Vec<u64>,
-    sep: Vec<u64>,
-    group: Vec<u64>,
-}
-
-/// Converts 64 flag bytes (0 or 1) to a bit mask.
-#[inline(always)]
-fn pack(flags: &[u8; 64]) -> u64 {
-    let mut m = 0u64;
-    for (j, chunk) in flags.chunks_exact(8).enumerate() {
-        let x = u64::from_le_bytes(chunk.try_into().expect("chunks of 8"));
-        m |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (j * 8);
-    }
-    m
-}
-
-/// Digit and separator masks of one 64-byte block.
-#[inline(always)]
-fn block_masks(block: &[u8; 64]) -> (u64, u64) {
-    let mut d = [0u8; 64];
-    let mut s = [0u8; 64];
-    for i in 0..64 {
-        let b = block[i];
-        d[i] = (b.wrapping_sub(b'0') < 10) as u8;
-        s[i] = (b == b' ' || b == b'-' || b == b'.' || b == b'/' || b == b'(' || b == b')') as u8;
-    }
-    (pack(&d), pack(&s))
-}
-
-/// Appends to `out` every digit group of `hay` with at least `min_digits` digits.
-pub fn find_groups(hay: &[u8], min_digits: u32, masks: &mut Masks, out: &mut Vec<Group>) {
+/// Appends to `out` every digit group of the haystack (`len` bytes, with
+/// class masks `c`) having at least `min_digits` digits. `group` is scratch
+/// space for the group masks.
+pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64>, out: &mut Vec<Group>) {
     let min_digits = min_digits.max(1);
-    let blocks = hay.len().div_ceil(64);
-    masks.digit.clear();
-    masks.sep.clear();
-    masks.group.clear();
-    // Pass 1: digit and separator masks.
-    let mut chunks = hay.chunks_exact(64);
-    for block in chunks.by_ref() {
-        let (d, s) = block_masks(block.try_into().expect("64 bytes"));
-        masks.digit.push(d);
-        masks.sep.push(s);
-    }
-    if !chunks.remainder().is_empty() {
-        let mut tail = [0u8; 64];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        let (d, s) = block_masks(&tail);
-        masks.digit.push(d);
-        masks.sep.push(s);
-    }
-    let seps = &masks.sep;
-    // Pass 2: group masks, where separators bridging digits are set too.
-    let d = &masks.digit;
+    let blocks = c.blocks();
+    let (d, seps) = (&c.digit, &c.sep);
     let at = |v: &Vec<u64>, k: usize| if k < v.len() { v[k] } else { 0 };
+    // Group masks: digits, plus separators bridging digits (one, or two in a row).
+    group.clear();
     for k in 0..blocks {
         let (dp, dc, dn) = (if k > 0 { d[k - 1] } else { 0 }, d[k], at(d, k + 1));
         let (sp, sc, sn) = (if k > 0 { seps[k - 1] } else { 0 }, seps[k], at(seps, k + 1));
@@ -92,24 +47,21 @@ pub fn find_groups(hay: &[u8], min_digits: u32, masks: &mut Masks, out: &mut Vec
         let one = sc & d_l1 & d_r1;
         let first_of_two = sc & s_r1 & d_l1 & d_r2;
         let second_of_two = sc & s_l1 & d_l2 & d_r1;
-        masks.group.push(dc | one | first_of_two | second_of_two);
+        group.push(dc | one | first_of_two | second_of_two);
     }
-    let g = &masks.group;
-    // Pass 3: runs of the group mask long enough to hold `min_digits` digits.
+    let g = &*group;
+    // Runs of the group mask long enough to hold `min_digits` digits.
     let need = min_digits.min(64);
-    let mut k = 0;
-    let mut carry = 0u64; // bit 0: the group mask's last bit of the previous block
-    while k < blocks {
+    let mut carry = 0u64; // the group mask's last bit in the previous block
+    for k in 0..blocks {
         let cur = g[k];
         if cur == 0 {
             carry = 0;
-            k += 1;
             continue;
         }
         let next = at(g, k + 1);
-        // Bit i of `long`: bits i..i+need of the group mask are all set.
-        let wide = (cur as u128) | ((next as u128) << 64);
-        let mut run = wide;
+        // Bit i of `run`: bits i..i+need of the group mask are all set.
+        let mut run = (cur as u128) | ((next as u128) << 64);
         let mut have = 1u32;
         while have < need {
             let step = have.min(need - have);
@@ -117,27 +69,16 @@ pub fn find_groups(hay: &[u8], min_digits: u32, masks: &mut Masks, out: &mut Vec
             have += step;
         }
         let starts = cur & !((cur << 1) | carry);
-        let long = (run as u64) & starts;
         carry = cur >> 63;
-        let mut bits = long;
+        let mut bits = (run as u64) & starts;
         while bits != 0 {
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let start = k * 64 + s;
-            // Walk the run to its end, across blocks.
-            let mut kk = k;
-            let mut from = s;
-            let mut digits = 0u32;
+            // Walk the run to its end, across blocks, counting digits.
+            let (mut kk, mut from, mut digits) = (k, s, 0u32);
             let end = loop {
-                let word = g[kk] >> from;
-                let ones = word.trailing_ones() as usize;
-                let span = if ones == 0 {
-                    0
-                } else if ones >= 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << ones) - 1
-                };
+                let ones = (g[kk] >> from).trailing_ones() as usize;
+                let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
                 digits += ((d[kk] >> from) & span).count_ones();
                 if from + ones < 64 || kk + 1 == blocks {
                     break kk * 64 + from + ones;
@@ -146,10 +87,32 @@ pub fn find_groups(hay: &[u8], min_digits: u32, masks: &mut Masks, out: &mut Vec
                 from = 0;
             };
             if digits >= min_digits {
-                out.push(Group { start, end: end.min(hay.len()), digits });
+                out.push(Group { start: k * 64 + s, end: end.min(len), digits });
             }
         }
-        k += 1;
+    }
+}
+
+/// Appends to `out` the offset of every place where two upper-case ASCII
+/// letters are followed by two digits and preceded by a byte that is not a
+/// letter or digit (or nothing): the start of an IBAN-shaped value.
+pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
+    let blocks = c.blocks();
+    let mut prev_alnum = 0u64;
+    for k in 0..blocks {
+        let (u, d, a) = (c.upper[k], c.digit[k], c.alnum(k));
+        let (nu, nd) = if k + 1 < blocks { (c.upper[k + 1], c.digit[k + 1]) } else { (0, 0) };
+        let u1 = (u >> 1) | (nu << 63);
+        let d2 = (d >> 2) | (nd << 62);
+        let d3 = (d >> 3) | (nd << 61);
+        let before = (a << 1) | prev_alnum;
+        let mut hits = u & u1 & d2 & d3 & !before;
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize;
+            hits &= hits - 1;
+            out.push(k * 64 + i);
+        }
+        prev_alnum = a >> 63;
     }
 }
 
@@ -157,17 +120,19 @@ pub fn find_groups(hay: &[u8], min_digits: u32, masks: &mut Masks, out: &mut Vec
 mod tests {
     use super::*;
 
-    fn groups(hay: &str, min: u32) -> Vec<(String, u32)> {
+    fn find(hay: &[u8], min: u32) -> Vec<Group> {
+        let mut c = Classes::default();
+        c.compute(hay);
         let mut out = Vec::new();
-        find_groups(hay.as_bytes(), min, &mut Masks::default(), &mut out);
-        out.into_iter().map(|g| (hay[g.start..g.end].to_string(), g.digits)).collect()
+        find_groups(&c, hay.len(), min, &mut Vec::new(), &mut out);
+        out
+    }
+
+    fn groups(hay: &str, min: u32) -> Vec<(String, u32)> {
+        find(hay.as_bytes(), min).into_iter().map(|g| (hay[g.start..g.end].to_string(), g.digits)).collect()
     }
 
     /// A straightforward byte-at-a-time reference.
-    pub(super) fn reference_pub(hay: &[u8], min: u32) -> Vec<Group> {
-        reference(hay, min)
-    }
-
     fn reference(hay: &[u8], min: u32) -> Vec<Group> {
         let sep = |b: u8| matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')');
         let mut out = Vec::new();
@@ -239,11 +204,26 @@ mod tests {
         for min in [1, 4, 9, 13, 20, 70] {
             for len in [0, 1, 63, 64, 65, 127, 128, 129, 1000, hay.len()] {
                 let h = &hay[..len];
-                let mut got = Vec::new();
-                find_groups(h, min, &mut Masks::default(), &mut got);
-                assert_eq!(got, reference(h, min), "min {min}, len {len}");
+                assert_eq!(find(h, min), reference(h, min), "min {min}, len {len}");
             }
         }
+    }
+
+    #[test]
+    fn country_codes() {
+        let find = |h: &str| {
+            let mut c = Classes::default();
+            c.compute(h.as_bytes());
+            let mut out = Vec::new();
+            find_country_codes(&c, &mut out);
+            out
+        };
+        assert_eq!(find("iban DE89 3704 and GB82WEST, xDE12, DE1, De12"), vec![5, 19]);
+        let long = format!("{}GB82 WEST", "x".repeat(62) + " ");
+        assert_eq!(find(&long), vec![63]);
+        let edge = format!("{}GB82", "y".repeat(62) + " ");
+        assert_eq!(find(&edge), vec![63]);
+        assert_eq!(find("GB"), Vec::<usize>::new());
     }
 
     #[test]
@@ -252,29 +232,5 @@ mod tests {
         let g = groups(&hay, 9);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].1, 200);
-    }
-}
-#[cfg(test)]
-mod tmp_probe {
-    #[test]
-    fn probe_file() {
-        let Ok(hay) = std::fs::read("/tmp/s5.log") else { return };
-        let mut got = Vec::new();
-        super::find_groups(&hay, 9, &mut super::Masks::default(), &mut got);
-        let want = super::tests::reference_pub(&hay, 9);
-        eprintln!("got {} want {}", got.len(), want.len());
-        for (a, b) in got.iter().zip(want.iter()) {
-            if a != b {
-                eprintln!(
-                    "first diff: {:?} {:?} {:?} {:?}",
-                    a,
-                    b,
-                    String::from_utf8_lossy(&hay[a.start..a.end]),
-                    String::from_utf8_lossy(&hay[b.start..b.end])
-                );
-                break;
-            }
-        }
-        assert_eq!(got.len(), want.len());
     }
 }

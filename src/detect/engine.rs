@@ -16,7 +16,8 @@ use std::sync::Arc;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, PatternSet, meta};
 
-use crate::detect::compile::{AnchorKind, CompiledRule, regex_config, syntax_config};
+use crate::detect::compile::{self, AnchorKind, CompiledRule, syntax_config};
+use crate::detect::classify::Classes;
 use crate::detect::digits::{self, Group};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
@@ -105,20 +106,16 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         let members: Vec<u32> = digit_rules.iter().copied().filter(|&r| threshold(r) <= min_digits).collect();
         let patterns: Vec<&str> = members.iter().map(|&r| syntax[r as usize].syntax.regex.as_str()).collect();
         let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
-        let set = meta::Builder::new()
-            .configure(
-                regex_config()
-                    .hybrid_cache_capacity(SET_CACHE_BYTES)
-                    .match_kind(regex_automata::MatchKind::All)
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
-            )
-            .syntax(syntax_config(unicode))
-            .build_many(&patterns)
-            .map_err(|e| RuleError::compile("digit-anchored rules", e.to_string()))?;
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
         let reach = members.iter().map(|&r| digit_reach(&compiled[r as usize])).max().unwrap_or(0);
-        levels.push(DigitLevel { min_digits, rules: members, set, reach });
+        levels.push(DigitLevel { min_digits, rules: members, patterns, unicode, set: std::sync::OnceLock::new(), reach });
     }
     Ok(levels)
+}
+
+/// Index of a two-letter upper-case code in `country_rules`.
+fn code_index(c: [u8; 2]) -> usize {
+    (c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize
 }
 
 /// How far a digit-anchored rule's match can extend beyond its digit group:
@@ -131,10 +128,6 @@ fn digit_reach(rule: &CompiledRule) -> usize {
     }
 }
 
-/// Cache budget for a digit level's multi-pattern lazy DFA: these automata
-/// are large (dozens of patterns with counted repetitions), and a cache that
-/// is too small makes the lazy DFA rebuild states over and over.
-const SET_CACHE_BYTES: usize = 8 << 20;
 
 /// The digit-anchored rules whose threshold is at most `min_digits`, with one
 /// multi-pattern regex over all of them (pattern i = `rules[i]`) that tells,
@@ -143,9 +136,40 @@ const SET_CACHE_BYTES: usize = 8 << 20;
 struct DigitLevel {
     min_digits: u32,
     rules: Vec<u32>,
-    set: meta::Regex,
+    /// The member rules' patterns, compiled on first use into `set`.
+    patterns: Vec<String>,
+    unicode: bool,
+    set: std::sync::OnceLock<Result<meta::Regex, String>>,
     reach: usize,
 }
+
+impl DigitLevel {
+    /// The multi-pattern regex (a lazy DFA in practice), compiled on first
+    /// use: most scans never need every level, and compiling up front would
+    /// slow start-up.
+    fn set(&self) -> Result<&meta::Regex, &str> {
+        self.set
+            .get_or_init(|| {
+                meta::Builder::new()
+                    .configure(
+                        compile::regex_config()
+                            .hybrid_cache_capacity(SET_CACHE_BYTES)
+                            .match_kind(regex_automata::MatchKind::All)
+                            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+                    )
+                    .syntax(syntax_config(self.unicode))
+                    .build_many(&self.patterns)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// Cache budget for a digit level's lazy DFA: these automata are large
+/// (several patterns with counted repetitions), and a cache that is too small
+/// makes the lazy DFA rebuild states over and over.
+const SET_CACHE_BYTES: usize = 8 << 20;
 
 /// A set of rules compiled for scanning. Build once, share across threads
 /// (it is `Send + Sync`), and give each thread its own [`Scratch`].
@@ -162,6 +186,9 @@ pub struct Scanner {
     rare: Vec<(u8, Vec<(u32, usize, usize)>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
     digit_levels: Vec<DigitLevel>,
+    /// Rules anchored on a two-letter code and two digits, by code (`A`..`Z` squared).
+    country_rules: Vec<Vec<u32>>,
+    has_country_rules: bool,
     /// Every keyword of every rule, for checking keywords near a candidate.
     keywords: Option<KeywordSet>,
     full_rules: Vec<u32>,
@@ -198,15 +225,16 @@ pub struct EngineStats {
 #[derive(Debug)]
 pub struct Scratch {
     stats: EngineStats,
-    norm: Vec<u8>,
+    classes: Classes,
+    group_masks: Vec<u64>,
     caches: Vec<Option<meta::Cache>>,
     caps: Vec<Option<Captures>>,
     set_caches: Vec<Option<meta::Cache>>,
     patsets: Vec<PatternSet>,
     groups: Vec<Group>,
+    code_starts: Vec<usize>,
     hits: Vec<prefilter::Hit>,
     kw_hits: Vec<KeywordHit>,
-    masks: digits::Masks,
     cands: Vec<Candidate>,
     matches: Vec<Match>,
 }
@@ -252,6 +280,7 @@ impl Scanner {
         let mut rare: Vec<(u8, Vec<(u32, usize, usize)>)> = Vec::new();
         let mut digit_rules = Vec::new();
         let mut full_rules = Vec::new();
+        let mut country_rules: Vec<Vec<u32>> = vec![Vec::new(); 26 * 26];
         let mut all_kw: Vec<(String, u32)> = Vec::new();
         for (i, (c, r)) in compiled.iter().zip(rules.iter()).enumerate() {
             let i = i as u32;
@@ -277,6 +306,11 @@ impl Scanner {
                 }
                 AnchorKind::Digits(_) => digit_rules.push(i),
                 AnchorKind::Keyword => {}
+                AnchorKind::CountryCode(codes) => {
+                    for c in codes {
+                        country_rules[code_index(*c)].push(i);
+                    }
+                }
                 AnchorKind::Full => full_rules.push(i),
             }
         }
@@ -303,6 +337,7 @@ impl Scanner {
                     AnchorKind::Literal(a) => a.before.max(a.after) + c.max_len,
                     AnchorKind::Digits(_) => 2 * c.max_len,
                     AnchorKind::Keyword => c.distance + c.max_len + longest_kw,
+                    AnchorKind::CountryCode(_) => c.max_len,
                     AnchorKind::Full => c.max_len,
                 };
                 reach + c.distance + longest_kw
@@ -317,6 +352,8 @@ impl Scanner {
             keyword_targets,
             rare,
             digit_levels,
+            has_country_rules: country_rules.iter().any(|v| !v.is_empty()),
+            country_rules,
             keywords,
             full_rules,
             allow,
@@ -328,15 +365,16 @@ impl Scanner {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             stats: EngineStats::default(),
-            norm: Vec::new(),
+            classes: Classes::default(),
+            group_masks: Vec::new(),
             caches: (0..self.rules.len()).map(|_| None).collect(),
             caps: (0..self.rules.len()).map(|_| None).collect(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
             patsets: self.digit_levels.iter().map(|l| PatternSet::new(l.rules.len())).collect(),
             groups: Vec::new(),
+            code_starts: Vec::new(),
             hits: Vec::new(),
             kw_hits: Vec::new(),
-            masks: digits::Masks::default(),
             cands: Vec::new(),
             matches: Vec::new(),
         }
@@ -373,6 +411,10 @@ impl Scanner {
             }
             AnchorKind::Digits(d) => format!("digit groups >= {d}"),
             AnchorKind::Keyword => "keywords".to_string(),
+            AnchorKind::CountryCode(codes) => {
+                let list: Vec<String> = codes.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+                format!("country code {} + 2 digits", list.join("|"))
+            }
             AnchorKind::Full => "full scan".to_string(),
         };
         format!("{how}; max match {} bytes", r.max_len)
@@ -415,13 +457,14 @@ impl Scanner {
             return;
         }
         scratch.kw_hits.clear();
+        scratch.classes.compute(hay);
         if let Some(k) = &self.keywords {
-            keywords::normalize_into(hay, &mut scratch.norm);
             let hits = &mut scratch.kw_hits;
-            k.for_each(&scratch.norm, 0..hay.len(), |h| hits.push(h));
+            k.for_each(hay, &scratch.classes, |h| hits.push(h));
         }
         self.trigger_anchors(scratch, hay, ctx);
         self.digit_anchors(scratch, hay);
+        self.country_anchors(scratch, hay);
         for i in 0..self.full_rules.len() {
             let r = self.full_rules[i];
             self.search(scratch, hay, r, 0..hay.len(), 0..hay.len());
@@ -460,7 +503,7 @@ impl Scanner {
             for h in &hits {
                 for &(rule, before, after) in &self.literal_targets[h.id as usize] {
                     let win = h.start.saturating_sub(before)..(h.end + after).min(hay.len());
-                    self.search(s, hay, rule, win, h.start..h.end);
+                    self.search_at(s, hay, rule, win, h.start..h.end, before == 0);
                 }
             }
             s.hits = hits;
@@ -486,25 +529,52 @@ impl Scanner {
                 s.stats.rare_hits += 1;
                 for &(rule, before, after) in targets {
                     let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
-                    self.search(s, hay, rule, win, pos..pos + 1);
+                    self.search_at(s, hay, rule, win, pos..pos + 1, before == 0);
                 }
             }
         }
     }
 
+    fn country_anchors(&self, s: &mut Scratch, hay: &[u8]) {
+        if !self.has_country_rules {
+            return;
+        }
+        let mut starts = std::mem::take(&mut s.code_starts);
+        starts.clear();
+        digits::find_country_codes(&s.classes, &mut starts);
+        for &p in &starts {
+            for &r in &self.country_rules[code_index([hay[p], hay[p + 1]])] {
+                let rule = &self.rules[r as usize];
+                s.stats.rare_hits += 1;
+                let win = p..(p + rule.max_len).min(hay.len());
+                self.search_at(s, hay, r, win, p..p + 4, true);
+            }
+        }
+        s.code_starts = starts;
+    }
+
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
         s.groups.clear();
-        digits::find_groups(hay, lowest.min_digits, &mut s.masks, &mut s.groups);
+        digits::find_groups(&s.classes, hay.len(), lowest.min_digits, &mut s.group_masks, &mut s.groups);
         for gi in 0..s.groups.len() {
             let g = s.groups[gi];
             let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
             let level = &self.digit_levels[li];
             let win = g.start.saturating_sub(level.reach)..(g.end + level.reach).min(hay.len());
-            let cache = s.set_caches[li].get_or_insert_with(|| level.set.create_cache());
             let patset = &mut s.patsets[li];
             patset.clear();
-            level.set.which_overlapping_matches_with(cache, &Input::new(hay).range(win), patset);
+            match level.set() {
+                Ok(set) => {
+                    let cache = s.set_caches[li].get_or_insert_with(|| set.create_cache());
+                    set.which_overlapping_matches_with(cache, &Input::new(hay).range(win), patset);
+                }
+                // The member rules compiled one by one, so this cannot fail in
+                // practice; if it does, try every rule of the level.
+                Err(_) => (0..level.rules.len()).for_each(|p| {
+                    patset.insert(regex_automata::PatternID::must(p));
+                }),
+            }
             s.stats.digit_groups += 1;
             s.stats.digit_group_hits += u64::from(!patset.is_empty());
             for pid in patset.iter() {
@@ -514,18 +584,25 @@ impl Scanner {
                 let win = g.start.saturating_sub(reach)..(g.end + reach).min(hay.len());
                 s.stats.windows += 1;
                 s.stats.window_bytes += (win.end - win.start) as u64;
-                self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, r, win, g.start..g.end);
+                self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, r, win, g.start..g.end, false);
             }
         }
     }
 
     fn search(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>) {
-        s.stats.windows += 1;
-        s.stats.window_bytes += (win.end - win.start) as u64;
-        self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, rule, win, anchor);
+        self.search_at(s, hay, rule, win, anchor, false);
     }
 
-    /// Runs rule `rule` over `hay[win]` and keeps the matches that overlap `anchor`.
+    fn search_at(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>, anchored: bool) {
+        s.stats.windows += 1;
+        s.stats.window_bytes += (win.end - win.start) as u64;
+        self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, rule, win, anchor, anchored);
+    }
+
+    /// Runs rule `rule` over `hay[win]` and keeps the matches that overlap
+    /// `anchor`. With `anchored`, the match must start at `win.start` (the
+    /// anchor is a literal every match starts with), so the regex stops at
+    /// the first byte that cannot continue a match instead of scanning the window.
     #[allow(clippy::too_many_arguments)]
     fn search_parts(
         &self,
@@ -536,14 +613,19 @@ impl Scanner {
         rule: u32,
         win: Range<usize>,
         anchor: Range<usize>,
+        anchored: bool,
     ) {
         let ri = rule as usize;
         let r = &self.rules[ri];
-        let cache = caches[ri].get_or_insert_with(|| r.regex.create_cache());
-        let caps = caps[ri].get_or_insert_with(|| r.regex.create_captures());
+        let re = r.regex();
+        let cache = caches[ri].get_or_insert_with(|| re.create_cache());
+        let caps = caps[ri].get_or_insert_with(|| re.create_captures());
         let mut input = Input::new(hay).range(win.clone());
+        if anchored {
+            input.set_anchored(regex_automata::Anchored::Yes);
+        }
         loop {
-            r.regex.search_captures_with(cache, &input, caps);
+            re.search_captures_with(cache, &input, caps);
             let Some(m) = caps.get_match() else { break };
             if m.start() < anchor.end && m.end() > anchor.start {
                 let v = caps.get_group(r.group).unwrap_or(m.span());
@@ -557,8 +639,10 @@ impl Scanner {
                     });
                 }
             }
+            // Later matches start at or after this one's end: stop once they
+            // can no longer overlap the anchor.
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
-            if next > win.end || m.start() >= anchor.end {
+            if anchored || next >= anchor.end || next > win.end {
                 break;
             }
             input.set_start(next);

@@ -1,4 +1,4 @@
-//! Keyword matching with Macie's semantics, on a normalized copy of the bytes.
+//! Keyword matching with Macie's semantics.
 //!
 //! Normalization lowercases ASCII letters, keeps digits and non-ASCII bytes,
 //! and turns every other byte (space, `_`, `-`, punctuation, control bytes)
@@ -20,18 +20,6 @@ pub fn norm_byte(b: u8) -> u8 {
     } else {
         b' '
     }
-}
-
-/// Writes `b' '`, the normalized `hay`, and `b' '` into `out` (replacing its contents).
-///
-/// The sentinel spaces let a keyword at either end of `hay` match; byte `i` of
-/// `hay` is byte `i + 1` of `out`.
-pub fn normalize_into(hay: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(hay.len() + 2);
-    out.push(b' ');
-    out.extend(hay.iter().map(|&b| norm_byte(b)));
-    out.push(b' ');
 }
 
 /// The normalized search forms of one keyword: ` credit card ` and ` creditcard `.
@@ -79,22 +67,56 @@ pub fn normalize_name(name: &str) -> Vec<u8> {
 }
 
 /// Class of a normalized byte in a trigram code: space 0, letters 1-26,
-/// digits 27, non-ASCII 28.
-#[inline(always)]
-fn class(b: u8) -> u32 {
-    match b {
-        b'a'..=b'z' => (b - b'a') as u32 + 1,
-        b'0'..=b'9' => 27,
-        b' ' => 0,
-        _ => 28,
+/// digits 27, non-ASCII 28, anything else (never produced by normalization) 29.
+static CLASS: [u8; 256] = {
+    let mut t = [29u8; 256];
+    t[b' ' as usize] = 0;
+    let mut b = b'a';
+    while b <= b'z' {
+        t[b as usize] = b - b'a' + 1;
+        b += 1;
     }
-}
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = 27;
+        d += 1;
+    }
+    let mut h = 0x80usize;
+    while h < 256 {
+        t[h] = 28;
+        h += 1;
+    }
+    t
+};
 
-/// The trigram code of the word starting at `w[0]` (bytes past the word read as spaces).
+/// Class of a raw byte in a trigram code: normalization then [`CLASS`].
+static RAW_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let x = b as u8;
+        let lower = x | 0x20;
+        t[b] = if lower >= b'a' && lower <= b'z' {
+            lower - b'a' + 1
+        } else if x >= b'0' && x <= b'9' {
+            27
+        } else if x >= 0x80 {
+            28
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The trigram code of three normalized bytes.
 #[inline(always)]
 fn trigram(a: u8, b: u8, c: u8) -> usize {
-    ((class(a) << 10) | (class(b) << 5) | class(c)) as usize
+    ((CLASS[a as usize] as usize) << 10) | ((CLASS[b as usize] as usize) << 5) | CLASS[c as usize] as usize
 }
+
+use crate::detect::classify::Classes;
 
 const CODES: usize = 1 << 15;
 
@@ -122,8 +144,20 @@ pub struct KeywordSet {
     by_code: Vec<u32>,
     /// Bit `code`: some form has that trigram.
     bits: Vec<u64>,
+    /// For each trigram code, bit `n` (n < 31) when some form's first word has
+    /// `n` bytes; bit 31 for 31 or more.
+    lengths: Vec<u32>,
     keyword_rules: Vec<Vec<u32>>,
     longest: usize,
+    first_bytes: FirstBytes,
+}
+
+/// Which bytes keywords start with: letters only (the common case, which
+/// lets the scan skip words starting with digits), or anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstBytes {
+    Letters,
+    Any,
 }
 
 /// A keyword occurrence in a haystack.
@@ -158,7 +192,8 @@ impl KeywordSet {
         }
         let code_of = |f: &Form| {
             let g = |i: usize| f.first.get(i).copied().unwrap_or(b' ');
-            trigram(g(0), g(1), g(2))
+            let b = g(1);
+            trigram(g(0), b, if b == b' ' { b' ' } else { g(2) })
         };
         let mut order: Vec<u32> = (0..forms.len() as u32).collect();
         order.sort_by_key(|&i| code_of(&forms[i as usize]));
@@ -170,9 +205,11 @@ impl KeywordSet {
             offsets[c + 1] += offsets[c];
         }
         let mut bits = vec![0u64; CODES / 64];
+        let mut lengths = vec![0u32; CODES];
         for f in &forms {
             let c = code_of(f);
             bits[c / 64] |= 1 << (c % 64);
+            lengths[c] |= 1 << f.first.len().min(31);
         }
         let mut keyword_rules = vec![Vec::new(); keywords.len()];
         for (k, rule) in pairs {
@@ -181,7 +218,9 @@ impl KeywordSet {
                 keyword_rules[ki].push(*rule);
             }
         }
-        Some(KeywordSet { forms, offsets, by_code: order, bits, keyword_rules, longest })
+        let first_bytes =
+            if forms.iter().all(|f| f.first[0].is_ascii_lowercase()) { FirstBytes::Letters } else { FirstBytes::Any };
+        Some(KeywordSet { forms, offsets, by_code: order, bits, lengths, keyword_rules, longest, first_bytes })
     }
 
     /// The longest keyword form, in bytes.
@@ -199,59 +238,76 @@ impl KeywordSet {
         &self.keyword_rules[k as usize]
     }
 
-    /// Checks the forms that could start at normalized offset `s` (a word start).
-    #[inline]
-    fn at_word(&self, norm: &[u8], s: usize, f: &mut impl FnMut(KeywordHit)) {
-        let g = |i: usize| norm.get(i).copied().unwrap_or(b' ');
+    /// Checks the forms that could start at offset `s` of `hay` (a word start).
+    /// Bytes are compared in normalized form, so `hay` may be raw text or
+    /// already normalized.
+    #[inline(always)]
+    fn at_word(&self, hay: &[u8], s: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
+        let (a, b, c) = if s + 2 < hay.len() {
+            (RAW_CLASS[hay[s] as usize], RAW_CLASS[hay[s + 1] as usize], RAW_CLASS[hay[s + 2] as usize])
+        } else {
+            let at = |i: usize| hay.get(i).map_or(0, |&x| RAW_CLASS[x as usize]);
+            (at(s), at(s + 1), at(s + 2))
+        };
         // Bytes past the end of the word count as spaces, as in the keyword's own code.
-        let b = g(s + 1);
-        let c = if b == b' ' { b' ' } else { g(s + 2) };
-        let code = trigram(g(s), b, c);
-        if self.bits[code / 64] & (1 << (code % 64)) == 0 {
+        let c = if b == 0 { 0 } else { c };
+        let code = ((a as usize) << 10) | ((b as usize) << 5) | c as usize;
+        if self.bits[code / 64] & (1 << (code % 64)) == 0 || self.lengths[code] & (1 << len.min(31)) == 0 {
             return;
         }
-        let word_end = memchr::memchr(b' ', &norm[s..]).map_or(norm.len(), |p| s + p);
+        self.verify(hay, s, len, code, f);
+    }
+
+    /// Compares the word at `s` (`len` bytes) with the forms of trigram `code`.
+    #[inline(never)]
+    fn verify(&self, hay: &[u8], s: usize, len: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
+        let word_end = s + len;
+        let same = |text: &[u8], form: &[u8]| text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k);
         for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
             let form = &self.forms[fi as usize];
-            if norm[s..word_end] != form.first[..] {
+            if form.first.len() != len || !same(&hay[s..word_end], &form.first) {
                 continue;
             }
             let end = word_end + form.rest.len();
-            if norm.get(word_end..end) == Some(&form.rest[..]) && norm.get(end).is_none_or(|&b| b == b' ') {
-                // norm index i is haystack index i - 1.
-                f(KeywordHit { keyword: form.keyword, start: s - 1, end: end - 1 });
+            if end <= hay.len() && same(&hay[word_end..end], &form.rest) && hay.get(end).is_none_or(|&b| norm_byte(b) == b' ') {
+                f(KeywordHit { keyword: form.keyword, start: s, end });
             }
         }
     }
 
-    /// Calls `f` for every keyword that starts in `range` (haystack offsets),
-    /// in order of start, where `norm` is the output of [`normalize_into`].
-    pub fn for_each(&self, norm: &[u8], range: std::ops::Range<usize>, mut f: impl FnMut(KeywordHit)) {
-        // Word starts in norm[lo..hi]: a non-space byte after a space.
-        let lo = range.start + 1;
-        let hi = (range.end + 1).min(norm.len());
-        if lo >= hi {
-            return;
-        }
-        let mut prev_space = norm[lo - 1] == b' ';
-        let mut pos = lo;
-        while pos < hi {
-            let n = (hi - pos).min(64);
-            let block = &norm[pos..pos + n];
-            let mut space = 0u64;
-            for (i, &b) in block.iter().enumerate() {
-                space |= ((b == b' ') as u64) << i;
+    /// Calls `f` for every keyword in `hay`, in order of start, given the
+    /// class masks of `hay`.
+    pub fn for_each(&self, hay: &[u8], classes: &Classes, mut f: impl FnMut(KeywordHit)) {
+        let mut prev_word = 0u64;
+        for k in 0..classes.blocks() {
+            let word = classes.word(k);
+            // Only words whose first byte can start a keyword.
+            let first = match self.first_bytes {
+                FirstBytes::Letters => classes.upper[k] | classes.lower[k],
+                FirstBytes::Any => word,
+            };
+            let mut starts = first & !((word << 1) | prev_word);
+            prev_word = word >> 63;
+            if starts == 0 {
+                continue;
             }
-            let word = !space & if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-            let mut starts = word & ((space << 1) | prev_space as u64);
+            let next = if k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
+            let both = word as u128 | (next as u128) << 64;
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
-                self.at_word(norm, pos + i, &mut f);
+                // Word length from the masks (a word longer than what the two blocks show is long anyway).
+                let len = (both >> i).trailing_ones() as usize;
+                self.at_word(hay, k * 64 + i, len, &mut f);
             }
-            prev_space = (space >> (n - 1)) & 1 == 1;
-            pos += n;
         }
+    }
+
+    /// As [`KeywordSet::for_each`] for a short text (a name), computing its masks.
+    pub fn for_each_in(&self, text: &[u8], f: impl FnMut(KeywordHit)) {
+        let mut classes = Classes::default();
+        classes.compute(text);
+        self.for_each(text, &classes, f);
     }
 
     /// Whether a hit of keyword `k` lies within `distance` bytes of `value`
@@ -286,10 +342,7 @@ impl KeywordSet {
 
     /// The rules whose keywords occur in a normalized name (see [`normalize_name`]).
     pub fn rules_in_name(&self, name_norm: &[u8], out: &mut Vec<u32>) {
-        if name_norm.len() < 2 {
-            return;
-        }
-        self.for_each(name_norm, 0..name_norm.len() - 1, |h| {
+        self.for_each_in(name_norm, |h| {
             for &r in &self.keyword_rules[h.keyword as usize] {
                 if !out.contains(&r) {
                     out.push(r);
@@ -304,10 +357,8 @@ mod tests {
     use super::*;
 
     fn hits(set: &KeywordSet, hay: &str) -> Vec<(u32, usize, usize)> {
-        let mut norm = Vec::new();
-        normalize_into(hay.as_bytes(), &mut norm);
         let mut out = Vec::new();
-        set.for_each(&norm, 0..hay.len(), |h| out.push((h.keyword, h.start, h.end)));
+        set.for_each_in(hay.as_bytes(), |h| out.push((h.keyword, h.start, h.end)));
         out
     }
 
@@ -347,10 +398,8 @@ mod tests {
     }
 
     fn all_hits(set: &KeywordSet, hay: &[u8]) -> Vec<KeywordHit> {
-        let mut norm = Vec::new();
-        normalize_into(hay, &mut norm);
         let mut out = Vec::new();
-        set.for_each(&norm, 0..hay.len(), |h| out.push(h));
+        set.for_each_in(hay, |h| out.push(h));
         out
     }
 
