@@ -188,8 +188,12 @@ pub fn country_code(hir: &Hir) -> Option<Vec<[u8; 2]>> {
     }
     // The next parts must be two digits (one repetition or two classes).
     let is_digit_class = |h: &Hir| match h.kind() {
-        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => c.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9'),
-        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => c.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9'),
+        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
+            c.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9')
+        }
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            c.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9')
+        }
         _ => false,
     };
     let two_digits = match rest {

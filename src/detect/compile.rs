@@ -87,7 +87,10 @@ impl CompiledRule {
     /// The compiled regex. A pattern that parsed but fails to build (which
     /// `rules check` reports) never matches.
     pub(crate) fn regex(&self) -> &meta::Regex {
-        self.regex.get_or_init(|| build_regex(&self.pattern, self.unicode).unwrap_or_else(|_| meta::Regex::new_many::<&str>(&[]).expect("an empty regex set builds")))
+        self.regex.get_or_init(|| {
+            build_regex(&self.pattern, self.unicode)
+                .unwrap_or_else(|_| meta::Regex::new_many::<&str>(&[]).expect("an empty regex set builds"))
+        })
     }
 
     pub(crate) fn compile(rule: &Rule) -> Result<CompiledRule, RuleError> {

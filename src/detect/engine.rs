@@ -16,8 +16,8 @@ use std::sync::Arc;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, PatternSet, meta};
 
-use crate::detect::compile::{self, AnchorKind, CompiledRule, syntax_config};
 use crate::detect::classify::Classes;
+use crate::detect::compile::{self, AnchorKind, CompiledRule, syntax_config};
 use crate::detect::digits::{self, Group};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
@@ -108,7 +108,14 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
         let reach = members.iter().map(|&r| digit_reach(&compiled[r as usize])).max().unwrap_or(0);
-        levels.push(DigitLevel { min_digits, rules: members, patterns, unicode, set: std::sync::OnceLock::new(), reach });
+        levels.push(DigitLevel {
+            min_digits,
+            rules: members,
+            patterns,
+            unicode,
+            set: std::sync::OnceLock::new(),
+            reach,
+        });
     }
     Ok(levels)
 }
@@ -127,7 +134,6 @@ fn digit_reach(rule: &CompiledRule) -> usize {
         _ => rule.max_len,
     }
 }
-
 
 /// The digit-anchored rules whose threshold is at most `min_digits`, with one
 /// multi-pattern regex over all of them (pattern i = `rules[i]`) that tells,
@@ -593,7 +599,15 @@ impl Scanner {
         self.search_at(s, hay, rule, win, anchor, false);
     }
 
-    fn search_at(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>, anchored: bool) {
+    fn search_at(
+        &self,
+        s: &mut Scratch,
+        hay: &[u8],
+        rule: u32,
+        win: Range<usize>,
+        anchor: Range<usize>,
+        anchored: bool,
+    ) {
         s.stats.windows += 1;
         s.stats.window_bytes += (win.end - win.start) as u64;
         self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, rule, win, anchor, anchored);

@@ -262,14 +262,19 @@ impl KeywordSet {
     #[inline(never)]
     fn verify(&self, hay: &[u8], s: usize, len: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
         let word_end = s + len;
-        let same = |text: &[u8], form: &[u8]| text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k);
+        let same = |text: &[u8], form: &[u8]| {
+            text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k)
+        };
         for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
             let form = &self.forms[fi as usize];
             if form.first.len() != len || !same(&hay[s..word_end], &form.first) {
                 continue;
             }
             let end = word_end + form.rest.len();
-            if end <= hay.len() && same(&hay[word_end..end], &form.rest) && hay.get(end).is_none_or(|&b| norm_byte(b) == b' ') {
+            if end <= hay.len()
+                && same(&hay[word_end..end], &form.rest)
+                && hay.get(end).is_none_or(|&b| norm_byte(b) == b' ')
+            {
                 f(KeywordHit { keyword: form.keyword, start: s, end });
             }
         }

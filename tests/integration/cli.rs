@@ -1,1 +1,307 @@
-//! The command line: output formats, exit codes, bad input, redaction.
+//! The command line: output formats, exit codes, bad input, redaction, walking.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::util::bin;
+
+/// Synthetic values used across these tests (Luhn-valid card, valid SSN, ...).
+const CARD: &str = "4532015112830366";
+const SSN: &str = "219-44-5178";
+const AKID: &str = "AKIAZ7XJQW3MVDK2PLRT";
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).output().expect("trawl runs")
+}
+
+fn jsonl(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSONL line")).collect()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A small tree with findings in visible, hidden and ignored files.
+fn tree() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("logs")).unwrap();
+    std::fs::create_dir_all(p.join(".secret")).unwrap();
+    std::fs::write(
+        p.join("logs/app.log"),
+        format!("2024-01-01 INFO ok\n2024-01-01 WARN card declined card={CARD} amount=12\n"),
+    )
+    .unwrap();
+    std::fs::write(p.join(".secret/creds.env"), format!("AWS_ACCESS_KEY_ID={AKID}\n")).unwrap();
+    std::fs::write(p.join("ignored.txt"), format!("ssn: {SSN}\n")).unwrap();
+    std::fs::write(p.join(".gitignore"), "ignored.txt\n").unwrap();
+    std::fs::write(p.join("clean.txt"), "nothing to see here\n").unwrap();
+    d
+}
+
+#[test]
+fn jsonl_schema_and_default_walk_includes_hidden_and_ignored() {
+    let d = tree();
+    let out = run(&["scan", "-f", "jsonl", "-q", "."], d.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = jsonl(&out);
+    let mut types: Vec<String> = found.iter().map(|f| f["type"].as_str().unwrap().to_string()).collect();
+    types.sort();
+    assert_eq!(types, ["AWS_ACCESS_KEY_ID", "CREDIT_CARD_NUMBER", "USA_SOCIAL_SECURITY_NUMBER"]);
+    let card = found.iter().find(|f| f["type"] == "CREDIT_CARD_NUMBER").unwrap();
+    assert_eq!(card["source"], "logs/app.log");
+    assert_eq!(card["category"], "FINANCIAL_INFORMATION");
+    assert_eq!(card["location"]["line"], 2);
+    assert_eq!(card["location"]["column"], 36);
+    let start = card["location"]["byte_start"].as_u64().unwrap();
+    assert_eq!(card["location"]["byte_end"].as_u64().unwrap() - start, 16);
+    assert_eq!(card["validated"], true);
+    assert_eq!(card["confidence"], "high");
+    assert_eq!(card["redacted"], "4532********0366");
+    assert!(card["rule"].as_str().unwrap().starts_with("fin.card."));
+    assert!(card.get("value").is_none());
+}
+
+#[test]
+fn respect_ignore_and_globs() {
+    let d = tree();
+    let out = run(&["scan", "-f", "jsonl", "-q", "--respect-ignore", "."], d.path());
+    let types: Vec<Value> = jsonl(&out).iter().map(|f| f["type"].clone()).collect();
+    assert!(!types.contains(&Value::from("USA_SOCIAL_SECURITY_NUMBER")), "{types:?}");
+    let out = run(&["scan", "-f", "jsonl", "-q", "--glob", "*.log", "."], d.path());
+    let sources: Vec<Value> = jsonl(&out).iter().map(|f| f["source"].clone()).collect();
+    assert_eq!(sources, [Value::from("logs/app.log")]);
+    let out = run(&["scan", "-f", "jsonl", "-q", "--glob", "!logs", "."], d.path());
+    assert!(jsonl(&out).iter().all(|f| f["source"] != "logs/app.log"));
+}
+
+#[test]
+fn exit_codes() {
+    let d = tree();
+    assert_eq!(run(&["scan", "-q", "clean.txt"], d.path()).status.code(), Some(0));
+    assert_eq!(run(&["scan", "-q", "logs"], d.path()).status.code(), Some(1));
+    // Something not scanned wins over findings.
+    let out = run(&["scan", "-q", "logs", "does-not-exist"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let help = stdout(&run(&["scan", "--help"], d.path()));
+    assert!(help.contains("Exit codes") && help.contains("2 wins over 1"), "{help}");
+}
+
+#[test]
+fn values_are_redacted_in_every_format() {
+    let d = tree();
+    for format in ["human", "json", "jsonl", "sarif", "macie"] {
+        let out = run(&["scan", "-f", format, "-q", "."], d.path());
+        let text = stdout(&out);
+        assert!(!text.is_empty(), "{format} printed nothing");
+        for raw in [CARD, SSN, AKID] {
+            assert!(!text.contains(raw), "{format} leaked {raw}:\n{text}");
+        }
+    }
+    let out = run(&["scan", "-f", "jsonl", "-q", "--show-values", "logs"], d.path());
+    assert_eq!(jsonl(&out)[0]["value"], CARD);
+}
+
+#[test]
+fn human_report_groups_per_file_and_summarizes() {
+    let d = tree();
+    let out = run(&["scan", "."], d.path());
+    let text = stdout(&out);
+    assert!(text.contains("logs/app.log\n  2:36  CREDIT_CARD_NUMBER  4532********0366"), "{text}");
+    let err = stderr(&out);
+    assert!(err.contains("scanned 5 files"), "{err}");
+    assert!(err.contains("CREDIT_CARD_NUMBER"), "{err}");
+}
+
+#[test]
+fn json_document_has_findings_and_summary() {
+    let d = tree();
+    let out = run(&["scan", "-f", "json", "."], d.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["summary"]["files_scanned"], 5);
+    assert_eq!(doc["summary"]["findings_by_type"]["CREDIT_CARD_NUMBER"], 1);
+    assert!(doc["summary"]["not_scanned"].as_array().unwrap().is_empty());
+    assert!(stderr(&out).is_empty(), "json keeps stderr quiet: {}", stderr(&out));
+}
+
+#[test]
+fn sarif_is_valid_shape() {
+    let d = tree();
+    let out = run(&["scan", "-f", "sarif", "-q", "."], d.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    let run0 = &doc["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["name"], "trawl");
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let card = results.iter().find(|r| r["properties"]["type"] == "CREDIT_CARD_NUMBER").unwrap();
+    assert_eq!(card["level"], "error");
+    assert_eq!(card["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "logs/app.log");
+    assert_eq!(card["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    let idx = card["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run0["tool"]["driver"]["rules"][idx]["id"], card["ruleId"]);
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn macie_findings_one_per_file() {
+    let d = tree();
+    let out = run(&["scan", "-f", "macie", "-q", "."], d.path());
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 3, "{found:?}");
+    let app = found.iter().find(|f| f["resourcesAffected"]["s3Object"]["path"] == "logs/app.log").unwrap();
+    assert_eq!(app["type"], "SensitiveData:S3Object/Financial");
+    let data = &app["classificationDetails"]["result"]["sensitiveData"][0];
+    assert_eq!(data["category"], "FINANCIAL_INFORMATION");
+    assert_eq!(data["detections"][0]["type"], "CREDIT_CARD_NUMBER");
+    assert_eq!(data["detections"][0]["count"], 1);
+    assert_eq!(data["detections"][0]["occurrences"]["lineRanges"][0]["start"], 2);
+    assert_eq!(app["classificationDetails"]["result"]["status"]["code"], "COMPLETE");
+}
+
+#[test]
+fn output_file_and_broken_pipe() {
+    let d = tree();
+    let out = run(&["scan", "-f", "jsonl", "-q", "-o", "out.jsonl", "logs"], d.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(d.path().join("out.jsonl")).unwrap();
+    assert!(written.contains("CREDIT_CARD_NUMBER"));
+    // A reader that goes away early is not an error (as with `| head`).
+    let big = d.path().join("big.txt");
+    std::fs::write(&big, format!("card {CARD}\n").repeat(20_000)).unwrap();
+    let mut child = bin()
+        .args(["scan", "-f", "jsonl", "-q", "big.txt"])
+        .current_dir(d.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert!(status.code() == Some(0) || status.code() == Some(1), "{status:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn bad_input_is_reported_and_the_scan_goes_on() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let d = tree();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("bad")).unwrap();
+    // Invalid UTF-8 and NUL bytes around a real value.
+    std::fs::write(
+        p.join("bad/binary.bin"),
+        [b"\x7fELF\x02\x01\x00\x00garbage \xc3\x28 ssn: ".as_slice(), SSN.as_bytes(), b"\x00\x00"].concat(),
+    )
+    .unwrap();
+    // A dangling symlink and a symlink loop.
+    symlink(p.join("bad/nowhere"), p.join("bad/dangling")).unwrap();
+    symlink(p.join("bad"), p.join("bad/loop")).unwrap();
+    // An unreadable file (only meaningful when not running as root).
+    let locked = p.join("bad/locked.txt");
+    std::fs::write(&locked, format!("ssn: {SSN}\n")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let root = std::fs::read(&locked).is_ok();
+    let out = run(&["scan", "-f", "jsonl", "."], p);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("bad/dangling") && err.contains("no such file"), "{err}");
+    assert!(err.contains("symlink loop"), "{err}");
+    if !root {
+        assert!(err.contains("bad/locked.txt") && err.contains("permission denied"), "{err}");
+    }
+    let found = jsonl(&out);
+    assert!(
+        found.iter().any(|f| f["source"] == "bad/binary.bin" && f["type"] == "USA_SOCIAL_SECURITY_NUMBER"),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|f| f["source"] == "logs/app.log"), "other files still scanned");
+    assert!(err.contains("binary"), "binary files are counted: {err}");
+    // --skip-binary: counted, not scanned, no finding from it.
+    let out = run(&["scan", "-f", "jsonl", "--skip-binary", "bad/binary.bin"], p);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("binary file skipped"), "{}", stderr(&out));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+#[test]
+fn utf16_files_are_decoded() {
+    let d = tempfile::tempdir().unwrap();
+    let text = format!("Name: Jane\r\nSSN: {SSN}\r\n");
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(d.path().join("le.txt"), le).unwrap();
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    std::fs::write(d.path().join("be.txt"), be).unwrap();
+    let out = run(&["scan", "-f", "jsonl", "-q", "."], d.path());
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for f in &found {
+        assert_eq!(f["type"], "USA_SOCIAL_SECURITY_NUMBER");
+        assert_eq!(f["location"]["line"], 2);
+    }
+}
+
+#[test]
+fn huge_single_line_streams_in_bounded_memory() {
+    // 64 MB with no newline (past the memory-map limit, so it streams), with a
+    // value at the very end: read in chunks,
+    // found, and the line is 1.
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("oneline.txt");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let block = "lorem ipsum dolor sit amet ".repeat(4096);
+        let mut written = 0;
+        while written < 64 << 20 {
+            f.write_all(block.as_bytes()).unwrap();
+            written += block.len();
+        }
+        write!(f, "ssn: {SSN}").unwrap();
+    }
+    let out = run(&["scan", "-f", "jsonl", "-q", "oneline.txt"], d.path());
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 1, "{}", stderr(&out));
+    assert_eq!(found[0]["location"]["line"], 1);
+    assert!(found[0]["location"]["byte_start"].as_u64().unwrap() > 64 << 20);
+}
+
+#[test]
+fn rules_list_shows_every_rule() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run(&["rules", "list", "--format", "json"], d.path());
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list.len() >= 100);
+    for t in [
+        "CREDIT_CARD_NUMBER",
+        "CREDIT_CARD_NUMBER_(NO_KEYWORD)",
+        "USA_SOCIAL_SECURITY_NUMBER",
+        "AWS_CREDENTIALS",
+        "GERMANY_BANK_ACCOUNT_NUMBER",
+    ] {
+        assert!(list.iter().any(|r| r["type"] == t), "{t} missing");
+    }
+    let out = run(&["scan", "--types", "NOT_A_TYPE", "."], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown type"), "{}", stderr(&out));
+}
+
+#[test]
+fn allow_lists_suppress_values() {
+    let d = tree();
+    std::fs::write(d.path().join("allow.txt"), format!("{CARD}\n")).unwrap();
+    let out = run(&["scan", "-f", "jsonl", "-q", "--allow-list", "allow.txt", "logs"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = run(&["scan", "-f", "jsonl", "-q", "--allow-regex", "^4532", "logs"], d.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
