@@ -173,6 +173,25 @@ fn concat(parts: &[Hir]) -> Option<Anchor> {
     best
 }
 
+/// The fewest ASCII digits any match contains (saturating).
+pub fn min_digits(hir: &Hir) -> u32 {
+    use regex_syntax::hir::Class;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.iter().filter(|b| b.is_ascii_digit()).count() as u32,
+        HirKind::Class(Class::Bytes(c)) => {
+            u32::from(!c.ranges().is_empty() && c.ranges().iter().all(|r| r.start() >= b'0' && r.end() <= b'9'))
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            u32::from(!c.ranges().is_empty() && c.ranges().iter().all(|r| r.start() >= '0' && r.end() <= '9'))
+        }
+        HirKind::Repetition(r) => r.min.saturating_mul(min_digits(&r.sub)),
+        HirKind::Capture(c) => min_digits(&c.sub),
+        HirKind::Concat(parts) => parts.iter().map(min_digits).fold(0u32, u32::saturating_add),
+        HirKind::Alternation(branches) => branches.iter().map(min_digits).min().unwrap_or(0),
+    }
+}
+
 /// If every match starts with one of a few two-letter upper-case codes
 /// followed by two digits (the shape of an IBAN: `DE89...`), those codes.
 ///
@@ -284,6 +303,15 @@ mod tests {
         let a = anchor_of(r"(-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]+?-----END)").unwrap();
         assert_eq!(a.literals, vec![b"-----BEGIN ".to_vec()]);
         assert_eq!(a.after, MAX_MATCH_LEN);
+    }
+
+    #[test]
+    fn digits_every_match_has() {
+        let md = |p: &str| min_digits(&parse(p, false).unwrap());
+        assert_eq!(md(r"\b(\d{3}-\d{2}-\d{4})\b"), 9);
+        assert_eq!(md(r"(?:\d{2}/\d{2}|[A-Z]{3})"), 0);
+        assert_eq!(md(r"[A-Za-z0-9+/]{40}"), 0);
+        assert_eq!(md(r"AB1(\d+)"), 2);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub(crate) struct CompiledRule {
     /// The capture group holding the value: 1, or 0 when the regex has none.
     pub group: usize,
     pub max_len: usize,
+    /// The fewest digits any match holds.
+    pub min_digits: u32,
     pub anchor: AnchorKind,
     pub has_keywords: bool,
     pub keyword_required: bool,
@@ -131,6 +133,7 @@ impl CompiledRule {
             },
             group,
             max_len: analyze::max_len(&hir),
+            min_digits: analyze::min_digits(&hir),
             anchor,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,

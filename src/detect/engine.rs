@@ -186,8 +186,6 @@ pub struct Scanner {
     literals: Option<Literals>,
     /// For each literal: (rule, bytes before, bytes after the literal end).
     literal_targets: Vec<Vec<(u32, usize, usize)>>,
-    /// For each keyword of `keywords`: the keyword-anchored rules that list it.
-    keyword_targets: Vec<Vec<u32>>,
     /// Single rare bytes (such as `@`) and the rules they anchor.
     rare: Vec<(u8, Vec<(u32, usize, usize)>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
@@ -197,6 +195,13 @@ pub struct Scanner {
     has_country_rules: bool,
     /// Every keyword of every rule, for checking keywords near a candidate.
     keywords: Option<KeywordSet>,
+    /// Keywords of keyword-anchored rules whose every match has a digit:
+    /// looked for only in blocks near a digit.
+    digit_triggers: Option<KeywordSet>,
+    /// Keywords of the other keyword-anchored rules: looked for everywhere.
+    any_triggers: Option<KeywordSet>,
+    /// How many 64-byte blocks around a digit `digit_triggers` must cover.
+    trigger_blocks: usize,
     full_rules: Vec<u32>,
     allow: AllowList,
     context: usize,
@@ -240,7 +245,7 @@ pub struct Scratch {
     groups: Vec<Group>,
     code_starts: Vec<usize>,
     hits: Vec<prefilter::Hit>,
-    kw_hits: Vec<KeywordHit>,
+    kw_hits: Vec<(KeywordHit, bool)>,
     cands: Vec<Candidate>,
     matches: Vec<Match>,
 }
@@ -323,18 +328,25 @@ impl Scanner {
         let literals = Literals::new(&lit_patterns);
         let digit_levels = digit_levels(&compiled, rules, &digit_rules)?;
         let keywords = KeywordSet::new(&all_kw);
-        let keyword_targets: Vec<Vec<u32>> = match &keywords {
-            Some(k) => (0..k.keyword_count())
-                .map(|ki| {
-                    k.rules_of(ki as u32)
-                        .iter()
-                        .copied()
-                        .filter(|&r| compiled[r as usize].anchor == AnchorKind::Keyword)
-                        .collect()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        // Keyword-anchored rules, split by whether every match holds a digit.
+        let mut digit_kw: Vec<(String, u32)> = Vec::new();
+        let mut any_kw: Vec<(String, u32)> = Vec::new();
+        let mut trigger_reach = 0;
+        for (i, (c, r)) in compiled.iter().zip(rules.iter()).enumerate() {
+            if c.anchor != AnchorKind::Keyword {
+                continue;
+            }
+            let pairs = r.syntax.keywords.iter().map(|k| (k.clone(), i as u32));
+            if c.min_digits > 0 {
+                digit_kw.extend(pairs);
+                trigger_reach = trigger_reach.max(c.distance + c.max_len);
+            } else {
+                any_kw.extend(pairs);
+            }
+        }
+        let digit_triggers = KeywordSet::new(&digit_kw);
+        let any_triggers = KeywordSet::new(&any_kw);
+        let trigger_blocks = (trigger_reach + digit_triggers.as_ref().map_or(0, KeywordSet::longest)) / 64 + 2;
         let longest_kw = keywords.as_ref().map_or(0, KeywordSet::longest);
         let context = compiled
             .iter()
@@ -355,12 +367,14 @@ impl Scanner {
             rules: compiled,
             literals,
             literal_targets,
-            keyword_targets,
             rare,
             digit_levels,
             has_country_rules: country_rules.iter().any(|v| !v.is_empty()),
             country_rules,
             keywords,
+            digit_triggers,
+            any_triggers,
+            trigger_blocks,
             full_rules,
             allow,
             context,
@@ -462,12 +476,7 @@ impl Scanner {
         if hay.is_empty() {
             return;
         }
-        scratch.kw_hits.clear();
         scratch.classes.compute(hay);
-        if let Some(k) = &self.keywords {
-            let hits = &mut scratch.kw_hits;
-            k.for_each(hay, &scratch.classes, |h| hits.push(h));
-        }
         self.trigger_anchors(scratch, hay, ctx);
         self.digit_anchors(scratch, hay);
         self.country_anchors(scratch, hay);
@@ -514,14 +523,35 @@ impl Scanner {
             }
             s.hits = hits;
         }
-        let kw_hits = std::mem::take(&mut s.kw_hits);
-        for h in &kw_hits {
-            let targets = &self.keyword_targets[h.keyword as usize];
-            if targets.is_empty() {
-                continue;
+        let mut kw_hits = std::mem::take(&mut s.kw_hits);
+        kw_hits.clear();
+        if let Some(t) = &self.any_triggers {
+            t.for_each(hay, &s.classes, |h| kw_hits.push((h, true)));
+        }
+        if let Some(t) = &self.digit_triggers {
+            // Only blocks within reach of a digit: every match of these rules has one.
+            let c = &s.classes;
+            let blocks = c.blocks();
+            let r = self.trigger_blocks;
+            let mut k = 0;
+            while let Some(d) = (k..blocks).find(|&b| c.digit[b] != 0) {
+                // Cover [d - r, e + r] where e is the last digit block of a run
+                // in which digit blocks are at most r apart.
+                let mut e = d;
+                while let Some(n) = (e + 1..blocks.min(e + 1 + r)).find(|&b| c.digit[b] != 0) {
+                    e = n;
+                }
+                let lo = d.saturating_sub(r).max(k);
+                let hi = (e + r + 1).min(blocks);
+                t.for_each_range(hay, c, lo * 64..(hi * 64).min(hay.len()), |h| kw_hits.push((h, false)));
+                k = hi;
             }
+        }
+        for &(h, any) in &kw_hits {
+            let set = if any { self.any_triggers.as_ref() } else { self.digit_triggers.as_ref() };
+            let Some(set) = set else { continue };
             s.stats.keyword_hits += 1;
-            for &r in targets {
+            for &r in set.rules_of(h.keyword) {
                 let rule = &self.rules[r as usize];
                 let reach = rule.distance + rule.max_len;
                 let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
@@ -686,7 +716,7 @@ impl Scanner {
                     || self
                         .keywords
                         .as_ref()
-                        .is_some_and(|k| k.near(&s.kw_hits, c.rule, (c.start, c.end), r.distance, r.before_only)));
+                        .is_some_and(|k| k.near(hay, &s.classes, c.rule, (c.start, c.end), r.distance, r.before_only)));
             if r.keyword_required && !keyword {
                 continue;
             }

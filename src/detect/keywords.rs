@@ -125,6 +125,9 @@ const CODES: usize = 1 << 15;
 struct Form {
     keyword: u32,
     first: Vec<u8>,
+    /// `first` as a little-endian word, zero-padded, when it is ASCII and at
+    /// most 8 bytes long (compared in one instruction), else `None`.
+    key: Option<u64>,
     /// The following words, with a leading space (empty for one-word keywords).
     rest: Vec<u8>,
 }
@@ -150,6 +153,31 @@ pub struct KeywordSet {
     keyword_rules: Vec<Vec<u32>>,
     longest: usize,
     first_bytes: FirstBytes,
+    /// When all keywords start with one of a few ASCII letters, those letters
+    /// (lowercase): word starts are then filtered 16 bytes at a time.
+    first_letters: Option<[u8; MAX_FIRST_LETTERS]>,
+}
+
+/// Up to this many distinct first letters are filtered with SIMD compares.
+const MAX_FIRST_LETTERS: usize = 6;
+
+/// Bit `i` set when `block[i]`, lowercased, is one of `letters` (a block
+/// shorter than 64 bytes leaves the high bits clear).
+#[inline]
+fn letter_mask(block: &[u8], letters: [u8; MAX_FIRST_LETTERS]) -> u64 {
+    use wide::u8x16;
+    let mut mask = 0u64;
+    for (j, part) in block.chunks(16).enumerate() {
+        let mut arr = [0u8; 16];
+        arr[..part.len()].copy_from_slice(part);
+        let v = u8x16::from(arr) | u8x16::splat(0x20);
+        let mut hit = u8x16::splat(0);
+        for &l in &letters {
+            hit |= v.simd_eq(u8x16::splat(l));
+        }
+        mask |= u64::from(hit.to_bitmask()) << (j * 16);
+    }
+    mask
 }
 
 /// Which bytes keywords start with: letters only (the common case, which
@@ -184,7 +212,13 @@ impl KeywordSet {
                 let w = &v[1..v.len() - 1];
                 longest = longest.max(w.len());
                 let split = w.iter().position(|&b| b == b' ').unwrap_or(w.len());
-                forms.push(Form { keyword: ki as u32, first: w[..split].to_vec(), rest: w[split..].to_vec() });
+                let first = w[..split].to_vec();
+                let key = (first.len() <= 8 && first.is_ascii()).then(|| {
+                    let mut b = [0u8; 8];
+                    b[..first.len()].copy_from_slice(&first);
+                    u64::from_le_bytes(b)
+                });
+                forms.push(Form { keyword: ki as u32, first, key, rest: w[split..].to_vec() });
             }
         }
         if forms.is_empty() {
@@ -220,17 +254,31 @@ impl KeywordSet {
         }
         let first_bytes =
             if forms.iter().all(|f| f.first[0].is_ascii_lowercase()) { FirstBytes::Letters } else { FirstBytes::Any };
-        Some(KeywordSet { forms, offsets, by_code: order, bits, lengths, keyword_rules, longest, first_bytes })
+        let mut firsts: Vec<u8> = forms.iter().map(|f| f.first[0]).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        let first_letters = (first_bytes == FirstBytes::Letters && firsts.len() <= MAX_FIRST_LETTERS).then(|| {
+            // Pad by repeating a letter already in the set.
+            let mut l = [firsts[0]; MAX_FIRST_LETTERS];
+            l[..firsts.len()].copy_from_slice(&firsts);
+            l
+        });
+        Some(KeywordSet {
+            forms,
+            offsets,
+            by_code: order,
+            bits,
+            lengths,
+            keyword_rules,
+            longest,
+            first_bytes,
+            first_letters,
+        })
     }
 
     /// The longest keyword form, in bytes.
     pub fn longest(&self) -> usize {
         self.longest
-    }
-
-    /// How many distinct keywords there are.
-    pub fn keyword_count(&self) -> usize {
-        self.keyword_rules.len()
     }
 
     /// The rules that list keyword `k`.
@@ -242,7 +290,7 @@ impl KeywordSet {
     /// Bytes are compared in normalized form, so `hay` may be raw text or
     /// already normalized.
     #[inline(always)]
-    fn at_word(&self, hay: &[u8], s: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
+    fn at_word(&self, hay: &[u8], s: usize, len: impl FnOnce() -> usize, f: &mut impl FnMut(KeywordHit)) {
         let (a, b, c) = if s + 2 < hay.len() {
             (RAW_CLASS[hay[s] as usize], RAW_CLASS[hay[s + 1] as usize], RAW_CLASS[hay[s + 2] as usize])
         } else {
@@ -252,7 +300,11 @@ impl KeywordSet {
         // Bytes past the end of the word count as spaces, as in the keyword's own code.
         let c = if b == 0 { 0 } else { c };
         let code = ((a as usize) << 10) | ((b as usize) << 5) | c as usize;
-        if self.bits[code / 64] & (1 << (code % 64)) == 0 || self.lengths[code] & (1 << len.min(31)) == 0 {
+        if self.bits[code / 64] & (1 << (code % 64)) == 0 {
+            return;
+        }
+        let len = len();
+        if self.lengths[code] & (1 << len.min(31)) == 0 {
             return;
         }
         self.verify(hay, s, len, code, f);
@@ -265,9 +317,22 @@ impl KeywordSet {
         let same = |text: &[u8], form: &[u8]| {
             text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k)
         };
+        // The word's first 8 bytes, ASCII-lowercased (`| 0x20` leaves digits
+        // alone and keeps non-ASCII bytes non-ASCII), cut to its length.
+        let word_key = (len <= 8 && s + 8 <= hay.len()).then(|| {
+            let raw = u64::from_le_bytes(hay[s..s + 8].try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
+            if len == 8 { raw } else { raw & ((1u64 << (8 * len)) - 1) }
+        });
         for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
             let form = &self.forms[fi as usize];
-            if form.first.len() != len || !same(&hay[s..word_end], &form.first) {
+            if form.first.len() != len {
+                continue;
+            }
+            let first_matches = match (word_key, form.key) {
+                (Some(w), Some(k)) => w == k,
+                _ => same(&hay[s..word_end], &form.first),
+            };
+            if !first_matches {
                 continue;
             }
             let end = word_end + form.rest.len();
@@ -282,27 +347,50 @@ impl KeywordSet {
 
     /// Calls `f` for every keyword in `hay`, in order of start, given the
     /// class masks of `hay`.
-    pub fn for_each(&self, hay: &[u8], classes: &Classes, mut f: impl FnMut(KeywordHit)) {
-        let mut prev_word = 0u64;
-        for k in 0..classes.blocks() {
+    pub fn for_each(&self, hay: &[u8], classes: &Classes, f: impl FnMut(KeywordHit)) {
+        self.for_each_range(hay, classes, 0..hay.len(), f);
+    }
+
+    /// Calls `f` for every keyword that starts in `range`, in order of start.
+    pub fn for_each_range(
+        &self,
+        hay: &[u8],
+        classes: &Classes,
+        range: std::ops::Range<usize>,
+        mut f: impl FnMut(KeywordHit),
+    ) {
+        if range.start >= range.end {
+            return;
+        }
+        let (first_block, last_block) = (range.start / 64, (range.end - 1) / 64);
+        let mut prev_word = if first_block > 0 { classes.word(first_block - 1) >> 63 } else { 0 };
+        for k in first_block..=last_block.min(classes.blocks().saturating_sub(1)) {
             let word = classes.word(k);
+            // Only starts inside the range.
+            let lo = if k == first_block { range.start % 64 } else { 0 };
+            let hi = if k == last_block { (range.end - 1) % 64 + 1 } else { 64 };
+            let in_range = (if hi == 64 { u64::MAX } else { (1u64 << hi) - 1 }) & !((1u64 << lo) - 1);
             // Only words whose first byte can start a keyword.
             let first = match self.first_bytes {
                 FirstBytes::Letters => classes.upper[k] | classes.lower[k],
                 FirstBytes::Any => word,
             };
-            let mut starts = first & !((word << 1) | prev_word);
+            let mut starts = first & !((word << 1) | prev_word) & in_range;
             prev_word = word >> 63;
             if starts == 0 {
                 continue;
             }
-            let next = if k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
-            let both = word as u128 | (next as u128) << 64;
+            if let Some(letters) = self.first_letters {
+                starts &= letter_mask(&hay[k * 64..(k * 64 + 64).min(hay.len())], letters);
+            }
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
                 // Word length from the masks (a word longer than what the two blocks show is long anyway).
-                let len = (both >> i).trailing_ones() as usize;
+                let len = || {
+                    let next = if k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
+                    ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize
+                };
                 self.at_word(hay, k * 64 + i, len, &mut f);
             }
         }
@@ -328,21 +416,25 @@ impl KeywordSet {
         }
     }
 
-    /// Whether any keyword of `rule` occurs near `value`, given all keyword
-    /// hits of the haystack sorted by start.
+    /// Whether any keyword of `rule` occurs within `distance` bytes of `value`
+    /// in `hay` (whose class masks are `classes`).
     pub fn near(
         &self,
-        hits: &[KeywordHit],
+        hay: &[u8],
+        classes: &Classes,
         rule: u32,
         value: (usize, usize),
         distance: usize,
         before_only: bool,
     ) -> bool {
         let lo = value.0.saturating_sub(distance + self.longest);
-        let first = hits.partition_point(|h| h.start < lo);
-        hits[first..].iter().take_while(|h| h.start <= value.1 + distance).any(|h| {
-            self.keyword_rules[h.keyword as usize].contains(&rule) && Self::hit_near(h, value, distance, before_only)
-        })
+        let hi = if before_only { value.0 } else { (value.1 + distance + 1).min(hay.len()) };
+        let mut found = false;
+        self.for_each_range(hay, classes, lo..hi, |h| {
+            found |= self.keyword_rules[h.keyword as usize].contains(&rule)
+                && Self::hit_near(&h, value, distance, before_only);
+        });
+        found
     }
 
     /// The rules whose keywords occur in a normalized name (see [`normalize_name`]).
@@ -411,14 +503,34 @@ mod tests {
     #[test]
     fn near_respects_distance_and_position() {
         let set = KeywordSet::new(&[("ssn".into(), 3)]).unwrap();
-        let hits = all_hits(&set, b"ssn: 123-45-6789 and more");
-        assert!(set.near(&hits, 3, (5, 16), 30, false));
-        assert!(set.near(&hits, 3, (5, 16), 2, false));
-        assert!(!set.near(&hits, 3, (5, 16), 1, false));
-        assert!(!set.near(&hits, 4, (5, 16), 30, false), "other rule");
-        let hits = all_hits(&set, b"123-45-6789 is my ssn");
-        assert!(set.near(&hits, 3, (0, 11), 30, false));
-        assert!(!set.near(&hits, 3, (0, 11), 30, true));
+        let near = |hay: &[u8], rule, value, distance, before| {
+            let mut c = Classes::default();
+            c.compute(hay);
+            set.near(hay, &c, rule, value, distance, before)
+        };
+        let hay = b"ssn: 123-45-6789 and more";
+        assert!(near(hay, 3, (5, 16), 30, false));
+        assert!(near(hay, 3, (5, 16), 2, false));
+        assert!(!near(hay, 3, (5, 16), 1, false));
+        assert!(!near(hay, 4, (5, 16), 30, false), "other rule");
+        let hay = b"123-45-6789 is my ssn";
+        assert!(near(hay, 3, (0, 11), 30, false));
+        assert!(!near(hay, 3, (0, 11), 30, true));
+        let long = format!("{}ssn {}", "x ".repeat(100), "1".repeat(9));
+        assert!(near(long.as_bytes(), 3, (204, 213), 30, false));
+    }
+
+    #[test]
+    fn ranges_limit_starts() {
+        let set = KeywordSet::new(&[("ssn".into(), 0)]).unwrap();
+        let hay = "ssn ".repeat(100);
+        let mut c = Classes::default();
+        c.compute(hay.as_bytes());
+        for (lo, hi, want) in [(0, 400, 100), (1, 400, 99), (0, 1, 1), (60, 130, 18), (64, 64, 0), (396, 400, 1)] {
+            let mut n = 0;
+            set.for_each_range(hay.as_bytes(), &c, lo..hi, |_| n += 1);
+            assert_eq!(n, want, "{lo}..{hi}");
+        }
     }
 
     #[test]
