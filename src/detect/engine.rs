@@ -120,6 +120,35 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
     Ok(levels)
 }
 
+/// Folds every literal that starts with another (distinctive) literal into
+/// that shorter one, widening its windows by the difference: `sk-ant-api`,
+/// `sk-proj-` and `sk-` become one `sk-`, the PEM headers one `-----BEGIN `.
+/// Fewer literals keep the SIMD literal search in its fastest form.
+#[allow(clippy::type_complexity)]
+fn merge_prefixes(
+    lits: Vec<Vec<u8>>,
+    targets: Vec<Vec<(u32, usize, usize)>>,
+) -> (Vec<Vec<u8>>, Vec<Vec<(u32, usize, usize)>>) {
+    let mut order: Vec<usize> = (0..lits.len()).collect();
+    order.sort_by_key(|&i| lits[i].len());
+    let mut out_lits: Vec<Vec<u8>> = Vec::new();
+    let mut out_targets: Vec<Vec<(u32, usize, usize)>> = Vec::new();
+    for i in order {
+        let lit = &lits[i];
+        match out_lits.iter().position(|p| lit.starts_with(p)) {
+            Some(p) => {
+                let extra = lit.len() - out_lits[p].len();
+                out_targets[p].extend(targets[i].iter().map(|&(r, before, after)| (r, before, after + extra)));
+            }
+            None => {
+                out_lits.push(lit.clone());
+                out_targets.push(targets[i].clone());
+            }
+        }
+    }
+    (out_lits, out_targets)
+}
+
 /// Index of a two-letter upper-case code in `country_rules`.
 fn code_index(c: [u8; 2]) -> usize {
     (c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize
@@ -325,6 +354,7 @@ impl Scanner {
                 AnchorKind::Full => full_rules.push(i),
             }
         }
+        let (lit_patterns, literal_targets) = merge_prefixes(lit_patterns, literal_targets);
         let literals = Literals::new(&lit_patterns);
         let digit_levels = digit_levels(&compiled, rules, &digit_rules)?;
         let keywords = KeywordSet::new(&all_kw);

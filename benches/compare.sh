@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Compares trawl with ripgrep on the standard benchmark corpus.
+#
+#   benches/compare.sh                # 1 GiB corpus
+#   benches/compare.sh --size 200M    # smaller run
+#   benches/compare.sh --runs 5 --data /path/to/existing/corpus
+#
+# Generates data with ../shared/bench/gen_corpus.py (deterministic, seed 42),
+# builds trawl in release mode, then times trawl (every built-in rule, with
+# validation) and ripgrep (9 equivalent patterns) on the same files, warm
+# cache, with hyperfine: single-threaded (-j1 for both) and with all cores.
+# Prints MB/s per core, the trawl/ripgrep time ratio and peak RSS (from
+# /usr/bin/time -v). Installs ripgrep, hyperfine and GNU time if missing.
+set -euo pipefail
+
+SIZE=1G
+RUNS=3
+DATA=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --size) SIZE="$2"; shift 2 ;;
+        --runs) RUNS="$2"; shift 2 ;;
+        --data) DATA="$2"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "installing $2..." >&2
+    if command -v apt-get >/dev/null 2>&1; then
+        (apt-get install -y "$2" >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null 2>&1)) && return 0
+    fi
+    case "$1" in
+        rg) cargo install ripgrep ;;
+        hyperfine) cargo install hyperfine ;;
+        *) echo "please install $2" >&2; exit 2 ;;
+    esac
+}
+need rg ripgrep
+need hyperfine hyperfine
+[ -x /usr/bin/time ] || need /usr/bin/time time
+
+if [ -z "$DATA" ]; then
+    DATA="$ROOT/bench-data/corpus_$SIZE"
+    if [ ! -d "$DATA" ]; then
+        mkdir -p "$ROOT/bench-data"
+        python3 "$ROOT/../shared/bench/gen_corpus.py" "$DATA" --size "$SIZE" >/dev/null
+    fi
+fi
+BYTES=$(du -sb "$DATA" | cut -f1)
+CORES=$(nproc)
+
+cargo build --release --quiet
+TRAWL="$ROOT/target/release/trawl"
+
+# ripgrep's equivalent pattern set: card numbers, SSN, e-mail, phone, IBAN,
+# AWS access key id, GitHub token, PEM header, JWT.
+RG_PATTERNS=(
+    -e '\b(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|3[47][0-9]{2})[ -]?[0-9]{4,6}[ -]?[0-9]{4,5}(?:[ -]?[0-9]{4})?\b'
+    -e '\b[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}\b'
+    -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}'
+    -e '(?:\+?[0-9]{1,3}[ .-]?)?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}\b'
+    -e '\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,4})?\b'
+    -e '\b(?:AKIA|ASIA)[A-Z2-7]{16}\b'
+    -e '\bgh[pousr]_[A-Za-z0-9]{36}\b'
+    -e '-----BEGIN [A-Z ]*PRIVATE KEY-----'
+    -e '\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+'
+)
+printf '%q ' "${RG_PATTERNS[@]}" > "$ROOT/bench-data/rg-patterns.args"
+rg_cmd() { echo "rg --no-ignore --hidden -c $1 $(cat "$ROOT/bench-data/rg-patterns.args") '$DATA' > /dev/null"; }
+trawl_cmd() { echo "'$TRAWL' scan -q -f jsonl $1 '$DATA' > /dev/null"; }
+
+OUT="$ROOT/bench-data/compare.json"
+run_pair() {
+    local label="$1" tflag="$2" rflag="$3"
+    hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --export-json "$OUT.$label" \
+        -n "trawl $label" "$(trawl_cmd "$tflag")" \
+        -n "rg $label" "$(rg_cmd "$rflag")" >/dev/null
+}
+run_pair j1 "-j1" "-j1"
+run_pair all "" ""
+
+rss() { /usr/bin/time -v bash -c "$1" 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}'; }
+TRAWL_RSS_1=$(rss "$(trawl_cmd -j1)")
+TRAWL_RSS_N=$(rss "$(trawl_cmd "")")
+RG_RSS_1=$(rss "$(rg_cmd -j1)")
+RG_RSS_N=$(rss "$(rg_cmd "")")
+
+python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" <<'PY'
+import json, sys
+out, nbytes, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rss = dict(zip(["trawl j1", "trawl all", "rg j1", "rg all"], sys.argv[4:8]))
+cpu = sys.argv[8]
+rows = {}
+for label in ["j1", "all"]:
+    for r in json.load(open(f"{out}.{label}"))["results"]:
+        rows[r["command"]] = (r["mean"], r["stddev"])
+mb = nbytes / 1e6
+print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores")
+print(f"{'run':<10} {'threads':>7} {'time s':>9} {'MB/s':>8} {'MB/s/core':>10} {'peak RSS':>10}")
+for tool in ["trawl", "rg"]:
+    for label, threads in [("j1", 1), ("all", cores)]:
+        mean, sd = rows[f"{tool} {label}"]
+        print(f"{tool:<10} {threads:>7} {mean:>6.3f}±{sd:<.2f} {mb/mean:>8.0f} {mb/mean/threads:>10.0f} {int(rss[f'{tool} {label}'])/1024:>7.0f} MiB")
+for label in ["j1", "all"]:
+    t, r = rows[f"trawl {label}"][0], rows[f"rg {label}"][0]
+    print(f"trawl/rg time ratio ({label}): {t/r:.2f} ({'trawl faster' if t < r else 'ripgrep faster'})")
+t1, tn = rows["trawl j1"][0], rows["trawl all"][0]
+print(f"trawl scaling {cores} threads vs 1: {t1/tn:.2f}x")
+PY
