@@ -12,17 +12,15 @@ use wide::u8x16;
 /// The last block is padded with bytes of no class.
 #[derive(Clone, Debug, Default)]
 pub struct Classes {
-    /// ASCII digits.
-    pub digit: Vec<u64>,
-    /// Digit-group separators: space, `-`, `.`, `/`, `(`, `)`.
-    pub sep: Vec<u64>,
-    /// ASCII upper-case letters.
-    pub upper: Vec<u64>,
-    /// ASCII lower-case letters.
-    pub lower: Vec<u64>,
-    /// Bytes 0x80 and above.
-    pub high: Vec<u64>,
+    /// One entry per block: digit, separator, upper, lower, high masks.
+    blocks: Vec<[u64; 5]>,
 }
+
+const DIGIT: usize = 0;
+const SEP: usize = 1;
+const UPPER: usize = 2;
+const LOWER: usize = 3;
+const HIGH: usize = 4;
 
 #[inline(always)]
 fn masks16(v: u8x16) -> [u32; 5] {
@@ -39,58 +37,86 @@ fn masks16(v: u8x16) -> [u32; 5] {
     [digit.to_bitmask(), sep.to_bitmask(), upper.to_bitmask(), lower.to_bitmask(), high.to_bitmask()]
 }
 
+#[inline(always)]
+fn block_masks(block: &[u8; 64]) -> [u64; 5] {
+    let mut m = [0u64; 5];
+    for j in 0..4 {
+        let arr: [u8; 16] = block[j * 16..j * 16 + 16].try_into().expect("16 bytes");
+        let part = masks16(u8x16::from(arr));
+        for (k, p) in part.iter().enumerate() {
+            m[k] |= u64::from(*p) << (j * 16);
+        }
+    }
+    m
+}
+
 impl Classes {
     /// Computes the masks of `hay`, replacing the previous contents.
     pub fn compute(&mut self, hay: &[u8]) {
-        let blocks = hay.len().div_ceil(64);
-        for v in [&mut self.digit, &mut self.sep, &mut self.upper, &mut self.lower, &mut self.high] {
-            v.clear();
-            v.reserve(blocks);
-        }
-        let mut push = |block: &[u8; 64]| {
-            let mut m = [0u64; 5];
-            for j in 0..4 {
-                let arr: [u8; 16] = block[j * 16..j * 16 + 16].try_into().expect("16 bytes");
-                let part = masks16(u8x16::from(arr));
-                for (k, p) in part.iter().enumerate() {
-                    m[k] |= u64::from(*p) << (j * 16);
-                }
-            }
-            self.digit.push(m[0]);
-            self.sep.push(m[1]);
-            self.upper.push(m[2]);
-            self.lower.push(m[3]);
-            self.high.push(m[4]);
-        };
+        let n = hay.len().div_ceil(64);
+        self.blocks.clear();
+        self.blocks.resize(n, [0; 5]);
         let mut chunks = hay.chunks_exact(64);
-        for block in chunks.by_ref() {
-            push(block.try_into().expect("64 bytes"));
+        for (out, block) in self.blocks.iter_mut().zip(chunks.by_ref()) {
+            *out = block_masks(block.try_into().expect("64 bytes"));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
             let mut tail = [1u8; 64];
             tail[..rest.len()].copy_from_slice(rest);
-            push(&tail);
+            self.blocks[n - 1] = block_masks(&tail);
         }
     }
 
     /// Number of 64-byte blocks.
     pub fn blocks(&self) -> usize {
-        self.digit.len()
+        self.blocks.len()
+    }
+
+    /// ASCII digits of block `k`.
+    #[inline(always)]
+    pub fn digit(&self, k: usize) -> u64 {
+        self.blocks[k][DIGIT]
+    }
+
+    /// Digit-group separators (space, `-`, `.`, `/`, `(`, `)`) of block `k`.
+    #[inline(always)]
+    pub fn sep(&self, k: usize) -> u64 {
+        self.blocks[k][SEP]
+    }
+
+    /// ASCII upper-case letters of block `k`.
+    #[inline(always)]
+    pub fn upper(&self, k: usize) -> u64 {
+        self.blocks[k][UPPER]
+    }
+
+    /// ASCII lower-case letters of block `k`.
+    #[inline(always)]
+    pub fn lower(&self, k: usize) -> u64 {
+        self.blocks[k][LOWER]
+    }
+
+    /// Bytes 0x80 and above of block `k`.
+    #[cfg(test)]
+    pub fn high(&self, k: usize) -> u64 {
+        self.blocks[k][HIGH]
     }
 
     /// Keyword word characters of block `k`: letters, digits and non-ASCII
     /// bytes (everything keyword normalization does not turn into a space).
     #[inline(always)]
     pub fn word(&self, k: usize) -> u64 {
-        self.digit[k] | self.upper[k] | self.lower[k] | self.high[k]
+        let b = &self.blocks[k];
+        b[DIGIT] | b[UPPER] | b[LOWER] | b[HIGH]
     }
 
     /// ASCII letters and digits of block `k`.
     #[inline(always)]
     pub fn alnum(&self, k: usize) -> u64 {
-        self.digit[k] | self.upper[k] | self.lower[k]
+        let b = &self.blocks[k];
+        b[DIGIT] | b[UPPER] | b[LOWER]
     }
 }
 
@@ -106,12 +132,12 @@ mod tests {
         assert_eq!(c.blocks(), 5);
         for (i, &b) in hay.iter().enumerate() {
             let (k, bit) = (i / 64, i % 64);
-            let get = |v: &Vec<u64>| v[k] >> bit & 1 == 1;
-            assert_eq!(get(&c.digit), b.is_ascii_digit(), "digit {i}");
-            assert_eq!(get(&c.upper), b.is_ascii_uppercase(), "upper {i}");
-            assert_eq!(get(&c.lower), b.is_ascii_lowercase(), "lower {i}");
-            assert_eq!(get(&c.high), b >= 0x80, "high {i}");
-            assert_eq!(get(&c.sep), b" -./()".contains(&b), "sep {i}");
+            let get = |m: u64| m >> bit & 1 == 1;
+            assert_eq!(get(c.digit(k)), b.is_ascii_digit(), "digit {i}");
+            assert_eq!(get(c.upper(k)), b.is_ascii_uppercase(), "upper {i}");
+            assert_eq!(get(c.lower(k)), b.is_ascii_lowercase(), "lower {i}");
+            assert_eq!(get(c.high(k)), b >= 0x80, "high {i}");
+            assert_eq!(get(c.sep(k)), b" -./()".contains(&b), "sep {i}");
         }
         for bit in 300 % 64..64 {
             assert_eq!(c.word(4) >> bit & 1, 0, "padding is of no class");

@@ -31,13 +31,13 @@ pub struct Group {
 pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64>, out: &mut Vec<Group>) {
     let min_digits = min_digits.max(1);
     let blocks = c.blocks();
-    let (d, seps) = (&c.digit, &c.sep);
-    let at = |v: &Vec<u64>, k: usize| if k < v.len() { v[k] } else { 0 };
+    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
+    let sp = |k: usize| if k < blocks { c.sep(k) } else { 0 };
     // Group masks: digits, plus separators bridging digits (one, or two in a row).
     group.clear();
     for k in 0..blocks {
-        let (dp, dc, dn) = (if k > 0 { d[k - 1] } else { 0 }, d[k], at(d, k + 1));
-        let (sp, sc, sn) = (if k > 0 { seps[k - 1] } else { 0 }, seps[k], at(seps, k + 1));
+        let (dp, dc, dn) = (if k > 0 { d(k - 1) } else { 0 }, d(k), d(k + 1));
+        let (sp, sc, sn) = (if k > 0 { sp(k - 1) } else { 0 }, sp(k), sp(k + 1));
         let d_l1 = (dc << 1) | (dp >> 63); // digit at i-1
         let d_l2 = (dc << 2) | (dp >> 62); // digit at i-2
         let d_r1 = (dc >> 1) | (dn << 63); // digit at i+1
@@ -59,7 +59,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
             carry = 0;
             continue;
         }
-        let next = at(g, k + 1);
+        let next = if k + 1 < blocks { g[k + 1] } else { 0 };
         // Bit i of `run`: bits i..i+need of the group mask are all set.
         let mut run = (cur as u128) | ((next as u128) << 64);
         let mut have = 1u32;
@@ -79,7 +79,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
             let end = loop {
                 let ones = (g[kk] >> from).trailing_ones() as usize;
                 let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
-                digits += ((d[kk] >> from) & span).count_ones();
+                digits += ((d(kk) >> from) & span).count_ones();
                 if from + ones < 64 || kk + 1 == blocks {
                     break kk * 64 + from + ones;
                 }
@@ -100,8 +100,8 @@ pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
     let blocks = c.blocks();
     let mut prev_alnum = 0u64;
     for k in 0..blocks {
-        let (u, d, a) = (c.upper[k], c.digit[k], c.alnum(k));
-        let (nu, nd) = if k + 1 < blocks { (c.upper[k + 1], c.digit[k + 1]) } else { (0, 0) };
+        let (u, d, a) = (c.upper(k), c.digit(k), c.alnum(k));
+        let (nu, nd) = if k + 1 < blocks { (c.upper(k + 1), c.digit(k + 1)) } else { (0, 0) };
         let u1 = (u >> 1) | (nu << 63);
         let d2 = (d >> 2) | (nd << 62);
         let d3 = (d >> 3) | (nd << 61);

@@ -564,11 +564,11 @@ impl Scanner {
             let blocks = c.blocks();
             let r = self.trigger_blocks;
             let mut k = 0;
-            while let Some(d) = (k..blocks).find(|&b| c.digit[b] != 0) {
+            while let Some(d) = (k..blocks).find(|&b| c.digit(b) != 0) {
                 // Cover [d - r, e + r] where e is the last digit block of a run
                 // in which digit blocks are at most r apart.
                 let mut e = d;
-                while let Some(n) = (e + 1..blocks.min(e + 1 + r)).find(|&b| c.digit[b] != 0) {
+                while let Some(n) = (e + 1..blocks.min(e + 1 + r)).find(|&b| c.digit(b) != 0) {
                     e = n;
                 }
                 let lo = d.saturating_sub(r).max(k);

@@ -372,7 +372,7 @@ impl KeywordSet {
             let in_range = (if hi == 64 { u64::MAX } else { (1u64 << hi) - 1 }) & !((1u64 << lo) - 1);
             // Only words whose first byte can start a keyword.
             let first = match self.first_bytes {
-                FirstBytes::Letters => classes.upper[k] | classes.lower[k],
+                FirstBytes::Letters => classes.upper(k) | classes.lower(k),
                 FirstBytes::Any => word,
             };
             let mut starts = first & !((word << 1) | prev_word) & in_range;
