@@ -167,7 +167,7 @@ fn scan_s3(cfg: &ScanConfig, plan: &S3Plan, x: &Extractor<'_>, reporter: &Report
         Ok(stats) => Some(stats.to_string()),
         Err(e) => {
             let place = plan.state.clone().unwrap_or_else(|| "<s3>".into());
-            new_sink().problem(Problem::error(place, format!("{e}")));
+            new_sink().problem(Problem::error(place, format!("{:#}", anyhow::Error::from(e))));
             None
         }
     }

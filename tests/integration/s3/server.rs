@@ -23,6 +23,10 @@ use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 pub const ACCESS_KEY: &str = "AKIDTRAWLTEST0000001";
 pub const SECRET_KEY: &str = "trawl-test-secret-key-0000000000000000001";
 
+/// A planned cut: after how many bytes, and the file (under the root) to
+/// replace with new content once the cut response has started.
+pub type Cut = (usize, Option<(PathBuf, Vec<u8>)>);
+
 /// What the S3 layer and the HTTP front do besides serving.
 #[derive(Default)]
 pub struct Controls {
@@ -37,7 +41,7 @@ pub struct Controls {
     pub delay_ms: AtomicU64,
     /// Cuts for chosen keys: the next full GET of the key is cut after this
     /// many bytes, and the object file is first replaced with new content if given.
-    pub cuts: Mutex<HashMap<String, (usize, Option<(PathBuf, Vec<u8>)>)>>,
+    pub cuts: Mutex<HashMap<String, Cut>>,
     /// Requests served.
     pub requests: AtomicU64,
     /// Faults injected, by kind.
@@ -244,7 +248,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Front {
             if let Some((at, r)) = targeted {
                 cut = Some(at);
                 replace = r;
-            } else if every > 0 && n % every == 0 {
+            } else if every > 0 && n.is_multiple_of(every) {
                 match (n / every) % 3 {
                     0 => {
                         c.count("503");
