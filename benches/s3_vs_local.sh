@@ -22,8 +22,12 @@ done
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-gen=../shared/bench/gen_corpus.py
-[ -f "$gen" ] || { echo "missing $gen" >&2; exit 2; }
+# ../shared beside the repository (or beside the directory holding a git worktree of it).
+gen=${GEN_CORPUS:-}
+for d in ../shared ../../shared; do
+    [ -z "$gen" ] && [ -f "$d/bench/gen_corpus.py" ] && gen=$d/bench/gen_corpus.py
+done
+[ -n "$gen" ] || { echo "missing ../shared/bench/gen_corpus.py (or set GEN_CORPUS)" >&2; exit 2; }
 target=${CARGO_TARGET_DIR:-$repo/target}
 features=${FEATURES:-s3}
 

@@ -865,3 +865,27 @@ fn bad_s3_flags_fail_before_scanning() {
         r.problems("not_scanned")
     );
 }
+
+#[test]
+fn the_sweeps_own_files_are_never_scanned() {
+    let s = Server::start();
+    s.bucket("self");
+    s.write("self", "data.txt", "contact data.owner@example.com\n");
+    let rules = rules(false);
+    let args = ["s3://self/", "--state", "s3://self/ops/state.jsonl", "--results", "s3://self/ops/results"];
+    let r = scan(&s, rules.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let keys = s.keys("self", "ops/");
+    assert_eq!(keys.len(), 2, "the state and one results file: {keys:?}");
+    // Changed data: the second run lists the state and results files too, and leaves them alone.
+    s.write("self", "data.txt", "contact data.owner2@example.com\n");
+    let r = scan(&s, rules.path(), &args);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://self/data.txt".to_string()]));
+    assert_eq!(
+        r.stats(),
+        "s3: 3 objects listed, 1 scanned, 0 unchanged since the last run, 2 not selected, 0 skipped, 0 failed"
+    );
+    let records = s3_results(&s, "self", "ops/");
+    assert_eq!(records.len(), 2, "one record per run, for data.txt only");
+    assert!(records.iter().all(|r| r["key"] == "data.txt"));
+}

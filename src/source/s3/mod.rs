@@ -1,7 +1,7 @@
 //! S3: sweeping buckets for sensitive data, as Amazon Macie's discovery jobs
 //! do — scheduled, incremental, resumable and sharded.
 //!
-//! [`sweep`] lists objects under `s3://bucket/prefix` URIs (ListObjectsV2,
+//! [`sweep()`] lists objects under `s3://bucket/prefix` URIs (ListObjectsV2,
 //! paginated, or an S3 Inventory report), selects them with Macie-like
 //! criteria ([`CriteriaOptions`]), fetches them concurrently and scans each
 //! through the same [`Extractor`](crate::extract::Extractor) as local files:

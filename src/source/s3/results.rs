@@ -151,7 +151,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// Keeps at most [`MAX_PROBLEMS`] problems.
+    /// Sets the problems, keeping the first 20.
     pub fn set_problems(&mut self, problems: &[Problem]) {
         self.problems = problems.iter().take(MAX_PROBLEMS).map(ProblemRecord::from).collect();
     }

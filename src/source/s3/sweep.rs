@@ -149,13 +149,12 @@ pub type SinkFactory<'a> = dyn Fn() -> Box<dyn Sink> + Sync + 'a;
 /// What one object becomes on the way to a scanning thread.
 struct Job {
     info: ObjectInfo,
-    remote: Option<Remote>,
     work: Work,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
 enum Work {
-    Fetched(Result<Fetched, Failure>, Arc<Flags>),
+    Fetched(Box<Remote>, Result<Fetched, Failure>, Arc<Flags>),
     Skip(Problem),
 }
 
@@ -178,6 +177,8 @@ struct Ctx<'a> {
     /// Results parts not written yet (a write failed); held by whoever checkpoints.
     unwritten: Mutex<Vec<(Place, Vec<u8>)>>,
     state_place: Option<Place>,
+    /// The sweep's own files in S3 (the state, the results' name prefix): never scanned.
+    own: Vec<String>,
     stop: AtomicBool,
 }
 
@@ -216,6 +217,13 @@ pub fn sweep(
         }),
     };
     let shard_label = opts.shard.map(|s| s.label());
+    let mut own = Vec::new();
+    if let Some(Place::S3(u)) = &state_place {
+        own.push(u.to_string());
+    }
+    if let Some(p @ Place::S3(_)) = &results_place {
+        own.push(p.join("trawl-results-").to_string());
+    }
     let results = results_place.map(|d| Results::new(d, &file_stamp(), shard_label.as_deref()));
     let ctx = Ctx {
         x,
@@ -226,6 +234,7 @@ pub fn sweep(
         book: Mutex::new(Book { state, results, stats: SweepStats::default(), since: 0, last: Instant::now() }),
         unwritten: Mutex::new(Vec::new()),
         state_place,
+        own,
         stop: AtomicBool::new(false),
     };
     let threads = match opts.threads {
@@ -377,14 +386,15 @@ async fn consume(
                 book.stats.other_shards += 1;
                 continue;
             }
-            match ctx.criteria.verdict(&info, &uri) {
+            let own = ctx.own.iter().any(|o| uri.starts_with(o.as_str()));
+            match if own { Verdict::Excluded } else { ctx.criteria.verdict(&info, &uri) } {
                 Verdict::Excluded => {
                     book.stats.excluded += 1;
                     continue;
                 }
                 Verdict::Skip(p) => {
                     drop(book);
-                    let _ = job_tx.send(Job { info, remote: None, work: Work::Skip(p), _permit: None });
+                    let _ = job_tx.send(Job { info, work: Work::Skip(p), _permit: None });
                     continue;
                 }
                 Verdict::Scan => {}
@@ -409,8 +419,7 @@ async fn consume(
         tokio::spawn(async move {
             let flags = Arc::new(Flags::default());
             let fetched = object::fetch(remote.clone(), &info, flags.clone()).await;
-            let _ =
-                tx.send(Job { info, remote: Some(remote), work: Work::Fetched(fetched, flags), _permit: Some(permit) });
+            let _ = tx.send(Job { info, work: Work::Fetched(Box::new(remote), fetched, flags), _permit: Some(permit) });
         });
     }
 }
@@ -446,14 +455,13 @@ fn worker(ctx: &Ctx<'_>, rx: &Mutex<mpsc::UnboundedReceiver<Job>>, new_sink: &Si
 }
 
 fn run_job(ctx: &Ctx<'_>, scratch: &mut crate::Scratch, sink: &mut dyn Sink, job: Job) -> Outcome {
-    let Job { info, remote, work, _permit } = job;
-    match (work, remote) {
-        (Work::Skip(p), _) => Outcome::not_scanned(info, Status::Skipped, p, sink),
-        (Work::Fetched(Err(f), _), _) => Outcome::failed(info, f, sink),
-        (Work::Fetched(Ok(fetched), flags), Some(remote)) => {
-            scan::scan_object(ctx.x, scratch, sink, &ctx.handle, ctx.opts.min_confidence, info, remote, fetched, flags)
+    let Job { info, work, _permit } = job;
+    match work {
+        Work::Skip(p) => Outcome::not_scanned(info, Status::Skipped, p, sink),
+        Work::Fetched(_, Err(f), _) => Outcome::failed(info, f, sink),
+        Work::Fetched(remote, Ok(fetched), flags) => {
+            scan::scan_object(ctx.x, scratch, sink, &ctx.handle, ctx.opts.min_confidence, info, *remote, fetched, flags)
         }
-        (Work::Fetched(Ok(_), _), None) => unreachable!("fetched objects carry their remote"),
     }
 }
 
