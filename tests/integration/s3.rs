@@ -230,6 +230,20 @@ fn format_fixtures(s: &Server, dir: &Path) -> Vec<String> {
     h.set_cksum();
     tar.append_data(&mut h, "dir/member.csv", &data[..]).unwrap();
     files.push(("archive.tar".into(), tar.into_inner().unwrap()));
+    #[cfg(feature = "avro")]
+    {
+        let schema = apache_avro::Schema::parse_str(
+            r#"{"type":"record","name":"person","fields":[{"name":"email","type":"string"}]}"#,
+        )
+        .unwrap();
+        let mut w = apache_avro::Writer::new(&schema, Vec::new()).unwrap();
+        for who in ["avro.one", "avro.two"] {
+            let mut rec = apache_avro::types::Record::new(&schema).unwrap();
+            rec.put("email", format!("{who}@example.com"));
+            w.append(rec).unwrap();
+        }
+        files.push(("people.avro".into(), w.into_inner().unwrap()));
+    }
     #[cfg(feature = "parquet")]
     {
         files.push(("table.parquet".into(), parquet_file(50, 0)));
