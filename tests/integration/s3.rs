@@ -240,7 +240,7 @@ fn format_fixtures(s: &Server, dir: &Path) -> Vec<String> {
         for who in ["avro.one", "avro.two"] {
             let mut rec = apache_avro::types::Record::new(&schema).unwrap();
             rec.put("email", format!("{who}@example.com"));
-            w.append(rec).unwrap();
+            w.append_value(rec).unwrap();
         }
         files.push(("people.avro".into(), w.into_inner().unwrap()));
     }
