@@ -15,6 +15,7 @@ use trawl::{Problem, Sink};
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let cfg = ScanConfig::build(args)?;
+    let s3 = if cfg.s3.is_empty() { None } else { Some(s3_plan(&cfg, args)?) };
     let infos = (0..cfg.scanner.rule_count()).map(|i| cfg.scanner.rule_info(i)).collect();
     let reporter = Reporter::start(args, infos)?;
     let x = Extractor::new(&cfg.scanner, &cfg.extract);
@@ -22,9 +23,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if !cfg.local.is_empty() {
         scan_local(&cfg, &x, &reporter);
     }
-    if !cfg.s3.is_empty() {
-        scan_s3(&cfg, args, &x, &reporter);
-    }
+    let s3_stats = s3.and_then(|plan| scan_s3(&cfg, &plan, &x, &reporter));
 
     let outcome = reporter.finish()?;
     if outcome.broken_pipe {
@@ -33,6 +32,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let summary = outcome.summary;
     if summary_on_stderr(args) {
         eprint!("{}", summary.to_human());
+    }
+    if let Some(line) = s3_stats
+        && !args.quiet
+    {
+        eprintln!("{line}");
     }
     Ok(if summary.has_errors() {
         ExitCode::Error
@@ -95,19 +99,90 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
     });
 }
 
+/// Everything an S3 sweep needs from the flags, checked before anything is scanned.
 #[cfg(feature = "s3")]
-fn scan_s3(cfg: &ScanConfig, args: &ScanArgs, x: &Extractor<'_>, reporter: &Reporter) {
-    let _ = (cfg, args, x);
-    let mut sink = ChannelSink::new(reporter.tx.clone(), cfg.min_confidence, reporter.quit.clone());
+type S3Plan = trawl::source::s3::S3Options;
+#[cfg(not(feature = "s3"))]
+type S3Plan = ();
+
+#[cfg(feature = "s3")]
+fn s3_plan(cfg: &ScanConfig, args: &ScanArgs) -> Result<S3Plan> {
+    use anyhow::Context as _;
+    use trawl::source::s3::{Checkpoint, ClientOptions, Criteria, CriteriaOptions, S3Options, S3Uri, Shard};
+
     for uri in &cfg.s3 {
-        sink.problem(Problem::error(uri.clone(), "S3 scanning is not implemented yet"));
+        S3Uri::parse(uri)?;
+    }
+    let a = &args.s3;
+    let criteria = CriteriaOptions {
+        globs: args.glob.clone(),
+        extensions: a.extension.clone(),
+        min_size: a.min_size,
+        max_size: a.max_size,
+        max_filesize: args.max_filesize,
+        modified_after: a.modified_after.clone(),
+        modified_before: a.modified_before.clone(),
+    };
+    Criteria::new(&criteria)?;
+    let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    // Hidden knobs for tests and tuning: how often state and results are saved.
+    let env = |name: &str| -> Result<Option<u64>> {
+        std::env::var(name).ok().map(|v| v.parse().with_context(|| format!("invalid {name}={v:?}"))).transpose()
+    };
+    let mut checkpoint = Checkpoint::default();
+    if let Some(n) = env("TRAWL_S3_CHECKPOINT_EVERY")? {
+        checkpoint.objects = n.max(1);
+    }
+    if let Some(s) = env("TRAWL_S3_CHECKPOINT_SECS")? {
+        checkpoint.interval = std::time::Duration::from_secs(s);
+    }
+    Ok(S3Options {
+        client: ClientOptions {
+            endpoint_url: a.endpoint_url.clone(),
+            path_style: a.path_style,
+            region: a.region.clone(),
+            profile: a.profile.clone(),
+            retries: a.retries,
+        },
+        concurrency: a.concurrency.max(1),
+        threads: args.threads.unwrap_or(0),
+        criteria,
+        shard,
+        state: a.state.clone(),
+        results: a.results.clone(),
+        inventory: a.inventory.clone(),
+        rules_version: cfg.rules_version.clone(),
+        min_confidence: cfg.min_confidence,
+        checkpoint,
+    })
+}
+
+/// Sweeps the s3:// URIs; returns the sweep's statistics line.
+#[cfg(feature = "s3")]
+fn scan_s3(cfg: &ScanConfig, plan: &S3Plan, x: &Extractor<'_>, reporter: &Reporter) -> Option<String> {
+    let new_sink = || -> Box<dyn Sink> {
+        Box::new(ChannelSink::new(reporter.tx.clone(), cfg.min_confidence, reporter.quit.clone()))
+    };
+    match trawl::source::s3::sweep(&cfg.s3, plan, x, &new_sink) {
+        Ok(stats) => Some(stats.to_string()),
+        Err(e) => {
+            let place = plan.state.clone().unwrap_or_else(|| "<s3>".into());
+            new_sink().problem(Problem::error(place, format!("{:#}", anyhow::Error::from(e))));
+            None
+        }
     }
 }
 
 #[cfg(not(feature = "s3"))]
-fn scan_s3(cfg: &ScanConfig, _args: &ScanArgs, _x: &Extractor<'_>, reporter: &Reporter) {
+fn s3_plan(_cfg: &ScanConfig, _args: &ScanArgs) -> Result<S3Plan> {
+    Ok(())
+}
+
+#[cfg(not(feature = "s3"))]
+fn scan_s3(cfg: &ScanConfig, _plan: &S3Plan, _x: &Extractor<'_>, reporter: &Reporter) -> Option<String> {
     let mut sink = ChannelSink::new(reporter.tx.clone(), cfg.min_confidence, reporter.quit.clone());
     for uri in &cfg.s3 {
         sink.problem(Problem::error(uri.clone(), "this trawl was built without the `s3` feature"));
     }
+    None
 }

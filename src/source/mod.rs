@@ -5,3 +5,5 @@
 
 pub mod fs;
 pub mod read;
+#[cfg(feature = "s3")]
+pub mod s3;
