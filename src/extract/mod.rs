@@ -17,6 +17,7 @@ mod avro;
 mod compress;
 mod delimited;
 mod json;
+mod limit;
 mod parquet;
 pub(crate) mod plain;
 pub mod sniff;
