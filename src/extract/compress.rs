@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn ratio_limit_stops_a_bomb_early() {
-        let zeros = vec![0u8; 64 << 20];
+        let zeros = vec![0u8; 8 << 20];
         let gz = encode(Format::Gzip, &zeros);
         let out = scan_with(&gz, "zeros.gz", &Options::default());
         assert_eq!(out.problems.len(), 1, "{:?}", out.problems);

@@ -21,6 +21,8 @@ mod limit;
 mod parquet;
 pub(crate) mod plain;
 pub mod sniff;
+#[cfg(any(feature = "parquet", feature = "avro"))]
+mod values;
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
