@@ -222,8 +222,7 @@ fn tar_members(
             return true;
         }
     };
-    let mut index = 0u64;
-    for entry in entries {
+    for (index, entry) in (0u64..).zip(entries) {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -237,7 +236,6 @@ fn tar_members(
         if !within_limits(x, nest, source, index, 0, sink) {
             break;
         }
-        index += 1;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let member = format!("{source}!{name}");
         let size = entry.size();

@@ -339,3 +339,131 @@ mod imp {
         }
     }
 }
+
+#[cfg(all(test, feature = "avro"))]
+mod tests {
+    use apache_avro::types::{Record, Value};
+    use apache_avro::{Schema, Writer};
+
+    use crate::extract::{Data, Extractor, Options};
+    use crate::report::{Collect, Location, Severity};
+    use crate::{Rules, Scanner};
+
+    const SCHEMA: &str = r#"{
+        "type": "record", "name": "customer",
+        "fields": [
+            {"name": "name", "type": "string"},
+            {"name": "ssn", "type": "long"},
+            {"name": "email", "type": ["null", "string"]},
+            {"name": "contacts", "type": {"type": "array", "items": "string"}},
+            {"name": "address", "type": {"type": "record", "name": "addr", "fields": [
+                {"name": "zip", "type": "string"}, {"name": "note", "type": "string"}]}},
+            {"name": "attrs", "type": {"type": "map", "values": "string"}},
+            {"name": "dob", "type": ["null", {"type": "int", "logicalType": "date"}]}
+        ]}"#;
+
+    fn scan(bytes: &[u8]) -> Collect {
+        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
+        let opts = Options::default();
+        let x = Extractor::new(&scanner, &opts);
+        let mut scratch = scanner.scratch();
+        let mut out = Collect::default();
+        let mut r = bytes;
+        x.scan(&mut scratch, Data::Stream(&mut r), "c.avro", &mut out);
+        out
+    }
+
+    fn customers() -> Vec<u8> {
+        let schema = Schema::parse_str(SCHEMA).expect("schema");
+        let mut w = Writer::new(&schema, Vec::new()).expect("writer");
+        type Row<'a> = (i64, Option<&'a str>, Vec<&'a str>, &'a str, Vec<(&'a str, &'a str)>, i32);
+        let rows: [Row<'_>; 3] = [
+            (1, None, vec!["x"], "nothing", vec![], 0),
+            (
+                512_483_921,
+                Some("jane.doe@example.com"),
+                vec!["x", "bob@example.net"],
+                "n/a",
+                vec![("ssn", "409-22-7781")],
+                5_551,
+            ),
+            (2, Some("none"), vec![], "card 4532 0151 1283 0366", vec![], 0),
+        ];
+        for (ssn, email, contacts, note, attrs, dob) in rows {
+            let mut r = Record::new(w.schema()).expect("record schema");
+            r.put("name", "J. Doe");
+            r.put("ssn", ssn);
+            r.put(
+                "email",
+                match email {
+                    Some(e) => Value::Union(1, Box::new(Value::String(e.into()))),
+                    None => Value::Union(0, Box::new(Value::Null)),
+                },
+            );
+            r.put("contacts", Value::Array(contacts.iter().map(|c| Value::String(c.to_string())).collect()));
+            r.put(
+                "address",
+                Value::Record(vec![
+                    ("zip".into(), Value::String("02139".into())),
+                    ("note".into(), Value::String(note.into())),
+                ]),
+            );
+            r.put(
+                "attrs",
+                Value::Map(attrs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect()),
+            );
+            r.put(
+                "dob",
+                match dob {
+                    0 => Value::Union(0, Box::new(Value::Null)),
+                    d => Value::Union(1, Box::new(Value::Date(d))),
+                },
+            );
+            w.append_value(r).expect("append");
+        }
+        w.into_inner().expect("avro")
+    }
+
+    #[test]
+    fn records_are_walked_with_paths() {
+        let out = scan(&customers());
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let mut got: Vec<(u64, String, String)> = out
+            .findings
+            .iter()
+            .map(|f| match &f.location {
+                Location::Record(r) => {
+                    assert_eq!(r.row_group, None);
+                    (r.record, r.json_path.clone(), f.data_type.to_string())
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        got.sort();
+        let want = [
+            (1, "$.attrs.ssn", "USA_SOCIAL_SECURITY_NUMBER"),
+            (1, "$.contacts[1]", "EMAIL_ADDRESS"),
+            (1, "$.dob", "DATE_OF_BIRTH"),
+            (1, "$.email", "EMAIL_ADDRESS"),
+            (1, "$.ssn", "USA_SOCIAL_SECURITY_NUMBER"),
+            (2, "$.address.note", "CREDIT_CARD_NUMBER"),
+        ];
+        let want: Vec<(u64, String, String)> =
+            want.iter().map(|(r, p, t)| (*r, p.to_string(), t.to_string())).collect();
+        assert_eq!(got, want);
+        let s = out.scanned.last().expect("scanned");
+        assert_eq!((s.format.as_str(), s.findings), ("avro", 6));
+    }
+
+    #[test]
+    fn truncated_file_keeps_earlier_records() {
+        let bytes = customers();
+        let out = scan(&bytes[..bytes.len() - 20]);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].severity, Severity::Partial);
+        assert!(out.problems[0].reason.starts_with("corrupt avro data after record 0"), "{}", out.problems[0].reason);
+        let out = scan(b"Obj\x01 not really avro");
+        assert_eq!(out.problems[0].severity, Severity::Error);
+        assert!(out.problems[0].reason.starts_with("invalid avro file"), "{}", out.problems[0].reason);
+    }
+}
