@@ -48,8 +48,11 @@ mod imp {
 
     use crate::Scratch;
     use crate::extract::Extractor;
-    use crate::extract::values::{BATCH_BYTES, Contexts, Emit, ValueBatch, json_path_child};
+    use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child};
     use crate::report::{Problem, Scanned, Sink};
+
+    /// A field's batch is scanned once it holds this many bytes.
+    const BATCH_BYTES: usize = 256 * 1024;
 
     /// Distinct field paths (map keys count) batched at once before all batches are flushed.
     const MAX_BATCHES: usize = 1000;

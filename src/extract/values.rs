@@ -22,9 +22,6 @@ use crate::detect::{Context, Match, Scratch};
 use crate::extract::Extractor;
 use crate::report::{Finding, Location, RecordLocation, Sink};
 
-/// A batch is scanned once it holds this many bytes.
-pub(crate) const BATCH_BYTES: usize = 256 * 1024;
-
 /// One value in a batch.
 #[derive(Clone, Debug)]
 struct Slot {
@@ -61,6 +58,7 @@ impl ValueBatch {
     }
 
     /// Bytes held (values and separators).
+    #[cfg(feature = "avro")]
     pub(crate) fn bytes(&self) -> usize {
         self.hay.len()
     }
