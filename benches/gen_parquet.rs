@@ -49,9 +49,9 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rows `start..start + n`: ids, names, emails, SSNs, amounts, notes and a list of cards.
+/// Rows `start..start + n`: ids, names, emails, SSNs, amounts, notes and a list of card numbers.
 fn chunk(start: usize, n: usize) -> anyhow::Result<RecordBatch> {
-    let planted = |i: usize| i % 1000 == 0;
+    let planted = |i: usize| i.is_multiple_of(1000);
     let ids = Int64Array::from_iter_values((start..start + n).map(|i| i as i64));
     let names = StringArray::from_iter_values((start..start + n).map(|i| format!("Customer {i}")));
     let emails = StringArray::from_iter_values(
@@ -79,6 +79,6 @@ fn chunk(start: usize, n: usize) -> anyhow::Result<RecordBatch> {
         ("ssn", Arc::new(ssns) as ArrayRef),
         ("amount", Arc::new(amounts) as ArrayRef),
         ("notes", Arc::new(notes) as ArrayRef),
-        ("payment_cards", Arc::new(cards.finish()) as ArrayRef),
+        ("card", Arc::new(cards.finish()) as ArrayRef),
     ])?)
 }

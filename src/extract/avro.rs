@@ -4,8 +4,8 @@
 //! `$.phones[1]`), as for Parquet.
 //!
 //! Values become text as in `parquet.rs`: strings and enum symbols as they
-//! are, bytes when UTF-8, integers in decimal, dates and timestamps as ISO
-//! text, decimals as their unscaled digits (the scale lives in the schema;
+//! are, bytes when UTF-8, integers in decimal, floats when whole numbers,
+//! dates and timestamps as ISO text, decimals as their unscaled digits (the scale lives in the schema;
 //! identifiers stored as decimals have none). Values are batched per field
 //! path across records (see `values.rs`).
 //!
@@ -48,7 +48,7 @@ mod imp {
 
     use crate::Scratch;
     use crate::extract::Extractor;
-    use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child};
+    use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
     use crate::report::{Problem, Scanned, Sink};
 
     /// A field's batch is scanned once it holds this many bytes.
@@ -145,12 +145,8 @@ mod imp {
                 Value::Long(i) => self.leaf(record, dynamic, |h| {
                     let _ = write!(h, "{i}");
                 }),
-                Value::Float(f) => self.leaf(record, dynamic, |h| {
-                    let _ = write!(h, "{f}");
-                }),
-                Value::Double(f) => self.leaf(record, dynamic, |h| {
-                    let _ = write!(h, "{f}");
-                }),
+                Value::Float(f) => self.leaf(record, dynamic, |h| write_float(h, f64::from(*f))),
+                Value::Double(f) => self.leaf(record, dynamic, |h| write_float(h, *f)),
                 Value::Date(d) => self.leaf(record, dynamic, |h| iso(h, i64::from(*d) * 86_400, 0, 0)),
                 Value::TimestampMillis(t) | Value::LocalTimestampMillis(t) => {
                     self.leaf(record, dynamic, |h| iso(h, t.div_euclid(1_000), t.rem_euclid(1_000), 3))

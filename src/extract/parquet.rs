@@ -11,9 +11,9 @@
 //! Values are turned into text the way a person would write them: strings
 //! as they are, binary when it is UTF-8, integers in decimal (an SSN or card
 //! number stored as an integer is still found), decimals, dates and
-//! timestamps as ISO text (so a `dob` column holding dates fires), lists,
-//! structs and maps walked down to their leaves. Booleans and nulls are not
-//! scanned.
+//! timestamps as ISO text (so a `dob` column holding dates fires), floats
+//! only when they are whole numbers, lists, structs and maps walked down to
+//! their leaves. Booleans, nulls and fractional floats are not scanned.
 //!
 //! Without the `parquet` feature, Parquet files are reported as not scanned.
 
@@ -54,7 +54,8 @@ mod imp {
 
     use arrow_array::cast::AsArray;
     use arrow_array::types::{
-        ArrowPrimitiveType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+        ArrowPrimitiveType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+        UInt32Type, UInt64Type,
     };
     use arrow_array::{Array, OffsetSizeTrait};
     use arrow_cast::display::{ArrayFormatter, FormatOptions};
@@ -67,7 +68,7 @@ mod imp {
 
     use super::BATCH_ROWS;
     use crate::Scratch;
-    use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child};
+    use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
     use crate::extract::{Extractor, RandomAccess, RandomReader};
     use crate::report::{Problem, Scanned, Sink};
 
@@ -301,7 +302,15 @@ mod imp {
                 return true;
             }
             match array.data_type() {
-                DataType::Null | DataType::Boolean => true,
+                DataType::Null | DataType::Boolean | DataType::Float16 => true,
+                DataType::Float32 => {
+                    let a = array.as_primitive::<Float32Type>();
+                    self.leaf(array, elems, name, path, |h, i| write_float(h, f64::from(a.value(i))))
+                }
+                DataType::Float64 => {
+                    let a = array.as_primitive::<Float64Type>();
+                    self.leaf(array, elems, name, path, |h, i| write_float(h, a.value(i)))
+                }
                 DataType::Utf8 => {
                     let a = array.as_string::<i32>();
                     self.leaf(array, elems, name, path, |h, i| h.extend_from_slice(a.value(i).as_bytes()))
@@ -394,7 +403,7 @@ mod imp {
             })
         }
 
-        /// Any other type, written by arrow's display formatting (ISO dates and timestamps, decimals, floats).
+        /// Any other type, written by arrow's display formatting (ISO dates and timestamps, decimals).
         fn formatted(&mut self, array: &dyn Array, elems: &[Elem], name: &str, path: &str) -> bool {
             let options = FormatOptions::default();
             match ArrayFormatter::try_new(array, &options) {
