@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the engine on in-memory inputs (filled in with the throughput work).
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn scan(c: &mut Criterion) {
     let scanner = trawl::Scanner::new(&trawl::Rules::builtin().expect("builtin rules")).expect("compile");
