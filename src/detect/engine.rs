@@ -74,7 +74,8 @@ impl Context {
         self.rules.is_empty()
     }
 
-    fn has(&self, rule: usize) -> bool {
+    /// Whether the context supplies a keyword of rule `rule`.
+    pub(crate) fn has(&self, rule: usize) -> bool {
         self.rules.contains(&(rule as u32))
     }
 }

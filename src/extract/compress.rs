@@ -1,13 +1,22 @@
-//! Compressed streams (gzip, zstd, bzip2, xz), decompressed as they stream.
+//! Compressed streams (gzip, zstd, bzip2, xz), decompressed as they stream:
+//! no temporary files and no whole-file buffer. The decompressed stream is
+//! scanned as a source of its own under the file's name (`data.jsonl.gz`),
+//! its format guessed from the name without the compression extension
+//! (`data.jsonl`), so byte offsets in findings are offsets in the
+//! decompressed stream.
 //!
-//! Placeholder: scans the compressed bytes as binary until implemented.
+//! Bomb limits and truncation are handled by [`Limited`]: what was
+//! decompressed before a cut is scanned, and the cut is reported as a
+//! partial scan of the file.
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{BufRead, Read};
 
 use crate::Scratch;
-use crate::extract::plain;
-use crate::extract::{Extractor, Format, Nesting};
-use crate::report::Sink;
+use crate::extract::limit::{Compressed, ConsumeCounter, Limited};
+use crate::extract::plain::Counting;
+use crate::extract::{Data, Extractor, Format, Nesting};
+use crate::report::{Problem, Scanned, Sink};
 
 /// Decompresses `reader` (`compressed_len` bytes when known, else 0) and scans the inner stream.
 #[allow(clippy::too_many_arguments)]
@@ -21,6 +30,235 @@ pub(crate) fn scan(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    let _ = (compressed_len, nest, format);
-    plain::scan_text_stream(x, scratch, reader, Format::Binary, source, sink)
+    let mut counting = Counting { inner: sink, findings: 0 };
+    let consumed = Cell::new(0u64);
+    let mut go_on = true;
+    if x.may_nest(nest, source, &mut counting) {
+        let input = ConsumeCounter::new(reader, &consumed);
+        match decoder(format, input) {
+            Ok(decoder) => {
+                let what = stream_name(format);
+                let limits = x.options().limits;
+                let mut limited = Limited::new(decoder, what, Compressed::Counted(&consumed), limits, nest.budget);
+                let hint = inner_name(source);
+                let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
+                go_on = x.scan_nested(scratch, Data::Stream(&mut limited), source, &hint, inner, &mut counting);
+                if let Some(reason) = limited.cut() {
+                    counting.problem(Problem::partial(source, reason));
+                }
+            }
+            Err(e) => counting.problem(Problem::error(source, format!("cannot open {}: {e}", stream_name(format)))),
+        }
+    }
+    let findings = counting.findings;
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: format.name().into(),
+        bytes: if compressed_len > 0 { compressed_len } else { consumed.get() },
+        findings,
+        binary: false,
+        container: true,
+    });
+    go_on
+}
+
+/// The streaming decoder for `format` over `input`.
+fn decoder<'a, R: BufRead + 'a>(format: Format, input: R) -> std::io::Result<Box<dyn Read + 'a>> {
+    Ok(match format {
+        Format::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
+        Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),
+        Format::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
+        Format::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(input)),
+        other => {
+            return Err(std::io::Error::other(format!("{} is not a compressed stream format", other.name())));
+        }
+    })
+}
+
+fn stream_name(format: Format) -> &'static str {
+    match format {
+        Format::Gzip => "gzip stream",
+        Format::Zstd => "zstd stream",
+        Format::Bzip2 => "bzip2 stream",
+        Format::Xz => "xz stream",
+        _ => "compressed stream",
+    }
+}
+
+/// The name of the decompressed stream, used to guess its format: the
+/// compression extension dropped (`data.csv.gz` → `data.csv`), the short
+/// tarball forms expanded (`x.tgz` → `x.tar`).
+pub(crate) fn inner_name(name: &str) -> String {
+    let file_start = name.rfind(['/', '\\', '!']).map_or(0, |i| i + 1);
+    let Some(dot) = name[file_start..].rfind('.').map(|d| file_start + d) else { return name.to_string() };
+    let ext = name[dot + 1..].to_ascii_lowercase();
+    let base = &name[..dot];
+    match ext.as_str() {
+        "gz" | "gzip" | "z" | "zst" | "zstd" | "bz2" | "bzip2" | "bz" | "xz" | "lzma" => base.to_string(),
+        "tgz" | "taz" | "tbz" | "tbz2" | "tb2" | "txz" | "tzst" | "tzs" => format!("{base}.tar"),
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::extract::Options;
+    use crate::report::{Collect, Location, Severity};
+    use crate::{Rules, Scanner};
+
+    #[test]
+    fn inner_names() {
+        let cases = [
+            ("data.jsonl.gz", "data.jsonl"),
+            ("data.jsonl.zst", "data.jsonl"),
+            ("a/b.csv.BZ2", "a/b.csv"),
+            ("x.tgz", "x.tar"),
+            ("x.tar.xz", "x.tar"),
+            ("outer.zip!dir/y.txz", "outer.zip!dir/y.tar"),
+            ("noext", "noext"),
+            ("dir.gz/file", "dir.gz/file"),
+            ("data.csv", "data.csv"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(inner_name(name), want, "{name}");
+        }
+    }
+
+    fn scanner() -> Scanner {
+        Scanner::new(&Rules::builtin().expect("rules")).expect("scanner")
+    }
+
+    fn encode(format: Format, data: &[u8]) -> Vec<u8> {
+        match format {
+            Format::Gzip => {
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(data).expect("gzip");
+                e.finish().expect("gzip")
+            }
+            Format::Zstd => zstd::encode_all(data, 3).expect("zstd"),
+            Format::Bzip2 => {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+                e.write_all(data).expect("bzip2");
+                e.finish().expect("bzip2")
+            }
+            Format::Xz => {
+                let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+                e.write_all(data).expect("xz");
+                e.finish().expect("xz")
+            }
+            _ => unreachable!("not a compression format"),
+        }
+    }
+
+    fn scan_with(bytes: &[u8], name: &str, opts: &Options) -> Collect {
+        let scanner = scanner();
+        let x = Extractor::new(&scanner, opts);
+        let mut scratch = scanner.scratch();
+        let mut out = Collect::default();
+        x.scan(&mut scratch, Data::Bytes(bytes), name, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_format_decompresses_with_offsets_in_the_stream() {
+        let text = b"first line\nssn: 512-48-3921\n";
+        for (format, name) in [
+            (Format::Gzip, "t.txt.gz"),
+            (Format::Zstd, "t.txt.zst"),
+            (Format::Bzip2, "t.txt.bz2"),
+            (Format::Xz, "t.txt.xz"),
+        ] {
+            let out = scan_with(&encode(format, text), name, &Options::default());
+            assert!(out.problems.is_empty(), "{name}: {:?}", out.problems);
+            assert_eq!(out.findings.len(), 1, "{name}");
+            let f = &out.findings[0];
+            assert_eq!(f.source, name);
+            match &f.location {
+                Location::Text(t) => assert_eq!((t.line, t.byte_start, t.byte_end), (2, 16, 27), "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+            let containers: Vec<_> = out.scanned.iter().filter(|s| s.container).collect();
+            assert_eq!(containers.len(), 1, "{name}");
+            assert_eq!(containers[0].format, format.name());
+            assert_eq!(containers[0].findings, 1);
+            let inner: Vec<_> = out.scanned.iter().filter(|s| !s.container).collect();
+            assert_eq!(inner.len(), 1);
+            assert_eq!(inner[0].bytes, text.len() as u64);
+        }
+    }
+
+    #[test]
+    fn concatenated_members_are_all_read() {
+        let mut gz = encode(Format::Gzip, b"ssn: 512-48-3921\n");
+        gz.extend(encode(Format::Gzip, b"ssn: 409-22-7781\n"));
+        let out = scan_with(&gz, "two.txt.gz", &Options::default());
+        assert_eq!(out.findings.len(), 2);
+        assert!(out.problems.is_empty());
+    }
+
+    #[test]
+    fn truncated_stream_is_partial_and_keeps_what_came_before() {
+        let mut text = Vec::new();
+        for i in 0..2000 {
+            writeln!(text, "row {i} ssn: 512-48-3921").expect("write");
+        }
+        let gz = encode(Format::Gzip, &text);
+        let cut = &gz[..gz.len() / 2];
+        let out = scan_with(cut, "t.txt.gz", &Options::default());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        let p = &out.problems[0];
+        assert_eq!(p.severity, Severity::Partial);
+        assert_eq!(p.source, "t.txt.gz");
+        assert!(p.reason.starts_with("truncated gzip stream after "), "{}", p.reason);
+        assert!(!out.findings.is_empty() && out.findings.len() < 2000, "{}", out.findings.len());
+    }
+
+    #[test]
+    fn garbage_is_reported_as_corrupt() {
+        let mut gz = encode(Format::Gzip, b"hello\n");
+        gz.truncate(10);
+        gz.extend_from_slice(&[0xFF; 64]);
+        let out = scan_with(&gz, "bad.gz", &Options::default());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("gzip stream after 0 bytes"), "{}", out.problems[0].reason);
+    }
+
+    #[test]
+    fn ratio_limit_stops_a_bomb_early() {
+        let zeros = vec![0u8; 8 << 20];
+        let gz = encode(Format::Gzip, &zeros);
+        let out = scan_with(&gz, "zeros.gz", &Options::default());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("ratio over 1000:1"), "{}", out.problems[0].reason);
+        let inner = out.scanned.iter().find(|s| !s.container).expect("inner scanned");
+        assert!(inner.bytes < 2 << 20, "read {} bytes of a bomb", inner.bytes);
+    }
+
+    #[test]
+    fn budget_limit_is_shared_by_nested_streams() {
+        let text: Vec<u8> = (0..200_000u32).flat_map(|i| format!("{i:08}\n").into_bytes()).collect();
+        let double = encode(Format::Gzip, &encode(Format::Zstd, &text));
+        let mut opts = Options::default();
+        opts.limits.max_total_bytes = 500_000;
+        let out = scan_with(&double, "t.txt.zst.gz", &opts);
+        assert!(!out.problems.is_empty());
+        assert!(out.problems.iter().all(|p| p.severity == Severity::Partial && p.source == "t.txt.zst.gz"));
+        assert!(out.problems.iter().any(|p| p.reason.contains("limit of 500000 bytes")), "{:?}", out.problems);
+        let inner = out.scanned.iter().find(|s| !s.container).expect("inner scanned");
+        assert!(inner.bytes <= 500_000, "{}", inner.bytes);
+    }
+
+    #[test]
+    fn depth_limit_leaves_the_stream_closed() {
+        let gz = encode(Format::Gzip, b"ssn: 512-48-3921\n");
+        let mut opts = Options::default();
+        opts.limits.max_depth = 0;
+        let out = scan_with(&gz, "t.gz", &opts);
+        assert!(out.findings.is_empty());
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].severity, Severity::Partial);
+    }
 }

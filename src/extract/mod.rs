@@ -17,9 +17,12 @@ mod avro;
 mod compress;
 mod delimited;
 mod json;
+mod limit;
 mod parquet;
 pub(crate) mod plain;
 pub mod sniff;
+#[cfg(any(feature = "parquet", feature = "avro"))]
+mod values;
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
