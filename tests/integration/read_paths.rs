@@ -23,14 +23,21 @@ impl Read for Dribble<'_> {
     }
 }
 
+fn files_below(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { files_below(&p, out) } else { out.push(p) }
+    }
+}
+
 fn corpus_sample() -> Vec<u8> {
-    // A mix of every kind of corpus file, concatenated.
+    // A mix of every kind of text corpus file, concatenated.
     let mut out = Vec::new();
-    for dir in ["logs", "email", "config", "tickets", "keys", "hr"] {
-        let mut entries: Vec<_> =
-            std::fs::read_dir(root().join("corpus").join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
-        entries.sort();
-        for p in entries.into_iter().take(3) {
+    for dir in ["logs", "email", "config", "tickets", "keys", "hr", "src", "exports"] {
+        let mut files = Vec::new();
+        files_below(&root().join("corpus").join(dir), &mut files);
+        files.sort();
+        for p in files.into_iter().take(4) {
             out.extend(std::fs::read(p).unwrap());
             out.push(b'\n');
         }
@@ -38,25 +45,40 @@ fn corpus_sample() -> Vec<u8> {
     out
 }
 
-#[test]
-fn chunked_reads_match_whole_buffer() {
+/// Scans `hay` whole, then sliced and streamed in each of `chunks`, and
+/// checks the findings are identical.
+fn check_chunks(hay: &[u8], chunks: &[usize], min_findings: usize) {
     let s = scanner();
-    let hay = corpus_sample();
-    assert!(hay.len() > 20_000, "sample too small: {}", hay.len());
     let mut scratch = s.scratch();
     let whole_opts = TextOptions { chunk_size: usize::MAX / 4, show_values: true };
     let mut whole: Vec<Finding> = Vec::new();
-    s.scan_slice(&mut scratch, &hay, "sample", &whole_opts, &mut whole);
-    assert!(whole.len() > 50, "sample has only {} findings", whole.len());
-    for chunk in [7, 64, 1000, 4096] {
+    s.scan_slice(&mut scratch, hay, "sample", &whole_opts, &mut whole);
+    assert!(whole.len() >= min_findings, "sample has only {} findings", whole.len());
+    for &chunk in chunks {
         let opts = TextOptions { chunk_size: chunk, show_values: true };
         let mut sliced: Vec<Finding> = Vec::new();
-        s.scan_slice(&mut scratch, &hay, "sample", &opts, &mut sliced);
+        s.scan_slice(&mut scratch, hay, "sample", &opts, &mut sliced);
         assert_eq!(sliced, whole, "slice with {chunk}-byte chunks");
         let mut read: Vec<Finding> = Vec::new();
-        s.scan_reader(&mut scratch, &mut Dribble { data: &hay, n: 13 }, "sample", &opts, &mut read).unwrap();
+        s.scan_reader(&mut scratch, &mut Dribble { data: hay, n: 13 }, "sample", &opts, &mut read).unwrap();
         assert_eq!(read, whole, "reader with {chunk}-byte chunks");
     }
+}
+
+#[test]
+fn tiny_chunks_match_whole_buffer() {
+    // Every step searches its chunk plus the context on each side, so tiny
+    // chunks are tested on a small sample.
+    let hay = corpus_sample();
+    let small = &hay[..hay.len().min(6_000)];
+    check_chunks(small, &[7, 64], 5);
+}
+
+#[test]
+fn chunked_reads_match_whole_buffer() {
+    let hay = corpus_sample();
+    assert!(hay.len() > 20_000, "sample too small: {}", hay.len());
+    check_chunks(&hay, &[1000, 4096, 65_536], 50);
 }
 
 #[test]

@@ -28,7 +28,11 @@ fn user_rules_and_macie_custom_identifiers_load() {
     )
     .unwrap();
     let data = dir.path().join("hr.txt");
-    std::fs::write(&data, "employee EMP-123456\nEMP-654321 without keyword\nemployee EMP-000000\n").unwrap();
+    std::fs::write(
+        &data,
+        "employee EMP-123456\n(a line long enough to push the keyword out of range)\nEMP-654321 has no keyword before it\nemployee EMP-000000\n",
+    )
+    .unwrap();
     let out = bin()
         .args(["scan", "--no-builtin-rules", "--rules"])
         .arg(dir.path().join("emp.json"))
