@@ -28,6 +28,7 @@ pub struct Group {
 /// Appends to `out` every digit group of the haystack (`len` bytes, with
 /// class masks `c`) having at least `min_digits` digits. `group` is scratch
 /// space for the group masks.
+#[inline(never)]
 pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64>, out: &mut Vec<Group>) {
     let min_digits = min_digits.max(1);
     let blocks = c.blocks();
@@ -96,6 +97,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
 /// Appends to `out` the offset of every place where two upper-case ASCII
 /// letters are followed by two digits and preceded by a byte that is not a
 /// letter or digit (or nothing): the start of an IBAN-shaped value.
+#[inline(never)]
 pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
     let blocks = c.blocks();
     let mut prev_alnum = 0u64;

@@ -150,6 +150,14 @@ fn merge_prefixes(
     (out_lits, out_targets)
 }
 
+/// Which keyword set a trigger hit came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TriggerSet {
+    Any,
+    Digit,
+    All,
+}
+
 /// Index of a two-letter upper-case code in `country_rules`.
 fn code_index(c: [u8; 2]) -> usize {
     (c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize
@@ -230,6 +238,9 @@ pub struct Scanner {
     digit_triggers: Option<KeywordSet>,
     /// Keywords of the other keyword-anchored rules: looked for everywhere.
     any_triggers: Option<KeywordSet>,
+    /// Both sets in one, for chunks where nearly every block is near a digit
+    /// (one word scan instead of two).
+    all_triggers: Option<KeywordSet>,
     /// How many 64-byte blocks around a digit `digit_triggers` must cover.
     trigger_blocks: usize,
     full_rules: Vec<u32>,
@@ -275,7 +286,8 @@ pub struct Scratch {
     groups: Vec<Group>,
     code_starts: Vec<usize>,
     hits: Vec<prefilter::Hit>,
-    kw_hits: Vec<(KeywordHit, bool)>,
+    kw_hits: Vec<(KeywordHit, TriggerSet)>,
+    live: Vec<Range<usize>>,
     cands: Vec<Candidate>,
     matches: Vec<Match>,
 }
@@ -375,6 +387,7 @@ impl Scanner {
                 any_kw.extend(pairs);
             }
         }
+        let all_triggers = KeywordSet::new(&[digit_kw.clone(), any_kw.clone()].concat());
         let digit_triggers = KeywordSet::new(&digit_kw);
         let any_triggers = KeywordSet::new(&any_kw);
         let trigger_blocks = (trigger_reach + digit_triggers.as_ref().map_or(0, KeywordSet::longest)) / 64 + 2;
@@ -405,6 +418,7 @@ impl Scanner {
             keywords,
             digit_triggers,
             any_triggers,
+            all_triggers,
             trigger_blocks,
             full_rules,
             allow,
@@ -426,6 +440,7 @@ impl Scanner {
             code_starts: Vec::new(),
             hits: Vec::new(),
             kw_hits: Vec::new(),
+            live: Vec::new(),
             cands: Vec::new(),
             matches: Vec::new(),
         }
@@ -533,6 +548,7 @@ impl Scanner {
 
     /// Literal and keyword triggers (one search), rare bytes, and keyword-only
     /// rules whose keyword the container supplies.
+    #[inline(never)]
     fn trigger_anchors(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
         // Rules found through keywords run over the whole haystack when the
         // container supplies their keyword (e.g. a CSV column named `dob`).
@@ -556,11 +572,10 @@ impl Scanner {
         }
         let mut kw_hits = std::mem::take(&mut s.kw_hits);
         kw_hits.clear();
-        if let Some(t) = &self.any_triggers {
-            t.for_each(hay, &s.classes, |h| kw_hits.push((h, true)));
-        }
-        if let Some(t) = &self.digit_triggers {
-            // Only blocks within reach of a digit: every match of these rules has one.
+        // Blocks within reach of a digit, where the digit-needing rules' keywords can matter.
+        let mut live = std::mem::take(&mut s.live);
+        live.clear();
+        if self.digit_triggers.is_some() {
             let c = &s.classes;
             let blocks = c.blocks();
             let r = self.trigger_blocks;
@@ -574,12 +589,32 @@ impl Scanner {
                 }
                 let lo = d.saturating_sub(r).max(k);
                 let hi = (e + r + 1).min(blocks);
-                t.for_each_range(hay, c, lo * 64..(hi * 64).min(hay.len()), |h| kw_hits.push((h, false)));
+                live.push(lo * 64..(hi * 64).min(hay.len()));
                 k = hi;
             }
         }
-        for &(h, any) in &kw_hits {
-            let set = if any { self.any_triggers.as_ref() } else { self.digit_triggers.as_ref() };
+        let live_bytes: usize = live.iter().map(|r| r.len()).sum();
+        if live_bytes * 4 > hay.len() * 3 && self.all_triggers.is_some() {
+            // Mostly live (logs, tables): one scan of every trigger keyword.
+            let t = self.all_triggers.as_ref().expect("checked above");
+            t.for_each(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::All)));
+        } else {
+            if let Some(t) = &self.any_triggers {
+                t.for_each(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::Any)));
+            }
+            if let Some(t) = &self.digit_triggers {
+                for r in &live {
+                    t.for_each_range(hay, &s.classes, r.clone(), |h| kw_hits.push((h, TriggerSet::Digit)));
+                }
+            }
+        }
+        s.live = live;
+        for &(h, which) in &kw_hits {
+            let set = match which {
+                TriggerSet::Any => self.any_triggers.as_ref(),
+                TriggerSet::Digit => self.digit_triggers.as_ref(),
+                TriggerSet::All => self.all_triggers.as_ref(),
+            };
             let Some(set) = set else { continue };
             s.stats.keyword_hits += 1;
             for &r in set.rules_of(h.keyword) {
@@ -602,6 +637,7 @@ impl Scanner {
         }
     }
 
+    #[inline(never)]
     fn country_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         if !self.has_country_rules {
             return;
@@ -620,6 +656,7 @@ impl Scanner {
         s.code_starts = starts;
     }
 
+    #[inline(never)]
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
         s.groups.clear();
@@ -634,7 +671,12 @@ impl Scanner {
             match level.set() {
                 Ok(set) => {
                     let cache = s.set_caches[li].get_or_insert_with(|| set.create_cache());
-                    set.which_overlapping_matches_with(cache, &Input::new(hay).range(win), patset);
+                    // Most groups match no rule: a plain earliest-match check rejects
+                    // them faster than an overlapping search that names the rules.
+                    let input = Input::new(hay).range(win);
+                    if set.is_match_with(cache, &input.clone().earliest(true)) {
+                        set.which_overlapping_matches_with(cache, &input, patset);
+                    }
                 }
                 // The member rules compiled one by one, so this cannot fail in
                 // practice; if it does, try every rule of the level.
@@ -725,6 +767,7 @@ impl Scanner {
     }
 
     /// Validates candidates, checks keywords and lists, and fills `s.matches`.
+    #[inline(never)]
     fn confirm(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
         s.cands.sort_unstable();
         s.cands.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.rule == b.rule);

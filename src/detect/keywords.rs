@@ -146,7 +146,7 @@ pub struct KeywordSet {
     offsets: Vec<u32>,
     by_code: Vec<u32>,
     /// Bit `code`: some form has that trigram.
-    bits: Vec<u64>,
+    bits: Box<[u64; CODES / 64]>,
     /// For each trigram code, bit `n` (n < 31) when some form's first word has
     /// `n` bytes; bit 31 for 31 or more.
     lengths: Vec<u32>,
@@ -238,7 +238,7 @@ impl KeywordSet {
         for c in 0..CODES {
             offsets[c + 1] += offsets[c];
         }
-        let mut bits = vec![0u64; CODES / 64];
+        let mut bits = Box::new([0u64; CODES / 64]);
         let mut lengths = vec![0u32; CODES];
         for f in &forms {
             let c = code_of(f);
@@ -291,15 +291,15 @@ impl KeywordSet {
     /// already normalized.
     #[inline(always)]
     fn at_word(&self, hay: &[u8], s: usize, len: impl FnOnce() -> usize, f: &mut impl FnMut(KeywordHit)) {
-        let (a, b, c) = if s + 2 < hay.len() {
-            (RAW_CLASS[hay[s] as usize], RAW_CLASS[hay[s + 1] as usize], RAW_CLASS[hay[s + 2] as usize])
+        let (a, b, c) = if let Some(w) = hay.get(s..s + 3) {
+            (RAW_CLASS[w[0] as usize], RAW_CLASS[w[1] as usize], RAW_CLASS[w[2] as usize])
         } else {
             let at = |i: usize| hay.get(i).map_or(0, |&x| RAW_CLASS[x as usize]);
             (at(s), at(s + 1), at(s + 2))
         };
         // Bytes past the end of the word count as spaces, as in the keyword's own code.
         let c = if b == 0 { 0 } else { c };
-        let code = ((a as usize) << 10) | ((b as usize) << 5) | c as usize;
+        let code = (((a as usize) << 10) | ((b as usize) << 5) | c as usize) & (CODES - 1);
         if self.bits[code / 64] & (1 << (code % 64)) == 0 {
             return;
         }

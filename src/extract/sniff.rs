@@ -214,11 +214,17 @@ fn looks_jsonl(text: &[u8]) -> bool {
 /// A delimiter used the same number of times (at least once) on each of the
 /// first complete lines, if there is one; `,` is preferred, then tab, `;`, `|`.
 fn delimiter(text: &[u8]) -> Option<u8> {
-    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    if !text.ends_with(b"\n") && lines.len() > 1 {
-        lines.pop();
+    // Twenty complete, non-empty lines are enough; never look past them.
+    let mut lines: Vec<&[u8]> = Vec::with_capacity(20);
+    let mut rest = text;
+    while lines.len() < 20 {
+        let Some(nl) = memchr::memchr(b'\n', rest) else { break };
+        let line = &rest[..nl];
+        rest = &rest[nl + 1..];
+        if !line.trim_ascii().is_empty() {
+            lines.push(line);
+        }
     }
-    let lines: Vec<&[u8]> = lines.into_iter().filter(|l| !l.trim_ascii().is_empty()).take(20).collect();
     if lines.len() < 2 {
         return None;
     }
