@@ -14,11 +14,14 @@
 
 mod archive;
 mod avro;
+mod blocks;
 mod compress;
 mod delimited;
 mod json;
+mod json_lexer;
 mod parquet;
 pub(crate) mod plain;
+mod records;
 pub mod sniff;
 
 use std::io::{self, Read};
