@@ -288,7 +288,7 @@ impl<'s> Extractor<'s> {
     ) -> bool {
         match data {
             Data::Bytes(b) => {
-                let format = self.format_of(&b[..b.len().min(sniff::SNIFF_LEN)], hint, true);
+                let format = self.format_of(&b[..b.len().min(sniff::SNIFF_LEN)], hint, b.len() <= sniff::SNIFF_LEN);
                 self.dispatch_bytes(scratch, b, format, source, nest, sink)
             }
             Data::Random(r) => {

@@ -265,7 +265,8 @@ mod tests {
 
     #[test]
     fn fields_and_records() {
-        let cases: &[(&[u8], u8, &[&[&str]])] = &[
+        type Case = (&'static [u8], u8, &'static [&'static [&'static str]]);
+        let cases: &[Case] = &[
             (b"a,b,c\n1,2,3\n", b',', &[&["a", "b", "c"], &["1", "2", "3"]]),
             (b"a,b\r\n1,2\r\n", b',', &[&["a", "b"], &["1", "2"]]),
             (b"a,b\n1,2", b',', &[&["a", "b"], &["1", "2"]]),
