@@ -5,7 +5,8 @@
 //!
 //! A block is scanned in four steps:
 //! 1. the whole block is scanned as text, with context on each side as in
-//!    `detect::stream` (the fast path: one engine call per block);
+//!    `detect::stream` (the fast path: one engine call per block), the units
+//!    of step 3's first kind blanked out since they are scanned alone anyway;
 //! 2. each hit is placed in the unit (cell, JSON value) where it starts;
 //! 3. a unit is scanned again on its own, with its column or path keywords,
 //!    when its name carries keywords, or when a hit in it depended on a nearby
@@ -199,8 +200,12 @@ pub(crate) fn scan_block(
     contexts: &[Context],
     unescape: &dyn Fn(&[u8], &mut Vec<u8>),
 ) -> Vec<Hit> {
+    // Units scanned alone anyway are blanked for the fast pass: it then
+    // skips their (often digit-dense) bytes, and their keywords cannot
+    // reach the neighbouring units.
+    let masked: Vec<Range<u64>> = units.iter().filter(|u| u.force).map(|u| u.content.clone()).collect();
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
-    fast_scan(scanner, scratch, w, block, &mut fast);
+    fast_scan(scanner, scratch, w, block, &masked, &mut fast);
     let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
     let mut hits = Vec::with_capacity(fast.len());
     for (start, end, m) in fast {
@@ -265,12 +270,14 @@ pub(crate) fn scan_block(
 
 /// Scans `report` as plain text (no keyword context), reporting every match
 /// that starts in it at absolute offsets. The window must hold `report`; the
-/// bytes it holds around it serve as context.
+/// bytes it holds around it serve as context. The `masked` ranges are read
+/// as spaces.
 pub(crate) fn fast_scan(
     scanner: &Scanner,
     scratch: &mut Scratch,
     w: &Window<'_>,
     report: Range<u64>,
+    masked: &[Range<u64>],
     out: &mut Vec<(u64, u64, Match)>,
 ) {
     if report.is_empty() {
@@ -279,7 +286,18 @@ pub(crate) fn fast_scan(
     let context = scanner.context_len() as u64;
     let lo = report.start.saturating_sub(context).max(w.base());
     let hi = (report.end + context).min(w.end());
-    let hay = w.get(lo..hi);
+    let copy;
+    let hay = if masked.is_empty() {
+        w.get(lo..hi)
+    } else {
+        let mut c = w.get(lo..hi).to_vec();
+        for r in masked {
+            let (a, b) = (r.start.clamp(lo, hi), r.end.clamp(lo, hi));
+            c[(a - lo) as usize..(b - lo) as usize].fill(b' ');
+        }
+        copy = c;
+        &copy
+    };
     let rel = (report.start - lo) as usize..(report.end - lo) as usize;
     scanner.find(scratch, hay, rel, &Context::none(), &mut |m| {
         out.push((lo + m.start as u64, lo + m.end as u64, *m));
@@ -355,7 +373,7 @@ pub(crate) fn scan_long_line(
             _ => (pos + chunk).min(w.end()),
         };
         let mut fast = Vec::new();
-        fast_scan(scanner, scratch, w, pos..end, &mut fast);
+        fast_scan(scanner, scratch, w, pos..end, &[], &mut fast);
         for (start, end, m) in fast {
             let hit = Hit { start, end, m, value: None, place: Place::Text };
             let location = emit.text_location(w, &hit);
