@@ -206,15 +206,32 @@ pub(crate) fn scan_block(
     let masked: Vec<Range<u64>> = units.iter().filter(|u| u.force).map(|u| u.content.clone()).collect();
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
     fast_scan(scanner, scratch, w, block, &masked, &mut fast);
-    let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
     let mut hits = Vec::with_capacity(fast.len());
+    // Text is read as it is, blanks or not, so that its findings do not
+    // depend on where blocks start and end.
+    if !masked.is_empty() {
+        let mut text_hits = Vec::new();
+        for r in text {
+            fast_scan(scanner, scratch, w, r.clone(), &[], &mut text_hits);
+        }
+        hits.extend(text_hits.into_iter().map(|(start, end, m)| Hit {
+            start,
+            end,
+            m,
+            value: None,
+            place: Place::Text,
+        }));
+    }
+    let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
     for (start, end, m) in fast {
         let in_text = {
             let i = text.partition_point(|r| r.start <= start);
             i > 0 && start < text[i - 1].end
         };
         if in_text {
-            hits.push(Hit { start, end, m, value: None, place: Place::Text });
+            if masked.is_empty() {
+                hits.push(Hit { start, end, m, value: None, place: Place::Text });
+            }
             continue;
         }
         let first = units.partition_point(|u| u.span.end <= start);

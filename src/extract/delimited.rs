@@ -582,4 +582,38 @@ mod tests {
         assert_eq!(out.problems.len(), MAX_WARNINGS as usize + 1);
         assert_eq!(out.problems.last().unwrap().reason, "15 more malformed rows scanned as text");
     }
+
+    /// Pieces that make table-looking garbage: any mix must scan without
+    /// panicking, and give the same result in any block size.
+    const PIECES: &[&[u8]] = &[
+        b",",
+        b";",
+        b"\"",
+        b"\"\"",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b" ",
+        b"ssn",
+        b"512483921",
+        b"jane@example.com",
+        b"\xef\xbb\xbf",
+        b"a",
+        b"4954255503491068",
+        b"card_number",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn arbitrary_input_never_panics(picks in proptest::collection::vec(0..PIECES.len(), 0..80)) {
+            let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            let whole = scan(&data, b',', 1 << 20, usize::MAX, MAX_RECORD);
+            let small = scan(&data, b',', 5, 3, 30);
+            let tiny = scan(&data, b',', 1, 1, MAX_RECORD);
+            proptest::prop_assert_eq!(&whole.findings, &tiny.findings);
+            proptest::prop_assert_eq!(&whole.problems, &tiny.problems);
+            proptest::prop_assert_eq!(small.scanned.len(), 1);
+        }
+    }
 }

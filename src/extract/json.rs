@@ -585,4 +585,45 @@ mod tests {
         );
         assert!(out.problems.is_empty());
     }
+
+    /// Pieces that make structured-looking garbage: any mix must scan without
+    /// panicking, and give the same result in any block size.
+    const PIECES: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b":",
+        b",",
+        b"\\",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"\"ssn\":",
+        b"512483921",
+        b"jane@example.com",
+        b"\\u00",
+        b"tru",
+        b"null",
+        b"-1.5e3",
+        b"\xff",
+        b"\"card\": \"4954255503491068\"",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn arbitrary_input_never_panics(picks in proptest::collection::vec(0..PIECES.len(), 0..80)) {
+            let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            for format in [Format::Json, Format::Jsonl] {
+                let whole = scan(&data, format, 1 << 20, usize::MAX, MAX_TOKEN);
+                let small = scan(&data, format, 5, 3, 40);
+                let tiny = scan(&data, format, 1, 1, MAX_TOKEN);
+                proptest::prop_assert_eq!(&whole.findings, &tiny.findings);
+                proptest::prop_assert_eq!(&whole.problems, &tiny.problems);
+                proptest::prop_assert_eq!(small.scanned.len(), 1);
+            }
+        }
+    }
 }

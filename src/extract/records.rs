@@ -193,8 +193,9 @@ pub(crate) fn unquote(raw: &[u8]) -> Vec<u8> {
 
 /// Whether the first of `rows` (decoded cells of a table's first records)
 /// is a header: it has no numeric cell, and either a later row has a
-/// numeric cell below one of its names, or all its cells are names and
-/// some column's later values are not.
+/// numeric cell below one of its names, or all its cells are names and in
+/// some column most later values do not look like names (they hold digits,
+/// punctuation such as `@`, or more than three words).
 pub(crate) fn looks_like_header(rows: &[Vec<Vec<u8>>]) -> bool {
     let Some((first, rest)) = rows.split_first() else { return false };
     if first.iter().any(|c| is_numeric(c)) || first.iter().all(|c| c.trim_ascii().is_empty()) {
@@ -211,10 +212,14 @@ pub(crate) fn looks_like_header(rows: &[Vec<Vec<u8>>]) -> bool {
     let values_differ = rest.is_empty()
         || (0..first.len()).any(|i| {
             let below: Vec<&Vec<u8>> = rest.iter().filter_map(|r| r.get(i)).collect();
-            let odd = below.iter().filter(|c| !is_name(c)).count();
+            let odd = below.iter().filter(|c| !is_name(c) || c.iter().any(u8::is_ascii_digit) || words(c) > 3).count();
             !below.is_empty() && odd * 2 >= below.len()
         });
     all_names && values_differ
+}
+
+fn words(cell: &[u8]) -> usize {
+    cell.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).count()
 }
 
 /// A number, date, amount or phone number: a digit, and only digits and separators.
@@ -325,6 +330,9 @@ mod tests {
             ("jane@example.com,Jane\njohn@example.com,John", false),
             (",a,b\n0,1,2", true),
             ("ssn,dob", true),
+            ("name,dob\nJane Roe,Mar 14 1985\nJohn Doe,Apr 2 1990", true),
+            ("name,notes\nJane,called back about the late order\nJohn,asked for a refund by mail", true),
+            ("first,last\nJane,Doe\nJohn,Roe", false),
         ];
         for (text, want) in cases {
             assert_eq!(looks_like_header(&rows(text)), want, "{text}");
