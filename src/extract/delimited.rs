@@ -159,72 +159,7 @@ impl Table<'_> {
                 return true;
             }
             let block_start = pos;
-            recs.clear();
-            fields.clear();
-            let mut long_line = false;
-            loop {
-                let before = fields.len();
-                let parsed = records::parse(
-                    w.bytes(),
-                    w.rel(pos),
-                    self.delimiter,
-                    w.eof(),
-                    w.base(),
-                    &mut fields,
-                    &mut self.memo,
-                );
-                match parsed {
-                    Parsed::End => break,
-                    Parsed::Blank(end) => pos = w.base() + end as u64,
-                    Parsed::Incomplete => {
-                        fields.truncate(before);
-                        if pos > block_start {
-                            break;
-                        }
-                        if w.end() - pos < self.max_record {
-                            let more = (w.end() - pos).max(self.chunk);
-                            w.fill_to(w.end() + more);
-                            continue;
-                        }
-                        // A record longer than the limit: cut it at its first line break.
-                        match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
-                            Some(i) => {
-                                let end = pos + i as u64 + 1;
-                                self.row += 1;
-                                let reason = format!("record longer than {} bytes", self.max_record);
-                                recs.push(Rec {
-                                    start: pos,
-                                    end,
-                                    row: self.row,
-                                    fields: 0..0,
-                                    malformed: Some(reason),
-                                });
-                                pos = end;
-                            }
-                            None => long_line = true,
-                        }
-                        break;
-                    }
-                    Parsed::Record { end, quote } => {
-                        let end = w.base() + end as u64;
-                        let rec = if end - pos > self.max_record {
-                            // As if it had not ended within the limit (whatever was buffered).
-                            fields.truncate(before);
-                            self.row += 1;
-                            let reason = format!("record longer than {} bytes", self.max_record);
-                            let cut = memchr::memchr(b'\n', w.get(pos..end - 1)).map_or(end, |i| pos + i as u64 + 1);
-                            Rec { start: pos, end: cut, row: self.row, fields: before..before, malformed: Some(reason) }
-                        } else {
-                            self.classify(w, pos, end, before, &mut fields, quote)
-                        };
-                        pos = rec.end;
-                        recs.push(rec);
-                    }
-                }
-                if pos - block_start >= self.chunk {
-                    break;
-                }
-            }
+            let long_line = self.read_block(w, &mut pos, &mut recs, &mut fields);
             if long_line {
                 self.row += 1;
                 self.warn(w, pos, self.row, &format!("line longer than {} bytes", self.max_record), sink);
@@ -241,6 +176,64 @@ impl Table<'_> {
             }
             w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
         }
+    }
+
+    /// Reads whole records from `*pos` into `recs` and `fields` until they
+    /// cover a chunk, advancing `*pos`. Returns true, reading nothing, when
+    /// the record at `*pos` is one line longer than the record limit.
+    fn read_block(&mut self, w: &mut Window<'_>, pos: &mut u64, recs: &mut Vec<Rec>, fields: &mut Vec<Field>) -> bool {
+        let block_start = *pos;
+        recs.clear();
+        fields.clear();
+        loop {
+            let before = fields.len();
+            let parsed =
+                records::parse(w.bytes(), w.rel(*pos), self.delimiter, w.eof(), w.base(), fields, &mut self.memo);
+            match parsed {
+                Parsed::End => return false,
+                Parsed::Blank(end) => *pos = w.base() + end as u64,
+                Parsed::Incomplete => {
+                    fields.truncate(before);
+                    if *pos > block_start {
+                        return false;
+                    }
+                    if w.end() - *pos < self.max_record {
+                        let more = (w.end() - *pos).max(self.chunk);
+                        w.fill_to(w.end() + more);
+                        continue;
+                    }
+                    // A record longer than the limit: cut at its first line break, if it has one.
+                    let Some(i) = memchr::memchr(b'\n', &w.bytes()[w.rel(*pos)..]) else { return true };
+                    let rec = self.too_long(*pos, *pos + i as u64 + 1, before);
+                    *pos = rec.end;
+                    recs.push(rec);
+                    return false;
+                }
+                Parsed::Record { end, quote } => {
+                    let end = w.base() + end as u64;
+                    let rec = if end - *pos > self.max_record {
+                        // As if it had not ended within the limit (whatever was buffered).
+                        fields.truncate(before);
+                        let cut = memchr::memchr(b'\n', w.get(*pos..end - 1)).map_or(end, |i| *pos + i as u64 + 1);
+                        self.too_long(*pos, cut, before)
+                    } else {
+                        self.classify(w, *pos, end, before, fields, quote)
+                    };
+                    *pos = rec.end;
+                    recs.push(rec);
+                }
+            }
+            if *pos - block_start >= self.chunk {
+                return false;
+            }
+        }
+    }
+
+    /// A record over the length limit, read as text from `start` to `end`.
+    fn too_long(&mut self, start: u64, end: u64, fields: usize) -> Rec {
+        self.row += 1;
+        let reason = format!("record longer than {} bytes", self.max_record);
+        Rec { start, end, row: self.row, fields: fields..fields, malformed: Some(reason) }
     }
 
     /// Decides whether the record at `start..end`, whose fields were pushed
