@@ -576,6 +576,18 @@ mod tests {
         assert_eq!(out.problems.last().unwrap().reason, "15 more malformed rows scanned as text");
     }
 
+    #[test]
+    fn text_rows_do_not_depend_on_block_boundaries() {
+        // Found by the property test below: the malformed third row's card
+        // number must read the same, keyword and all, whatever the blocks.
+        let data = b"card_number;jane@example.com\r\ncard_number\n4954255503491068,";
+        let whole = scan(data, b',', 1 << 20, usize::MAX, MAX_RECORD);
+        assert_eq!(whole.findings.len(), 2);
+        for chunk in [1, 5, 40] {
+            assert_eq!(scan(data, b',', chunk, 1, MAX_RECORD).findings, whole.findings, "chunk {chunk}");
+        }
+    }
+
     /// Pieces that make table-looking garbage: any mix must scan without
     /// panicking, and give the same result in any block size.
     const PIECES: &[&[u8]] = &[
