@@ -3,21 +3,23 @@
 //! whole records, isolated re-scans of single values, and findings emitted in
 //! file order.
 //!
-//! A block is scanned in four steps:
+//! A block is scanned in three steps:
 //! 1. the whole block is scanned as text, with context on each side as in
-//!    `detect::stream` (the fast path: one engine call per block), the units
-//!    of step 3's first kind blanked out since they are scanned alone anyway;
-//! 2. each hit is placed in the unit (cell, JSON value) where it starts;
-//! 3. a unit is scanned again on its own, with its column or path keywords,
-//!    when its name carries keywords, or when a hit in it depended on a nearby
-//!    keyword (which may belong to a neighbouring cell or key) or reached past
-//!    its end; the re-scan's findings replace the fast path's in that unit;
-//! 4. the findings are sorted by offset and emitted.
+//!    `detect::stream` (the fast path: one engine call per block), and each
+//!    match is placed in the unit (cell, JSON value) where it starts;
+//! 2. some units are scanned again one by one, with the 64 bytes of text
+//!    before them (a key, a label, the previous cell) and their keyword
+//!    context: those whose column name or JSON path carries keywords
+//!    (Macie's rule: the name satisfies the keyword requirement for every
+//!    value below it), and those where a fast-path match relied on a nearby
+//!    keyword (so that a keyword in the next cell or member does not count).
+//!    Their findings replace the fast path's in those units: a value is
+//!    reported once, the context version preferred. Units with keyword names
+//!    and no letter (so no keyword) are blanked for the fast path: the
+//!    digit-dense columns that cost the text engine most are skipped there;
+//! 3. the findings are sorted by offset and emitted.
 //!
-//! The findings are those of scanning every unit alone with its context
-//! (Macie's semantics for structured data), while the engine runs once per
-//! block instead of once per value. The format modules own parsing; this file
-//! knows only byte ranges.
+//! The format modules own parsing; this file knows only byte ranges.
 
 use std::io::{self, Read};
 use std::ops::Range;
@@ -185,34 +187,40 @@ pub(crate) struct Hit {
     pub place: Place,
 }
 
-/// Scans a block of whole records: the fast text pass, then the units that
-/// need it alone. `text` lists the sorted ranges read as plain text; `units`
-/// are sorted by offset and do not overlap; `contexts[u.ctx]` is each unit's
-/// keyword context. Returns the hits sorted by offset.
+/// Scans a block of whole records: the fast text pass over the block, then
+/// the units whose name carries keywords, alone with that context. `text`
+/// lists the sorted ranges read as plain text; `units` are sorted by offset
+/// and do not overlap; `contexts[u.ctx]` is each unit's keyword context;
+/// no byte outside `bounds` is looked at. Returns the hits sorted by offset.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan_block(
     scanner: &Scanner,
     scratch: &mut Scratch,
     w: &Window<'_>,
     block: Range<u64>,
+    bounds: Range<u64>,
     units: &[Unit],
     text: &[Range<u64>],
     contexts: &[Context],
     unescape: &dyn Fn(&[u8], &mut Vec<u8>),
 ) -> Vec<Hit> {
-    // Units scanned alone anyway are blanked for the fast pass: it then
-    // skips their (often digit-dense) bytes, and their keywords cannot
-    // reach the neighbouring units.
-    let masked: Vec<Range<u64>> = units.iter().filter(|u| u.force).map(|u| u.content.clone()).collect();
+    // Values scanned alone anyway are blanked for the fast pass when they
+    // cannot hold a keyword (no letter): it then skips their (often
+    // digit-dense) bytes, and still sees every keyword the text holds.
+    let masked: Vec<Range<u64>> = units
+        .iter()
+        .filter(|u| u.force && !w.get(u.content.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
+        .map(|u| u.content.clone())
+        .collect();
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
-    fast_scan(scanner, scratch, w, block, &masked, &mut fast);
+    fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, &mut fast);
     let mut hits = Vec::with_capacity(fast.len());
     // Text is read as it is, blanks or not, so that its findings do not
     // depend on where blocks start and end.
     if !masked.is_empty() {
         let mut text_hits = Vec::new();
         for r in text {
-            fast_scan(scanner, scratch, w, r.clone(), &[], &mut text_hits);
+            fast_scan(scanner, scratch, w, r.clone(), bounds.clone(), &[], &mut text_hits);
         }
         hits.extend(text_hits.into_iter().map(|(start, end, m)| Hit {
             start,
@@ -222,7 +230,12 @@ pub(crate) fn scan_block(
             place: Place::Text,
         }));
     }
+    // A unit is scanned alone when its name carries keywords, or when a
+    // fast-path finding in it relied on a keyword: alone (with the text just
+    // before it), a keyword after the value, in the next cell or member,
+    // no longer counts.
     let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
+    let mut placed = Vec::new();
     for (start, end, m) in fast {
         let in_text = {
             let i = text.partition_point(|r| r.start <= start);
@@ -234,66 +247,88 @@ pub(crate) fn scan_block(
             }
             continue;
         }
+        // The unit the value starts in (or, from between units, the first it reaches).
         let first = units.partition_point(|u| u.span.end <= start);
-        match units.get(first) {
-            Some(u) if u.span.start <= start && end <= u.span.end && !m.keyword => {
-                hits.push(Hit { start, end, m, value: None, place: Place::Unit(first) });
-            }
-            _ => {
-                // Depends on bytes outside its unit: every unit it touches is scanned alone.
-                let reach = end.max(start + 1);
-                for (i, u) in units.iter().enumerate().skip(first) {
-                    if u.span.start >= reach {
-                        break;
-                    }
-                    isolate[i] = true;
-                }
-            }
+        let reach = end.max(start + 1);
+        let touched = units[first..].iter().take_while(|u| u.span.start < reach);
+        let mut place = None;
+        let mut forced = false;
+        for (i, u) in touched.enumerate() {
+            place.get_or_insert(first + i);
+            forced |= u.force;
+        }
+        if let Some(i) = place {
+            isolate[i] |= m.keyword;
+            placed.push((Hit { start, end, m, value: None, place: Place::Unit(i) }, forced));
         }
     }
-    hits.retain(|h| match h.place {
-        Place::Unit(i) => !isolate[i],
-        Place::Text => true,
-    });
-    let mut decoded = Vec::new();
+    // Fast-path findings in units scanned alone, kept where that scan does not find them.
+    let mut kept = Vec::new();
+    for (hit, touches_forced) in placed {
+        match hit.place {
+            Place::Unit(i) if isolate[i] => kept.push(hit),
+            _ if !touches_forced => hits.push(hit),
+            _ => {}
+        }
+    }
+    let mut hay = Vec::new();
     for (i, u) in units.iter().enumerate() {
         if !isolate[i] || u.content.is_empty() {
             continue;
         }
-        let raw = w.get(u.content.clone());
-        let hay: &[u8] = if u.escaped {
-            decoded.clear();
-            unescape(raw, &mut decoded);
-            &decoded
+        // The value, after a little of the text before it (its key, its
+        // label) so that patterns spanning both still match.
+        let lead = u.content.start.saturating_sub(LEAD).max(bounds.start).max(w.base());
+        hay.clear();
+        hay.extend_from_slice(w.get(lead..u.content.start));
+        let at = hay.len();
+        if u.escaped {
+            unescape(w.get(u.content.clone()), &mut hay);
         } else {
-            raw
-        };
+            hay.extend_from_slice(w.get(u.content.clone()));
+        }
         let ctx = &contexts[u.ctx as usize];
-        scanner.find(scratch, hay, 0..hay.len(), ctx, &mut |m| {
+        let before = hits.len();
+        scanner.find(scratch, &hay, at..hay.len(), ctx, &mut |m| {
             let hit = if u.escaped {
                 let value = Some(hay[m.start..m.end].to_vec());
                 Hit { start: u.content.start, end: u.content.end, m: *m, value, place: Place::Unit(i) }
             } else {
-                let (start, end) = (u.content.start + m.start as u64, u.content.start + m.end as u64);
+                let (start, end) = (lead + m.start as u64, lead + m.end as u64);
                 Hit { start, end, m: *m, value: None, place: Place::Unit(i) }
             };
             hits.push(hit);
             true
         });
+        // A value is reported once, in the context version; the fast path's
+        // findings that this scan did not reproduce stay unless they relied
+        // on a keyword.
+        let alone = &hits[before..];
+        let extra: Vec<Hit> = kept
+            .iter()
+            .filter(|h| h.place == Place::Unit(i) && !h.m.keyword)
+            .filter(|h| !alone.iter().any(|a| a.start < h.end && h.start < a.end))
+            .cloned()
+            .collect();
+        hits.extend(extra);
     }
     hits.sort_by_key(|h| (h.start, h.end));
     hits
 }
 
+/// Bytes of text before a value scanned alone that come with it.
+const LEAD: u64 = 64;
+
 /// Scans `report` as plain text (no keyword context), reporting every match
 /// that starts in it at absolute offsets. The window must hold `report`; the
-/// bytes it holds around it serve as context. The `masked` ranges are read
-/// as spaces.
+/// bytes it holds around it, within `bounds`, serve as context. The `masked`
+/// ranges are read as spaces.
 pub(crate) fn fast_scan(
     scanner: &Scanner,
     scratch: &mut Scratch,
     w: &Window<'_>,
     report: Range<u64>,
+    bounds: Range<u64>,
     masked: &[Range<u64>],
     out: &mut Vec<(u64, u64, Match)>,
 ) {
@@ -301,8 +336,8 @@ pub(crate) fn fast_scan(
         return;
     }
     let context = scanner.context_len() as u64;
-    let lo = report.start.saturating_sub(context).max(w.base());
-    let hi = (report.end + context).min(w.end());
+    let lo = report.start.saturating_sub(context).max(w.base()).max(bounds.start);
+    let hi = (report.end + context).min(w.end()).min(bounds.end);
     let copy;
     let hay = if masked.is_empty() {
         w.get(lo..hi)
@@ -390,7 +425,7 @@ pub(crate) fn scan_long_line(
             _ => (pos + chunk).min(w.end()),
         };
         let mut fast = Vec::new();
-        fast_scan(scanner, scratch, w, pos..end, &[], &mut fast);
+        fast_scan(scanner, scratch, w, pos..end, 0..u64::MAX, &[], &mut fast);
         for (start, end, m) in fast {
             let hit = Hit { start, end, m, value: None, place: Place::Text };
             let location = emit.text_location(w, &hit);

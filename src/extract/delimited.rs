@@ -79,6 +79,7 @@ fn scan_limited(
         expected: 0,
         row: 0,
         has_header: false,
+        header_end: 0,
         malformed: 0,
         emit: Emitter::new(source, opts.text.show_values),
         memo: QuoteMemo::default(),
@@ -139,6 +140,9 @@ struct Table<'a> {
     row: u64,
     /// Whether row 1 is a header.
     has_header: bool,
+    /// Where the header row ends, once read: the text scan of the data rows
+    /// starts there, so that column names count for their own column only.
+    header_end: u64,
     /// Malformed rows so far.
     malformed: u64,
     emit: Emitter<'a>,
@@ -220,7 +224,13 @@ impl Table<'_> {
                         self.classify(w, *pos, end, before, fields, quote)
                     };
                     *pos = rec.end;
+                    let header = rec.row == 1 && self.has_header;
                     recs.push(rec);
+                    if header {
+                        // The header is a block of its own (see `header_end`).
+                        self.header_end = *pos;
+                        return false;
+                    }
                 }
             }
             if *pos - block_start >= self.chunk {
@@ -341,7 +351,12 @@ impl Table<'_> {
                 cells.push((ri, ci));
             }
         }
-        let hits = blocks::scan_block(self.scanner, scratch, w, block, &units, &text, &self.contexts, &|_, _| {});
+        let bounds = match recs.first() {
+            Some(r) if r.row == 1 && self.has_header => 0..self.header_end,
+            _ => self.header_end..u64::MAX,
+        };
+        let hits =
+            blocks::scan_block(self.scanner, scratch, w, block, bounds, &units, &text, &self.contexts, &|_, _| {});
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
@@ -444,7 +459,7 @@ mod tests {
     }
 
     const TABLE: &str = "id,ssn,order_id,card_number,ref,notes\r\n\
-        1,512483921,512483921,4954255503491068,4954255503491068,\"called, said \"\"hi\"\"\r\nssn 409-22-7781\"\r\n\
+        1,512483921,512483921,4954255503491068,4954255503491068,\"called, said \"\"hi\"\"\r\nSSN: 409-22-7781 (ok)\"\r\n\
         2,\"409227781\",409227781,5580335586082148,x,plain note\r\n\
         3,\"broken,jane@example.com\r\n\
         4,233710458,1,4549121035034465,y,\"x,y\"\r\n";

@@ -324,6 +324,7 @@ impl JsonScan<'_> {
             scratch,
             w,
             block,
+            0..u64::MAX,
             &units,
             text,
             self.trie.contexts(),
@@ -428,10 +429,11 @@ mod tests {
     }
 
     const DOC: &str = r#"{
-  "customer": {"ssn": "512483921", "order_id": 409227781, "name": "Jane"},
+  "customer": {"order_id": 409227781, "name": "Jane", "ssn": "512483921"},
+  "shipment": {"tracking": "4954255503491068"},
   "items": [
     {"sku": 1, "card": "4954255503491068"},
-    {"sku": 2, "ref": "4954255503491068"},
+    {"sku": 2, "label": "gift wrap"},
     {"sku": 3, "card": "4549 1210 3503 4465", "note": "ssn 671-30-2285 on file"}
   ],
   "first name": "jane@example.com",
@@ -447,8 +449,8 @@ mod tests {
             found(&out),
             [
                 "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.customer.ssn",
+                "CREDIT_CARD_NUMBER_(NO_KEYWORD) 4954255503491068 @ record 0 $.shipment.tracking",
                 "CREDIT_CARD_NUMBER 4954255503491068 @ record 0 $.items[0].card",
-                "CREDIT_CARD_NUMBER_(NO_KEYWORD) 4954255503491068 @ record 0 $.items[1].ref",
                 "CREDIT_CARD_NUMBER 4549 1210 3503 4465 @ record 0 $.items[2].card",
                 "USA_SOCIAL_SECURITY_NUMBER 671-30-2285 @ record 0 $.items[2].note",
                 "EMAIL_ADDRESS jane@example.com @ record 0 $['first name']",
@@ -464,10 +466,10 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(loc(0), (Some(2), Some(at("512483921")), Some(at("512483921") + 9)));
-        assert_eq!(loc(6), (Some(9), Some(at("233-71")), Some(at("233-71") + 11)));
+        assert_eq!(loc(6), (Some(10), Some(at("233-71")), Some(at("233-71") + 11)));
         // An escaped value that matches only once decoded: the whole string.
         let s = at(r#"\u0035"#);
-        assert_eq!(loc(8), (Some(11), Some(s), Some(s + 24)));
+        assert_eq!(loc(8), (Some(12), Some(s), Some(s + 24)));
         assert_eq!(out.scanned[0].format, "json");
     }
 

@@ -234,6 +234,19 @@ fn json_nested_objects_and_arrays() {
     assert_eq!(out.scanned[0].format, "json");
 }
 
+#[test]
+fn json_keywords_near_a_value_count_as_in_text() {
+    // Besides the path, a keyword close before the value counts, as in plain
+    // text: here the document type in the sibling field.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r#"{"kyc": {"documents": [
+        {"type": "passport", "number": "658903681", "country": "US"},
+        {"kind": "loyalty card program membership", "number": "658903681"}
+    ]}}"#;
+    let out = scan_both(dir.path(), "kyc.json", doc.as_bytes());
+    assert_eq!(found(&out), ["USA_PASSPORT_NUMBER @ record 0 $.kyc.documents[0].number"]);
+}
+
 fn byte_start(l: &Location) -> u64 {
     match l {
         Location::Record(r) => r.byte_start.unwrap(),
