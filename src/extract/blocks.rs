@@ -281,6 +281,7 @@ pub(crate) fn scan_block(
         let lead = u.content.start.saturating_sub(LEAD).max(bounds.start).max(w.base());
         hay.clear();
         hay.extend_from_slice(w.get(lead..u.content.start));
+        blank_numbers(&mut hay);
         let at = hay.len();
         if u.escaped {
             unescape(w.get(u.content.clone()), &mut hay);
@@ -318,6 +319,18 @@ pub(crate) fn scan_block(
 
 /// Bytes of text before a value scanned alone that come with it.
 const LEAD: u64 = 64;
+
+/// Blanks the digits of `text` that are not next to a letter: the numbers of
+/// the cells or values before a value scanned alone cannot be part of its
+/// match, and would only cost the engine time (keywords, such as `w2`, stay).
+fn blank_numbers(text: &mut [u8]) {
+    let letter = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphabetic);
+    for i in 0..text.len() {
+        if text[i].is_ascii_digit() && !letter(i.checked_sub(1).and_then(|j| text.get(j))) && !letter(text.get(i + 1)) {
+            text[i] = b' ';
+        }
+    }
+}
 
 /// Scans `report` as plain text (no keyword context), reporting every match
 /// that starts in it at absolute offsets. The window must hold `report`; the
@@ -462,6 +475,13 @@ mod tests {
         assert!(w.eof());
         assert_eq!(w.end(), 200_000);
         assert!(w.take_error().is_none());
+    }
+
+    #[test]
+    fn numbers_before_a_value_are_blanked() {
+        let mut t = b"\"id\": 123, \"w2\": \"4x\", 9".to_vec();
+        blank_numbers(&mut t);
+        assert_eq!(t, b"\"id\":    , \"w2\": \"4x\",  ");
     }
 
     #[test]
