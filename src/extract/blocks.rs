@@ -7,12 +7,13 @@
 //! 1. the whole block is scanned as text, with context on each side as in
 //!    `detect::stream` (the fast path: one engine call per block), and each
 //!    match is placed in the unit (cell, JSON value) where it starts;
-//! 2. some units are scanned again one by one, with the 64 bytes of text
-//!    before them (a key, a label, the previous cell) and their keyword
-//!    context: those whose column name or JSON path carries keywords
-//!    (Macie's rule: the name satisfies the keyword requirement for every
-//!    value below it), and those where a fast-path match relied on a nearby
-//!    keyword (so that a keyword in the next cell or member does not count).
+//! 2. some units are scanned again one by one, with their keyword context:
+//!    those whose column name or JSON path carries keywords (Macie's rule:
+//!    the name satisfies the keyword requirement for every value below it;
+//!    a JSON value comes with the 64 bytes before it, its key, which some
+//!    patterns span), and those where a fast-path match relied on a nearby
+//!    keyword, with the 64 bytes of text before them (a label, the previous
+//!    cell), so that a keyword in the next cell or member does not count.
 //!    Their findings replace the fast path's in those units: a value is
 //!    reported once, the context version preferred. Units with keyword names
 //!    and no letter (so no keyword) are blanked for the fast path: the
@@ -161,6 +162,10 @@ pub(crate) struct Unit {
     pub ctx: u32,
     /// Scan the unit alone even when the fast path found nothing in it.
     pub force: bool,
+    /// Bytes of the text before the value that come with it when it is
+    /// scanned alone for `force` (a JSON key, which patterns may span); a
+    /// unit scanned alone to check a keyword always comes with [`LEAD`] bytes.
+    pub lead: u64,
 }
 
 /// Where a hit belongs.
@@ -235,6 +240,7 @@ pub(crate) fn scan_block(
     // before it), a keyword after the value, in the next cell or member,
     // no longer counts.
     let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
+    let mut verify = vec![false; units.len()];
     let mut placed = Vec::new();
     for (start, end, m) in fast {
         let in_text = {
@@ -259,6 +265,7 @@ pub(crate) fn scan_block(
         }
         if let Some(i) = place {
             isolate[i] |= m.keyword;
+            verify[i] |= m.keyword;
             placed.push((Hit { start, end, m, value: None, place: Place::Unit(i) }, forced));
         }
     }
@@ -278,7 +285,8 @@ pub(crate) fn scan_block(
         }
         // The value, after a little of the text before it (its key, its
         // label) so that patterns spanning both still match.
-        let lead = u.content.start.saturating_sub(LEAD).max(bounds.start).max(w.base());
+        let want = if verify[i] { LEAD } else { u.lead };
+        let lead = u.content.start.saturating_sub(want).max(bounds.start).max(w.base());
         hay.clear();
         hay.extend_from_slice(w.get(lead..u.content.start));
         blank_numbers(&mut hay);
@@ -317,8 +325,9 @@ pub(crate) fn scan_block(
     hits
 }
 
-/// Bytes of text before a value scanned alone that come with it.
-const LEAD: u64 = 64;
+/// Bytes of text before a value scanned alone to check a keyword that come
+/// with it (more than Macie's keyword distance).
+pub(crate) const LEAD: u64 = 64;
 
 /// Blanks the digits of `text` that are not next to a letter: the numbers of
 /// the cells or values before a value scanned alone cannot be part of its

@@ -347,7 +347,14 @@ impl Table<'_> {
             let header = rec.row == 1 && self.has_header;
             for (ci, f) in fields[rec.fields.clone()].iter().enumerate() {
                 let ctx = if header { 0 } else { self.columns.get(ci).map_or(0, |c| c.ctx) };
-                units.push(Unit { span: f.start..f.end, content: f.content(), escaped: false, ctx, force: ctx != 0 });
+                units.push(Unit {
+                    span: f.start..f.end,
+                    content: f.content(),
+                    escaped: false,
+                    ctx,
+                    force: ctx != 0,
+                    lead: 0,
+                });
                 cells.push((ri, ci));
             }
         }

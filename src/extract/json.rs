@@ -316,7 +316,14 @@ impl JsonScan<'_> {
             .iter()
             .map(|t| {
                 let ctx = if t.key { 0 } else { self.trie.ctx(t.node) };
-                Unit { span: t.span.clone(), content: t.content.clone(), escaped: t.escaped, ctx, force: ctx != 0 }
+                Unit {
+                    span: t.span.clone(),
+                    content: t.content.clone(),
+                    escaped: t.escaped,
+                    ctx,
+                    force: ctx != 0,
+                    lead: blocks::LEAD,
+                }
             })
             .collect();
         let hits = blocks::scan_block(
