@@ -1,14 +1,34 @@
 //! JSON documents and JSON Lines: findings placed at record and JSON path,
-//! path elements acting as keywords.
+//! path elements acting as keywords for the values below them.
 //!
-//! Placeholder: scans as text until implemented.
+//! The data is read in blocks, tokenized by `json_lexer.rs` (iteratively,
+//! so deep nesting cannot overflow the stack, and resumably, so a document of
+//! any size streams through), and scanned as described in `blocks.rs`: the
+//! block as text, matches placed in the string or number they start in, and
+//! values whose path carries keywords (`$.customer.ssn`) scanned alone with
+//! that context. Every string and number value is covered.
+//!
+//! A JSON Lines file is read line by line: a line that is not JSON is reported
+//! (naming the line) and scanned as text, and the other lines are unaffected.
+//! In a document, a syntax error or nesting deeper than [`MAX_DEPTH`] is
+//! reported and the rest of the document is scanned as text.
 
 use std::io::Read;
+use std::ops::Range;
 
 use crate::Scratch;
-use crate::extract::plain;
+use crate::detect::Scanner;
+use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Window};
+use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Tokens};
 use crate::extract::{Extractor, Format, Nesting};
-use crate::report::Sink;
+use crate::report::{Location, Problem, RecordLocation, Scanned, Sink};
+
+/// The longest JSON Lines line, or single token of a document, read as JSON;
+/// longer ones are read as text (bounding memory).
+pub(crate) const MAX_TOKEN: u64 = 16 << 20;
+
+/// Malformed lines reported one by one; the rest are counted in one warning.
+const MAX_WARNINGS: u64 = 10;
 
 /// Scans an in-memory JSON document or JSONL file.
 pub(crate) fn scan_bytes(
@@ -19,7 +39,8 @@ pub(crate) fn scan_bytes(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    plain::scan_text_bytes(x, scratch, bytes, format, source, sink)
+    let mut reader = bytes;
+    scan(x, scratch, &mut reader, format, source, sink)
 }
 
 /// Scans a streamed JSON document or JSONL file.
@@ -32,6 +53,586 @@ pub(crate) fn scan_stream(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
+    // Nothing nests inside JSON; the budget is charged by the container that decompressed it.
     let _ = nest;
-    plain::scan_text_stream(x, scratch, reader, format, source, sink)
+    scan(x, scratch, reader, format, source, sink)
+}
+
+fn scan(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    format: Format,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    scan_limited(x, scratch, reader, format, source, MAX_TOKEN, sink)
+}
+
+/// As [`scan`], reading lines and tokens longer than `max_token` bytes as text.
+fn scan_limited(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    format: Format,
+    source: &str,
+    max_token: u64,
+    sink: &mut dyn Sink,
+) -> bool {
+    let opts = x.options();
+    let mut w = Window::new(reader);
+    let mut s = JsonScan {
+        scanner: x.scanner(),
+        chunk: opts.text.chunk_size.max(1) as u64,
+        max_token,
+        lines: format == Format::Jsonl,
+        emit: Emitter::new(source, opts.text.show_values),
+        trie: PathTrie::new(Some(x.scanner())),
+        tokens: Tokens::default(),
+        malformed: 0,
+    };
+    let go_on = if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, sink) };
+    if let Some(e) = w.take_error() {
+        sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
+    }
+    if s.malformed > MAX_WARNINGS {
+        let more = s.malformed - MAX_WARNINGS;
+        sink.problem(Problem::warning(source, format!("{more} more malformed lines scanned as text")));
+    }
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: format.name().into(),
+        bytes: w.end(),
+        findings: s.emit.findings,
+        binary: false,
+        container: false,
+    });
+    go_on
+}
+
+/// Something read as text instead of JSON, reported when the scan reaches it.
+struct Warning {
+    at: u64,
+    reason: String,
+}
+
+struct JsonScan<'a> {
+    scanner: &'a Scanner,
+    chunk: u64,
+    /// Lines and tokens longer than this are read as text.
+    max_token: u64,
+    /// JSON Lines (else one document, or several back to back).
+    lines: bool,
+    emit: Emitter<'a>,
+    trie: PathTrie<'a>,
+    tokens: Tokens,
+    malformed: u64,
+}
+
+impl JsonScan<'_> {
+    fn scan_document(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
+        let context = self.scanner.context_len() as u64;
+        w.fill_to(self.chunk.max(64 * 1024) + context);
+        let mut pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut lexer = Lexer::new(MAX_DEPTH);
+        let mut record = 0;
+        let mut as_text = false;
+        loop {
+            w.fill_to(pos + self.chunk + context);
+            if pos >= w.end() && w.eof() {
+                return true;
+            }
+            let block_start = pos;
+            self.tokens.clear();
+            let mut text = Vec::new();
+            let mut warnings = Vec::new();
+            if as_text {
+                pos = (pos + self.chunk).min(w.end());
+                text.push(block_start..pos);
+            } else {
+                let mut limit = (pos + self.chunk).min(w.end());
+                loop {
+                    let eof = w.eof() && limit == w.end();
+                    let data = &w.bytes()[..w.rel(limit)];
+                    match lexer.run(data, w.rel(pos), eof, w.base(), record, &mut self.trie, &mut self.tokens) {
+                        Outcome::Done(end) => {
+                            pos = w.base() + end as u64;
+                            record += 1;
+                            lexer.reset();
+                        }
+                        Outcome::Empty => {
+                            pos = limit;
+                            break;
+                        }
+                        Outcome::NeedMore(at) => {
+                            let at = w.base() + at as u64;
+                            if at > block_start {
+                                pos = at;
+                                break;
+                            }
+                            // One token longer than a block: read on, up to the limit.
+                            let cap = at + self.max_token + 1;
+                            if limit < w.end().min(cap) {
+                                limit = w.end().min(cap);
+                            } else if limit < cap && !w.eof() {
+                                w.fill_to(w.end() + (w.end() - at).max(self.chunk));
+                                limit = w.end().min(cap);
+                            } else {
+                                let reason = format!("a value longer than {} bytes", self.max_token);
+                                warnings.push(Warning { at, reason });
+                                as_text = true;
+                                pos = at;
+                                break;
+                            }
+                        }
+                        Outcome::Error(at, reason) => {
+                            let at = w.base() + at as u64;
+                            warnings.push(Warning { at, reason: reason.to_string() });
+                            as_text = true;
+                            pos = at;
+                            break;
+                        }
+                    }
+                }
+            }
+            // A token over the limit ends the JSON reading wherever it was
+            // found, so that the result does not depend on read sizes.
+            if let Some(i) = self.tokens.items.iter().position(|t| t.span.end - t.span.start > self.max_token) {
+                let at = self.tokens.items[i].span.start;
+                let first_index = self.tokens.items[i].indexes.start as usize;
+                self.tokens.items.truncate(i);
+                self.tokens.indexes.truncate(first_index);
+                warnings.retain(|x| x.at < at);
+                warnings.push(Warning { at, reason: format!("a value longer than {} bytes", self.max_token) });
+                text.push(at..pos);
+                as_text = true;
+            }
+            if !self.scan_block(scratch, w, block_start..pos, &text, &warnings, sink) {
+                return false;
+            }
+            if self.trie.is_full() {
+                self.trie.clear();
+                lexer.rebind(&mut self.trie);
+            }
+            w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
+        }
+    }
+
+    fn scan_lines(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
+        let context = self.scanner.context_len() as u64;
+        w.fill_to(self.chunk.max(64 * 1024) + context);
+        let mut pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut lexer = Lexer::new(MAX_DEPTH);
+        // 0-based index of the line at `pos`.
+        let mut line = 0u64;
+        loop {
+            w.fill_to(pos + self.chunk + context);
+            if pos >= w.end() && w.eof() {
+                return true;
+            }
+            let block_start = pos;
+            self.tokens.clear();
+            let mut text = Vec::new();
+            let mut warnings = Vec::new();
+            let mut long_line = false;
+            while pos < w.end() {
+                let end = match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
+                    Some(k) => pos + k as u64 + 1,
+                    None if w.eof() => w.end(),
+                    None if pos > block_start => break,
+                    None if w.end() - pos >= self.max_token => {
+                        long_line = true;
+                        break;
+                    }
+                    None => {
+                        w.fill_to(w.end() + (w.end() - pos).max(self.chunk));
+                        continue;
+                    }
+                };
+                let (items, indexes) = (self.tokens.items.len(), self.tokens.indexes.len());
+                lexer.reset();
+                let data = &w.bytes()[..w.rel(end)];
+                let bad = if end - pos > self.max_token {
+                    // As if it had not ended within the limit (whatever was buffered).
+                    Some(format!("longer than {} bytes", self.max_token))
+                } else {
+                    match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
+                        Outcome::Empty => None,
+                        Outcome::Done(e) if data[e..].iter().all(u8::is_ascii_whitespace) => None,
+                        Outcome::Done(_) => Some("more data after the JSON value".to_string()),
+                        Outcome::Error(_, reason) => Some(reason.to_string()),
+                        Outcome::NeedMore(_) => Some("unexpected end of data".to_string()),
+                    }
+                };
+                if let Some(reason) = bad {
+                    self.tokens.items.truncate(items);
+                    self.tokens.indexes.truncate(indexes);
+                    text.push(pos..end);
+                    warnings.push(Warning { at: pos, reason });
+                }
+                pos = end;
+                line += 1;
+                if pos - block_start >= self.chunk {
+                    break;
+                }
+            }
+            if long_line {
+                let reason = format!("longer than {} bytes", self.max_token);
+                self.warn(w, &Warning { at: pos, reason }, sink);
+                let (end, go_on) =
+                    blocks::scan_long_line(self.scanner, scratch, w, pos, self.chunk, &mut self.emit, sink);
+                if !go_on {
+                    return false;
+                }
+                pos = end;
+                line += 1;
+                continue;
+            }
+            if !self.scan_block(scratch, w, block_start..pos, &text, &warnings, sink) {
+                return false;
+            }
+            if self.trie.is_full() {
+                self.trie.clear();
+            }
+            w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
+        }
+    }
+
+    /// Scans the block with the tokens found in it, and emits its findings
+    /// and warnings in file order.
+    fn scan_block(
+        &mut self,
+        scratch: &mut Scratch,
+        w: &mut Window<'_>,
+        block: Range<u64>,
+        text: &[Range<u64>],
+        warnings: &[Warning],
+        sink: &mut dyn Sink,
+    ) -> bool {
+        w.fill_to(block.end + self.scanner.context_len() as u64);
+        let units: Vec<Unit> = self
+            .tokens
+            .items
+            .iter()
+            .map(|t| {
+                let ctx = if t.key { 0 } else { self.trie.ctx(t.node) };
+                Unit {
+                    span: t.span.clone(),
+                    content: t.content.clone(),
+                    escaped: t.escaped,
+                    ctx,
+                    force: ctx != 0,
+                    lead: blocks::LEAD,
+                }
+            })
+            .collect();
+        let hits = blocks::scan_block(
+            self.scanner,
+            scratch,
+            w,
+            block,
+            0..u64::MAX,
+            &units,
+            text,
+            self.trie.contexts(),
+            &json_lexer::unescape,
+        );
+        let mut pending = warnings.iter().peekable();
+        for hit in &hits {
+            while let Some(warning) = pending.next_if(|x| x.at <= hit.start) {
+                self.warn(w, warning, sink);
+            }
+            let location = self.locate(w, hit);
+            if !self.emit.send(self.scanner, w, hit, location, sink) {
+                return false;
+            }
+        }
+        for warning in pending {
+            self.warn(w, warning, sink);
+        }
+        true
+    }
+
+    fn locate(&mut self, w: &Window<'_>, hit: &Hit) -> Location {
+        match hit.place {
+            Place::Text => self.emit.text_location(w, hit),
+            Place::Unit(u) => {
+                let t = &self.tokens.items[u];
+                let indexes = &self.tokens.indexes[t.indexes.start as usize..t.indexes.end as usize];
+                let (line, _) = self.emit.lines.at(w, hit.start);
+                Location::Record(RecordLocation {
+                    record: t.record,
+                    json_path: self.trie.path(t.node, indexes),
+                    row_group: None,
+                    line: Some(line),
+                    byte_start: Some(hit.start),
+                    byte_end: Some(hit.end),
+                })
+            }
+        }
+    }
+
+    fn warn(&mut self, w: &Window<'_>, warning: &Warning, sink: &mut dyn Sink) {
+        let (line, _) = self.emit.lines.at(w, warning.at);
+        let reason = &warning.reason;
+        let msg = if self.lines {
+            self.malformed += 1;
+            if self.malformed > MAX_WARNINGS {
+                return;
+            }
+            format!("line {line} is not valid JSON ({reason}); scanned as text")
+        } else {
+            format!("{reason} at line {line} (byte {}); the rest of the document is scanned as text", warning.at)
+        };
+        sink.problem(Problem::warning(self.emit.source, msg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rules;
+    use crate::extract::Options;
+    use crate::report::{Collect, Severity};
+
+    fn scanner() -> &'static Scanner {
+        static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile"))
+    }
+
+    /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a time.
+    fn scan(data: &[u8], format: Format, chunk: usize, step: usize, max_token: u64) -> Collect {
+        let mut opts = Options::default();
+        opts.text.chunk_size = chunk;
+        opts.text.show_values = true;
+        let x = Extractor::new(scanner(), &opts);
+        let mut scratch = scanner().scratch();
+        let mut out = Collect::default();
+        let mut reader = Dribble { data, step };
+        scan_limited(&x, &mut scratch, &mut reader, format, "t.json", max_token, &mut out);
+        out
+    }
+
+    struct Dribble<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// `TYPE value @ record path` or `TYPE value @ line:column` for text.
+    fn found(c: &Collect) -> Vec<String> {
+        c.findings
+            .iter()
+            .map(|f| format!("{} {} @ {}", f.data_type, f.value.as_deref().unwrap_or(""), f.location.display_short()))
+            .collect()
+    }
+
+    const DOC: &str = r#"{
+  "customer": {"order_id": 409227781, "name": "Jane", "ssn": "512483921"},
+  "shipment": {"tracking": "4954255503491068"},
+  "items": [
+    {"sku": 1, "card": "4954255503491068"},
+    {"sku": 2, "label": "gift wrap"},
+    {"sku": 3, "card": "4549 1210 3503 4465", "note": "ssn 671-30-2285 on file"}
+  ],
+  "first name": "jane@example.com",
+  "escaped": "a\"b 233-71-0458",
+  "birthDate": "1979-11-02",
+  "ssn\u0041": "\u0035\u0031\u0032483921"
+}"#;
+
+    #[test]
+    fn paths_and_path_keywords() {
+        let out = scan(DOC.as_bytes(), Format::Json, 1 << 20, usize::MAX, MAX_TOKEN);
+        assert_eq!(
+            found(&out),
+            [
+                "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.customer.ssn",
+                "CREDIT_CARD_NUMBER_(NO_KEYWORD) 4954255503491068 @ record 0 $.shipment.tracking",
+                "CREDIT_CARD_NUMBER 4954255503491068 @ record 0 $.items[0].card",
+                "CREDIT_CARD_NUMBER 4549 1210 3503 4465 @ record 0 $.items[2].card",
+                "USA_SOCIAL_SECURITY_NUMBER 671-30-2285 @ record 0 $.items[2].note",
+                "EMAIL_ADDRESS jane@example.com @ record 0 $['first name']",
+                "USA_SOCIAL_SECURITY_NUMBER 233-71-0458 @ record 0 $.escaped",
+                "DATE_OF_BIRTH 1979-11-02 @ record 0 $.birthDate",
+                "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.ssnA",
+            ]
+        );
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let at = |needle: &str| DOC.find(needle).unwrap() as u64;
+        let loc = |i: usize| match &out.findings[i].location {
+            Location::Record(r) => (r.line, r.byte_start, r.byte_end),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(loc(0), (Some(2), Some(at("512483921")), Some(at("512483921") + 9)));
+        assert_eq!(loc(6), (Some(10), Some(at("233-71")), Some(at("233-71") + 11)));
+        // An escaped value that matches only once decoded: the whole string.
+        let s = at(r#"\u0035"#);
+        assert_eq!(loc(8), (Some(12), Some(s), Some(s + 24)));
+        assert_eq!(out.scanned[0].format, "json");
+    }
+
+    #[test]
+    fn block_and_read_sizes_do_not_change_findings() {
+        let lines: String = DOC.lines().map(str::trim).collect::<Vec<_>>().join("");
+        let jsonl = format!("{lines}\n{{broken 512-48-3921\n\n{lines}\r\n");
+        for (data, format) in [(DOC.to_string(), Format::Json), (jsonl, Format::Jsonl)] {
+            let whole = scan(data.as_bytes(), format, 1 << 20, usize::MAX, MAX_TOKEN);
+            assert!(whole.findings.len() >= 9, "{format:?}");
+            for chunk in [1, 7, 64, 4096] {
+                for step in [1, 13, 1000] {
+                    let got = scan(data.as_bytes(), format, chunk, step, MAX_TOKEN);
+                    assert_eq!(got.findings, whole.findings, "{format:?} chunk {chunk}, step {step}");
+                    assert_eq!(got.problems, whole.problems, "{format:?} chunk {chunk}, step {step}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_lines_are_scanned_as_text() {
+        let data = b"\xEF\xBB\xBF{\"ssn\": 512483921}\r\n{\"ssn\": 409227781,}\r\n\r\n[{\"card\": \"4954255503491068\"}] x\n{\"a\": [\"jane@example.com\"]}";
+        let out = scan(data, Format::Jsonl, 1 << 20, usize::MAX, MAX_TOKEN);
+        assert_eq!(
+            found(&out),
+            [
+                "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.ssn",
+                "USA_SOCIAL_SECURITY_NUMBER 409227781 @ 2:9",
+                "CREDIT_CARD_NUMBER 4954255503491068 @ 4:12",
+                "EMAIL_ADDRESS jane@example.com @ record 4 $.a[0]",
+            ]
+        );
+        let reasons: Vec<&str> = out.problems.iter().map(|p| p.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "line 2 is not valid JSON (expected a key); scanned as text",
+                "line 4 is not valid JSON (more data after the JSON value); scanned as text",
+            ]
+        );
+        assert!(out.problems.iter().all(|p| p.severity == Severity::Warning));
+    }
+
+    #[test]
+    fn deep_nesting_is_reported_not_fatal() {
+        for depth in [300, 200_000] {
+            let doc = format!(
+                "{{\"ssn\": 512483921, \"a\": {}\"jane@example.com\"{}}}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let out = scan(doc.as_bytes(), Format::Json, 1 << 20, usize::MAX, MAX_TOKEN);
+            assert_eq!(
+                found(&out),
+                ["USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.ssn", "EMAIL_ADDRESS jane@example.com @ 1:{}"]
+                    .map(|s| s.replace("{}", &(depth + 26).to_string())),
+            );
+            assert_eq!(out.problems.len(), 1);
+            assert_eq!(
+                out.problems[0].reason,
+                "nesting deeper than 256 levels at line 1 (byte 279); the rest of the document is scanned as text"
+            );
+            let line = format!("{doc}\n{{\"ssn\": 409227781}}\n");
+            let out = scan(line.as_bytes(), Format::Jsonl, 1 << 20, usize::MAX, MAX_TOKEN);
+            assert_eq!(out.findings.len(), 3);
+            assert_eq!(
+                out.problems[0].reason,
+                "line 1 is not valid JSON (nesting deeper than 256 levels); scanned as text"
+            );
+            assert_eq!(found(&out)[2], "USA_SOCIAL_SECURITY_NUMBER 409227781 @ record 1 $.ssn");
+        }
+    }
+
+    #[test]
+    fn long_values_and_lines() {
+        let long = "x".repeat(5000);
+        let doc = format!("{{\"ssn\": \"512483921\", \"blob\": \"{long} jane@example.com\", \"n\": \"409-22-7781\"}}");
+        for chunk in [64, 1 << 20] {
+            // A value longer than the token limit: the rest of the document is text.
+            let out = scan(doc.as_bytes(), Format::Json, chunk, 100, 1000);
+            assert_eq!(
+                found(&out),
+                [
+                    "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.ssn",
+                    "EMAIL_ADDRESS jane@example.com @ 1:5032",
+                    "USA_SOCIAL_SECURITY_NUMBER 409-22-7781 @ 1:5057",
+                ],
+                "chunk {chunk}"
+            );
+            assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+            // Under the limit, the long value is located normally.
+            let out = scan(doc.as_bytes(), Format::Json, chunk, 100, MAX_TOKEN);
+            assert_eq!(found(&out)[1], "EMAIL_ADDRESS jane@example.com @ record 0 $.blob");
+            assert!(out.problems.is_empty());
+            // A JSON Lines line longer than the limit is text; the next line is not.
+            let data = format!("{doc}\n{{\"ssn\": 409227781}}\n");
+            let out = scan(data.as_bytes(), Format::Jsonl, chunk, 100, 1000);
+            assert_eq!(out.findings.len(), 4, "{:?}", found(&out));
+            assert_eq!(found(&out)[3], "USA_SOCIAL_SECURITY_NUMBER 409227781 @ record 1 $.ssn");
+            assert_eq!(out.problems[0].reason, "line 1 is not valid JSON (longer than 1000 bytes); scanned as text");
+        }
+    }
+
+    #[test]
+    fn concatenated_documents_and_invalid_utf8() {
+        let data = b"{\"ssn\": 512483921}\n{\"ssn\": \"\xff\xfe 409227781\"}";
+        let out = scan(data, Format::Json, 1 << 20, usize::MAX, MAX_TOKEN);
+        assert_eq!(
+            found(&out),
+            [
+                "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $.ssn",
+                "USA_SOCIAL_SECURITY_NUMBER 409227781 @ record 1 $.ssn"
+            ]
+        );
+        assert!(out.problems.is_empty());
+    }
+
+    /// Pieces that make structured-looking garbage: any mix must scan without
+    /// panicking, and give the same result in any block size.
+    const PIECES: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b":",
+        b",",
+        b"\\",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"\"ssn\":",
+        b"512483921",
+        b"jane@example.com",
+        b"\\u00",
+        b"tru",
+        b"null",
+        b"-1.5e3",
+        b"\xff",
+        b"\"card\": \"4954255503491068\"",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn arbitrary_input_never_panics(picks in proptest::collection::vec(0..PIECES.len(), 0..80)) {
+            let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            for format in [Format::Json, Format::Jsonl] {
+                let whole = scan(&data, format, 1 << 20, usize::MAX, MAX_TOKEN);
+                let small = scan(&data, format, 5, 3, 40);
+                let tiny = scan(&data, format, 1, 1, MAX_TOKEN);
+                proptest::prop_assert_eq!(&whole.findings, &tiny.findings);
+                proptest::prop_assert_eq!(&whole.problems, &tiny.problems);
+                proptest::prop_assert_eq!(small.scanned.len(), 1);
+            }
+        }
+    }
 }

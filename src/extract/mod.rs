@@ -14,12 +14,15 @@
 
 mod archive;
 mod avro;
+mod blocks;
 mod compress;
 mod delimited;
 mod json;
+mod json_lexer;
 mod limit;
 mod parquet;
 pub(crate) mod plain;
+mod records;
 pub mod sniff;
 #[cfg(any(feature = "parquet", feature = "avro"))]
 mod values;
@@ -288,7 +291,7 @@ impl<'s> Extractor<'s> {
     ) -> bool {
         match data {
             Data::Bytes(b) => {
-                let format = self.format_of(&b[..b.len().min(sniff::SNIFF_LEN)], hint, true);
+                let format = self.format_of(&b[..b.len().min(sniff::SNIFF_LEN)], hint, b.len() <= sniff::SNIFF_LEN);
                 self.dispatch_bytes(scratch, b, format, source, nest, sink)
             }
             Data::Random(r) => {

@@ -2,6 +2,8 @@
 //! head of the data), by name only as a hint, so that a file with the wrong
 //! extension is still read correctly.
 
+use crate::extract::json_lexer::{self, Validity};
+
 /// The formats trawl reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -189,15 +191,12 @@ fn looks_json(text: &[u8], complete: bool) -> bool {
     if !(t.starts_with(b"{") || t.starts_with(b"[")) {
         return false;
     }
-    if complete {
-        return serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
-    }
-    // Incomplete head: accept if the prefix parses as far as it goes.
-    let mut de = serde_json::Deserializer::from_slice(t).into_iter::<serde::de::IgnoredAny>();
-    match de.next() {
-        Some(Ok(_)) => true,
-        Some(Err(e)) => e.is_eof(),
-        None => false,
+    // Checked without a depth limit: a document nested too deeply is still
+    // JSON, and the JSON reader reports it.
+    match json_lexer::validate(t, complete) {
+        Validity::Complete => true,
+        Validity::Leading | Validity::Prefix => !complete,
+        Validity::Invalid => false,
     }
 }
 
@@ -205,9 +204,8 @@ fn looks_json(text: &[u8], complete: bool) -> bool {
 fn looks_jsonl(text: &[u8]) -> bool {
     let mut lines = text.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).filter(|l| !l.is_empty());
     let (Some(a), Some(b)) = (lines.next(), lines.next()) else { return false };
-    let ok = |l: &[u8]| {
-        (l.starts_with(b"{") || l.starts_with(b"[")) && serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()
-    };
+    let ok =
+        |l: &[u8]| (l.starts_with(b"{") || l.starts_with(b"[")) && json_lexer::validate(l, true) == Validity::Complete;
     ok(a) && (ok(b) || !text.ends_with(b"\n") && lines.next().is_none())
 }
 

@@ -1,0 +1,507 @@
+//! Shared machinery of the structured text formats (delimited tables, JSON):
+//! a read window with absolute offsets, the fast text pass over a block of
+//! whole records, isolated re-scans of single values, and findings emitted in
+//! file order.
+//!
+//! A block is scanned in three steps:
+//! 1. the whole block is scanned as text, with context on each side as in
+//!    `detect::stream` (the fast path: one engine call per block), and each
+//!    match is placed in the unit (cell, JSON value) where it starts;
+//! 2. some units are scanned again one by one, with their keyword context:
+//!    those whose column name or JSON path carries keywords (Macie's rule:
+//!    the name satisfies the keyword requirement for every value below it;
+//!    a JSON value comes with the 64 bytes before it, its key, which some
+//!    patterns span), and those where a fast-path match relied on a nearby
+//!    keyword, with the 64 bytes of text before them (a label, the previous
+//!    cell), so that a keyword in the next cell or member does not count.
+//!    Their findings replace the fast path's in those units: a value is
+//!    reported once, the context version preferred. Units with keyword names
+//!    and no letter (so no keyword) are blanked for the fast path: the
+//!    digit-dense columns that cost the text engine most are skipped there;
+//! 3. the findings are sorted by offset and emitted.
+//!
+//! The format modules own parsing; this file knows only byte ranges.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+use crate::detect::{Context, Match, Scanner, Scratch};
+use crate::report::{Finding, Location, Sink, TextLocation};
+
+/// A sliding window over a reader, addressed by absolute offsets.
+pub(crate) struct Window<'r> {
+    reader: &'r mut dyn Read,
+    buf: Vec<u8>,
+    base: u64,
+    eof: bool,
+    error: Option<io::Error>,
+}
+
+impl<'r> Window<'r> {
+    /// A window at the start of `reader`.
+    pub fn new(reader: &'r mut dyn Read) -> Window<'r> {
+        Window { reader, buf: Vec::new(), base: 0, eof: false, error: None }
+    }
+
+    /// Absolute offset of the first byte held.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Absolute offset one past the last byte held.
+    pub fn end(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    /// Whether the reader is exhausted (or failed): no byte will follow [`Window::end`].
+    pub fn eof(&self) -> bool {
+        self.eof
+    }
+
+    /// The bytes held, starting at [`Window::base`].
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The bytes at absolute offsets `r`, which must be held.
+    pub fn get(&self, r: Range<u64>) -> &[u8] {
+        &self.buf[(r.start - self.base) as usize..(r.end - self.base) as usize]
+    }
+
+    /// Offset of `abs` in [`Window::bytes`].
+    pub fn rel(&self, abs: u64) -> usize {
+        (abs - self.base) as usize
+    }
+
+    /// Reads until the window holds the bytes before absolute offset `to`, or
+    /// the reader ends. A read error ends the data; see [`Window::take_error`].
+    pub fn fill_to(&mut self, to: u64) {
+        while self.end() < to && !self.eof {
+            let old = self.buf.len();
+            let grow = ((to - self.end()) as usize).clamp(64 * 1024, 8 << 20);
+            self.buf.resize(old + grow, 0);
+            match self.reader.read(&mut self.buf[old..]) {
+                Ok(0) => {
+                    self.buf.truncate(old);
+                    self.eof = true;
+                }
+                Ok(n) => self.buf.truncate(old + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(old),
+                Err(e) => {
+                    self.buf.truncate(old);
+                    self.eof = true;
+                    self.error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// The read error that ended the data, if one did.
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    /// Forgets the bytes before absolute offset `keep_from` once they are a
+    /// good share of the buffer, after counting their lines in `lines`.
+    pub fn release_before(&mut self, keep_from: u64, lines: &mut Lines) {
+        let keep_from = keep_from.min(self.end());
+        if keep_from > self.base && (keep_from - self.base) as usize >= self.buf.len() / 2 {
+            lines.advance(self, keep_from);
+            let n = self.rel(keep_from);
+            self.buf.drain(..n);
+            self.base = keep_from;
+        }
+    }
+}
+
+/// Incremental line counting over a [`Window`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lines {
+    pos: u64,
+    line: u64,
+    line_start: u64,
+}
+
+impl Lines {
+    /// Counting from the start of the data.
+    pub fn new() -> Lines {
+        Lines { pos: 0, line: 1, line_start: 0 }
+    }
+
+    /// Counts lines up to absolute offset `to` (which must not precede earlier calls by
+    /// more than what was already counted: offsets are asked for in increasing order).
+    fn advance(&mut self, w: &Window<'_>, to: u64) {
+        if to <= self.pos {
+            return;
+        }
+        let bytes = w.get(self.pos..to);
+        for nl in memchr::memchr_iter(b'\n', bytes) {
+            self.line += 1;
+            self.line_start = self.pos + nl as u64 + 1;
+        }
+        self.pos = to;
+    }
+
+    /// The 1-based line and column of absolute offset `at`.
+    pub fn at(&mut self, w: &Window<'_>, at: u64) -> (u64, u64) {
+        self.advance(w, at);
+        (self.line, at.saturating_sub(self.line_start) + 1)
+    }
+}
+
+/// A value of a block: a cell, a JSON string or number, a JSON key.
+#[derive(Clone, Debug)]
+pub(crate) struct Unit {
+    /// The raw token (a quoted string with its quotes): hits starting here belong to the unit.
+    pub span: Range<u64>,
+    /// The value's bytes, scanned when the unit is scanned alone.
+    pub content: Range<u64>,
+    /// Whether `content` holds JSON escapes to decode before scanning it alone.
+    pub escaped: bool,
+    /// Index of the unit's keyword context in the caller's table (0: none).
+    pub ctx: u32,
+    /// Scan the unit alone even when the fast path found nothing in it.
+    pub force: bool,
+    /// Bytes of the text before the value that come with it when it is
+    /// scanned alone for `force` (a JSON key, which patterns may span); a
+    /// unit scanned alone to check a keyword always comes with [`LEAD`] bytes.
+    pub lead: u64,
+}
+
+/// Where a hit belongs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// In the unit with this index.
+    Unit(usize),
+    /// In bytes read as plain text (a malformed record).
+    Text,
+}
+
+/// A confirmed match at absolute offsets.
+#[derive(Clone, Debug)]
+pub(crate) struct Hit {
+    /// Offset of the value's first byte in the data.
+    pub start: u64,
+    /// Offset one past its last byte.
+    pub end: u64,
+    /// The engine's match (its offsets are relative to the haystack it came from).
+    pub m: Match,
+    /// The value when it was decoded (JSON escapes), not read from the data as is.
+    pub value: Option<Vec<u8>>,
+    /// Where it belongs.
+    pub place: Place,
+}
+
+/// Scans a block of whole records: the fast text pass over the block, then
+/// the units whose name carries keywords, alone with that context. `text`
+/// lists the sorted ranges read as plain text; `units` are sorted by offset
+/// and do not overlap; `contexts[u.ctx]` is each unit's keyword context;
+/// no byte outside `bounds` is looked at. Returns the hits sorted by offset.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan_block(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    w: &Window<'_>,
+    block: Range<u64>,
+    bounds: Range<u64>,
+    units: &[Unit],
+    text: &[Range<u64>],
+    contexts: &[Context],
+    unescape: &dyn Fn(&[u8], &mut Vec<u8>),
+) -> Vec<Hit> {
+    // Values scanned alone anyway are blanked for the fast pass when they
+    // cannot hold a keyword (no letter): it then skips their (often
+    // digit-dense) bytes, and still sees every keyword the text holds.
+    let masked: Vec<Range<u64>> = units
+        .iter()
+        .filter(|u| u.force && !w.get(u.content.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
+        .map(|u| u.content.clone())
+        .collect();
+    let mut fast: Vec<(u64, u64, Match)> = Vec::new();
+    fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, &mut fast);
+    let mut hits = Vec::with_capacity(fast.len());
+    // Text is read as it is, blanks or not, so that its findings do not
+    // depend on where blocks start and end.
+    if !masked.is_empty() {
+        let mut text_hits = Vec::new();
+        for r in text {
+            fast_scan(scanner, scratch, w, r.clone(), bounds.clone(), &[], &mut text_hits);
+        }
+        hits.extend(text_hits.into_iter().map(|(start, end, m)| Hit {
+            start,
+            end,
+            m,
+            value: None,
+            place: Place::Text,
+        }));
+    }
+    // A unit is scanned alone when its name carries keywords, or when a
+    // fast-path finding in it relied on a keyword: alone (with the text just
+    // before it), a keyword after the value, in the next cell or member,
+    // no longer counts.
+    let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
+    let mut verify = vec![false; units.len()];
+    let mut placed = Vec::new();
+    for (start, end, m) in fast {
+        let in_text = {
+            let i = text.partition_point(|r| r.start <= start);
+            i > 0 && start < text[i - 1].end
+        };
+        if in_text {
+            if masked.is_empty() {
+                hits.push(Hit { start, end, m, value: None, place: Place::Text });
+            }
+            continue;
+        }
+        // The unit the value starts in (or, from between units, the first it reaches).
+        let first = units.partition_point(|u| u.span.end <= start);
+        let reach = end.max(start + 1);
+        let touched = units[first..].iter().take_while(|u| u.span.start < reach);
+        let mut place = None;
+        let mut forced = false;
+        for (i, u) in touched.enumerate() {
+            place.get_or_insert(first + i);
+            forced |= u.force;
+        }
+        if let Some(i) = place {
+            isolate[i] |= m.keyword;
+            verify[i] |= m.keyword;
+            placed.push((Hit { start, end, m, value: None, place: Place::Unit(i) }, forced));
+        }
+    }
+    // Fast-path findings in units scanned alone, kept where that scan does not find them.
+    let mut kept = Vec::new();
+    for (hit, touches_forced) in placed {
+        match hit.place {
+            Place::Unit(i) if isolate[i] => kept.push(hit),
+            _ if !touches_forced => hits.push(hit),
+            _ => {}
+        }
+    }
+    let mut hay = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        if !isolate[i] || u.content.is_empty() {
+            continue;
+        }
+        // The value, after a little of the text before it (its key, its
+        // label) so that patterns spanning both still match.
+        let want = if verify[i] { LEAD } else { u.lead };
+        let lead = u.content.start.saturating_sub(want).max(bounds.start).max(w.base());
+        hay.clear();
+        hay.extend_from_slice(w.get(lead..u.content.start));
+        blank_numbers(&mut hay);
+        let at = hay.len();
+        if u.escaped {
+            unescape(w.get(u.content.clone()), &mut hay);
+        } else {
+            hay.extend_from_slice(w.get(u.content.clone()));
+        }
+        let ctx = &contexts[u.ctx as usize];
+        let before = hits.len();
+        scanner.find(scratch, &hay, at..hay.len(), ctx, &mut |m| {
+            let hit = if u.escaped {
+                let value = Some(hay[m.start..m.end].to_vec());
+                Hit { start: u.content.start, end: u.content.end, m: *m, value, place: Place::Unit(i) }
+            } else {
+                let (start, end) = (lead + m.start as u64, lead + m.end as u64);
+                Hit { start, end, m: *m, value: None, place: Place::Unit(i) }
+            };
+            hits.push(hit);
+            true
+        });
+        // A value is reported once, in the context version; the fast path's
+        // findings that this scan did not reproduce stay unless they relied
+        // on a keyword.
+        let alone = &hits[before..];
+        let extra: Vec<Hit> = kept
+            .iter()
+            .filter(|h| h.place == Place::Unit(i) && !h.m.keyword)
+            .filter(|h| !alone.iter().any(|a| a.start < h.end && h.start < a.end))
+            .cloned()
+            .collect();
+        hits.extend(extra);
+    }
+    hits.sort_by_key(|h| (h.start, h.end));
+    hits
+}
+
+/// Bytes of text before a value scanned alone to check a keyword that come
+/// with it (more than Macie's keyword distance).
+pub(crate) const LEAD: u64 = 64;
+
+/// Blanks the digits of `text` that are not next to a letter: the numbers of
+/// the cells or values before a value scanned alone cannot be part of its
+/// match, and would only cost the engine time (keywords, such as `w2`, stay).
+fn blank_numbers(text: &mut [u8]) {
+    let letter = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphabetic);
+    for i in 0..text.len() {
+        if text[i].is_ascii_digit() && !letter(i.checked_sub(1).and_then(|j| text.get(j))) && !letter(text.get(i + 1)) {
+            text[i] = b' ';
+        }
+    }
+}
+
+/// Scans `report` as plain text (no keyword context), reporting every match
+/// that starts in it at absolute offsets. The window must hold `report`; the
+/// bytes it holds around it, within `bounds`, serve as context. The `masked`
+/// ranges are read as spaces.
+pub(crate) fn fast_scan(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    w: &Window<'_>,
+    report: Range<u64>,
+    bounds: Range<u64>,
+    masked: &[Range<u64>],
+    out: &mut Vec<(u64, u64, Match)>,
+) {
+    if report.is_empty() {
+        return;
+    }
+    let context = scanner.context_len() as u64;
+    let lo = report.start.saturating_sub(context).max(w.base()).max(bounds.start);
+    let hi = (report.end + context).min(w.end()).min(bounds.end);
+    let copy;
+    let hay = if masked.is_empty() {
+        w.get(lo..hi)
+    } else {
+        let mut c = w.get(lo..hi).to_vec();
+        for r in masked {
+            let (a, b) = (r.start.clamp(lo, hi), r.end.clamp(lo, hi));
+            c[(a - lo) as usize..(b - lo) as usize].fill(b' ');
+        }
+        copy = c;
+        &copy
+    };
+    let rel = (report.start - lo) as usize..(report.end - lo) as usize;
+    scanner.find(scratch, hay, rel, &Context::none(), &mut |m| {
+        out.push((lo + m.start as u64, lo + m.end as u64, *m));
+        true
+    });
+}
+
+/// Builds findings from hits and sends them on, counting lines as it goes.
+pub(crate) struct Emitter<'a> {
+    /// The source name put in findings.
+    pub source: &'a str,
+    /// Keep raw values in findings.
+    pub show_values: bool,
+    /// Line counting up to the last emitted offset.
+    pub lines: Lines,
+    /// Findings emitted so far.
+    pub findings: u64,
+}
+
+impl<'a> Emitter<'a> {
+    /// An emitter for `source`.
+    pub fn new(source: &'a str, show_values: bool) -> Emitter<'a> {
+        Emitter { source, show_values, lines: Lines::new(), findings: 0 }
+    }
+
+    /// Sends the finding for `hit` at `location`; returns whether the sink wants more.
+    pub fn send(
+        &mut self,
+        scanner: &Scanner,
+        w: &Window<'_>,
+        hit: &Hit,
+        location: Location,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let info = scanner.rule_info(hit.m.rule);
+        let value = match &hit.value {
+            Some(v) => v.as_slice(),
+            None => w.get(hit.start..hit.end),
+        };
+        self.findings += 1;
+        sink.finding(Finding::from_match(&info, &hit.m, self.source, location, value, self.show_values))
+    }
+
+    /// The plain-text location of `hit`.
+    pub fn text_location(&mut self, w: &Window<'_>, hit: &Hit) -> Location {
+        let (line, column) = self.lines.at(w, hit.start);
+        Location::Text(TextLocation { line, column, byte_start: hit.start, byte_end: hit.end })
+    }
+}
+
+/// Scans the bytes from `pos` to the end of the line as plain text, however
+/// long the line is, holding at most about one chunk in memory at a time.
+/// Returns the offset after the line (or the end of the data) and whether the
+/// sink wants more.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan_long_line(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    w: &mut Window<'_>,
+    mut pos: u64,
+    chunk: u64,
+    emit: &mut Emitter<'_>,
+    sink: &mut dyn Sink,
+) -> (u64, bool) {
+    let context = scanner.context_len() as u64;
+    loop {
+        w.fill_to(pos + chunk + context);
+        let nl = memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]).map(|i| pos + i as u64 + 1);
+        // Step by one chunk until the line end is within reach (the window
+        // then also holds the context after the chunk, unless the data ends).
+        let end = match nl {
+            Some(e) if e - pos <= chunk => e,
+            _ => (pos + chunk).min(w.end()),
+        };
+        let mut fast = Vec::new();
+        fast_scan(scanner, scratch, w, pos..end, 0..u64::MAX, &[], &mut fast);
+        for (start, end, m) in fast {
+            let hit = Hit { start, end, m, value: None, place: Place::Text };
+            let location = emit.text_location(w, &hit);
+            if !emit.send(scanner, w, &hit, location, sink) {
+                return (end, false);
+            }
+        }
+        pos = end;
+        w.release_before(pos.saturating_sub(context), &mut emit.lines);
+        if nl == Some(end) || pos >= w.end() && w.eof() {
+            return (pos, true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_fills_and_releases() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut r = data.as_slice();
+        let mut w = Window::new(&mut r);
+        w.fill_to(100);
+        assert!(w.end() >= 100);
+        assert_eq!(w.get(10..20), &data[10..20]);
+        let mut lines = Lines::new();
+        w.fill_to(150_000);
+        w.release_before(120_000, &mut lines);
+        assert_eq!(w.base(), 120_000);
+        assert_eq!(w.get(120_000..120_010), &data[120_000..120_010]);
+        w.fill_to(u64::MAX);
+        assert!(w.eof());
+        assert_eq!(w.end(), 200_000);
+        assert!(w.take_error().is_none());
+    }
+
+    #[test]
+    fn numbers_before_a_value_are_blanked() {
+        let mut t = b"\"id\": 123, \"w2\": \"4x\", 9".to_vec();
+        blank_numbers(&mut t);
+        assert_eq!(t, b"\"id\":    , \"w2\": \"4x\",  ");
+    }
+
+    #[test]
+    fn lines_count_incrementally() {
+        let data = b"ab\ncd\n\nefg";
+        let mut r = &data[..];
+        let mut w = Window::new(&mut r);
+        w.fill_to(100);
+        let mut lines = Lines::new();
+        assert_eq!(lines.at(&w, 1), (1, 2));
+        assert_eq!(lines.at(&w, 4), (2, 2));
+        assert_eq!(lines.at(&w, 8), (4, 2));
+    }
+}

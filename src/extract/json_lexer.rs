@@ -1,0 +1,792 @@
+//! An iterative JSON tokenizer that locates values: the byte range of every
+//! string, number and key, and the path to each, with nesting bounded by a
+//! depth limit rather than by the call stack.
+//!
+//! It checks the structure (brackets, commas, colons, literals, number
+//! characters) but is lenient inside strings: invalid UTF-8 and raw control
+//! bytes are kept as they are, since the bytes are scanned, not decoded. It
+//! can stop before a token cut by the end of the data and resume there once
+//! more data is read, so a document of any size streams through it.
+//!
+//! Paths are kept in a [`PathTrie`]: one node per path with array indexes
+//! replaced by `[*]` (`$.items[*].card`), each holding the keyword context of
+//! that path, so that contexts are computed once per path and file, not once
+//! per value. Concrete indexes travel with each token.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::detect::{Context, Scanner};
+
+/// The deepest nesting read as JSON; deeper documents are reported and read as text.
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// Why nesting stopped the tokenizer.
+pub(crate) const TOO_DEEP: &str = "nesting deeper than 256 levels";
+
+/// Keys are kept (for paths) up to this many bytes.
+const MAX_KEY: usize = 4096;
+
+/// Distinct paths remembered per file before the trie starts over.
+const MAX_NODES: usize = 100_000;
+
+/// The root node (`$`).
+pub(crate) const ROOT: u32 = 0;
+
+const NONE: u32 = u32::MAX;
+
+/// A string, number or key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// The raw token (a string with its quotes), at absolute offsets.
+    pub span: Range<u64>,
+    /// The value (inside the quotes of a string).
+    pub content: Range<u64>,
+    /// Whether the string holds backslash escapes.
+    pub escaped: bool,
+    /// Whether it is an object key (its node is the member it names).
+    pub key: bool,
+    /// Its path's node in the trie.
+    pub node: u32,
+    /// The array indexes along its path, in [`Tokens::indexes`].
+    pub indexes: Range<u32>,
+    /// The top-level value (record) it belongs to.
+    pub record: u64,
+}
+
+/// Tokens found so far, with their array indexes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tokens {
+    /// The tokens, in order.
+    pub items: Vec<Token>,
+    /// Array indexes of all tokens (each token has a range of them).
+    pub indexes: Vec<u64>,
+}
+
+impl Tokens {
+    /// Forgets all tokens.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.indexes.clear();
+    }
+}
+
+/// Where the tokenizer stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// A token is cut by the end of the data: resume at this offset with more data.
+    NeedMore(usize),
+    /// A top-level value ended at this offset.
+    Done(usize),
+    /// Only whitespace up to the end of the data.
+    Empty,
+    /// Not JSON at this offset, for this reason.
+    Error(usize, &'static str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Expecting a top-level value; nothing read yet.
+    Start,
+    Value,
+    /// After `[`: a value or `]`.
+    ValueOrEnd,
+    /// After `{`: a key or `}`.
+    KeyOrEnd,
+    Key,
+    Colon,
+    CommaOrEnd,
+    /// The top-level value is complete.
+    Done,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    array: bool,
+    /// The node of the array or object itself.
+    container: u32,
+    /// The node of its current member (`[*]` for arrays, the key for objects).
+    member: u32,
+    index: u64,
+    /// Where the current key starts in `Lexer::keys`.
+    key_start: usize,
+}
+
+/// A resumable JSON tokenizer for one top-level value at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct Lexer {
+    stack: Vec<Frame>,
+    state: State,
+    /// The current key of every open object, back to back.
+    keys: Vec<u8>,
+    max_depth: usize,
+    tmp: Vec<u8>,
+}
+
+impl Lexer {
+    /// A tokenizer expecting a top-level value, nesting up to `max_depth`.
+    pub fn new(max_depth: usize) -> Lexer {
+        Lexer { stack: Vec::new(), state: State::Start, keys: Vec::new(), max_depth, tmp: Vec::new() }
+    }
+
+    /// Gets ready for the next top-level value.
+    pub fn reset(&mut self) {
+        self.stack.clear();
+        self.keys.clear();
+        self.state = State::Start;
+    }
+
+    /// Looks up the nodes of the open containers again, after `trie` was cleared.
+    pub fn rebind(&mut self, trie: &mut PathTrie<'_>) {
+        let mut node = ROOT;
+        for i in 0..self.stack.len() {
+            let f = self.stack[i];
+            let member = if f.array {
+                trie.index_child(node)
+            } else if f.member != NONE {
+                let end = self.stack.get(i + 1).map_or(self.keys.len(), |n| n.key_start);
+                trie.key_child(node, &self.keys[f.key_start..end])
+            } else {
+                NONE
+            };
+            self.stack[i].container = node;
+            self.stack[i].member = member;
+            node = member;
+        }
+    }
+
+    /// Reads tokens from `data[i..]` (`data[0]` is at absolute offset `base`)
+    /// into `out` until the top-level value ends, the data ends, or an error.
+    /// `eof` says whether `data` runs to the end of the input.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &mut self,
+        data: &[u8],
+        mut i: usize,
+        eof: bool,
+        base: u64,
+        record: u64,
+        trie: &mut PathTrie<'_>,
+        out: &mut Tokens,
+    ) -> Outcome {
+        let len = data.len();
+        loop {
+            while i < len && matches!(data[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            if self.state == State::Done {
+                return Outcome::Done(i);
+            }
+            if i >= len {
+                return match self.state {
+                    _ if !eof => Outcome::NeedMore(i),
+                    State::Start => Outcome::Empty,
+                    _ => Outcome::Error(i, "unexpected end of data"),
+                };
+            }
+            let b = data[i];
+            match self.state {
+                State::Start | State::Value | State::ValueOrEnd => {
+                    if b == b']' && self.state == State::ValueOrEnd {
+                        self.pop();
+                        i += 1;
+                        continue;
+                    }
+                    match b {
+                        b'{' | b'[' => {
+                            if self.stack.len() >= self.max_depth {
+                                return Outcome::Error(i, TOO_DEEP);
+                            }
+                            let container = self.current();
+                            let array = b == b'[';
+                            let member = if array { trie.index_child(container) } else { NONE };
+                            let key_start = self.keys.len();
+                            self.stack.push(Frame { array, container, member, index: 0, key_start });
+                            self.state = if array { State::ValueOrEnd } else { State::KeyOrEnd };
+                            i += 1;
+                        }
+                        b'"' => {
+                            let (end, escaped) = match string_end(data, i, eof) {
+                                Ok(x) => x,
+                                Err(o) => return o,
+                            };
+                            self.token(out, base, i..end, true, escaped, false, record);
+                            i = end;
+                            self.after_value();
+                        }
+                        b'-' | b'0'..=b'9' => {
+                            let end = data[i..]
+                                .iter()
+                                .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')))
+                                .map_or(len, |k| i + k);
+                            if end == len && !eof {
+                                return Outcome::NeedMore(i);
+                            }
+                            if !is_number(&data[i..end]) {
+                                return Outcome::Error(i, "invalid number");
+                            }
+                            self.token(out, base, i..end, false, false, false, record);
+                            i = end;
+                            self.after_value();
+                        }
+                        _ => {
+                            let lit: &[u8] = match b {
+                                b't' => b"true",
+                                b'f' => b"false",
+                                b'n' => b"null",
+                                _ => return Outcome::Error(i, "unexpected character"),
+                            };
+                            let have = &data[i..len.min(i + lit.len())];
+                            if have.len() < lit.len() && !eof && lit.starts_with(have) {
+                                return Outcome::NeedMore(i);
+                            }
+                            if have != lit {
+                                return Outcome::Error(i, "unexpected character");
+                            }
+                            i += lit.len();
+                            self.after_value();
+                        }
+                    }
+                }
+                State::KeyOrEnd | State::Key => {
+                    if b == b'}' && self.state == State::KeyOrEnd {
+                        self.pop();
+                        i += 1;
+                        continue;
+                    }
+                    if b != b'"' {
+                        return Outcome::Error(i, "expected a key");
+                    }
+                    let (end, escaped) = match string_end(data, i, eof) {
+                        Ok(x) => x,
+                        Err(o) => return o,
+                    };
+                    let raw = &data[i + 1..end - 1];
+                    let key: &[u8] = if escaped {
+                        self.tmp.clear();
+                        unescape(raw, &mut self.tmp);
+                        &self.tmp
+                    } else {
+                        raw
+                    };
+                    let key = &key[..key.len().min(MAX_KEY)];
+                    let top = self.stack.last_mut().expect("a key is read inside an object");
+                    self.keys.truncate(top.key_start);
+                    self.keys.extend_from_slice(key);
+                    top.member = trie.key_child(top.container, key);
+                    self.token(out, base, i..end, true, escaped, true, record);
+                    i = end;
+                    self.state = State::Colon;
+                }
+                State::Colon => {
+                    if b != b':' {
+                        return Outcome::Error(i, "expected ':'");
+                    }
+                    i += 1;
+                    self.state = State::Value;
+                }
+                State::CommaOrEnd => {
+                    let top = self.stack.last_mut().expect("CommaOrEnd is inside a container");
+                    match b {
+                        b',' => {
+                            if top.array {
+                                top.index += 1;
+                                self.state = State::Value;
+                            } else {
+                                self.state = State::Key;
+                            }
+                            i += 1;
+                        }
+                        b']' if top.array => {
+                            self.pop();
+                            i += 1;
+                        }
+                        b'}' if !top.array => {
+                            self.pop();
+                            i += 1;
+                        }
+                        _ => return Outcome::Error(i, "expected ',' or a closing bracket"),
+                    }
+                }
+                State::Done => unreachable!("handled before reading a byte"),
+            }
+        }
+    }
+
+    /// The node of the value about to be read.
+    fn current(&self) -> u32 {
+        self.stack.last().map_or(ROOT, |f| f.member)
+    }
+
+    fn pop(&mut self) {
+        if let Some(f) = self.stack.pop() {
+            self.keys.truncate(f.key_start);
+        }
+        self.after_value();
+    }
+
+    fn after_value(&mut self) {
+        self.state = if self.stack.is_empty() { State::Done } else { State::CommaOrEnd };
+    }
+
+    /// Records a token: a string (with its quotes) when `string`, else a number.
+    #[allow(clippy::too_many_arguments)]
+    fn token(
+        &self,
+        out: &mut Tokens,
+        base: u64,
+        raw: Range<usize>,
+        string: bool,
+        escaped: bool,
+        key: bool,
+        record: u64,
+    ) {
+        let first = out.indexes.len() as u32;
+        out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
+        let content = if string { raw.start + 1..raw.end - 1 } else { raw.clone() };
+        out.items.push(Token {
+            span: base + raw.start as u64..base + raw.end as u64,
+            content: base + content.start as u64..base + content.end as u64,
+            escaped,
+            key,
+            node: self.current(),
+            indexes: first..out.indexes.len() as u32,
+            record,
+        });
+    }
+}
+
+/// The end (after the closing quote) of the string starting at `data[i]`
+/// (a quote), and whether it holds escapes.
+fn string_end(data: &[u8], i: usize, eof: bool) -> Result<(usize, bool), Outcome> {
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        match memchr::memchr2(b'"', b'\\', &data[j..]) {
+            None => break,
+            Some(k) if data[j + k] == b'"' => return Ok((j + k + 1, escaped)),
+            Some(k) => {
+                escaped = true;
+                j += k + 2;
+                if j > data.len() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(if eof { Outcome::Error(i, "unterminated string") } else { Outcome::NeedMore(i) })
+}
+
+/// Whether `t` is a JSON number.
+fn is_number(t: &[u8]) -> bool {
+    let mut i = usize::from(t.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < t.len() && t[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > s
+    };
+    if !digits(&mut i) {
+        return false;
+    }
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == t.len()
+}
+
+/// Decodes the escapes of a JSON string's content into `out` (appending).
+/// Invalid escapes are kept as they are; lone surrogates become U+FFFD.
+pub(crate) fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let Some(k) = memchr::memchr(b'\\', &raw[i..]) else {
+            out.extend_from_slice(&raw[i..]);
+            return;
+        };
+        out.extend_from_slice(&raw[i..i + k]);
+        i += k;
+        let simple = match raw.get(i + 1) {
+            Some(b'"') => Some(b'"'),
+            Some(b'\\') => Some(b'\\'),
+            Some(b'/') => Some(b'/'),
+            Some(b'b') => Some(0x08),
+            Some(b'f') => Some(0x0C),
+            Some(b'n') => Some(b'\n'),
+            Some(b'r') => Some(b'\r'),
+            Some(b't') => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            i += 2;
+            continue;
+        }
+        let Some(hi) = hex4(raw, i + 2).filter(|_| raw.get(i + 1) == Some(&b'u')) else {
+            out.push(b'\\');
+            i += 1;
+            continue;
+        };
+        i += 6;
+        let c = if (0xD800..0xDC00).contains(&hi) {
+            match hex4(raw, i + 2).filter(|lo| raw.get(i) == Some(&b'\\') && (0xDC00..0xE000).contains(lo)) {
+                Some(lo) => {
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                }
+                None => None,
+            }
+        } else {
+            char::from_u32(hi)
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.unwrap_or('\u{FFFD}').encode_utf8(&mut buf).as_bytes());
+    }
+}
+
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    let h = raw.get(at..at + 4)?;
+    let s = std::str::from_utf8(h).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// How much of the data is one JSON value, for format detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Validity {
+    /// One complete value, followed by only whitespace.
+    Complete,
+    /// One complete value followed by more data.
+    Leading,
+    /// Valid as far as it goes, but cut short.
+    Prefix,
+    /// Not JSON.
+    Invalid,
+}
+
+/// Checks whether `data` is (or, when `complete` is false, starts like) one
+/// JSON value, without a depth limit and without recursion.
+pub(crate) fn validate(data: &[u8], complete: bool) -> Validity {
+    let mut lexer = Lexer::new(usize::MAX);
+    let mut trie = PathTrie::new(None);
+    let mut out = Tokens::default();
+    match lexer.run(data, 0, complete, 0, 0, &mut trie, &mut out) {
+        Outcome::Done(end) if data[end..].iter().all(|b| b.is_ascii_whitespace()) => Validity::Complete,
+        Outcome::Done(_) => Validity::Leading,
+        Outcome::NeedMore(_) => Validity::Prefix,
+        Outcome::Empty | Outcome::Error(..) => Validity::Invalid,
+    }
+}
+
+/// One step of a path.
+#[derive(Clone, Debug)]
+enum Seg {
+    Root,
+    Key(Box<[u8]>),
+    /// Any array element.
+    Index,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    parent: u32,
+    seg: Seg,
+    /// Children by key (a map once there are many).
+    children: Vec<(Box<[u8]>, u32)>,
+    map: Option<HashMap<Box<[u8]>, u32>>,
+    /// Where the last key lookup matched, to try the next sibling first.
+    hint: usize,
+    index: u32,
+    ctx: u32,
+}
+
+impl Node {
+    fn new(parent: u32, seg: Seg, ctx: u32) -> Node {
+        Node { parent, seg, children: Vec::new(), map: None, hint: 0, index: NONE, ctx }
+    }
+}
+
+/// The paths seen in one file, each with its keyword context.
+pub(crate) struct PathTrie<'s> {
+    scanner: Option<&'s Scanner>,
+    nodes: Vec<Node>,
+    /// Distinct contexts; index 0 is no context.
+    contexts: Vec<Context>,
+}
+
+impl<'s> PathTrie<'s> {
+    /// An empty trie computing contexts with `scanner` (none without one).
+    pub fn new(scanner: Option<&'s Scanner>) -> PathTrie<'s> {
+        PathTrie { scanner, nodes: vec![Node::new(NONE, Seg::Root, 0)], contexts: vec![Context::none()] }
+    }
+
+    /// The keyword contexts, indexed by [`PathTrie::ctx`].
+    pub fn contexts(&self) -> &[Context] {
+        &self.contexts
+    }
+
+    /// The index of `node`'s keyword context in [`PathTrie::contexts`] (0: none).
+    pub fn ctx(&self, node: u32) -> u32 {
+        self.nodes[node as usize].ctx
+    }
+
+    /// Whether the trie has grown past its limit and should be cleared (see [`PathTrie::clear`]).
+    pub fn is_full(&self) -> bool {
+        self.nodes.len() > MAX_NODES
+    }
+
+    /// Forgets every path (contexts stay valid).
+    pub fn clear(&mut self) {
+        self.nodes.truncate(1);
+        let root = &mut self.nodes[0];
+        root.children.clear();
+        root.map = None;
+        root.index = NONE;
+    }
+
+    /// The node of member `key` of object `parent`.
+    fn key_child(&mut self, parent: u32, key: &[u8]) -> u32 {
+        let n = &mut self.nodes[parent as usize];
+        if let Some(map) = &n.map {
+            if let Some(&c) = map.get(key) {
+                return c;
+            }
+        } else {
+            let len = n.children.len();
+            for k in 0..len {
+                let at = (n.hint + k) % len;
+                if &*n.children[at].0 == key {
+                    n.hint = at + 1;
+                    return n.children[at].1;
+                }
+            }
+        }
+        let id = self.add(parent, Seg::Key(key.into()));
+        let n = &mut self.nodes[parent as usize];
+        match &mut n.map {
+            Some(map) => {
+                map.insert(key.into(), id);
+            }
+            None => {
+                n.children.push((key.into(), id));
+                if n.children.len() > 16 {
+                    n.map = Some(n.children.drain(..).collect());
+                }
+            }
+        }
+        id
+    }
+
+    /// The node of the elements of array `parent`.
+    fn index_child(&mut self, parent: u32) -> u32 {
+        let i = self.nodes[parent as usize].index;
+        if i != NONE {
+            return i;
+        }
+        let id = self.add(parent, Seg::Index);
+        self.nodes[parent as usize].index = id;
+        id
+    }
+
+    fn add(&mut self, parent: u32, seg: Seg) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node::new(parent, seg, 0));
+        let ctx = match self.scanner {
+            Some(s) => {
+                let c = s.context_for(&self.path(id, &[]));
+                if c.is_empty() {
+                    0
+                } else if let Some(i) = self.contexts.iter().position(|x| *x == c) {
+                    i as u32
+                } else {
+                    self.contexts.push(c);
+                    (self.contexts.len() - 1) as u32
+                }
+            }
+            None => 0,
+        };
+        self.nodes[id as usize].ctx = ctx;
+        id
+    }
+
+    /// The path of `node` in JSONPath notation (`$.a.b[2]['first name']`),
+    /// with `indexes` for its array steps (`[*]` where they run out).
+    pub fn path(&self, node: u32, indexes: &[u64]) -> String {
+        let mut steps = Vec::new();
+        let mut n = node;
+        while n != NONE {
+            let node = &self.nodes[n as usize];
+            steps.push(&node.seg);
+            n = node.parent;
+        }
+        let mut out = String::new();
+        let mut idx = indexes.iter();
+        for seg in steps.into_iter().rev() {
+            match seg {
+                Seg::Root => out.push('$'),
+                Seg::Index => match idx.next() {
+                    Some(i) => out.push_str(&format!("[{i}]")),
+                    None => out.push_str("[*]"),
+                },
+                Seg::Key(k) => {
+                    let k = String::from_utf8_lossy(k);
+                    let plain = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if plain {
+                        out.push('.');
+                        out.push_str(&k);
+                    } else {
+                        out.push_str("['");
+                        out.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
+                        out.push_str("']");
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tokenizes a complete document: (kind, raw token, path) per token.
+    fn tokens(doc: &str) -> (Vec<(bool, String, String)>, Outcome) {
+        let mut lexer = Lexer::new(MAX_DEPTH);
+        let mut trie = PathTrie::new(None);
+        let mut out = Tokens::default();
+        let o = lexer.run(doc.as_bytes(), 0, true, 0, 0, &mut trie, &mut out);
+        let list = out
+            .items
+            .iter()
+            .map(|t| {
+                let idx = &out.indexes[t.indexes.start as usize..t.indexes.end as usize];
+                let raw = doc[t.content.start as usize..t.content.end as usize].to_string();
+                (t.key, raw, trie.path(t.node, idx))
+            })
+            .collect();
+        (list, o)
+    }
+
+    #[test]
+    fn paths_of_values() {
+        let doc = r#"{"customer": {"ssn": "512-48-3921", "cards": [{"n": 1}, {"n": -2.5e3}]},
+                     "first name": "Jane", "it's": [true, null, "x\"y"], "": 0}"#;
+        let (toks, outcome) = tokens(doc);
+        assert_eq!(outcome, Outcome::Done(doc.len()));
+        let values: Vec<(String, String)> = toks.iter().filter(|t| !t.0).map(|t| (t.1.clone(), t.2.clone())).collect();
+        let want = [
+            ("512-48-3921", "$.customer.ssn"),
+            ("1", "$.customer.cards[0].n"),
+            ("-2.5e3", "$.customer.cards[1].n"),
+            ("Jane", "$['first name']"),
+            ("x\\\"y", "$['it\\'s'][2]"),
+            ("0", "$['']"),
+        ];
+        let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(values, want);
+        let keys: Vec<&str> = toks.iter().filter(|t| t.0).map(|t| t.2.as_str()).collect();
+        assert_eq!(keys[..2], ["$.customer", "$.customer.ssn"]);
+    }
+
+    #[test]
+    fn errors_and_depth() {
+        let cases: &[(&str, Outcome)] = &[
+            ("{\"a\": 1,}", Outcome::Error(8, "expected a key")),
+            ("[1 2]", Outcome::Error(3, "expected ',' or a closing bracket")),
+            ("{\"a\" 1}", Outcome::Error(5, "expected ':'")),
+            ("[tru]", Outcome::Error(1, "unexpected character")),
+            ("[01x]", Outcome::Error(1, "invalid number")),
+            ("[\"open", Outcome::Error(1, "unterminated string")),
+            ("{\"a\": [1, 2", Outcome::Error(11, "unexpected end of data")),
+            ("   ", Outcome::Empty),
+            ("[]  [", Outcome::Done(4)),
+        ];
+        for (doc, want) in cases {
+            assert_eq!(tokens(doc).1, *want, "{doc}");
+        }
+        let deep = "[".repeat(300) + &"]".repeat(300);
+        assert_eq!(tokens(&deep).1, Outcome::Error(256, TOO_DEEP));
+        let ok = "[".repeat(256) + &"]".repeat(256);
+        assert_eq!(tokens(&ok).1, Outcome::Done(512));
+    }
+
+    #[test]
+    fn resumes_after_cut_tokens() {
+        let doc = br#"{"key": "a long value", "n": 12345, "t": true, "k\"2": [1]}"#;
+        let mut whole = Tokens::default();
+        let mut trie = PathTrie::new(None);
+        Lexer::new(MAX_DEPTH).run(doc, 0, true, 0, 0, &mut trie, &mut whole);
+        for cut in 1..doc.len() {
+            let mut lexer = Lexer::new(MAX_DEPTH);
+            let mut out = Tokens::default();
+            let first = lexer.run(&doc[..cut], 0, false, 0, 0, &mut trie, &mut out);
+            let Outcome::NeedMore(at) = first else { panic!("cut {cut}: {first:?}") };
+            assert!(at <= cut);
+            let o = lexer.run(doc, at, true, 0, 0, &mut trie, &mut out);
+            assert_eq!(o, Outcome::Done(doc.len()), "cut {cut}");
+            assert_eq!(out.items, whole.items, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn unescaping() {
+        let cases: &[(&[u8], &str)] = &[
+            (br#"a\"b\\c\/d\n"#, "a\"b\\c/d\n"),
+            (br#"\u0041\u00e9\ud83d\ude00"#, "A\u{e9}\u{1F600}"),
+            (br#"\ud83d x"#, "\u{FFFD} x"),
+            (br#"bad \q \u12"#, "bad \\q \\u12"),
+        ];
+        for &(raw, want) in cases {
+            let mut out = Vec::new();
+            unescape(raw, &mut out);
+            assert_eq!(String::from_utf8_lossy(&out), want);
+        }
+    }
+
+    #[test]
+    fn validation() {
+        assert_eq!(validate(b"{\"a\": [1, {\"b\": null}]}\n", true), Validity::Complete);
+        assert_eq!(validate(b"{\"a\": 1}\n{\"a\": 2}", true), Validity::Leading);
+        assert_eq!(validate(b"{\"a\": [1, 2", false), Validity::Prefix);
+        assert_eq!(validate(b"{\"a\": [1, 2", true), Validity::Invalid);
+        assert_eq!(validate(b"{\"a\": \xff\xfe}", true), Validity::Invalid);
+        assert_eq!(validate(b"{\"a\": \"\xff\xfe\"}", true), Validity::Complete);
+        let deep = "[".repeat(1000) + &"]".repeat(1000);
+        assert_eq!(validate(deep.as_bytes(), true), Validity::Complete);
+    }
+
+    #[test]
+    fn trie_keeps_contexts_per_path() {
+        let scanner = Scanner::new(&crate::Rules::builtin().expect("builtin rules")).expect("compile");
+        let mut trie = PathTrie::new(Some(&scanner));
+        let a = trie.key_child(ROOT, b"customer");
+        let b = trie.key_child(a, b"ssn");
+        assert_eq!(trie.key_child(a, b"ssn"), b);
+        assert_eq!(trie.ctx(a), 0);
+        assert_ne!(trie.ctx(b), 0);
+        let items = trie.key_child(ROOT, b"items");
+        let any = trie.index_child(items);
+        let card = trie.key_child(any, b"cardNumber");
+        assert_ne!(trie.ctx(card), 0);
+        assert_eq!(trie.path(card, &[7]), "$.items[7].cardNumber");
+        assert_eq!(trie.path(card, &[]), "$.items[*].cardNumber");
+        for i in 0..40 {
+            trie.key_child(ROOT, format!("k{i}").as_bytes());
+        }
+        assert_eq!(trie.key_child(ROOT, b"customer"), a);
+    }
+}

@@ -1,0 +1,341 @@
+//! Splitting delimited text into records and fields (RFC 4180, leniently),
+//! giving the byte range of every field rather than its decoded value, and
+//! deciding whether a table's first row is a header.
+//!
+//! A field that starts with `"` is quoted: it runs to the next lone `"`
+//! (`""` is an escaped quote) and may hold delimiters and line breaks. A
+//! quote anywhere else is an ordinary byte. Records end at `\n`, `\r\n` or a
+//! lone `\r`; empty lines are skipped. Bytes after a closing quote are kept
+//! in the field and flagged ([`QuoteIssue::Stray`]), as is a quote that never
+//! closes ([`QuoteIssue::Unterminated`]).
+
+use std::ops::Range;
+
+/// One field: its raw bytes, quotes included, without the delimiter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Field {
+    /// Absolute offset of the first byte.
+    pub start: u64,
+    /// Absolute offset one past the last byte.
+    pub end: u64,
+    /// Whether the field starts with a quote.
+    pub quoted: bool,
+}
+
+impl Field {
+    /// The value's bytes: inside the quotes of a quoted field (escaped quotes
+    /// stay doubled, so offsets match the data).
+    pub fn content(&self) -> Range<u64> {
+        if !self.quoted {
+            return self.start..self.end;
+        }
+        let start = self.start + 1;
+        let end = if self.end > start { self.end - 1 } else { start };
+        start..end
+    }
+}
+
+/// Quoting trouble in a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QuoteIssue {
+    /// None.
+    None,
+    /// Bytes between a closing quote and the next delimiter.
+    Stray,
+    /// A quoted field still open at the end of the data.
+    Unterminated,
+}
+
+/// What [`parse`] found at a position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// No more data.
+    End,
+    /// An empty line, ending at this offset.
+    Blank(usize),
+    /// The record does not end within the data, and more may follow.
+    Incomplete,
+    /// A record ending (after its terminator) at this offset; its fields were pushed.
+    Record {
+        /// Offset after the record's terminator.
+        end: usize,
+        /// Quoting trouble.
+        quote: QuoteIssue,
+    },
+}
+
+/// A stretch of data known to hold no quote, so that searching for a closing
+/// quote from many starting points stays linear in the data.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QuoteMemo {
+    no_quote: Range<u64>,
+}
+
+/// Parses the record starting at `data[at]` (a record start), pushing its
+/// fields at absolute offsets (`data[0]` is at `base`). `eof` says whether
+/// `data` runs to the end of the input. On [`Parsed::Incomplete`] some fields
+/// may have been pushed: the caller removes them.
+pub(crate) fn parse(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    eof: bool,
+    base: u64,
+    fields: &mut Vec<Field>,
+    memo: &mut QuoteMemo,
+) -> Parsed {
+    let len = data.len();
+    if at >= len {
+        return if eof { Parsed::End } else { Parsed::Incomplete };
+    }
+    match data[at] {
+        b'\n' => return Parsed::Blank(at + 1),
+        b'\r' => match data.get(at + 1) {
+            Some(b'\n') => return Parsed::Blank(at + 2),
+            Some(_) => return Parsed::Blank(at + 1),
+            None if eof => return Parsed::Blank(at + 1),
+            None => return Parsed::Incomplete,
+        },
+        _ => {}
+    }
+    let mut quote = QuoteIssue::None;
+    let mut i = at;
+    loop {
+        let start = i;
+        let quoted = data.get(i) == Some(&b'"');
+        if quoted {
+            let mut j = i + 1;
+            loop {
+                // Skip a stretch already known to hold no quote.
+                let abs = base + j as u64;
+                if memo.no_quote.contains(&abs) {
+                    j = ((memo.no_quote.end - base) as usize).min(len);
+                }
+                match memchr::memchr(b'"', &data[j..]) {
+                    None => {
+                        let from = base + j as u64;
+                        let to = base + len as u64;
+                        memo.no_quote = if memo.no_quote.contains(&from) || memo.no_quote.end == from {
+                            memo.no_quote.start..to
+                        } else {
+                            from..to
+                        };
+                        if !eof {
+                            return Parsed::Incomplete;
+                        }
+                        fields.push(Field { start: base + start as u64, end: base + len as u64, quoted });
+                        return Parsed::Record { end: len, quote: QuoteIssue::Unterminated };
+                    }
+                    Some(k) => {
+                        let q = j + k;
+                        match data.get(q + 1) {
+                            Some(b'"') => j = q + 2,
+                            None if !eof => return Parsed::Incomplete,
+                            _ => {
+                                i = q + 1;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(&b) = data.get(i)
+                && b != delimiter
+                && b != b'\n'
+                && b != b'\r'
+            {
+                quote = QuoteIssue::Stray;
+                i = unquoted_end(data, i, delimiter);
+            }
+        } else {
+            i = unquoted_end(data, i, delimiter);
+        }
+        if i >= len && !eof {
+            return Parsed::Incomplete;
+        }
+        fields.push(Field { start: base + start as u64, end: base + i as u64, quoted });
+        if i >= len {
+            return Parsed::Record { end: len, quote };
+        }
+        match data[i] {
+            b if b == delimiter => i += 1,
+            b'\n' => return Parsed::Record { end: i + 1, quote },
+            _ => {
+                // `\r`, alone or before `\n`.
+                return match data.get(i + 1) {
+                    Some(b'\n') => Parsed::Record { end: i + 2, quote },
+                    Some(_) => Parsed::Record { end: i + 1, quote },
+                    None if eof => Parsed::Record { end: i + 1, quote },
+                    None => Parsed::Incomplete,
+                };
+            }
+        }
+    }
+}
+
+/// The offset of the delimiter or line break that ends an unquoted field (or the data's end).
+fn unquoted_end(data: &[u8], from: usize, delimiter: u8) -> usize {
+    memchr::memchr3(delimiter, b'\n', b'\r', &data[from..]).map_or(data.len(), |k| from + k)
+}
+
+/// A field's value: quotes removed and `""` turned into `"`.
+pub(crate) fn unquote(raw: &[u8]) -> Vec<u8> {
+    let Some(inner) = raw.strip_prefix(b"\"") else { return raw.to_vec() };
+    let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        out.push(inner[i]);
+        i += if inner[i] == b'"' && inner.get(i + 1) == Some(&b'"') { 2 } else { 1 };
+    }
+    out
+}
+
+/// Whether the first of `rows` (decoded cells of a table's first records)
+/// is a header: it has no numeric cell, and either a later row has a
+/// numeric cell below one of its names, or all its cells are names and in
+/// some column most later values do not look like names (they hold digits,
+/// punctuation such as `@`, or more than three words).
+pub(crate) fn looks_like_header(rows: &[Vec<Vec<u8>>]) -> bool {
+    let Some((first, rest)) = rows.split_first() else { return false };
+    if first.iter().any(|c| is_numeric(c)) || first.iter().all(|c| c.trim_ascii().is_empty()) {
+        return false;
+    }
+    let numbers_below = first
+        .iter()
+        .enumerate()
+        .any(|(i, name)| !name.trim_ascii().is_empty() && rest.iter().any(|r| r.get(i).is_some_and(|c| is_numeric(c))));
+    if numbers_below {
+        return true;
+    }
+    let all_names = first.iter().all(|c| c.trim_ascii().is_empty() || is_name(c));
+    let values_differ = rest.is_empty()
+        || (0..first.len()).any(|i| {
+            let below: Vec<&Vec<u8>> = rest.iter().filter_map(|r| r.get(i)).collect();
+            let odd = below.iter().filter(|c| !is_name(c) || c.iter().any(u8::is_ascii_digit) || words(c) > 3).count();
+            !below.is_empty() && odd * 2 >= below.len()
+        });
+    all_names && values_differ
+}
+
+fn words(cell: &[u8]) -> usize {
+    cell.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).count()
+}
+
+/// A number, date, amount or phone number: a digit, and only digits and separators.
+fn is_numeric(cell: &[u8]) -> bool {
+    let c = cell.trim_ascii();
+    c.iter().any(u8::is_ascii_digit) && c.iter().all(|&b| b.is_ascii_digit() || b" +-.,/:()$%".contains(&b))
+}
+
+/// A column name: short, starting with a letter or `_`, made of letters,
+/// digits and a few separators.
+fn is_name(cell: &[u8]) -> bool {
+    let c = cell.trim_ascii();
+    let Some(&first) = c.first() else { return false };
+    c.len() <= 64
+        && (first.is_ascii_alphabetic() || first == b'_' || first >= 0x80)
+        && c.iter().all(|&b| b.is_ascii_alphanumeric() || b >= 0x80 || b" _-.#/()[]".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses all of `data`, returning each record's field values (or `!reason`).
+    fn split(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut memo = QuoteMemo::default();
+        loop {
+            let mut fields = Vec::new();
+            match parse(data, at, delimiter, true, 0, &mut fields, &mut memo) {
+                Parsed::End => return out,
+                Parsed::Blank(end) => at = end,
+                Parsed::Incomplete => panic!("incomplete at eof"),
+                Parsed::Record { end, quote } => {
+                    let mut row: Vec<String> = fields
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(&data[f.start as usize..f.end as usize]).into_owned())
+                        .collect();
+                    if quote != QuoteIssue::None {
+                        row.push(format!("!{quote:?}"));
+                    }
+                    out.push(row);
+                    at = end;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fields_and_records() {
+        type Case = (&'static [u8], u8, &'static [&'static [&'static str]]);
+        let cases: &[Case] = &[
+            (b"a,b,c\n1,2,3\n", b',', &[&["a", "b", "c"], &["1", "2", "3"]]),
+            (b"a,b\r\n1,2\r\n", b',', &[&["a", "b"], &["1", "2"]]),
+            (b"a,b\n1,2", b',', &[&["a", "b"], &["1", "2"]]),
+            (b"a,\"x,\"\"y\"\"\nz\",c\n", b',', &[&["a", "\"x,\"\"y\"\"\nz\"", "c"]]),
+            (b"\n\na\n\r\nb\n", b',', &[&["a"], &["b"]]),
+            (b"a;b|c\n", b';', &[&["a", "b|c"]]),
+            (b"a\tb\n", b'\t', &[&["a", "b"]]),
+            (b"a,,\n", b',', &[&["a", "", ""]]),
+            (b"a,b\"c,d\n", b',', &[&["a", "b\"c", "d"]]),
+            (b"\"ab\"cd,e\n", b',', &[&["\"ab\"cd", "e", "!Stray"]]),
+            (b"a,\"open\nb,c\n", b',', &[&["a", "\"open\nb,c\n", "!Unterminated"]]),
+            (b"a\rb\n", b',', &[&["a"], &["b"]]),
+        ];
+        for &(data, d, want) in cases {
+            let got = split(data, d);
+            let want: Vec<Vec<String>> = want.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(data));
+        }
+    }
+
+    #[test]
+    fn incomplete_until_the_end_is_known() {
+        let mut memo = QuoteMemo::default();
+        let mut f = Vec::new();
+        assert_eq!(parse(b"a,b", 0, b',', false, 0, &mut f, &mut memo), Parsed::Incomplete);
+        assert_eq!(parse(b"a,\"b\n", 0, b',', false, 0, &mut f, &mut memo), Parsed::Incomplete);
+        assert_eq!(parse(b"a,\"b\"", 0, b',', false, 0, &mut f, &mut memo), Parsed::Incomplete);
+        assert_eq!(parse(b"a\r", 0, b',', false, 0, &mut f, &mut memo), Parsed::Incomplete);
+        f.clear();
+        assert_eq!(
+            parse(b"a,\"b\"\n", 0, b',', false, 100, &mut f, &mut memo),
+            Parsed::Record { end: 6, quote: QuoteIssue::None }
+        );
+        assert_eq!(f[1], Field { start: 102, end: 105, quoted: true });
+        assert_eq!(f[1].content(), 103..104);
+    }
+
+    #[test]
+    fn unquoting() {
+        assert_eq!(unquote(b"plain"), b"plain");
+        assert_eq!(unquote(b"\"a \"\"b\"\" c\""), b"a \"b\" c");
+        assert_eq!(unquote(b"\"open"), b"open");
+    }
+
+    #[test]
+    fn header_detection() {
+        let rows = |t: &str| -> Vec<Vec<Vec<u8>>> {
+            t.lines().map(|l| l.split(',').map(|c| c.as_bytes().to_vec()).collect()).collect()
+        };
+        let cases = [
+            ("id,name,ssn\n1,Jane,512483921\n2,John,409227781", true),
+            ("name,email\nJane,jane@example.com\nJohn,john@example.com", true),
+            ("Customer Name,Card Number\nJane,4532 0151 1283 0366", true),
+            ("1,Jane,512483921\n2,John,409227781", false),
+            ("Jane,Doe,Springfield\nJohn,Roe,Shelbyville", false),
+            ("jane@example.com,Jane\njohn@example.com,John", false),
+            (",a,b\n0,1,2", true),
+            ("ssn,dob", true),
+            ("name,dob\nJane Roe,Mar 14 1985\nJohn Doe,Apr 2 1990", true),
+            ("name,notes\nJane,called back about the late order\nJohn,asked for a refund by mail", true),
+            ("first,last\nJane,Doe\nJohn,Roe", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(looks_like_header(&rows(text)), want, "{text}");
+        }
+    }
+}
