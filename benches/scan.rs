@@ -109,9 +109,9 @@ const SIZE: usize = 4 << 20;
 fn prose(rng: &mut Rng) -> Corpus {
     let mut s = String::new();
     while s.len() < SIZE {
-        for i in 0..(8 + rng.below(14)) {
+        for _ in 0..(8 + rng.below(14)) {
             let w = rng.pick(WORDS);
-            s.push_str(if i == 0 { w } else { w });
+            s.push_str(w);
             s.push(' ');
         }
         s.push_str(". ");
@@ -145,7 +145,7 @@ fn logs(rng: &mut Rng) -> Corpus {
             rng.next(),
             rng.below(5000)
         );
-        if line % 1000 == 0 {
+        if line.is_multiple_of(1000) {
             let _ =
                 write!(s, " ssn={:03}-{:02}-{:04}", 100 + rng.below(500), 10 + rng.below(89), 1000 + rng.below(8999));
             planted += 1;

@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan local paths and s3:// URIs for sensitive data.
     #[command(after_help = EXIT_CODES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -276,7 +276,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         _ => (digits, 1),
     };
     let n: f64 = num.trim().parse().map_err(|_| format!("invalid size {s:?} (examples: 512, 64K, 500M, 2G)"))?;
-    if !(n >= 0.0) {
+    if n.is_nan() || n < 0.0 {
         return Err(format!("invalid size {s:?}"));
     }
     Ok((n * mult as f64) as u64)

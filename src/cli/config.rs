@@ -44,6 +44,7 @@ pub struct ScanConfig {
     pub extract: Options,
     pub walk: WalkOptions,
     pub min_confidence: Confidence,
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     pub rules_version: String,
     pub local: Vec<PathBuf>,
     pub s3: Vec<String>,

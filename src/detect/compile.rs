@@ -81,8 +81,8 @@ pub(crate) fn canonical_value(v: &[u8]) -> Vec<u8> {
 ///
 /// # Errors
 /// The pattern does not compile (too large, unsupported syntax).
-pub(crate) fn build_regex(pattern: &str, unicode: bool) -> Result<meta::Regex, meta::BuildError> {
-    meta::Builder::new().configure(regex_config()).syntax(syntax_config(unicode)).build(pattern)
+pub(crate) fn build_regex(pattern: &str, unicode: bool) -> Result<meta::Regex, Box<meta::BuildError>> {
+    meta::Builder::new().configure(regex_config()).syntax(syntax_config(unicode)).build(pattern).map_err(Box::new)
 }
 
 impl CompiledRule {

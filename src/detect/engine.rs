@@ -125,15 +125,11 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
 /// that shorter one, widening its windows by the difference: `sk-ant-api`,
 /// `sk-proj-` and `sk-` become one `sk-`, the PEM headers one `-----BEGIN `.
 /// Fewer literals keep the SIMD literal search in its fastest form.
-#[allow(clippy::type_complexity)]
-fn merge_prefixes(
-    lits: Vec<Vec<u8>>,
-    targets: Vec<Vec<(u32, usize, usize)>>,
-) -> (Vec<Vec<u8>>, Vec<Vec<(u32, usize, usize)>>) {
+fn merge_prefixes(lits: Vec<Vec<u8>>, targets: Vec<Vec<Target>>) -> (Vec<Vec<u8>>, Vec<Vec<Target>>) {
     let mut order: Vec<usize> = (0..lits.len()).collect();
     order.sort_by_key(|&i| lits[i].len());
     let mut out_lits: Vec<Vec<u8>> = Vec::new();
-    let mut out_targets: Vec<Vec<(u32, usize, usize)>> = Vec::new();
+    let mut out_targets: Vec<Vec<Target>> = Vec::new();
     for i in order {
         let lit = &lits[i];
         match out_lits.iter().position(|p| lit.starts_with(p)) {
@@ -149,6 +145,10 @@ fn merge_prefixes(
     }
     (out_lits, out_targets)
 }
+
+/// A rule anchored on a literal, with how far its matches reach before the
+/// literal and after its end.
+type Target = (u32, usize, usize);
 
 /// Which keyword set a trigger hit came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,9 +223,9 @@ pub struct Scanner {
     /// The one search for every literal anchor.
     literals: Option<Literals>,
     /// For each literal: (rule, bytes before, bytes after the literal end).
-    literal_targets: Vec<Vec<(u32, usize, usize)>>,
+    literal_targets: Vec<Vec<Target>>,
     /// Single rare bytes (such as `@`) and the rules they anchor.
-    rare: Vec<(u8, Vec<(u32, usize, usize)>)>,
+    rare: Vec<(u8, Vec<Target>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
     digit_levels: Vec<DigitLevel>,
     /// Rules anchored on a two-letter code and two digits, by code (`A`..`Z` squared).
@@ -329,8 +329,8 @@ impl Scanner {
     pub fn with_allow_list(rules: &Rules, allow: AllowList) -> Result<Scanner, RuleError> {
         let compiled: Vec<CompiledRule> = rules.iter().map(CompiledRule::compile).collect::<Result<_, _>>()?;
         let mut lit_patterns: Vec<Vec<u8>> = Vec::new();
-        let mut literal_targets: Vec<Vec<(u32, usize, usize)>> = Vec::new();
-        let mut rare: Vec<(u8, Vec<(u32, usize, usize)>)> = Vec::new();
+        let mut literal_targets: Vec<Vec<Target>> = Vec::new();
+        let mut rare: Vec<(u8, Vec<Target>)> = Vec::new();
         let mut digit_rules = Vec::new();
         let mut full_rules = Vec::new();
         let mut country_rules: Vec<Vec<u32>> = vec![Vec::new(); 26 * 26];
@@ -594,9 +594,8 @@ impl Scanner {
             }
         }
         let live_bytes: usize = live.iter().map(|r| r.len()).sum();
-        if live_bytes * 4 > hay.len() * 3 && self.all_triggers.is_some() {
+        if let Some(t) = self.all_triggers.as_ref().filter(|_| live_bytes * 4 > hay.len() * 3) {
             // Mostly live (logs, tables): one scan of every trigger keyword.
-            let t = self.all_triggers.as_ref().expect("checked above");
             t.for_each(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::All)));
         } else {
             if let Some(t) = &self.any_triggers {

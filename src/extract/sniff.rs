@@ -117,10 +117,10 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
             return Format::Json;
         }
     }
-    if ext.is_none() || matches!(ext.as_deref(), Some("txt" | "dat" | "out" | "export" | "data")) {
-        if let Some(d) = delimiter(text) {
-            return Format::Delimited(d);
-        }
+    if (ext.is_none() || matches!(ext.as_deref(), Some("txt" | "dat" | "out" | "export" | "data")))
+        && let Some(d) = delimiter(text)
+    {
+        return Format::Delimited(d);
     }
     Format::Text
 }

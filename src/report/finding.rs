@@ -178,7 +178,7 @@ pub struct RecordLocation {
 /// One sensitive value found in one source.
 ///
 /// The raw value is kept only when the caller asked for it
-/// ([`ScanOptions::show_values`](crate::ScanOptions)); every printer writes
+/// ([`TextOptions::show_values`](crate::TextOptions::show_values)); every printer writes
 /// [`Finding::redacted`] otherwise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

@@ -68,7 +68,7 @@ fn check_rule(
         report.problems.push(format!("rule {id}: no examples"));
     }
     match crate::detect::analyze_rule(rule) {
-        Ok(a) if a == "full" => report.problems.push(format!(
+        Ok("full") => report.problems.push(format!(
             "rule {id}: no anchor: the regex has no literal of 3+ bytes, no `digits`, and no required keyword, so it would run over every byte"
         )),
         Ok(_) => {}

@@ -34,8 +34,8 @@ impl RuleError {
         RuleError(Kind::Invalid { id: rule.syntax.id.clone(), path: rule.origin.clone(), message: message.into() })
     }
 
-    pub(crate) fn regex(id: &str, source: regex_automata::meta::BuildError) -> RuleError {
-        RuleError(Kind::Regex { id: id.to_string(), source: Box::new(source) })
+    pub(crate) fn regex(id: &str, source: Box<regex_automata::meta::BuildError>) -> RuleError {
+        RuleError(Kind::Regex { id: id.to_string(), source })
     }
 
     pub(crate) fn compile(id: &str, message: impl Into<String>) -> RuleError {

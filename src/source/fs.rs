@@ -1,5 +1,5 @@
 //! Local paths: a parallel directory walk with `ignore`, each file read and
-//! handed to the [`Extractor`](crate::extract::Extractor) on the walker's own thread.
+//! handed to the [`Extractor`] on the walker's own thread.
 
 use std::path::{Path, PathBuf};
 

@@ -46,11 +46,12 @@ pub fn open(path: &Path, mmap: MmapChoice) -> io::Result<Contents> {
     if len > MMAP_MAX {
         return Ok(Contents::Large(file));
     }
-    if len >= MMAP_MIN && mmap == MmapChoice::Auto {
-        if let Ok(map) = map_file(&file) {
-            return Ok(Contents::Map(map));
-        }
-        // Fall back to reading; a map can fail on special file systems.
+    // Fall back to reading if the map fails (special file systems).
+    if len >= MMAP_MIN
+        && mmap == MmapChoice::Auto
+        && let Ok(map) = map_file(&file)
+    {
+        return Ok(Contents::Map(map));
     }
     let mut buf = Vec::with_capacity(len as usize + 1);
     let mut file = file;
