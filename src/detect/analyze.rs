@@ -192,6 +192,309 @@ pub fn min_digits(hir: &Hir) -> u32 {
     }
 }
 
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Bytes([u64; 4]);
+
+impl Bytes {
+    fn add(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    fn add_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.add(b);
+        }
+    }
+    fn union(self, o: Bytes) -> Bytes {
+        Bytes([self.0[0] | o.0[0], self.0[1] | o.0[1], self.0[2] | o.0[2], self.0[3] | o.0[3]])
+    }
+    fn minus(self, o: Bytes) -> Bytes {
+        Bytes([self.0[0] & !o.0[0], self.0[1] & !o.0[1], self.0[2] & !o.0[2], self.0[3] & !o.0[3]])
+    }
+    fn subset_of(self, o: Bytes) -> bool {
+        self.minus(o) == Bytes::default()
+    }
+    fn intersects(self, o: Bytes) -> bool {
+        (0..4).any(|i| self.0[i] & o.0[i] != 0)
+    }
+    fn digits() -> Bytes {
+        let mut b = Bytes::default();
+        b.add_range(b'0', b'9');
+        b
+    }
+    fn separators() -> Bytes {
+        let mut b = Bytes::default();
+        for &c in b" -./()" {
+            b.add(c);
+        }
+        b
+    }
+}
+
+/// How the digits of a match sit in it (see [`digit_span`]).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    /// Some match contains a digit.
+    has: bool,
+    /// Some match contains no digit.
+    skip: bool,
+    /// Bytes that can occur before the first digit / after the last one.
+    pre: Bytes,
+    post: Bytes,
+    /// Every byte the node can match in a match without digits.
+    skip_bytes: Bytes,
+    /// Longest match without digits.
+    skip_len: usize,
+    /// Most bytes before the first digit / after the last one.
+    lead: usize,
+    trail: usize,
+    /// Longest match.
+    len: usize,
+    /// Between any two digits there are only separators, at most two in a row.
+    one_group: bool,
+}
+
+fn span(hir: &Hir) -> Span {
+    let d = Bytes::digits();
+    let none = Span {
+        has: false,
+        skip: true,
+        pre: Bytes::default(),
+        post: Bytes::default(),
+        skip_bytes: Bytes::default(),
+        skip_len: 0,
+        lead: 0,
+        trail: 0,
+        len: 0,
+        one_group: true,
+    };
+    let single = |set: Bytes| {
+        let has = set.intersects(d);
+        let nd = set.minus(d);
+        let non = nd != Bytes::default();
+        Span {
+            has,
+            skip: non,
+            pre: Bytes::default(),
+            post: Bytes::default(),
+            skip_bytes: nd,
+            skip_len: usize::from(non),
+            lead: 0,
+            trail: 0,
+            len: 1,
+            one_group: true,
+        }
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => none,
+        HirKind::Literal(lit) => lit
+            .0
+            .iter()
+            .map(|&b| {
+                let mut set = Bytes::default();
+                set.add(b);
+                single(set)
+            })
+            .fold(none, concat2),
+        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
+            let mut set = Bytes::default();
+            for r in c.ranges() {
+                set.add_range(r.start(), r.end());
+            }
+            single(set)
+        }
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            let mut set = Bytes::default();
+            for r in c.ranges() {
+                let (lo, hi) = (r.start() as u32, r.end() as u32);
+                if lo < 0x80 {
+                    set.add_range(lo as u8, hi.min(0x7F) as u8);
+                }
+                if hi >= 0x80 {
+                    set.add_range(0x80, 0xFF);
+                }
+            }
+            let mut s = single(set);
+            s.len = hir.properties().maximum_len().unwrap_or(4);
+            s
+        }
+        HirKind::Capture(c) => span(&c.sub),
+        HirKind::Concat(parts) => parts.iter().map(span).fold(none, concat2),
+        HirKind::Alternation(branches) => {
+            let all: Vec<Span> = branches.iter().map(span).collect();
+            let mut out = Span { has: false, skip: false, ..none };
+            for b in &all {
+                out.has |= b.has;
+                out.skip |= b.skip;
+                out.pre = out.pre.union(b.pre);
+                out.post = out.post.union(b.post);
+                if b.skip {
+                    out.skip_bytes = out.skip_bytes.union(b.skip_bytes);
+                    out.skip_len = out.skip_len.max(b.skip_len);
+                }
+                if b.has {
+                    out.lead = out.lead.max(b.lead);
+                    out.trail = out.trail.max(b.trail);
+                }
+                out.len = out.len.max(b.len);
+                out.one_group &= b.one_group;
+            }
+            out
+        }
+        HirKind::Repetition(rep) => {
+            let sub = span(&rep.sub);
+            let max = rep.max.map_or(usize::MAX, |m| m as usize);
+            let mut out = sub;
+            if max > 1 {
+                // Two iterations in a row stand for any number of them.
+                let two = concat2(sub, sub);
+                out.one_group = two.one_group;
+                out.pre = two.pre;
+                out.post = two.post;
+                if sub.skip {
+                    out.lead = MAX_MATCH_LEN;
+                    out.trail = MAX_MATCH_LEN;
+                    out.skip_len = sub.skip_len.saturating_mul(max).min(MAX_MATCH_LEN);
+                }
+                out.len = sub.len.saturating_mul(max).min(MAX_MATCH_LEN);
+            }
+            if rep.min == 0 && !sub.skip {
+                // Absent: no digit, no byte.
+                out.skip = true;
+                out.skip_len = 0;
+                out.skip_bytes = Bytes::default();
+            }
+            out
+        }
+    }
+}
+
+/// `a` followed by `b`.
+fn concat2(a: Span, b: Span) -> Span {
+    let s = Bytes::separators();
+    let mut one_group = a.one_group && b.one_group;
+    if a.has && b.has {
+        // The bytes between a's last digit and b's first digit.
+        one_group &= a.post.union(b.pre).subset_of(s) && a.trail + b.lead <= 2;
+    }
+    let cap = |n: usize| n.min(MAX_MATCH_LEN);
+    // Before the first digit: in a, or all of a (when a can do without digits) then b's lead.
+    let (lead, pre) = match (a.has, b.has) {
+        (true, true) if a.skip => (a.lead.max(cap(a.skip_len + b.lead)), a.pre.union(a.skip_bytes).union(b.pre)),
+        (true, _) => (a.lead, a.pre),
+        (false, true) => (cap(a.skip_len + b.lead), a.skip_bytes.union(b.pre)),
+        (false, false) => (0, Bytes::default()),
+    };
+    let (trail, post) = match (b.has, a.has) {
+        (true, true) if b.skip => (b.trail.max(cap(b.skip_len + a.trail)), b.post.union(b.skip_bytes).union(a.post)),
+        (true, _) => (b.trail, b.post),
+        (false, true) => (cap(b.skip_len + a.trail), b.skip_bytes.union(a.post)),
+        (false, false) => (0, Bytes::default()),
+    };
+    Span {
+        has: a.has || b.has,
+        skip: a.skip && b.skip,
+        pre,
+        post,
+        skip_bytes: a.skip_bytes.union(b.skip_bytes),
+        skip_len: cap(a.skip_len + b.skip_len),
+        lead,
+        trail,
+        len: cap(a.len.saturating_add(b.len)),
+        one_group,
+    }
+}
+
+/// Where the digits of a digit-anchored rule's matches sit: `Some((lead,
+/// trail))` when every match's digits form one digit group (only
+/// separators, at most two in a row, between any two digits), with at most
+/// `lead` bytes before its first digit and `trail` after its last; `None`
+/// when that cannot be shown, so the caller must allow the whole match length.
+pub fn digit_span(hir: &Hir) -> Option<(usize, usize)> {
+    let s = span(hir);
+    (s.has && s.one_group && s.lead < MAX_MATCH_LEN && s.trail < MAX_MATCH_LEN).then_some((s.lead, s.trail))
+}
+
+/// The fewest digit-group separator bytes (` -./()`) any match contains.
+pub fn min_separators(hir: &Hir) -> u32 {
+    let seps = Bytes::separators();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.iter().filter(|b| b" -./()".contains(b)).count() as u32,
+        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
+            let mut set = Bytes::default();
+            for r in c.ranges() {
+                set.add_range(r.start(), r.end());
+            }
+            u32::from(set != Bytes::default() && set.subset_of(seps))
+        }
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => u32::from(
+            !c.ranges().is_empty() && c.ranges().iter().all(|r| (r.start()..=r.end()).all(|ch| " -./()".contains(ch))),
+        ),
+        HirKind::Repetition(r) => r.min.saturating_mul(min_separators(&r.sub)),
+        HirKind::Capture(c) => min_separators(&c.sub),
+        HirKind::Concat(parts) => parts.iter().map(min_separators).fold(0u32, u32::saturating_add),
+        HirKind::Alternation(branches) => branches.iter().map(min_separators).min().unwrap_or(0),
+    }
+}
+
+/// The bytes a match can start with (`None` when a match can be empty, so
+/// anything can follow).
+pub fn first_bytes(hir: &Hir) -> Option<[u64; 4]> {
+    fn go(hir: &Hir) -> (Bytes, bool) {
+        // (possible first bytes, can match the empty string)
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => (Bytes::default(), true),
+            HirKind::Literal(lit) => {
+                let mut b = Bytes::default();
+                b.add(lit.0[0]);
+                (b, false)
+            }
+            HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
+                let mut set = Bytes::default();
+                for r in c.ranges() {
+                    set.add_range(r.start(), r.end());
+                }
+                (set, false)
+            }
+            HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+                let mut set = Bytes::default();
+                for r in c.ranges() {
+                    let (lo, hi) = (r.start() as u32, r.end() as u32);
+                    if lo < 0x80 {
+                        set.add_range(lo as u8, hi.min(0x7F) as u8);
+                    }
+                    if hi >= 0x80 {
+                        set.add_range(0xC0, 0xFF);
+                    }
+                }
+                (set, false)
+            }
+            HirKind::Capture(c) => go(&c.sub),
+            HirKind::Repetition(r) => {
+                let (b, empty) = go(&r.sub);
+                (b, empty || r.min == 0)
+            }
+            HirKind::Concat(parts) => {
+                let mut acc = Bytes::default();
+                for p in parts {
+                    let (b, empty) = go(p);
+                    acc = acc.union(b);
+                    if !empty {
+                        return (acc, false);
+                    }
+                }
+                (acc, true)
+            }
+            HirKind::Alternation(branches) => {
+                branches.iter().map(go).fold((Bytes::default(), false), |(a, e), (b, f)| (a.union(b), e || f))
+            }
+        }
+    }
+    let (b, empty) = go(hir);
+    (!empty).then_some(b.0)
+}
+
 /// If every match starts with one of a few two-letter upper-case codes
 /// followed by two digits (the shape of an IBAN: `DE89...`), those codes.
 ///
@@ -312,6 +615,36 @@ mod tests {
         assert_eq!(md(r"(?:\d{2}/\d{2}|[A-Z]{3})"), 0);
         assert_eq!(md(r"[A-Za-z0-9+/]{40}"), 0);
         assert_eq!(md(r"AB1(\d+)"), 2);
+    }
+
+    #[test]
+    fn digit_spans() {
+        let ds = |p: &str| digit_span(&parse(p, false).unwrap());
+        assert_eq!(ds(r"\b(\d{3}-\d{2}-\d{4})\b"), Some((0, 0)));
+        assert_eq!(ds(r"\b(\d{4}(?:[\x20-]?\d{4}){3})\b"), Some((0, 0)));
+        assert_eq!(ds(r"(\+1[\x20.-]?\(?\d{3}\)?[\x20.-]?\d{3}[\x20.-]?\d{4})\b"), Some((1, 0)));
+        assert_eq!(ds(r"(?:\+|00)44[\x20]?(?:\(0\)[\x20]?)?\d{2,4}[\x20]?\d{6,8}"), Some((1, 0)));
+        assert_eq!(ds(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?"), None, "= between digits");
+        assert_eq!(ds(r"\d{3}\x20{3}\d{3}"), None, "three separators split groups");
+        assert_eq!(ds(r"AB\d{6}"), Some((2, 0)));
+        assert_eq!(ds(r"\d+ ?x?"), Some((0, 2)));
+        assert_eq!(ds(r"[A-Z]{2}"), None, "no digits");
+        assert_eq!(ds(r"\d(?:[a-z]\d)*"), None);
+    }
+
+    #[test]
+    fn separators_and_first_bytes() {
+        let ms = |p: &str| min_separators(&parse(p, false).unwrap());
+        assert_eq!(ms(r"\b(\d{3}[- ]\d{2}[- ]\d{4})\b"), 2);
+        assert_eq!(ms(r"\+1[\x20.-]?\d{10}"), 0);
+        assert_eq!(ms(r"\d{3}-\d{2}|\d{5}"), 0);
+        let fb = |p: &str| {
+            first_bytes(&parse(p, false).unwrap())
+                .map(|b| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>())
+        };
+        assert_eq!(fb(r"\b(?:\+|00)49"), Some(b"+0".to_vec()));
+        assert_eq!(fb(r"\b(\(?\d)"), Some(b"(0123456789".to_vec()));
+        assert_eq!(fb(r"a?"), None);
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub(crate) struct CompiledRule {
     pub max_len: usize,
     /// The fewest digits any match holds.
     pub min_digits: u32,
+    /// Bytes a match can have before its first digit and after its last,
+    /// when all its digits form one digit group (see `analyze::digit_span`).
+    pub digit_span: Option<(usize, usize)>,
+    /// The fewest separators (` -./()`) any match holds.
+    pub min_separators: u32,
+    /// The bytes a match can start with, as a 256-bit set (`None`: any).
+    pub first_bytes: Option<[u64; 4]>,
     pub anchor: AnchorKind,
     pub has_keywords: bool,
     pub keyword_required: bool,
@@ -134,6 +141,9 @@ impl CompiledRule {
             group,
             max_len: analyze::max_len(&hir),
             min_digits: analyze::min_digits(&hir),
+            digit_span: analyze::digit_span(&hir),
+            min_separators: analyze::min_separators(&hir),
+            first_bytes: analyze::first_bytes(&hir),
             anchor,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,

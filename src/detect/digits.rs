@@ -23,6 +23,8 @@ pub struct Group {
     pub end: usize,
     /// How many digits the group has.
     pub digits: u32,
+    /// How many separator bytes join its digits.
+    pub seps: u32,
 }
 
 /// Appends to `out` every digit group of the haystack (`len` bytes, with
@@ -76,11 +78,13 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             // Walk the run to its end, across blocks, counting digits.
-            let (mut kk, mut from, mut digits) = (k, s, 0u32);
+            let (mut kk, mut from, mut digits, mut seps) = (k, s, 0u32, 0u32);
             let end = loop {
                 let ones = (g[kk] >> from).trailing_ones() as usize;
                 let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
-                digits += ((d(kk) >> from) & span).count_ones();
+                let dig = ((d(kk) >> from) & span).count_ones();
+                digits += dig;
+                seps += ones as u32 - dig;
                 if from + ones < 64 || kk + 1 == blocks {
                     break kk * 64 + from + ones;
                 }
@@ -88,7 +92,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
                 from = 0;
             };
             if digits >= min_digits {
-                out.push(Group { start: k * 64 + s, end: end.min(len), digits });
+                out.push(Group { start: k * 64 + s, end: end.min(len), digits, seps });
             }
         }
     }
@@ -163,7 +167,8 @@ mod tests {
                 break run_end;
             };
             if digits >= min {
-                out.push(Group { start, end, digits });
+                let seps = (end - start) as u32 - digits;
+                out.push(Group { start, end, digits, seps });
             }
             i = end;
         }

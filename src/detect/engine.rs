@@ -108,7 +108,10 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         let patterns: Vec<&str> = members.iter().map(|&r| syntax[r as usize].syntax.regex.as_str()).collect();
         let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let reach = members.iter().map(|&r| digit_reach(&compiled[r as usize])).max().unwrap_or(0);
+        let reach = members
+            .iter()
+            .map(|&r| digit_reach(&compiled[r as usize]))
+            .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
         levels.push(DigitLevel {
             min_digits,
             rules: members,
@@ -166,10 +169,17 @@ fn code_index(c: [u8; 2]) -> usize {
 /// How far a digit-anchored rule's match can extend beyond its digit group:
 /// the match holds at least `threshold` bytes of the group, so at most
 /// `max_len - threshold` bytes of it lie outside on either side.
-fn digit_reach(rule: &CompiledRule) -> usize {
-    match rule.anchor {
+///
+/// When every match's digits form one digit group, the match lies within its
+/// group plus the rule's lead and trail bytes, which is much tighter.
+fn digit_reach(rule: &CompiledRule) -> (usize, usize) {
+    let loose = match rule.anchor {
         AnchorKind::Digits(d) => rule.max_len.saturating_sub(d as usize),
         _ => rule.max_len,
+    };
+    match rule.digit_span {
+        Some((lead, trail)) => (lead.min(loose), trail.min(loose)),
+        None => (loose, loose),
     }
 }
 
@@ -184,7 +194,8 @@ struct DigitLevel {
     patterns: Vec<String>,
     unicode: bool,
     set: std::sync::OnceLock<Result<meta::Regex, String>>,
-    reach: usize,
+    /// How far the member rules' matches reach before and after a group.
+    reach: (usize, usize),
 }
 
 impl DigitLevel {
@@ -281,9 +292,9 @@ pub struct Scratch {
     group_masks: Vec<u64>,
     caches: Vec<Option<meta::Cache>>,
     caps: Vec<Option<Captures>>,
+    groups: Vec<Group>,
     set_caches: Vec<Option<meta::Cache>>,
     patsets: Vec<PatternSet>,
-    groups: Vec<Group>,
     code_starts: Vec<usize>,
     hits: Vec<prefilter::Hit>,
     kw_hits: Vec<(KeywordHit, TriggerSet)>,
@@ -434,9 +445,9 @@ impl Scanner {
             group_masks: Vec::new(),
             caches: (0..self.rules.len()).map(|_| None).collect(),
             caps: (0..self.rules.len()).map(|_| None).collect(),
+            groups: Vec::new(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
             patsets: self.digit_levels.iter().map(|l| PatternSet::new(l.rules.len())).collect(),
-            groups: Vec::new(),
             code_starts: Vec::new(),
             hits: Vec::new(),
             kw_hits: Vec::new(),
@@ -664,7 +675,13 @@ impl Scanner {
             let g = s.groups[gi];
             let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
             let level = &self.digit_levels[li];
-            let win = g.start.saturating_sub(level.reach)..(g.end + level.reach).min(hay.len());
+            s.stats.digit_groups += 1;
+            // Cheap necessary conditions first: most groups (ids, timestamps,
+            // addresses, measurements) fail them for every rule.
+            if !level.rules.iter().any(|&r| self.digit_rule_may_match(&self.rules[r as usize], &g, hay)) {
+                continue;
+            }
+            let win = g.start.saturating_sub(level.reach.0)..(g.end + level.reach.1).min(hay.len());
             let patset = &mut s.patsets[li];
             patset.clear();
             match level.set() {
@@ -673,9 +690,10 @@ impl Scanner {
                     // Most groups match no rule: a plain earliest-match check rejects
                     // them faster than an overlapping search that names the rules.
                     let input = Input::new(hay).range(win);
-                    if set.is_match_with(cache, &input.clone().earliest(true)) {
-                        set.which_overlapping_matches_with(cache, &input, patset);
+                    if !set.is_match_with(cache, &input.clone().earliest(true)) {
+                        continue;
                     }
+                    set.which_overlapping_matches_with(cache, &input, patset);
                 }
                 // The member rules compiled one by one, so this cannot fail in
                 // practice; if it does, try every rule of the level.
@@ -683,18 +701,43 @@ impl Scanner {
                     patset.insert(regex_automata::PatternID::must(p));
                 }),
             }
-            s.stats.digit_groups += 1;
             s.stats.digit_group_hits += u64::from(!patset.is_empty());
             for pid in patset.iter() {
                 let r = level.rules[pid.as_usize()];
                 let rule = &self.rules[r as usize];
-                let reach = digit_reach(rule);
-                let win = g.start.saturating_sub(reach)..(g.end + reach).min(hay.len());
+                let (left, right) = digit_reach(rule);
+                let win = g.start.saturating_sub(left)..(g.end + right).min(hay.len());
                 s.stats.windows += 1;
                 s.stats.window_bytes += (win.end - win.start) as u64;
                 self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, r, win, g.start..g.end, false);
             }
         }
+    }
+
+    /// Cheap necessary conditions for a digit rule to match around group `g`:
+    /// enough separators, and a byte the rule can start with where a match
+    /// can start (just before the group, at its start, or after one of its
+    /// separators). Only for rules whose digits form one group.
+    #[inline]
+    fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8]) -> bool {
+        let Some((lead, trail)) = rule.digit_span else { return true };
+        let lo = g.start.saturating_sub(lead);
+        let hi = (g.end + trail).min(hay.len());
+        if rule.min_separators > g.seps {
+            let outside =
+                hay[lo..g.start].iter().chain(&hay[g.end..hi]).filter(|b| b" -./()".contains(b)).count() as u32;
+            if rule.min_separators > g.seps + outside {
+                return false;
+            }
+        }
+        let Some(first) = rule.first_bytes else { return true };
+        let starts = |b: u8| first[(b >> 6) as usize] >> (b & 63) & 1 == 1;
+        if hay[lo..=g.start].iter().any(|&b| starts(b)) {
+            return true;
+        }
+        // Starts inside the group: at a separator or the digit after one.
+        g.seps > 0
+            && hay[g.start..g.end].windows(2).any(|w| (b" -./()".contains(&w[0])) && (starts(w[0]) || starts(w[1])))
     }
 
     fn search(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>) {
