@@ -21,13 +21,14 @@ const D: [[u8; 10]; 10] = [
     [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ];
 
-/// Verhoeff permutation table, row `i mod 8` for position `i` from the right.
+/// Verhoeff permutation table, row `i mod 8` for position `i` from the right:
+/// row `k` is the base permutation (row 1) applied `k` times.
 const P: [[u8; 10]; 8] = [
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
     [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
     [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-    [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
     [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
     [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
     [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
@@ -63,6 +64,28 @@ mod tests {
         let mut d = body.to_vec();
         d.push(INV[usize::from(c)]);
         d
+    }
+
+    #[test]
+    fn permutation_rows_are_powers_of_the_base_permutation() {
+        for k in 1..8 {
+            for x in 0..10 {
+                assert_eq!(P[k][x], P[1][usize::from(P[k - 1][x])], "row {k}, column {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn published_verhoeff_examples() {
+        // The worked examples of Verhoeff's scheme: 236 → 2363, 12345 → 123451.
+        assert_eq!(verhoeff(&[2, 3, 6, 3]), 0);
+        assert_eq!(verhoeff(&[1, 2, 3, 4, 5, 1]), 0);
+        assert_ne!(verhoeff(&[1, 2, 3, 4, 5, 0]), 0);
+        // Digits at positions 4 and 12 from the right go through row 4 of the
+        // permutation table (where 6, 7 and 8 map to 6, 8 and 7).
+        assert!(check(b"752462086713"));
+        assert!(check(b"5659-9167-6702"));
+        assert!(!check(b"752462086714"));
     }
 
     #[test]
