@@ -320,7 +320,7 @@ impl Scanner {
     /// ```
     /// let scanner = trawl::Scanner::new(&trawl::Rules::builtin()?)?;
     /// let mut scratch = scanner.scratch();
-    /// let hay = b"ssn: 123-45-6789";
+    /// let hay = b"ssn: 536-22-4187";
     /// let mut found = Vec::new();
     /// scanner.find(&mut scratch, hay, 0..hay.len(), &trawl::Context::none(), &mut |m| {
     ///     found.push(scanner.rule_info(m.rule).data_type.to_string());

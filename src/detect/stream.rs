@@ -42,6 +42,55 @@ pub struct TextStats {
     pub stopped: bool,
 }
 
+/// A read buffer that zeroes its storage once: bytes `..filled` are data,
+/// the rest is space already allocated and initialized for the next reads.
+/// (Growing a `Vec` with `resize` before every read would zero the whole
+/// read size each time, however little the reader returns.)
+#[derive(Debug, Default)]
+pub(crate) struct ReadBuffer {
+    storage: Vec<u8>,
+    filled: usize,
+}
+
+impl ReadBuffer {
+    /// The data read so far and not yet consumed.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.storage[..self.filled]
+    }
+
+    /// How many bytes of data there are.
+    pub(crate) fn len(&self) -> usize {
+        self.filled
+    }
+
+    /// Reads once from `reader`, at most `max` bytes; returns how many (0 at the end).
+    ///
+    /// # Errors
+    /// The reader fails (`Interrupted` is retried).
+    pub(crate) fn read_from(&mut self, reader: &mut dyn Read, max: usize) -> io::Result<usize> {
+        let max = max.max(1);
+        if self.storage.len() - self.filled < max {
+            self.storage.resize(self.filled + max, 0);
+        }
+        loop {
+            match reader.read(&mut self.storage[self.filled..self.filled + max]) {
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Drops the first `n` bytes of data.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.storage.copy_within(n..self.filled, 0);
+        self.filled -= n;
+    }
+}
+
 /// Incremental line counting over a stream.
 #[derive(Clone, Copy, Debug)]
 struct Lines {
@@ -213,29 +262,17 @@ impl Scanner {
         let context = self.context_len() as u64;
         let chunk = opts.chunk_size.max(1) as u64;
         let mut scan = TextScan { scanner: self, source, opts, ctx, lines: Lines::new(), stats: TextStats::default() };
-        let mut buf: Vec<u8> = Vec::new();
+        let mut rb = ReadBuffer::default();
         let mut base = 0u64;
         let mut report_start = 0u64;
         let mut eof = false;
         loop {
             let want = (report_start - base + chunk + context) as usize;
-            while buf.len() < want && !eof {
-                let old = buf.len();
-                let grow = (want - old).clamp(64 * 1024, 8 << 20);
-                buf.resize(old + grow, 0);
-                match reader.read(&mut buf[old..]) {
-                    Ok(0) => {
-                        buf.truncate(old);
-                        eof = true;
-                    }
-                    Ok(n) => buf.truncate(old + n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
-                    Err(e) => {
-                        buf.truncate(old);
-                        return Err(e);
-                    }
-                }
+            while rb.len() < want && !eof {
+                let grow = (want - rb.len()).clamp(64 * 1024, 8 << 20);
+                eof = rb.read_from(reader, grow)? == 0;
             }
+            let buf = rb.data();
             let buf_end = base + buf.len() as u64;
             let report_end = if eof { buf_end } else { report_start + chunk };
             let region_start = report_start.saturating_sub(context).max(base);
@@ -244,7 +281,7 @@ impl Scanner {
             if report_end > report_start
                 && !scan.step(
                     scratch,
-                    &buf,
+                    buf,
                     base,
                     rel(region_start)..rel(region_end),
                     rel(report_start)..rel(report_end),
@@ -260,8 +297,9 @@ impl Scanner {
             report_start = report_end;
             let keep_from = report_start.saturating_sub(context);
             if keep_from > base && (keep_from - base) as usize >= buf.len() / 2 {
-                scan.lines.advance(&buf, base, keep_from);
-                buf.drain(..rel(keep_from));
+                scan.lines.advance(buf, base, keep_from);
+                let n = rel(keep_from);
+                rb.consume(n);
                 base = keep_from;
             }
         }

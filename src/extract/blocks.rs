@@ -31,7 +31,7 @@ use crate::report::{Finding, Location, Sink, TextLocation};
 /// A sliding window over a reader, addressed by absolute offsets.
 pub(crate) struct Window<'r> {
     reader: &'r mut dyn Read,
-    buf: Vec<u8>,
+    buf: crate::detect::stream::ReadBuffer,
     base: u64,
     eof: bool,
     error: Option<io::Error>,
@@ -40,7 +40,7 @@ pub(crate) struct Window<'r> {
 impl<'r> Window<'r> {
     /// A window at the start of `reader`.
     pub fn new(reader: &'r mut dyn Read) -> Window<'r> {
-        Window { reader, buf: Vec::new(), base: 0, eof: false, error: None }
+        Window { reader, buf: Default::default(), base: 0, eof: false, error: None }
     }
 
     /// Absolute offset of the first byte held.
@@ -60,12 +60,12 @@ impl<'r> Window<'r> {
 
     /// The bytes held, starting at [`Window::base`].
     pub fn bytes(&self) -> &[u8] {
-        &self.buf
+        self.buf.data()
     }
 
     /// The bytes at absolute offsets `r`, which must be held.
     pub fn get(&self, r: Range<u64>) -> &[u8] {
-        &self.buf[(r.start - self.base) as usize..(r.end - self.base) as usize]
+        &self.buf.data()[(r.start - self.base) as usize..(r.end - self.base) as usize]
     }
 
     /// Offset of `abs` in [`Window::bytes`].
@@ -77,18 +77,11 @@ impl<'r> Window<'r> {
     /// the reader ends. A read error ends the data; see [`Window::take_error`].
     pub fn fill_to(&mut self, to: u64) {
         while self.end() < to && !self.eof {
-            let old = self.buf.len();
             let grow = ((to - self.end()) as usize).clamp(64 * 1024, 8 << 20);
-            self.buf.resize(old + grow, 0);
-            match self.reader.read(&mut self.buf[old..]) {
-                Ok(0) => {
-                    self.buf.truncate(old);
-                    self.eof = true;
-                }
-                Ok(n) => self.buf.truncate(old + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(old),
+            match self.buf.read_from(self.reader, grow) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
                 Err(e) => {
-                    self.buf.truncate(old);
                     self.eof = true;
                     self.error = Some(e);
                 }
@@ -108,7 +101,7 @@ impl<'r> Window<'r> {
         if keep_from > self.base && (keep_from - self.base) as usize >= self.buf.len() / 2 {
             lines.advance(self, keep_from);
             let n = self.rel(keep_from);
-            self.buf.drain(..n);
+            self.buf.consume(n);
             self.base = keep_from;
         }
     }
