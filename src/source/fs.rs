@@ -47,9 +47,20 @@ pub fn display_path(path: &Path) -> String {
 
 /// Scans one local file with `x`, reporting problems to `sink`.
 pub fn scan_file(x: &Extractor<'_>, scratch: &mut Scratch, path: &Path, mmap: MmapChoice, sink: &mut dyn Sink) -> bool {
+    thread_local! {
+        /// Each walker thread reads its small files into one reused buffer.
+        static BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
     let source = display_path(path);
-    match read::open(path, mmap) {
-        Ok(Contents::Buffer(b)) => x.scan(scratch, Data::Bytes(&b), &source, sink),
+    match read::open_reusing(path, mmap, BUF.take()) {
+        Ok(Contents::Buffer(b)) => {
+            let ok = x.scan(scratch, Data::Bytes(&b), &source, sink);
+            // Keep at most a few MiB between files.
+            if b.capacity() <= 4 << 20 {
+                BUF.set(b);
+            }
+            ok
+        }
         Ok(Contents::Map(m)) => x.scan(scratch, Data::Bytes(&m), &source, sink),
         Ok(Contents::Large(f)) => x.scan(scratch, Data::Random(&f as &dyn RandomAccess), &source, sink),
         Err(e) => {

@@ -37,6 +37,15 @@ pub enum MmapChoice {
 /// # Errors
 /// The file cannot be opened or read, or is not a regular file.
 pub fn open(path: &Path, mmap: MmapChoice) -> io::Result<Contents> {
+    open_reusing(path, mmap, Vec::new())
+}
+
+/// Like [`open`], but a file read into memory is read into `buf` (cleared
+/// first), so that a caller reading many small files reuses one allocation.
+///
+/// # Errors
+/// The file cannot be opened or read, or is not a regular file.
+pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Result<Contents> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -53,7 +62,8 @@ pub fn open(path: &Path, mmap: MmapChoice) -> io::Result<Contents> {
     {
         return Ok(Contents::Map(map));
     }
-    let mut buf = Vec::with_capacity(len as usize + 1);
+    buf.clear();
+    buf.reserve(len as usize + 1);
     let mut file = file;
     file.read_to_end(&mut buf)?;
     Ok(Contents::Buffer(buf))
