@@ -85,7 +85,7 @@ run_pair() {
 run_pair j1 "-j1" "-j1"
 run_pair all "" ""
 
-rss() { /usr/bin/time -v bash -c "$1" 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}'; }
+rss() { { /usr/bin/time -v bash -c "$1" 2>&1 || true; } | awk -F': ' '/Maximum resident set size/ {print $2}'; }
 TRAWL_RSS_1=$(rss "$(trawl_cmd -j1)")
 TRAWL_RSS_N=$(rss "$(trawl_cmd "")")
 RG_RSS_1=$(rss "$(rg_cmd -j1)")

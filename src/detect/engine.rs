@@ -221,6 +221,26 @@ impl DigitLevel {
     }
 }
 
+/// Keyword-anchored rules whose every match holds at least this many digits,
+/// all in one digit group, search a keyword's window only when a group that
+/// large is in it: a keyword such as `mobile` in a user agent then costs
+/// nothing. Fewer digits would make too many small groups to be worth it.
+const GROUP_FILTER_MIN_DIGITS: u32 = 5;
+
+/// The group size that keyword-anchored `rule` needs in a window, if it is
+/// filtered that way.
+fn group_filter(rule: &CompiledRule) -> Option<u32> {
+    (rule.anchor == AnchorKind::Keyword && rule.digit_span.is_some() && rule.min_digits >= GROUP_FILTER_MIN_DIGITS)
+        .then_some(rule.min_digits)
+}
+
+/// Whether some group of `groups` (sorted by offset) with at least `min`
+/// digits overlaps `win`.
+fn has_group(groups: &[Group], win: &Range<usize>, min: u32) -> bool {
+    let first = groups.partition_point(|g| g.end <= win.start);
+    groups[first..].iter().take_while(|g| g.start < win.end).any(|g| g.digits >= min)
+}
+
 /// Cache budget for a digit level's lazy DFA: these automata are large
 /// (several patterns with counted repetitions), and a cache that is too small
 /// makes the lazy DFA rebuild states over and over.
@@ -254,6 +274,9 @@ pub struct Scanner {
     all_triggers: Option<KeywordSet>,
     /// How many 64-byte blocks around a digit `digit_triggers` must cover.
     trigger_blocks: usize,
+    /// Fewest digits of a group worth finding: the lowest digit level's, or
+    /// less for keyword-anchored rules filtered by groups (see [`group_filter`]).
+    group_digits: Option<u32>,
     full_rules: Vec<u32>,
     allow: AllowList,
     context: usize,
@@ -401,6 +424,12 @@ impl Scanner {
         let all_triggers = KeywordSet::new(&[digit_kw.clone(), any_kw.clone()].concat());
         let digit_triggers = KeywordSet::new(&digit_kw);
         let any_triggers = KeywordSet::new(&any_kw);
+        let group_digits = digit_levels
+            .first()
+            .map(|l| l.min_digits)
+            .into_iter()
+            .chain(compiled.iter().filter_map(group_filter))
+            .min();
         let trigger_blocks = (trigger_reach + digit_triggers.as_ref().map_or(0, KeywordSet::longest)) / 64 + 2;
         let longest_kw = keywords.as_ref().map_or(0, KeywordSet::longest);
         let context = compiled
@@ -431,6 +460,7 @@ impl Scanner {
             any_triggers,
             all_triggers,
             trigger_blocks,
+            group_digits,
             full_rules,
             allow,
             context,
@@ -534,6 +564,10 @@ impl Scanner {
             return;
         }
         scratch.classes.compute(hay);
+        scratch.groups.clear();
+        if let Some(min) = self.group_digits {
+            digits::find_groups(&scratch.classes, hay.len(), min, &mut scratch.group_masks, &mut scratch.groups);
+        }
         self.trigger_anchors(scratch, hay, ctx);
         self.digit_anchors(scratch, hay);
         self.country_anchors(scratch, hay);
@@ -632,6 +666,11 @@ impl Scanner {
                 let reach = rule.distance + rule.max_len;
                 let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
                 let win = lo..(h.end + reach).min(hay.len());
+                if let Some(min) = group_filter(rule)
+                    && !has_group(&s.groups, &win, min)
+                {
+                    continue;
+                }
                 self.search(s, hay, r, win.clone(), win);
             }
         }
@@ -669,10 +708,11 @@ impl Scanner {
     #[inline(never)]
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
-        s.groups.clear();
-        digits::find_groups(&s.classes, hay.len(), lowest.min_digits, &mut s.group_masks, &mut s.groups);
         for gi in 0..s.groups.len() {
             let g = s.groups[gi];
+            if g.digits < lowest.min_digits {
+                continue;
+            }
             let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
             let level = &self.digit_levels[li];
             s.stats.digit_groups += 1;

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Peak memory and throughput of trawl on large inputs.
+#
+#   benches/memory.sh              # full sizes (needs about 16 GB of disk)
+#   benches/memory.sh --scale 10   # every input 10 times smaller
+#   benches/memory.sh --only csv,jsonl
+#
+# Inputs, built under bench-data/memory/ from the standard benchmark corpus
+# (../shared/bench/gen_corpus.py, seed 42) and kept between runs:
+#   big.log      one 10 GiB log file (the corpus's app-server.log repeated)
+#   small/       a directory of 100,000 small files (gen_corpus --files 100000)
+#   big.csv      a 2 GB CSV export (orders-export.csv's rows repeated)
+#   big.jsonl    a 2 GB JSONL file (events.jsonl repeated)
+#   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
+#
+# For each it prints the wall time, MB/s, MB/s per core and peak RSS
+# (/usr/bin/time -v) with all cores and with one thread; for the CSV and JSONL
+# files also the same bytes scanned as plain text (--text), and the ratio of
+# structured to plain-text throughput.
+set -euo pipefail
+
+SCALE=1
+ONLY="log,small,csv,jsonl,parquet"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) SCALE="$2"; shift 2 ;;
+        --only) ONLY="$2"; shift 2 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+[ -x /usr/bin/time ] || { echo "please install GNU time (/usr/bin/time)" >&2; exit 2; }
+
+DIR="$ROOT/bench-data/memory-$SCALE"
+SRC="$ROOT/bench-data/corpus_1G"
+mkdir -p "$DIR"
+if [ ! -d "$SRC" ]; then
+    python3 "$ROOT/../shared/bench/gen_corpus.py" "$SRC" --size 1G >/dev/null
+fi
+
+cargo build --release --quiet
+TRAWL="$ROOT/target/release/trawl"
+CORES=$(nproc)
+
+# repeat SRC_FILE TARGET_BYTES OUT [skip-header]: OUT holds SRC_FILE's lines
+# (its header once) until it reaches TARGET_BYTES.
+repeat() {
+    python3 - "$@" <<'PY'
+import sys
+src, target, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+skip_header = len(sys.argv) > 4
+data = open(src, "rb").read()
+header = b""
+if skip_header:
+    nl = data.index(b"\n") + 1
+    header, data = data[:nl], data[nl:]
+with open(out, "wb") as f:
+    f.write(header)
+    n = len(header)
+    while n < target:
+        chunk = data[: target - n]
+        f.write(chunk)
+        n += len(chunk)
+PY
+}
+
+G=$((1000 * 1000 * 1000))
+if want log && [ ! -f "$DIR/big.log" ]; then
+    repeat "$SRC/big/app-server.log" $((10 * 1024 * 1024 * 1024 / SCALE)) "$DIR/big.log"
+fi
+if want csv && [ ! -f "$DIR/big.csv" ]; then
+    repeat "$SRC/big/orders-export.csv" $((2 * G / SCALE)) "$DIR/big.csv" header
+fi
+if want jsonl && [ ! -f "$DIR/big.jsonl" ]; then
+    repeat "$SRC/big/events.jsonl" $((2 * G / SCALE)) "$DIR/big.jsonl"
+fi
+if want small && [ ! -d "$DIR/small" ]; then
+    python3 "$ROOT/../shared/bench/gen_corpus.py" "$DIR/small" --size $((400 / SCALE))M \
+        --files $((100000 / SCALE)) >/dev/null
+    rm -rf "$DIR/small/big" # keep only the small files
+fi
+if want parquet && [ ! -f "$DIR/big.parquet" ]; then
+    cargo run --release --quiet --example gen_parquet -- "$DIR/big.parquet" $((10000000 / SCALE))
+fi
+
+printf '%-34s %7s %9s %8s %10s %10s\n' "input" "threads" "time s" "MB/s" "MB/s/core" "peak RSS"
+# measure LABEL THREADS PATH [trawl flags...]: prints one row, sets LAST_SECS.
+measure() {
+    local label="$1" threads="$2" path="$3"
+    shift 3
+    local bytes log
+    bytes=$(du -sb "$path" | cut -f1)
+    log=$(mktemp)
+    # Warm the page cache so that the figures measure trawl, not the disk.
+    cat "$path" >/dev/null 2>&1 || find "$path" -type f -exec cat {} + >/dev/null
+    /usr/bin/time -v "$TRAWL" scan -q -f jsonl -o /dev/null -j "$threads" "$@" "$path" 2>"$log" || true
+    local secs rss
+    secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$log")
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    rm -f "$log"
+    LAST_SECS=$secs
+    python3 -c "
+b, s, t, r = $bytes, $secs, $threads, $rss
+print(f'{\"$label\":<34} {t:>7} {s:>9.2f} {b/1e6/s:>8.0f} {b/1e6/s/t:>10.0f} {r/1024:>6.0f} MiB')"
+}
+
+if want log; then
+    measure "10 GiB log file" "$CORES" "$DIR/big.log"
+    measure "10 GiB log file" 1 "$DIR/big.log"
+fi
+if want small; then
+    measure "$((100000 / SCALE)) small files" "$CORES" "$DIR/small"
+    measure "$((100000 / SCALE)) small files" 1 "$DIR/small"
+fi
+for kind in csv jsonl; do
+    want "$kind" || continue
+    measure "2 GB $kind" "$CORES" "$DIR/big.$kind"
+    measure "2 GB $kind" 1 "$DIR/big.$kind"
+    structured=$LAST_SECS
+    measure "2 GB $kind as plain text (--text)" 1 "$DIR/big.$kind" --text
+    python3 -c "print(f'  $kind throughput / plain-text throughput: {$LAST_SECS / $structured:.2f}')"
+done
+if want parquet; then
+    measure "Parquet, $((10000000 / SCALE)) rows" "$CORES" "$DIR/big.parquet"
+    measure "Parquet, $((10000000 / SCALE)) rows" 1 "$DIR/big.parquet"
+fi
