@@ -5,7 +5,7 @@
 #   benches/memory.sh --scale 10   # every input 10 times smaller
 #   benches/memory.sh --only csv,jsonl
 #
-# Inputs, built under bench-data/memory/ from the standard benchmark corpus
+# Inputs, built under bench-data/memory-SCALE/ from the standard benchmark corpus
 # (../shared/bench/gen_corpus.py, seed 42) and kept between runs:
 #   big.log      one 10 GiB log file (the corpus's app-server.log repeated)
 #   small/       a directory of 100,000 small files (gen_corpus --files 100000)
@@ -13,8 +13,10 @@
 #   big.jsonl    a 2 GB JSONL file (events.jsonl repeated)
 #   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
 #
-# For each it prints the wall time, MB/s, MB/s per core and peak RSS
-# (/usr/bin/time -v) with all cores and with one thread; for the CSV and JSONL
+# For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
+# per core (bytes over CPU time: one file is scanned by one thread, so a single
+# file uses one core whatever -j says) and peak RSS (/usr/bin/time -v), with
+# all cores and with one thread; for the CSV and JSONL
 # files also the same bytes scanned as plain text (--text), and the ratio of
 # structured to plain-text throughput.
 set -euo pipefail
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -87,7 +89,7 @@ if want parquet && [ ! -f "$DIR/big.parquet" ]; then
     cargo run --release --quiet --example gen_parquet -- "$DIR/big.parquet" $((10000000 / SCALE))
 fi
 
-printf '%-34s %7s %9s %8s %10s %10s\n' "input" "threads" "time s" "MB/s" "MB/s/core" "peak RSS"
+printf '%-34s %7s %8s %8s %8s %10s %10s\n' "input" "threads" "time s" "CPU s" "MB/s" "MB/s/core" "peak RSS"
 # measure LABEL THREADS PATH [trawl flags...]: prints one row, sets LAST_SECS.
 measure() {
     local label="$1" threads="$2" path="$3"
@@ -98,14 +100,15 @@ measure() {
     # Warm the page cache so that the figures measure trawl, not the disk.
     cat "$path" >/dev/null 2>&1 || find "$path" -type f -exec cat {} + >/dev/null
     /usr/bin/time -v "$TRAWL" scan -q -f jsonl -o /dev/null -j "$threads" "$@" "$path" 2>"$log" || true
-    local secs rss
+    local secs rss cpu
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$log")
     rm -f "$log"
     LAST_SECS=$secs
     python3 -c "
-b, s, t, r = $bytes, $secs, $threads, $rss
-print(f'{\"$label\":<34} {t:>7} {s:>9.2f} {b/1e6/s:>8.0f} {b/1e6/s/t:>10.0f} {r/1024:>6.0f} MiB')"
+b, s, c, t, r = $bytes, $secs, $cpu, $threads, $rss
+print(f'{\"$label\":<34} {t:>7} {s:>8.2f} {c:>8.2f} {b/1e6/s:>8.0f} {b/1e6/c:>10.0f} {r/1024:>6.0f} MiB')"
 }
 
 if want log; then

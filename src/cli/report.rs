@@ -1,13 +1,13 @@
 //! The reporter thread: the one owner of the output. Scanning threads send
-//! events over a bounded channel; the reporter prints them, totals the
-//! summary and draws the progress bar.
+//! events over a bounded channel, in batches; the reporter prints them,
+//! totals the summary and draws the progress bar.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossbeam_channel::{Receiver, Sender};
@@ -26,34 +26,63 @@ pub enum Event {
 
 /// A sink on a scanning thread: filters by confidence, batches findings of
 /// one source, and sends everything to the reporter in order.
+///
+/// Events are sent in batches, not one by one: waking the reporter for every
+/// small file's "scanned" event cost a fifth of the time of a scan of many
+/// small files. A batch goes when it is large or a little old.
 pub struct ChannelSink {
-    tx: Sender<Event>,
+    tx: Sender<Vec<Event>>,
     batch: Vec<Finding>,
+    pending: Vec<Event>,
+    since: Instant,
     min_confidence: Confidence,
     quit: Arc<AtomicBool>,
 }
 
+/// Findings per `Event::Findings`.
 const BATCH: usize = 256;
+/// Events per message to the reporter.
+const EVENTS: usize = 64;
+/// The longest an event waits for its batch to fill (checked at the next event).
+const MAX_WAIT: Duration = Duration::from_millis(100);
 
 impl ChannelSink {
-    pub fn new(tx: Sender<Event>, min_confidence: Confidence, quit: Arc<AtomicBool>) -> ChannelSink {
-        ChannelSink { tx, batch: Vec::new(), min_confidence, quit }
+    pub fn new(tx: Sender<Vec<Event>>, min_confidence: Confidence, quit: Arc<AtomicBool>) -> ChannelSink {
+        ChannelSink { tx, batch: Vec::new(), pending: Vec::new(), since: Instant::now(), min_confidence, quit }
     }
 
-    fn flush(&mut self) {
+    /// Closes the current findings batch into the pending events.
+    fn close_batch(&mut self) {
         if !self.batch.is_empty() {
             let b = std::mem::take(&mut self.batch);
-            if self.tx.send(Event::Findings(b)).is_err() {
+            self.push(Event::Findings(b));
+        }
+    }
+
+    fn push(&mut self, e: Event) {
+        if self.pending.is_empty() {
+            self.since = Instant::now();
+        }
+        self.pending.push(e);
+        if self.pending.len() >= EVENTS || self.since.elapsed() >= MAX_WAIT {
+            self.flush();
+        }
+    }
+
+    /// Sends everything pending.
+    fn flush(&mut self) {
+        self.close_batch();
+        if !self.pending.is_empty() {
+            let events = std::mem::take(&mut self.pending);
+            if self.tx.send(events).is_err() {
                 self.quit.store(true, Ordering::Relaxed);
             }
         }
     }
 
     fn send(&mut self, e: Event) {
-        self.flush();
-        if self.tx.send(e).is_err() {
-            self.quit.store(true, Ordering::Relaxed);
-        }
+        self.close_batch();
+        self.push(e);
     }
 }
 
@@ -61,11 +90,11 @@ impl Sink for ChannelSink {
     fn finding(&mut self, f: Finding) -> bool {
         if f.confidence >= self.min_confidence {
             if self.batch.last().is_some_and(|l| l.source != f.source) {
-                self.flush();
+                self.close_batch();
             }
             self.batch.push(f);
             if self.batch.len() >= BATCH {
-                self.flush();
+                self.close_batch();
             }
         }
         !self.quit.load(Ordering::Relaxed)
@@ -88,7 +117,7 @@ impl Drop for ChannelSink {
 
 /// The running reporter.
 pub struct Reporter {
-    pub tx: Sender<Event>,
+    pub tx: Sender<Vec<Event>>,
     pub quit: Arc<AtomicBool>,
     handle: JoinHandle<Result<Summary>>,
 }
@@ -115,7 +144,7 @@ impl Reporter {
             OutputFormat::Macie => Box::new(Macie::new(out)),
         };
         let progress = !args.quiet && !args.no_progress && (args.progress || io::stderr().is_terminal());
-        let (tx, rx) = crossbeam_channel::bounded(1024);
+        let (tx, rx) = crossbeam_channel::bounded(256);
         let quit = Arc::new(AtomicBool::new(false));
         let q = quit.clone();
         let handle = std::thread::Builder::new()
@@ -138,7 +167,12 @@ fn create(p: &Path) -> Result<std::fs::File> {
     std::fs::File::create(p).with_context(|| format!("failed to create {}", p.display()))
 }
 
-fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit: Arc<AtomicBool>) -> Result<Summary> {
+fn run(
+    rx: Receiver<Vec<Event>>,
+    mut printer: Box<dyn Printer>,
+    progress: bool,
+    quit: Arc<AtomicBool>,
+) -> Result<Summary> {
     let started = Instant::now();
     let bar = progress.then(|| {
         let b = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
@@ -149,7 +183,7 @@ fn run(rx: Receiver<Event>, mut printer: Box<dyn Printer>, progress: bool, quit:
     let mut summary = Summary::default();
     let mut engine = trawl::detect::EngineStats::default();
     let mut failed: Option<io::Error> = None;
-    for ev in rx {
+    for ev in rx.into_iter().flatten() {
         if failed.is_some() {
             continue; // drain so that senders never block
         }
@@ -254,11 +288,11 @@ fn per_mb(s: &trawl::detect::EngineStats, mb: f64) -> String {
 /// Sends a scratch's engine counters to the reporter when a scanning thread ends.
 pub struct StatsOnDrop {
     pub scratch: trawl::Scratch,
-    pub tx: Sender<Event>,
+    pub tx: Sender<Vec<Event>>,
 }
 
 impl Drop for StatsOnDrop {
     fn drop(&mut self) {
-        let _ = self.tx.send(Event::Stats(self.scratch.stats()));
+        let _ = self.tx.send(vec![Event::Stats(self.scratch.stats())]);
     }
 }

@@ -63,17 +63,22 @@ impl ReadBuffer {
         self.filled
     }
 
-    /// Reads once from `reader`, at most `max` bytes; returns how many (0 at the end).
+    /// Reads once from `reader`, at most `max` bytes (fewer while the storage
+    /// grows); returns how many (0 at the end).
     ///
     /// # Errors
     /// The reader fails (`Interrupted` is retried).
     pub(crate) fn read_from(&mut self, reader: &mut dyn Read, max: usize) -> io::Result<usize> {
-        let max = max.max(1);
-        if self.storage.len() - self.filled < max {
-            self.storage.resize(self.filled + max, 0);
+        let want = self.filled + max.max(1);
+        if self.storage.len() < want {
+            // Grow geometrically from 64 KiB: the storage is zeroed once, and
+            // a small input never pays for zeroing a whole chunk.
+            let target = want.min((self.storage.len() * 2).max(64 * 1024));
+            self.storage.resize(target, 0);
         }
+        let end = self.storage.len().min(want);
         loop {
-            match reader.read(&mut self.storage[self.filled..self.filled + max]) {
+            match reader.read(&mut self.storage[self.filled..end]) {
                 Ok(n) => {
                     self.filled += n;
                     return Ok(n);

@@ -89,6 +89,7 @@ fn scan_limited(
         emit: Emitter::new(source, opts.text.show_values),
         trie: PathTrie::new(Some(x.scanner())),
         tokens: Tokens::default(),
+        units: Vec::new(),
         malformed: 0,
     };
     let go_on = if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, sink) };
@@ -126,6 +127,8 @@ struct JsonScan<'a> {
     emit: Emitter<'a>,
     trie: PathTrie<'a>,
     tokens: Tokens,
+    /// The units of the current block, reused from block to block.
+    units: Vec<Unit>,
     malformed: u64,
 }
 
@@ -310,22 +313,19 @@ impl JsonScan<'_> {
         sink: &mut dyn Sink,
     ) -> bool {
         w.fill_to(block.end + self.scanner.context_len() as u64);
-        let units: Vec<Unit> = self
-            .tokens
-            .items
-            .iter()
-            .map(|t| {
-                let ctx = if t.key { 0 } else { self.trie.ctx(t.node) };
-                Unit {
-                    span: t.span.clone(),
-                    content: t.content.clone(),
-                    escaped: t.escaped,
-                    ctx,
-                    force: ctx != 0,
-                    lead: blocks::LEAD,
-                }
-            })
-            .collect();
+        let mut units = std::mem::take(&mut self.units);
+        units.clear();
+        units.extend(self.tokens.items.iter().map(|t| {
+            let ctx = if t.key { 0 } else { self.trie.ctx(t.node) };
+            Unit {
+                span: t.span.clone(),
+                content: t.content.clone(),
+                escaped: t.escaped,
+                ctx,
+                force: ctx != 0,
+                lead: blocks::LEAD,
+            }
+        }));
         let hits = blocks::scan_block(
             self.scanner,
             scratch,
@@ -337,6 +337,7 @@ impl JsonScan<'_> {
             self.trie.contexts(),
             &json_lexer::unescape,
         );
+        self.units = units;
         let mut pending = warnings.iter().peekable();
         for hit in &hits {
             while let Some(warning) = pending.next_if(|x| x.at <= hit.start) {

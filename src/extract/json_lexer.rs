@@ -503,8 +503,9 @@ enum Seg {
 struct Node {
     parent: u32,
     seg: Seg,
-    /// Children by key (a map once there are many).
+    /// Children by key, in order of appearance.
     children: Vec<(Box<[u8]>, u32)>,
+    /// Index into `children` by key, once there are many.
     map: Option<HashMap<Box<[u8]>, u32>>,
     /// Where the last key lookup matched, to try the next sibling first.
     hint: usize,
@@ -559,32 +560,31 @@ impl<'s> PathTrie<'s> {
     /// The node of member `key` of object `parent`.
     fn key_child(&mut self, parent: u32, key: &[u8]) -> u32 {
         let n = &mut self.nodes[parent as usize];
-        if let Some(map) = &n.map {
-            if let Some(&c) = map.get(key) {
-                return c;
-            }
-        } else {
-            let len = n.children.len();
-            for k in 0..len {
-                let at = (n.hint + k) % len;
-                if &*n.children[at].0 == key {
-                    n.hint = at + 1;
-                    return n.children[at].1;
-                }
-            }
+        // Records of one file mostly repeat their keys in the same order:
+        // the sibling after the last match is the first guess.
+        let len = n.children.len();
+        let found = match &n.map {
+            _ if len > 0 && &*n.children[n.hint % len].0 == key => Some(n.hint % len),
+            Some(map) => map.get(key).map(|&i| i as usize),
+            None => (1..len).map(|k| (n.hint + k) % len).find(|&at| &*n.children[at].0 == key),
+        };
+        if let Some(at) = found {
+            n.hint = at + 1;
+            return n.children[at].1;
         }
         let id = self.add(parent, Seg::Key(key.into()));
         let n = &mut self.nodes[parent as usize];
+        n.children.push((key.into(), id));
+        let at = n.children.len() - 1;
+        n.hint = at + 1;
         match &mut n.map {
             Some(map) => {
-                map.insert(key.into(), id);
+                map.insert(key.into(), at as u32);
             }
-            None => {
-                n.children.push((key.into(), id));
-                if n.children.len() > 16 {
-                    n.map = Some(n.children.drain(..).collect());
-                }
+            None if n.children.len() > 16 => {
+                n.map = Some(n.children.iter().enumerate().map(|(i, (k, _))| (k.clone(), i as u32)).collect());
             }
+            None => {}
         }
         id
     }
