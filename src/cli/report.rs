@@ -262,6 +262,7 @@ fn add_stats(a: trawl::detect::EngineStats, b: &trawl::detect::EngineStats) -> t
         rare_hits: a.rare_hits + b.rare_hits,
         digit_groups: a.digit_groups + b.digit_groups,
         digit_group_hits: a.digit_group_hits + b.digit_group_hits,
+        keyword_group_searches: a.keyword_group_searches + b.keyword_group_searches,
         windows: a.windows + b.windows,
         window_bytes: a.window_bytes + b.window_bytes,
         candidates: a.candidates + b.candidates,
@@ -272,12 +273,13 @@ fn add_stats(a: trawl::detect::EngineStats, b: &trawl::detect::EngineStats) -> t
 fn per_mb(s: &trawl::detect::EngineStats, mb: f64) -> String {
     let f = |n: u64| n as f64 / mb.max(1e-9);
     format!(
-        "keyword hits {:.0}, literal hits {:.0}, rare-byte hits {:.0}, digit groups {:.0} ({:.0} with a pattern), windows {:.0} ({:.0} bytes), candidates {:.0}, matches {:.0}",
+        "keyword hits {:.0}, literal hits {:.0}, rare-byte hits {:.0}, digit groups {:.0} ({:.0} with a pattern), keyword group searches {:.0}, windows {:.0} ({:.0} bytes), candidates {:.0}, matches {:.0}",
         f(s.keyword_hits),
         f(s.literal_hits),
         f(s.rare_hits),
         f(s.digit_groups),
         f(s.digit_group_hits),
+        f(s.keyword_group_searches),
         f(s.windows),
         f(s.window_bytes),
         f(s.candidates),

@@ -156,9 +156,9 @@ type Target = (u32, usize, usize);
 /// Which keyword set a trigger hit came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TriggerSet {
-    Any,
-    Digit,
-    All,
+    Any = 0,
+    Digit = 1,
+    All = 2,
 }
 
 /// Index of a two-letter upper-case code in `country_rules`.
@@ -203,22 +203,81 @@ impl DigitLevel {
     /// use: most scans never need every level, and compiling up front would
     /// slow start-up.
     fn set(&self) -> Result<&meta::Regex, &str> {
-        self.set
-            .get_or_init(|| {
-                meta::Builder::new()
-                    .configure(
-                        compile::regex_config()
-                            .hybrid_cache_capacity(SET_CACHE_BYTES)
-                            .match_kind(regex_automata::MatchKind::All)
-                            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
-                    )
-                    .syntax(syntax_config(self.unicode))
-                    .build_many(&self.patterns)
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(String::as_str)
+        lazy_set(&self.set, &self.patterns, self.unicode)
     }
+}
+
+/// A multi-pattern regex over `patterns` (`MatchKind::All`, no captures),
+/// compiled into `cell` on first use.
+fn lazy_set<'a>(
+    cell: &'a std::sync::OnceLock<Result<meta::Regex, String>>,
+    patterns: &[String],
+    unicode: bool,
+) -> Result<&'a meta::Regex, &'a str> {
+    cell.get_or_init(|| {
+        meta::Builder::new()
+            .configure(
+                compile::regex_config()
+                    .hybrid_cache_capacity(SET_CACHE_BYTES)
+                    .match_kind(regex_automata::MatchKind::All)
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+            )
+            .syntax(syntax_config(unicode))
+            .build_many(patterns)
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(String::as_str)
+}
+
+/// The keyword-anchored rules that one trigger keyword opens windows for,
+/// with one multi-pattern regex over them. Most keyword windows hold no
+/// match; one earliest-match search over the union of the members' windows
+/// rejects such a window for all of them at once, instead of one regex
+/// search per rule (a keyword such as `phone` triggers a dozen rules).
+#[derive(Debug)]
+struct KeywordGroup {
+    /// Member rules; all use the same regex syntax (`unicode`).
+    rules: Vec<u32>,
+    patterns: Vec<String>,
+    unicode: bool,
+    set: std::sync::OnceLock<Result<meta::Regex, String>>,
+}
+
+/// The keyword groups of the trigger sets: `groups`, and for each set
+/// (indexed by [`TriggerSet`]) the group of each keyword, if it has one.
+fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<KeywordGroup>, [Vec<Option<u32>>; 3]) {
+    let syntax: Vec<&crate::rules::Rule> = rules.iter().collect();
+    let mut groups: Vec<KeywordGroup> = Vec::new();
+    let mut index: std::collections::HashMap<Vec<u32>, u32> = std::collections::HashMap::new();
+    let of_set = |set: Option<&KeywordSet>,
+                  groups: &mut Vec<KeywordGroup>,
+                  index: &mut std::collections::HashMap<Vec<u32>, u32>| {
+        let Some(set) = set else { return Vec::new() };
+        (0..set.keyword_count() as u32)
+            .map(|k| {
+                let members = set.rules_of(k);
+                // Rules of one syntax only: an ASCII `\b` or `\d` read as
+                // Unicode would not be a superset of the rule's own matches.
+                let unicode =
+                    members.iter().filter(|&&r| syntax[r as usize].syntax.unicode).count() * 2 > members.len();
+                let members: Vec<u32> =
+                    members.iter().copied().filter(|&r| syntax[r as usize].syntax.unicode == unicode).collect();
+                if members.len() < 2 {
+                    return None;
+                }
+                let next = groups.len() as u32;
+                let g = *index.entry(members.clone()).or_insert(next);
+                if g == next {
+                    let patterns = members.iter().map(|&r| syntax[r as usize].syntax.regex.clone()).collect();
+                    groups.push(KeywordGroup { rules: members, patterns, unicode, set: std::sync::OnceLock::new() });
+                }
+                Some(g)
+            })
+            .collect()
+    };
+    let by_set = sets.map(|set| of_set(set, &mut groups, &mut index));
+    (groups, by_set)
 }
 
 /// Keyword-anchored rules whose every match holds at least this many digits,
@@ -274,6 +333,10 @@ pub struct Scanner {
     all_triggers: Option<KeywordSet>,
     /// How many 64-byte blocks around a digit `digit_triggers` must cover.
     trigger_blocks: usize,
+    /// Rules triggered by one keyword, searched together first (see [`KeywordGroup`]).
+    keyword_groups: Vec<KeywordGroup>,
+    /// For each [`TriggerSet`], the group of each of its keywords.
+    keyword_group_of: [Vec<Option<u32>>; 3],
     /// Fewest digits of a group worth finding: the lowest digit level's, or
     /// less for keyword-anchored rules filtered by groups (see [`group_filter`]).
     group_digits: Option<u32>,
@@ -297,6 +360,8 @@ pub struct EngineStats {
     pub digit_groups: u64,
     /// Digit groups in which some rule's pattern occurs (multi-pattern check passed).
     pub digit_group_hits: u64,
+    /// Multi-pattern searches of keyword groups (see DESIGN.md).
+    pub keyword_group_searches: u64,
     /// Rule regex searches run in windows.
     pub windows: u64,
     /// Bytes covered by those windows.
@@ -317,6 +382,7 @@ pub struct Scratch {
     caps: Vec<Option<Captures>>,
     groups: Vec<Group>,
     set_caches: Vec<Option<meta::Cache>>,
+    keyword_group_caches: Vec<Option<meta::Cache>>,
     patsets: Vec<PatternSet>,
     code_starts: Vec<usize>,
     hits: Vec<prefilter::Hit>,
@@ -424,6 +490,8 @@ impl Scanner {
         let all_triggers = KeywordSet::new(&[digit_kw.clone(), any_kw.clone()].concat());
         let digit_triggers = KeywordSet::new(&digit_kw);
         let any_triggers = KeywordSet::new(&any_kw);
+        let (keyword_groups, keyword_group_of) =
+            keyword_groups(rules, [any_triggers.as_ref(), digit_triggers.as_ref(), all_triggers.as_ref()]);
         let group_digits = digit_levels
             .first()
             .map(|l| l.min_digits)
@@ -460,6 +528,8 @@ impl Scanner {
             any_triggers,
             all_triggers,
             trigger_blocks,
+            keyword_groups,
+            keyword_group_of,
             group_digits,
             full_rules,
             allow,
@@ -477,6 +547,7 @@ impl Scanner {
             caps: (0..self.rules.len()).map(|_| None).collect(),
             groups: Vec::new(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
+            keyword_group_caches: self.keyword_groups.iter().map(|_| None).collect(),
             patsets: self.digit_levels.iter().map(|l| PatternSet::new(l.rules.len())).collect(),
             code_starts: Vec::new(),
             hits: Vec::new(),
@@ -661,17 +732,15 @@ impl Scanner {
             };
             let Some(set) = set else { continue };
             s.stats.keyword_hits += 1;
+            let group = self.keyword_group_of[which as usize].get(h.keyword as usize).copied().flatten();
+            let rejected = group.filter(|&g| !self.keyword_group_may_match(s, hay, g, h));
             for &r in set.rules_of(h.keyword) {
-                let rule = &self.rules[r as usize];
-                let reach = rule.distance + rule.max_len;
-                let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
-                let win = lo..(h.end + reach).min(hay.len());
-                if let Some(min) = group_filter(rule)
-                    && !has_group(&s.groups, &win, min)
-                {
+                if rejected.is_some_and(|g| self.keyword_groups[g as usize].rules.contains(&r)) {
                     continue;
                 }
-                self.search(s, hay, r, win.clone(), win);
+                if let Some(win) = self.keyword_window(s, hay, r, h) {
+                    self.search(s, hay, r, win.clone(), win);
+                }
             }
         }
         s.kw_hits = kw_hits;
@@ -703,6 +772,38 @@ impl Scanner {
             }
         }
         s.code_starts = starts;
+    }
+
+    /// The window keyword hit `h` opens for rule `r`, unless the rule needs a
+    /// digit group there and there is none (see [`group_filter`]).
+    #[inline]
+    fn keyword_window(&self, s: &Scratch, hay: &[u8], r: u32, h: KeywordHit) -> Option<Range<usize>> {
+        let rule = &self.rules[r as usize];
+        let reach = rule.distance + rule.max_len;
+        let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
+        let win = lo..(h.end + reach).min(hay.len());
+        match group_filter(rule) {
+            Some(min) if !has_group(&s.groups, &win, min) => None,
+            _ => Some(win),
+        }
+    }
+
+    /// Whether some member of keyword group `g` can match in its window
+    /// around `h`: one earliest-match search over the union of the windows.
+    fn keyword_group_may_match(&self, s: &mut Scratch, hay: &[u8], g: u32, h: KeywordHit) -> bool {
+        let group = &self.keyword_groups[g as usize];
+        let Some(union) = group
+            .rules
+            .iter()
+            .filter_map(|&r| self.keyword_window(s, hay, r, h))
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        else {
+            return false;
+        };
+        let Ok(set) = lazy_set(&group.set, &group.patterns, group.unicode) else { return true };
+        let cache = s.keyword_group_caches[g as usize].get_or_insert_with(|| set.create_cache());
+        s.stats.keyword_group_searches += 1;
+        set.is_match_with(cache, &Input::new(hay).range(union).earliest(true))
     }
 
     #[inline(never)]
@@ -884,6 +985,48 @@ impl Scanner {
                 confidence = confidence.raise();
             }
             s.matches.push(Match { rule: ri, start: c.start, end: c.end, validated, keyword, confidence });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(scanner: &Scanner, hay: &str) -> (Vec<String>, EngineStats) {
+        let mut scratch = scanner.scratch();
+        let mut types = Vec::new();
+        scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+            types.push(scanner.rule_info(m.rule).data_type.to_string());
+            true
+        });
+        (types, scratch.stats())
+    }
+
+    #[test]
+    fn a_keyword_group_rejects_a_window_in_one_search() {
+        let scanner = Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile");
+        // `phone` triggers a dozen national phone rules; the digit group lets
+        // them all through the group filter, but none matches: one group
+        // search, no per-rule window.
+        let (types, stats) = scan(&scanner, "phone_status=ok ref 4471 2209 55 remaining");
+        assert!(types.is_empty(), "{types:?}");
+        assert!(stats.keyword_group_searches >= 1, "{stats:?}");
+        assert_eq!(stats.windows, 0, "{stats:?}");
+    }
+
+    #[test]
+    fn a_keyword_group_lets_each_member_rule_match() {
+        let scanner = Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile");
+        for (hay, want) in [
+            ("phone: (415) 555-0132", "PHONE_NUMBER"),
+            ("phone: 020 7946 0958", "UK_PHONE_NUMBER"),
+            ("telefono: 06 1234 5678", "ITALY_PHONE_NUMBER"),
+            ("phone: 0151 23456789", "GERMANY_PHONE_NUMBER"),
+        ] {
+            let (types, stats) = scan(&scanner, hay);
+            assert_eq!(types, vec![want.to_string()], "{hay}");
+            assert!(stats.keyword_group_searches >= 1, "{hay}: {stats:?}");
         }
     }
 }

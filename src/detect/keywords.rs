@@ -281,6 +281,11 @@ impl KeywordSet {
         self.longest
     }
 
+    /// How many distinct keywords the set holds (keyword ids are below this).
+    pub fn keyword_count(&self) -> usize {
+        self.keyword_rules.len()
+    }
+
     /// The rules that list keyword `k`.
     pub fn rules_of(&self, k: u32) -> &[u32] {
         &self.keyword_rules[k as usize]
