@@ -214,8 +214,8 @@ pub struct S3Args {
     /// AWS profile from the shared config and credentials files.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Objects fetched and scanned at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    /// Objects fetched and scanned at once (each holds a few MiB at most).
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub concurrency: usize,
     /// Retries per request on throttling, 5xx errors, timeouts and dropped connections.
     #[arg(long, value_name = "N", default_value_t = 8)]

@@ -65,6 +65,16 @@ impl ScanConfig {
         if let Some(c) = args.chunk_size {
             text.chunk_size = c.max(1) as usize;
         }
+        let threads = match args.threads {
+            Some(n) if n > 0 => n,
+            _ => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        // The pool that scans segments of one large file; a second
+        // configuration in one process (tests) keeps the first.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("trawl-segment-{i}"))
+            .build_global();
         let extract = Options {
             text,
             skip_binary: args.skip_binary,
@@ -77,6 +87,7 @@ impl ScanConfig {
                 max_members: args.max_archive_members,
                 ..Limits::default()
             },
+            parallel: threads,
         };
         let walk = WalkOptions {
             respect_ignore: args.respect_ignore,

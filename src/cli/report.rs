@@ -193,7 +193,7 @@ fn run(
                 printer.finding(f)
             }),
             Event::Stats(st) => {
-                engine = add_stats(engine, st);
+                engine += *st;
                 Ok(())
             }
             Event::Problem(p) => {
@@ -252,22 +252,6 @@ fn run(
 /// Whether the summary goes to standard error for this format.
 pub fn summary_on_stderr(args: &ScanArgs) -> bool {
     !args.quiet && !matches!(args.format, OutputFormat::Json)
-}
-
-fn add_stats(a: trawl::detect::EngineStats, b: &trawl::detect::EngineStats) -> trawl::detect::EngineStats {
-    trawl::detect::EngineStats {
-        bytes: a.bytes + b.bytes,
-        keyword_hits: a.keyword_hits + b.keyword_hits,
-        literal_hits: a.literal_hits + b.literal_hits,
-        rare_hits: a.rare_hits + b.rare_hits,
-        digit_groups: a.digit_groups + b.digit_groups,
-        digit_group_hits: a.digit_group_hits + b.digit_group_hits,
-        keyword_group_searches: a.keyword_group_searches + b.keyword_group_searches,
-        windows: a.windows + b.windows,
-        window_bytes: a.window_bytes + b.window_bytes,
-        candidates: a.candidates + b.candidates,
-        matches: a.matches + b.matches,
-    }
 }
 
 fn per_mb(s: &trawl::detect::EngineStats, mb: f64) -> String {

@@ -397,6 +397,28 @@ impl Scratch {
     pub fn stats(&self) -> EngineStats {
         self.stats
     }
+
+    /// Counts the work of another scratch (used on other threads for the
+    /// same scan) as this one's.
+    pub(crate) fn absorb_stats(&mut self, other: &Scratch) {
+        self.stats += other.stats;
+    }
+}
+
+impl std::ops::AddAssign for EngineStats {
+    fn add_assign(&mut self, o: EngineStats) {
+        self.bytes += o.bytes;
+        self.keyword_hits += o.keyword_hits;
+        self.literal_hits += o.literal_hits;
+        self.rare_hits += o.rare_hits;
+        self.digit_groups += o.digit_groups;
+        self.digit_group_hits += o.digit_group_hits;
+        self.keyword_group_searches += o.keyword_group_searches;
+        self.windows += o.windows;
+        self.window_bytes += o.window_bytes;
+        self.candidates += o.candidates;
+        self.matches += o.matches;
+    }
 }
 
 impl Scanner {

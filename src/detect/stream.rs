@@ -42,6 +42,16 @@ pub struct TextStats {
     pub stopped: bool,
 }
 
+/// One segment of a larger text, for [`Scanner::scan_segment`].
+pub(crate) struct Segment<'a> {
+    /// The segment with context on both sides.
+    pub buf: &'a [u8],
+    /// Absolute offset of `buf[0]`.
+    pub base: u64,
+    /// The segment itself, as offsets into `buf`.
+    pub report: Range<usize>,
+}
+
 /// A read buffer that zeroes its storage once: bytes `..filled` are data,
 /// the rest is space already allocated and initialized for the next reads.
 /// (Growing a `Vec` with `resize` before every read would zero the whole
@@ -232,6 +242,42 @@ impl Scanner {
             start = end;
         }
         scan.stats.bytes = hay.len() as u64;
+        scan.stats
+    }
+
+    /// Scans the part `report` of `buf` (whose first byte is at absolute
+    /// offset `base`; see [`Segment`]) as one segment of a larger text: matches are reported
+    /// only when they start in `report`, with the bytes around it as context,
+    /// so that segments side by side find exactly what one scan of the whole
+    /// text finds. Lines are counted from the start of `report` (line 1);
+    /// columns of findings on that first line count from there too, and the
+    /// caller, who knows the lines before the segment, corrects both.
+    pub(crate) fn scan_segment(
+        &self,
+        scratch: &mut Scratch,
+        segment: &Segment<'_>,
+        source: &str,
+        opts: &TextOptions,
+        sink: &mut dyn Sink,
+    ) -> TextStats {
+        let Segment { buf, base, report } = segment;
+        let (buf, base, report) = (*buf, *base, report.clone());
+        let context = self.context_len();
+        let chunk = opts.chunk_size.max(1);
+        let at = base + report.start as u64;
+        let lines = Lines { pos: at, line: 1, line_start: at };
+        let ctx = Context::none();
+        let mut scan = TextScan { scanner: self, source, opts, ctx: &ctx, lines, stats: TextStats::default() };
+        let mut start = report.start;
+        while start < report.end {
+            let end = (start + chunk).min(report.end);
+            let region = start.saturating_sub(context)..(end + context).min(buf.len());
+            if !scan.step(scratch, buf, base, region, start..end, sink) {
+                break;
+            }
+            start = end;
+        }
+        scan.stats.bytes = report.len() as u64;
         scan.stats
     }
 

@@ -20,6 +20,7 @@ mod delimited;
 mod json;
 mod json_lexer;
 mod limit;
+mod parallel;
 mod parquet;
 pub(crate) mod plain;
 mod records;
@@ -80,6 +81,9 @@ pub struct Options {
     pub containers: bool,
     /// Bomb and nesting limits.
     pub limits: Limits,
+    /// Threads (of rayon's global pool) that may scan one large plain-text
+    /// file together, in segments; 0 or 1 scans every file on one thread.
+    pub parallel: usize,
 }
 
 impl Default for Options {
@@ -90,6 +94,7 @@ impl Default for Options {
             structured: true,
             containers: true,
             limits: Limits::default(),
+            parallel: 0,
         }
     }
 }
@@ -455,6 +460,9 @@ impl<'s> Extractor<'s> {
         match format {
             Format::Parquet => parquet::scan(self, scratch, src, source, nest, sink),
             Format::Zip => archive::scan_zip(self, scratch, src, source, nest, sink),
+            Format::Text if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+                parallel::scan_text(self, scratch, src, source, sink)
+            }
             _ => {
                 let mut reader = RandomReader::new(src);
                 self.dispatch_stream(scratch, &mut reader, format, source, nest, sink)

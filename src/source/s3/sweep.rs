@@ -86,7 +86,7 @@ impl Default for S3Options {
     fn default() -> S3Options {
         S3Options {
             client: ClientOptions { retries: 8, ..ClientOptions::default() },
-            concurrency: 16,
+            concurrency: 64,
             threads: 0,
             criteria: CriteriaOptions::default(),
             shard: None,
