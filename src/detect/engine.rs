@@ -203,22 +203,23 @@ impl DigitLevel {
     /// use: most scans never need every level, and compiling up front would
     /// slow start-up.
     fn set(&self) -> Result<&meta::Regex, &str> {
-        lazy_set(&self.set, &self.patterns, self.unicode)
+        lazy_set(&self.set, &self.patterns, self.unicode, SET_CACHE_BYTES)
     }
 }
 
-/// A multi-pattern regex over `patterns` (`MatchKind::All`, no captures),
-/// compiled into `cell` on first use.
+/// A multi-pattern regex over `patterns` (`MatchKind::All`, no captures,
+/// lazy DFA caches of up to `cache` bytes), compiled into `cell` on first use.
 fn lazy_set<'a>(
     cell: &'a std::sync::OnceLock<Result<meta::Regex, String>>,
     patterns: &[String],
     unicode: bool,
+    cache: usize,
 ) -> Result<&'a meta::Regex, &'a str> {
     cell.get_or_init(|| {
         meta::Builder::new()
             .configure(
                 compile::regex_config()
-                    .hybrid_cache_capacity(SET_CACHE_BYTES)
+                    .hybrid_cache_capacity(cache)
                     .match_kind(regex_automata::MatchKind::All)
                     .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
             )
@@ -304,6 +305,10 @@ fn has_group(groups: &[Group], win: &Range<usize>, min: u32) -> bool {
 /// (several patterns with counted repetitions), and a cache that is too small
 /// makes the lazy DFA rebuild states over and over.
 const SET_CACHE_BYTES: usize = 8 << 20;
+
+/// Cache budget for a keyword group's lazy DFA: groups are many and small,
+/// and their windows short.
+const KEYWORD_GROUP_CACHE_BYTES: usize = 1 << 20;
 
 /// A set of rules compiled for scanning. Build once, share across threads
 /// (it is `Send + Sync`), and give each thread its own [`Scratch`].
@@ -822,7 +827,9 @@ impl Scanner {
         else {
             return false;
         };
-        let Ok(set) = lazy_set(&group.set, &group.patterns, group.unicode) else { return true };
+        let Ok(set) = lazy_set(&group.set, &group.patterns, group.unicode, KEYWORD_GROUP_CACHE_BYTES) else {
+            return true;
+        };
         let cache = s.keyword_group_caches[g as usize].get_or_insert_with(|| set.create_cache());
         s.stats.keyword_group_searches += 1;
         set.is_match_with(cache, &Input::new(hay).range(union).earliest(true))
