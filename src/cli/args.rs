@@ -186,7 +186,8 @@ pub struct ScanArgs {
     /// Most members read from one archive.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_archive_members: u64,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). Files are scanned one per
+    /// thread; a plain-text file of 256 MiB or more is split among them.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Bytes scanned per step of a stream (for testing chunk boundaries).
