@@ -415,6 +415,20 @@ pub fn digit_span(hir: &Hir) -> Option<(usize, usize)> {
     (s.has && s.one_group && s.lead < MAX_MATCH_LEN && s.trail < MAX_MATCH_LEN).then_some((s.lead, s.trail))
 }
 
+/// Whether every match is a run of digits and separators that starts and
+/// ends with a digit at a word boundary (`\b(...)\b` around digits): in a
+/// digit group, such a match starts at the group's start or just after a
+/// separator, and ends at the group's end or just before one.
+pub fn digit_bounded(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    let word = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::WordAscii | Look::WordUnicode));
+    let HirKind::Concat(parts) = hir.kind() else { return false };
+    let [first, inner @ .., last] = parts.as_slice() else { return false };
+    let inner = Hir::concat(inner.to_vec());
+    let s = span(&inner);
+    word(first) && word(last) && s.has && !s.skip && s.one_group && s.lead == 0 && s.trail == 0
+}
+
 /// The fewest digit-group separator bytes (` -./()`) any match contains.
 pub fn min_separators(hir: &Hir) -> u32 {
     let seps = Bytes::separators();
@@ -615,6 +629,16 @@ mod tests {
         assert_eq!(md(r"(?:\d{2}/\d{2}|[A-Z]{3})"), 0);
         assert_eq!(md(r"[A-Za-z0-9+/]{40}"), 0);
         assert_eq!(md(r"AB1(\d+)"), 2);
+    }
+
+    #[test]
+    fn digit_boundaries() {
+        let db = |p: &str| digit_bounded(&parse(p, false).unwrap());
+        assert!(db(r"\b(4\d{12}|[2-6]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{4})\b"));
+        assert!(!db(r"(4\d{12})\b"));
+        assert!(!db(r"\b(4\d{12})"));
+        assert!(!db(r"\b(ID\d{12})\b"));
+        assert!(!db(r"\b(\d{12}|x)\b"));
     }
 
     #[test]

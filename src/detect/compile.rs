@@ -56,6 +56,11 @@ pub(crate) struct CompiledRule {
     pub min_separators: u32,
     /// The bytes a match can start with, as a 256-bit set (`None`: any).
     pub first_bytes: Option<[u64; 4]>,
+    /// A validator that can be run on the digits of a digit group before any
+    /// regex: the rule's validator depends only on the value's digits, and
+    /// the value is a run of the group between separators (see
+    /// `analyze::digit_bounded`). Only payment card numbers so far.
+    pub group_validator: Option<Validator>,
     pub anchor: AnchorKind,
     pub has_keywords: bool,
     pub keyword_required: bool,
@@ -144,6 +149,9 @@ impl CompiledRule {
             digit_span: analyze::digit_span(&hir),
             min_separators: analyze::min_separators(&hir),
             first_bytes: analyze::first_bytes(&hir),
+            group_validator: s
+                .validator
+                .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),
             anchor,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,

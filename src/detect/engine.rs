@@ -25,6 +25,7 @@ use crate::detect::prefilter::{self, Literals};
 use crate::detect::resolve;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, RuleError, Rules};
+use crate::validate::Validator;
 
 /// One confirmed match, before it is placed in a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,6 +293,50 @@ const GROUP_FILTER_MIN_DIGITS: u32 = 5;
 fn group_filter(rule: &CompiledRule) -> Option<u32> {
     (rule.anchor == AnchorKind::Keyword && rule.digit_span.is_some() && rule.min_digits >= GROUP_FILTER_MIN_DIGITS)
         .then_some(rule.min_digits)
+}
+
+/// Whether some run of `group`'s digits between separators (or its ends)
+/// passes `validator`: a necessary condition for a rule whose values are such
+/// runs (see `CompiledRule::group_validator`). A 16-digit number with a bad
+/// check digit is rejected here, before any regex. Long groups are let
+/// through unchecked.
+fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
+    const MAX: usize = 64;
+    // Digits a value can have.
+    let lengths = match validator {
+        Validator::CreditCard => 12..=19,
+        _ => return true,
+    };
+    let mut digits = [0u8; MAX];
+    let (mut n, mut starts, mut ends, mut after_sep) = (0usize, 0u64, 0u64, true);
+    for &b in group {
+        if b.is_ascii_digit() {
+            if n == MAX {
+                return true;
+            }
+            if after_sep {
+                starts |= 1 << n;
+            }
+            digits[n] = b;
+            n += 1;
+            after_sep = false;
+        } else {
+            if n > 0 && !after_sep {
+                ends |= 1 << (n - 1);
+            }
+            after_sep = true;
+        }
+    }
+    if n == 0 {
+        return false;
+    }
+    ends |= 1 << (n - 1);
+    (0..n).filter(|&s| starts >> s & 1 == 1).any(|s| {
+        (s..n)
+            .filter(|&e| ends >> e & 1 == 1)
+            .take_while(|&e| e - s < *lengths.end())
+            .any(|e| lengths.contains(&(e - s + 1)) && validator.check(&digits[s..=e]))
+    })
 }
 
 /// Whether some group of `groups` (sorted by offset) with at least `min`
@@ -875,6 +920,10 @@ impl Scanner {
             for pid in patset.iter() {
                 let r = level.rules[pid.as_usize()];
                 let rule = &self.rules[r as usize];
+                // The level passed for some rule; this one may still fail its own checks.
+                if !self.digit_rule_may_match(rule, &g, hay) {
+                    continue;
+                }
                 let (left, right) = digit_reach(rule);
                 let win = g.start.saturating_sub(left)..(g.end + right).min(hay.len());
                 s.stats.windows += 1;
@@ -885,9 +934,10 @@ impl Scanner {
     }
 
     /// Cheap necessary conditions for a digit rule to match around group `g`:
-    /// enough separators, and a byte the rule can start with where a match
-    /// can start (just before the group, at its start, or after one of its
-    /// separators). Only for rules whose digits form one group.
+    /// enough separators, a byte the rule can start with where a match can
+    /// start (just before the group, at its start, or after one of its
+    /// separators), and a run of digits that passes the rule's validator
+    /// (payment cards). Only for rules whose digits form one group.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8]) -> bool {
         let Some((lead, trail)) = rule.digit_span else { return true };
@@ -900,14 +950,19 @@ impl Scanner {
                 return false;
             }
         }
-        let Some(first) = rule.first_bytes else { return true };
-        let starts = |b: u8| first[(b >> 6) as usize] >> (b & 63) & 1 == 1;
-        if hay[lo..=g.start].iter().any(|&b| starts(b)) {
-            return true;
+        if let Some(first) = rule.first_bytes {
+            let starts = |b: u8| first[(b >> 6) as usize] >> (b & 63) & 1 == 1;
+            // Before the group or at its start, or inside it: at a separator or the digit after one.
+            let may_start = hay[lo..=g.start].iter().any(|&b| starts(b))
+                || (g.seps > 0
+                    && hay[g.start..g.end]
+                        .windows(2)
+                        .any(|w| (b" -./()".contains(&w[0])) && (starts(w[0]) || starts(w[1]))));
+            if !may_start {
+                return false;
+            }
         }
-        // Starts inside the group: at a separator or the digit after one.
-        g.seps > 0
-            && hay[g.start..g.end].windows(2).any(|w| (b" -./()".contains(&w[0])) && (starts(w[0]) || starts(w[1])))
+        rule.group_validator.is_none_or(|v| group_may_validate(v, &hay[g.start..g.end]))
     }
 
     fn search(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>) {
@@ -1057,5 +1112,18 @@ mod tests {
             assert_eq!(types, vec![want.to_string()], "{hay}");
             assert!(stats.keyword_group_searches >= 1, "{hay}: {stats:?}");
         }
+    }
+
+    #[test]
+    fn card_digits_are_checked_between_separators() {
+        let v = Validator::CreditCard;
+        assert!(group_may_validate(v, b"4532015112830366"));
+        assert!(group_may_validate(v, b"4532 0151 1283 0366"));
+        assert!(!group_may_validate(v, b"4532 0151 1283 0367"));
+        assert!(!group_may_validate(v, b"4532015112830367"));
+        // A card after a date in one group, and one that runs into more digits.
+        assert!(group_may_validate(v, b"2024-01-01 4532 0151 1283 0366"));
+        assert!(!group_may_validate(v, b"45320151128303669"));
+        assert!(!group_may_validate(v, b"12345"));
     }
 }
