@@ -51,3 +51,5 @@ pub use report::{
 pub use rules::{AllowList, RuleError, Rules};
 pub mod extract;
 pub mod source;
+#[cfg(test)]
+mod testutil;

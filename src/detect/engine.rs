@@ -1089,11 +1089,11 @@ mod tests {
 
     #[test]
     fn a_keyword_group_rejects_a_window_in_one_search() {
-        let scanner = Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile");
+        let scanner = crate::testutil::builtin();
         // `phone` triggers a dozen national phone rules; the digit group lets
         // them all through the group filter, but none matches: one group
         // search, no per-rule window.
-        let (types, stats) = scan(&scanner, "phone_status=ok ref 4471 2209 55 remaining");
+        let (types, stats) = scan(scanner, "phone_status=ok ref 4471 2209 55 remaining");
         assert!(types.is_empty(), "{types:?}");
         assert!(stats.keyword_group_searches >= 1, "{stats:?}");
         assert_eq!(stats.windows, 0, "{stats:?}");
@@ -1101,14 +1101,14 @@ mod tests {
 
     #[test]
     fn a_keyword_group_lets_each_member_rule_match() {
-        let scanner = Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile");
+        let scanner = crate::testutil::builtin();
         for (hay, want) in [
             ("phone: (415) 555-0132", "PHONE_NUMBER"),
             ("phone: 020 7946 0958", "UK_PHONE_NUMBER"),
             ("telefono: 06 1234 5678", "ITALY_PHONE_NUMBER"),
             ("phone: 0151 23456789", "GERMANY_PHONE_NUMBER"),
         ] {
-            let (types, stats) = scan(&scanner, hay);
+            let (types, stats) = scan(scanner, hay);
             assert_eq!(types, vec![want.to_string()], "{hay}");
             assert!(stats.keyword_group_searches >= 1, "{hay}: {stats:?}");
         }

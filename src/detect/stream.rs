@@ -430,22 +430,9 @@ regex = '\b(AKIA[A-Z2-7]{16})\b'
             s.scan_slice(&mut scratch, hay, "x", &opts, &mut sliced);
             assert_eq!(sliced, whole, "slice, chunk {chunk}");
             let mut read: Vec<Finding> = Vec::new();
-            let mut reader = OneByteAtATime(hay);
+            let mut reader = crate::testutil::Dribble { data: hay, step: 1 };
             s.scan_reader(&mut scratch, &mut reader, "x", &opts, &mut read).unwrap();
             assert_eq!(read, whole, "reader, chunk {chunk}");
-        }
-    }
-
-    struct OneByteAtATime<'a>(&'a [u8]);
-
-    impl Read for OneByteAtATime<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.0.is_empty() || buf.is_empty() {
-                return Ok(0);
-            }
-            buf[0] = self.0[0];
-            self.0 = &self.0[1..];
-            Ok(1)
         }
     }
 }

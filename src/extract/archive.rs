@@ -277,11 +277,10 @@ mod tests {
     use super::*;
     use crate::extract::Options;
     use crate::report::{Collect, Location, Severity};
-    use crate::{Rules, Scanner};
 
     fn scan_with(bytes: &[u8], name: &str, opts: &Options) -> Collect {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
-        let x = Extractor::new(&scanner, opts);
+        let scanner = crate::testutil::builtin();
+        let x = Extractor::new(scanner, opts);
         let mut scratch = scanner.scratch();
         let mut out = Collect::default();
         x.scan(&mut scratch, Data::Bytes(bytes), name, &mut out);

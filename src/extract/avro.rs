@@ -346,7 +346,6 @@ mod tests {
 
     use crate::extract::{Data, Extractor, Options};
     use crate::report::{Collect, Location, Severity};
-    use crate::{Rules, Scanner};
 
     const SCHEMA: &str = r#"{
         "type": "record", "name": "customer",
@@ -362,9 +361,9 @@ mod tests {
         ]}"#;
 
     fn scan(bytes: &[u8]) -> Collect {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
+        let scanner = crate::testutil::builtin();
         let opts = Options::default();
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let mut out = Collect::default();
         let mut r = bytes;

@@ -107,7 +107,6 @@ mod tests {
     use super::*;
     use crate::extract::Options;
     use crate::report::{Collect, Location, Severity};
-    use crate::{Rules, Scanner};
 
     #[test]
     fn inner_names() {
@@ -125,10 +124,6 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(inner_name(name), want, "{name}");
         }
-    }
-
-    fn scanner() -> Scanner {
-        Scanner::new(&Rules::builtin().expect("rules")).expect("scanner")
     }
 
     fn encode(format: Format, data: &[u8]) -> Vec<u8> {
@@ -154,8 +149,8 @@ mod tests {
     }
 
     fn scan_with(bytes: &[u8], name: &str, opts: &Options) -> Collect {
-        let scanner = scanner();
-        let x = Extractor::new(&scanner, opts);
+        let scanner = crate::testutil::builtin();
+        let x = Extractor::new(scanner, opts);
         let mut scratch = scanner.scratch();
         let mut out = Collect::default();
         x.scan(&mut scratch, Data::Bytes(bytes), name, &mut out);

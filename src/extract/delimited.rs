@@ -413,14 +413,9 @@ impl Table<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rules;
     use crate::extract::Options;
     use crate::report::{Collect, Severity};
-
-    fn scanner() -> &'static Scanner {
-        static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
-        S.get_or_init(|| Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile"))
-    }
+    use crate::testutil::{Dribble, builtin as scanner};
 
     /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a time.
     fn scan(data: &[u8], delimiter: u8, chunk: usize, step: usize, max_record: u64) -> Collect {
@@ -433,20 +428,6 @@ mod tests {
         let mut reader = Dribble { data, step };
         scan_limited(&x, &mut scratch, &mut reader, delimiter, "t.csv", max_record, &mut out);
         out
-    }
-
-    struct Dribble<'a> {
-        data: &'a [u8],
-        step: usize,
-    }
-
-    impl Read for Dribble<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
     }
 
     /// `TYPE value @ r<row>c<column>:<name>` or `TYPE value @ <line>:<column>` for text.

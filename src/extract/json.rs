@@ -133,10 +133,15 @@ struct JsonScan<'a> {
 }
 
 impl JsonScan<'_> {
+    /// Reads the first block; returns where the data starts (after a UTF-8 BOM).
+    fn begin(&self, w: &mut Window<'_>, context: u64) -> u64 {
+        w.fill_to(self.chunk.max(64 * 1024) + context);
+        if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 }
+    }
+
     fn scan_document(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
         let context = self.scanner.context_len() as u64;
-        w.fill_to(self.chunk.max(64 * 1024) + context);
-        let mut pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut pos = self.begin(w, context);
         let mut lexer = Lexer::new(MAX_DEPTH);
         let mut record = 0;
         let mut as_text = false;
@@ -223,8 +228,7 @@ impl JsonScan<'_> {
 
     fn scan_lines(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
         let context = self.scanner.context_len() as u64;
-        w.fill_to(self.chunk.max(64 * 1024) + context);
-        let mut pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut pos = self.begin(w, context);
         let mut lexer = Lexer::new(MAX_DEPTH);
         // 0-based index of the line at `pos`.
         let mut line = 0u64;
@@ -392,14 +396,9 @@ impl JsonScan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rules;
     use crate::extract::Options;
     use crate::report::{Collect, Severity};
-
-    fn scanner() -> &'static Scanner {
-        static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
-        S.get_or_init(|| Scanner::new(&Rules::builtin().expect("builtin rules")).expect("compile"))
-    }
+    use crate::testutil::{Dribble, builtin as scanner};
 
     /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a time.
     fn scan(data: &[u8], format: Format, chunk: usize, step: usize, max_token: u64) -> Collect {
@@ -412,20 +411,6 @@ mod tests {
         let mut reader = Dribble { data, step };
         scan_limited(&x, &mut scratch, &mut reader, format, "t.json", max_token, &mut out);
         out
-    }
-
-    struct Dribble<'a> {
-        data: &'a [u8],
-        step: usize,
-    }
-
-    impl Read for Dribble<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
     }
 
     /// `TYPE value @ record path` or `TYPE value @ line:column` for text.

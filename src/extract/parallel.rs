@@ -81,7 +81,7 @@ fn scan_text_in(
             .par_iter()
             .map(|r| {
                 let mut s = scratches.lock().expect("scratch pool").pop().unwrap_or_else(|| scanner.scratch());
-                let out = scan_segment(scanner, &mut s, src, r.clone(), source, opts);
+                let out = scan_segment(scanner, &mut s, src, len, r.clone(), source, opts);
                 scratches.lock().expect("scratch pool").push(s);
                 out
             })
@@ -129,11 +129,13 @@ fn scan_text_in(
     go_on
 }
 
-/// Reads segment `r` of `src` with context on both sides and scans it.
+/// Reads segment `r` of `src` (`len` bytes in all) with context on both
+/// sides and scans it.
 fn scan_segment(
     scanner: &Scanner,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
+    len: u64,
     r: Range<u64>,
     source: &str,
     opts: &TextOptions,
@@ -143,7 +145,7 @@ fn scan_segment(
     }
     let context = scanner.context_len() as u64;
     let start = r.start.saturating_sub(context);
-    let end = (r.end + context).min(src.len());
+    let end = (r.end + context).min(len);
     let mut buf = BUF.take();
     buf.resize((end - start) as usize, 0);
     let read = src.read_at(start, &mut buf);
@@ -167,28 +169,8 @@ fn scan_segment(
 mod tests {
     use super::*;
     use crate::extract::{Data, Mem, Options};
-    use crate::{Rules, Scanner};
-
-    /// Findings and "scanned" records, in order.
-    #[derive(Default)]
-    struct Collect {
-        findings: Vec<Finding>,
-        scanned: Vec<Scanned>,
-        problems: Vec<Problem>,
-    }
-
-    impl Sink for Collect {
-        fn finding(&mut self, f: Finding) -> bool {
-            self.findings.push(f);
-            true
-        }
-        fn problem(&mut self, p: Problem) {
-            self.problems.push(p);
-        }
-        fn scanned(&mut self, s: Scanned) {
-            self.scanned.push(s);
-        }
-    }
+    use crate::report::Collect;
+    use crate::testutil::builtin;
 
     /// Text with values of several kinds on lines of every length, some
     /// longer than a segment.
@@ -208,10 +190,10 @@ mod tests {
 
     #[test]
     fn segments_find_exactly_what_one_scan_finds() {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("compile");
+        let scanner = builtin();
         let mut opts = Options { parallel: 2, ..Options::default() };
         opts.text.chunk_size = 700;
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let bytes = text();
         let mut whole = Collect::default();
@@ -244,9 +226,9 @@ mod tests {
 
     #[test]
     fn a_read_error_is_reported_and_what_came_before_is_kept() {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("compile");
+        let scanner = builtin();
         let opts = Options { parallel: 2, ..Options::default() };
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let bytes = text();
         let mut out = Collect::default();

@@ -511,7 +511,6 @@ mod tests {
 
     use crate::extract::{Data, Extractor, Options};
     use crate::report::{Collect, Location, Severity};
-    use crate::{Rules, Scanner};
 
     fn write(batch: &RecordBatch, rows_per_group: usize) -> Vec<u8> {
         let props = WriterProperties::builder().set_max_row_group_row_count(Some(rows_per_group)).build();
@@ -523,9 +522,9 @@ mod tests {
     }
 
     fn scan(bytes: &[u8], name: &str) -> Collect {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
+        let scanner = crate::testutil::builtin();
         let opts = Options::default();
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let mut out = Collect::default();
         x.scan(&mut scratch, Data::Bytes(bytes), name, &mut out);

@@ -244,12 +244,11 @@ mod tests {
     use super::*;
     use crate::extract::Options;
     use crate::report::Collect;
-    use crate::{Rules, Scanner};
 
     fn run(values: &[&str], column: &str, batched: bool) -> Vec<(u64, String, String)> {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
+        let scanner = crate::testutil::builtin();
         let opts = Options::default();
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let mut out = Collect::default();
         let ctx = scanner.context_for(column);
@@ -334,14 +333,13 @@ mod measure {
     use super::*;
     use crate::extract::Options;
     use crate::report::Collect;
-    use crate::{Rules, Scanner};
 
     #[test]
     #[ignore = "a measurement, not a test"]
     fn measure_batching() {
-        let scanner = Scanner::new(&Rules::builtin().expect("rules")).expect("scanner");
+        let scanner = crate::testutil::builtin();
         let opts = Options::default();
-        let x = Extractor::new(&scanner, &opts);
+        let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let n = 200_000usize;
         let columns: Vec<(&str, Vec<String>)> = vec![
