@@ -452,6 +452,82 @@ pub fn min_separators(hir: &Hir) -> u32 {
     }
 }
 
+/// The part of a pattern that holds the value, and the parts before it:
+/// capture group 1 when it follows a prefix that never holds a digit (a
+/// boundary such as `(?:^|[^\d])` before `(\+1...)`), else the whole
+/// pattern after its leading assertions (`\b`).
+///
+/// In a digit group, such a value starts where a match without the prefix
+/// could: before the group's first digit or at a separator inside it.
+fn value_part(hir: &Hir) -> (&[Hir], &Hir) {
+    let is_value = |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.index == 1);
+    if let HirKind::Concat(parts) = hir.kind() {
+        if let Some(i) = parts.iter().position(is_value)
+            && !span(&Hir::concat(parts[..i].to_vec())).has
+        {
+            return (&parts[..i], &parts[i]);
+        }
+        let looks = parts.iter().take_while(|p| matches!(p.kind(), HirKind::Look(_))).count();
+        return (&parts[..looks], hir);
+    }
+    (&[], hir)
+}
+
+/// Whether whatever matches `hir` ends with a byte that is not a digit, or
+/// is an assertion that no digit comes before a digit (`^`, `\b`).
+fn ends_without_digit(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    match hir.kind() {
+        HirKind::Look(l) => matches!(
+            l,
+            Look::Start
+                | Look::StartLF
+                | Look::StartCRLF
+                | Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode
+        ),
+        HirKind::Literal(lit) => lit.0.last().is_some_and(|b| !b.is_ascii_digit()),
+        HirKind::Class(_) => first_bytes(hir).is_some_and(|b| !Bytes(b).intersects(Bytes::digits())),
+        HirKind::Capture(c) => ends_without_digit(&c.sub),
+        HirKind::Repetition(r) => r.min > 0 && ends_without_digit(&r.sub),
+        HirKind::Concat(parts) => parts.last().is_some_and(ends_without_digit),
+        HirKind::Alternation(branches) => branches.iter().all(ends_without_digit),
+        HirKind::Empty => false,
+    }
+}
+
+/// The bytes a value can start with (see [`value_part`]), or `None` (any)
+/// when a value starting with a digit may follow another digit: it can then
+/// start anywhere in a digit group (`7\d{8}` in `12347123456789`).
+pub fn value_first_bytes(hir: &Hir) -> Option<[u64; 4]> {
+    let (prefix, value) = value_part(hir);
+    let first = first_bytes(value)?;
+    let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
+    (!after_digit).then_some(first)
+}
+
+/// The bytes a value's second byte can be, when every value starts with one
+/// of a few literals of two bytes or more (`+49`, `0049 `): `None` (any byte)
+/// otherwise.
+pub fn value_second_bytes(hir: &Hir) -> Option<[u64; 4]> {
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_class(4).limit_repeat(2).limit_literal_len(2).limit_total(64);
+    let seq = ex.extract(value_part(hir).1);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 2) {
+        return None;
+    }
+    let mut set = Bytes::default();
+    for l in lits {
+        set.add(l.as_bytes()[1]);
+    }
+    Some(set.0)
+}
+
 /// The bytes a match can start with (`None` when a match can be empty, so
 /// anything can follow).
 pub fn first_bytes(hir: &Hir) -> Option<[u64; 4]> {
@@ -669,6 +745,33 @@ mod tests {
         assert_eq!(fb(r"\b(?:\+|00)49"), Some(b"+0".to_vec()));
         assert_eq!(fb(r"\b(\(?\d)"), Some(b"(0123456789".to_vec()));
         assert_eq!(fb(r"a?"), None);
+        let vfb = |p: &str| {
+            value_first_bytes(&parse(p, false).unwrap())
+                .map(|b| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>())
+        };
+        // A boundary before the value: the value's first byte counts.
+        assert_eq!(vfb(r"(?:^|[^\d\x20])(\+1\d{10})\b"), Some(b"+".to_vec()));
+        // A prefix that can hold digits: the match's first bytes count, and a
+        // match without the prefix may start anywhere in a digit group.
+        assert_eq!(vfb(r"\b(?:\+1)?([2-9]\d{9})"), Some(b"+23456789".to_vec()));
+        assert_eq!(vfb(r"(?:\+1)?([2-9]\d{9})"), None);
+        assert_eq!(vfb(r"1?([2-9]\d{9})"), None);
+        assert_eq!(vfb(r"\b\d{3}"), Some(b"0123456789".to_vec()));
+        assert_eq!(vfb(r"(?:^|[^\d])(\d{3})"), Some(b"0123456789".to_vec()));
+        // A value starting with a digit that may follow a digit can start anywhere in a group.
+        assert_eq!(vfb(r"\d{3}"), None);
+        assert_eq!(vfb(r"7\d{8}"), None);
+        assert_eq!(vfb(r"(?:^|[^\d]|1)(\d{3})"), None);
+        assert_eq!(vfb(r"(?:x)?(\d{3})"), None);
+        let vsb = |p: &str| {
+            value_second_bytes(&parse(p, false).unwrap())
+                .map(|b| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>())
+        };
+        assert_eq!(vsb(r"(?:^|[^\d])((?:\+49[\x20.-]?|0049[\x20.-])[1-9]\d{6})"), Some(b"04".to_vec()));
+        assert_eq!(vsb(r"(?:^|[^\d])(\+1\d{10})"), Some(b"1".to_vec()));
+        assert_eq!(vsb(r"\b(\d{3}-\d{2})"), None, "ten digits are too many literals");
+        assert_eq!(vsb(r"(;\d{13})"), None);
+        assert_eq!(vsb(r"(\+?1\d{10})"), None, "a value can be one byte shorter than the literal");
     }
 
     #[test]

@@ -54,8 +54,14 @@ pub(crate) struct CompiledRule {
     pub digit_span: Option<(usize, usize)>,
     /// The fewest separators (` -./()`) any match holds.
     pub min_separators: u32,
-    /// The bytes a match can start with, as a 256-bit set (`None`: any).
+    /// The bytes the value (capture group 1, else the whole match) can start
+    /// with, as a 256-bit set (`None`: any). Rules that look behind the value
+    /// for a boundary (`(?:^|[^\d])(\+1...)`) are judged by the value's first
+    /// byte (`+`), not by the boundary's (any non-digit).
     pub first_bytes: Option<[u64; 4]>,
+    /// The bytes the value's second byte can be (`None`: any), see
+    /// `analyze::value_second_bytes`.
+    pub second_bytes: Option<[u64; 4]>,
     /// A validator that can be run on the digits of a digit group before any
     /// regex: the rule's validator depends only on the value's digits, and
     /// the value is a run of the group between separators (see
@@ -148,7 +154,8 @@ impl CompiledRule {
             min_digits: analyze::min_digits(&hir),
             digit_span: analyze::digit_span(&hir),
             min_separators: analyze::min_separators(&hir),
-            first_bytes: analyze::first_bytes(&hir),
+            first_bytes: analyze::value_first_bytes(&hir),
+            second_bytes: analyze::value_second_bytes(&hir),
             group_validator: s
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),

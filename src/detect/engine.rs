@@ -23,6 +23,7 @@ use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
 use crate::detect::prefilter::{self, Literals};
 use crate::detect::resolve;
+use crate::detect::starts::{StartFilter, StartShape};
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, RuleError, Rules};
 use crate::validate::Validator;
@@ -109,6 +110,17 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         let patterns: Vec<&str> = members.iter().map(|&r| syntax[r as usize].syntax.regex.as_str()).collect();
         let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        let shapes: Vec<StartShape> = members
+            .iter()
+            .map(|&r| {
+                let rule = &compiled[r as usize];
+                StartShape {
+                    lead: rule.digit_span.map(|s| s.0),
+                    first_bytes: rule.first_bytes,
+                    second_bytes: rule.second_bytes,
+                }
+            })
+            .collect();
         let reach = members
             .iter()
             .map(|&r| digit_reach(&compiled[r as usize]))
@@ -120,6 +132,7 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
             unicode,
             set: std::sync::OnceLock::new(),
             reach,
+            starts: StartFilter::new(&shapes),
         });
     }
     Ok(levels)
@@ -197,6 +210,8 @@ struct DigitLevel {
     set: std::sync::OnceLock<Result<meta::Regex, String>>,
     /// How far the member rules' matches reach before and after a group.
     reach: (usize, usize),
+    /// Which member rules can start a value around a given group.
+    starts: StartFilter,
 }
 
 impl DigitLevel {
@@ -339,6 +354,14 @@ fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
     })
 }
 
+/// What the cheap checks of a digit level's rules learn about one group,
+/// computed once for all of them.
+#[derive(Default)]
+struct GroupFacts {
+    /// A validator's verdict on the group's digit runs ([`group_may_validate`]).
+    validated: Option<(Validator, bool)>,
+}
+
 /// Whether some group of `groups` (sorted by offset) with at least `min`
 /// digits overlaps `win`.
 fn has_group(groups: &[Group], win: &Range<usize>, min: u32) -> bool {
@@ -350,6 +373,10 @@ fn has_group(groups: &[Group], win: &Range<usize>, min: u32) -> bool {
 /// (several patterns with counted repetitions), and a cache that is too small
 /// makes the lazy DFA rebuild states over and over.
 const SET_CACHE_BYTES: usize = 8 << 20;
+
+/// When at most this many rules of a digit level pass a group's cheap
+/// checks, their own regexes run instead of the level's multi-pattern regex.
+const DIRECT_DIGIT_RULES: usize = 2;
 
 /// Cache budget for a keyword group's lazy DFA: groups are many and small,
 /// and their windows short.
@@ -438,6 +465,8 @@ pub struct Scratch {
     hits: Vec<prefilter::Hit>,
     kw_hits: Vec<(KeywordHit, TriggerSet)>,
     live: Vec<Range<usize>>,
+    /// Level positions of the rules that passed a digit group's cheap checks.
+    pass: Vec<u32>,
     cands: Vec<Candidate>,
     matches: Vec<Match>,
 }
@@ -625,6 +654,7 @@ impl Scanner {
             hits: Vec::new(),
             kw_hits: Vec::new(),
             live: Vec::new(),
+            pass: Vec::new(),
             cands: Vec::new(),
             matches: Vec::new(),
         }
@@ -893,53 +923,79 @@ impl Scanner {
             s.stats.digit_groups += 1;
             // Cheap necessary conditions first: most groups (ids, timestamps,
             // addresses, measurements) fail them for every rule.
-            if !level.rules.iter().any(|&r| self.digit_rule_may_match(&self.rules[r as usize], &g, hay)) {
-                continue;
-            }
-            let win = g.start.saturating_sub(level.reach.0)..(g.end + level.reach.1).min(hay.len());
-            let patset = &mut s.patsets[li];
-            patset.clear();
-            match level.set() {
-                Ok(set) => {
-                    let cache = s.set_caches[li].get_or_insert_with(|| set.create_cache());
-                    // Most groups match no rule: a plain earliest-match check rejects
-                    // them faster than an overlapping search that names the rules.
-                    let input = Input::new(hay).range(win);
-                    if !set.is_match_with(cache, &input.clone().earliest(true)) {
-                        continue;
+            let mut pass = std::mem::take(&mut s.pass);
+            pass.clear();
+            let mut facts = GroupFacts::default();
+            let starts = level.starts.candidates(hay, g.start, g.end, g.seps > 0);
+            pass.extend(level.rules.iter().enumerate().filter_map(|(p, &r)| {
+                let may_start = p >= 64 || starts >> p & 1 == 1;
+                (may_start && self.digit_rule_may_match(&self.rules[r as usize], &g, hay, &mut facts))
+                    .then_some(p as u32)
+            }));
+            if pass.len() <= DIRECT_DIGIT_RULES {
+                // One or two candidates: their own regexes are cheaper than the
+                // level's, which would also run every rule that failed above.
+                for &p in &pass {
+                    self.digit_window(s, hay, level.rules[p as usize], &g);
+                }
+            } else if let Some(patset) = self.digit_level_matches(s, hay, li, &g) {
+                s.stats.digit_group_hits += u64::from(!patset.is_empty());
+                for pid in patset.iter() {
+                    // The level passed for some rule; this one may have failed its own checks.
+                    if pass.contains(&(pid.as_usize() as u32)) {
+                        self.digit_window(s, hay, level.rules[pid.as_usize()], &g);
                     }
-                    set.which_overlapping_matches_with(cache, &input, patset);
                 }
-                // The member rules compiled one by one, so this cannot fail in
-                // practice; if it does, try every rule of the level.
-                Err(_) => (0..level.rules.len()).for_each(|p| {
-                    patset.insert(regex_automata::PatternID::must(p));
-                }),
+                s.patsets[li] = patset;
             }
-            s.stats.digit_group_hits += u64::from(!patset.is_empty());
-            for pid in patset.iter() {
-                let r = level.rules[pid.as_usize()];
-                let rule = &self.rules[r as usize];
-                // The level passed for some rule; this one may still fail its own checks.
-                if !self.digit_rule_may_match(rule, &g, hay) {
-                    continue;
-                }
-                let (left, right) = digit_reach(rule);
-                let win = g.start.saturating_sub(left)..(g.end + right).min(hay.len());
-                s.stats.windows += 1;
-                s.stats.window_bytes += (win.end - win.start) as u64;
-                self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, r, win, g.start..g.end, false);
-            }
+            s.pass = pass;
         }
+    }
+
+    /// Runs level `li`'s multi-pattern regex around group `g` and returns
+    /// the rules (as level positions) that match there, or `None` when none
+    /// does. The set is taken from the scratch; the caller puts it back.
+    fn digit_level_matches(&self, s: &mut Scratch, hay: &[u8], li: usize, g: &Group) -> Option<PatternSet> {
+        let level = &self.digit_levels[li];
+        let win = g.start.saturating_sub(level.reach.0)..(g.end + level.reach.1).min(hay.len());
+        let mut patset = std::mem::replace(&mut s.patsets[li], PatternSet::new(0));
+        patset.clear();
+        match level.set() {
+            Ok(set) => {
+                let cache = s.set_caches[li].get_or_insert_with(|| set.create_cache());
+                // Most groups match no rule: a plain earliest-match check rejects
+                // them faster than an overlapping search that names the rules.
+                let input = Input::new(hay).range(win);
+                if !set.is_match_with(cache, &input.clone().earliest(true)) {
+                    s.patsets[li] = patset;
+                    return None;
+                }
+                set.which_overlapping_matches_with(cache, &input, &mut patset);
+            }
+            // The member rules compiled one by one, so this cannot fail in
+            // practice; if it does, try every rule of the level.
+            Err(_) => (0..level.rules.len()).for_each(|p| {
+                patset.insert(regex_automata::PatternID::must(p));
+            }),
+        }
+        Some(patset)
+    }
+
+    /// Searches rule `r` in its window around digit group `g`.
+    fn digit_window(&self, s: &mut Scratch, hay: &[u8], r: u32, g: &Group) {
+        let (left, right) = digit_reach(&self.rules[r as usize]);
+        let win = g.start.saturating_sub(left)..(g.end + right).min(hay.len());
+        self.search(s, hay, r, win, g.start..g.end);
     }
 
     /// Cheap necessary conditions for a digit rule to match around group `g`:
     /// enough separators, a byte the rule can start with where a match can
     /// start (just before the group, at its start, or after one of its
     /// separators), and a run of digits that passes the rule's validator
-    /// (payment cards). Only for rules whose digits form one group.
+    /// (payment cards). Only for rules whose digits form one group. `facts`
+    /// keeps what one rule's checks learnt about the group for the next rule.
     #[inline]
-    fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8]) -> bool {
+    fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
         let Some((lead, trail)) = rule.digit_span else { return true };
         let lo = g.start.saturating_sub(lead);
         let hi = (g.end + trail).min(hay.len());
@@ -962,7 +1018,14 @@ impl Scanner {
                 return false;
             }
         }
-        rule.group_validator.is_none_or(|v| group_may_validate(v, &hay[g.start..g.end]))
+        rule.group_validator.is_none_or(|v| match facts.validated {
+            Some((m, ok)) if m == v => ok,
+            _ => {
+                let ok = group_may_validate(v, &hay[g.start..g.end]);
+                facts.validated = Some((v, ok));
+                ok
+            }
+        })
     }
 
     fn search(&self, s: &mut Scratch, hay: &[u8], rule: u32, win: Range<usize>, anchor: Range<usize>) {
@@ -1092,8 +1155,9 @@ mod tests {
         let scanner = crate::testutil::builtin();
         // `phone` triggers a dozen national phone rules; the digit group lets
         // them all through the group filter, but none matches: one group
-        // search, no per-rule window.
-        let (types, stats) = scan(scanner, "phone_status=ok ref 4471 2209 55 remaining");
+        // search, no per-rule window (the group is too short for any
+        // keyword-free digit rule, which would search its own window).
+        let (types, stats) = scan(scanner, "phone_status=ok ref 4471 2209 remaining");
         assert!(types.is_empty(), "{types:?}");
         assert!(stats.keyword_group_searches >= 1, "{stats:?}");
         assert_eq!(stats.windows, 0, "{stats:?}");
@@ -1125,5 +1189,52 @@ mod tests {
         assert!(group_may_validate(v, b"2024-01-01 4532 0151 1283 0366"));
         assert!(!group_may_validate(v, b"45320151128303669"));
         assert!(!group_may_validate(v, b"12345"));
+    }
+
+    /// Digit rules of every start shape find exactly what their regex finds:
+    /// values that may start inside a digit run, after a boundary, behind a
+    /// `+` or `00` prefix, or after a separator inside a group.
+    #[test]
+    fn digit_rules_find_what_their_regex_finds() {
+        let rules = [
+            ("mid", r"7\d{8}", 9),
+            ("bounded", r"\b(\d{3}-\d{2}-\d{4})\b", 9),
+            ("plus", r"(?:^|[^\d])((?:\+49|0049[\x20.-])[1-9](?:[\x20.-]?\d){6,8})\b", 8),
+            ("paren", r"(?:^|[^\d])(\(0\d{2}\)[\x20]?\d{6})\b", 8),
+            ("track", r";(\d{13,16})=\d{4}\?", 13),
+        ];
+        let mut toml = String::new();
+        for (id, re, digits) in rules {
+            toml.push_str(&format!(
+                "[[rule]]\nid = \"t.{id}\"\ntype = \"{id}\"\nname = \"{id}\"\ncategory = \"PERSONAL_INFORMATION\"\n\
+                 regex = '''{re}'''\ndigits = {digits}\ndescription = \"test\"\n"
+            ));
+        }
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", &toml).unwrap();
+        let scanner = Scanner::new(&set).unwrap();
+        let hay = "ids 12347123456789 and 123-45-6789, 9123-45-6789 x\n\
+                   tel +4930 1234567 or 0049 30 1234567; 00.4930123456 0.123456789\n\
+                   call (030) 123456, 12 (030) 123456 and 1(030)123456\n\
+                   swipe ;4111111111111111=2712? then 5;4111111111111=2712?\n";
+        let mut want: Vec<(String, String)> = Vec::new();
+        for (id, re, _) in rules {
+            let re = regex::bytes::Regex::new(re).unwrap();
+            for c in re.captures_iter(hay.as_bytes()) {
+                let m = c.get(1).unwrap_or_else(|| c.get(0).unwrap());
+                want.push((id.to_string(), String::from_utf8_lossy(m.as_bytes()).into_owned()));
+            }
+        }
+        let mut scratch = scanner.scratch();
+        let mut got = Vec::new();
+        scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+            let value = String::from_utf8_lossy(&hay.as_bytes()[m.start..m.end]).into_owned();
+            got.push((scanner.rule_info(m.rule).data_type.to_string(), value));
+            true
+        });
+        want.sort();
+        got.sort();
+        assert!(want.iter().any(|(id, _)| id == "mid") && want.len() >= 8, "{want:?}");
+        assert_eq!(got, want);
     }
 }

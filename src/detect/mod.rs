@@ -12,6 +12,7 @@ mod engine;
 mod keywords;
 mod prefilter;
 mod resolve;
+mod starts;
 pub mod stream;
 
 pub use analyze::MAX_MATCH_LEN;

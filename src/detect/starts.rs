@@ -1,0 +1,162 @@
+//! Which rules of a digit level can start a match around a digit group,
+//! judged for up to 64 rules at once with two table lookups per position.
+//!
+//! A rule whose digits form one group (see `analyze::digit_span`) starts its
+//! value at most `lead` bytes before the group's first digit, or inside the
+//! group at a separator or the digit after one. Its value's first bytes are
+//! known (`analyze::value_first_bytes`): `+` for `+1 212...`, `;` for track
+//! data, a digit for a bare number; and when every value starts with one of
+//! a few literals, so are its second bytes (`0` or `4` for `0049`/`+49`). Most digit groups of number-dense data
+//! (ids, amounts, timestamps) start no rule's value, and this filter rejects
+//! them for all rules of a level at the cost of a few loads.
+
+/// Leads longer than this are not tabulated: such rules are always candidates.
+pub(crate) const MAX_LEAD: usize = 4;
+
+/// The start-byte tables of one digit level (rule `p` of the level is bit `p`).
+#[derive(Clone, Debug)]
+pub(crate) struct StartFilter {
+    /// `before[d][b]`: rules whose value can start with byte `b` lying `d`
+    /// bytes before the group's first digit (`d` at most the rule's lead).
+    before: Box<[[u64; 256]; MAX_LEAD + 1]>,
+    /// `inner[b]`: rules whose value can start with byte `b`.
+    inner: Box<[u64; 256]>,
+    /// `second[b]`: rules whose value's second byte can be `b`.
+    second: Box<[u64; 256]>,
+    /// Rules whose second byte is unconstrained: the only ones that can
+    /// start at the haystack's last byte.
+    any_second: u64,
+    /// Rules the tables cannot judge (no known lead or first bytes, a lead
+    /// over [`MAX_LEAD`]): always candidates.
+    always: u64,
+}
+
+/// What the filter needs of one rule: the bytes its value can have before a
+/// group's first digit and the bytes the value can start with, when known.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StartShape {
+    pub lead: Option<usize>,
+    pub first_bytes: Option<[u64; 4]>,
+    pub second_bytes: Option<[u64; 4]>,
+}
+
+/// The bytes of a 256-bit set.
+fn members(set: [u64; 4]) -> impl Iterator<Item = u8> {
+    (0..=255u8).filter(move |&b| set[(b >> 6) as usize] >> (b & 63) & 1 == 1)
+}
+
+impl StartFilter {
+    /// Tables for the first 64 rules of `shapes`; the caller checks any further
+    /// rules itself.
+    pub(crate) fn new(shapes: &[StartShape]) -> StartFilter {
+        let mut f = StartFilter {
+            before: Box::new([[0; 256]; MAX_LEAD + 1]),
+            inner: Box::new([0; 256]),
+            second: Box::new([0; 256]),
+            any_second: 0,
+            always: 0,
+        };
+        for (p, shape) in shapes.iter().enumerate().take(64) {
+            let bit = 1u64 << p;
+            match shape.second_bytes {
+                Some(second) => members(second).for_each(|b| f.second[b as usize] |= bit),
+                None => {
+                    f.any_second |= bit;
+                    f.second.iter_mut().for_each(|s| *s |= bit);
+                }
+            }
+            match (shape.lead, shape.first_bytes) {
+                (Some(lead), Some(first)) if lead <= MAX_LEAD => {
+                    for b in members(first) {
+                        f.inner[b as usize] |= bit;
+                        for row in &mut f.before[..=lead] {
+                            row[b as usize] |= bit;
+                        }
+                    }
+                }
+                _ => f.always |= bit,
+            }
+        }
+        f
+    }
+
+    /// The rules (bits) that may start a value around the digit group
+    /// `hay[start..end]`, which holds a separator when `has_seps`.
+    #[inline]
+    pub(crate) fn candidates(&self, hay: &[u8], start: usize, end: usize, has_seps: bool) -> u64 {
+        // The rules that can have a value starting at `q`, by its first two bytes.
+        let second = |q: usize| hay.get(q + 1).map_or(self.any_second, |&b| self.second[b as usize]);
+        let mut cand = self.always;
+        for (d, row) in self.before.iter().enumerate().take(start + 1) {
+            let q = start - d;
+            cand |= row[hay[q] as usize] & second(q);
+        }
+        if has_seps {
+            for i in (start..end - 1).filter(|&i| is_sep(hay[i])) {
+                cand |= self.inner[hay[i] as usize] & second(i) | self.inner[hay[i + 1] as usize] & second(i + 1);
+            }
+        }
+        cand
+    }
+}
+
+/// The digit-group separators: ` -./()`.
+#[inline(always)]
+fn is_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(bytes: &[u8]) -> Option<[u64; 4]> {
+        let mut s = [0u64; 4];
+        for &b in bytes {
+            s[(b >> 6) as usize] |= 1 << (b & 63);
+        }
+        Some(s)
+    }
+
+    #[test]
+    fn judges_each_rule_by_its_lead_and_first_bytes() {
+        let shape = |lead, first: &[u8]| StartShape { lead, first_bytes: set(first), second_bytes: None };
+        let plus = shape(Some(3), b"+");
+        let digit = shape(Some(0), b"0123456789");
+        let paren = shape(Some(1), b"(");
+        let unknown = shape(None, b";");
+        let far = shape(Some(MAX_LEAD + 1), b"+");
+        let f = StartFilter::new(&[plus, digit, paren, unknown, far]);
+        let c = |hay: &[u8], start: usize, end: usize| {
+            f.candidates(hay, start, end, hay[start..end].iter().any(|&b| is_sep(b)))
+        };
+        // Bits: plus 1, digit 2, paren 4, unknown 8, far 16.
+        assert_eq!(c(b"x,16125551234", 2, 13), 2 | 8 | 16);
+        assert_eq!(c(b"x +1 612 555", 3, 12), 1 | 2 | 8 | 16, "the + is 1 byte before the group");
+        assert_eq!(c(b"+xxx1612", 4, 8), 2 | 8 | 16, "the + is 4 bytes before, beyond the lead of 3");
+        assert_eq!(c(b"(212) 555", 1, 9), 2 | 4 | 8 | 16);
+        assert_eq!(c(b"12 (212)", 0, 8), 2 | 4 | 8 | 16, "a ( inside the group after a separator");
+        assert_eq!(c(b"5551234", 0, 7), 2 | 8 | 16, "a group at the start of the haystack");
+    }
+
+    #[test]
+    fn rules_past_64_are_left_to_the_caller() {
+        let shapes = vec![StartShape { lead: Some(0), first_bytes: set(b"+"), second_bytes: None }; 70];
+        let f = StartFilter::new(&shapes);
+        assert_eq!(f.candidates(b"123", 0, 3, false), 0);
+        assert_eq!(f.candidates(b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
+    }
+
+    #[test]
+    fn second_bytes_narrow_the_first() {
+        // Values starting `+4...` or `00...` (`+49`, `0049`), lead 3.
+        let f = StartFilter::new(&[StartShape { lead: Some(3), first_bytes: set(b"+0"), second_bytes: set(b"40") }]);
+        let c = |hay: &[u8], start: usize, end: usize| f.candidates(hay, start, end, hay[start..end].contains(&b'.'));
+        assert_eq!(c(b",0049 30", 1, 8), 1);
+        assert_eq!(c(b",+49 30", 2, 7), 1);
+        assert_eq!(c(b",0.123456", 1, 9), 0, "a 0 followed by a separator starts no value");
+        assert_eq!(c(b",01234567", 1, 9), 0);
+        assert_eq!(c(b"12.0049", 0, 7), 1, "a value inside the group, after a separator");
+        assert_eq!(c(b"12.0", 0, 4), 0, "a value cannot start at the last byte");
+    }
+}
