@@ -500,23 +500,78 @@ fn ends_without_digit(hir: &Hir) -> bool {
     }
 }
 
-/// The bytes a value can start with (see [`value_part`]), or `None` (any)
-/// when a value starting with a digit may follow another digit: it can then
-/// start anywhere in a digit group (`7\d{8}` in `12347123456789`).
-pub fn value_first_bytes(hir: &Hir) -> Option<[u64; 4]> {
-    let (prefix, value) = value_part(hir);
-    let first = first_bytes(value)?;
-    let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
-    (!after_digit).then_some(first)
+/// Where and how a digit rule's matches start, relative to the digit group
+/// holding their first digit (see `detect::starts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartShape {
+    /// The most bytes a match can have before its first digit.
+    pub lead: usize,
+    /// The bytes the value (or the match) can start with.
+    pub first_bytes: [u64; 4],
+    /// The bytes its second byte can be (`None`: any).
+    pub second_bytes: Option<[u64; 4]>,
 }
 
-/// The bytes a value's second byte can be, when every value starts with one
+/// How the matches of a rule anchored on digit groups of at least
+/// `threshold` digits start, when the group holding a match's first digit
+/// is always such a group (the match's digits form one group, or its first
+/// run alone has `threshold` digits) and the start is known: a value or
+/// match that starts with a digit must not be able to follow another digit
+/// (`7\d{8}` can start anywhere in `12347123456789`).
+///
+/// Of the value's first bytes (`+` for `(?:^|[^\d])(\+1...)`) and the
+/// match's (`;` for `;(\d{13,19})=...`), the narrower set is used.
+pub fn start_shape(hir: &Hir, threshold: u32) -> Option<StartShape> {
+    let s = span(hir);
+    let one_group = s.has && s.one_group;
+    if !s.has || s.lead >= MAX_MATCH_LEN || !(one_group || first_run_digits(hir) >= threshold) {
+        return None;
+    }
+    let looks = match hir.kind() {
+        HirKind::Concat(parts) => &parts[..parts.iter().take_while(|p| matches!(p.kind(), HirKind::Look(_))).count()],
+        _ => &[],
+    };
+    let (prefix, value) = value_part(hir);
+    let starts = |prefix: &[Hir], part: &Hir| {
+        let first = first_bytes(part)?;
+        let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
+        (!after_digit).then(|| (first, second_bytes(part)))
+    };
+    let count = |b: &[u64; 4]| b.iter().map(|w| w.count_ones()).sum::<u32>();
+    let best = match (starts(prefix, value), starts(looks, hir)) {
+        (Some(v), Some(m)) => Some(if count(&m.0) < count(&v.0) { m } else { v }),
+        (v, m) => v.or(m),
+    }?;
+    Some(StartShape { lead: s.lead, first_bytes: best.0, second_bytes: best.1 })
+}
+
+/// The fewest digits in the run a match starts its digits with: after a
+/// prefix without digits, the parts made only of digits (`13` for
+/// `;(\d{13,19})=...`).
+fn first_run_digits(hir: &Hir) -> u32 {
+    let Some(parts) = leading_parts(hir) else { return 0 };
+    parts.iter().skip_while(|p| !span(p).has).take_while(|p| only_digits(p)).map(min_digits).sum()
+}
+
+/// Whether every byte `hir` can match is a digit.
+fn only_digits(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(lit) => lit.0.iter().all(u8::is_ascii_digit),
+        HirKind::Class(_) => first_bytes(hir).is_some_and(|b| Bytes(b).subset_of(Bytes::digits())),
+        HirKind::Capture(c) => only_digits(&c.sub),
+        HirKind::Repetition(r) => only_digits(&r.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().all(only_digits),
+    }
+}
+
+/// The bytes a match's second byte can be, when every match starts with one
 /// of a few literals of two bytes or more (`+49`, `0049 `): `None` (any byte)
 /// otherwise.
-pub fn value_second_bytes(hir: &Hir) -> Option<[u64; 4]> {
+fn second_bytes(hir: &Hir) -> Option<[u64; 4]> {
     let mut ex = Extractor::new();
     ex.kind(ExtractKind::Prefix).limit_class(4).limit_repeat(2).limit_literal_len(2).limit_total(64);
-    let seq = ex.extract(value_part(hir).1);
+    let seq = ex.extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 2) {
         return None;
@@ -745,33 +800,36 @@ mod tests {
         assert_eq!(fb(r"\b(?:\+|00)49"), Some(b"+0".to_vec()));
         assert_eq!(fb(r"\b(\(?\d)"), Some(b"(0123456789".to_vec()));
         assert_eq!(fb(r"a?"), None);
-        let vfb = |p: &str| {
-            value_first_bytes(&parse(p, false).unwrap())
-                .map(|b| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>())
-        };
+        let bytes =
+            |b: [u64; 4]| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>();
+        let first =
+            |p: &str, threshold: u32| start_shape(&parse(p, false).unwrap(), threshold).map(|s| bytes(s.first_bytes));
         // A boundary before the value: the value's first byte counts.
-        assert_eq!(vfb(r"(?:^|[^\d\x20])(\+1\d{10})\b"), Some(b"+".to_vec()));
+        assert_eq!(first(r"(?:^|[^\d\x20])(\+1\d{10})\b", 11), Some(b"+".to_vec()));
         // A prefix that can hold digits: the match's first bytes count, and a
         // match without the prefix may start anywhere in a digit group.
-        assert_eq!(vfb(r"\b(?:\+1)?([2-9]\d{9})"), Some(b"+23456789".to_vec()));
-        assert_eq!(vfb(r"(?:\+1)?([2-9]\d{9})"), None);
-        assert_eq!(vfb(r"1?([2-9]\d{9})"), None);
-        assert_eq!(vfb(r"\b\d{3}"), Some(b"0123456789".to_vec()));
-        assert_eq!(vfb(r"(?:^|[^\d])(\d{3})"), Some(b"0123456789".to_vec()));
+        assert_eq!(first(r"\b(?:\+1)?([2-9]\d{9})", 10), Some(b"+23456789".to_vec()));
+        assert_eq!(first(r"(?:\+1)?([2-9]\d{9})", 10), None);
+        assert_eq!(first(r"1?([2-9]\d{9})", 10), None);
+        assert_eq!(first(r"\b\d{3}", 3), Some(b"0123456789".to_vec()));
+        assert_eq!(first(r"(?:^|[^\d])(\d{3})", 3), Some(b"0123456789".to_vec()));
         // A value starting with a digit that may follow a digit can start anywhere in a group.
-        assert_eq!(vfb(r"\d{3}"), None);
-        assert_eq!(vfb(r"7\d{8}"), None);
-        assert_eq!(vfb(r"(?:^|[^\d]|1)(\d{3})"), None);
-        assert_eq!(vfb(r"(?:x)?(\d{3})"), None);
-        let vsb = |p: &str| {
-            value_second_bytes(&parse(p, false).unwrap())
-                .map(|b| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>())
-        };
-        assert_eq!(vsb(r"(?:^|[^\d])((?:\+49[\x20.-]?|0049[\x20.-])[1-9]\d{6})"), Some(b"04".to_vec()));
-        assert_eq!(vsb(r"(?:^|[^\d])(\+1\d{10})"), Some(b"1".to_vec()));
-        assert_eq!(vsb(r"\b(\d{3}-\d{2})"), None, "ten digits are too many literals");
-        assert_eq!(vsb(r"(;\d{13})"), None);
-        assert_eq!(vsb(r"(\+?1\d{10})"), None, "a value can be one byte shorter than the literal");
+        assert_eq!(first(r"\d{3}", 3), None);
+        assert_eq!(first(r"7\d{8}", 9), None);
+        assert_eq!(first(r"(?:^|[^\d]|1)(\d{3})", 3), None);
+        assert_eq!(first(r"(?:x)?(\d{3})", 3), None);
+        // Digits in two groups: judged by the first run when it alone reaches the
+        // threshold, by the match's first byte (narrower than the value's).
+        let track = start_shape(&parse(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?", false).unwrap(), 13);
+        assert_eq!(track.map(|s| (s.lead, bytes(s.first_bytes))), Some((1, b";".to_vec())));
+        assert_eq!(first(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?", 14), None);
+        assert_eq!(first(r"\b\d{3}x\d{3}", 6), None);
+        let second =
+            |p: &str, t: u32| start_shape(&parse(p, false).unwrap(), t).and_then(|s| s.second_bytes.map(bytes));
+        assert_eq!(second(r"(?:^|[^\d])((?:\+49[\x20.-]?|0049[\x20.-])[1-9]\d{6})", 7), Some(b"04".to_vec()));
+        assert_eq!(second(r"(?:^|[^\d])(\+1\d{10})", 11), Some(b"1".to_vec()));
+        assert_eq!(second(r"\b(\d{3}-\d{2})", 5), None, "ten digits are too many literals");
+        assert_eq!(second(r"\b(\+?1\d{10})", 11), None, "a value can be one byte shorter than the literal");
     }
 
     #[test]

@@ -54,14 +54,9 @@ pub(crate) struct CompiledRule {
     pub digit_span: Option<(usize, usize)>,
     /// The fewest separators (` -./()`) any match holds.
     pub min_separators: u32,
-    /// The bytes the value (capture group 1, else the whole match) can start
-    /// with, as a 256-bit set (`None`: any). Rules that look behind the value
-    /// for a boundary (`(?:^|[^\d])(\+1...)`) are judged by the value's first
-    /// byte (`+`), not by the boundary's (any non-digit).
-    pub first_bytes: Option<[u64; 4]>,
-    /// The bytes the value's second byte can be (`None`: any), see
-    /// `analyze::value_second_bytes`.
-    pub second_bytes: Option<[u64; 4]>,
+    /// Where a digit rule's matches start relative to the digit group of
+    /// their first digit, when known (see `analyze::start_shape`).
+    pub start: Option<analyze::StartShape>,
     /// A validator that can be run on the digits of a digit group before any
     /// regex: the rule's validator depends only on the value's digits, and
     /// the value is a run of the group between separators (see
@@ -154,8 +149,10 @@ impl CompiledRule {
             min_digits: analyze::min_digits(&hir),
             digit_span: analyze::digit_span(&hir),
             min_separators: analyze::min_separators(&hir),
-            first_bytes: analyze::value_first_bytes(&hir),
-            second_bytes: analyze::value_second_bytes(&hir),
+            start: match anchor {
+                AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
+                _ => None,
+            },
             group_validator: s
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),

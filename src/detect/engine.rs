@@ -23,7 +23,7 @@ use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
 use crate::detect::prefilter::{self, Literals};
 use crate::detect::resolve;
-use crate::detect::starts::{StartFilter, StartShape};
+use crate::detect::starts::StartFilter;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, RuleError, Rules};
 use crate::validate::Validator;
@@ -110,17 +110,7 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         let patterns: Vec<&str> = members.iter().map(|&r| syntax[r as usize].syntax.regex.as_str()).collect();
         let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let shapes: Vec<StartShape> = members
-            .iter()
-            .map(|&r| {
-                let rule = &compiled[r as usize];
-                StartShape {
-                    lead: rule.digit_span.map(|s| s.0),
-                    first_bytes: rule.first_bytes,
-                    second_bytes: rule.second_bytes,
-                }
-            })
-            .collect();
+        let shapes: Vec<_> = members.iter().map(|&r| compiled[r as usize].start).collect();
         let reach = members
             .iter()
             .map(|&r| digit_reach(&compiled[r as usize]))
@@ -132,7 +122,7 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
             unicode,
             set: std::sync::OnceLock::new(),
             reach,
-            starts: StartFilter::new(&shapes),
+            starts: shapes.chunks(64).map(StartFilter::new).collect(),
         });
     }
     Ok(levels)
@@ -210,8 +200,9 @@ struct DigitLevel {
     set: std::sync::OnceLock<Result<meta::Regex, String>>,
     /// How far the member rules' matches reach before and after a group.
     reach: (usize, usize),
-    /// Which member rules can start a value around a given group.
-    starts: StartFilter,
+    /// Which member rules can start a value around a given group (one
+    /// filter per 64 rules).
+    starts: Vec<StartFilter>,
 }
 
 impl DigitLevel {
@@ -926,12 +917,16 @@ impl Scanner {
             let mut pass = std::mem::take(&mut s.pass);
             pass.clear();
             let mut facts = GroupFacts::default();
-            let starts = level.starts.candidates(hay, g.start, g.end, g.seps > 0);
-            pass.extend(level.rules.iter().enumerate().filter_map(|(p, &r)| {
-                let may_start = p >= 64 || starts >> p & 1 == 1;
-                (may_start && self.digit_rule_may_match(&self.rules[r as usize], &g, hay, &mut facts))
-                    .then_some(p as u32)
-            }));
+            for (k, filter) in level.starts.iter().enumerate() {
+                let mut starts = filter.candidates(hay, g.start, g.end, g.seps > 0);
+                while starts != 0 {
+                    let p = k * 64 + starts.trailing_zeros() as usize;
+                    starts &= starts - 1;
+                    if self.digit_rule_may_match(&self.rules[level.rules[p] as usize], &g, hay, &mut facts) {
+                        pass.push(p as u32);
+                    }
+                }
+            }
             if pass.len() <= DIRECT_DIGIT_RULES {
                 // One or two candidates: their own regexes are cheaper than the
                 // level's, which would also run every rule that failed above.
@@ -988,33 +983,21 @@ impl Scanner {
         self.search(s, hay, r, win, g.start..g.end);
     }
 
-    /// Cheap necessary conditions for a digit rule to match around group `g`:
-    /// enough separators, a byte the rule can start with where a match can
-    /// start (just before the group, at its start, or after one of its
-    /// separators), and a run of digits that passes the rule's validator
+    /// Cheap necessary conditions for a digit rule to match around group `g`,
+    /// besides where it can start (the level's [`StartFilter`]): enough
+    /// separators, and a run of digits that passes the rule's validator
     /// (payment cards). Only for rules whose digits form one group. `facts`
     /// keeps what one rule's checks learnt about the group for the next rule.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
-        let Some((lead, trail)) = rule.digit_span else { return true };
-        let lo = g.start.saturating_sub(lead);
-        let hi = (g.end + trail).min(hay.len());
-        if rule.min_separators > g.seps {
+        if let Some((lead, trail)) = rule.digit_span
+            && rule.min_separators > g.seps
+        {
+            let lo = g.start.saturating_sub(lead);
+            let hi = (g.end + trail).min(hay.len());
             let outside =
                 hay[lo..g.start].iter().chain(&hay[g.end..hi]).filter(|b| b" -./()".contains(b)).count() as u32;
             if rule.min_separators > g.seps + outside {
-                return false;
-            }
-        }
-        if let Some(first) = rule.first_bytes {
-            let starts = |b: u8| first[(b >> 6) as usize] >> (b & 63) & 1 == 1;
-            // Before the group or at its start, or inside it: at a separator or the digit after one.
-            let may_start = hay[lo..=g.start].iter().any(|&b| starts(b))
-                || (g.seps > 0
-                    && hay[g.start..g.end]
-                        .windows(2)
-                        .any(|w| (b" -./()".contains(&w[0])) && (starts(w[0]) || starts(w[1]))));
-            if !may_start {
                 return false;
             }
         }

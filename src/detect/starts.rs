@@ -1,14 +1,17 @@
 //! Which rules of a digit level can start a match around a digit group,
 //! judged for up to 64 rules at once with two table lookups per position.
 //!
-//! A rule whose digits form one group (see `analyze::digit_span`) starts its
-//! value at most `lead` bytes before the group's first digit, or inside the
-//! group at a separator or the digit after one. Its value's first bytes are
-//! known (`analyze::value_first_bytes`): `+` for `+1 212...`, `;` for track
-//! data, a digit for a bare number; and when every value starts with one of
-//! a few literals, so are its second bytes (`0` or `4` for `0049`/`+49`). Most digit groups of number-dense data
+//! A rule whose matches' first digit always lies in a group long enough to
+//! trigger it (see `analyze::start_shape`) starts its value at most `lead`
+//! bytes before that group's first digit, or inside the group at a separator
+//! or the digit after one. The value's first bytes are known: `+` for
+//! `+1 212...`, `;` for track data, a digit for a bare number; and when every
+//! value starts with one of a few literals, so are its second bytes (`0` or
+//! `4` for `0049`/`+49`). A group is judged once for every rule of its level. Most digit groups of number-dense data
 //! (ids, amounts, timestamps) start no rule's value, and this filter rejects
 //! them for all rules of a level at the cost of a few loads.
+
+use crate::detect::analyze::StartShape;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
 pub(crate) const MAX_LEAD: usize = 4;
@@ -31,15 +34,6 @@ pub(crate) struct StartFilter {
     always: u64,
 }
 
-/// What the filter needs of one rule: the bytes its value can have before a
-/// group's first digit and the bytes the value can start with, when known.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct StartShape {
-    pub lead: Option<usize>,
-    pub first_bytes: Option<[u64; 4]>,
-    pub second_bytes: Option<[u64; 4]>,
-}
-
 /// The bytes of a 256-bit set.
 fn members(set: [u64; 4]) -> impl Iterator<Item = u8> {
     (0..=255u8).filter(move |&b| set[(b >> 6) as usize] >> (b & 63) & 1 == 1)
@@ -48,7 +42,7 @@ fn members(set: [u64; 4]) -> impl Iterator<Item = u8> {
 impl StartFilter {
     /// Tables for the first 64 rules of `shapes`; the caller checks any further
     /// rules itself.
-    pub(crate) fn new(shapes: &[StartShape]) -> StartFilter {
+    pub(crate) fn new(shapes: &[Option<StartShape>]) -> StartFilter {
         let mut f = StartFilter {
             before: Box::new([[0; 256]; MAX_LEAD + 1]),
             inner: Box::new([0; 256]),
@@ -58,18 +52,18 @@ impl StartFilter {
         };
         for (p, shape) in shapes.iter().enumerate().take(64) {
             let bit = 1u64 << p;
-            match shape.second_bytes {
+            match shape.and_then(|s| s.second_bytes) {
                 Some(second) => members(second).for_each(|b| f.second[b as usize] |= bit),
                 None => {
                     f.any_second |= bit;
                     f.second.iter_mut().for_each(|s| *s |= bit);
                 }
             }
-            match (shape.lead, shape.first_bytes) {
-                (Some(lead), Some(first)) if lead <= MAX_LEAD => {
-                    for b in members(first) {
+            match shape {
+                Some(StartShape { lead, first_bytes, .. }) if *lead <= MAX_LEAD => {
+                    for b in members(*first_bytes) {
                         f.inner[b as usize] |= bit;
-                        for row in &mut f.before[..=lead] {
+                        for row in &mut f.before[..=*lead] {
                             row[b as usize] |= bit;
                         }
                     }
@@ -110,22 +104,22 @@ fn is_sep(b: u8) -> bool {
 mod tests {
     use super::*;
 
-    fn set(bytes: &[u8]) -> Option<[u64; 4]> {
+    fn set(bytes: &[u8]) -> [u64; 4] {
         let mut s = [0u64; 4];
         for &b in bytes {
             s[(b >> 6) as usize] |= 1 << (b & 63);
         }
-        Some(s)
+        s
     }
 
     #[test]
     fn judges_each_rule_by_its_lead_and_first_bytes() {
-        let shape = |lead, first: &[u8]| StartShape { lead, first_bytes: set(first), second_bytes: None };
-        let plus = shape(Some(3), b"+");
-        let digit = shape(Some(0), b"0123456789");
-        let paren = shape(Some(1), b"(");
-        let unknown = shape(None, b";");
-        let far = shape(Some(MAX_LEAD + 1), b"+");
+        let shape = |lead, first: &[u8]| Some(StartShape { lead, first_bytes: set(first), second_bytes: None });
+        let plus = shape(3, b"+");
+        let digit = shape(0, b"0123456789");
+        let paren = shape(1, b"(");
+        let unknown = None;
+        let far = shape(MAX_LEAD + 1, b"+");
         let f = StartFilter::new(&[plus, digit, paren, unknown, far]);
         let c = |hay: &[u8], start: usize, end: usize| {
             f.candidates(hay, start, end, hay[start..end].iter().any(|&b| is_sep(b)))
@@ -141,7 +135,7 @@ mod tests {
 
     #[test]
     fn rules_past_64_are_left_to_the_caller() {
-        let shapes = vec![StartShape { lead: Some(0), first_bytes: set(b"+"), second_bytes: None }; 70];
+        let shapes = vec![Some(StartShape { lead: 0, first_bytes: set(b"+"), second_bytes: None }); 70];
         let f = StartFilter::new(&shapes);
         assert_eq!(f.candidates(b"123", 0, 3, false), 0);
         assert_eq!(f.candidates(b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
@@ -150,7 +144,8 @@ mod tests {
     #[test]
     fn second_bytes_narrow_the_first() {
         // Values starting `+4...` or `00...` (`+49`, `0049`), lead 3.
-        let f = StartFilter::new(&[StartShape { lead: Some(3), first_bytes: set(b"+0"), second_bytes: set(b"40") }]);
+        let f =
+            StartFilter::new(&[Some(StartShape { lead: 3, first_bytes: set(b"+0"), second_bytes: Some(set(b"40")) })]);
         let c = |hay: &[u8], start: usize, end: usize| f.candidates(hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
         assert_eq!(c(b",+49 30", 2, 7), 1);
