@@ -429,6 +429,31 @@ pub fn digit_bounded(hir: &Hir) -> bool {
     word(first) && word(last) && s.has && !s.skip && s.one_group && s.lead == 0 && s.trail == 0
 }
 
+/// The digit-group separators (` -./()`) a match can contain anywhere, as
+/// bit `i` for the `i`-th byte of ` -./()`: `-` and space for
+/// `\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}`.
+pub fn separator_bytes(hir: &Hir) -> u8 {
+    let of = |set: Bytes| {
+        b" -./()"
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| set.0[(b >> 6) as usize] >> (b & 63) & 1 == 1)
+            .fold(0u8, |m, (i, _)| m | 1 << i)
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => {
+            let mut set = Bytes::default();
+            lit.0.iter().for_each(|&b| set.add(b));
+            of(set)
+        }
+        HirKind::Class(_) => first_bytes(hir).map_or(0x3F, |b| of(Bytes(b))),
+        HirKind::Capture(c) => separator_bytes(&c.sub),
+        HirKind::Repetition(r) => separator_bytes(&r.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().fold(0, |m, p| m | separator_bytes(p)),
+    }
+}
+
 /// The fewest digit-group separator bytes (` -./()`) any match contains.
 pub fn min_separators(hir: &Hir) -> u32 {
     let seps = Bytes::separators();
@@ -789,6 +814,11 @@ mod tests {
 
     #[test]
     fn separators_and_first_bytes() {
+        let sb = |p: &str| separator_bytes(&parse(p, false).unwrap());
+        assert_eq!(sb(r"\b(\d{3}-\d{2}-\d{4}|\d{3}\x20\d{2}\x20\d{4})\b"), 0b11);
+        assert_eq!(sb(r"\d{3}[./]\d{2}"), 0b1100);
+        assert_eq!(sb(r"\(\d{3}\)"), 0b11_0000);
+        assert_eq!(sb(r"\d+"), 0);
         let ms = |p: &str| min_separators(&parse(p, false).unwrap());
         assert_eq!(ms(r"\b(\d{3}[- ]\d{2}[- ]\d{4})\b"), 2);
         assert_eq!(ms(r"\+1[\x20.-]?\d{10}"), 0);

@@ -54,6 +54,8 @@ pub(crate) struct CompiledRule {
     pub digit_span: Option<(usize, usize)>,
     /// The fewest separators (` -./()`) any match holds.
     pub min_separators: u32,
+    /// Which separators a match can hold (bit `i`: the `i`-th byte of ` -./()`).
+    pub separators: u8,
     /// Where a digit rule's matches start relative to the digit group of
     /// their first digit, when known (see `analyze::start_shape`).
     pub start: Option<analyze::StartShape>,
@@ -149,6 +151,7 @@ impl CompiledRule {
             min_digits: analyze::min_digits(&hir),
             digit_span: analyze::digit_span(&hir),
             min_separators: analyze::min_separators(&hir),
+            separators: analyze::separator_bytes(&hir),
             start: match anchor {
                 AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
                 _ => None,

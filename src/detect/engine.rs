@@ -345,6 +345,9 @@ fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
     })
 }
 
+/// Every digit-group separator (see `CompiledRule::separators`).
+const ALL_SEPARATORS: u8 = 0x3F;
+
 /// What the cheap checks of a digit level's rules learn about one group,
 /// computed once for all of them.
 #[derive(Default)]
@@ -985,19 +988,20 @@ impl Scanner {
 
     /// Cheap necessary conditions for a digit rule to match around group `g`,
     /// besides where it can start (the level's [`StartFilter`]): enough
-    /// separators, and a run of digits that passes the rule's validator
+    /// separators of the kinds it uses, and a run of digits that passes the rule's validator
     /// (payment cards). Only for rules whose digits form one group. `facts`
     /// keeps what one rule's checks learnt about the group for the next rule.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
         if let Some((lead, trail)) = rule.digit_span
-            && rule.min_separators > g.seps
+            && rule.min_separators > 0
+            && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
+            // Count the separators the rule can use, in the group and around it.
             let lo = g.start.saturating_sub(lead);
             let hi = (g.end + trail).min(hay.len());
-            let outside =
-                hay[lo..g.start].iter().chain(&hay[g.end..hi]).filter(|b| b" -./()".contains(b)).count() as u32;
-            if rule.min_separators > g.seps + outside {
+            let usable = |b: &u8| b" -./()".iter().position(|s| s == b).is_some_and(|i| rule.separators >> i & 1 == 1);
+            if rule.min_separators > hay[lo..hi].iter().filter(|b| usable(b)).count() as u32 {
                 return false;
             }
         }
@@ -1176,12 +1180,14 @@ mod tests {
 
     /// Digit rules of every start shape find exactly what their regex finds:
     /// values that may start inside a digit run, after a boundary, behind a
-    /// `+` or `00` prefix, or after a separator inside a group.
+    /// `+` or `00` prefix, or after a separator inside a group, and values
+    /// whose separators are of some kinds only.
     #[test]
     fn digit_rules_find_what_their_regex_finds() {
         let rules = [
             ("mid", r"7\d{8}", 9),
             ("bounded", r"\b(\d{3}-\d{2}-\d{4})\b", 9),
+            ("spaced", r"\b(\d{3}\x20\d{2}\x20\d{4})\b", 9),
             ("plus", r"(?:^|[^\d])((?:\+49|0049[\x20.-])[1-9](?:[\x20.-]?\d){6,8})\b", 8),
             ("paren", r"(?:^|[^\d])(\(0\d{2}\)[\x20]?\d{6})\b", 8),
             ("track", r";(\d{13,16})=\d{4}\?", 13),
@@ -1199,7 +1205,8 @@ mod tests {
         let hay = "ids 12347123456789 and 123-45-6789, 9123-45-6789 x\n\
                    tel +4930 1234567 or 0049 30 1234567; 00.4930123456 0.123456789\n\
                    call (030) 123456, 12 (030) 123456 and 1(030)123456\n\
-                   swipe ;4111111111111111=2712? then 5;4111111111111=2712?\n";
+                   swipe ;4111111111111111=2712? then 5;4111111111111=2712?\n\
+                   10.10.155.132 123.45.6789 123 45 6789 (987)-65-4321 1 234-56-7890\n";
         let mut want: Vec<(String, String)> = Vec::new();
         for (id, re, _) in rules {
             let re = regex::bytes::Regex::new(re).unwrap();
