@@ -998,10 +998,17 @@ impl Scanner {
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
             // Count the separators the rule can use, in the group and around it.
+            let usable =
+                |b: &&u8| b" -./()".iter().position(|s| s == *b).is_some_and(|i| rule.separators >> i & 1 == 1);
+            let inside = match g.seps {
+                0 => 0,
+                n if rule.separators == ALL_SEPARATORS => n,
+                _ => hay[g.start..g.end].iter().filter(usable).count() as u32,
+            };
             let lo = g.start.saturating_sub(lead);
             let hi = (g.end + trail).min(hay.len());
-            let usable = |b: &u8| b" -./()".iter().position(|s| s == b).is_some_and(|i| rule.separators >> i & 1 == 1);
-            if rule.min_separators > hay[lo..hi].iter().filter(|b| usable(b)).count() as u32 {
+            let outside = hay[lo..g.start].iter().chain(&hay[g.end..hi]).filter(usable).count() as u32;
+            if rule.min_separators > inside + outside {
                 return false;
             }
         }
