@@ -30,17 +30,30 @@ use crate::report::{Finding, Location, Sink, TextLocation};
 
 /// A sliding window over a reader, addressed by absolute offsets.
 pub(crate) struct Window<'r> {
-    reader: &'r mut dyn Read,
-    buf: crate::detect::stream::ReadBuffer,
+    data: Data<'r>,
     base: u64,
     eof: bool,
     error: Option<io::Error>,
 }
 
+/// Where a [`Window`]'s bytes come from.
+enum Data<'r> {
+    /// Read on demand into a buffer that forgets what is behind.
+    Reader { reader: &'r mut dyn Read, buf: crate::detect::stream::ReadBuffer },
+    /// Already in memory (a small file, a memory map, a decompressed member):
+    /// used in place, nothing is copied.
+    Bytes(&'r [u8]),
+}
+
 impl<'r> Window<'r> {
     /// A window at the start of `reader`.
     pub fn new(reader: &'r mut dyn Read) -> Window<'r> {
-        Window { reader, buf: Default::default(), base: 0, eof: false, error: None }
+        Window { data: Data::Reader { reader, buf: Default::default() }, base: 0, eof: false, error: None }
+    }
+
+    /// A window over bytes already in memory: every byte is held from the start.
+    pub fn over(bytes: &'r [u8]) -> Window<'r> {
+        Window { data: Data::Bytes(bytes), base: 0, eof: true, error: None }
     }
 
     /// Absolute offset of the first byte held.
@@ -50,7 +63,7 @@ impl<'r> Window<'r> {
 
     /// Absolute offset one past the last byte held.
     pub fn end(&self) -> u64 {
-        self.base + self.buf.len() as u64
+        self.base + self.bytes().len() as u64
     }
 
     /// Whether the reader is exhausted (or failed): no byte will follow [`Window::end`].
@@ -60,12 +73,15 @@ impl<'r> Window<'r> {
 
     /// The bytes held, starting at [`Window::base`].
     pub fn bytes(&self) -> &[u8] {
-        self.buf.data()
+        match &self.data {
+            Data::Reader { buf, .. } => buf.data(),
+            Data::Bytes(b) => b,
+        }
     }
 
     /// The bytes at absolute offsets `r`, which must be held.
     pub fn get(&self, r: Range<u64>) -> &[u8] {
-        &self.buf.data()[(r.start - self.base) as usize..(r.end - self.base) as usize]
+        &self.bytes()[(r.start - self.base) as usize..(r.end - self.base) as usize]
     }
 
     /// Offset of `abs` in [`Window::bytes`].
@@ -76,9 +92,10 @@ impl<'r> Window<'r> {
     /// Reads until the window holds the bytes before absolute offset `to`, or
     /// the reader ends. A read error ends the data; see [`Window::take_error`].
     pub fn fill_to(&mut self, to: u64) {
-        while self.end() < to && !self.eof {
-            let grow = ((to - self.end()) as usize).clamp(64 * 1024, 8 << 20);
-            match self.buf.read_from(self.reader, grow) {
+        let Data::Reader { reader, buf } = &mut self.data else { return };
+        while self.base + (buf.len() as u64) < to && !self.eof {
+            let grow = ((to - self.base - buf.len() as u64) as usize).clamp(64 * 1024, 8 << 20);
+            match buf.read_from(*reader, grow) {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
                 Err(e) => {
@@ -96,13 +113,19 @@ impl<'r> Window<'r> {
 
     /// Forgets the bytes before absolute offset `keep_from` once they are a
     /// good share of the buffer, after counting their lines in `lines`.
+    /// Bytes in memory from the start are kept.
     pub fn release_before(&mut self, keep_from: u64, lines: &mut Lines) {
         let keep_from = keep_from.min(self.end());
-        if keep_from > self.base && (keep_from - self.base) as usize >= self.buf.len() / 2 {
-            lines.advance(self, keep_from);
+        let held = self.bytes().len();
+        if keep_from > self.base && (keep_from - self.base) as usize >= held / 2 {
             let n = self.rel(keep_from);
-            self.buf.consume(n);
-            self.base = keep_from;
+            if let Data::Reader { .. } = self.data {
+                lines.advance(self, keep_from);
+            }
+            if let Data::Reader { buf, .. } = &mut self.data {
+                buf.consume(n);
+                self.base = keep_from;
+            }
         }
     }
 }

@@ -41,8 +41,7 @@ pub(crate) fn scan_bytes(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut reader = bytes;
-    scan_stream(x, scratch, &mut reader, delimiter, source, sink)
+    scan_limited(x, scratch, Window::over(bytes), delimiter, source, MAX_RECORD, sink)
 }
 
 /// Scans a streamed table.
@@ -54,21 +53,20 @@ pub(crate) fn scan_stream(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    scan_limited(x, scratch, reader, delimiter, source, MAX_RECORD, sink)
+    scan_limited(x, scratch, Window::new(reader), delimiter, source, MAX_RECORD, sink)
 }
 
 /// As [`scan_stream`], cutting records longer than `max_record` bytes.
 fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
-    reader: &mut dyn Read,
+    mut w: Window<'_>,
     delimiter: u8,
     source: &str,
     max_record: u64,
     sink: &mut dyn Sink,
 ) -> bool {
     let opts = x.options();
-    let mut w = Window::new(reader);
     let mut table = Table {
         scanner: x.scanner(),
         delimiter,
@@ -426,7 +424,7 @@ mod tests {
         let mut scratch = scanner().scratch();
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
-        scan_limited(&x, &mut scratch, &mut reader, delimiter, "t.csv", max_record, &mut out);
+        scan_limited(&x, &mut scratch, Window::new(&mut reader), delimiter, "t.csv", max_record, &mut out);
         out
     }
 

@@ -39,8 +39,7 @@ pub(crate) fn scan_bytes(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut reader = bytes;
-    scan(x, scratch, &mut reader, format, source, sink)
+    scan_limited(x, scratch, Window::over(bytes), format, source, MAX_TOKEN, sink)
 }
 
 /// Scans a streamed JSON document or JSONL file.
@@ -55,32 +54,20 @@ pub(crate) fn scan_stream(
 ) -> bool {
     // Nothing nests inside JSON; the budget is charged by the container that decompressed it.
     let _ = nest;
-    scan(x, scratch, reader, format, source, sink)
-}
-
-fn scan(
-    x: &Extractor<'_>,
-    scratch: &mut Scratch,
-    reader: &mut dyn Read,
-    format: Format,
-    source: &str,
-    sink: &mut dyn Sink,
-) -> bool {
-    scan_limited(x, scratch, reader, format, source, MAX_TOKEN, sink)
+    scan_limited(x, scratch, Window::new(reader), format, source, MAX_TOKEN, sink)
 }
 
 /// As [`scan`], reading lines and tokens longer than `max_token` bytes as text.
 fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
-    reader: &mut dyn Read,
+    mut w: Window<'_>,
     format: Format,
     source: &str,
     max_token: u64,
     sink: &mut dyn Sink,
 ) -> bool {
     let opts = x.options();
-    let mut w = Window::new(reader);
     let mut s = JsonScan {
         scanner: x.scanner(),
         chunk: opts.text.chunk_size.max(1) as u64,
@@ -409,7 +396,7 @@ mod tests {
         let mut scratch = scanner().scratch();
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
-        scan_limited(&x, &mut scratch, &mut reader, format, "t.json", max_token, &mut out);
+        scan_limited(&x, &mut scratch, Window::new(&mut reader), format, "t.json", max_token, &mut out);
         out
     }
 
