@@ -415,7 +415,8 @@ mod tests {
     use crate::report::{Collect, Severity};
     use crate::testutil::{Dribble, builtin as scanner};
 
-    /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a time.
+    /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a
+    /// time, or in place when `step` is 0 (as for a file in memory).
     fn scan(data: &[u8], delimiter: u8, chunk: usize, step: usize, max_record: u64) -> Collect {
         let mut opts = Options::default();
         opts.text.chunk_size = chunk;
@@ -424,7 +425,8 @@ mod tests {
         let mut scratch = scanner().scratch();
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
-        scan_limited(&x, &mut scratch, Window::new(&mut reader), delimiter, "t.csv", max_record, &mut out);
+        let w = if step == 0 { Window::over(data) } else { Window::new(&mut reader) };
+        scan_limited(&x, &mut scratch, w, delimiter, "t.csv", max_record, &mut out);
         out
     }
 
@@ -488,7 +490,7 @@ mod tests {
     fn block_and_read_sizes_do_not_change_findings() {
         let whole = scan(TABLE.as_bytes(), b',', 1 << 20, usize::MAX, MAX_RECORD);
         for chunk in [1, 7, 64, 4096] {
-            for step in [1, 13, 1000] {
+            for step in [0, 1, 13, 1000] {
                 let got = scan(TABLE.as_bytes(), b',', chunk, step, MAX_RECORD);
                 assert_eq!(got.findings, whole.findings, "chunk {chunk}, step {step}");
                 assert_eq!(got.problems, whole.problems, "chunk {chunk}, step {step}");

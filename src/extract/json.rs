@@ -387,7 +387,8 @@ mod tests {
     use crate::report::{Collect, Severity};
     use crate::testutil::{Dribble, builtin as scanner};
 
-    /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a time.
+    /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a
+    /// time, or in place when `step` is 0 (as for a file in memory).
     fn scan(data: &[u8], format: Format, chunk: usize, step: usize, max_token: u64) -> Collect {
         let mut opts = Options::default();
         opts.text.chunk_size = chunk;
@@ -396,7 +397,8 @@ mod tests {
         let mut scratch = scanner().scratch();
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
-        scan_limited(&x, &mut scratch, Window::new(&mut reader), format, "t.json", max_token, &mut out);
+        let w = if step == 0 { Window::over(data) } else { Window::new(&mut reader) };
+        scan_limited(&x, &mut scratch, w, format, "t.json", max_token, &mut out);
         out
     }
 
@@ -461,7 +463,7 @@ mod tests {
             let whole = scan(data.as_bytes(), format, 1 << 20, usize::MAX, MAX_TOKEN);
             assert!(whole.findings.len() >= 9, "{format:?}");
             for chunk in [1, 7, 64, 4096] {
-                for step in [1, 13, 1000] {
+                for step in [0, 1, 13, 1000] {
                     let got = scan(data.as_bytes(), format, chunk, step, MAX_TOKEN);
                     assert_eq!(got.findings, whole.findings, "{format:?} chunk {chunk}, step {step}");
                     assert_eq!(got.problems, whole.problems, "{format:?} chunk {chunk}, step {step}");
