@@ -48,7 +48,13 @@ enum Data<'r> {
 impl<'r> Window<'r> {
     /// A window at the start of `reader`.
     pub fn new(reader: &'r mut dyn Read) -> Window<'r> {
-        Window { data: Data::Reader { reader, buf: Default::default() }, base: 0, eof: false, error: None }
+        Window::new_at(reader, 0)
+    }
+
+    /// A window over `reader`, whose first byte lies at absolute offset
+    /// `base` of the data (a segment of a larger file, with its context).
+    pub fn new_at(reader: &'r mut dyn Read, base: u64) -> Window<'r> {
+        Window { data: Data::Reader { reader, buf: Default::default() }, base, eof: false, error: None }
     }
 
     /// A window over bytes already in memory: every byte is held from the start.
@@ -141,7 +147,12 @@ pub(crate) struct Lines {
 impl Lines {
     /// Counting from the start of the data.
     pub fn new() -> Lines {
-        Lines { pos: 0, line: 1, line_start: 0 }
+        Lines::from_line(0, 1)
+    }
+
+    /// Counting from absolute offset `pos`, the start of 1-based line `line`.
+    pub fn from_line(pos: u64, line: u64) -> Lines {
+        Lines { pos, line, line_start: pos }
     }
 
     /// Counts lines up to absolute offset `to` (which must not precede earlier calls by

@@ -73,6 +73,9 @@ fn scan_limited(
         chunk: opts.text.chunk_size.max(1) as u64,
         max_token,
         lines: format == Format::Jsonl,
+        span: 0..u64::MAX,
+        first_line: 0,
+        max_warnings: MAX_WARNINGS,
         emit: Emitter::new(source, opts.text.show_values),
         trie: PathTrie::new(Some(x.scanner())),
         tokens: Tokens::default(),
@@ -98,6 +101,43 @@ fn scan_limited(
     go_on
 }
 
+/// Scans the JSON Lines in `span` of a larger file, read through `w` (the
+/// span with context on both sides; the span starts at a line start and ends
+/// after a newline or at the end of the file). `first_line` is the 0-based
+/// index of the span's first line, so that records, lines and offsets are
+/// those of the whole file. Every malformed line is reported (the caller caps
+/// them); no [`Scanned`] is sent. Returns whether the sink wants more, and
+/// the read error that cut the span short, if one did.
+pub(crate) fn scan_lines_segment(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    mut w: Window<'_>,
+    span: Range<u64>,
+    first_line: u64,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> (bool, Option<std::io::Error>) {
+    let opts = x.options();
+    let mut emit = Emitter::new(source, opts.text.show_values);
+    emit.lines = blocks::Lines::from_line(span.start, first_line + 1);
+    let mut s = JsonScan {
+        scanner: x.scanner(),
+        chunk: opts.text.chunk_size.max(1) as u64,
+        max_token: MAX_TOKEN,
+        lines: true,
+        span,
+        first_line,
+        max_warnings: u64::MAX,
+        emit,
+        trie: PathTrie::new(Some(x.scanner())),
+        tokens: Tokens::default(),
+        units: Vec::new(),
+        malformed: 0,
+    };
+    let go_on = s.scan_lines(scratch, &mut w, sink);
+    (go_on, w.take_error())
+}
+
 /// Something read as text instead of JSON, reported when the scan reaches it.
 struct Warning {
     at: u64,
@@ -111,6 +151,12 @@ struct JsonScan<'a> {
     max_token: u64,
     /// JSON Lines (else one document, or several back to back).
     lines: bool,
+    /// Where the lines to scan start and end (a segment of a larger file; the
+    /// whole data otherwise), and the 0-based index of the first.
+    span: Range<u64>,
+    first_line: u64,
+    /// Malformed lines reported one by one (the rest are counted).
+    max_warnings: u64,
     emit: Emitter<'a>,
     trie: PathTrie<'a>,
     tokens: Tokens,
@@ -215,13 +261,13 @@ impl JsonScan<'_> {
 
     fn scan_lines(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
         let context = self.scanner.context_len() as u64;
-        let mut pos = self.begin(w, context);
+        let mut pos = if self.span.start == 0 { self.begin(w, context) } else { self.span.start };
         let mut lexer = Lexer::new(MAX_DEPTH);
         // 0-based index of the line at `pos`.
-        let mut line = 0u64;
+        let mut line = self.first_line;
         loop {
             w.fill_to(pos + self.chunk + context);
-            if pos >= w.end() && w.eof() {
+            if (pos >= w.end() && w.eof()) || pos >= self.span.end {
                 return true;
             }
             let block_start = pos;
@@ -229,7 +275,7 @@ impl JsonScan<'_> {
             let mut text = Vec::new();
             let mut warnings = Vec::new();
             let mut long_line = false;
-            while pos < w.end() {
+            while pos < w.end().min(self.span.end) {
                 let end = match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
                     Some(k) => pos + k as u64 + 1,
                     None if w.eof() => w.end(),
@@ -369,7 +415,7 @@ impl JsonScan<'_> {
         let reason = &warning.reason;
         let msg = if self.lines {
             self.malformed += 1;
-            if self.malformed > MAX_WARNINGS {
+            if self.malformed > self.max_warnings {
                 return;
             }
             format!("line {line} is not valid JSON ({reason}); scanned as text")

@@ -170,7 +170,12 @@ pub struct RandomReader<'a> {
 impl<'a> RandomReader<'a> {
     /// Reads `src` from the start.
     pub fn new(src: &'a dyn RandomAccess) -> RandomReader<'a> {
-        RandomReader { src, pos: 0 }
+        RandomReader::at(src, 0)
+    }
+
+    /// Reads `src` from offset `pos`.
+    pub fn at(src: &'a dyn RandomAccess, pos: u64) -> RandomReader<'a> {
+        RandomReader { src, pos }
     }
 }
 
@@ -462,6 +467,9 @@ impl<'s> Extractor<'s> {
             Format::Zip => archive::scan_zip(self, scratch, src, source, nest, sink),
             Format::Text if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
                 parallel::scan_text(self, scratch, src, source, sink)
+            }
+            Format::Jsonl if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+                parallel::scan_jsonl(self, scratch, src, source, sink)
             }
             _ => {
                 let mut reader = RandomReader::new(src);

@@ -1,7 +1,12 @@
-//! One large plain-text file scanned by several threads: the file is cut into
-//! segments, each read (with context on both sides) and scanned on a thread
-//! of rayon's global pool, and the findings are emitted in file order with
-//! their line numbers and columns made absolute.
+//! One large plain-text or JSON Lines file scanned by several threads: the
+//! file is cut into segments, each read (with context on both sides) and
+//! scanned on a thread of rayon's global pool, and the findings are emitted
+//! in file order with their line numbers and columns made absolute.
+//!
+//! JSON Lines segments are cut at line ends (a JSON value holds no raw
+//! newline, so every line is a record wherever the file is cut): a first
+//! parallel pass finds each segment's line ends and counts its lines, so
+//! that the second, the scan, knows the record and line numbers it starts at.
 //!
 //! Segments are scanned in waves of a few per thread, so memory stays
 //! bounded by the threads times a few segments (plus their findings). A segment reports only
@@ -14,11 +19,18 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use std::io::Read;
+
 use crate::detect::Scanner;
 use crate::detect::stream::Segment;
-use crate::extract::{Extractor, Format, RandomAccess};
-use crate::report::{Finding, Location, Problem, Scanned, Sink};
+use crate::extract::blocks::Window;
+use crate::extract::{Extractor, Format, RandomAccess, RandomReader, json};
+use crate::report::{Collect, Finding, Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
+
+/// Malformed JSON lines reported one by one; the rest are counted in one
+/// warning (as in a scan by one thread).
+const MAX_WARNINGS: u64 = 10;
 
 /// Files at least this large are scanned in segments when threads allow.
 /// Smaller files are left to the walk's own parallelism (one file per
@@ -29,6 +41,12 @@ pub(crate) const MIN_BYTES: u64 = 256 << 20;
 
 /// Bytes per segment.
 const SEGMENT: u64 = 2 << 20;
+
+/// Bytes per JSON Lines segment: each segment reads its lines twice (to
+/// count them, then to scan them) and starts a JSON scan of its own, so
+/// segments are larger than plain-text ones (with 2 MiB segments a 400 MB
+/// file took 17% more CPU time than one thread's scan; with 16 MiB, 4%).
+const JSONL_SEGMENT: u64 = 16 << 20;
 
 /// Segments per wave and thread: more keeps threads busy while the slowest
 /// segment of a wave finishes, fewer bounds memory.
@@ -67,7 +85,7 @@ fn scan_text_in(
     let wave_len = x.options().parallel.max(1) as u64 * PER_THREAD;
     let len = src.len();
     let count = len.div_ceil(segment);
-    let scratches: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+    let scratches = Pool::default();
     // Lines before the current segment, and where the last of them ended.
     let mut lines_before = 0u64;
     let mut line_start = 0u64;
@@ -79,12 +97,7 @@ fn scan_text_in(
             (wave..(wave + wave_len).min(count)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
         let results: Vec<std::io::Result<Part>> = segments
             .par_iter()
-            .map(|r| {
-                let mut s = scratches.lock().expect("scratch pool").pop().unwrap_or_else(|| scanner.scratch());
-                let out = scan_segment(scanner, &mut s, src, len, r.clone(), source, opts);
-                scratches.lock().expect("scratch pool").push(s);
-                out
-            })
+            .map(|r| scratches.with(scanner, |s| scan_segment(scanner, s, src, len, r.clone(), source, opts)))
             .collect();
         for (r, seg) in segments.iter().zip(results) {
             let seg = match seg {
@@ -115,9 +128,7 @@ fn scan_text_in(
             scanned = r.end;
         }
     }
-    for s in scratches.into_inner().expect("scratch pool").iter() {
-        scratch.absorb_stats(s);
-    }
+    scratches.absorb_into(scratch);
     sink.scanned(Scanned {
         source: source.to_string(),
         format: Format::Text.name().into(),
@@ -127,6 +138,173 @@ fn scan_text_in(
         container: false,
     });
     go_on
+}
+
+/// The scratches of the threads scanning one file's segments.
+#[derive(Default)]
+struct Pool(Mutex<Vec<Scratch>>);
+
+impl Pool {
+    /// Runs `f` with a scratch of the pool (a new one if all are in use).
+    fn with<T>(&self, scanner: &Scanner, f: impl FnOnce(&mut Scratch) -> T) -> T {
+        let mut s = self.0.lock().expect("scratch pool").pop().unwrap_or_else(|| scanner.scratch());
+        let out = f(&mut s);
+        self.0.lock().expect("scratch pool").push(s);
+        out
+    }
+
+    /// Counts the pool's work as `scratch`'s.
+    fn absorb_into(self, scratch: &mut Scratch) {
+        for s in self.0.into_inner().expect("scratch pool").iter() {
+            scratch.absorb_stats(s);
+        }
+    }
+}
+
+/// Scans `src` as JSON Lines with up to `x.options().parallel` threads.
+pub(crate) fn scan_jsonl(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    scan_jsonl_in(x, scratch, src, source, JSONL_SEGMENT, sink)
+}
+
+/// [`scan_jsonl`] with segments of about `segment` bytes.
+fn scan_jsonl_in(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    source: &str,
+    segment: u64,
+    sink: &mut dyn Sink,
+) -> bool {
+    let scanner = x.scanner();
+    let context = scanner.context_len() as u64;
+    let wave_len = x.options().parallel.max(1) as u64 * PER_THREAD;
+    let len = src.len();
+    let count = len.div_ceil(segment);
+    let scratches = Pool::default();
+    let (mut lines_before, mut findings, mut malformed, mut scanned) = (0u64, 0u64, 0u64, 0u64);
+    let mut go_on = true;
+    'waves: for wave in (0..count).step_by(wave_len as usize) {
+        let cuts: Vec<u64> = (wave..(wave + wave_len).min(count)).map(|k| k * segment).collect();
+        // First pass: where each segment's lines start and end, and how many there are.
+        let spans: Vec<std::io::Result<(Range<u64>, u64)>> =
+            cuts.par_iter().map(|&at| line_span(src, at, (at + segment).min(len))).collect();
+        let mut jobs: Vec<(Range<u64>, u64)> = Vec::new();
+        let mut failed = None;
+        for (&at, span) in cuts.iter().zip(spans) {
+            match span {
+                Ok((span, lines)) => {
+                    jobs.push((span, lines_before));
+                    lines_before += lines;
+                }
+                Err(e) => {
+                    failed = Some((at, e));
+                    break;
+                }
+            }
+        }
+        // Second pass: the scan, each segment knowing the line it starts at.
+        let results: Vec<(Collect, Option<std::io::Error>)> = jobs
+            .par_iter()
+            .map(|(span, first_line)| {
+                let mut out = Collect::default();
+                if span.is_empty() {
+                    return (out, None);
+                }
+                let lo = span.start.saturating_sub(context);
+                let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
+                let w = Window::new_at(&mut reader, lo);
+                let (_, error) = scratches
+                    .with(scanner, |s| json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, &mut out));
+                (out, error)
+            })
+            .collect();
+        for ((span, _), (out, error)) in jobs.iter().zip(results) {
+            // Every problem of a segment is a line read as text.
+            for p in out.problems {
+                malformed += 1;
+                if malformed <= MAX_WARNINGS {
+                    sink.problem(p);
+                }
+            }
+            for f in out.findings {
+                findings += 1;
+                if !sink.finding(f) {
+                    go_on = false;
+                    break 'waves;
+                }
+            }
+            if let Some(e) = error {
+                sink.problem(Problem::partial(
+                    source,
+                    format!("read error in bytes {}..{}: {e}", span.start, span.end),
+                ));
+                break 'waves;
+            }
+            scanned = span.end;
+        }
+        if let Some((at, e)) = failed {
+            sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
+            break;
+        }
+    }
+    scratches.absorb_into(scratch);
+    if malformed > MAX_WARNINGS {
+        let more = malformed - MAX_WARNINGS;
+        sink.problem(Problem::warning(source, format!("{more} more malformed lines scanned as text")));
+    }
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: Format::Jsonl.name().into(),
+        bytes: scanned,
+        findings,
+        binary: false,
+        container: false,
+    });
+    go_on
+}
+
+/// The lines of the segment cut at `from..to`: from the first line start at
+/// or after `from` to the first at or after `to` (or the end), and how many
+/// newlines they hold. Reads in blocks, so a long line costs no memory.
+fn line_span(src: &dyn RandomAccess, from: u64, to: u64) -> std::io::Result<(Range<u64>, u64)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    // Lines are short in most files: look for their ends in small reads.
+    let start = line_start_at(src, from, &mut buf[..4096])?;
+    let end = line_start_at(src, to, &mut buf[..4096])?.max(start);
+    let mut lines = 0u64;
+    let mut pos = start;
+    while pos < end {
+        let n = ((end - pos) as usize).min(buf.len());
+        src.read_at(pos, &mut buf[..n])?;
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        pos += n as u64;
+    }
+    Ok((start..end, lines))
+}
+
+/// The first offset at or after `at` that starts a line (follows a newline,
+/// or is 0), or the length of `src` if none does.
+fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Result<u64> {
+    let len = src.len();
+    if at == 0 || at >= len {
+        return Ok(at.min(len));
+    }
+    let mut pos = at - 1;
+    while pos < len {
+        let n = ((len - pos) as usize).min(buf.len());
+        src.read_at(pos, &mut buf[..n])?;
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(pos + i as u64 + 1);
+        }
+        pos += n as u64;
+    }
+    Ok(len)
 }
 
 /// Reads segment `r` of `src` (`len` bytes in all) with context on both
@@ -209,6 +387,68 @@ mod tests {
         }
     }
 
+    /// JSON Lines with values of several kinds, malformed lines (more than
+    /// are reported one by one), blank lines, CRLF ends and lines longer
+    /// than a segment.
+    fn jsonl() -> Vec<u8> {
+        let mut t = String::new();
+        for i in 0..300 {
+            match i % 23 {
+                3 => t.push_str(&format!("{{broken ssn 536-22-{:04}\n", 4100 + i % 80)),
+                9 => t.push('\n'),
+                _ => {
+                    let pad = "x".repeat(if i % 97 == 5 { 5_000 } else { i % 53 });
+                    t.push_str(&format!(
+                        r#"{{"id":{i},"customer":{{"ssn":"536-22-{:04}","email":"a{i}@example.com"}},"note":"{pad}","card":"4532 0151 1283 0366"}}"#,
+                        4100 + i % 80
+                    ));
+                    t.push_str(if i % 7 == 0 { "\r\n" } else { "\n" });
+                }
+            }
+        }
+        t.push_str(r#"{"last":"no newline","ssn":"536-22-4199"}"#);
+        t.into_bytes()
+    }
+
+    #[test]
+    fn jsonl_segments_find_exactly_what_one_scan_finds() {
+        let scanner = builtin();
+        let mut opts = Options { parallel: 2, ..Options::default() };
+        opts.text.chunk_size = 700;
+        opts.text.show_values = true;
+        let x = Extractor::new(scanner, &opts);
+        let mut scratch = scanner.scratch();
+        let bytes = jsonl();
+        let mut whole = Collect::default();
+        x.scan(&mut scratch, Data::Bytes(&bytes), "t.jsonl", &mut whole);
+        assert_eq!(whole.scanned[0].format, "jsonl");
+        assert!(whole.findings.len() > 700, "{}", whole.findings.len());
+        assert!(whole.findings.iter().any(|f| matches!(&f.location, Location::Record(r) if r.record > 250)));
+        assert_eq!(whole.problems.len(), 11, "{:?}", whole.problems);
+        for segment in [1_777, 4_096, 1 << 20] {
+            let mut parts = Collect::default();
+            assert!(scan_jsonl_in(&x, &mut scratch, &Mem(&bytes), "t.jsonl", segment, &mut parts));
+            assert_eq!(parts.findings, whole.findings, "segment {segment}");
+            assert_eq!(parts.problems, whole.problems, "segment {segment}");
+            assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+        }
+    }
+
+    #[test]
+    fn line_spans_cut_at_line_starts() {
+        let data = b"ab\ncd\n\nlong line here\nz";
+        let src = Mem(data);
+        let mut buf = vec![0u8; 4];
+        let starts: Vec<u64> =
+            (0..=data.len() as u64 + 2).map(|at| line_start_at(&src, at, &mut buf).unwrap()).collect();
+        assert_eq!(&starts[..9], &[0, 3, 3, 3, 6, 6, 6, 7, 22]);
+        assert_eq!(starts[9], 22, "inside the long line: the next line's start");
+        assert_eq!(*starts.last().unwrap(), data.len() as u64);
+        assert_eq!(line_span(&src, 1, 7).unwrap(), (3..7, 2));
+        assert_eq!(line_span(&src, 9, 12).unwrap(), (22..22, 0), "a segment inside one line is empty");
+        assert_eq!(line_span(&src, 20, data.len() as u64).unwrap(), (22..23, 0));
+    }
+
     /// A source that fails past a point, as a file truncated mid-scan would.
     struct Failing<'a>(&'a [u8], u64);
 
@@ -242,5 +482,33 @@ mod tests {
         assert!(!out.findings.is_empty());
         assert!(out.findings.iter().all(|f| matches!(&f.location, Location::Text(t) if t.byte_start < 3 * 4_096)));
         assert_eq!(out.scanned[0].bytes, 3 * 4_096);
+    }
+
+    #[test]
+    fn a_read_error_in_jsonl_is_reported_and_what_came_before_is_kept() {
+        let scanner = builtin();
+        let opts = Options { parallel: 2, ..Options::default() };
+        let x = Extractor::new(scanner, &opts);
+        let mut scratch = scanner.scratch();
+        let bytes = jsonl();
+        let fail_at = bytes.len() as u64 / 2;
+        let mut out = Collect::default();
+        assert!(scan_jsonl_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.jsonl", 4_096, &mut out));
+        let errors: Vec<_> = out.problems.iter().filter(|p| p.reason.contains("read error")).collect();
+        assert_eq!(errors.len(), 1, "{:?}", out.problems);
+        assert!(!out.findings.is_empty());
+        let scanned = out.scanned[0].bytes;
+        assert!(scanned > 0 && scanned < fail_at, "{scanned}");
+        // Findings up to the failure are kept, in order, none past it.
+        let ends: Vec<u64> = out
+            .findings
+            .iter()
+            .map(|f| match &f.location {
+                Location::Record(r) => r.byte_end.unwrap(),
+                Location::Text(t) => t.byte_end,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(ends.iter().all(|&e| e <= fail_at), "{ends:?}");
     }
 }
