@@ -15,7 +15,8 @@
 #
 # For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
 # per core (bytes over CPU time: a large plain-text file is split among the
-# threads, but a CSV, JSONL or Parquet file is scanned by one thread, so it
+# threads, and so is a large JSONL file, but a CSV or Parquet file is
+# scanned by one thread, so it
 # uses one core whatever -j says) and peak RSS (/usr/bin/time -v), with
 # all cores and with one thread; for the CSV and JSONL
 # files also the same bytes scanned as plain text (--text), and the ratio of
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
