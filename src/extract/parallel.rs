@@ -140,13 +140,13 @@ fn scan_text_in(
     go_on
 }
 
-/// The scratches of the threads scanning one file's segments.
+/// The scratches of the threads scanning one file's segments (or row groups).
 #[derive(Default)]
-struct Pool(Mutex<Vec<Scratch>>);
+pub(crate) struct Pool(Mutex<Vec<Scratch>>);
 
 impl Pool {
     /// Runs `f` with a scratch of the pool (a new one if all are in use).
-    fn with<T>(&self, scanner: &Scanner, f: impl FnOnce(&mut Scratch) -> T) -> T {
+    pub(crate) fn with<T>(&self, scanner: &Scanner, f: impl FnOnce(&mut Scratch) -> T) -> T {
         let mut s = self.0.lock().expect("scratch pool").pop().unwrap_or_else(|| scanner.scratch());
         let out = f(&mut s);
         self.0.lock().expect("scratch pool").push(s);
@@ -154,7 +154,7 @@ impl Pool {
     }
 
     /// Counts the pool's work as `scratch`'s.
-    fn absorb_into(self, scratch: &mut Scratch) {
+    pub(crate) fn absorb_into(self, scratch: &mut Scratch) {
         for s in self.0.into_inner().expect("scratch pool").iter() {
             scratch.absorb_stats(s);
         }
