@@ -15,8 +15,8 @@
 #
 # For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
 # per core (bytes over CPU time: a large plain-text file is split among the
-# threads, and so is a large JSONL file, but a CSV or Parquet file is
-# scanned by one thread, so it
+# threads, and so are a large JSONL file and Parquet row groups, but a CSV
+# file is scanned by one thread, so it
 # uses one core whatever -j says) and peak RSS (/usr/bin/time -v), with
 # all cores and with one thread; for the CSV and JSONL
 # files also the same bytes scanned as plain text (--text), and the ratio of

@@ -82,7 +82,8 @@ pub struct Options {
     /// Bomb and nesting limits.
     pub limits: Limits,
     /// Threads (of rayon's global pool) that may scan one large plain-text
-    /// file together, in segments; 0 or 1 scans every file on one thread.
+    /// or JSON Lines file together, in segments, or a Parquet file's row
+    /// groups; 0 or 1 scans every file on one thread.
     pub parallel: usize,
 }
 

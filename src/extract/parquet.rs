@@ -6,7 +6,10 @@
 //! memory and S3 objects work alike: the footer first, then, for each row
 //! group, one top-level column at a time (its column chunks fetched whole,
 //! decoded in batches of [`BATCH_ROWS`] rows). Memory stays bounded by the
-//! largest column chunk, never the file.
+//! largest column chunk, never the file. With several threads
+//! (`Options::parallel`), row groups are scanned on rayon's pool, two per
+//! thread at a time, each into its own buffer, and reported in file order:
+//! the output is that of one thread (memory: one column chunk per thread).
 //!
 //! Values are turned into text the way a person would write them: strings
 //! as they are, binary when it is UTF-8, integers in decimal (an SSN or card
