@@ -20,6 +20,7 @@ mod delimited;
 mod json;
 mod json_lexer;
 mod limit;
+mod ordered;
 mod parallel;
 mod parquet;
 pub(crate) mod plain;

@@ -1,36 +1,31 @@
 //! One large plain-text or JSON Lines file scanned by several threads: the
 //! file is cut into segments, each read (with context on both sides) and
-//! scanned on a thread of rayon's global pool, and the findings are emitted
-//! in file order with their line numbers and columns made absolute.
+//! scanned by one of `Options::parallel` threads, and the findings are
+//! emitted in file order (through `extract::ordered`, which holds only a few
+//! per segment) with their line numbers and columns made absolute.
 //!
 //! JSON Lines segments are cut at line ends (a JSON value holds no raw
 //! newline, so every line is a record wherever the file is cut): a first
 //! parallel pass finds each segment's line ends and counts its lines, so
 //! that the second, the scan, knows the record and line numbers it starts at.
 //!
-//! Segments are scanned in waves of a few per thread, so memory stays
-//! bounded by the threads times a few segments (plus their findings). A segment reports only
-//! the matches that start in it and sees the bytes around it as context, the
+//! Memory stays bounded by the threads times one segment, whatever the
+//! number of findings. A segment reports only the matches that start in it and sees the bytes around it as context, the
 //! same rule as the chunks of one stream (`detect::stream`), so the findings
 //! are exactly those of one scan of the whole file.
 
+use std::io::Read;
 use std::ops::Range;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
-
-use std::io::Read;
 
 use crate::detect::Scanner;
 use crate::detect::stream::Segment;
 use crate::extract::blocks::Window;
+use crate::extract::ordered::{Event, run_ordered};
 use crate::extract::{Extractor, Format, RandomAccess, RandomReader, json};
-use crate::report::{Collect, Finding, Location, Problem, Scanned, Sink};
+use crate::report::{Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
-
-/// Malformed JSON lines reported one by one; the rest are counted in one
-/// warning (as in a scan by one thread).
-const MAX_WARNINGS: u64 = 10;
 
 /// Files at least this large are scanned in segments when threads allow.
 /// Smaller files are left to the walk's own parallelism (one file per
@@ -48,14 +43,13 @@ const SEGMENT: u64 = 2 << 20;
 /// file took 17% more CPU time than one thread's scan; with 16 MiB, 4%).
 const JSONL_SEGMENT: u64 = 16 << 20;
 
-/// Segments per wave and thread: more keeps threads busy while the slowest
-/// segment of a wave finishes, fewer bounds memory.
-const PER_THREAD: u64 = 4;
+/// Malformed JSON lines reported one by one; the rest are counted in one
+/// warning (as in a scan by one thread).
+const MAX_WARNINGS: u64 = 10;
 
-/// What one segment produced.
+/// What one plain-text segment holds besides its findings: its newlines,
+/// and the offset of the last one.
 struct Part {
-    findings: Vec<Finding>,
-    /// Newlines in the segment, and the offset of its last one.
     newlines: u64,
     last_newline: Option<u64>,
 }
@@ -82,33 +76,20 @@ fn scan_text_in(
 ) -> bool {
     let scanner = x.scanner();
     let opts = &x.options().text;
-    let wave_len = x.options().parallel.max(1) as u64 * PER_THREAD;
     let len = src.len();
-    let count = len.div_ceil(segment);
-    let scratches = Pool::default();
-    // Lines before the current segment, and where the last of them ended.
-    let mut lines_before = 0u64;
-    let mut line_start = 0u64;
-    let mut findings = 0u64;
-    let mut scanned = 0u64;
+    let segments: Vec<Range<u64>> =
+        (0..len.div_ceil(segment)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
+    // Lines before the segment being emitted, and where the last of them ended.
+    let (mut lines_before, mut line_start, mut findings, mut scanned) = (0u64, 0u64, 0u64, 0u64);
     let mut go_on = true;
-    'waves: for wave in (0..count).step_by(wave_len as usize) {
-        let segments: Vec<Range<u64>> =
-            (wave..(wave + wave_len).min(count)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
-        let results: Vec<std::io::Result<Part>> = segments
-            .par_iter()
-            .map(|r| scratches.with(scanner, |s| scan_segment(scanner, s, src, len, r.clone(), source, opts)))
-            .collect();
-        for (r, seg) in segments.iter().zip(results) {
-            let seg = match seg {
-                Ok(seg) => seg,
-                Err(e) => {
-                    // Reported; the scan goes on with the other files.
-                    sink.problem(Problem::partial(source, format!("read error at byte {}: {e}", r.start)));
-                    break 'waves;
-                }
-            };
-            for mut f in seg.findings {
+    run_ordered(
+        scanner,
+        scratch,
+        x.options().parallel,
+        &segments,
+        |r, s, out| scan_segment(scanner, s, src, len, r.clone(), source, opts, out),
+        |k, event| match event {
+            Event::Finding(mut f) => {
                 if let Location::Text(t) = &mut f.location {
                     if t.line == 1 {
                         t.column = t.byte_start - line_start + 1;
@@ -116,19 +97,29 @@ fn scan_text_in(
                     t.line += lines_before;
                 }
                 findings += 1;
-                if !sink.finding(f) {
-                    go_on = false;
-                    break 'waves;
+                go_on = sink.finding(f);
+                go_on
+            }
+            Event::Problem(p) => {
+                sink.problem(p);
+                true
+            }
+            Event::Done(Ok(part)) => {
+                lines_before += part.newlines;
+                if let Some(nl) = part.last_newline {
+                    line_start = nl + 1;
                 }
+                scanned = segments[k].end;
+                true
             }
-            lines_before += seg.newlines;
-            if let Some(nl) = seg.last_newline {
-                line_start = nl + 1;
+            Event::Done(Err(e)) => {
+                // Reported; the scan goes on with the other files.
+                let at = segments[k].start;
+                sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
+                false
             }
-            scanned = r.end;
-        }
-    }
-    scratches.absorb_into(scratch);
+        },
+    );
     sink.scanned(Scanned {
         source: source.to_string(),
         format: Format::Text.name().into(),
@@ -140,25 +131,41 @@ fn scan_text_in(
     go_on
 }
 
-/// The scratches of the threads scanning one file's segments (or row groups).
-#[derive(Default)]
-pub(crate) struct Pool(Mutex<Vec<Scratch>>);
-
-impl Pool {
-    /// Runs `f` with a scratch of the pool (a new one if all are in use).
-    pub(crate) fn with<T>(&self, scanner: &Scanner, f: impl FnOnce(&mut Scratch) -> T) -> T {
-        let mut s = self.0.lock().expect("scratch pool").pop().unwrap_or_else(|| scanner.scratch());
-        let out = f(&mut s);
-        self.0.lock().expect("scratch pool").push(s);
-        out
+/// Reads segment `r` of `src` (`len` bytes in all) with context on both
+/// sides, scans it into `sink` (line numbers counted from the segment's
+/// start) and counts its newlines.
+#[allow(clippy::too_many_arguments)]
+fn scan_segment(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    len: u64,
+    r: Range<u64>,
+    source: &str,
+    opts: &TextOptions,
+    sink: &mut dyn Sink,
+) -> std::io::Result<Part> {
+    thread_local! {
+        static BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
-
-    /// Counts the pool's work as `scratch`'s.
-    pub(crate) fn absorb_into(self, scratch: &mut Scratch) {
-        for s in self.0.into_inner().expect("scratch pool").iter() {
-            scratch.absorb_stats(s);
+    let context = scanner.context_len() as u64;
+    let start = r.start.saturating_sub(context);
+    let end = (r.end + context).min(len);
+    let mut buf = BUF.take();
+    buf.resize((end - start) as usize, 0);
+    let read = src.read_at(start, &mut buf);
+    let out = read.map(|()| {
+        let report = (r.start - start) as usize..(r.end - start) as usize;
+        let segment = Segment { buf: &buf, base: start, report: report.clone() };
+        scanner.scan_segment(scratch, &segment, source, opts, sink);
+        let part = &buf[report];
+        Part {
+            newlines: memchr::memchr_iter(b'\n', part).count() as u64,
+            last_newline: memchr::memrchr(b'\n', part).map(|i| r.start + i as u64),
         }
-    }
+    });
+    BUF.set(buf);
+    out
 }
 
 /// Scans `src` as JSON Lines with up to `x.options().parallel` threads.
@@ -183,77 +190,74 @@ fn scan_jsonl_in(
 ) -> bool {
     let scanner = x.scanner();
     let context = scanner.context_len() as u64;
-    let wave_len = x.options().parallel.max(1) as u64 * PER_THREAD;
     let len = src.len();
-    let count = len.div_ceil(segment);
-    let scratches = Pool::default();
-    let (mut lines_before, mut findings, mut malformed, mut scanned) = (0u64, 0u64, 0u64, 0u64);
-    let mut go_on = true;
-    'waves: for wave in (0..count).step_by(wave_len as usize) {
-        let cuts: Vec<u64> = (wave..(wave + wave_len).min(count)).map(|k| k * segment).collect();
-        // First pass: where each segment's lines start and end, and how many there are.
-        let spans: Vec<std::io::Result<(Range<u64>, u64)>> =
-            cuts.par_iter().map(|&at| line_span(src, at, (at + segment).min(len))).collect();
-        let mut jobs: Vec<(Range<u64>, u64)> = Vec::new();
-        let mut failed = None;
-        for (&at, span) in cuts.iter().zip(spans) {
-            match span {
-                Ok((span, lines)) => {
-                    jobs.push((span, lines_before));
-                    lines_before += lines;
-                }
-                Err(e) => {
-                    failed = Some((at, e));
-                    break;
-                }
+    // First pass: where each segment's lines start and end, and how many there are.
+    let cuts: Vec<u64> = (0..len.div_ceil(segment)).map(|k| k * segment).collect();
+    let spans: Vec<std::io::Result<(Range<u64>, u64)>> =
+        cuts.par_iter().map(|&at| line_span(src, at, (at + segment).min(len))).collect();
+    let mut jobs: Vec<(Range<u64>, u64)> = Vec::new();
+    let mut failed = None;
+    let mut lines_before = 0;
+    for (&at, span) in cuts.iter().zip(spans) {
+        match span {
+            Ok((span, lines)) => {
+                jobs.push((span, lines_before));
+                lines_before += lines;
+            }
+            Err(e) => {
+                failed = Some((at, e));
+                break;
             }
         }
-        // Second pass: the scan, each segment knowing the line it starts at.
-        let results: Vec<(Collect, Option<std::io::Error>)> = jobs
-            .par_iter()
-            .map(|(span, first_line)| {
-                let mut out = Collect::default();
-                if span.is_empty() {
-                    return (out, None);
-                }
-                let lo = span.start.saturating_sub(context);
-                let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
-                let w = Window::new_at(&mut reader, lo);
-                let (_, error) = scratches
-                    .with(scanner, |s| json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, &mut out));
-                (out, error)
-            })
-            .collect();
-        for ((span, _), (out, error)) in jobs.iter().zip(results) {
+    }
+    // Second pass: the scan, each segment knowing the line it starts at.
+    let (mut findings, mut malformed, mut scanned) = (0u64, 0u64, 0u64);
+    let mut go_on = true;
+    let finished = run_ordered(
+        scanner,
+        scratch,
+        x.options().parallel,
+        &jobs,
+        |(span, first_line), s, out| {
+            if span.is_empty() {
+                return None;
+            }
+            let lo = span.start.saturating_sub(context);
+            let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
+            let w = Window::new_at(&mut reader, lo);
+            json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, out).1
+        },
+        |k, event| match event {
+            Event::Finding(f) => {
+                findings += 1;
+                go_on = sink.finding(f);
+                go_on
+            }
             // Every problem of a segment is a line read as text.
-            for p in out.problems {
+            Event::Problem(p) => {
                 malformed += 1;
                 if malformed <= MAX_WARNINGS {
                     sink.problem(p);
                 }
+                true
             }
-            for f in out.findings {
-                findings += 1;
-                if !sink.finding(f) {
-                    go_on = false;
-                    break 'waves;
-                }
+            Event::Done(None) => {
+                scanned = jobs[k].0.end;
+                true
             }
-            if let Some(e) = error {
+            Event::Done(Some(e)) => {
+                let span = &jobs[k].0;
                 sink.problem(Problem::partial(
                     source,
                     format!("read error in bytes {}..{}: {e}", span.start, span.end),
                 ));
-                break 'waves;
+                false
             }
-            scanned = span.end;
-        }
-        if let Some((at, e)) = failed {
-            sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
-            break;
-        }
+        },
+    );
+    if let Some((at, e)) = failed.filter(|_| finished) {
+        sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
     }
-    scratches.absorb_into(scratch);
     if malformed > MAX_WARNINGS {
         let more = malformed - MAX_WARNINGS;
         sink.problem(Problem::warning(source, format!("{more} more malformed lines scanned as text")));
@@ -305,42 +309,6 @@ fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Re
         pos += n as u64;
     }
     Ok(len)
-}
-
-/// Reads segment `r` of `src` (`len` bytes in all) with context on both
-/// sides and scans it.
-fn scan_segment(
-    scanner: &Scanner,
-    scratch: &mut Scratch,
-    src: &dyn RandomAccess,
-    len: u64,
-    r: Range<u64>,
-    source: &str,
-    opts: &TextOptions,
-) -> std::io::Result<Part> {
-    thread_local! {
-        static BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-    }
-    let context = scanner.context_len() as u64;
-    let start = r.start.saturating_sub(context);
-    let end = (r.end + context).min(len);
-    let mut buf = BUF.take();
-    buf.resize((end - start) as usize, 0);
-    let read = src.read_at(start, &mut buf);
-    let out = read.map(|()| {
-        let report = (r.start - start) as usize..(r.end - start) as usize;
-        let mut findings: Vec<Finding> = Vec::new();
-        let segment = Segment { buf: &buf, base: start, report: report.clone() };
-        scanner.scan_segment(scratch, &segment, source, opts, &mut findings);
-        let part = &buf[report.clone()];
-        Part {
-            findings,
-            newlines: memchr::memchr_iter(b'\n', part).count() as u64,
-            last_newline: memchr::memrchr(b'\n', part).map(|i| r.start + i as u64),
-        }
-    });
-    BUF.set(buf);
-    out
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@
 //! group, one top-level column at a time (its column chunks fetched whole,
 //! decoded in batches of [`BATCH_ROWS`] rows). Memory stays bounded by the
 //! largest column chunk, never the file. With several threads
-//! (`Options::parallel`), row groups are scanned on rayon's pool, two per
-//! thread at a time, each into its own buffer, and reported in file order:
-//! the output is that of one thread (memory: one column chunk per thread).
+//! (`Options::parallel`), each thread scans whole row groups and the
+//! findings are sent in file order through small bounded channels
+//! (`extract::ordered`): the output is that of one thread, and memory is one
+//! column chunk per thread whatever the number of findings.
 //!
 //! Values are turned into text the way a person would write them: strings
 //! as they are, binary when it is UTF-8, integers in decimal (an SSN or card
@@ -71,10 +72,10 @@ mod imp {
 
     use super::BATCH_ROWS;
     use crate::Scratch;
-    use crate::extract::parallel::Pool;
+    use crate::extract::ordered::{Event, run_ordered};
     use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
     use crate::extract::{Extractor, RandomAccess, RandomReader};
-    use crate::report::{Collect, Problem, Scanned, Severity, Sink};
+    use crate::report::{Problem, Scanned, Severity, Sink};
 
     /// Ranged reads of a [`RandomAccess`] source, for the footer.
     pub(crate) struct Ranged<'a>(pub &'a dyn RandomAccess);
@@ -190,10 +191,10 @@ mod imp {
         go_on
     }
 
-    /// Scans the row groups on the threads of rayon's pool, a few per thread
-    /// at a time, each into its own buffer, and sends what they found in
-    /// file order. Returns whether the sink wants more, and the findings and
-    /// value bytes counted.
+    /// Scans the row groups on several threads and sends what they find in
+    /// file order, a few findings per row group held at a time (see
+    /// `extract::ordered`). Returns whether the sink wants more, and the
+    /// findings and value bytes counted.
     fn scan_groups_parallel(
         x: &Extractor<'_>,
         scratch: &mut Scratch,
@@ -203,49 +204,40 @@ mod imp {
         source: &str,
         sink: &mut dyn Sink,
     ) -> (bool, u64, u64) {
-        use rayon::prelude::*;
-        let scanner = x.scanner();
-        let pool = Pool::default();
-        let wave = x.options().parallel.max(1) * 2;
-        let (mut findings, mut bytes) = (0u64, 0u64);
+        let (mut findings, mut bytes, mut go_on) = (0u64, 0u64, true);
         // A column's unsupported type is reported once, not once per row group.
         let mut warnings = std::collections::HashSet::new();
-        for wave_start in (0..first_rows.len()).step_by(wave) {
-            let groups: Vec<usize> = (wave_start..(wave_start + wave).min(first_rows.len())).collect();
-            let results: Vec<(Collect, bool, u64)> = groups
-                .par_iter()
-                .map(|&g| {
-                    pool.with(scanner, |s| {
-                        let mut out = Collect::default();
-                        let mut walk = Walk::new(Emit::new(x, s, source, &mut out));
-                        let go_on = scan_group(&mut walk, src, meta, g, first_rows[g]);
-                        let value_bytes = walk.emit.bytes;
-                        (out, go_on, value_bytes)
-                    })
-                })
-                .collect();
-            for (out, go_on, b) in results {
-                for p in out.problems {
+        let groups: Vec<usize> = (0..first_rows.len()).collect();
+        run_ordered(
+            x.scanner(),
+            scratch,
+            x.options().parallel,
+            &groups,
+            |&g, s, out| {
+                let mut walk = Walk::new(Emit::new(x, s, source, out));
+                let more = scan_group(&mut walk, src, meta, g, first_rows[g]);
+                (more, walk.emit.bytes)
+            },
+            |_, event| match event {
+                Event::Finding(f) => {
+                    findings += 1;
+                    go_on = sink.finding(f);
+                    go_on
+                }
+                Event::Problem(p) => {
                     if p.severity != Severity::Warning || warnings.insert(p.reason.clone()) {
                         sink.problem(p);
                     }
+                    true
                 }
-                for finding in out.findings {
-                    if !sink.finding(finding) {
-                        pool.absorb_into(scratch);
-                        return (false, findings + 1, bytes + b);
-                    }
-                    findings += 1;
+                Event::Done((more, b)) => {
+                    bytes += b;
+                    go_on &= more;
+                    more
                 }
-                bytes += b;
-                if !go_on {
-                    pool.absorb_into(scratch);
-                    return (false, findings, bytes);
-                }
-            }
-        }
-        pool.absorb_into(scratch);
-        (true, findings, bytes)
+            },
+        );
+        (go_on, findings, bytes)
     }
 
     /// Scans row group `g`, whose first row is row `first_row` of the file,

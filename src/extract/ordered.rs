@@ -1,0 +1,266 @@
+//! Jobs run on several threads whose findings reach the sink in job order,
+//! with bounded memory: each job sends its findings and problems into a
+//! small bounded channel of its own, and the calling thread drains the
+//! channels one job after the other. A job ahead of the one being drained
+//! waits when its channel is full, so however many findings the jobs make,
+//! only a few per job are held.
+//!
+//! No deadlock: workers take jobs in increasing order, so when the caller
+//! waits for job `i`, job `i` has a worker (or is done), and that worker's
+//! channel is the one being drained.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use crate::Scratch;
+use crate::detect::Scanner;
+use crate::report::{Finding, Problem, Sink};
+
+/// Findings and problems one job may have waiting. Enough that a job of
+/// ordinary data never waits (a 16 MiB JSONL segment of the benchmark data
+/// holds ~1,600 findings); on data where every line is a finding, each
+/// thread holds at most this many (~12 MiB).
+const QUEUED: usize = 4096;
+
+/// Jobs given queues at a time: bounds the queues alive for a file of many
+/// segments.
+const JOBS_PER_WAVE: usize = 256;
+
+/// What a job sends, in order, ending with its result.
+pub(crate) enum Event<T> {
+    Finding(Finding),
+    Problem(Problem),
+    Done(T),
+}
+
+/// One job's queue of events, filled by its worker and drained by the caller.
+struct Queue<T> {
+    state: Mutex<State<T>>,
+    changed: Condvar,
+}
+
+struct State<T> {
+    events: VecDeque<Event<T>>,
+    /// The job has sent `Done`.
+    done: bool,
+    /// The caller no longer listens.
+    dropped: bool,
+}
+
+impl<T> Queue<T> {
+    fn new() -> Queue<T> {
+        Queue {
+            state: Mutex::new(State { events: VecDeque::new(), done: false, dropped: false }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Queues `event`, waiting while `cap` are queued; false once the caller stopped listening.
+    fn push(&self, event: Event<T>, cap: usize) -> bool {
+        let mut st = self.state.lock().expect("queue lock");
+        while st.events.len() >= cap && !st.dropped {
+            st = self.changed.wait(st).expect("queue lock");
+        }
+        if st.dropped {
+            return false;
+        }
+        st.done |= matches!(event, Event::Done(_));
+        st.events.push_back(event);
+        self.changed.notify_all();
+        true
+    }
+
+    /// Takes every queued event, waiting for one; an empty batch means the job is done.
+    fn take(&self, batch: &mut VecDeque<Event<T>>) {
+        let mut st = self.state.lock().expect("queue lock");
+        while st.events.is_empty() && !st.done {
+            st = self.changed.wait(st).expect("queue lock");
+        }
+        std::mem::swap(&mut st.events, batch);
+        self.changed.notify_all();
+    }
+
+    /// Stops listening: the job's further events are refused.
+    fn drop_listener(&self) {
+        let mut st = self.state.lock().expect("queue lock");
+        st.dropped = true;
+        st.events.clear();
+        self.changed.notify_all();
+    }
+}
+
+/// A sink that queues into a job's queue; it stops the job when the caller
+/// no longer listens.
+struct QueueSink<'a, T> {
+    queue: &'a Queue<T>,
+    cap: usize,
+}
+
+impl<T> Sink for QueueSink<'_, T> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.queue.push(Event::Finding(finding), self.cap)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.queue.push(Event::Problem(problem), self.cap);
+    }
+}
+
+/// Runs `run` on every job on up to `threads` threads (each with a scratch
+/// of `scanner`), and passes every event to `on_event` with its job's index,
+/// jobs in order and each job's events in the order it sent them. Stops
+/// (skipping the jobs not started) once `on_event` returns false, and returns
+/// whether it never did. The workers' engine statistics are added to `scratch`.
+pub(crate) fn run_ordered<J: Sync, T: Send>(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    threads: usize,
+    jobs: &[J],
+    run: impl Fn(&J, &mut Scratch, &mut dyn Sink) -> T + Sync,
+    mut on_event: impl FnMut(usize, Event<T>) -> bool,
+) -> bool {
+    let threads = threads.max(1);
+    let cap = QUEUED;
+    let stop = AtomicBool::new(false);
+    for (wave, chunk) in jobs.chunks(JOBS_PER_WAVE).enumerate() {
+        let queues: Vec<Queue<T>> = chunk.iter().map(|_| Queue::new()).collect();
+        let next = AtomicUsize::new(0);
+        let go_on = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads.min(chunk.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut s = scanner.scratch();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            if i >= chunk.len() || stop.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            let q = &queues[i];
+                            let out = run(&chunk[i], &mut s, &mut QueueSink { queue: q, cap });
+                            // Always accepted: `Done` may exceed the cap by one.
+                            q.push(Event::Done(out), usize::MAX);
+                        }
+                        s
+                    })
+                })
+                .collect();
+            let mut go_on = true;
+            let mut batch = VecDeque::new();
+            'jobs: for (i, q) in queues.iter().enumerate() {
+                loop {
+                    q.take(&mut batch);
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for event in batch.drain(..) {
+                        let done = matches!(event, Event::Done(_));
+                        if !on_event(wave * JOBS_PER_WAVE + i, event) {
+                            go_on = false;
+                            stop.store(true, Ordering::SeqCst);
+                            break 'jobs;
+                        }
+                        if done {
+                            continue 'jobs;
+                        }
+                    }
+                }
+            }
+            if !go_on {
+                queues.iter().for_each(Queue::drop_listener);
+            }
+            for w in workers {
+                scratch.absorb_stats(&w.join().expect("scan worker"));
+            }
+            go_on
+        });
+        if !go_on {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Category, Confidence, Location, TextLocation};
+    use crate::testutil::builtin;
+
+    fn finding(job: usize, n: u64) -> Finding {
+        Finding {
+            source: format!("job {job}"),
+            data_type: "T".into(),
+            category: Category::CustomIdentifier,
+            rule: "r".into(),
+            location: Location::Text(TextLocation { line: n, column: 1, byte_start: n, byte_end: n + 1 }),
+            validated: false,
+            confidence: Confidence::Low,
+            redacted: String::new(),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn events_arrive_in_job_order_however_many_there_are() {
+        let scanner = builtin();
+        let mut scratch = scanner.scratch();
+        // Later jobs are quicker and make more findings than a channel holds.
+        let jobs: Vec<usize> = (0..40).collect();
+        let mut seen = Vec::new();
+        let done = run_ordered(
+            scanner,
+            &mut scratch,
+            4,
+            &jobs,
+            |&j, _, sink| {
+                std::thread::sleep(std::time::Duration::from_millis((40 - j as u64) / 4));
+                for n in 0..(j as u64 * 50) {
+                    if !sink.finding(finding(j, n)) {
+                        return false;
+                    }
+                }
+                true
+            },
+            |i, e| {
+                match e {
+                    Event::Finding(f) => seen.push((i, f.location.display_short())),
+                    Event::Done(ok) => assert!(ok),
+                    Event::Problem(_) => unreachable!(),
+                }
+                true
+            },
+        );
+        assert!(done);
+        let want: Vec<(usize, String)> = (0..40)
+            .flat_map(|j| (0..j as u64 * 50).map(move |n| (j, finding(j, n).location.display_short())))
+            .collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn stopping_skips_the_rest() {
+        let scanner = builtin();
+        let mut scratch = scanner.scratch();
+        let jobs: Vec<usize> = (0..600).collect();
+        let started = AtomicUsize::new(0);
+        let mut got = 0;
+        let done = run_ordered(
+            scanner,
+            &mut scratch,
+            3,
+            &jobs,
+            |&j, _, sink| {
+                started.fetch_add(1, Ordering::SeqCst);
+                (0..1_000).all(|n| sink.finding(finding(j, n)))
+            },
+            |_, e| {
+                got += usize::from(matches!(e, Event::Finding(_)));
+                got < 1_500
+            },
+        );
+        assert!(!done);
+        assert_eq!(got, 1_500);
+        assert!(started.load(Ordering::SeqCst) < 20, "{}", started.load(Ordering::SeqCst));
+    }
+}
