@@ -27,6 +27,28 @@ const QUEUED: usize = 4096;
 /// segments.
 const JOBS_PER_WAVE: usize = 256;
 
+/// Helper workers running in the process, over all files being split at
+/// once: each run has one worker of its own and borrows the others from a
+/// budget of `threads - 1`, so that several large files scanned at once (one
+/// per walk thread) do not start `threads` workers each, with a scratch
+/// (and its regex caches) apiece.
+static HELPERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes up to `want` helpers from a budget of `limit`; returns how many.
+fn borrow_helpers(want: usize, limit: usize) -> usize {
+    let mut cur = HELPERS.load(Ordering::SeqCst);
+    loop {
+        let take = want.min(limit.saturating_sub(cur));
+        if take == 0 {
+            return 0;
+        }
+        match HELPERS.compare_exchange(cur, cur + take, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return take,
+            Err(now) => cur = now,
+        }
+    }
+}
+
 /// What a job sends, in order, ending with its result.
 pub(crate) enum Event<T> {
     Finding(Finding),
@@ -108,7 +130,8 @@ impl<T> Sink for QueueSink<'_, T> {
 }
 
 /// Runs `run` on every job on up to `threads` threads (each with a scratch
-/// of `scanner`), and passes every event to `on_event` with its job's index,
+/// of `scanner`; all but one borrowed from a process-wide budget of
+/// `threads - 1`), and passes every event to `on_event` with its job's index,
 /// jobs in order and each job's events in the order it sent them. Stops
 /// (skipping the jobs not started) once `on_event` returns false, and returns
 /// whether it never did. The workers' engine statistics are added to `scratch`.
@@ -126,8 +149,9 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
     for (wave, chunk) in jobs.chunks(JOBS_PER_WAVE).enumerate() {
         let queues: Vec<Queue<T>> = chunk.iter().map(|_| Queue::new()).collect();
         let next = AtomicUsize::new(0);
+        let helpers = borrow_helpers(threads.min(chunk.len()) - 1, threads - 1);
         let go_on = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads.min(chunk.len()))
+            let workers: Vec<_> = (0..1 + helpers)
                 .map(|_| {
                     scope.spawn(|| {
                         let mut s = scanner.scratch();
@@ -174,6 +198,7 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
             }
             go_on
         });
+        HELPERS.fetch_sub(helpers, Ordering::SeqCst);
         if !go_on {
             return false;
         }
