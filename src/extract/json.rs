@@ -67,21 +67,7 @@ fn scan_limited(
     max_token: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    let opts = x.options();
-    let mut s = JsonScan {
-        scanner: x.scanner(),
-        chunk: opts.text.chunk_size.max(1) as u64,
-        max_token,
-        lines: format == Format::Jsonl,
-        span: 0..u64::MAX,
-        first_line: 0,
-        max_warnings: MAX_WARNINGS,
-        emit: Emitter::new(source, opts.text.show_values),
-        trie: PathTrie::new(Some(x.scanner())),
-        tokens: Tokens::default(),
-        units: Vec::new(),
-        malformed: 0,
-    };
+    let mut s = JsonScan::new(x, source, format == Format::Jsonl, max_token);
     let go_on = if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, sink) };
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
@@ -117,23 +103,9 @@ pub(crate) fn scan_lines_segment(
     source: &str,
     sink: &mut dyn Sink,
 ) -> (bool, Option<std::io::Error>) {
-    let opts = x.options();
-    let mut emit = Emitter::new(source, opts.text.show_values);
-    emit.lines = blocks::Lines::from_line(span.start, first_line + 1);
-    let mut s = JsonScan {
-        scanner: x.scanner(),
-        chunk: opts.text.chunk_size.max(1) as u64,
-        max_token: MAX_TOKEN,
-        lines: true,
-        span,
-        first_line,
-        max_warnings: u64::MAX,
-        emit,
-        trie: PathTrie::new(Some(x.scanner())),
-        tokens: Tokens::default(),
-        units: Vec::new(),
-        malformed: 0,
-    };
+    let mut s = JsonScan::new(x, source, true, MAX_TOKEN);
+    s.emit.lines = blocks::Lines::from_line(span.start, first_line + 1);
+    (s.span, s.first_line, s.max_warnings) = (span, first_line, u64::MAX);
     let go_on = s.scan_lines(scratch, &mut w, sink);
     (go_on, w.take_error())
 }
@@ -163,6 +135,27 @@ struct JsonScan<'a> {
     /// The units of the current block, reused from block to block.
     units: Vec<Unit>,
     malformed: u64,
+}
+
+impl<'a> JsonScan<'a> {
+    /// A scan of the whole data (JSON Lines when `lines`) for `source`.
+    fn new(x: &Extractor<'a>, source: &'a str, lines: bool, max_token: u64) -> JsonScan<'a> {
+        let opts = x.options();
+        JsonScan {
+            scanner: x.scanner(),
+            chunk: opts.text.chunk_size.max(1) as u64,
+            max_token,
+            lines,
+            span: 0..u64::MAX,
+            first_line: 0,
+            max_warnings: MAX_WARNINGS,
+            emit: Emitter::new(source, opts.text.show_values),
+            trie: PathTrie::new(Some(x.scanner())),
+            tokens: Tokens::default(),
+            units: Vec::new(),
+            malformed: 0,
+        }
+    }
 }
 
 impl JsonScan<'_> {
