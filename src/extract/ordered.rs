@@ -50,10 +50,30 @@ fn borrow_helpers(want: usize, limit: usize) -> usize {
 }
 
 /// What a job sends, in order, ending with its result.
-pub(crate) enum Event<T> {
+enum Event<T> {
     Finding(Finding),
     Problem(Problem),
     Done(T),
+}
+
+/// What the caller of [`run_ordered`] sees of a job's events: a finding
+/// about to be sent on (to amend), a problem (to send on or not), the
+/// job's result.
+pub(crate) enum Step<'f, T> {
+    Finding(&'f mut Finding),
+    Problem(Problem),
+    Done(T),
+}
+
+/// How a [`run_ordered`] call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    /// Findings sent on.
+    pub findings: u64,
+    /// The sink never refused a finding.
+    pub sink_wants_more: bool,
+    /// Every job ran to its end (neither the sink nor the caller stopped).
+    pub finished: bool,
 }
 
 /// One job's queue of events, filled by its worker and drained by the caller.
@@ -131,18 +151,34 @@ impl<T> Sink for QueueSink<'_, T> {
 
 /// Runs `run` on every job on up to `threads` threads (each with a scratch
 /// of `scanner`; all but one borrowed from a process-wide budget of
-/// `threads - 1`), and passes every event to `on_event` with its job's index,
-/// jobs in order and each job's events in the order it sent them. Stops
-/// (skipping the jobs not started) once `on_event` returns false, and returns
-/// whether it never did. The workers' engine statistics are added to `scratch`.
+/// `threads - 1`), and passes every event to `on_step` with its job's index
+/// and `sink`, jobs in order and each job's events in the order it sent
+/// them; findings go on to `sink` after `on_step` has seen them. Stops
+/// (skipping the jobs not started) once `on_step` returns false or the sink
+/// refuses a finding. The workers' engine statistics are added to `scratch`.
 pub(crate) fn run_ordered<J: Sync, T: Send>(
     scanner: &Scanner,
     scratch: &mut Scratch,
     threads: usize,
     jobs: &[J],
     run: impl Fn(&J, &mut Scratch, &mut dyn Sink) -> T + Sync,
-    mut on_event: impl FnMut(usize, Event<T>) -> bool,
-) -> bool {
+    sink: &mut dyn Sink,
+    mut on_step: impl FnMut(usize, Step<'_, T>, &mut dyn Sink) -> bool,
+) -> Outcome {
+    let mut outcome = Outcome { findings: 0, sink_wants_more: true, finished: true };
+    // Passes one event on; false to stop.
+    let mut step = |k: usize, event: Event<T>| match event {
+        Event::Finding(mut f) => {
+            if !on_step(k, Step::Finding(&mut f), &mut *sink) {
+                return false;
+            }
+            outcome.findings += 1;
+            outcome.sink_wants_more = sink.finding(f);
+            outcome.sink_wants_more
+        }
+        Event::Problem(p) => on_step(k, Step::Problem(p), &mut *sink),
+        Event::Done(out) => on_step(k, Step::Done(out), &mut *sink),
+    };
     let threads = threads.max(1);
     let cap = QUEUED;
     let stop = AtomicBool::new(false);
@@ -179,7 +215,7 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
                     }
                     for event in batch.drain(..) {
                         let done = matches!(event, Event::Done(_));
-                        if !on_event(wave * JOBS_PER_WAVE + i, event) {
+                        if !step(wave * JOBS_PER_WAVE + i, event) {
                             go_on = false;
                             stop.store(true, Ordering::SeqCst);
                             break 'jobs;
@@ -200,16 +236,17 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
         });
         HELPERS.fetch_sub(helpers, Ordering::SeqCst);
         if !go_on {
-            return false;
+            outcome.finished = false;
+            break;
         }
     }
-    true
+    outcome
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Category, Confidence, Location, TextLocation};
+    use crate::report::{Category, Collect, Confidence, Location, TextLocation};
     use crate::testutil::builtin;
 
     fn finding(job: usize, n: u64) -> Finding {
@@ -233,7 +270,8 @@ mod tests {
         // Later jobs are quicker and make more findings than a queue holds.
         let jobs: Vec<usize> = (0..40).collect();
         let mut seen = Vec::new();
-        let done = run_ordered(
+        let mut out = Collect::default();
+        let outcome = run_ordered(
             scanner,
             &mut scratch,
             4,
@@ -247,16 +285,18 @@ mod tests {
                 }
                 true
             },
-            |i, e| {
-                match e {
-                    Event::Finding(f) => seen.push((i, f.location.display_short())),
-                    Event::Done(ok) => assert!(ok),
-                    Event::Problem(_) => unreachable!(),
+            &mut out,
+            |i, step, _| {
+                match step {
+                    Step::Finding(f) => seen.push((i, f.location.display_short())),
+                    Step::Done(ok) => assert!(ok),
+                    Step::Problem(_) => unreachable!(),
                 }
                 true
             },
         );
-        assert!(done);
+        assert_eq!(outcome, Outcome { findings: seen.len() as u64, sink_wants_more: true, finished: true });
+        assert_eq!(out.findings.len(), seen.len(), "every finding seen is sent on");
         let want: Vec<(usize, String)> = (0..40)
             .flat_map(|j| (0..j as u64 * 250).map(move |n| (j, finding(j, n).location.display_short())))
             .collect();
@@ -273,7 +313,8 @@ mod tests {
         let jobs: Vec<usize> = (0..600).collect();
         let started = AtomicUsize::new(0);
         let mut got = 0;
-        let done = run_ordered(
+        let mut out = Collect::default();
+        let outcome = run_ordered(
             scanner,
             &mut scratch,
             3,
@@ -282,13 +323,16 @@ mod tests {
                 started.fetch_add(1, Ordering::SeqCst);
                 (0..3 * QUEUED as u64).all(|n| sink.finding(finding(j, n)))
             },
-            |_, e| {
-                got += usize::from(matches!(e, Event::Finding(_)));
+            &mut out,
+            |_, step, _| {
+                got += usize::from(matches!(step, Step::Finding(_)));
                 got < 1_500
             },
         );
-        assert!(!done);
+        assert!(!outcome.finished);
         assert_eq!(got, 1_500);
+        assert_eq!(out.findings.len(), 1_499, "the finding that stopped the run is not sent");
+        assert_eq!(outcome.findings, 1_499);
         assert!(started.load(Ordering::SeqCst) <= 3, "{}", started.load(Ordering::SeqCst));
     }
 }

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::detect::Scanner;
 use crate::detect::stream::Segment;
 use crate::extract::blocks::Window;
-use crate::extract::ordered::{Event, run_ordered};
+use crate::extract::ordered::{Step, run_ordered};
 use crate::extract::{Extractor, Format, RandomAccess, RandomReader, json};
 use crate::report::{Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
@@ -80,31 +80,29 @@ fn scan_text_in(
     let segments: Vec<Range<u64>> =
         (0..len.div_ceil(segment)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
     // Lines before the segment being emitted, and where the last of them ended.
-    let (mut lines_before, mut line_start, mut findings, mut scanned) = (0u64, 0u64, 0u64, 0u64);
-    let mut go_on = true;
-    run_ordered(
+    let (mut lines_before, mut line_start, mut scanned) = (0u64, 0u64, 0u64);
+    let outcome = run_ordered(
         scanner,
         scratch,
         x.options().parallel,
         &segments,
         |r, s, out| scan_segment(scanner, s, src, len, r.clone(), source, opts, out),
-        |k, event| match event {
-            Event::Finding(mut f) => {
+        sink,
+        |k, step, sink| match step {
+            Step::Finding(f) => {
                 if let Location::Text(t) = &mut f.location {
                     if t.line == 1 {
                         t.column = t.byte_start - line_start + 1;
                     }
                     t.line += lines_before;
                 }
-                findings += 1;
-                go_on = sink.finding(f);
-                go_on
+                true
             }
-            Event::Problem(p) => {
+            Step::Problem(p) => {
                 sink.problem(p);
                 true
             }
-            Event::Done(Ok(part)) => {
+            Step::Done(Ok(part)) => {
                 lines_before += part.newlines;
                 if let Some(nl) = part.last_newline {
                     line_start = nl + 1;
@@ -112,7 +110,7 @@ fn scan_text_in(
                 scanned = segments[k].end;
                 true
             }
-            Event::Done(Err(e)) => {
+            Step::Done(Err(e)) => {
                 // Reported; the scan goes on with the other files.
                 let at = segments[k].start;
                 sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
@@ -124,11 +122,11 @@ fn scan_text_in(
         source: source.to_string(),
         format: Format::Text.name().into(),
         bytes: scanned,
-        findings,
+        findings: outcome.findings,
         binary: false,
         container: false,
     });
-    go_on
+    outcome.sink_wants_more
 }
 
 /// Reads segment `r` of `src` (`len` bytes in all) with context on both
@@ -211,9 +209,8 @@ fn scan_jsonl_in(
         }
     }
     // Second pass: the scan, each segment knowing the line it starts at.
-    let (mut findings, mut malformed, mut scanned) = (0u64, 0u64, 0u64);
-    let mut go_on = true;
-    let finished = run_ordered(
+    let (mut malformed, mut scanned) = (0u64, 0u64);
+    let outcome = run_ordered(
         scanner,
         scratch,
         x.options().parallel,
@@ -227,25 +224,22 @@ fn scan_jsonl_in(
             let w = Window::new_at(&mut reader, lo);
             json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, out).1
         },
-        |k, event| match event {
-            Event::Finding(f) => {
-                findings += 1;
-                go_on = sink.finding(f);
-                go_on
-            }
+        sink,
+        |k, step, sink| match step {
+            Step::Finding(_) => true,
             // Every problem of a segment is a line read as text.
-            Event::Problem(p) => {
+            Step::Problem(p) => {
                 malformed += 1;
                 if malformed <= MAX_WARNINGS {
                     sink.problem(p);
                 }
                 true
             }
-            Event::Done(None) => {
+            Step::Done(None) => {
                 scanned = jobs[k].0.end;
                 true
             }
-            Event::Done(Some(e)) => {
+            Step::Done(Some(e)) => {
                 let span = &jobs[k].0;
                 sink.problem(Problem::partial(
                     source,
@@ -255,7 +249,7 @@ fn scan_jsonl_in(
             }
         },
     );
-    if let Some((at, e)) = failed.filter(|_| finished) {
+    if let Some((at, e)) = failed.filter(|_| outcome.finished) {
         sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
     }
     if malformed > MAX_WARNINGS {
@@ -266,11 +260,11 @@ fn scan_jsonl_in(
         source: source.to_string(),
         format: Format::Jsonl.name().into(),
         bytes: scanned,
-        findings,
+        findings: outcome.findings,
         binary: false,
         container: false,
     });
-    go_on
+    outcome.sink_wants_more
 }
 
 /// The lines of the segment cut at `from..to`: from the first line start at

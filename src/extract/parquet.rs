@@ -72,7 +72,7 @@ mod imp {
 
     use super::BATCH_ROWS;
     use crate::Scratch;
-    use crate::extract::ordered::{Event, run_ordered};
+    use crate::extract::ordered::{Step, run_ordered};
     use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
     use crate::extract::{Extractor, RandomAccess, RandomReader};
     use crate::report::{Problem, Scanned, Severity, Sink};
@@ -204,11 +204,11 @@ mod imp {
         source: &str,
         sink: &mut dyn Sink,
     ) -> (bool, u64, u64) {
-        let (mut findings, mut bytes, mut go_on) = (0u64, 0u64, true);
+        let (mut bytes, mut more) = (0u64, true);
         // A column's unsupported type is reported once, not once per row group.
         let mut warnings = std::collections::HashSet::new();
         let groups: Vec<usize> = (0..first_rows.len()).collect();
-        run_ordered(
+        let outcome = run_ordered(
             x.scanner(),
             scratch,
             x.options().parallel,
@@ -218,26 +218,23 @@ mod imp {
                 let more = scan_group(&mut walk, src, meta, g, first_rows[g]);
                 (more, walk.emit.bytes)
             },
-            |_, event| match event {
-                Event::Finding(f) => {
-                    findings += 1;
-                    go_on = sink.finding(f);
-                    go_on
-                }
-                Event::Problem(p) => {
+            sink,
+            |_, step, sink| match step {
+                Step::Finding(_) => true,
+                Step::Problem(p) => {
                     if p.severity != Severity::Warning || warnings.insert(p.reason.clone()) {
                         sink.problem(p);
                     }
                     true
                 }
-                Event::Done((more, b)) => {
+                Step::Done((group_more, b)) => {
                     bytes += b;
-                    go_on &= more;
+                    more = group_more;
                     more
                 }
             },
         );
-        (go_on, findings, bytes)
+        (outcome.sink_wants_more && more, outcome.findings, bytes)
     }
 
     /// Scans row group `g`, whose first row is row `first_row` of the file,
