@@ -122,16 +122,14 @@ impl<'r> Window<'r> {
     /// Bytes in memory from the start are kept.
     pub fn release_before(&mut self, keep_from: u64, lines: &mut Lines) {
         let keep_from = keep_from.min(self.end());
-        let held = self.bytes().len();
-        if keep_from > self.base && (keep_from - self.base) as usize >= held / 2 {
-            let n = self.rel(keep_from);
-            if let Data::Reader { .. } = self.data {
-                lines.advance(self, keep_from);
-            }
-            if let Data::Reader { buf, .. } = &mut self.data {
-                buf.consume(n);
-                self.base = keep_from;
-            }
+        if keep_from <= self.base || self.rel(keep_from) < self.bytes().len() / 2 {
+            return;
+        }
+        lines.advance(self, keep_from);
+        let n = self.rel(keep_from);
+        if let Data::Reader { buf, .. } = &mut self.data {
+            buf.consume(n);
+            self.base = keep_from;
         }
     }
 }
