@@ -415,6 +415,19 @@ pub fn digit_span(hir: &Hir) -> Option<(usize, usize)> {
     (s.has && s.one_group && s.lead < MAX_MATCH_LEN && s.trail < MAX_MATCH_LEN).then_some((s.lead, s.trail))
 }
 
+/// Whether capture group 1 spans the whole match but for assertions around
+/// it (`\b(...)\b`, `(...)`), so that the value is the match.
+pub fn capture_is_match(hir: &Hir) -> bool {
+    let is_value = |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.index == 1);
+    match hir.kind() {
+        HirKind::Concat(parts) => {
+            parts.iter().filter(|p| is_value(p)).count() == 1
+                && parts.iter().all(|p| is_value(p) || matches!(p.kind(), HirKind::Look(_)))
+        }
+        _ => is_value(hir),
+    }
+}
+
 /// Whether every match is a run of digits and separators that starts and
 /// ends with a digit at a word boundary (`\b(...)\b` around digits): in a
 /// digit group, such a match starts at the group's start or just after a
@@ -733,6 +746,18 @@ mod tests {
 
     fn anchor_of(p: &str) -> Option<Anchor> {
         anchor(&parse(p, false).unwrap())
+    }
+
+    #[test]
+    fn captures_that_are_the_match() {
+        let is = |p: &str| capture_is_match(&parse(p, false).unwrap());
+        assert!(is(r"\b(\d{3}-\d{2}-\d{4})\b"));
+        assert!(is(r"(AKIA[A-Z2-7]{16})"));
+        assert!(is(r"\b(eyJ[a-z]+(\.[a-z]+)?)"));
+        assert!(!is(r"(?:^|[^\d])(\+1\d{10})\b"));
+        assert!(!is(r";(\d{13,16})=\d{4}"));
+        assert!(!is(r"(a)|(b)"));
+        assert!(!is(r"\d{9}"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use regex_automata::meta;
 use regex_automata::util::syntax;
 
 use crate::detect::analyze::{self, Anchor};
+use crate::detect::shapes;
 use crate::report::{Category, Confidence};
 use crate::rules::syntax::{DEFAULT_KEYWORD_DISTANCE, KeywordPosition};
 use crate::rules::{Rule, RuleError};
@@ -44,7 +45,9 @@ pub(crate) struct CompiledRule {
     pub pattern: String,
     pub unicode: bool,
     regex: std::sync::OnceLock<meta::Regex>,
-    /// The capture group holding the value: 1, or 0 when the regex has none.
+    /// The capture group holding the value: 1, or 0 when the regex has none
+    /// or group 1 is the whole match but for assertions (`\b(...)\b`), so
+    /// that the value is found without a capture search.
     pub group: usize,
     pub max_len: usize,
     /// The fewest digits any match holds.
@@ -64,6 +67,9 @@ pub(crate) struct CompiledRule {
     /// the value is a run of the group between separators (see
     /// `analyze::digit_bounded`). Only payment card numbers so far.
     pub group_validator: Option<Validator>,
+    /// The exact layouts of digit runs and separators of a digit rule's
+    /// matches, when it has few (see `detect::shapes`).
+    pub runs: Option<shapes::RunShapes>,
     pub anchor: AnchorKind,
     pub has_keywords: bool,
     pub keyword_required: bool,
@@ -146,7 +152,7 @@ impl CompiledRule {
                 }
                 cell
             },
-            group,
+            group: if analyze::capture_is_match(&hir) { 0 } else { group },
             max_len: analyze::max_len(&hir),
             min_digits: analyze::min_digits(&hir),
             digit_span: analyze::digit_span(&hir),
@@ -154,6 +160,10 @@ impl CompiledRule {
             separators: analyze::separator_bytes(&hir),
             start: match anchor {
                 AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
+                _ => None,
+            },
+            runs: match anchor {
+                AnchorKind::Digits(_) => shapes::RunShapes::of(&hir),
                 _ => None,
             },
             group_validator: s

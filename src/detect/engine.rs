@@ -23,6 +23,7 @@ use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
 use crate::detect::prefilter::{self, Literals};
 use crate::detect::resolve;
+use crate::detect::shapes;
 use crate::detect::starts::StartFilter;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, RuleError, Rules};
@@ -354,6 +355,20 @@ const ALL_SEPARATORS: u8 = 0x3F;
 struct GroupFacts {
     /// A validator's verdict on the group's digit runs ([`group_may_validate`]).
     validated: Option<(Validator, bool)>,
+    /// The group's token string for run shapes (see `detect::shapes`):
+    /// `None` before it is needed, `Some(None)` for a group too long to check.
+    tokens: Option<Option<(usize, [u8; shapes::MAX_GROUP_TOKENS])>>,
+}
+
+impl GroupFacts {
+    /// Whether `runs` can match in the group `bytes` these facts describe.
+    fn runs_occur(&mut self, runs: &shapes::RunShapes, bytes: &[u8]) -> bool {
+        let tokens = self.tokens.get_or_insert_with(|| {
+            let mut buf = [0u8; shapes::MAX_GROUP_TOKENS];
+            shapes::group_tokens(bytes, &mut buf).map(|n| (n, buf))
+        });
+        tokens.as_ref().is_none_or(|(n, buf)| runs.occur_in(&buf[..*n]))
+    }
 }
 
 /// Whether some group of `groups` (sorted by offset) with at least `min`
@@ -987,13 +1002,20 @@ impl Scanner {
     }
 
     /// Cheap necessary conditions for a digit rule to match around group `g`,
-    /// besides where it can start (the level's [`StartFilter`]): enough
-    /// separators of the kinds it uses, and a run of digits that passes the rule's validator
-    /// (payment cards). Only for rules whose digits form one group. `facts`
+    /// besides where it can start (the level's [`StartFilter`]): one of its
+    /// layouts of digit runs and separators (see `detect::shapes`) or else
+    /// enough separators of the kinds it uses, and a run of digits that
+    /// passes the rule's validator (payment cards). Only for rules whose digits form one group. `facts`
     /// keeps what one rule's checks learnt about the group for the next rule.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
-        if let Some((lead, trail)) = rule.digit_span
+        if let Some(runs) = &rule.runs {
+            // The rule's exact layouts of runs and separators (this implies
+            // the separator count below).
+            if !facts.runs_occur(runs, &hay[g.start..g.end]) {
+                return false;
+            }
+        } else if let Some((lead, trail)) = rule.digit_span
             && rule.min_separators > 0
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
@@ -1066,19 +1088,17 @@ impl Scanner {
             input.set_anchored(regex_automata::Anchored::Yes);
         }
         loop {
-            re.search_captures_with(cache, &input, caps);
-            let Some(m) = caps.get_match() else { break };
-            if m.start() < anchor.end && m.end() > anchor.start {
-                let v = caps.get_group(r.group).unwrap_or(m.span());
-                if v.end > v.start {
-                    cands.push(Candidate {
-                        start: v.start,
-                        end: v.end,
-                        rule,
-                        full_start: m.start(),
-                        full_end: m.end(),
-                    });
-                }
+            // The value's span; a capture search only when it is not the match's.
+            let (m, v) = if r.group == 0 {
+                let Some(m) = re.search_with(cache, &input) else { break };
+                (m, m.span())
+            } else {
+                re.search_captures_with(cache, &input, caps);
+                let Some(m) = caps.get_match() else { break };
+                (m, caps.get_group(r.group).unwrap_or(m.span()))
+            };
+            if m.start() < anchor.end && m.end() > anchor.start && v.end > v.start {
+                cands.push(Candidate { start: v.start, end: v.end, rule, full_start: m.start(), full_end: m.end() });
             }
             // Later matches start at or after this one's end: stop once they
             // can no longer overlap the anchor.
@@ -1198,6 +1218,7 @@ mod tests {
             ("plus", r"(?:^|[^\d])((?:\+49|0049[\x20.-])[1-9](?:[\x20.-]?\d){6,8})\b", 8),
             ("paren", r"(?:^|[^\d])(\(0\d{2}\)[\x20]?\d{6})\b", 8),
             ("track", r";(\d{13,16})=\d{4}\?", 13),
+            ("eight", r"\b(\d{4}[ -]?\d{4})\b", 8),
         ];
         let mut toml = String::new();
         for (id, re, digits) in rules {
@@ -1213,7 +1234,9 @@ mod tests {
                    tel +4930 1234567 or 0049 30 1234567; 00.4930123456 0.123456789\n\
                    call (030) 123456, 12 (030) 123456 and 1(030)123456\n\
                    swipe ;4111111111111111=2712? then 5;4111111111111=2712?\n\
-                   10.10.155.132 123.45.6789 123 45 6789 (987)-65-4321 1 234-56-7890\n";
+                   10.10.155.132 123.45.6789 123 45 6789 (987)-65-4321 1 234-56-7890\n\
+                   200 86176 2026 490-738-841 123-45-6789-1 1123-45-6789 12.123 45 6789\n\
+                   1234 5678 12345678 1234-5678-9 123-4567 8 1234--5678 a1234 5678\n";
         let mut want: Vec<(String, String)> = Vec::new();
         for (id, re, _) in rules {
             let re = regex::bytes::Regex::new(re).unwrap();

@@ -12,6 +12,7 @@ mod engine;
 mod keywords;
 mod prefilter;
 mod resolve;
+mod shapes;
 mod starts;
 pub mod stream;
 

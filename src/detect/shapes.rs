@@ -1,0 +1,259 @@
+//! Run shapes: the exact layout of digits and separators in the matches of a
+//! simple digit rule, checked on a digit group before any regex runs.
+//!
+//! `\b(\d{3}-\d{2}-\d{4})\b` only matches runs of 3, 2 and 4 digits joined
+//! by `-`. A digit group is written as a string of tokens, one byte each: a
+//! run of `n` digits is the byte `n` (below 0x20), a separator is itself
+//! (` -./()`, all 0x20 or above). The rule's shapes are written the same
+//! way (`[3, b'-', 2, b'-', 4]`), and the rule can only match in the group
+//! when one of its shapes occurs in the group's string. `200 86176 2026`
+//! (`[3, b' ', 5, b' ', 4]`) and `490-738-841` are rejected without a regex.
+//!
+//! Only rules whose every match is such a layout bounded by `\b` on both
+//! sides get shapes (see `analyze::digit_bounded`): such a match starts at
+//! the start of a digit run and ends at the end of one, so its runs are
+//! whole runs of the group and the check is exact.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use crate::detect::analyze;
+
+/// Most shapes a rule may have (more would make the check slower than the regex).
+const MAX_SHAPES: usize = 16;
+
+/// The longest digit run a shape or group string can name; longer runs are
+/// written as this value, which no shape holds.
+const LONG_RUN: u8 = 0x1F;
+
+/// The most tokens of a group that are checked; longer groups pass.
+pub const MAX_GROUP_TOKENS: usize = 64;
+
+/// The run shapes of one rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunShapes {
+    shapes: Vec<Vec<u8>>,
+}
+
+impl RunShapes {
+    /// The shapes of a rule's pattern, when every match is `\b`, then digit
+    /// runs and separators in one of at most [`MAX_SHAPES`] layouts, then `\b`.
+    pub fn of(hir: &Hir) -> Option<RunShapes> {
+        if !analyze::digit_bounded(hir) {
+            return None;
+        }
+        let HirKind::Concat(parts) = hir.kind() else { return None };
+        let inner = Hir::concat(parts[1..parts.len() - 1].to_vec());
+        let shapes = layouts(&inner)?;
+        let whole = |s: &Vec<u8>| s.first().is_some_and(|&t| t < LONG_RUN) && s.last().is_some_and(|&t| t < LONG_RUN);
+        shapes.iter().all(whole).then_some(RunShapes { shapes })
+    }
+
+    /// Whether one of the shapes occurs in a group's token string (see [`group_tokens`]).
+    pub fn occur_in(&self, tokens: &[u8]) -> bool {
+        self.shapes.iter().any(|s| tokens.windows(s.len()).any(|w| w == s.as_slice()))
+    }
+}
+
+/// Writes the token string of `group` (a digit group: digits and separators)
+/// into `out` and returns its length, or `None` when it has more than
+/// [`MAX_GROUP_TOKENS`] tokens.
+pub fn group_tokens(group: &[u8], out: &mut [u8; MAX_GROUP_TOKENS]) -> Option<usize> {
+    let mut n = 0;
+    for &b in group {
+        let t = if b.is_ascii_digit() {
+            if n > 0 && out[n - 1] <= LONG_RUN {
+                out[n - 1] = (out[n - 1] + 1).min(LONG_RUN);
+                continue;
+            }
+            1
+        } else {
+            b
+        };
+        if n == MAX_GROUP_TOKENS {
+            return None;
+        }
+        out[n] = t;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// Every token string `hir` can match, when it only matches ASCII digits and
+/// separators and has at most [`MAX_SHAPES`] of them.
+fn layouts(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let token = |b: u8| match b {
+        b'0'..=b'9' => Some(1),
+        b' ' | b'-' | b'.' | b'/' | b'(' | b')' => Some(b),
+        _ => None,
+    };
+    let mut out = match hir.kind() {
+        HirKind::Empty => vec![Vec::new()],
+        HirKind::Literal(lit) => {
+            let mut s = Vec::new();
+            for &b in lit.0.iter() {
+                push(&mut s, token(b)?)?;
+            }
+            vec![s]
+        }
+        HirKind::Class(class) => {
+            let mut bytes = Vec::new();
+            match class {
+                Class::Bytes(c) => c.ranges().iter().for_each(|r| bytes.extend(r.start()..=r.end())),
+                Class::Unicode(c) => {
+                    for r in c.ranges() {
+                        let (lo, hi) = (u32::from(r.start()), u32::from(r.end()));
+                        if hi >= 0x80 {
+                            return None;
+                        }
+                        bytes.extend(lo as u8..=hi as u8);
+                    }
+                }
+            }
+            bytes.into_iter().map(|b| token(b).map(|t| vec![t])).collect::<Option<Vec<_>>>()?
+        }
+        HirKind::Capture(c) => layouts(&c.sub)?,
+        HirKind::Concat(parts) => {
+            let mut acc = vec![Vec::new()];
+            for p in parts {
+                acc = product(&acc, &layouts(p)?)?;
+            }
+            acc
+        }
+        HirKind::Alternation(branches) => {
+            let mut acc = Vec::new();
+            for b in branches {
+                acc.extend(layouts(b)?);
+                dedup(&mut acc)?;
+            }
+            acc
+        }
+        HirKind::Repetition(rep) => {
+            let sub = layouts(&rep.sub)?;
+            let max = rep.max.filter(|&m| m <= u32::from(LONG_RUN))?;
+            let (mut acc, mut cur) = (Vec::new(), vec![Vec::new()]);
+            for k in 0..=max {
+                if k >= rep.min {
+                    acc.extend(cur.iter().cloned());
+                    dedup(&mut acc)?;
+                }
+                if k < max {
+                    cur = product(&cur, &sub)?;
+                }
+            }
+            acc
+        }
+        HirKind::Look(_) => return None,
+    };
+    dedup(&mut out)?;
+    Some(out)
+}
+
+/// Appends a token, joining consecutive digit runs; `None` for runs too long to name.
+fn push(s: &mut Vec<u8>, t: u8) -> Option<()> {
+    match s.last_mut() {
+        Some(last) if *last < LONG_RUN && t < LONG_RUN => {
+            *last += t;
+            (*last < LONG_RUN).then_some(())
+        }
+        _ => {
+            s.push(t);
+            Some(())
+        }
+    }
+}
+
+/// Every layout of `a` followed by every layout of `b`.
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            for &t in y {
+                push(&mut s, t)?;
+            }
+            out.push(s);
+            if out.len() > MAX_SHAPES * MAX_SHAPES {
+                return None;
+            }
+        }
+    }
+    dedup(&mut out)?;
+    Some(out)
+}
+
+/// Sorts and removes duplicate layouts; `None` when more than [`MAX_SHAPES`] remain.
+fn dedup(v: &mut Vec<Vec<u8>>) -> Option<()> {
+    v.sort_unstable();
+    v.dedup();
+    (v.len() <= MAX_SHAPES).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shapes(pattern: &str) -> Option<RunShapes> {
+        RunShapes::of(&analyze::parse(pattern, false).unwrap())
+    }
+
+    fn occurs(s: &RunShapes, group: &str) -> bool {
+        let mut buf = [0u8; MAX_GROUP_TOKENS];
+        let n = group_tokens(group.as_bytes(), &mut buf).unwrap();
+        s.occur_in(&buf[..n])
+    }
+
+    #[test]
+    fn fixed_layouts_are_listed() {
+        let s = shapes(r"\b(\d{3}-\d{2}-\d{4}|\d{3}\x20\d{2}\x20\d{4})\b").unwrap();
+        assert_eq!(s.shapes, vec![vec![3, b' ', 2, b' ', 4], vec![3, b'-', 2, b'-', 4]]);
+        let s = shapes(r"\b(\d{4}[ -]?\d{4})\b").unwrap();
+        assert_eq!(s.shapes, vec![vec![4, b' ', 4], vec![4, b'-', 4], vec![8]]);
+        let s = shapes(r"\b\(\d{3}\) ?\d{3}-\d{4}\b");
+        assert!(s.is_none(), "a match may start with `(`, not at a run start");
+    }
+
+    #[test]
+    fn rules_outside_the_model_have_none() {
+        for p in [
+            r"\d{3}-\d{2}-\d{4}",      // no word boundaries
+            r"\b\d{3}:\d{2}\b",        // `:` is no separator
+            r"\b\d{3}-\d+\b",          // unbounded
+            r"\b(?:\d[ -]?){13,19}\b", // too many layouts
+            r"\b\d{40}\b",             // run too long to name
+            r"\bA\d{8}\b",             // a letter
+        ] {
+            assert!(shapes(p).is_none(), "{p}");
+        }
+    }
+
+    #[test]
+    fn groups_are_checked_by_whole_runs() {
+        let ssn = shapes(r"\b(\d{3}-\d{2}-\d{4}|\d{3}\x20\d{2}\x20\d{4})\b").unwrap();
+        for g in ["123-45-6789", "1 123-45-6789", "123-45-6789-1", "12.123 45 6789"] {
+            assert!(occurs(&ssn, g), "{g}");
+        }
+        for g in ["200 86176 2026", "490-738-841", "1123-45-6789", "123-45 6789", "123--45-6789", "123456789"] {
+            assert!(!occurs(&ssn, g), "{g}");
+        }
+    }
+
+    #[test]
+    fn built_in_rules_with_shapes() {
+        let rules = crate::Rules::builtin().unwrap();
+        let with: Vec<String> = rules
+            .iter()
+            .filter_map(|r| crate::detect::compile::CompiledRule::compile(r).ok())
+            .filter(|c| c.runs.is_some())
+            .map(|c| c.id.to_string())
+            .collect();
+        assert!(with.iter().any(|id| id == "pii.ssn.1"), "{with:?}");
+    }
+
+    #[test]
+    fn long_runs_and_long_groups() {
+        let mut buf = [0u8; MAX_GROUP_TOKENS];
+        let n = group_tokens("1".repeat(40).as_bytes(), &mut buf).unwrap();
+        assert_eq!(&buf[..n], &[LONG_RUN]);
+        assert!(group_tokens("1-".repeat(40).as_bytes(), &mut buf).is_none());
+    }
+}
