@@ -351,23 +351,27 @@ const ALL_SEPARATORS: u8 = 0x3F;
 
 /// What the cheap checks of a digit level's rules learn about one group,
 /// computed once for all of them.
-#[derive(Default)]
 struct GroupFacts {
     /// A validator's verdict on the group's digit runs ([`group_may_validate`]).
     validated: Option<(Validator, bool)>,
-    /// The group's token string for run shapes (see `detect::shapes`):
-    /// `None` before it is needed, `Some(None)` for a group too long to check.
-    tokens: Option<Option<(usize, [u8; shapes::MAX_GROUP_TOKENS])>>,
+    /// How long the group's token string for run shapes is (see
+    /// `detect::shapes`): `None` before it is needed, `Some(None)` for a
+    /// group too long to check.
+    token_count: Option<Option<usize>>,
+    tokens: [u8; shapes::MAX_GROUP_TOKENS],
+}
+
+impl Default for GroupFacts {
+    fn default() -> GroupFacts {
+        GroupFacts { validated: None, token_count: None, tokens: [0; shapes::MAX_GROUP_TOKENS] }
+    }
 }
 
 impl GroupFacts {
     /// Whether `runs` can match in the group `bytes` these facts describe.
     fn runs_occur(&mut self, runs: &shapes::RunShapes, bytes: &[u8]) -> bool {
-        let tokens = self.tokens.get_or_insert_with(|| {
-            let mut buf = [0u8; shapes::MAX_GROUP_TOKENS];
-            shapes::group_tokens(bytes, &mut buf).map(|n| (n, buf))
-        });
-        tokens.as_ref().is_none_or(|(n, buf)| runs.occur_in(&buf[..*n]))
+        let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(bytes, &mut self.tokens));
+        n.is_none_or(|n| runs.occur_in(&self.tokens[..n]))
     }
 }
 
