@@ -1013,13 +1013,7 @@ impl Scanner {
     /// keeps what one rule's checks learnt about the group for the next rule.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
-        if let Some(runs) = &rule.runs {
-            // The rule's exact layouts of runs and separators (this implies
-            // the separator count below).
-            if !facts.runs_occur(runs, &hay[g.start..g.end]) {
-                return false;
-            }
-        } else if let Some((lead, trail)) = rule.digit_span
+        if let Some((lead, trail)) = rule.digit_span
             && rule.min_separators > 0
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
@@ -1037,6 +1031,11 @@ impl Scanner {
             if rule.min_separators > inside + outside {
                 return false;
             }
+        }
+        // The rule's exact layouts of runs and separators, after the cheaper
+        // count above (most groups of number-dense data have no separator).
+        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, &hay[g.start..g.end])) {
+            return false;
         }
         rule.group_validator.is_none_or(|v| match facts.validated {
             Some((m, ok)) if m == v => ok,
