@@ -160,12 +160,11 @@ impl CompiledRule {
             separators: analyze::separator_bytes(&hir),
             start: match anchor {
                 AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
+                // Keyword-anchored rules judged by the groups in their windows.
+                AnchorKind::Keyword => analyze::start_shape(&hir, analyze::min_digits(&hir)),
                 _ => None,
             },
-            runs: match anchor {
-                AnchorKind::Digits(_) => shapes::RunShapes::of(&hir),
-                _ => None,
-            },
+            runs: shapes::RunShapes::of(&hir),
             group_validator: s
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),

@@ -375,13 +375,6 @@ impl GroupFacts {
     }
 }
 
-/// Whether some group of `groups` (sorted by offset) with at least `min`
-/// digits overlaps `win`.
-fn has_group(groups: &[Group], win: &Range<usize>, min: u32) -> bool {
-    let first = groups.partition_point(|g| g.end <= win.start);
-    groups[first..].iter().take_while(|g| g.start < win.end).any(|g| g.digits >= min)
-}
-
 /// Cache budget for a digit level's lazy DFA: these automata are large
 /// (several patterns with counted repetitions), and a cache that is too small
 /// makes the lazy DFA rebuild states over and over.
@@ -430,6 +423,10 @@ pub struct Scanner {
     /// Fewest digits of a group worth finding: the lowest digit level's, or
     /// less for keyword-anchored rules filtered by groups (see [`group_filter`]).
     group_digits: Option<u32>,
+    /// Start tables of the keyword-anchored rules filtered by groups, 64 per
+    /// filter, and each such rule's position in them.
+    keyword_starts: Vec<StartFilter>,
+    keyword_start_of: Vec<Option<u32>>,
     full_rules: Vec<u32>,
     allow: AllowList,
     context: usize,
@@ -606,6 +603,14 @@ impl Scanner {
         let any_triggers = KeywordSet::new(&any_kw);
         let (keyword_groups, keyword_group_of) =
             keyword_groups(rules, [any_triggers.as_ref(), digit_triggers.as_ref(), all_triggers.as_ref()]);
+        let filtered: Vec<u32> =
+            (0..compiled.len() as u32).filter(|&r| group_filter(&compiled[r as usize]).is_some()).collect();
+        let mut keyword_start_of = vec![None; compiled.len()];
+        for (p, &r) in filtered.iter().enumerate() {
+            keyword_start_of[r as usize] = Some(p as u32);
+        }
+        let shapes: Vec<_> = filtered.iter().map(|&r| compiled[r as usize].start).collect();
+        let keyword_starts = shapes.chunks(64).map(StartFilter::new).collect();
         let group_digits = digit_levels
             .first()
             .map(|l| l.min_digits)
@@ -645,6 +650,8 @@ impl Scanner {
             keyword_groups,
             keyword_group_of,
             group_digits,
+            keyword_starts,
+            keyword_start_of,
             full_rules,
             allow,
             context,
@@ -898,9 +905,23 @@ impl Scanner {
         let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
         let win = lo..(h.end + reach).min(hay.len());
         match group_filter(rule) {
-            Some(min) if !has_group(&s.groups, &win, min) => None,
+            Some(min) if !self.window_has_group(&s.groups, hay, r, &win, min) => None,
             _ => Some(win),
         }
+    }
+
+    /// Whether a digit group with at least `min` digits overlaps `win` and
+    /// passes keyword-anchored rule `r`'s cheap checks: where its value can
+    /// start, and those of [`Scanner::digit_rule_may_match`].
+    fn window_has_group(&self, groups: &[Group], hay: &[u8], r: u32, win: &Range<usize>, min: u32) -> bool {
+        let rule = &self.rules[r as usize];
+        let p = self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
+        let filter = &self.keyword_starts[p / 64];
+        let first = groups.partition_point(|g| g.end <= win.start);
+        groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
+            filter.candidates(hay, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
+                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::default())
+        })
     }
 
     /// Whether some member of keyword group `g` can match in its window
@@ -1212,6 +1233,40 @@ mod tests {
     /// values that may start inside a digit run, after a boundary, behind a
     /// `+` or `00` prefix, or after a separator inside a group, and values
     /// whose separators are of some kinds only.
+    #[test]
+    fn keyword_windows_judge_their_groups_as_digit_anchors_do() {
+        let rules = [
+            ("kparen", r"(?:^|[^\d])(\(0\d{2}\)\x20?\d{6})\b", "tel", 8),
+            ("kssn", r"\b(\d{3}-\d{2}-\d{4})\b", "ssn", 9),
+            ("kzero", r"\b(0\d{3}[\x20-]\d{5})\b", "phone", 9),
+        ];
+        let mut toml = String::new();
+        for (id, re, kw, digits) in rules {
+            toml.push_str(&format!(
+                "[[rule]]\nid = \"t.{id}\"\ntype = \"{id}\"\nname = \"{id}\"\ncategory = \"PERSONAL_INFORMATION\"\n\
+                 regex = '''{re}'''\nkeywords = [\"{kw}\"]\nkeyword_required = true\ndigits = {digits}\n\
+                 description = \"test\"\n"
+            ));
+        }
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", &toml).unwrap();
+        let scanner = Scanner::new(&set).unwrap();
+        for (id, _, _, _) in rules {
+            let i = (0..scanner.rule_count()).find(|&i| scanner.rule_info(i).data_type.as_ref() == id).unwrap();
+            assert!(scanner.anchor_description(i).starts_with("keywords"), "{id}: {}", scanner.anchor_description(i));
+        }
+        let hay = "tel (030) 123456 and tel: 12 (040)654321, tel 2024-05-12 x\n\
+                   ssn 123-45-6789, ssn 200 86176 2026, ssn 490-738-841 ssn 2024-05-12\n\
+                   phone 0301 23456 or phone 1301 23456 or phone x0301-23456 or phone 0301-2345\n";
+        let mut scratch = scanner.scratch();
+        let mut found = Vec::new();
+        scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+            found.push(format!("{}:{}", scanner.rule_info(m.rule).data_type, &hay[m.start..m.end]));
+            true
+        });
+        assert_eq!(found, ["kparen:(030) 123456", "kparen:(040)654321", "kssn:123-45-6789", "kzero:0301 23456"]);
+    }
+
     #[test]
     fn digit_rules_find_what_their_regex_finds() {
         let rules = [
