@@ -1027,11 +1027,12 @@ impl Scanner {
     }
 
     /// Cheap necessary conditions for a digit rule to match around group `g`,
-    /// besides where it can start (the level's [`StartFilter`]): one of its
-    /// layouts of digit runs and separators (see `detect::shapes`) or else
-    /// enough separators of the kinds it uses, and a run of digits that
-    /// passes the rule's validator (payment cards). Only for rules whose digits form one group. `facts`
-    /// keeps what one rule's checks learnt about the group for the next rule.
+    /// besides where it can start (the level's [`StartFilter`]): enough
+    /// separators of the kinds it uses, one of its layouts of digit runs and
+    /// separators when it has few (see `detect::shapes`), and a run of
+    /// digits that passes the rule's validator (payment cards). Only for
+    /// rules whose digits form one group. `facts` keeps what one rule's
+    /// checks learnt about the group for the next rule.
     #[inline]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
         if let Some((lead, trail)) = rule.digit_span
@@ -1229,10 +1230,10 @@ mod tests {
         assert!(!group_may_validate(v, b"12345"));
     }
 
-    /// Digit rules of every start shape find exactly what their regex finds:
-    /// values that may start inside a digit run, after a boundary, behind a
-    /// `+` or `00` prefix, or after a separator inside a group, and values
-    /// whose separators are of some kinds only.
+    /// Keyword-anchored rules whose digits form one group are searched only
+    /// where a group near the keyword passes their start, separator and
+    /// layout checks, and still find values with a lead byte (`(`), fixed
+    /// layouts and a leading `0`.
     #[test]
     fn keyword_windows_judge_their_groups_as_digit_anchors_do() {
         let rules = [
@@ -1267,6 +1268,10 @@ mod tests {
         assert_eq!(found, ["kparen:(030) 123456", "kparen:(040)654321", "kssn:123-45-6789", "kzero:0301 23456"]);
     }
 
+    /// Digit rules of every start shape find exactly what their regex finds:
+    /// values that may start inside a digit run, after a boundary, behind a
+    /// `+` or `00` prefix, or after a separator inside a group, and values
+    /// whose separators are of some kinds only or fixed layouts of runs.
     #[test]
     fn digit_rules_find_what_their_regex_finds() {
         let rules = [
