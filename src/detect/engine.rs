@@ -351,26 +351,26 @@ const ALL_SEPARATORS: u8 = 0x3F;
 
 /// What the cheap checks of a digit level's rules learn about one group,
 /// computed once for all of them.
-struct GroupFacts {
+struct GroupFacts<'a> {
     /// A validator's verdict on the group's digit runs ([`group_may_validate`]).
     validated: Option<(Validator, bool)>,
     /// How long the group's token string for run shapes is (see
     /// `detect::shapes`): `None` before it is needed, `Some(None)` for a
     /// group too long to check.
     token_count: Option<Option<usize>>,
-    tokens: [u8; shapes::MAX_GROUP_TOKENS],
+    /// Where the token string is written (reused from group to group).
+    tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS],
 }
 
-impl Default for GroupFacts {
-    fn default() -> GroupFacts {
-        GroupFacts { validated: None, token_count: None, tokens: [0; shapes::MAX_GROUP_TOKENS] }
+impl<'a> GroupFacts<'a> {
+    /// Nothing known yet about a group; `tokens` is space for its token string.
+    fn new(tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS]) -> GroupFacts<'a> {
+        GroupFacts { validated: None, token_count: None, tokens }
     }
-}
 
-impl GroupFacts {
     /// Whether `runs` can match in the group `bytes` these facts describe.
     fn runs_occur(&mut self, runs: &shapes::RunShapes, bytes: &[u8]) -> bool {
-        let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(bytes, &mut self.tokens));
+        let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(bytes, self.tokens));
         n.is_none_or(|n| runs.occur_in(&self.tokens[..n]))
     }
 }
@@ -918,9 +918,10 @@ impl Scanner {
         let p = self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
         let filter = &self.keyword_starts[p / 64];
         let first = groups.partition_point(|g| g.end <= win.start);
+        let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
         groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
             filter.candidates(hay, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
-                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::default())
+                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::new(&mut tokens))
         })
     }
 
@@ -947,6 +948,7 @@ impl Scanner {
     #[inline(never)]
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
+        let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
         for gi in 0..s.groups.len() {
             let g = s.groups[gi];
             if g.digits < lowest.min_digits {
@@ -959,7 +961,7 @@ impl Scanner {
             // addresses, measurements) fail them for every rule.
             let mut pass = std::mem::take(&mut s.pass);
             pass.clear();
-            let mut facts = GroupFacts::default();
+            let mut facts = GroupFacts::new(&mut tokens);
             for (k, filter) in level.starts.iter().enumerate() {
                 let mut starts = filter.candidates(hay, g.start, g.end, g.seps > 0);
                 while starts != 0 {
