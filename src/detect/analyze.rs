@@ -8,6 +8,8 @@
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
+use crate::detect::digits::{SEPARATORS, is_separator};
+
 /// Matches longer than this are never looked for: windows and chunk overlaps are bounded by it.
 pub const MAX_MATCH_LEN: usize = 8 * 1024;
 /// The most literals one anchor may expand to (case variants, small classes).
@@ -224,7 +226,7 @@ impl Bytes {
     }
     fn separators() -> Bytes {
         let mut b = Bytes::default();
-        for &c in b" -./()" {
+        for &c in SEPARATORS {
             b.add(c);
         }
         b
@@ -447,7 +449,7 @@ pub fn digit_bounded(hir: &Hir) -> bool {
 /// `\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}`.
 pub fn separator_bytes(hir: &Hir) -> u8 {
     let of = |set: Bytes| {
-        b" -./()"
+        SEPARATORS
             .iter()
             .enumerate()
             .filter(|&(_, &b)| set.0[(b >> 6) as usize] >> (b & 63) & 1 == 1)
@@ -472,7 +474,7 @@ pub fn min_separators(hir: &Hir) -> u32 {
     let seps = Bytes::separators();
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 0,
-        HirKind::Literal(lit) => lit.0.iter().filter(|b| b" -./()".contains(b)).count() as u32,
+        HirKind::Literal(lit) => lit.0.iter().filter(|&&b| is_separator(b)).count() as u32,
         HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
             let mut set = Bytes::default();
             for r in c.ranges() {

@@ -136,6 +136,7 @@ impl CompiledRule {
                 None => AnchorKind::Full,
             },
         };
+        let min_digits = analyze::min_digits(&hir);
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),
@@ -154,14 +155,14 @@ impl CompiledRule {
             },
             group: if analyze::capture_is_match(&hir) { 0 } else { group },
             max_len: analyze::max_len(&hir),
-            min_digits: analyze::min_digits(&hir),
+            min_digits,
             digit_span: analyze::digit_span(&hir),
             min_separators: analyze::min_separators(&hir),
             separators: analyze::separator_bytes(&hir),
             start: match anchor {
                 AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
                 // Keyword-anchored rules judged by the groups in their windows.
-                AnchorKind::Keyword => analyze::start_shape(&hir, analyze::min_digits(&hir)),
+                AnchorKind::Keyword => analyze::start_shape(&hir, min_digits),
                 _ => None,
             },
             runs: shapes::RunShapes::of(&hir),

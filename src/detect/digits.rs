@@ -14,6 +14,16 @@
 
 use crate::detect::classify::Classes;
 
+/// The bytes that join the digit runs of a group, in the order that rules'
+/// separator bit sets use (bit `i` is `SEPARATORS[i]`).
+pub const SEPARATORS: &[u8; 6] = b" -./()";
+
+/// Whether `b` is one of the [`SEPARATORS`].
+#[inline(always)]
+pub fn is_separator(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')
+}
+
 /// One digit group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Group {
@@ -140,7 +150,7 @@ mod tests {
 
     /// A straightforward byte-at-a-time reference.
     fn reference(hay: &[u8], min: u32) -> Vec<Group> {
-        let sep = |b: u8| matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')');
+        let sep = is_separator;
         let mut out = Vec::new();
         let mut i = 0;
         while i < hay.len() {

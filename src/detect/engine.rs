@@ -1042,8 +1042,9 @@ impl Scanner {
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
             // Count the separators the rule can use, in the group and around it.
-            let usable =
-                |b: &&u8| b" -./()".iter().position(|s| s == *b).is_some_and(|i| rule.separators >> i & 1 == 1);
+            let usable = |b: &&u8| {
+                digits::SEPARATORS.iter().position(|s| s == *b).is_some_and(|i| rule.separators >> i & 1 == 1)
+            };
             let inside = match g.seps {
                 0 => 0,
                 n if rule.separators == ALL_SEPARATORS => n,
@@ -1109,7 +1110,6 @@ impl Scanner {
         let r = &self.rules[ri];
         let re = r.regex();
         let cache = caches[ri].get_or_insert_with(|| re.create_cache());
-        let caps = caps[ri].get_or_insert_with(|| re.create_captures());
         let mut input = Input::new(hay).range(win.clone());
         if anchored {
             input.set_anchored(regex_automata::Anchored::Yes);
@@ -1120,6 +1120,7 @@ impl Scanner {
                 let Some(m) = re.search_with(cache, &input) else { break };
                 (m, m.span())
             } else {
+                let caps = caps[ri].get_or_insert_with(|| re.create_captures());
                 re.search_captures_with(cache, &input, caps);
                 let Some(m) = caps.get_match() else { break };
                 (m, caps.get_group(r.group).unwrap_or(m.span()))

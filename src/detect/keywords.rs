@@ -397,19 +397,21 @@ impl KeywordSet {
             }
             // The starts whose trigram some form has, without a branch on
             // each (about one start in five passes in logs, unpredictably).
-            let mut known = 0u64;
+            let (mut known, mut codes) = (0u64, [0u16; 64]);
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
-                known |= u64::from(self.has_code(Self::code_at(hay, k * 64 + i))) << i;
+                let code = Self::code_at(hay, k * 64 + i);
+                codes[i] = code as u16;
+                known |= u64::from(self.has_code(code)) << i;
             }
+            // Word lengths from the masks (a word longer than what the two blocks show is long anyway).
+            let next = if known != 0 && k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
             while known != 0 {
                 let i = known.trailing_zeros() as usize;
                 known &= known - 1;
-                // Word length from the masks (a word longer than what the two blocks show is long anyway).
-                let next = if k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
                 let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
-                self.at_word(hay, k * 64 + i, Self::code_at(hay, k * 64 + i), len, &mut f);
+                self.at_word(hay, k * 64 + i, usize::from(codes[i]), len, &mut f);
             }
         }
     }

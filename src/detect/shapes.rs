@@ -17,6 +17,7 @@
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::detect::analyze;
+use crate::detect::digits::is_separator;
 
 /// Most shapes a rule may have (more would make the check slower than the regex).
 const MAX_SHAPES: usize = 16;
@@ -83,7 +84,7 @@ pub fn group_tokens(group: &[u8], out: &mut [u8; MAX_GROUP_TOKENS]) -> Option<us
 fn layouts(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let token = |b: u8| match b {
         b'0'..=b'9' => Some(1),
-        b' ' | b'-' | b'.' | b'/' | b'(' | b')' => Some(b),
+        _ if is_separator(b) => Some(b),
         _ => None,
     };
     let mut out = match hir.kind() {

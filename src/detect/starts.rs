@@ -12,6 +12,7 @@
 //! them for all rules of a level at the cost of a few loads.
 
 use crate::detect::analyze::StartShape;
+use crate::detect::digits::is_separator;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
 pub(crate) const MAX_LEAD: usize = 4;
@@ -86,18 +87,12 @@ impl StartFilter {
             cand |= row[hay[q] as usize] & second(q);
         }
         if has_seps {
-            for i in (start..end - 1).filter(|&i| is_sep(hay[i])) {
+            for i in (start..end - 1).filter(|&i| is_separator(hay[i])) {
                 cand |= self.inner[hay[i] as usize] & second(i) | self.inner[hay[i + 1] as usize] & second(i + 1);
             }
         }
         cand
     }
-}
-
-/// The digit-group separators: ` -./()`.
-#[inline(always)]
-fn is_sep(b: u8) -> bool {
-    matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')
 }
 
 #[cfg(test)]
@@ -122,7 +117,7 @@ mod tests {
         let far = shape(MAX_LEAD + 1, b"+");
         let f = StartFilter::new(&[plus, digit, paren, unknown, far]);
         let c = |hay: &[u8], start: usize, end: usize| {
-            f.candidates(hay, start, end, hay[start..end].iter().any(|&b| is_sep(b)))
+            f.candidates(hay, start, end, hay[start..end].iter().any(|&b| is_separator(b)))
         };
         // Bits: plus 1, digit 2, paren 4, unknown 8, far 16.
         assert_eq!(c(b"x,16125551234", 2, 13), 2 | 8 | 16);
