@@ -174,23 +174,37 @@ impl Lines {
     }
 }
 
-/// A value of a block: a cell, a JSON string or number, a JSON key.
+/// What a value of a block (a cell, a JSON string or number, a JSON key)
+/// needs to be scanned alone. Where it lies is [`Units::span`].
 #[derive(Clone, Debug)]
 pub(crate) struct Unit {
-    /// The raw token (a quoted string with its quotes): hits starting here belong to the unit.
-    pub span: Range<u64>,
     /// The value's bytes, scanned when the unit is scanned alone.
     pub content: Range<u64>,
     /// Whether `content` holds JSON escapes to decode before scanning it alone.
     pub escaped: bool,
     /// Index of the unit's keyword context in the caller's table (0: none).
     pub ctx: u32,
-    /// Scan the unit alone even when the fast path found nothing in it.
-    pub force: bool,
     /// Bytes of the text before the value that come with it when it is
-    /// scanned alone for `force` (a JSON key, which patterns may span); a
-    /// unit scanned alone to check a keyword always comes with [`LEAD`] bytes.
+    /// scanned alone for its context (a JSON key, which patterns may span);
+    /// a unit scanned alone to check a keyword always comes with [`LEAD`]
+    /// bytes.
     pub lead: u64,
+}
+
+/// The units of a block, in file order, as the format module holds them
+/// (parsed fields, JSON tokens): each is built when it is needed, not copied
+/// into a list per block.
+pub(crate) trait Units {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// Unit `i`'s raw token (a quoted string with its quotes): hits
+    /// starting in it belong to the unit.
+    fn span(&self, i: usize) -> Range<u64>;
+    /// Unit `i`.
+    fn unit(&self, i: usize) -> Unit;
+    /// Appends the units scanned alone even when the fast path finds nothing
+    /// in them (those with a keyword context) to `out`, in increasing order.
+    fn forced(&self, out: &mut Vec<usize>);
 }
 
 /// Where a hit belongs.
@@ -229,18 +243,20 @@ pub(crate) fn scan_block(
     w: &Window<'_>,
     block: Range<u64>,
     bounds: Range<u64>,
-    units: &[Unit],
+    units: &impl Units,
     text: &[Range<u64>],
     contexts: &[Context],
     unescape: &dyn Fn(&[u8], &mut Vec<u8>),
 ) -> Vec<Hit> {
+    let mut forced = Vec::new();
+    units.forced(&mut forced);
     // Values scanned alone anyway are blanked for the fast pass when they
     // cannot hold a keyword (no letter): it then skips their (often
     // digit-dense) bytes, and still sees every keyword the text holds.
-    let masked: Vec<Range<u64>> = units
+    let masked: Vec<Range<u64>> = forced
         .iter()
-        .filter(|u| u.force && !w.get(u.content.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
-        .map(|u| u.content.clone())
+        .map(|&i| units.unit(i).content)
+        .filter(|c| !w.get(c.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
         .collect();
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
     fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, &mut fast);
@@ -263,10 +279,11 @@ pub(crate) fn scan_block(
     // A unit is scanned alone when its name carries keywords, or when a
     // fast-path finding in it relied on a keyword: alone (with the text just
     // before it), a keyword after the value, in the next cell or member,
-    // no longer counts.
-    let mut isolate: Vec<bool> = units.iter().map(|u| u.force).collect();
-    let mut verify = vec![false; units.len()];
+    // no longer counts. `alone` holds those units, each with whether a
+    // keyword finding is to be verified in it.
+    let mut alone: Vec<(usize, bool)> = forced.iter().map(|&i| (i, false)).collect();
     let mut placed = Vec::new();
+    let count = units.count();
     for (start, end, m) in fast {
         let in_text = {
             let i = text.partition_point(|r| r.start <= start);
@@ -279,38 +296,46 @@ pub(crate) fn scan_block(
             continue;
         }
         // The unit the value starts in (or, from between units, the first it reaches).
-        let first = units.partition_point(|u| u.span.end <= start);
+        let first = first_unit_ending_after(units, start);
         let reach = end.max(start + 1);
-        let touched = units[first..].iter().take_while(|u| u.span.start < reach);
-        let mut place = None;
-        let mut forced = false;
-        for (i, u) in touched.enumerate() {
-            place.get_or_insert(first + i);
-            forced |= u.force;
+        let mut touches_forced = false;
+        let mut i = first;
+        while i < count && units.span(i).start < reach {
+            touches_forced |= forced.binary_search(&i).is_ok();
+            i += 1;
         }
-        if let Some(i) = place {
-            isolate[i] |= m.keyword;
-            verify[i] |= m.keyword;
-            placed.push((Hit { start, end, m, value: None, place: Place::Unit(i) }, forced));
+        if i > first {
+            if m.keyword {
+                alone.push((first, true));
+            }
+            placed.push((Hit { start, end, m, value: None, place: Place::Unit(first) }, touches_forced));
         }
     }
+    alone.sort_unstable();
+    alone.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        kept.1 |= same && later.1;
+        same
+    });
+    let is_alone = |i: usize| alone.binary_search_by_key(&i, |&(j, _)| j).is_ok();
     // Fast-path findings in units scanned alone, kept where that scan does not find them.
     let mut kept = Vec::new();
     for (hit, touches_forced) in placed {
         match hit.place {
-            Place::Unit(i) if isolate[i] => kept.push(hit),
+            Place::Unit(i) if is_alone(i) => kept.push(hit),
             _ if !touches_forced => hits.push(hit),
             _ => {}
         }
     }
     let mut hay = Vec::new();
-    for (i, u) in units.iter().enumerate() {
-        if !isolate[i] || u.content.is_empty() {
+    for &(i, verify) in &alone {
+        let u = units.unit(i);
+        if u.content.is_empty() {
             continue;
         }
         // The value, after a little of the text before it (its key, its
         // label) so that patterns spanning both still match.
-        let want = if verify[i] { LEAD } else { u.lead };
+        let want = if verify { LEAD } else { u.lead };
         let lead = u.content.start.saturating_sub(want).max(bounds.start).max(w.base());
         hay.clear();
         hay.extend_from_slice(w.get(lead..u.content.start));
@@ -348,6 +373,21 @@ pub(crate) fn scan_block(
     }
     hits.sort_by_key(|h| (h.start, h.end));
     hits
+}
+
+/// The first unit whose raw token ends after absolute offset `at` (all of
+/// them when none does).
+fn first_unit_ending_after(units: &impl Units, at: u64) -> usize {
+    let (mut lo, mut hi) = (0, units.count());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if units.span(mid).end <= at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// Bytes of text before a value scanned alone to check a keyword that come

@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use crate::Scratch;
 use crate::detect::{Context, Scanner};
-use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Window};
+use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::records::{self, Field, Parsed, QuoteIssue, QuoteMemo};
 use crate::extract::{Extractor, Format};
 use crate::report::{CellLocation, Location, Problem, Scanned, Sink};
@@ -120,6 +120,64 @@ struct Rec {
     fields: Range<usize>,
     /// Why the record is read as text.
     malformed: Option<String>,
+}
+
+/// The name of column `index` (0-based): its header, or `column_N`.
+fn column_name(columns: &[Column], index: usize) -> String {
+    match columns.get(index) {
+        Some(c) => c.name.clone(),
+        None => format!("column_{}", index + 1),
+    }
+}
+
+/// A block's cells as units: the fields of its well-formed records (a
+/// malformed record has none), each with its column's keyword context.
+struct CellUnits<'a> {
+    recs: &'a [Rec],
+    fields: &'a [Field],
+    columns: &'a [Column],
+    has_header: bool,
+}
+
+/// The record (index in `recs`) and 0-based column of field `i` of a block.
+fn cell_of(recs: &[Rec], i: usize) -> (usize, usize) {
+    let ri = recs.partition_point(|r| r.fields.end <= i);
+    (ri, i - recs[ri].fields.start)
+}
+
+impl CellUnits<'_> {
+    /// The keyword context of column `ci` in record `rec` (none in the header).
+    fn ctx(&self, rec: &Rec, ci: usize) -> u32 {
+        if rec.row == 1 && self.has_header { 0 } else { self.columns.get(ci).map_or(0, |c| c.ctx) }
+    }
+}
+
+impl Units for CellUnits<'_> {
+    fn count(&self) -> usize {
+        self.fields.len()
+    }
+
+    fn span(&self, i: usize) -> Range<u64> {
+        let f = &self.fields[i];
+        f.start..f.end
+    }
+
+    fn unit(&self, i: usize) -> Unit {
+        let (ri, ci) = cell_of(self.recs, i);
+        let f = &self.fields[i];
+        let ctx = self.ctx(&self.recs[ri], ci);
+        Unit { content: f.content(), escaped: false, ctx, lead: 0 }
+    }
+
+    fn forced(&self, out: &mut Vec<usize>) {
+        if self.columns.iter().all(|c| c.ctx == 0) {
+            return;
+        }
+        for rec in self.recs {
+            let cells = rec.fields.clone();
+            out.extend(cells.clone().filter(|&i| self.ctx(rec, i - cells.start) != 0));
+        }
+    }
 }
 
 /// The state of one table scan.
@@ -314,13 +372,6 @@ impl Table<'_> {
         self.has_header = true;
     }
 
-    fn column_name(&self, index: usize) -> String {
-        match self.columns.get(index) {
-            Some(c) => c.name.clone(),
-            None => format!("column_{}", index + 1),
-        }
-    }
-
     fn scan_block(
         &mut self,
         scratch: &mut Scratch,
@@ -334,28 +385,8 @@ impl Table<'_> {
             return true;
         }
         w.fill_to(block.end + self.scanner.context_len() as u64);
-        let mut units = Vec::with_capacity(fields.len());
-        let mut cells: Vec<(usize, usize)> = Vec::with_capacity(fields.len());
-        let mut text = Vec::new();
-        for (ri, rec) in recs.iter().enumerate() {
-            if rec.malformed.is_some() {
-                text.push(rec.start..rec.end);
-                continue;
-            }
-            let header = rec.row == 1 && self.has_header;
-            for (ci, f) in fields[rec.fields.clone()].iter().enumerate() {
-                let ctx = if header { 0 } else { self.columns.get(ci).map_or(0, |c| c.ctx) };
-                units.push(Unit {
-                    span: f.start..f.end,
-                    content: f.content(),
-                    escaped: false,
-                    ctx,
-                    force: ctx != 0,
-                    lead: 0,
-                });
-                cells.push((ri, ci));
-            }
-        }
+        let text: Vec<Range<u64>> = recs.iter().filter(|r| r.malformed.is_some()).map(|r| r.start..r.end).collect();
+        let units = CellUnits { recs, fields, columns: &self.columns, has_header: self.has_header };
         let bounds = match recs.first() {
             Some(r) if r.row == 1 && self.has_header => 0..self.header_end,
             _ => self.header_end..u64::MAX,
@@ -368,7 +399,7 @@ impl Table<'_> {
             while let Some(rec) = warnings.next_if(|r| r.start <= hit.start) {
                 self.warn(w, rec.start, rec.row, rec.malformed.as_deref().unwrap_or("malformed"), sink);
             }
-            let location = self.locate(w, hit, &cells, recs);
+            let location = self.locate(w, hit, recs);
             if !self.emit.send(self.scanner, w, hit, location, sink) {
                 return false;
             }
@@ -379,11 +410,11 @@ impl Table<'_> {
         true
     }
 
-    fn locate(&mut self, w: &Window<'_>, hit: &Hit, cells: &[(usize, usize)], recs: &[Rec]) -> Location {
+    fn locate(&mut self, w: &Window<'_>, hit: &Hit, recs: &[Rec]) -> Location {
         match hit.place {
             Place::Text => self.emit.text_location(w, hit),
             Place::Unit(u) => {
-                let (ri, ci) = cells[u];
+                let (ri, ci) = cell_of(recs, u);
                 let (line, _) = self.emit.lines.at(w, hit.start);
                 Location::Cell(CellLocation {
                     line: Some(line),
@@ -391,7 +422,7 @@ impl Table<'_> {
                     byte_end: Some(hit.end),
                     row: recs[ri].row,
                     column_index: ci as u64 + 1,
-                    column: self.column_name(ci),
+                    column: column_name(&self.columns, ci),
                 })
             }
         }

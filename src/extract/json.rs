@@ -18,8 +18,8 @@ use std::ops::Range;
 
 use crate::Scratch;
 use crate::detect::Scanner;
-use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Window};
-use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Tokens};
+use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
+use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
 use crate::extract::{Extractor, Format, Nesting};
 use crate::report::{Location, Problem, RecordLocation, Scanned, Sink};
 
@@ -110,6 +110,41 @@ pub(crate) fn scan_lines_segment(
     (go_on, w.take_error())
 }
 
+/// A block's tokens as units: a value's unit carries its path's keyword
+/// context, and is scanned alone when it has one (keys never are).
+struct TokenUnits<'t, 's> {
+    tokens: &'t [Token],
+    trie: &'t PathTrie<'s>,
+}
+
+impl TokenUnits<'_, '_> {
+    fn ctx(&self, t: &Token) -> u32 {
+        if t.key { 0 } else { self.trie.ctx(t.node) }
+    }
+}
+
+impl Units for TokenUnits<'_, '_> {
+    fn count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    fn span(&self, i: usize) -> Range<u64> {
+        self.tokens[i].span.clone()
+    }
+
+    fn unit(&self, i: usize) -> Unit {
+        let t = &self.tokens[i];
+        Unit { content: t.content.clone(), escaped: t.escaped, ctx: self.ctx(t), lead: blocks::LEAD }
+    }
+
+    fn forced(&self, out: &mut Vec<usize>) {
+        // Contexts[0] is "none": without another, no token has one.
+        if self.trie.contexts().len() > 1 {
+            out.extend(self.tokens.iter().enumerate().filter(|(_, t)| self.ctx(t) != 0).map(|(i, _)| i));
+        }
+    }
+}
+
 /// Something read as text instead of JSON, reported when the scan reaches it.
 struct Warning {
     at: u64,
@@ -132,8 +167,6 @@ struct JsonScan<'a> {
     emit: Emitter<'a>,
     trie: PathTrie<'a>,
     tokens: Tokens,
-    /// The units of the current block, reused from block to block.
-    units: Vec<Unit>,
     malformed: u64,
 }
 
@@ -152,7 +185,6 @@ impl<'a> JsonScan<'a> {
             emit: Emitter::new(source, opts.text.show_values),
             trie: PathTrie::new(Some(x.scanner())),
             tokens: Tokens::default(),
-            units: Vec::new(),
             malformed: 0,
         }
     }
@@ -343,19 +375,7 @@ impl JsonScan<'_> {
         sink: &mut dyn Sink,
     ) -> bool {
         w.fill_to(block.end + self.scanner.context_len() as u64);
-        let mut units = std::mem::take(&mut self.units);
-        units.clear();
-        units.extend(self.tokens.items.iter().map(|t| {
-            let ctx = if t.key { 0 } else { self.trie.ctx(t.node) };
-            Unit {
-                span: t.span.clone(),
-                content: t.content.clone(),
-                escaped: t.escaped,
-                ctx,
-                force: ctx != 0,
-                lead: blocks::LEAD,
-            }
-        }));
+        let units = TokenUnits { tokens: &self.tokens.items, trie: &self.trie };
         let hits = blocks::scan_block(
             self.scanner,
             scratch,
@@ -367,7 +387,6 @@ impl JsonScan<'_> {
             self.trie.contexts(),
             &json_lexer::unescape,
         );
-        self.units = units;
         let mut pending = warnings.iter().peekable();
         for hit in &hits {
             while let Some(warning) = pending.next_if(|x| x.at <= hit.start) {

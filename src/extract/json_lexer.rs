@@ -362,7 +362,7 @@ fn string_end(data: &[u8], i: usize, eof: bool) -> Result<(usize, bool), Outcome
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        match memchr::memchr2(b'"', b'\\', &data[j..]) {
+        match quote_or_backslash(&data[j..]) {
             None => break,
             Some(k) if data[j + k] == b'"' => return Ok((j + k + 1, escaped)),
             Some(k) => {
@@ -375,6 +375,31 @@ fn string_end(data: &[u8], i: usize, eof: bool) -> Result<(usize, bool), Outcome
         }
     }
     Err(if eof { Outcome::Error(i, "unterminated string") } else { Outcome::NeedMore(i) })
+}
+
+/// The first `"` or `\\` in `data`. Most keys and values are short: eight
+/// bytes at a time in a word find their end before `memchr2` would have set
+/// up; long strings go to `memchr2`.
+#[inline]
+fn quote_or_backslash(data: &[u8]) -> Option<usize> {
+    const SHORT: usize = 64;
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // High bit of each byte of `x` that is zero; exact up to the lowest one.
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = 0;
+    while i + 8 <= data.len().min(SHORT) {
+        let word = u64::from_le_bytes(data[i..i + 8].try_into().expect("eight bytes"));
+        let found = zeros(word ^ (ONES * u64::from(b'"'))) | zeros(word ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    if i < SHORT {
+        return data[i..].iter().position(|&b| b == b'"' || b == b'\\').map(|k| i + k);
+    }
+    memchr::memchr2(b'"', b'\\', &data[i..]).map(|k| i + k)
 }
 
 /// Whether `t` is a JSON number.
@@ -504,13 +529,43 @@ struct Node {
     parent: u32,
     seg: Seg,
     /// Children by key, in order of appearance.
-    children: Vec<(Box<[u8]>, u32)>,
+    children: Vec<Child>,
     /// Index into `children` by key, once there are many.
     map: Option<HashMap<Box<[u8]>, u32>>,
     /// Where the last key lookup matched, to try the next sibling first.
     hint: usize,
     index: u32,
     ctx: u32,
+}
+
+/// A member of an object node: its key and its node.
+#[derive(Clone, Debug)]
+struct Child {
+    /// The key's length and first bytes (see [`key_head`]), compared first.
+    head: u64,
+    key: Box<[u8]>,
+    node: u32,
+}
+
+impl Child {
+    fn is(&self, head: u64, key: &[u8]) -> bool {
+        self.head == head && (key.len() <= HEAD_BYTES || self.key[HEAD_BYTES..] == key[HEAD_BYTES..])
+    }
+}
+
+/// Key bytes held in [`key_head`].
+const HEAD_BYTES: usize = 7;
+
+/// A key's length (low byte, saturated) and first [`HEAD_BYTES`] bytes in
+/// one word: equal heads of keys up to that long mean equal keys, so most
+/// lookups need no byte comparison.
+#[inline]
+fn key_head(key: &[u8]) -> u64 {
+    let mut head = key.len().min(255) as u64;
+    for (i, &b) in key.iter().take(HEAD_BYTES).enumerate() {
+        head |= u64::from(b) << (8 * (i + 1));
+    }
+    head
 }
 
 impl Node {
@@ -563,18 +618,20 @@ impl<'s> PathTrie<'s> {
         // Records of one file mostly repeat their keys in the same order:
         // the sibling after the last match is the first guess.
         let len = n.children.len();
+        let head = key_head(key);
+        let guess = if n.hint < len { n.hint } else { 0 };
         let found = match &n.map {
-            _ if len > 0 && &*n.children[n.hint % len].0 == key => Some(n.hint % len),
+            _ if len > 0 && n.children[guess].is(head, key) => Some(guess),
             Some(map) => map.get(key).map(|&i| i as usize),
-            None => (1..len).map(|k| (n.hint + k) % len).find(|&at| &*n.children[at].0 == key),
+            None => (guess + 1..len).chain(0..guess).find(|&at| n.children[at].is(head, key)),
         };
         if let Some(at) = found {
             n.hint = at + 1;
-            return n.children[at].1;
+            return n.children[at].node;
         }
         let id = self.add(parent, Seg::Key(key.into()));
         let n = &mut self.nodes[parent as usize];
-        n.children.push((key.into(), id));
+        n.children.push(Child { head, key: key.into(), node: id });
         let at = n.children.len() - 1;
         n.hint = at + 1;
         match &mut n.map {
@@ -582,7 +639,7 @@ impl<'s> PathTrie<'s> {
                 map.insert(key.into(), at as u32);
             }
             None if n.children.len() > 16 => {
-                n.map = Some(n.children.iter().enumerate().map(|(i, (k, _))| (k.clone(), i as u32)).collect());
+                n.map = Some(n.children.iter().enumerate().map(|(i, c)| (c.key.clone(), i as u32)).collect());
             }
             None => {}
         }
@@ -739,6 +796,26 @@ mod tests {
             let o = lexer.run(doc, at, true, 0, 0, &mut trie, &mut out);
             assert_eq!(o, Outcome::Done(doc.len()), "cut {cut}");
             assert_eq!(out.items, whole.items, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn string_ends_found_at_every_length_and_offset() {
+        for len in 0..140 {
+            for at in 0..=len {
+                for (byte, filler) in [(b'"', b'a'), (b'\\', 0x80 | b'"'), (b'"', b'\\' ^ 0x01)] {
+                    let mut data = vec![filler; len];
+                    if at < len {
+                        data[at] = byte;
+                        // A later quote must not win over the first one.
+                        if at + 3 < len {
+                            data[at + 3] = b'"';
+                        }
+                    }
+                    let expected = data.iter().position(|&b| b == b'"' || b == b'\\');
+                    assert_eq!(quote_or_backslash(&data), expected, "len {len} at {at}");
+                }
+            }
         }
     }
 
