@@ -866,13 +866,21 @@ impl Scanner {
             }
         }
         s.kw_hits = kw_hits;
-        for (byte, targets) in &self.rare {
-            for pos in memchr::memchr_iter(*byte, hay) {
-                s.stats.rare_hits += 1;
-                for &(rule, before, after) in targets {
-                    let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
-                    self.search_at(s, hay, rule, win, pos..pos + 1, before == 0);
-                }
+        // One pass for up to three rare bytes (`@`, `^`), one per byte beyond.
+        let mut at_rare = |pos: usize| {
+            s.stats.rare_hits += 1;
+            let targets = &self.rare.iter().find(|(b, _)| *b == hay[pos]).expect("a rare byte").1;
+            for &(rule, before, after) in targets {
+                let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
+                self.search_at(s, hay, rule, win, pos..pos + 1, before == 0);
+            }
+        };
+        for bytes in self.rare.chunks(3) {
+            match *bytes {
+                [(a, _)] => memchr::memchr_iter(a, hay).for_each(&mut at_rare),
+                [(a, _), (b, _)] => memchr::memchr2_iter(a, b, hay).for_each(&mut at_rare),
+                [(a, _), (b, _), (c, _)] => memchr::memchr3_iter(a, b, c, hay).for_each(&mut at_rare),
+                _ => unreachable!("chunks of one to three"),
             }
         }
     }
