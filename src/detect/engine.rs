@@ -1043,8 +1043,20 @@ impl Scanner {
     /// digits that passes the rule's validator (payment cards). Only for
     /// rules whose digits form one group. `facts` keeps what one rule's
     /// checks learnt about the group for the next rule.
-    #[inline]
+    #[inline(always)]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
+        // The commonest rejection, without a call: a rule whose separators
+        // all lie inside the group (`\d{3}-\d{2}-\d{4}`) and a group with
+        // fewer (number-dense data: ids, amounts, epoch times have none).
+        if rule.digit_span == Some((0, 0)) && rule.min_separators > g.seps {
+            return false;
+        }
+        self.digit_rule_checks(rule, g, hay, facts)
+    }
+
+    /// [`Scanner::digit_rule_may_match`] past its first test.
+    #[inline(never)]
+    fn digit_rule_checks(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
         if let Some((lead, trail)) = rule.digit_span
             && rule.min_separators > 0
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
