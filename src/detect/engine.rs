@@ -478,6 +478,8 @@ pub struct Scratch {
     /// Level positions of the rules that passed a digit group's cheap checks.
     pass: Vec<u32>,
     cands: Vec<Candidate>,
+    /// Every keyword hit of a match-dense haystack (see `Scanner::confirm`).
+    near_hits: Vec<KeywordHit>,
     matches: Vec<Match>,
 }
 
@@ -676,6 +678,7 @@ impl Scanner {
             live: Vec::new(),
             pass: Vec::new(),
             cands: Vec::new(),
+            near_hits: Vec::new(),
             matches: Vec::new(),
         }
     }
@@ -1164,6 +1167,22 @@ impl Scanner {
         s.cands.sort_unstable();
         s.cands.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.rule == b.rule);
         s.matches.clear();
+        // Keywords near each candidate are read around it, unless the
+        // candidates' surroundings add up to more than the haystack
+        // (match-dense data): then every keyword of the haystack is found
+        // once, and each candidate looks its own up.
+        let mut all_hits = std::mem::take(&mut s.near_hits);
+        all_hits.clear();
+        let whole = self.keywords.as_ref().filter(|k| {
+            let reach = s.cands.iter().filter(|c| self.rules[c.rule as usize].has_keywords).map(|c| {
+                let r = &self.rules[c.rule as usize];
+                k.near_span(hay.len(), (c.start, c.end), r.distance, r.before_only).len()
+            });
+            reach.sum::<usize>() > hay.len()
+        });
+        if let Some(k) = whole {
+            k.for_each(hay, &s.classes, |h| all_hits.push(h));
+        }
         for c in &s.cands {
             let ri = c.rule as usize;
             let r = &self.rules[ri];
@@ -1177,12 +1196,13 @@ impl Scanner {
             {
                 continue;
             }
+            let value = (c.start, c.end);
             let keyword = r.has_keywords
                 && (ctx.has(ri)
-                    || self
-                        .keywords
-                        .as_ref()
-                        .is_some_and(|k| k.near(hay, &s.classes, c.rule, (c.start, c.end), r.distance, r.before_only)));
+                    || self.keywords.as_ref().is_some_and(|k| match whole {
+                        Some(_) => k.near_among(&all_hits, hay.len(), c.rule, value, r.distance, r.before_only),
+                        None => k.near(hay, &s.classes, c.rule, value, r.distance, r.before_only),
+                    }));
             if r.keyword_required && !keyword {
                 continue;
             }
@@ -1195,6 +1215,7 @@ impl Scanner {
             }
             s.matches.push(Match { rule: ri, start: c.start, end: c.end, validated, keyword, confidence });
         }
+        s.near_hits = all_hits;
     }
 }
 

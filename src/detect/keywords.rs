@@ -116,6 +116,8 @@ fn trigram(a: u8, b: u8, c: u8) -> usize {
     ((CLASS[a as usize] as usize) << 10) | ((CLASS[b as usize] as usize) << 5) | CLASS[c as usize] as usize
 }
 
+use std::ops::Range;
+
 use crate::detect::classify::Classes;
 
 const CODES: usize = 1 << 15;
@@ -447,14 +449,44 @@ impl KeywordSet {
         distance: usize,
         before_only: bool,
     ) -> bool {
-        let lo = value.0.saturating_sub(distance + self.longest);
-        let hi = if before_only { value.0 } else { (value.1 + distance + 1).min(hay.len()) };
         let mut found = false;
-        self.for_each_range(hay, classes, lo..hi, |h| {
-            found |= self.keyword_rules[h.keyword as usize].contains(&rule)
-                && Self::hit_near(&h, value, distance, before_only);
+        self.for_each_range(hay, classes, self.near_span(hay.len(), value, distance, before_only), |h| {
+            found |= self.counts_for(&h, rule, value, distance, before_only);
         });
         found
+    }
+
+    /// As [`KeywordSet::near`], given every keyword hit of the haystack in
+    /// order of start (from [`KeywordSet::for_each`]): for many values close
+    /// together, one pass over the haystack instead of one per value.
+    pub fn near_among(
+        &self,
+        hits: &[KeywordHit],
+        len: usize,
+        rule: u32,
+        value: (usize, usize),
+        distance: usize,
+        before_only: bool,
+    ) -> bool {
+        let span = self.near_span(len, value, distance, before_only);
+        let first = hits.partition_point(|h| h.start < span.start);
+        hits[first..]
+            .iter()
+            .take_while(|h| h.start < span.end)
+            .any(|h| self.counts_for(h, rule, value, distance, before_only))
+    }
+
+    /// Where the keywords that [`KeywordSet::near`] looks for start, in a
+    /// haystack of `len` bytes.
+    pub fn near_span(&self, len: usize, value: (usize, usize), distance: usize, before_only: bool) -> Range<usize> {
+        let lo = value.0.saturating_sub(distance + self.longest);
+        let hi = if before_only { value.0 } else { (value.1 + distance + 1).min(len) };
+        lo..hi
+    }
+
+    /// Whether hit `h` is a keyword of `rule` near enough to `value`.
+    fn counts_for(&self, h: &KeywordHit, rule: u32, value: (usize, usize), distance: usize, before_only: bool) -> bool {
+        self.keyword_rules[h.keyword as usize].contains(&rule) && Self::hit_near(h, value, distance, before_only)
     }
 
     /// The rules whose keywords occur in a normalized name (see [`normalize_name`]).
@@ -538,6 +570,30 @@ mod tests {
         assert!(!near(hay, 3, (0, 11), 30, true));
         let long = format!("{}ssn {}", "x ".repeat(100), "1".repeat(9));
         assert!(near(long.as_bytes(), 3, (204, 213), 30, false));
+    }
+
+    #[test]
+    fn near_among_all_hits_answers_as_near() {
+        let set = KeywordSet::new(&[("ssn".into(), 3), ("social security".into(), 3), ("card".into(), 4)]).unwrap();
+        let mut hay = String::new();
+        for i in 0..400 {
+            hay.push_str(["ssn ", "card ", "social security ", "x ", "123-45-6789 ", "\n", "ssnx "][i * 7 % 11 % 7]);
+        }
+        let hay = hay.as_bytes();
+        let mut c = Classes::default();
+        c.compute(hay);
+        let mut all = Vec::new();
+        set.for_each(hay, &c, |h| all.push(h));
+        let (mut found, mut missed) = (0, 0);
+        for start in (0..hay.len()).step_by(7) {
+            let value = (start, (start + 11).min(hay.len()));
+            for (rule, distance, before) in [(3, 30, false), (3, 5, true), (4, 0, false), (4, 60, true)] {
+                let want = set.near(hay, &c, rule, value, distance, before);
+                assert_eq!(set.near_among(&all, hay.len(), rule, value, distance, before), want, "{value:?} {rule}");
+                if want { found += 1 } else { missed += 1 }
+            }
+        }
+        assert!(found > 100 && missed > 100, "both answers occur: {found} {missed}");
     }
 
     #[test]
