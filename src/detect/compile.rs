@@ -95,7 +95,12 @@ pub(crate) fn syntax_config(unicode: bool) -> syntax::Config {
 /// Lowercases ASCII and drops the separators ` -./` so that `4111-1111-1111-1111`
 /// and `4111111111111111` compare equal.
 pub(crate) fn canonical_value(v: &[u8]) -> Vec<u8> {
-    v.iter().filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'\t')).map(u8::to_ascii_lowercase).collect()
+    canonical_bytes(v).collect()
+}
+
+/// The bytes of [`canonical_value`].
+fn canonical_bytes(v: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    v.iter().filter(|b| !matches!(b, b' ' | b'-' | b'.' | b'/' | b'\t')).map(u8::to_ascii_lowercase)
 }
 
 /// Compiles a rule's pattern with the engine's configuration.
@@ -184,7 +189,52 @@ impl CompiledRule {
 
     /// Whether the rule's ignore lists veto a match with this full text and value.
     pub(crate) fn ignored(&self, full: &[u8], value: &[u8]) -> bool {
-        (!self.ignore_values.is_empty() && self.ignore_values.contains(&canonical_value(value)))
-            || self.ignore_words.iter().any(|w| memchr::memmem::find(full, w).is_some())
+        self.ignores_value(value) || self.ignore_words.iter().any(|w| memchr::memmem::find(full, w).is_some())
+    }
+
+    /// Whether `value` is on the rule's ignore list (canonically), looked up
+    /// without an allocation for values of up to 64 bytes: every candidate
+    /// of a rule with such a list is.
+    fn ignores_value(&self, value: &[u8]) -> bool {
+        if self.ignore_values.is_empty() {
+            return false;
+        }
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        for b in canonical_bytes(value) {
+            if n == buf.len() {
+                return self.ignore_values.contains(&canonical_value(value));
+            }
+            buf[n] = b;
+            n += 1;
+        }
+        self.ignore_values.contains(&buf[..n])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_values_compare_canonically_at_any_length() {
+        let long = "A".repeat(80);
+        let toml = format!(
+            "[[rule]]\nid = \"t.tok\"\ntype = \"TOK\"\nname = \"tok\"\ncategory = \"CREDENTIALS\"\n\
+             regex = '''tok-[A-Za-z0-9 -]+'''\nignore_values = [\"TOK-1234 5678\", \"tok-{long}\"]\n\
+             description = \"test\"\n"
+        );
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", &toml).unwrap();
+        let rule = CompiledRule::compile(set.iter().next().unwrap()).unwrap();
+        for (value, ignored) in [
+            ("tok-12345678", true),
+            ("Tok-1234-5678", true),
+            ("tok-12345679", false),
+            (&*format!("tok-{}", long.to_lowercase()), true),
+            (&*format!("tok-{long}B"), false),
+        ] {
+            assert_eq!(rule.ignored(value.as_bytes(), value.as_bytes()), ignored, "{value}");
+        }
     }
 }
