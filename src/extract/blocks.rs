@@ -319,14 +319,16 @@ pub(crate) fn scan_block(
     });
     let is_alone = |i: usize| alone.binary_search_by_key(&i, |&(j, _)| j).is_ok();
     // Fast-path findings in units scanned alone, kept where that scan does not find them.
-    let mut kept = Vec::new();
+    let mut kept: Vec<(usize, Hit)> = Vec::new();
     for (hit, touches_forced) in placed {
         match hit.place {
-            Place::Unit(i) if is_alone(i) => kept.push(hit),
+            Place::Unit(i) if is_alone(i) => kept.push((i, hit)),
             _ if !touches_forced => hits.push(hit),
             _ => {}
         }
     }
+    // By unit, so that each unit scanned alone finds its own at once.
+    kept.sort_by_key(|&(i, _)| i);
     let mut hay = Vec::new();
     for &(i, verify) in &alone {
         let u = units.unit(i);
@@ -363,10 +365,11 @@ pub(crate) fn scan_block(
         // findings that this scan did not reproduce stay unless they relied
         // on a keyword.
         let alone = &hits[before..];
-        let extra: Vec<Hit> = kept
+        let own = &kept[kept.partition_point(|&(k, _)| k < i)..kept.partition_point(|&(k, _)| k <= i)];
+        let extra: Vec<Hit> = own
             .iter()
-            .filter(|h| h.place == Place::Unit(i) && !h.m.keyword)
-            .filter(|h| !alone.iter().any(|a| a.start < h.end && h.start < a.end))
+            .map(|(_, h)| h)
+            .filter(|h| !h.m.keyword && !alone.iter().any(|a| a.start < h.end && h.start < a.end))
             .cloned()
             .collect();
         hits.extend(extra);
