@@ -19,7 +19,10 @@ pub struct Hit {
 }
 
 enum Engine {
-    Teddy(packed::Searcher),
+    /// Teddy, with an automaton for haystacks shorter than Teddy reads at
+    /// once (a value scanned alone: Teddy falls back to Rabin-Karp there,
+    /// which hashes every position against every literal).
+    Teddy(packed::Searcher, AhoCorasick),
     Automaton(AhoCorasick),
 }
 
@@ -31,7 +34,7 @@ pub struct Literals {
 impl std::fmt::Debug for Literals {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.engine {
-            Engine::Teddy(_) => "Literals(teddy)",
+            Engine::Teddy(..) => "Literals(teddy)",
             Engine::Automaton(_) => "Literals(aho-corasick)",
         })
     }
@@ -57,14 +60,12 @@ impl Literals {
         } else {
             None
         };
+        let automaton = || {
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(literals).expect("anchors are short literals")
+        };
         let engine = match teddy {
-            Some(t) => Engine::Teddy(t),
-            None => Engine::Automaton(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(literals)
-                    .expect("anchors are short literals"),
-            ),
+            Some(t) => Engine::Teddy(t, automaton()),
+            None => Engine::Automaton(automaton()),
         };
         Some(Literals { engine })
     }
@@ -72,19 +73,25 @@ impl Literals {
     /// Calls `f` for every literal occurrence in `hay`, overlapping ones included.
     pub fn for_each(&self, hay: &[u8], mut f: impl FnMut(Hit)) {
         match &self.engine {
-            Engine::Teddy(t) => {
+            Engine::Teddy(t, short) if hay.len() < t.minimum_len() => each_overlapping(short, hay, f),
+            Engine::Teddy(t, _) => {
                 let mut at = 0;
                 while let Some(m) = t.find_in(hay, aho_corasick::Span::from(at..hay.len())) {
                     f(Hit { id: m.pattern().as_u32(), start: m.start(), end: m.end() });
                     at = m.start() + 1;
                 }
             }
-            Engine::Automaton(ac) => {
-                for m in ac.find_overlapping_iter(hay) {
-                    f(Hit { id: m.pattern().as_u32(), start: m.start(), end: m.end() });
-                }
-            }
+            Engine::Automaton(ac) => each_overlapping(ac, hay, f),
         }
+    }
+}
+
+/// Calls `f` for every literal occurrence that `ac` finds in `hay`. No
+/// literal is a prefix of another (the engine folds those), so at most one
+/// starts at any offset, as in the Teddy search.
+fn each_overlapping(ac: &AhoCorasick, hay: &[u8], mut f: impl FnMut(Hit)) {
+    for m in ac.find_overlapping_iter(hay) {
+        f(Hit { id: m.pattern().as_u32(), start: m.start(), end: m.end() });
     }
 }
 
@@ -106,6 +113,24 @@ mod tests {
             vec![(0, "AKIA".to_string()), (2, "IAZ".to_string()), (1, "-----BEGIN ".to_string())]
         );
         assert!(hits(&l, "akia").is_empty());
+    }
+
+    #[test]
+    fn short_haystacks_find_what_long_ones_find() {
+        let lits: Vec<Vec<u8>> = ["AKIA", "ASIA", "ghp_", "gho_", "eyJ", "sk-", "xox", "-----BEGIN ", "hf_", "glpat-"]
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        let l = Literals::new(&lits).unwrap();
+        assert!(format!("{l:?}").contains("teddy"));
+        for hay in ["AKIA", "x ghp_ eyJ", "sk-xoxhf_", "-----BEGIN x", "glpat-ASIAgho_", "nothing", ""] {
+            let mut long: Vec<(u32, String)> = hits(&l, &format!("{hay}{}", " ".repeat(200)));
+            long.sort();
+            let mut short = hits(&l, hay);
+            short.sort();
+            assert_eq!(short, long, "{hay:?}");
+        }
+        assert_eq!(hits(&l, "x ghp_ eyJ").len(), 2);
     }
 
     #[test]
