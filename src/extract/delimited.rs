@@ -137,6 +137,9 @@ struct CellUnits<'a> {
     fields: &'a [Field],
     columns: &'a [Column],
     has_header: bool,
+    /// The record of the last unit asked for: units are mostly asked for in
+    /// order, so the next one is usually in it or the one after.
+    last: std::cell::Cell<usize>,
 }
 
 /// The record (index in `recs`) and 0-based column of field `i` of a block.
@@ -163,7 +166,17 @@ impl Units for CellUnits<'_> {
     }
 
     fn unit(&self, i: usize) -> Unit {
-        let (ri, ci) = cell_of(self.recs, i);
+        let holds = |r: usize| self.recs.get(r).is_some_and(|rec| rec.fields.contains(&i));
+        let last = self.last.get();
+        let ri = if holds(last) {
+            last
+        } else if holds(last + 1) {
+            last + 1
+        } else {
+            cell_of(self.recs, i).0
+        };
+        self.last.set(ri);
+        let ci = i - self.recs[ri].fields.start;
         let f = &self.fields[i];
         let ctx = self.ctx(&self.recs[ri], ci);
         Unit { content: f.content(), escaped: false, ctx, lead: 0 }
@@ -386,7 +399,8 @@ impl Table<'_> {
         }
         w.fill_to(block.end + self.scanner.context_len() as u64);
         let text: Vec<Range<u64>> = recs.iter().filter(|r| r.malformed.is_some()).map(|r| r.start..r.end).collect();
-        let units = CellUnits { recs, fields, columns: &self.columns, has_header: self.has_header };
+        let units =
+            CellUnits { recs, fields, columns: &self.columns, has_header: self.has_header, last: Default::default() };
         let bounds = match recs.first() {
             Some(r) if r.row == 1 && self.has_header => 0..self.header_end,
             _ => self.header_end..u64::MAX,
