@@ -272,7 +272,8 @@ fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<Keyword
                     members.iter().filter(|&&r| syntax[r as usize].syntax.unicode).count() * 2 > members.len();
                 let members: Vec<u32> =
                     members.iter().copied().filter(|&r| syntax[r as usize].syntax.unicode == unicode).collect();
-                if members.len() < 2 {
+                // Members are named by bits of a `u64` (see `keyword_group_members`).
+                if !(2..=MAX_GROUP_MEMBERS).contains(&members.len()) {
                     return None;
                 }
                 let next = groups.len() as u32;
@@ -288,6 +289,10 @@ fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<Keyword
     let by_set = sets.map(|set| of_set(set, &mut groups, &mut index));
     (groups, by_set)
 }
+
+/// Most members of a keyword group; a keyword of more rules lets each search
+/// its own window.
+const MAX_GROUP_MEMBERS: usize = 64;
 
 /// Keyword groups with at least this many members name the members that
 /// match before they search their own windows (see
@@ -870,7 +875,6 @@ impl Scanner {
             for &r in set.rules_of(h.keyword) {
                 if let Some((g, members)) = members
                     && let Some(i) = self.keyword_groups[g as usize].rules.iter().position(|&m| m == r)
-                    && i < 64
                     && members >> i & 1 == 0
                 {
                     continue;
@@ -976,18 +980,14 @@ impl Scanner {
         // Naming the members costs one overlapping search, worth it only
         // when it spares several member searches (phone keywords trigger
         // seven national rules).
-        if !(NAMED_GROUP_MEMBERS..=64).contains(&group.rules.len()) {
+        if group.rules.len() < NAMED_GROUP_MEMBERS {
             return u64::MAX;
         }
-        let mut matching = std::mem::replace(&mut s.group_patset, PatternSet::new(0));
-        if matching.capacity() < group.rules.len() {
-            matching = PatternSet::new(group.rules.len());
-        }
+        // The scratch's set holds as many patterns as the largest group.
+        let matching = &mut s.group_patset;
         matching.clear();
-        set.which_overlapping_matches_with(cache, &input, &mut matching);
-        let members = matching.iter().fold(0u64, |m, p| m | 1 << p.as_usize());
-        s.group_patset = matching;
-        members
+        set.which_overlapping_matches_with(cache, &input, matching);
+        matching.iter().fold(0u64, |m, p| m | 1 << p.as_usize())
     }
 
     #[inline(never)]
