@@ -821,4 +821,29 @@ mod tests {
         }
         assert_eq!(trie.key_child(ROOT, b"customer"), a);
     }
+
+    #[test]
+    fn keys_sharing_their_first_bytes_stay_apart() {
+        let mut trie = PathTrie::new(None);
+        let long = |tail: &str| format!("{}{tail}", "x".repeat(300));
+        let keys: Vec<String> = ["customer_name", "customer_mail", "customer", "custome", "custom", "a", "b"]
+            .iter()
+            .map(|k| k.to_string())
+            .chain([long("1"), long("2"), long("12")])
+            .collect();
+        let nodes: Vec<u32> = keys.iter().map(|k| trie.key_child(ROOT, k.as_bytes())).collect();
+        let mut distinct = nodes.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), keys.len(), "{nodes:?}");
+        // Found again in any order, before and after the lookup map (over 16 children).
+        for round in 0..2 {
+            for (k, &n) in keys.iter().zip(&nodes).rev() {
+                assert_eq!(trie.key_child(ROOT, k.as_bytes()), n, "{k} (round {round})");
+            }
+            for i in 0..20 {
+                trie.key_child(ROOT, format!("filler{i}").as_bytes());
+            }
+        }
+    }
 }
