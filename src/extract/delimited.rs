@@ -122,14 +122,6 @@ struct Rec {
     malformed: Option<String>,
 }
 
-/// The name of column `index` (0-based): its header, or `column_N`.
-fn column_name(columns: &[Column], index: usize) -> String {
-    match columns.get(index) {
-        Some(c) => c.name.clone(),
-        None => format!("column_{}", index + 1),
-    }
-}
-
 /// A block's cells as units: the fields of its well-formed records (a
 /// malformed record has none), each with its column's keyword context.
 struct CellUnits<'a> {
@@ -424,6 +416,13 @@ impl Table<'_> {
         true
     }
 
+    fn column_name(&self, index: usize) -> String {
+        match self.columns.get(index) {
+            Some(c) => c.name.clone(),
+            None => format!("column_{}", index + 1),
+        }
+    }
+
     fn locate(&mut self, w: &Window<'_>, hit: &Hit, recs: &[Rec]) -> Location {
         match hit.place {
             Place::Text => self.emit.text_location(w, hit),
@@ -436,7 +435,7 @@ impl Table<'_> {
                     byte_end: Some(hit.end),
                     row: recs[ri].row,
                     column_index: ci as u64 + 1,
-                    column: column_name(&self.columns, ci),
+                    column: self.column_name(ci),
                 })
             }
         }
