@@ -11,13 +11,14 @@ use serde_json::{Value, json};
 
 use crate::detect::RuleInfo;
 use crate::report::finding::{Confidence, Finding, Location};
-use crate::report::printer::Printer;
+use crate::report::printer::{Printer, write_json};
 use crate::report::sink::{Problem, Severity};
 use crate::report::summary::Summary;
 
 /// Streams a SARIF log.
 pub struct Sarif<W: Write + Send> {
     out: W,
+    buf: Vec<u8>,
     rules: Vec<RuleInfo>,
     started: bool,
     first: bool,
@@ -26,7 +27,7 @@ pub struct Sarif<W: Write + Send> {
 impl<W: Write + Send> Sarif<W> {
     /// A SARIF printer describing `rules` in the tool section.
     pub fn new(out: W, rules: Vec<RuleInfo>) -> Sarif<W> {
-        Sarif { out, rules, started: false, first: true }
+        Sarif { out, buf: Vec::new(), rules, started: false, first: true }
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -131,13 +132,9 @@ impl<W: Write + Send> Printer for Sarif<W> {
         if let Some(i) = rule_index {
             result["ruleIndex"] = json!(i);
         }
-        if !self.first {
-            self.out.write_all(b",")?;
-        }
+        let head: &[u8] = if self.first { b"\n" } else { b",\n" };
         self.first = false;
-        self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, &result)?;
-        Ok(())
+        write_json(&mut self.out, &mut self.buf, head, &result, b"")
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
