@@ -54,7 +54,10 @@ impl ChannelSink {
     /// Closes the current findings batch into the pending events.
     fn close_batch(&mut self) {
         if !self.batch.is_empty() {
-            let b = std::mem::take(&mut self.batch);
+            // The next batch is sized like this one: full batches (tables dense
+            // in findings) then skip growing from empty, small ones stay small.
+            let next = Vec::with_capacity(self.batch.len());
+            let b = std::mem::replace(&mut self.batch, next);
             self.push(Event::Findings(b));
         }
     }
