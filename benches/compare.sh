@@ -8,9 +8,11 @@
 # Generates data with ../shared/bench/gen_corpus.py (deterministic, seed 42),
 # builds trawl in release mode, then times trawl (every built-in rule, with
 # validation) and ripgrep (9 equivalent patterns) on the same files, warm
-# cache, with hyperfine: single-threaded (-j1 for both) and with all cores.
-# Prints MB/s per core, the trawl/ripgrep time ratio and peak RSS (from
-# /usr/bin/time -v). Installs ripgrep, hyperfine and GNU time if missing.
+# cache, with hyperfine: single-threaded (-j1 for both) and with all cores,
+# in rounds that run each of the four commands once in turn.
+# Prints MB/s per core, the trawl/ripgrep time ratio, trawl's scaling (with
+# its CPU time) and peak RSS (from /usr/bin/time -v). Installs ripgrep,
+# hyperfine and GNU time if missing.
 set -euo pipefail
 
 SIZE=1G
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
         --size) SIZE="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --data) DATA="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -76,14 +78,18 @@ rg_cmd() { echo "rg --no-ignore --hidden -c $1 $(cat "$ROOT/bench-data/rg-patter
 trawl_cmd() { echo "'$TRAWL' scan -q -f jsonl $1 '$DATA' > /dev/null"; }
 
 OUT="$ROOT/bench-data/compare.json"
-run_pair() {
-    local label="$1" tflag="$2" rflag="$3"
-    hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --export-json "$OUT.$label" \
-        -n "trawl $label" "$(trawl_cmd "$tflag")" \
-        -n "rg $label" "$(rg_cmd "$rflag")" >/dev/null
-}
-run_pair j1 "-j1" "-j1"
-run_pair all "" ""
+# Rounds: each round times every command once, in turn, so that the
+# machine's drift (its speed varies from minute to minute) weighs on all of
+# them alike and the ratios compare like with like.
+rm -f "$OUT".round*
+for round in $(seq "$RUNS"); do
+    warm=(); [ "$round" = 1 ] && warm=(--warmup 1)
+    hyperfine "${warm[@]}" --runs 1 --ignore-failure --export-json "$OUT.round$round" \
+        -n "trawl j1" "$(trawl_cmd -j1)" \
+        -n "rg j1" "$(rg_cmd -j1)" \
+        -n "trawl all" "$(trawl_cmd "")" \
+        -n "rg all" "$(rg_cmd "")" >/dev/null
+done
 
 rss() { { /usr/bin/time -v bash -c "$1" 2>&1 || true; } | awk -F': ' '/Maximum resident set size/ {print $2}'; }
 TRAWL_RSS_1=$(rss "$(trawl_cmd -j1)")
@@ -92,14 +98,16 @@ RG_RSS_1=$(rss "$(rg_cmd -j1)")
 RG_RSS_N=$(rss "$(rg_cmd "")")
 
 python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" <<'PY'
-import json, sys
+import glob, json, statistics, sys
 out, nbytes, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rss = dict(zip(["trawl j1", "trawl all", "rg j1", "rg all"], sys.argv[4:8]))
 cpu = sys.argv[8]
-rows = {}
-for label in ["j1", "all"]:
-    for r in json.load(open(f"{out}.{label}"))["results"]:
-        rows[r["command"]] = (r["mean"], r["stddev"])
+times, cpu_times = {}, {}
+for path in sorted(glob.glob(f"{out}.round*")):
+    for r in json.load(open(path))["results"]:
+        times.setdefault(r["command"], []).extend(r["times"])
+        cpu_times.setdefault(r["command"], []).append(r["user"] + r["system"])
+rows = {c: (statistics.mean(t), statistics.stdev(t) if len(t) > 1 else 0.0) for c, t in times.items()}
 mb = nbytes / 1e6
 print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores")
 print(f"{'run':<10} {'threads':>7} {'time s':>9} {'MB/s':>8} {'MB/s/core':>10} {'peak RSS':>10}")
@@ -111,5 +119,6 @@ for label in ["j1", "all"]:
     t, r = rows[f"trawl {label}"][0], rows[f"rg {label}"][0]
     print(f"trawl/rg time ratio ({label}): {t/r:.2f} ({'trawl faster' if t < r else 'ripgrep faster'})")
 t1, tn = rows["trawl j1"][0], rows["trawl all"][0]
-print(f"trawl scaling {cores} threads vs 1: {t1/tn:.2f}x")
+c1, cn = (statistics.mean(cpu_times[f"trawl {label}"]) for label in ["j1", "all"])
+print(f"trawl scaling {cores} threads vs 1: {t1/tn:.2f}x (CPU time {c1:.2f} s on 1 thread, {cn:.2f} s on {cores})")
 PY
