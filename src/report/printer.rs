@@ -117,6 +117,31 @@ pub(crate) fn write_json(
     out.write_all(buf)
 }
 
+/// The elements of a streamed JSON array, each on a line of its own and
+/// written at once (see [`write_json`]).
+#[derive(Default)]
+pub(crate) struct JsonArray {
+    buf: Vec<u8>,
+    written: bool,
+}
+
+impl JsonArray {
+    /// Writes `value` as the next element, after a `,` unless it is the first.
+    ///
+    /// # Errors
+    /// Serializing or writing fails.
+    pub(crate) fn push(&mut self, out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+        let head: &[u8] = if self.written { b",\n" } else { b"\n" };
+        self.written = true;
+        write_json(out, &mut self.buf, head, value, b"")
+    }
+
+    /// Whether no element was written yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.written
+    }
+}
+
 /// One finding per line (JSON Lines), streamed.
 pub struct JsonLines<W: Write + Send> {
     out: W,
@@ -144,18 +169,17 @@ impl<W: Write + Send> Printer for JsonLines<W> {
 /// streamed into the array as they arrive.
 pub struct JsonDocument<W: Write + Send> {
     out: W,
-    buf: Vec<u8>,
-    first: bool,
+    findings: JsonArray,
 }
 
 impl<W: Write + Send> JsonDocument<W> {
     /// A JSON document printer.
     pub fn new(out: W) -> JsonDocument<W> {
-        JsonDocument { out, buf: Vec::new(), first: true }
+        JsonDocument { out, findings: JsonArray::default() }
     }
 
     fn open(&mut self) -> io::Result<()> {
-        if self.first {
+        if self.findings.is_empty() {
             self.out.write_all(b"{\"findings\":[")?;
         }
         Ok(())
@@ -165,9 +189,7 @@ impl<W: Write + Send> JsonDocument<W> {
 impl<W: Write + Send> Printer for JsonDocument<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.open()?;
-        let head: &[u8] = if self.first { b"\n" } else { b",\n" };
-        self.first = false;
-        write_json(&mut self.out, &mut self.buf, head, f, b"")
+        self.findings.push(&mut self.out, f)
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

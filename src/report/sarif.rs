@@ -11,23 +11,22 @@ use serde_json::{Value, json};
 
 use crate::detect::RuleInfo;
 use crate::report::finding::{Confidence, Finding, Location};
-use crate::report::printer::{Printer, write_json};
+use crate::report::printer::{JsonArray, Printer};
 use crate::report::sink::{Problem, Severity};
 use crate::report::summary::Summary;
 
 /// Streams a SARIF log.
 pub struct Sarif<W: Write + Send> {
     out: W,
-    buf: Vec<u8>,
     rules: Vec<RuleInfo>,
     started: bool,
-    first: bool,
+    results: JsonArray,
 }
 
 impl<W: Write + Send> Sarif<W> {
     /// A SARIF printer describing `rules` in the tool section.
     pub fn new(out: W, rules: Vec<RuleInfo>) -> Sarif<W> {
-        Sarif { out, buf: Vec::new(), rules, started: false, first: true }
+        Sarif { out, rules, started: false, results: JsonArray::default() }
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -132,9 +131,7 @@ impl<W: Write + Send> Printer for Sarif<W> {
         if let Some(i) = rule_index {
             result["ruleIndex"] = json!(i);
         }
-        let head: &[u8] = if self.first { b"\n" } else { b",\n" };
-        self.first = false;
-        write_json(&mut self.out, &mut self.buf, head, &result, b"")
+        self.results.push(&mut self.out, &result)
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
