@@ -23,6 +23,13 @@ use crate::report::{Finding, Problem, Sink};
 /// thread holds at most this many (~12 MiB).
 const QUEUED: usize = 4096;
 
+/// Events a job queues before the caller is woken to take them (unless
+/// the job is done): waking it for each finding made a context switch per
+/// finding, with the workers preempted on a machine with as many cores as
+/// threads.
+const BATCH: usize = 64;
+const _: () = assert!(BATCH < QUEUED, "a job must be able to queue a batch");
+
 /// Jobs given queues at a time: bounds the queues alive for a file of many
 /// segments.
 const JOBS_PER_WAVE: usize = 256;
@@ -107,16 +114,20 @@ impl<T> Queue<T> {
         if st.dropped {
             return false;
         }
-        st.done |= matches!(event, Event::Done(_));
+        let done = matches!(event, Event::Done(_));
+        st.done |= done;
         st.events.push_back(event);
-        self.changed.notify_all();
+        if done || st.events.len() == BATCH {
+            self.changed.notify_all();
+        }
         true
     }
 
-    /// Takes every queued event, waiting for one; an empty batch means the job is done.
+    /// Takes every queued event, waiting for a batch of them or the job's
+    /// end; an empty batch means the job is done.
     fn take(&self, batch: &mut VecDeque<Event<T>>) {
         let mut st = self.state.lock().expect("queue lock");
-        while st.events.is_empty() && !st.done {
+        while st.events.len() < BATCH && !st.done {
             st = self.changed.wait(st).expect("queue lock");
         }
         std::mem::swap(&mut st.events, batch);
