@@ -261,14 +261,26 @@ pub(crate) fn scan_block(
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
     fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, &mut fast);
     let mut hits = Vec::with_capacity(fast.len());
+    let in_text = |at: u64| {
+        let i = text.partition_point(|r| r.start <= at);
+        i > 0 && at < text[i - 1].end
+    };
     // Text is read as it is, blanks or not, so that its findings do not
-    // depend on where blocks start and end.
+    // depend on where blocks start and end. Each scan reads the context on
+    // both sides of what it reports, so ranges closer than twice that are
+    // read in one scan, keeping the matches that start in them (a table
+    // with a malformed row in every few cost a scan of twice the context
+    // per row).
     if !masked.is_empty() {
+        let gap = 2 * scanner.context_len() as u64;
         let mut text_hits = Vec::new();
-        for r in text {
-            fast_scan(scanner, scratch, w, r.clone(), bounds.clone(), &[], &mut text_hits);
+        let mut rest = text;
+        while let Some(first) = rest.first() {
+            let n = 1 + rest.windows(2).take_while(|p| p[1].start <= p[0].end + gap).count();
+            fast_scan(scanner, scratch, w, first.start..rest[n - 1].end, bounds.clone(), &[], &mut text_hits);
+            rest = &rest[n..];
         }
-        hits.extend(text_hits.into_iter().map(|(start, end, m)| Hit {
+        hits.extend(text_hits.into_iter().filter(|&(start, ..)| in_text(start)).map(|(start, end, m)| Hit {
             start,
             end,
             m,
@@ -285,11 +297,7 @@ pub(crate) fn scan_block(
     let mut placed = Vec::new();
     let count = units.count();
     for (start, end, m) in fast {
-        let in_text = {
-            let i = text.partition_point(|r| r.start <= start);
-            i > 0 && start < text[i - 1].end
-        };
-        if in_text {
+        if in_text(start) {
             if masked.is_empty() {
                 hits.push(Hit { start, end, m, value: None, place: Place::Text });
             }
