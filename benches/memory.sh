@@ -14,13 +14,11 @@
 #   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
 #
 # For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
-# per core (bytes over CPU time: a large plain-text file is split among the
-# threads, and so are a large JSONL file and Parquet row groups, but a CSV
-# file is scanned by one thread, so it
-# uses one core whatever -j says) and peak RSS (/usr/bin/time -v), with
-# all cores and with one thread; for the CSV and JSONL
-# files also the same bytes scanned as plain text (--text), and the ratio of
-# structured to plain-text throughput.
+# per core (bytes over CPU time: a large plain-text, JSONL or CSV file is
+# split among the threads, and so are Parquet row groups) and peak RSS
+# (/usr/bin/time -v), with all cores and with one thread; for the CSV and
+# JSONL files also the same bytes scanned as plain text (--text), and the
+# ratio of structured to plain-text throughput.
 set -euo pipefail
 
 SCALE=1
@@ -29,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done

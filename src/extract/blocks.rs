@@ -153,6 +153,12 @@ impl Lines {
         Lines { pos, line, line_start: pos }
     }
 
+    /// The count after `end`, when `newlines` newlines lie between this
+    /// count's offset and `end`, the last of them before `last_line_start`.
+    pub fn followed_by(&self, end: u64, newlines: u64, last_line_start: Option<u64>) -> Lines {
+        Lines { pos: end, line: self.line + newlines, line_start: last_line_start.unwrap_or(self.line_start) }
+    }
+
     /// Counts lines up to absolute offset `to` (which must not precede earlier calls by
     /// more than what was already counted: offsets are asked for in increasing order).
     fn advance(&mut self, w: &Window<'_>, to: u64) {
@@ -536,6 +542,23 @@ pub(crate) fn scan_long_line(
         if nl == Some(end) || pos >= w.end() && w.eof() {
             return (pos, true);
         }
+    }
+}
+
+/// Where the line from `pos` ends (after its newline, or where the data
+/// ends), reading it as [`scan_long_line`] does, a chunk at a time, without
+/// scanning it.
+pub(crate) fn skip_line(w: &mut Window<'_>, mut pos: u64, chunk: u64, lines: &mut Lines) -> u64 {
+    loop {
+        w.fill_to(pos + chunk);
+        if let Some(i) = memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
+            return pos + i as u64 + 1;
+        }
+        pos = w.end();
+        if w.eof() {
+            return pos;
+        }
+        w.release_before(pos, lines);
     }
 }
 

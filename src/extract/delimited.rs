@@ -17,9 +17,9 @@ use std::ops::Range;
 
 use crate::Scratch;
 use crate::detect::{Context, Scanner};
-use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
+use crate::extract::blocks::{self, Emitter, Hit, Lines, Place, Unit, Units, Window, skip_line};
 use crate::extract::records::{self, Field, Parsed, QuoteIssue, QuoteMemo};
-use crate::extract::{Extractor, Format};
+use crate::extract::{Extractor, Format, MAX_WARNINGS, RandomAccess, RandomReader, more_malformed};
 use crate::report::{CellLocation, Location, Problem, Scanned, Sink};
 
 /// The longest record read as a record; a longer one is cut at its first
@@ -28,9 +28,6 @@ pub(crate) const MAX_RECORD: u64 = 16 << 20;
 
 /// Records examined to decide whether the first row is a header.
 const HEADER_SAMPLE: usize = 20;
-
-/// Malformed rows reported one by one; the rest are counted in one warning.
-const MAX_WARNINGS: u64 = 10;
 
 /// Scans an in-memory table.
 pub(crate) fn scan_bytes(
@@ -57,7 +54,7 @@ pub(crate) fn scan_stream(
 }
 
 /// As [`scan_stream`], cutting records longer than `max_record` bytes.
-fn scan_limited(
+pub(crate) fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     mut w: Window<'_>,
@@ -66,29 +63,13 @@ fn scan_limited(
     max_record: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    let opts = x.options();
-    let mut table = Table {
-        scanner: x.scanner(),
-        delimiter,
-        chunk: opts.text.chunk_size.max(1) as u64,
-        max_record,
-        columns: Vec::new(),
-        contexts: vec![Context::none()],
-        expected: 0,
-        row: 0,
-        has_header: false,
-        header_end: 0,
-        malformed: 0,
-        emit: Emitter::new(source, opts.text.show_values),
-        memo: QuoteMemo::default(),
-    };
+    let mut table = Table::new(x, Layout::new(delimiter), source, max_record);
     let go_on = table.run(scratch, &mut w, sink);
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
     }
-    if table.malformed > MAX_WARNINGS {
-        let more = table.malformed - MAX_WARNINGS;
-        sink.problem(Problem::warning(source, format!("{more} more malformed rows scanned as text")));
+    if let Some(p) = more_malformed(source, table.malformed, "rows") {
+        sink.problem(p);
     }
     sink.scanned(Scanned {
         source: source.to_string(),
@@ -102,6 +83,7 @@ fn scan_limited(
 }
 
 /// A column from the header.
+#[derive(Clone, Debug)]
 struct Column {
     name: String,
     /// Index into `Table::contexts`.
@@ -185,75 +167,234 @@ impl Units for CellUnits<'_> {
     }
 }
 
-/// The state of one table scan.
-struct Table<'a> {
-    scanner: &'a Scanner,
+/// How a table is laid out, as its first records tell: what every segment
+/// of a table scanned by several threads shares (`extract::parallel`).
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
     delimiter: u8,
-    chunk: u64,
-    /// Records longer than this are cut at their first line break.
-    max_record: u64,
     columns: Vec<Column>,
     /// Keyword contexts of the columns; index 0 is no context.
     contexts: Vec<Context>,
     /// Fields per record, from the first record (0 before it).
     expected: usize,
-    /// Rows read so far.
-    row: u64,
     /// Whether row 1 is a header.
     has_header: bool,
     /// Where the header row ends, once read: the text scan of the data rows
     /// starts there, so that column names count for their own column only.
     header_end: u64,
+}
+
+impl Layout {
+    /// Whether a record was read (which fixes the number of fields).
+    pub fn has_records(&self) -> bool {
+        self.expected > 0
+    }
+
+    /// A table with `delimiter` whose first records are still to be read.
+    fn new(delimiter: u8) -> Layout {
+        Layout {
+            delimiter,
+            columns: Vec::new(),
+            contexts: vec![Context::none()],
+            expected: 0,
+            has_header: false,
+            header_end: 0,
+        }
+    }
+}
+
+/// The state of one table scan (of the whole table, or of one segment).
+struct Table<'a> {
+    scanner: &'a Scanner,
+    chunk: u64,
+    /// Records longer than this are cut at their first line break.
+    max_record: u64,
+    layout: Layout,
+    /// Rows read so far (in a segment: with the rows before it).
+    row: u64,
+    /// Reading ends at the first record that starts at or after this offset.
+    stop: u64,
     /// Malformed rows so far.
     malformed: u64,
+    /// Malformed rows reported one by one.
+    max_warnings: u64,
     emit: Emitter<'a>,
     memo: QuoteMemo,
 }
 
-impl Table<'_> {
+impl<'a> Table<'a> {
+    fn new(x: &Extractor<'a>, layout: Layout, source: &'a str, max_record: u64) -> Table<'a> {
+        let opts = x.options();
+        Table {
+            scanner: x.scanner(),
+            chunk: opts.text.chunk_size.max(1) as u64,
+            max_record,
+            layout,
+            row: 0,
+            stop: u64::MAX,
+            malformed: 0,
+            max_warnings: MAX_WARNINGS,
+            emit: Emitter::new(source, opts.text.show_values),
+            memo: QuoteMemo::default(),
+        }
+    }
+
     fn run(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
+        let pos = self.read_start(w);
+        self.run_from(Some((scratch, sink)), w, pos).is_some()
+    }
+
+    /// Reads the header, if any; returns where the first record starts (after a byte-order mark).
+    fn read_start(&mut self, w: &mut Window<'_>) -> u64 {
         let context = self.scanner.context_len() as u64;
         w.fill_to(self.chunk.max(64 * 1024) + context);
-        let mut pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         self.read_header(w, pos);
+        pos
+    }
+
+    /// Reads the records from `pos` until the data ends or a record starts
+    /// at or after [`Table::stop`], scanning them into the sink when given
+    /// one (a dry run only reads them, counting rows and lines). Returns
+    /// where reading ended, or `None` when the sink wants no more.
+    fn run_from(
+        &mut self,
+        mut scan: Option<(&mut Scratch, &mut dyn Sink)>,
+        w: &mut Window<'_>,
+        mut pos: u64,
+    ) -> Option<u64> {
+        let context = self.scanner.context_len() as u64;
         let mut recs: Vec<Rec> = Vec::new();
         let mut fields: Vec<Field> = Vec::new();
         loop {
             w.fill_to(pos + self.chunk + context);
-            if pos >= w.end() && w.eof() {
-                return true;
+            if pos >= self.stop || pos >= w.end() && w.eof() {
+                return Some(pos);
             }
             let block_start = pos;
-            let long_line = self.read_block(w, &mut pos, &mut recs, &mut fields);
+            let long_line = if scan.is_some() {
+                self.read_block(w, &mut pos, &mut recs, &mut fields, self.stop)
+            } else {
+                // A dry run parses only the records that hold a quote.
+                pos = self.plain_lines(w, pos);
+                let one = pos + 1;
+                pos < self.stop && self.read_block(w, &mut pos, &mut recs, &mut fields, one)
+            };
             if long_line {
                 self.row += 1;
-                self.warn(w, pos, self.row, &format!("line longer than {} bytes", self.max_record), sink);
+                let Some((scratch, sink)) = scan.as_mut() else {
+                    pos = skip_line(w, pos, self.chunk, &mut self.emit.lines);
+                    continue;
+                };
+                self.warn(w, pos, self.row, &format!("line longer than {} bytes", self.max_record), *sink);
                 let (end, go_on) =
-                    blocks::scan_long_line(self.scanner, scratch, w, pos, self.chunk, &mut self.emit, sink);
+                    blocks::scan_long_line(self.scanner, scratch, w, pos, self.chunk, &mut self.emit, *sink);
                 if !go_on {
-                    return false;
+                    return None;
                 }
                 pos = end;
                 continue;
             }
-            if !self.scan_block(scratch, w, block_start..pos, &recs, &fields, sink) {
-                return false;
+            if let Some((scratch, sink)) = scan.as_mut()
+                && !self.scan_block(scratch, w, block_start..pos, &recs, &fields, *sink)
+            {
+                return None;
             }
             w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
         }
     }
 
+    /// Reads the records from `start` to the first that starts at or after
+    /// `stop` without scanning them.
+    fn dry_run(&mut self, w: &mut Window<'_>, start: u64, stop: u64) -> std::io::Result<Stretch> {
+        self.stop = stop;
+        self.emit.lines = Lines::from_line(start, 1);
+        let end = self.run_from(None, w, start).unwrap_or(start);
+        if let Some(e) = w.take_error() {
+            return Err(e);
+        }
+        let (line, column) = self.emit.lines.at(w, end);
+        Ok(Stretch {
+            start,
+            end,
+            rows: self.row,
+            newlines: line - 1,
+            last_line_start: (line > 1).then(|| end - (column - 1)),
+        })
+    }
+
+    /// Counts the records from `pos` that are provably whole lines, as
+    /// [`Table::read_block`] would read them (a record over the length limit
+    /// or with the wrong number of fields is still one row, and ends at its
+    /// line's end), up to [`Table::stop`]; returns where the first record
+    /// that may not be one line starts: a quoted cell spans a line break,
+    /// or the window ends first. Only once the first record set the number
+    /// of fields.
+    fn plain_lines(&mut self, w: &Window<'_>, pos: u64) -> u64 {
+        if !self.layout.has_records() {
+            return pos;
+        }
+        let (bytes, base, delimiter) = (w.bytes(), w.base(), self.layout.delimiter);
+        let special = |from: usize| memchr::memchr3(b'"', b'\n', b'\r', &bytes[from..]).map(|i| from + i);
+        let mut at = w.rel(pos);
+        while base + (at as u64) < self.stop {
+            let Some(mut k) = special(at) else { break };
+            // Skip the line's quoted cells: a quote opens one only at the
+            // start of a field, and is an ordinary byte anywhere else.
+            while bytes[k] == b'"' {
+                if k == at || bytes[k - 1] == delimiter {
+                    match closing_quote(bytes, k + 1) {
+                        Some(c) => k = c,
+                        None => return base + at as u64,
+                    }
+                }
+                match special(k + 1) {
+                    Some(next) => k = next,
+                    None => return base + at as u64,
+                }
+            }
+            let end = match bytes[k] {
+                b'\n' => k + 1,
+                _ => match bytes.get(k + 1) {
+                    Some(b'\n') => k + 2,
+                    Some(_) => k + 1,
+                    None => break,
+                },
+            };
+            if k > at {
+                self.row += 1;
+            }
+            at = end;
+        }
+        base + at as u64
+    }
+
     /// Reads whole records from `*pos` into `recs` and `fields` until they
-    /// cover a chunk, advancing `*pos`. Returns true, reading nothing, when
-    /// the record at `*pos` is one line longer than the record limit.
-    fn read_block(&mut self, w: &mut Window<'_>, pos: &mut u64, recs: &mut Vec<Rec>, fields: &mut Vec<Field>) -> bool {
+    /// cover a chunk or one starts at or after `until`, advancing `*pos`.
+    /// Returns true, reading nothing, when the record at `*pos` is one line
+    /// longer than the record limit.
+    fn read_block(
+        &mut self,
+        w: &mut Window<'_>,
+        pos: &mut u64,
+        recs: &mut Vec<Rec>,
+        fields: &mut Vec<Field>,
+        until: u64,
+    ) -> bool {
         let block_start = *pos;
         recs.clear();
         fields.clear();
         loop {
             let before = fields.len();
-            let parsed =
-                records::parse(w.bytes(), w.rel(*pos), self.delimiter, w.eof(), w.base(), fields, &mut self.memo);
+            let parsed = records::parse(
+                w.bytes(),
+                w.rel(*pos),
+                self.layout.delimiter,
+                w.eof(),
+                w.base(),
+                fields,
+                &mut self.memo,
+            );
             match parsed {
                 Parsed::End => return false,
                 Parsed::Blank(end) => *pos = w.base() + end as u64,
@@ -285,16 +426,16 @@ impl Table<'_> {
                         self.classify(w, *pos, end, before, fields, quote)
                     };
                     *pos = rec.end;
-                    let header = rec.row == 1 && self.has_header;
+                    let header = rec.row == 1 && self.layout.has_header;
                     recs.push(rec);
                     if header {
                         // The header is a block of its own (see `header_end`).
-                        self.header_end = *pos;
+                        self.layout.header_end = *pos;
                         return false;
                     }
                 }
             }
-            if *pos - block_start >= self.chunk {
+            if *pos - block_start >= self.chunk || *pos >= until {
                 return false;
             }
         }
@@ -320,14 +461,14 @@ impl Table<'_> {
         quote: QuoteIssue,
     ) -> Rec {
         let count = fields.len() - first;
-        if self.expected == 0 {
-            self.expected = count;
+        if self.layout.expected == 0 {
+            self.layout.expected = count;
         }
         let multi_line = || memchr::memchr(b'\n', w.get(start..end - 1)).map(|i| start + i as u64 + 1);
         let reason = match quote {
             QuoteIssue::Unterminated => Some("unterminated quoted field".to_string()),
             QuoteIssue::Stray if multi_line().is_some() => Some("unbalanced quotes".to_string()),
-            _ if count != self.expected => Some(format!("{count} fields, expected {}", self.expected)),
+            _ if count != self.layout.expected => Some(format!("{count} fields, expected {}", self.layout.expected)),
             _ => None,
         };
         self.row += 1;
@@ -350,7 +491,7 @@ impl Table<'_> {
         let mut memo = QuoteMemo::default();
         while rows.len() < HEADER_SAMPLE {
             fields.clear();
-            match records::parse(w.bytes(), at, self.delimiter, w.eof(), w.base(), &mut fields, &mut memo) {
+            match records::parse(w.bytes(), at, self.layout.delimiter, w.eof(), w.base(), &mut fields, &mut memo) {
                 Parsed::Record { end, .. } => {
                     rows.push(fields.iter().map(|f| records::unquote(w.get(f.start..f.end))).collect());
                     at = end;
@@ -369,12 +510,12 @@ impl Table<'_> {
             let ctx = if ctx.is_empty() {
                 0
             } else {
-                self.contexts.push(ctx);
-                (self.contexts.len() - 1) as u32
+                self.layout.contexts.push(ctx);
+                (self.layout.contexts.len() - 1) as u32
             };
-            self.columns.push(Column { name, ctx });
+            self.layout.columns.push(Column { name, ctx });
         }
-        self.has_header = true;
+        self.layout.has_header = true;
     }
 
     fn scan_block(
@@ -391,14 +532,28 @@ impl Table<'_> {
         }
         w.fill_to(block.end + self.scanner.context_len() as u64);
         let text: Vec<Range<u64>> = recs.iter().filter(|r| r.malformed.is_some()).map(|r| r.start..r.end).collect();
-        let units =
-            CellUnits { recs, fields, columns: &self.columns, has_header: self.has_header, last: Default::default() };
-        let bounds = match recs.first() {
-            Some(r) if r.row == 1 && self.has_header => 0..self.header_end,
-            _ => self.header_end..u64::MAX,
+        let units = CellUnits {
+            recs,
+            fields,
+            columns: &self.layout.columns,
+            has_header: self.layout.has_header,
+            last: Default::default(),
         };
-        let hits =
-            blocks::scan_block(self.scanner, scratch, w, block, bounds, &units, &text, &self.contexts, &|_, _| {});
+        let bounds = match recs.first() {
+            Some(r) if r.row == 1 && self.layout.has_header => 0..self.layout.header_end,
+            _ => self.layout.header_end..u64::MAX,
+        };
+        let hits = blocks::scan_block(
+            self.scanner,
+            scratch,
+            w,
+            block,
+            bounds,
+            &units,
+            &text,
+            &self.layout.contexts,
+            &|_, _| {},
+        );
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
@@ -417,7 +572,7 @@ impl Table<'_> {
     }
 
     fn column_name(&self, index: usize) -> String {
-        match self.columns.get(index) {
+        match self.layout.columns.get(index) {
             Some(c) => c.name.clone(),
             None => format!("column_{}", index + 1),
         }
@@ -441,15 +596,113 @@ impl Table<'_> {
         }
     }
 
-    /// Reports the row at `pos` as read as text (one by one up to [`MAX_WARNINGS`]).
+    /// Reports the row at `pos` as read as text (one by one up to `max_warnings`).
     fn warn(&mut self, w: &Window<'_>, pos: u64, row: u64, reason: &str, sink: &mut dyn Sink) {
         let (line, _) = self.emit.lines.at(w, pos);
         self.malformed += 1;
-        if self.malformed <= MAX_WARNINGS {
+        if self.malformed <= self.max_warnings {
             let msg = format!("row {row} (line {line}) does not parse: {reason}; scanned as text");
             sink.problem(Problem::warning(self.emit.source, msg));
         }
     }
+}
+
+/// The closing quote of a quoted cell whose content starts at `from`, if
+/// it lies before any line break (`""` is an escaped quote) and the bytes
+/// after it are in `bytes`.
+fn closing_quote(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let q = from + memchr::memchr3(b'"', b'\n', b'\r', &bytes[from..])?;
+        match (bytes[q], bytes.get(q + 1)) {
+            (b'"', Some(b'"')) => from = q + 2,
+            (b'"', Some(_)) => return Some(q),
+            _ => return None,
+        }
+    }
+}
+
+/// How far a dry run over a stretch of a table went: what a segment of a
+/// table scanned by several threads must know of the segments before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stretch {
+    /// Where its first record starts.
+    pub start: u64,
+    /// Where the first record at or after the stop starts, or the data ends.
+    pub end: u64,
+    /// Rows read.
+    pub rows: u64,
+    /// Newlines in `start..end`.
+    pub newlines: u64,
+    /// Where the last line begun in `start..end` starts, when a newline lies there.
+    pub last_line_start: Option<u64>,
+}
+
+/// Reads the layout of the table in `src` (header, columns, fields per
+/// record) and its records up to the first that starts at or after `stop`.
+pub(crate) fn first_stretch(
+    x: &Extractor<'_>,
+    src: &dyn RandomAccess,
+    delimiter: u8,
+    stop: u64,
+    max_record: u64,
+) -> std::io::Result<(Layout, Stretch)> {
+    let mut reader = RandomReader::new(src);
+    let mut w = Window::new(&mut reader);
+    let mut table = Table::new(x, Layout::new(delimiter), "", max_record);
+    let start = table.read_start(&mut w);
+    let stretch = table.dry_run(&mut w, start, stop)?;
+    Ok((table.layout, stretch))
+}
+
+/// Reads the records of `src` from `start`, taken to be a record start,
+/// up to the first that starts at or after `stop`.
+pub(crate) fn stretch(
+    x: &Extractor<'_>,
+    src: &dyn RandomAccess,
+    layout: &Layout,
+    start: u64,
+    stop: u64,
+    max_record: u64,
+) -> std::io::Result<Stretch> {
+    let mut reader = RandomReader::at(src, start);
+    let mut w = Window::new_at(&mut reader, start);
+    Table::new(x, layout.clone(), "", max_record).dry_run(&mut w, start, stop)
+}
+
+/// Where a segment of a table starts: its records, the rows before them
+/// and the line count at its start.
+#[derive(Clone, Debug)]
+pub(crate) struct SegmentStart {
+    pub records: Range<u64>,
+    pub rows_before: u64,
+    pub lines: Lines,
+}
+
+/// Scans the records of one segment of the table in `src` (found by a dry
+/// run), with the bytes around them as context, into `sink`, reporting
+/// every malformed row (the caller caps them). Returns the read error that
+/// ended the segment early, if one did.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan_segment(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    layout: &Layout,
+    segment: &SegmentStart,
+    source: &str,
+    max_record: u64,
+    sink: &mut dyn Sink,
+) -> Option<std::io::Error> {
+    let lo = segment.records.start.saturating_sub(x.scanner().context_len() as u64);
+    let mut reader = RandomReader::at(src, lo);
+    let mut w = Window::new_at(&mut reader, lo);
+    let mut table = Table::new(x, layout.clone(), source, max_record);
+    table.row = segment.rows_before;
+    table.stop = segment.records.end;
+    table.max_warnings = u64::MAX;
+    table.emit.lines = segment.lines;
+    table.run_from(Some((scratch, sink)), &mut w, segment.records.start);
+    w.take_error()
 }
 
 #[cfg(test)]

@@ -20,15 +20,12 @@ use crate::Scratch;
 use crate::detect::Scanner;
 use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
-use crate::extract::{Extractor, Format, Nesting};
+use crate::extract::{Extractor, Format, MAX_WARNINGS, Nesting, more_malformed};
 use crate::report::{Location, Problem, RecordLocation, Scanned, Sink};
 
 /// The longest JSON Lines line, or single token of a document, read as JSON;
 /// longer ones are read as text (bounding memory).
 pub(crate) const MAX_TOKEN: u64 = 16 << 20;
-
-/// Malformed lines reported one by one; the rest are counted in one warning.
-const MAX_WARNINGS: u64 = 10;
 
 /// Scans an in-memory JSON document or JSONL file.
 pub(crate) fn scan_bytes(
@@ -57,7 +54,7 @@ pub(crate) fn scan_stream(
     scan_limited(x, scratch, Window::new(reader), format, source, MAX_TOKEN, sink)
 }
 
-/// As [`scan`], reading lines and tokens longer than `max_token` bytes as text.
+/// As [`scan_stream`], reading lines and tokens longer than `max_token` bytes as text.
 fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
@@ -72,9 +69,8 @@ fn scan_limited(
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
     }
-    if s.malformed > MAX_WARNINGS {
-        let more = s.malformed - MAX_WARNINGS;
-        sink.problem(Problem::warning(source, format!("{more} more malformed lines scanned as text")));
+    if let Some(p) = more_malformed(source, s.malformed, "lines") {
+        sink.problem(p);
     }
     sink.scanned(Scanned {
         source: source.to_string(),

@@ -37,6 +37,18 @@ use crate::detect::{Scanner, Scratch};
 use crate::report::{Problem, Scanned, Sink};
 pub use sniff::{Format, sniff};
 
+/// Malformed records of one file (CSV rows, JSON lines) reported one by one;
+/// the rest are counted in one warning.
+pub(crate) const MAX_WARNINGS: u64 = 10;
+
+/// The warning that counts a file's malformed records past the first
+/// [`MAX_WARNINGS`] (`what`: `rows`, `lines`), each of which had a warning
+/// of its own, if there are any.
+pub(crate) fn more_malformed(source: &str, malformed: u64, what: &str) -> Option<Problem> {
+    let more = malformed.checked_sub(MAX_WARNINGS).filter(|&m| m > 0)?;
+    Some(Problem::warning(source, format!("{more} more malformed {what} scanned as text")))
+}
+
 /// Limits against decompression bombs and runaway nesting.
 ///
 /// Hitting one reports the container as partially scanned, with the reason.
@@ -472,6 +484,9 @@ impl<'s> Extractor<'s> {
             }
             Format::Jsonl if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
                 parallel::scan_jsonl(self, scratch, src, source, sink)
+            }
+            Format::Delimited(d) if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+                parallel::scan_delimited(self, scratch, src, d, source, sink)
             }
             _ => {
                 let mut reader = RandomReader::new(src);

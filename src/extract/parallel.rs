@@ -1,18 +1,24 @@
-//! One large plain-text or JSON Lines file scanned by several threads: the
-//! file is cut into segments, each read (with context on both sides) and
-//! scanned by one of `Options::parallel` threads, and the findings are
-//! emitted in file order (through `extract::ordered`, which holds only a few
-//! per segment) with their line numbers and columns made absolute.
+//! One large plain-text, JSON Lines or delimited file scanned by several
+//! threads: the file is cut into segments, each read (with context on both
+//! sides) and scanned by one of `Options::parallel` threads, and the
+//! findings are emitted in file order (through `extract::ordered`, which
+//! holds only a few per segment) with their line numbers and columns made
+//! absolute.
 //!
 //! JSON Lines segments are cut at line ends (a JSON value holds no raw
 //! newline, so every line is a record wherever the file is cut): a first
 //! parallel pass finds each segment's line ends and counts its lines, so
 //! that the second, the scan, knows the record and line numbers it starts at.
+//! A table's segments start at record starts, which a line start is not
+//! always (a quoted cell may hold line breaks): guessed at line starts,
+//! each is confirmed by a dry run of the records before it, which also
+//! counts the rows and lines (see [`table_segments`]).
 //!
 //! Memory stays bounded by the threads times one segment, whatever the
-//! number of findings. A segment reports only the matches that start in it and sees the bytes around it as context, the
-//! same rule as the chunks of one stream (`detect::stream`), so the findings
-//! are exactly those of one scan of the whole file.
+//! number of findings. A segment reports only the matches that start in it
+//! and sees the bytes around it as context, the same rule as the chunks of
+//! one stream (`detect::stream`), so the findings are exactly those of one
+//! scan of the whole file.
 
 use std::io::Read;
 use std::ops::Range;
@@ -21,9 +27,9 @@ use rayon::prelude::*;
 
 use crate::detect::Scanner;
 use crate::detect::stream::Segment;
-use crate::extract::blocks::Window;
+use crate::extract::blocks::{Lines, Window};
 use crate::extract::ordered::{Step, run_ordered};
-use crate::extract::{Extractor, Format, RandomAccess, RandomReader, json};
+use crate::extract::{Extractor, Format, MAX_WARNINGS, RandomAccess, RandomReader, delimited, json, more_malformed};
 use crate::report::{Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
 
@@ -43,9 +49,9 @@ const SEGMENT: u64 = 2 << 20;
 /// file took 17% more CPU time than one thread's scan; with 16 MiB, 4%).
 const JSONL_SEGMENT: u64 = 16 << 20;
 
-/// Malformed JSON lines reported one by one; the rest are counted in one
-/// warning (as in a scan by one thread).
-const MAX_WARNINGS: u64 = 10;
+/// Bytes per segment of a delimited table: as for JSON Lines, each segment
+/// reads its records twice (a dry run to find where they end, then the scan).
+const TABLE_SEGMENT: u64 = 16 << 20;
 
 /// What one plain-text segment holds besides its findings: its newlines,
 /// and the offset of the last one.
@@ -209,25 +215,51 @@ fn scan_jsonl_in(
         }
     }
     // Second pass: the scan, each segment knowing the line it starts at.
+    let run = |(span, first_line): &(Range<u64>, u64), s: &mut Scratch, out: &mut dyn Sink| {
+        if span.is_empty() {
+            return None;
+        }
+        let lo = span.start.saturating_sub(context);
+        let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
+        let w = Window::new_at(&mut reader, lo);
+        json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, out).1
+    };
+    let each = Segments { jobs: &jobs, records: |(span, _): &(Range<u64>, u64)| span.clone(), failed };
+    run_segments(x, scratch, each, run, Format::Jsonl, "lines", source, sink)
+}
+
+/// The segments of one structured file, ready to scan.
+struct Segments<'j, J, R> {
+    jobs: &'j [J],
+    /// The bytes whose records a job reads.
+    records: R,
+    /// Where cutting the file into segments met a read error, if it did:
+    /// the jobs stop before that offset.
+    failed: Option<(u64, std::io::Error)>,
+}
+
+/// Scans the segments of a structured file in order with `run` (which
+/// returns the read error that cut a segment short, if one did), and
+/// reports what one scan of the file would: the malformed records (`what`)
+/// the segments found, the first [`MAX_WARNINGS`] one by one and then
+/// their count, read errors, and the bytes scanned.
+#[allow(clippy::too_many_arguments)]
+fn run_segments<J: Sync, R: Fn(&J) -> Range<u64>>(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    segments: Segments<'_, J, R>,
+    run: impl Fn(&J, &mut Scratch, &mut dyn Sink) -> Option<std::io::Error> + Sync,
+    format: Format,
+    what: &str,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    let Segments { jobs, records, failed } = segments;
     let (mut malformed, mut scanned) = (0u64, 0u64);
-    let outcome = run_ordered(
-        scanner,
-        scratch,
-        x.options().parallel,
-        &jobs,
-        |(span, first_line), s, out| {
-            if span.is_empty() {
-                return None;
-            }
-            let lo = span.start.saturating_sub(context);
-            let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
-            let w = Window::new_at(&mut reader, lo);
-            json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, out).1
-        },
-        sink,
-        |k, step, sink| match step {
+    let outcome =
+        run_ordered(x.scanner(), scratch, x.options().parallel, jobs, run, sink, |k, step, sink| match step {
             Step::Finding(_) => true,
-            // Every problem of a segment is a line read as text.
+            // Every problem of a segment is a record read as text.
             Step::Problem(p) => {
                 malformed += 1;
                 if malformed <= MAX_WARNINGS {
@@ -236,35 +268,132 @@ fn scan_jsonl_in(
                 true
             }
             Step::Done(None) => {
-                scanned = jobs[k].0.end;
+                scanned = records(&jobs[k]).end;
                 true
             }
             Step::Done(Some(e)) => {
-                let span = &jobs[k].0;
-                sink.problem(Problem::partial(
-                    source,
-                    format!("read error in bytes {}..{}: {e}", span.start, span.end),
-                ));
+                let r = records(&jobs[k]);
+                sink.problem(Problem::partial(source, format!("read error in bytes {}..{}: {e}", r.start, r.end)));
                 false
             }
-        },
-    );
+        });
     if let Some((at, e)) = failed.filter(|_| outcome.finished) {
         sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
     }
-    if malformed > MAX_WARNINGS {
-        let more = malformed - MAX_WARNINGS;
-        sink.problem(Problem::warning(source, format!("{more} more malformed lines scanned as text")));
+    if let Some(p) = more_malformed(source, malformed, what) {
+        sink.problem(p);
     }
     sink.scanned(Scanned {
         source: source.to_string(),
-        format: Format::Jsonl.name().into(),
+        format: format.name().into(),
         bytes: scanned,
         findings: outcome.findings,
         binary: false,
         container: false,
     });
     outcome.sink_wants_more
+}
+
+/// Scans `src` as a delimited table with up to `x.options().parallel` threads.
+pub(crate) fn scan_delimited(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    delimiter: u8,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    scan_delimited_in(x, scratch, src, delimiter, source, TABLE_SEGMENT, delimited::MAX_RECORD, sink)
+}
+
+/// [`scan_delimited`] with segments of about `segment` bytes and records cut at `max_record` bytes.
+#[allow(clippy::too_many_arguments)]
+fn scan_delimited_in(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    delimiter: u8,
+    source: &str,
+    segment: u64,
+    max_record: u64,
+    sink: &mut dyn Sink,
+) -> bool {
+    let (layout, jobs, failed) = match table_segments(x, src, delimiter, segment, max_record) {
+        Ok(found) => found,
+        Err(e) => {
+            sink.problem(Problem::error(source, format!("read error: {e}")));
+            return true;
+        }
+    };
+    let run = |job: &delimited::SegmentStart, s: &mut Scratch, out: &mut dyn Sink| {
+        delimited::scan_segment(x, s, src, &layout, job, source, max_record, out)
+    };
+    let each = Segments { jobs: &jobs, records: |j: &delimited::SegmentStart| j.records.clone(), failed };
+    run_segments(x, scratch, each, run, Format::Delimited(delimiter), "rows", source, sink)
+}
+
+/// A table's layout, its segments, and the read error that ended them early, if one did.
+type TableSegments = (delimited::Layout, Vec<delimited::SegmentStart>, Option<(u64, std::io::Error)>);
+
+/// The layout of the table in `src` and its segments, each starting where
+/// the records before it end (a quoted cell may hold line breaks, so a line
+/// start is not always a record start).
+///
+/// Each segment after the first is guessed to start at the first line
+/// start after its cut, and read without scanning, in parallel, up to the
+/// next guess. A guess is confirmed when the records of the segment before
+/// it end exactly there; otherwise (the cut fell inside a quoted cell) that
+/// segment is read again from where those records do end. Only reading
+/// records, never scanning, is repeated, and what a segment starts with is
+/// always where one reading of the whole table would be.
+fn table_segments(
+    x: &Extractor<'_>,
+    src: &dyn RandomAccess,
+    delimiter: u8,
+    segment: u64,
+    max_record: u64,
+) -> std::io::Result<TableSegments> {
+    let len = src.len();
+    // A cut whose line start cannot be read is dropped: the scan reports the error.
+    let mut guesses: Vec<u64> = (1..len.div_ceil(segment))
+        .into_par_iter()
+        .filter_map(|k| line_start_at(src, k * segment, &mut [0u8; 4096]).ok())
+        .collect();
+    guesses.retain(|&g| g < len);
+    guesses.dedup();
+    let (layout, first) =
+        delimited::first_stretch(x, src, delimiter, guesses.first().copied().unwrap_or(len), max_record)?;
+    let mut jobs =
+        vec![delimited::SegmentStart { records: first.start..first.end, rows_before: 0, lines: Lines::new() }];
+    if !layout.has_records() {
+        // Only blank lines up to the first guess: which record sets the
+        // number of fields is not known, so one segment reads it all.
+        jobs[0].records.end = len;
+        return Ok((layout, jobs, None));
+    }
+    let stops: Vec<u64> = guesses.iter().skip(1).copied().chain([len]).collect();
+    let dry: Vec<std::io::Result<delimited::Stretch>> = guesses
+        .par_iter()
+        .zip(stops.par_iter())
+        .map(|(&g, &stop)| delimited::stretch(x, src, &layout, g, stop, max_record))
+        .collect();
+    let (mut at, mut rows, mut lines) =
+        (first.end, first.rows, Lines::new().followed_by(first.end, first.newlines, first.last_line_start));
+    for ((&guess, &stop), read) in guesses.iter().zip(&stops).zip(dry) {
+        if at >= stop {
+            // The records before took this segment's bytes.
+            continue;
+        }
+        let read = if at == guess { read } else { delimited::stretch(x, src, &layout, at, stop, max_record) };
+        match read {
+            Ok(s) => {
+                jobs.push(delimited::SegmentStart { records: s.start..s.end, rows_before: rows, lines });
+                (at, rows, lines) = (s.end, rows + s.rows, lines.followed_by(s.end, s.newlines, s.last_line_start));
+            }
+            Err(e) => return Ok((layout, jobs, Some((at, e)))),
+        }
+    }
+    Ok((layout, jobs, None))
 }
 
 /// The lines of the segment cut at `from..to`: from the first line start at
@@ -393,6 +522,81 @@ mod tests {
             assert_eq!(parts.findings, whole.findings, "segment {segment}");
             assert_eq!(parts.problems, whole.problems, "segment {segment}");
             assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+        }
+    }
+
+    /// A table whose cuts fall inside quoted cells, with a byte-order mark,
+    /// a keyword-named column, multi-line cells, blank lines, CRLF and lone
+    /// CR ends, malformed rows (more than are reported one by one), a quote
+    /// left open over lines, records over the record limit and a line longer
+    /// than a segment.
+    fn table() -> Vec<u8> {
+        let mut t = String::from("\u{feff}id,ssn,email,note,card\r\n");
+        for i in 0..400 {
+            let ssn = format!("536-22-{:04}", 4100 + i % 80);
+            let note = match i % 9 {
+                0 => format!("\"multi\nline {i}, \"\"quoted\"\"\n{}\nssn {ssn}\"", "pad ".repeat(i % 40)),
+                4 => format!("\"{}\"", "x".repeat(i % 300)),
+                _ => format!("n{i}"),
+            };
+            match i % 37 {
+                5 => t.push_str(&format!("{i},{ssn}\n")),
+                11 => t.push_str(&format!("{i},\"open\"ed\nstill {ssn}\",a@example.com,x,y\n")),
+                17 => t.push_str("\n\r\n"),
+                23 => t.push_str(&format!("{i},{ssn},\"{}\nssn {ssn}\",x,y\n", "long ".repeat(700))),
+                29 => t.push_str(&format!("{i},{ssn},b@example.com,{},4532 0151 1283 0366\n", "w".repeat(9_000))),
+                _ => {
+                    let end = if i % 13 == 0 {
+                        "\r"
+                    } else if i % 5 == 0 {
+                        "\r\n"
+                    } else {
+                        "\n"
+                    };
+                    t.push_str(&format!("{i},{ssn},a{i}@example.com,{note},4532 0151 1283 0366{end}"));
+                }
+            }
+        }
+        t.into_bytes()
+    }
+
+    #[test]
+    fn table_segments_find_exactly_what_one_scan_finds() {
+        let scanner = builtin();
+        let mut opts = Options { parallel: 2, ..Options::default() };
+        opts.text.chunk_size = 700;
+        opts.text.show_values = true;
+        let x = Extractor::new(scanner, &opts);
+        let mut scratch = scanner.scratch();
+        let bytes = table();
+        let max_record = 3_000;
+        let mut whole = Collect::default();
+        delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", max_record, &mut whole);
+        assert_eq!(whole.scanned[0].format, "csv");
+        assert!(whole.findings.len() > 1_000, "{}", whole.findings.len());
+        assert!(whole.findings.iter().any(|f| matches!(&f.location, Location::Cell(c) if c.row > 350)));
+        assert!(whole.findings.iter().any(|f| matches!(&f.location, Location::Text(_))));
+        assert!(whole.problems.len() > MAX_WARNINGS as usize, "{:?}", whole.problems);
+        for segment in [1_000, 1_777, 4_096, 1 << 20] {
+            let mut parts = Collect::default();
+            let src = Mem(&bytes);
+            assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", segment, max_record, &mut parts));
+            assert_eq!(parts.findings, whole.findings, "segment {segment}");
+            assert_eq!(parts.problems, whole.problems, "segment {segment}");
+            assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+            // The segments tile the table, and some guesses were read again.
+            let (_, jobs, failed) = table_segments(&x, &src, b',', segment, max_record).unwrap();
+            assert!(failed.is_none());
+            assert_eq!(jobs[0].records.start, 3);
+            assert!(jobs.windows(2).all(|p| p[0].records.end == p[1].records.start));
+            assert_eq!(jobs.last().unwrap().records.end, bytes.len() as u64);
+            if segment < 2_000 {
+                let guess = |at: u64| line_start_at(&src, at, &mut [0u8; 64]).unwrap();
+                let guesses: Vec<u64> = (1..bytes.len() as u64 / segment + 1).map(|k| guess(k * segment)).collect();
+                let moved = jobs[1..].iter().filter(|j| !guesses.contains(&j.records.start)).count();
+                assert!(moved > 0, "no segment started away from its guess");
+                assert!(jobs.len() > 20, "{}", jobs.len());
+            }
         }
     }
 
