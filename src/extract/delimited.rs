@@ -323,50 +323,20 @@ impl<'a> Table<'a> {
         })
     }
 
-    /// Counts the records from `pos` that are provably whole lines, as
-    /// [`Table::read_block`] would read them (a record over the length limit
+    /// Counts the records from `pos` that are provably one line each (see
+    /// [`records::single_line_records`]) up to [`Table::stop`], as
+    /// [`Table::read_block`] would read them: a record over the length limit
     /// or with the wrong number of fields is still one row, and ends at its
-    /// line's end), up to [`Table::stop`]; returns where the first record
-    /// that may not be one line starts: a quoted cell spans a line break,
-    /// or the window ends first. Only once the first record set the number
-    /// of fields.
+    /// line's end. Returns where the first record it leaves to the parser
+    /// starts. Only once the first record set the number of fields.
     fn plain_lines(&mut self, w: &Window<'_>, pos: u64) -> u64 {
         if !self.layout.has_records() {
             return pos;
         }
-        let (bytes, base, delimiter) = (w.bytes(), w.base(), self.layout.delimiter);
-        let special = |from: usize| memchr::memchr3(b'"', b'\n', b'\r', &bytes[from..]).map(|i| from + i);
-        let mut at = w.rel(pos);
-        while base + (at as u64) < self.stop {
-            let Some(mut k) = special(at) else { break };
-            // Skip the line's quoted cells: a quote opens one only at the
-            // start of a field, and is an ordinary byte anywhere else.
-            while bytes[k] == b'"' {
-                if k == at || bytes[k - 1] == delimiter {
-                    match closing_quote(bytes, k + 1) {
-                        Some(c) => k = c,
-                        None => return base + at as u64,
-                    }
-                }
-                match special(k + 1) {
-                    Some(next) => k = next,
-                    None => return base + at as u64,
-                }
-            }
-            let end = match bytes[k] {
-                b'\n' => k + 1,
-                _ => match bytes.get(k + 1) {
-                    Some(b'\n') => k + 2,
-                    Some(_) => k + 1,
-                    None => break,
-                },
-            };
-            if k > at {
-                self.row += 1;
-            }
-            at = end;
-        }
-        base + at as u64
+        let until = (self.stop - w.base()).min(w.bytes().len() as u64) as usize;
+        let (end, rows) = records::single_line_records(w.bytes(), w.rel(pos), self.layout.delimiter, until);
+        self.row += rows;
+        w.base() + end as u64
     }
 
     /// Reads whole records from `*pos` into `recs` and `fields` until they
@@ -603,20 +573,6 @@ impl<'a> Table<'a> {
         if self.malformed <= self.max_warnings {
             let msg = format!("row {row} (line {line}) does not parse: {reason}; scanned as text");
             sink.problem(Problem::warning(self.emit.source, msg));
-        }
-    }
-}
-
-/// The closing quote of a quoted cell whose content starts at `from`, if
-/// it lies before any line break (`""` is an escaped quote) and the bytes
-/// after it are in `bytes`.
-fn closing_quote(bytes: &[u8], mut from: usize) -> Option<usize> {
-    loop {
-        let q = from + memchr::memchr3(b'"', b'\n', b'\r', &bytes[from..])?;
-        match (bytes[q], bytes.get(q + 1)) {
-            (b'"', Some(b'"')) => from = q + 2,
-            (b'"', Some(_)) => return Some(q),
-            _ => return None,
         }
     }
 }

@@ -178,6 +178,79 @@ fn unquoted_end(data: &[u8], from: usize, delimiter: u8) -> usize {
     memchr::memchr3(delimiter, b'\n', b'\r', &data[from..]).map_or(data.len(), |k| from + k)
 }
 
+/// Counts the records from `data[from]` (a record start) that are provably
+/// one line each, as [`parse`] reads them, stopping after the first that
+/// ends at or after `until`: returns where the records counted end and how
+/// many there are (blank lines are not records). It stops early, at the
+/// start of a record, where that record may span lines (a quoted cell
+/// holds a line break) or its end is not in `data`, leaving the rest to
+/// [`parse`]. Fields are not split: only quotes and line breaks are looked
+/// at, found 64 bytes at a time with SIMD compares, so that reading where
+/// records end costs a fraction of parsing them.
+pub(crate) fn single_line_records(data: &[u8], from: usize, delimiter: u8, until: usize) -> (usize, u64) {
+    // `at`: where the current record starts; `skip`: bytes before this were
+    // taken with the special byte before them (`""`, `\r\n`).
+    let (mut at, mut rows, mut skip, mut quoted) = (from, 0u64, from, false);
+    let mut block = from;
+    while block < data.len() && at < until {
+        let mut mask = specials(&data[block..(block + 64).min(data.len())]);
+        while mask != 0 {
+            let k = block + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if k < skip {
+                continue;
+            }
+            match data[k] {
+                b'"' if quoted => match data.get(k + 1) {
+                    Some(b'"') => skip = k + 2,
+                    Some(_) => quoted = false,
+                    None => return (at, rows),
+                },
+                // A quote opens a cell only at the start of a field.
+                b'"' => quoted = k == at || data[k - 1] == delimiter,
+                _ if quoted => return (at, rows),
+                b'\n' => {
+                    rows += u64::from(k > at);
+                    at = k + 1;
+                }
+                _ => match data.get(k + 1) {
+                    None => return (at, rows),
+                    next => {
+                        rows += u64::from(k > at);
+                        at = if next == Some(&b'\n') { k + 2 } else { k + 1 };
+                        skip = at;
+                    }
+                },
+            }
+            if at >= until {
+                return (at, rows);
+            }
+        }
+        block += 64;
+    }
+    (at, rows)
+}
+
+/// Bit `i` set when `block[i]` (at most 64 bytes) is a quote or a line break.
+#[inline]
+fn specials(block: &[u8]) -> u64 {
+    use wide::u8x16;
+    let mut mask = 0u64;
+    for (j, part) in block.chunks(16).enumerate() {
+        let v = match <[u8; 16]>::try_from(part) {
+            Ok(a) => u8x16::from(a),
+            Err(_) => {
+                let mut a = [0u8; 16];
+                a[..part.len()].copy_from_slice(part);
+                u8x16::from(a)
+            }
+        };
+        let hit = v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\n')) | v.simd_eq(u8x16::splat(b'\r'));
+        mask |= u64::from(hit.to_bitmask()) << (j * 16);
+    }
+    mask
+}
+
 /// A field's value: quotes removed and `""` turned into `"`.
 pub(crate) fn unquote(raw: &[u8]) -> Vec<u8> {
     let Some(inner) = raw.strip_prefix(b"\"") else { return raw.to_vec() };
@@ -265,6 +338,78 @@ mod tests {
                     at = end;
                 }
             }
+        }
+    }
+
+    /// Whether the record `data[start..end]` (its terminator included) holds a line break.
+    fn spans_lines(data: &[u8], start: usize, end: usize) -> bool {
+        let rec = &data[start..end];
+        let body = rec.strip_suffix(b"\n").map_or(rec, |r| r.strip_suffix(b"\r").unwrap_or(r));
+        let body = if body.len() == rec.len() { rec.strip_suffix(b"\r").unwrap_or(rec) } else { body };
+        body.iter().any(|&b| b == b'\n' || b == b'\r')
+    }
+
+    /// Checks [`single_line_records`] on `data` against [`parse`]: where it
+    /// stops is a record start, it counted the records before, each of them
+    /// one line, and it stopped early only where the next record is not
+    /// one line or does not end in `data`.
+    fn check_single_lines(data: &[u8], until: usize) {
+        let (end, rows) = single_line_records(data, 0, b',', until);
+        let (mut at, mut records, mut memo) = (0, 0u64, QuoteMemo::default());
+        let mut fields = Vec::new();
+        while at < end {
+            match parse(data, at, b',', false, 0, &mut fields, &mut memo) {
+                Parsed::Blank(e) => at = e,
+                Parsed::Record { end: e, .. } => {
+                    assert!(!spans_lines(data, at, e), "{data:?}: multi-line record at {at}");
+                    records += 1;
+                    at = e;
+                }
+                other => panic!("{data:?}: {other:?} at {at} before {end}"),
+            }
+        }
+        assert_eq!((at, records), (end, rows), "{data:?}");
+        if end < until {
+            // Stopped early: the next record spans lines, or does not end in the data.
+            if let Parsed::Record { end: e, .. } = parse(data, end, b',', false, 0, &mut fields, &mut memo) {
+                assert!(spans_lines(data, end, e), "{data:?}: stopped at {end}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_line_records_agree_with_parse() {
+        for data in [
+            &b"a,b\n1,2\n"[..],
+            b"a,\"x\",b\r\n\n\"q\"\"\",z\r\nlast\n",
+            b"a,b\"c,d\nx,\"y\nz\",w\n",
+            b"5'10\",tall\n\"ok\"x,y\n",
+            b"a\rb\r\nc\n\"open",
+            b"trailing,\"\"",
+            b"",
+        ] {
+            for until in [0, 1, 5, data.len()] {
+                check_single_lines(data, until);
+            }
+        }
+        // Records across 64-byte blocks.
+        let long = format!("{},\"{}\"\"{}\"\r\n", "x".repeat(60), "y".repeat(70), "z".repeat(10)).repeat(5);
+        check_single_lines(long.as_bytes(), long.len());
+        assert_eq!(single_line_records(long.as_bytes(), 0, b',', long.len()), (long.len(), 5));
+    }
+
+    const PIECES: &[&[u8]] = &[b"a", b",", b"\"", b"\"\"", b"\n", b"\r", b"\r\n", b"x y", b"12"];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn single_line_records_agree_with_parse_on_any_input(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..120),
+            cut in 0usize..200,
+        ) {
+            let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            check_single_lines(&data, cut.min(data.len()));
+            check_single_lines(&data, data.len());
         }
     }
 
