@@ -62,6 +62,9 @@ pub(crate) struct CompiledRule {
     /// Where a digit rule's matches start relative to the digit group of
     /// their first digit, when known (see `analyze::start_shape`).
     pub start: Option<analyze::StartShape>,
+    /// A keyword-anchored rule's declared `digits`: every match holds a
+    /// run of that many digits joined by separators it can hold.
+    pub digit_run: Option<u32>,
     /// A validator that can be run on the digits of a digit group before any
     /// regex: the rule's validator depends only on the value's digits, and
     /// the value is a run of the group between separators (see
@@ -170,6 +173,7 @@ impl CompiledRule {
                 AnchorKind::Keyword => analyze::start_shape(&hir, min_digits),
                 _ => None,
             },
+            digit_run: s.digits.filter(|_| anchor == AnchorKind::Keyword),
             runs: shapes::RunShapes::of(&hir),
             group_validator: s
                 .validator

@@ -312,6 +312,35 @@ fn group_filter(rule: &CompiledRule) -> Option<u32> {
         .then_some(rule.min_digits)
 }
 
+/// The least digits that keyword-anchored rule `r`, outside
+/// [`group_filter`] (its digits need not form one group: a French NIR may
+/// hold `2A`, a German phone number ` / `), must find in one run of a digit
+/// group of its window, from its declared `digits`: a keyword such as
+/// `social` in prose then costs no search.
+fn run_filter(rule: &CompiledRule) -> Option<u32> {
+    if group_filter(rule).is_some() {
+        return None;
+    }
+    rule.digit_run.filter(|&d| d >= GROUP_FILTER_MIN_DIGITS)
+}
+
+/// The most digits of `group` in one run joined by at most two separators
+/// in a row, all among `seps` (bit `i` for `digits::SEPARATORS[i]`).
+fn longest_run(group: &[u8], seps: u8) -> u32 {
+    let (mut best, mut run, mut gap) = (0, 0, 0);
+    for &b in group {
+        if b.is_ascii_digit() {
+            (run, gap) = (run + 1, 0);
+            best = best.max(run);
+        } else if gap < 2 && digits::SEPARATORS.iter().position(|&s| s == b).is_some_and(|i| seps >> i & 1 == 1) {
+            gap += 1;
+        } else {
+            (run, gap) = (0, 0);
+        }
+    }
+    best
+}
+
 /// Whether some run of `group`'s digits between separators (or its ends)
 /// passes `validator`: a necessary condition for a rule whose values are such
 /// runs (see `CompiledRule::group_validator`). A 16-digit number with a bad
@@ -630,6 +659,7 @@ impl Scanner {
             .map(|l| l.min_digits)
             .into_iter()
             .chain(compiled.iter().filter_map(group_filter))
+            .chain(compiled.iter().filter_map(run_filter))
             .min();
         let trigger_blocks = (trigger_reach + digit_triggers.as_ref().map_or(0, KeywordSet::longest)) / 64 + 2;
         let longest_kw = keywords.as_ref().map_or(0, KeywordSet::longest);
@@ -932,12 +962,21 @@ impl Scanner {
     }
 
     /// Whether rule `r`'s window `win` is searched: always, unless the rule
-    /// needs a digit group there and there is none (see [`group_filter`]).
+    /// needs a digit group there and there is none (see [`group_filter`]
+    /// and [`run_filter`]).
     #[inline]
     fn window_opens(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>) -> bool {
-        match group_filter(&self.rules[r as usize]) {
-            Some(min) => self.window_has_group(&s.groups, hay, r, win, min),
-            None => true,
+        let rule = &self.rules[r as usize];
+        match (group_filter(rule), run_filter(rule)) {
+            (Some(min), _) => self.window_has_group(&s.groups, hay, r, win, min),
+            (None, Some(min)) => {
+                let first = s.groups.partition_point(|g| g.end <= win.start);
+                s.groups[first..]
+                    .iter()
+                    .take_while(|g| g.start < win.end)
+                    .any(|g| g.digits >= min && longest_run(&hay[g.start..g.end], rule.separators) >= min)
+            }
+            (None, None) => true,
         }
     }
 
@@ -1007,11 +1046,14 @@ impl Scanner {
         // come first; a filtered member's digit groups are judged only when
         // its window reaches past the hull so far, since one inside it
         // leaves the hull as it is (its own window is judged again before
-        // its own search). The `phone` and `account` groups each hold a
-        // member without a filter (the German phone number, the French
-        // BBAN) whose window covers the others', so their hits judge no
+        // its own search). The `phone` group holds a member without a
+        // filter (the German phone number, whose ` / ` leaves a run of four
+        // digits) whose window covers the others', so its hits judge no
         // digit group here (keyword-dense logs: 14% less time).
-        let unfiltered = |&&r: &&u32| group_filter(&self.rules[r as usize]).is_none();
+        let unfiltered = |&&r: &&u32| {
+            let rule = &self.rules[r as usize];
+            group_filter(rule).is_none() && run_filter(rule).is_none()
+        };
         let mut union: Option<Range<usize>> = None;
         for &r in group.rules.iter().filter(unfiltered).chain(group.rules.iter().filter(|r| !unfiltered(r))) {
             let win = self.raw_keyword_window(r, h, hay.len());
@@ -1382,6 +1424,55 @@ mod tests {
             true
         });
         assert_eq!(found, ["kparen:(030) 123456", "kparen:(040)654321", "kssn:123-45-6789", "kzero:0301 23456"]);
+    }
+
+    #[test]
+    fn longest_runs_join_digits_by_the_rule_separators() {
+        let space_dot = 0b000101;
+        assert_eq!(longest_run(b"1 85 03 75 116 234 85", space_dot), 15);
+        assert_eq!(longest_run(b"536-22-4100", space_dot), 4);
+        assert_eq!(longest_run(b"536-22-4100", 0b000010), 9);
+        assert_eq!(longest_run(b"030 / 901820", 0b111111), 6, "three separators in a row break a run");
+        assert_eq!(longest_run(b"(030) 901820", 0b111111), 9);
+        assert_eq!(longest_run(b"12..34", space_dot), 4);
+    }
+
+    #[test]
+    fn keyword_windows_without_a_long_enough_run_are_not_searched() {
+        // Digits split by a letter (`2A`), so they do not form one group: the
+        // declared `digits = 6` (`123 456`) is what a window must hold.
+        let toml = r#"[[rule]]
+id = "t.kid"
+type = "KID"
+name = "kid"
+category = "PERSONAL_INFORMATION"
+regex = '''\b([12]\d{2}(?:\d{2}|2[AB])\x20?\d{3}\x20?\d{3})\b'''
+keywords = ["kid"]
+keyword_required = true
+digits = 6
+description = "test"
+"#;
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", toml).unwrap();
+        let scanner = Scanner::new(&set).unwrap();
+        assert_eq!(run_filter(&scanner.rules[0]), Some(6));
+        let find = |hay: &str| {
+            let mut scratch = scanner.scratch();
+            let mut found = Vec::new();
+            scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+                found.push(hay[m.start..m.end].to_string());
+                true
+            });
+            (found, scratch.stats().windows + scratch.stats().keyword_group_searches)
+        };
+        for value in ["1232A 123 456", "12345 678901", "2002B 123456"] {
+            let (found, searched) = find(&format!("kid {value}."));
+            assert_eq!(found, [value]);
+            assert!(searched > 0);
+        }
+        let (found, searched) = find("kid 123-456-789, kid 2024-05-12 10:30, kid 12A, kid 99999");
+        assert!(found.is_empty());
+        assert_eq!(searched, 0, "no window holds six digits joined by spaces");
     }
 
     /// Compares each keyword group's window around every keyword hit of
