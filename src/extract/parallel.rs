@@ -320,9 +320,11 @@ fn scan_delimited_in(
 ) -> bool {
     let (layout, jobs, failed) = match table_segments(x, src, delimiter, segment, max_record) {
         Ok(found) => found,
-        Err(e) => {
-            sink.problem(Problem::error(source, format!("read error: {e}")));
-            return true;
+        // The first segment cannot be read in full: one thread reads what
+        // it can and reports where reading failed, as for a small table.
+        Err(_) => {
+            let mut reader = RandomReader::new(src);
+            return delimited::scan_limited(x, scratch, Window::new(&mut reader), delimiter, source, max_record, sink);
         }
     };
     let run = |job: &delimited::SegmentStart, s: &mut Scratch, out: &mut dyn Sink| {
@@ -676,5 +678,44 @@ mod tests {
             })
             .collect();
         assert!(ends.iter().all(|&e| e <= fail_at), "{ends:?}");
+    }
+
+    #[test]
+    fn a_read_error_in_a_table_is_reported_and_what_came_before_is_kept() {
+        let scanner = builtin();
+        let mut opts = Options { parallel: 2, ..Options::default() };
+        opts.text.chunk_size = 700;
+        let x = Extractor::new(scanner, &opts);
+        let mut scratch = scanner.scratch();
+        // Four copies, so that the first segment reads in full and later ones fail.
+        let bytes = table().repeat(4);
+        for fail_at in [bytes.len() as u64 / 2, 10] {
+            let mut out = Collect::default();
+            let src = Failing(&bytes, fail_at);
+            assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", 4_096, 3_000, &mut out));
+            let errors: Vec<_> = out.problems.iter().filter(|p| p.reason.contains("read error")).collect();
+            assert_eq!(errors.len(), 1, "{:?}", out.problems);
+            assert_eq!(errors[0].severity, crate::report::Severity::Partial);
+            if fail_at == 10 {
+                // The header cannot be read: one thread tries, and nothing is scanned.
+                assert!(out.findings.is_empty());
+                assert_eq!(out.scanned[0].bytes, 0);
+                continue;
+            }
+            assert!(!out.findings.is_empty());
+            let scanned = out.scanned[0].bytes;
+            assert!(scanned > 0 && scanned < fail_at, "{scanned}");
+            // Findings up to the failure are kept, in order, none past it.
+            let ends: Vec<u64> = out
+                .findings
+                .iter()
+                .map(|f| match &f.location {
+                    Location::Cell(c) => c.byte_end.unwrap(),
+                    Location::Text(t) => t.byte_end,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert!(ends.windows(2).all(|p| p[0] <= p[1]) && ends.iter().all(|&e| e <= fail_at), "{ends:?}");
+        }
     }
 }
