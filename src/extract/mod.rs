@@ -94,9 +94,9 @@ pub struct Options {
     pub containers: bool,
     /// Bomb and nesting limits.
     pub limits: Limits,
-    /// Threads (of rayon's global pool) that may scan one large plain-text
-    /// or JSON Lines file together, in segments, or a Parquet file's row
-    /// groups; 0 or 1 scans every file on one thread.
+    /// Threads (of rayon's global pool) that may scan one large plain-text,
+    /// JSON Lines or delimited file together, in segments, or a Parquet
+    /// file's row groups; 0 or 1 scans every file on one thread.
     pub parallel: usize,
 }
 
