@@ -662,22 +662,29 @@ mod tests {
         let fail_at = bytes.len() as u64 / 2;
         let mut out = Collect::default();
         assert!(scan_jsonl_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.jsonl", 4_096, &mut out));
+        assert_kept_before_read_error(&out, fail_at);
+    }
+
+    /// Checks a scan that met one read error at `fail_at`: it is reported
+    /// once as a partial scan, and the findings before it are kept, in
+    /// order, none past it.
+    fn assert_kept_before_read_error(out: &Collect, fail_at: u64) {
         let errors: Vec<_> = out.problems.iter().filter(|p| p.reason.contains("read error")).collect();
         assert_eq!(errors.len(), 1, "{:?}", out.problems);
+        assert_eq!(errors[0].severity, crate::report::Severity::Partial);
         assert!(!out.findings.is_empty());
         let scanned = out.scanned[0].bytes;
         assert!(scanned > 0 && scanned < fail_at, "{scanned}");
-        // Findings up to the failure are kept, in order, none past it.
         let ends: Vec<u64> = out
             .findings
             .iter()
             .map(|f| match &f.location {
                 Location::Record(r) => r.byte_end.unwrap(),
+                Location::Cell(c) => c.byte_end.unwrap(),
                 Location::Text(t) => t.byte_end,
-                other => panic!("{other:?}"),
             })
             .collect();
-        assert!(ends.iter().all(|&e| e <= fail_at), "{ends:?}");
+        assert!(ends.windows(2).all(|p| p[0] <= p[1]) && ends.iter().all(|&e| e <= fail_at), "{ends:?}");
     }
 
     #[test]
@@ -689,33 +696,19 @@ mod tests {
         let mut scratch = scanner.scratch();
         // Four copies, so that the first segment reads in full and later ones fail.
         let bytes = table().repeat(4);
-        for fail_at in [bytes.len() as u64 / 2, 10] {
+        let scan = |fail_at: u64, scratch: &mut Scratch| {
             let mut out = Collect::default();
             let src = Failing(&bytes, fail_at);
-            assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", 4_096, 3_000, &mut out));
-            let errors: Vec<_> = out.problems.iter().filter(|p| p.reason.contains("read error")).collect();
-            assert_eq!(errors.len(), 1, "{:?}", out.problems);
-            assert_eq!(errors[0].severity, crate::report::Severity::Partial);
-            if fail_at == 10 {
-                // The header cannot be read: one thread tries, and nothing is scanned.
-                assert!(out.findings.is_empty());
-                assert_eq!(out.scanned[0].bytes, 0);
-                continue;
-            }
-            assert!(!out.findings.is_empty());
-            let scanned = out.scanned[0].bytes;
-            assert!(scanned > 0 && scanned < fail_at, "{scanned}");
-            // Findings up to the failure are kept, in order, none past it.
-            let ends: Vec<u64> = out
-                .findings
-                .iter()
-                .map(|f| match &f.location {
-                    Location::Cell(c) => c.byte_end.unwrap(),
-                    Location::Text(t) => t.byte_end,
-                    other => panic!("{other:?}"),
-                })
-                .collect();
-            assert!(ends.windows(2).all(|p| p[0] <= p[1]) && ends.iter().all(|&e| e <= fail_at), "{ends:?}");
-        }
+            assert!(scan_delimited_in(&x, scratch, &src, b',', "t.csv", 4_096, 3_000, &mut out));
+            out
+        };
+        let fail_at = bytes.len() as u64 / 2;
+        assert_kept_before_read_error(&scan(fail_at, &mut scratch), fail_at);
+        // The header cannot be read: one thread tries, and nothing is scanned.
+        let out = scan(10, &mut scratch);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("read error"), "{:?}", out.problems);
+        assert!(out.findings.is_empty());
+        assert_eq!(out.scanned[0].bytes, 0);
     }
 }
