@@ -22,6 +22,25 @@ const UPPER: usize = 2;
 const LOWER: usize = 3;
 const HIGH: usize = 4;
 
+/// Bit `i` set when `hit` marks byte `i` of `block` (at most 64 bytes),
+/// compared 16 bytes at a time; bytes past the end of `block` read as zero.
+#[inline(always)]
+pub(crate) fn mask64(block: &[u8], hit: impl Fn(u8x16) -> u8x16) -> u64 {
+    let mut mask = 0u64;
+    for (j, part) in block.chunks(16).enumerate() {
+        let v = match <[u8; 16]>::try_from(part) {
+            Ok(a) => u8x16::from(a),
+            Err(_) => {
+                let mut a = [0u8; 16];
+                a[..part.len()].copy_from_slice(part);
+                u8x16::from(a)
+            }
+        };
+        mask |= u64::from(hit(v).to_bitmask()) << (j * 16);
+    }
+    mask
+}
+
 #[inline(always)]
 fn masks16(v: u8x16) -> [u32; 5] {
     let digit = (v - u8x16::splat(b'0')).simd_lt(u8x16::splat(10));

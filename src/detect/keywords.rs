@@ -168,18 +168,10 @@ const MAX_FIRST_LETTERS: usize = 6;
 #[inline]
 fn letter_mask(block: &[u8], letters: [u8; MAX_FIRST_LETTERS]) -> u64 {
     use wide::u8x16;
-    let mut mask = 0u64;
-    for (j, part) in block.chunks(16).enumerate() {
-        let mut arr = [0u8; 16];
-        arr[..part.len()].copy_from_slice(part);
-        let v = u8x16::from(arr) | u8x16::splat(0x20);
-        let mut hit = u8x16::splat(0);
-        for &l in &letters {
-            hit |= v.simd_eq(u8x16::splat(l));
-        }
-        mask |= u64::from(hit.to_bitmask()) << (j * 16);
-    }
-    mask
+    crate::detect::classify::mask64(block, |v| {
+        let v = v | u8x16::splat(0x20);
+        letters.iter().fold(u8x16::splat(0), |hit, &l| hit | v.simd_eq(u8x16::splat(l)))
+    })
 }
 
 /// Which bytes keywords start with: letters only (the common case, which

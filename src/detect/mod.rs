@@ -5,7 +5,7 @@
 //! in lines and columns.
 
 mod analyze;
-mod classify;
+pub(crate) mod classify;
 mod compile;
 mod digits;
 mod engine;

@@ -11,6 +11,10 @@
 
 use std::ops::Range;
 
+use wide::u8x16;
+
+use crate::detect::classify::mask64;
+
 /// One field: its raw bytes, quotes included, without the delimiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Field {
@@ -118,49 +122,43 @@ const SIMPLE_QUOTED: usize = 4096;
 fn parse_simple(data: &[u8], at: usize, delimiter: u8, base: u64, fields: &mut Vec<Field>) -> Option<usize> {
     let before = fields.len();
     // `start`: the current field's first byte; bits before `skip` lie in a quoted field already read.
-    let (mut start, mut skip, mut block) = (at, at, at);
-    while block < data.len() {
-        let mut mask = stops(&data[block..(block + 64).min(data.len())], delimiter);
-        while mask != 0 {
-            let k = block + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if k < skip {
-                continue;
-            }
-            let b = data[k];
-            if b == b'"' {
-                // A quote opens a field only at its start; elsewhere it is an ordinary byte.
-                if k == start {
-                    let close = quoted_end(&data[..data.len().min(k + 1 + SIMPLE_QUOTED)], k + 1);
-                    match close.and_then(|q| data.get(q + 1).map(|&after| (q, after))) {
-                        Some((q, after)) if after == delimiter || after == b'\n' || after == b'\r' => skip = q + 1,
-                        _ => {
-                            fields.truncate(before);
-                            return None;
-                        }
+    let (mut start, mut skip) = (at, at);
+    for k in positions(data, at, |block| stops(block, delimiter)) {
+        if k < skip {
+            continue;
+        }
+        let b = data[k];
+        if b == b'"' {
+            // A quote opens a field only at its start; elsewhere it is an ordinary byte.
+            if k == start {
+                let close = quoted_end(&data[..data.len().min(k + 1 + SIMPLE_QUOTED)], k + 1);
+                match close.and_then(|q| data.get(q + 1).map(|&after| (q, after))) {
+                    Some((q, after)) if after == delimiter || after == b'\n' || after == b'\r' => skip = q + 1,
+                    _ => {
+                        fields.truncate(before);
+                        return None;
                     }
                 }
-                continue;
             }
-            let field = Field { start: base + start as u64, end: base + k as u64, quoted: data[start] == b'"' };
-            if b == delimiter {
-                fields.push(field);
-                start = k + 1;
-                continue;
-            }
-            let end = match (b, data.get(k + 1)) {
-                (b'\n', _) => k + 1,
-                (_, Some(b'\n')) => k + 2,
-                (_, Some(_)) => k + 1,
-                (_, None) => {
-                    fields.truncate(before);
-                    return None;
-                }
-            };
-            fields.push(field);
-            return Some(end);
+            continue;
         }
-        block += 64;
+        let field = Field { start: base + start as u64, end: base + k as u64, quoted: data[start] == b'"' };
+        if b == delimiter {
+            fields.push(field);
+            start = k + 1;
+            continue;
+        }
+        let end = match (b, data.get(k + 1)) {
+            (b'\n', _) => k + 1,
+            (_, Some(b'\n')) => k + 2,
+            (_, Some(_)) => k + 1,
+            (_, None) => {
+                fields.truncate(before);
+                return None;
+            }
+        };
+        fields.push(field);
+        return Some(end);
     }
     fields.truncate(before);
     None
@@ -183,8 +181,7 @@ fn quoted_end(data: &[u8], mut from: usize) -> Option<usize> {
 /// Bit `i` set when `block[i]` (at most 64 bytes) is `delimiter`, a quote or a line break.
 #[inline]
 fn stops(block: &[u8], delimiter: u8) -> u64 {
-    masks(block, |v| {
-        use wide::u8x16;
+    mask64(block, |v| {
         v.simd_eq(u8x16::splat(delimiter))
             | v.simd_eq(u8x16::splat(b'"'))
             | v.simd_eq(u8x16::splat(b'\n'))
@@ -297,42 +294,38 @@ pub(crate) fn single_line_records(data: &[u8], from: usize, delimiter: u8, until
     // `at`: where the current record starts; `skip`: bytes before this were
     // taken with the special byte before them (`""`, `\r\n`).
     let (mut at, mut rows, mut skip, mut quoted) = (from, 0u64, from, false);
-    let mut block = from;
-    while block < data.len() && at < until {
-        let mut mask = specials(&data[block..(block + 64).min(data.len())]);
-        while mask != 0 {
-            let k = block + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if k < skip {
-                continue;
-            }
-            match data[k] {
-                b'"' if quoted => match data.get(k + 1) {
-                    Some(b'"') => skip = k + 2,
-                    Some(_) => quoted = false,
-                    None => return (at, rows),
-                },
-                // A quote opens a cell only at the start of a field.
-                b'"' => quoted = k == at || data[k - 1] == delimiter,
-                _ if quoted => return (at, rows),
-                b'\n' => {
-                    rows += u64::from(k > at);
-                    at = k + 1;
-                }
-                _ => match data.get(k + 1) {
-                    None => return (at, rows),
-                    next => {
-                        rows += u64::from(k > at);
-                        at = if next == Some(&b'\n') { k + 2 } else { k + 1 };
-                        skip = at;
-                    }
-                },
-            }
-            if at >= until {
-                return (at, rows);
-            }
+    if at >= until {
+        return (at, rows);
+    }
+    for k in positions(data, from, specials) {
+        if k < skip {
+            continue;
         }
-        block += 64;
+        match data[k] {
+            b'"' if quoted => match data.get(k + 1) {
+                Some(b'"') => skip = k + 2,
+                Some(_) => quoted = false,
+                None => return (at, rows),
+            },
+            // A quote opens a cell only at the start of a field.
+            b'"' => quoted = k == at || data[k - 1] == delimiter,
+            _ if quoted => return (at, rows),
+            b'\n' => {
+                rows += u64::from(k > at);
+                at = k + 1;
+            }
+            _ => match data.get(k + 1) {
+                None => return (at, rows),
+                next => {
+                    rows += u64::from(k > at);
+                    at = if next == Some(&b'\n') { k + 2 } else { k + 1 };
+                    skip = at;
+                }
+            },
+        }
+        if at >= until {
+            return (at, rows);
+        }
     }
     (at, rows)
 }
@@ -340,29 +333,22 @@ pub(crate) fn single_line_records(data: &[u8], from: usize, delimiter: u8, until
 /// Bit `i` set when `block[i]` (at most 64 bytes) is a quote or a line break.
 #[inline]
 fn specials(block: &[u8]) -> u64 {
-    masks(block, |v| {
-        use wide::u8x16;
-        v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\n')) | v.simd_eq(u8x16::splat(b'\r'))
-    })
+    mask64(block, |v| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\n')) | v.simd_eq(u8x16::splat(b'\r')))
 }
 
-/// Bit `i` set when `hit` marks byte `i` of `block` (at most 64 bytes),
-/// 16 bytes at a time; bytes past the end of `block` read as zero.
-#[inline(always)]
-fn masks(block: &[u8], hit: impl Fn(wide::u8x16) -> wide::u8x16) -> u64 {
-    let mut mask = 0u64;
-    for (j, part) in block.chunks(16).enumerate() {
-        let v = match <[u8; 16]>::try_from(part) {
-            Ok(a) => wide::u8x16::from(a),
-            Err(_) => {
-                let mut a = [0u8; 16];
-                a[..part.len()].copy_from_slice(part);
-                wide::u8x16::from(a)
-            }
-        };
-        mask |= u64::from(hit(v).to_bitmask()) << (j * 16);
-    }
-    mask
+/// The offsets from `from` on of the bytes of `data` that `mask` marks in
+/// each 64-byte block, in order.
+fn positions<'d>(data: &'d [u8], from: usize, mask: impl Fn(&[u8]) -> u64 + 'd) -> impl Iterator<Item = usize> + 'd {
+    (from..data.len()).step_by(64).flat_map(move |block| {
+        let mut m = mask(&data[block..(block + 64).min(data.len())]);
+        std::iter::from_fn(move || {
+            (m != 0).then(|| {
+                let k = block + m.trailing_zeros() as usize;
+                m &= m - 1;
+                k
+            })
+        })
+    })
 }
 
 /// A field's value: quotes removed and `""` turned into `"`.
