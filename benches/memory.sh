@@ -4,6 +4,7 @@
 #   benches/memory.sh              # full sizes (needs about 16 GB of disk)
 #   benches/memory.sh --scale 10   # every input 10 times smaller
 #   benches/memory.sh --only csv,jsonl
+#   benches/memory.sh --only dense,slow
 #
 # Inputs, built under bench-data/memory-SCALE/ from the standard benchmark corpus
 # (../shared/bench/gen_corpus.py, seed 42) and kept between runs:
@@ -12,6 +13,12 @@
 #   big.csv      a 2 GB CSV export (orders-export.csv's rows repeated)
 #   big.jsonl    a 2 GB JSONL file (events.jsonl repeated)
 #   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
+#   dense.log    a 1 GB log whose every line holds an SSN and an e-mail
+#                address (generated here, fixed seed): memory must not grow
+#                with the number of findings
+#   slow         dense.log again, its output piped to a reader that waits
+#                10 s before reading: the scan must wait for the reader
+#                rather than hold the findings (time and MB/s include the wait)
 #
 # For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
 # per core (bytes over CPU time: a large plain-text, JSONL or CSV file is
@@ -22,12 +29,12 @@
 set -euo pipefail
 
 SCALE=1
-ONLY="log,small,csv,jsonl,parquet"
+ONLY="log,small,csv,jsonl,parquet,dense,slow"
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -85,6 +92,20 @@ if want small && [ ! -d "$DIR/small" ]; then
         --files $((100000 / SCALE)) >/dev/null
     rm -rf "$DIR/small/big" # keep only the small files
 fi
+if { want dense || want slow; } && [ ! -f "$DIR/dense.log" ]; then
+    python3 - $((G / SCALE)) "$DIR/dense.log" <<'PY'
+import random, sys
+target, out = int(sys.argv[1]), sys.argv[2]
+rng = random.Random(7)
+with open(out, "w") as f:
+    n = 0
+    while n < target:
+        line = "2026-01-01T00:00:00Z user=%d ssn=536-22-%04d email=user%d@example.com note=%s\n" % (
+            rng.randrange(10**6), rng.randrange(10**4), rng.randrange(10**6), "x" * rng.randrange(200))
+        f.write(line)
+        n += len(line)
+PY
+fi
 if want parquet && [ ! -f "$DIR/big.parquet" ]; then
     cargo run --release --quiet --example gen_parquet -- "$DIR/big.parquet" $((10000000 / SCALE))
 fi
@@ -99,7 +120,11 @@ measure() {
     log=$(mktemp)
     # Warm the page cache so that the figures measure trawl, not the disk.
     cat "$path" >/dev/null 2>&1 || find "$path" -type f -exec cat {} + >/dev/null
-    /usr/bin/time -v "$TRAWL" scan -q -f jsonl -o /dev/null -j "$threads" "$@" "$path" 2>"$log" || true
+    if [ "${SLOW_READER:-0}" = 1 ]; then
+        /usr/bin/time -v "$TRAWL" scan -q -f jsonl -j "$threads" "$@" "$path" 2>"$log" | (sleep 10; cat >/dev/null) || true
+    else
+        /usr/bin/time -v "$TRAWL" scan -q -f jsonl -o /dev/null -j "$threads" "$@" "$path" 2>"$log" || true
+    fi
     local secs rss cpu
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
@@ -127,6 +152,13 @@ for kind in csv jsonl; do
     measure "2 GB $kind as plain text (--text)" 1 "$DIR/big.$kind" --text
     python3 -c "print(f'  $kind throughput / plain-text throughput: {$LAST_SECS / $structured:.2f}')"
 done
+if want dense; then
+    measure "1 GB findings-dense log" "$CORES" "$DIR/dense.log"
+    measure "1 GB findings-dense log" 1 "$DIR/dense.log"
+fi
+if want slow; then
+    SLOW_READER=1 measure "dense log, output read after 10 s" "$CORES" "$DIR/dense.log"
+fi
 if want parquet; then
     measure "Parquet, $((10000000 / SCALE)) rows" "$CORES" "$DIR/big.parquet"
     measure "Parquet, $((10000000 / SCALE)) rows" 1 "$DIR/big.parquet"

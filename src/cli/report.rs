@@ -34,21 +34,37 @@ pub struct ChannelSink {
     tx: Sender<Vec<Event>>,
     batch: Vec<Finding>,
     pending: Vec<Event>,
+    /// Findings in `pending`.
+    pending_findings: usize,
     since: Instant,
     min_confidence: Confidence,
     quit: Arc<AtomicBool>,
 }
 
-/// Findings per `Event::Findings`.
+/// Findings per `Event::Findings`, and at most per message to the reporter.
 const BATCH: usize = 256;
 /// Events per message to the reporter.
 const EVENTS: usize = 64;
+/// Messages the channel to the reporter holds. With at most [`BATCH`]
+/// findings per message, a slow reader of the output (a pipe to a slow
+/// consumer) holds up at most ~8,000 findings here, and the scan waits;
+/// messages bounded only by event count (up to 16,384 findings each) let
+/// the findings of gigabytes of logs pile up in memory.
+pub const CHANNEL: usize = 32;
 /// The longest an event waits for its batch to fill (checked at the next event).
 const MAX_WAIT: Duration = Duration::from_millis(100);
 
 impl ChannelSink {
     pub fn new(tx: Sender<Vec<Event>>, min_confidence: Confidence, quit: Arc<AtomicBool>) -> ChannelSink {
-        ChannelSink { tx, batch: Vec::new(), pending: Vec::new(), since: Instant::now(), min_confidence, quit }
+        ChannelSink {
+            tx,
+            batch: Vec::new(),
+            pending: Vec::new(),
+            pending_findings: 0,
+            since: Instant::now(),
+            min_confidence,
+            quit,
+        }
     }
 
     /// Closes the current findings batch into the pending events.
@@ -58,6 +74,7 @@ impl ChannelSink {
             // in findings) then skip growing from empty, small ones stay small.
             let next = Vec::with_capacity(self.batch.len());
             let b = std::mem::replace(&mut self.batch, next);
+            self.pending_findings += b.len();
             self.push(Event::Findings(b));
         }
     }
@@ -67,7 +84,7 @@ impl ChannelSink {
             self.since = Instant::now();
         }
         self.pending.push(e);
-        if self.pending.len() >= EVENTS || self.since.elapsed() >= MAX_WAIT {
+        if self.pending.len() >= EVENTS || self.pending_findings >= BATCH || self.since.elapsed() >= MAX_WAIT {
             self.flush();
         }
     }
@@ -77,6 +94,7 @@ impl ChannelSink {
         self.close_batch();
         if !self.pending.is_empty() {
             let events = std::mem::take(&mut self.pending);
+            self.pending_findings = 0;
             if self.tx.send(events).is_err() {
                 self.quit.store(true, Ordering::Relaxed);
             }
@@ -147,7 +165,7 @@ impl Reporter {
             OutputFormat::Macie => Box::new(Macie::new(out)),
         };
         let progress = !args.quiet && !args.no_progress && (args.progress || io::stderr().is_terminal());
-        let (tx, rx) = crossbeam_channel::bounded(256);
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
         let quit = Arc::new(AtomicBool::new(false));
         let q = quit.clone();
         let handle = std::thread::Builder::new()
@@ -283,5 +301,47 @@ pub struct StatsOnDrop {
 impl Drop for StatsOnDrop {
     fn drop(&mut self) {
         let _ = self.tx.send(vec![Event::Stats(self.scratch.stats())]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trawl::{Category, Location, TextLocation};
+
+    fn finding(n: u64) -> Finding {
+        Finding {
+            source: "a.log".into(),
+            data_type: "T".into(),
+            category: Category::CustomIdentifier,
+            rule: "r".into(),
+            location: Location::Text(TextLocation { line: n, column: 1, byte_start: n, byte_end: n + 1 }),
+            validated: false,
+            confidence: Confidence::High,
+            redacted: String::new(),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn a_message_carries_at_most_one_batch_of_findings() {
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
+        let mut sink = ChannelSink::new(tx, Confidence::Low, Arc::new(AtomicBool::new(false)));
+        for n in 0..3 * BATCH as u64 + 10 {
+            assert!(sink.finding(finding(n)));
+        }
+        // Each full batch went at once, in a message of its own: a message
+        // never holds more findings than one batch, so the bounded channel
+        // bounds the findings waiting for the reporter.
+        let sent: Vec<usize> = rx
+            .try_iter()
+            .map(|events| events.iter().map(|e| if let Event::Findings(b) = e { b.len() } else { 0 }).sum())
+            .collect();
+        assert_eq!(sent, vec![BATCH; 3]);
+        drop(sink);
+        let rest: Vec<Vec<Event>> = rx.try_iter().collect();
+        assert!(
+            matches!(rest.as_slice(), [events] if matches!(events.as_slice(), [Event::Findings(b)] if b.len() == 10))
+        );
     }
 }
