@@ -13,6 +13,8 @@
 #   big.csv      a 2 GB CSV export (orders-export.csv's rows repeated)
 #   big.jsonl    a 2 GB JSONL file (events.jsonl repeated)
 #   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
+#   log.gz       1 GiB of the log, gzip -1: decompressed on a second thread
+#                while it is scanned (MB/s here are of the compressed bytes)
 #   dense.log    a 1 GB log whose every line holds an SSN and an e-mail
 #                address (generated here, fixed seed): memory must not grow
 #                with the number of findings
@@ -29,12 +31,12 @@
 set -euo pipefail
 
 SCALE=1
-ONLY="log,small,csv,jsonl,parquet,dense,slow"
+ONLY="log,small,csv,jsonl,parquet,gz,dense,slow"
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -91,6 +93,11 @@ if want small && [ ! -d "$DIR/small" ]; then
     python3 "$ROOT/../shared/bench/gen_corpus.py" "$DIR/small" --size $((400 / SCALE))M \
         --files $((100000 / SCALE)) >/dev/null
     rm -rf "$DIR/small/big" # keep only the small files
+fi
+if want gz && [ ! -f "$DIR/log.gz" ]; then
+    repeat "$SRC/big/app-server.log" $((1024 * 1024 * 1024 / SCALE)) "$DIR/log.1g"
+    gzip -1 -c "$DIR/log.1g" >"$DIR/log.gz"
+    rm -f "$DIR/log.1g"
 fi
 if { want dense || want slow; } && [ ! -f "$DIR/dense.log" ]; then
     python3 - $((G / SCALE)) "$DIR/dense.log" <<'PY'
@@ -152,6 +159,10 @@ for kind in csv jsonl; do
     measure "2 GB $kind as plain text (--text)" 1 "$DIR/big.$kind" --text
     python3 -c "print(f'  $kind throughput / plain-text throughput: {$LAST_SECS / $structured:.2f}')"
 done
+if want gz; then
+    measure "1 GiB log, gzip -1 ($(du -m "$DIR/log.gz" | cut -f1) MB)" "$CORES" "$DIR/log.gz"
+    measure "1 GiB log, gzip -1" 1 "$DIR/log.gz"
+fi
 if want dense; then
     measure "1 GB findings-dense log" "$CORES" "$DIR/dense.log"
     measure "1 GB findings-dense log" 1 "$DIR/dense.log"

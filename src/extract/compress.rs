@@ -15,7 +15,7 @@ use std::io::{BufRead, Read};
 use crate::Scratch;
 use crate::extract::limit::{Compressed, ConsumeCounter, Limited};
 use crate::extract::plain::Counting;
-use crate::extract::{Data, Extractor, Format, Nesting};
+use crate::extract::{Data, Extractor, Format, Nesting, RandomAccess, RandomReader, ahead, ordered};
 use crate::report::{Problem, Scanned, Sink};
 
 /// Decompresses `reader` (`compressed_len` bytes when known, else 0) and scans the inner stream.
@@ -30,16 +30,84 @@ pub(crate) fn scan(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut counting = Counting { inner: sink, findings: 0 };
     let consumed = Cell::new(0u64);
+    let decoded = decoder(format, ConsumeCounter::new(reader, &consumed));
+    scan_decoded(x, scratch, decoded, &consumed, compressed_len, format, source, nest, sink)
+}
+
+/// As [`scan`] for a compressed source with random access, decoded on a
+/// helper thread while this one scans (see `ahead.rs`) when the source is
+/// large enough and a thread of the `-j` budget is free; the findings,
+/// problems and limits are those of [`scan`].
+pub(crate) fn scan_random(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    format: Format,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> bool {
+    let threads = x.options().parallel;
+    let ahead = threads > 1
+        && src.len() >= ahead::MIN_BYTES
+        && nest.depth < x.options().limits.max_depth
+        && ordered::borrow_helpers(1, threads - 1) == 1;
+    if !ahead {
+        let mut reader = RandomReader::new(src);
+        return scan(x, scratch, &mut reader, src.len(), format, source, nest, sink);
+    }
+    let go_on = scan_ahead(x, scratch, src, format, source, nest, sink);
+    ordered::return_helpers(1);
+    go_on
+}
+
+/// [`scan_random`] with the decoder on a thread of its own.
+fn scan_ahead(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    format: Format,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> bool {
+    std::thread::scope(|scope| {
+        let (helper, reader) = ahead::channels();
+        scope.spawn(move || {
+            let consumed = Cell::new(0u64);
+            helper.run(decoder(format, ConsumeCounter::new(RandomReader::new(src), &consumed)), &consumed);
+        });
+        let consumed = Cell::new(0u64);
+        let decoded = reader.open(&consumed).map(|r| Box::new(r) as Box<dyn Read>);
+        // The reader is dropped when the scan ends, which stops the helper.
+        scan_decoded(x, scratch, decoded, &consumed, src.len(), format, source, nest, sink)
+    })
+}
+
+/// Scans the decoded stream of a compressed source (`compressed_len` bytes
+/// when known, else the `consumed` count at the end), within the bomb
+/// limits; a decoder that did not open is reported.
+#[allow(clippy::too_many_arguments)]
+fn scan_decoded(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    decoded: std::io::Result<Box<dyn Read + '_>>,
+    consumed: &Cell<u64>,
+    compressed_len: u64,
+    format: Format,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut counting = Counting { inner: sink, findings: 0 };
     let mut go_on = true;
     if x.may_nest(nest, source, &mut counting) {
-        let input = ConsumeCounter::new(reader, &consumed);
-        match decoder(format, input) {
+        match decoded {
             Ok(decoder) => {
                 let what = stream_name(format);
                 let limits = x.options().limits;
-                let mut limited = Limited::new(decoder, what, Compressed::Counted(&consumed), limits, nest.budget);
+                let mut limited = Limited::new(decoder, what, Compressed::Counted(consumed), limits, nest.budget);
                 let hint = inner_name(source);
                 let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
                 go_on = x.scan_nested(scratch, Data::Stream(&mut limited), source, &hint, inner, &mut counting);
@@ -183,6 +251,77 @@ mod tests {
             assert_eq!(inner.len(), 1);
             assert_eq!(inner[0].bytes, text.len() as u64);
         }
+    }
+
+    /// Scans `bytes` as [`scan_random`] does with a thread free: decoded on
+    /// a helper thread (see `ahead.rs`).
+    fn scan_ahead_with(bytes: &[u8], name: &str, format: Format, opts: &Options) -> Collect {
+        let scanner = crate::testutil::builtin();
+        let x = Extractor::new(scanner, opts);
+        let mut scratch = scanner.scratch();
+        let mut out = Collect::default();
+        let budget = crate::extract::Budget::default();
+        let nest = Nesting { depth: 0, budget: &budget };
+        scan_ahead(&x, &mut scratch, &crate::extract::Mem(bytes), format, name, nest, &mut out);
+        out
+    }
+
+    #[test]
+    fn decoding_ahead_finds_what_one_thread_finds() {
+        // Several chunks of decoded text (~700 KB), whole, cut short and
+        // followed by garbage, in every format.
+        let mut text = Vec::new();
+        for i in 0..12_000 {
+            writeln!(text, "row {i} ssn: 512-48-3921 card 4111 1111 1111 1111").expect("write");
+        }
+        for (format, name) in [
+            (Format::Gzip, "t.txt.gz"),
+            (Format::Zstd, "t.txt.zst"),
+            (Format::Bzip2, "t.txt.bz2"),
+            (Format::Xz, "t.txt.xz"),
+        ] {
+            let whole = encode(format, &text);
+            let mut garbage = whole[..whole.len() * 2 / 3].to_vec();
+            garbage.extend_from_slice(&[0x5A; 4096]);
+            for (case, data) in [("whole", &whole[..]), ("cut", &whole[..whole.len() / 2]), ("garbage", &garbage)] {
+                let one = scan_with(data, name, &Options::default());
+                let ahead = scan_ahead_with(data, name, format, &Options::default());
+                assert!(one.findings.len() > 500 || case != "whole", "{name}: {}", one.findings.len());
+                assert_eq!(one.problems.is_empty(), case == "whole", "{name} {case}: {:?}", one.problems);
+                if case != "garbage" {
+                    assert_eq!(one.findings.len(), ahead.findings.len(), "{name} {case}");
+                    assert!(one.findings == ahead.findings, "{name} {case}: findings differ");
+                    assert_eq!(one.problems, ahead.problems, "{name} {case}");
+                    assert_eq!(one.scanned, ahead.scanned, "{name} {case}");
+                    continue;
+                }
+                // A decoder failing on corrupt data loses what its failing
+                // call decoded, which depends on the sizes asked: both scan
+                // a prefix of the same stream, within a read of each other.
+                let corrupt = |c: &Collect| {
+                    c.problems.len() == 1
+                        && c.problems[0].severity == Severity::Partial
+                        && c.problems[0].reason.contains(&format!("{} after", stream_name(format)))
+                };
+                assert!(corrupt(&one) && corrupt(&ahead), "{name}: {:?} {:?}", one.problems, ahead.problems);
+                let (short, long) =
+                    if one.findings.len() <= ahead.findings.len() { (&one, &ahead) } else { (&ahead, &one) };
+                assert!(short.findings[..] == long.findings[..short.findings.len()], "{name}: not a prefix");
+                let bytes = |c: &Collect| c.scanned.iter().find(|s| !s.container).expect("inner").bytes;
+                assert!(bytes(long) - bytes(short) <= 256 << 10, "{name}: {} {}", bytes(&one), bytes(&ahead));
+            }
+        }
+    }
+
+    #[test]
+    fn decoding_ahead_stops_a_bomb_and_its_helper() {
+        let gz = encode(Format::Gzip, &vec![0u8; 16 << 20]);
+        let out = scan_ahead_with(&gz, "zeros.gz", Format::Gzip, &Options::default());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("ratio over 1000:1"), "{}", out.problems[0].reason);
+        let inner = out.scanned.iter().find(|s| !s.container).expect("inner scanned");
+        assert!(inner.bytes < 2 << 20, "read {} bytes of a bomb", inner.bytes);
+        // Returning at all shows the helper stopped with 14 MiB left to decode.
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! This module knows nothing of where the bytes come from (`source/`) or how
 //! findings are printed (`report/`).
 
+mod ahead;
 mod archive;
 mod avro;
 mod blocks;
@@ -96,7 +97,9 @@ pub struct Options {
     pub limits: Limits,
     /// Threads (of rayon's global pool) that may scan one large plain-text,
     /// JSON Lines or delimited file together, in segments, or a Parquet
-    /// file's row groups; 0 or 1 scans every file on one thread.
+    /// file's row groups, or decompress a large compressed file (16 MiB or
+    /// more, with random access) while it is scanned; 0 or 1 scans every
+    /// file on one thread.
     pub parallel: usize,
 }
 
@@ -411,8 +414,7 @@ impl<'s> Extractor<'s> {
                 avro::scan(self, scratch, &mut r, source, nest, sink)
             }
             Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
-                let mut r = bytes;
-                compress::scan(self, scratch, &mut r, bytes.len() as u64, format, source, nest, sink)
+                compress::scan_random(self, scratch, &Mem(bytes), format, source, nest, sink)
             }
             Format::Zip => archive::scan_zip(self, scratch, &Mem(bytes), source, nest, sink),
             Format::Tar => {
@@ -479,6 +481,9 @@ impl<'s> Extractor<'s> {
         match format {
             Format::Parquet => parquet::scan(self, scratch, src, source, nest, sink),
             Format::Zip => archive::scan_zip(self, scratch, src, source, nest, sink),
+            Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
+                compress::scan_random(self, scratch, src, format, source, nest, sink)
+            }
             Format::Text if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
                 parallel::scan_text(self, scratch, src, source, sink)
             }

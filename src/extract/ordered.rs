@@ -48,8 +48,9 @@ const JOBS_PER_WAVE: usize = 256;
 /// (and its regex caches) apiece.
 static HELPERS: AtomicUsize = AtomicUsize::new(0);
 
-/// Takes up to `want` helpers from a budget of `limit`; returns how many.
-fn borrow_helpers(want: usize, limit: usize) -> usize {
+/// Takes up to `want` helpers from a budget of `limit`; returns how many
+/// (give them back with [`return_helpers`]).
+pub(crate) fn borrow_helpers(want: usize, limit: usize) -> usize {
     let mut cur = HELPERS.load(Ordering::SeqCst);
     loop {
         let take = want.min(limit.saturating_sub(cur));
@@ -61,6 +62,11 @@ fn borrow_helpers(want: usize, limit: usize) -> usize {
             Err(now) => cur = now,
         }
     }
+}
+
+/// Gives back `n` helpers taken with [`borrow_helpers`].
+pub(crate) fn return_helpers(n: usize) {
+    HELPERS.fetch_sub(n, Ordering::SeqCst);
 }
 
 /// What a job sends, in order, ending with its result.
@@ -289,7 +295,7 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
             }
             go_on
         });
-        HELPERS.fetch_sub(helpers, Ordering::SeqCst);
+        return_helpers(helpers);
         if !go_on {
             outcome.finished = false;
             break;
