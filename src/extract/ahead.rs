@@ -26,10 +26,10 @@ const CHUNK: usize = 256 << 10;
 /// corrupt data fails the whole call, and what that call decoded is lost,
 /// so how much of a corrupt stream is scanned depends on the sizes asked:
 /// pieces as large as a scan reading the stream itself asks for keep it
-/// within one piece of what one thread scans (the xz decoder asked for
-/// 256 KiB at once gave 64 KiB less of a corrupt test stream; asked for
-/// 64 KiB, the same). Intact and truncated streams give the same bytes
-/// whatever the sizes.
+/// close to what one thread scans (on the tests' corrupt streams, the xz
+/// decoder asked for 256 KiB at once gave 64 KiB less, asked for 64 KiB
+/// the same; the zstd decoder gave 128 KiB more). Intact and truncated
+/// streams give the same bytes whatever the sizes.
 const READ: usize = 64 << 10;
 
 /// Chunks decoded ahead of the reader.
