@@ -503,12 +503,26 @@ mod tests {
         t.into_bytes()
     }
 
-    #[test]
-    fn jsonl_segments_find_exactly_what_one_scan_finds() {
-        let scanner = builtin();
+    /// Two threads, small chunks (so segments hold several), raw values
+    /// kept (so equal findings mean equal values).
+    fn segment_options() -> Options {
         let mut opts = Options { parallel: 2, ..Options::default() };
         opts.text.chunk_size = 700;
         opts.text.show_values = true;
+        opts
+    }
+
+    /// Segments of `segment` bytes gave what one scan of the whole gave.
+    fn assert_same(parts: &Collect, whole: &Collect, segment: u64) {
+        assert_eq!(parts.findings, whole.findings, "segment {segment}");
+        assert_eq!(parts.problems, whole.problems, "segment {segment}");
+        assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+    }
+
+    #[test]
+    fn jsonl_segments_find_exactly_what_one_scan_finds() {
+        let scanner = builtin();
+        let opts = segment_options();
         let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let bytes = jsonl();
@@ -521,9 +535,7 @@ mod tests {
         for segment in [1_777, 4_096, 1 << 20] {
             let mut parts = Collect::default();
             assert!(scan_jsonl_in(&x, &mut scratch, &Mem(&bytes), "t.jsonl", segment, &mut parts));
-            assert_eq!(parts.findings, whole.findings, "segment {segment}");
-            assert_eq!(parts.problems, whole.problems, "segment {segment}");
-            assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+            assert_same(&parts, &whole, segment);
         }
     }
 
@@ -565,9 +577,7 @@ mod tests {
     #[test]
     fn table_segments_find_exactly_what_one_scan_finds() {
         let scanner = builtin();
-        let mut opts = Options { parallel: 2, ..Options::default() };
-        opts.text.chunk_size = 700;
-        opts.text.show_values = true;
+        let opts = segment_options();
         let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
         let bytes = table();
@@ -583,9 +593,7 @@ mod tests {
             let mut parts = Collect::default();
             let src = Mem(&bytes);
             assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", segment, max_record, &mut parts));
-            assert_eq!(parts.findings, whole.findings, "segment {segment}");
-            assert_eq!(parts.problems, whole.problems, "segment {segment}");
-            assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+            assert_same(&parts, &whole, segment);
             // The segments tile the table, and some guesses were read again.
             let (_, jobs, failed) = table_segments(&x, &src, b',', segment, max_record).unwrap();
             assert!(failed.is_none());
