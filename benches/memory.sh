@@ -3,7 +3,7 @@
 #
 #   benches/memory.sh              # full sizes (needs about 16 GB of disk)
 #   benches/memory.sh --scale 10   # every input 10 times smaller
-#   benches/memory.sh --only csv,jsonl
+#   benches/memory.sh --only csv,jsonl,json
 #   benches/memory.sh --only dense,slow
 #
 # Inputs, built under bench-data/memory-SCALE/ from the standard benchmark corpus
@@ -12,6 +12,8 @@
 #   small/       a directory of 100,000 small files (gen_corpus --files 100000)
 #   big.csv      a 2 GB CSV export (orders-export.csv's rows repeated)
 #   big.jsonl    a 2 GB JSONL file (events.jsonl repeated)
+#   big.json     the same records as one JSON document (an array, one
+#                record per line)
 #   big.parquet  10 million rows (benches/gen_parquet.rs, the parquet writer)
 #   log.gz       1 GiB of the log, gzip -1: decompressed on a second thread
 #                while it is scanned (MB/s here are of the compressed bytes)
@@ -23,20 +25,20 @@
 #                rather than hold the findings (time and MB/s include the wait)
 #
 # For each it prints the wall time, the CPU time (user + system), MB/s, MB/s
-# per core (bytes over CPU time: a large plain-text, JSONL or CSV file is
-# split among the threads, and so are Parquet row groups) and peak RSS
-# (/usr/bin/time -v), with all cores and with one thread; for the CSV and
-# JSONL files also the same bytes scanned as plain text (--text), and the
+# per core (bytes over CPU time: a large plain-text, JSONL, JSON or CSV file
+# is split among the threads, and so are Parquet row groups) and peak RSS
+# (/usr/bin/time -v), with all cores and with one thread; for the CSV, JSONL
+# and JSON files also the same bytes scanned as plain text (--text), and the
 # ratio of structured to plain-text throughput.
 set -euo pipefail
 
 SCALE=1
-ONLY="log,small,csv,jsonl,parquet,gz,dense,slow"
+ONLY="log,small,csv,jsonl,json,parquet,gz,dense,slow"
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -88,6 +90,22 @@ if want csv && [ ! -f "$DIR/big.csv" ]; then
 fi
 if want jsonl && [ ! -f "$DIR/big.jsonl" ]; then
     repeat "$SRC/big/events.jsonl" $((2 * G / SCALE)) "$DIR/big.jsonl"
+fi
+if want json && [ ! -f "$DIR/big.json" ]; then
+    [ -f "$DIR/big.jsonl" ] || repeat "$SRC/big/events.jsonl" $((2 * G / SCALE)) "$DIR/big.jsonl"
+    # The JSONL lines as the elements of one array.
+    python3 - "$DIR/big.jsonl" "$DIR/big.json" <<'PY'
+import sys
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
+    out.write(b"[\n")
+    first = True
+    for line in src:
+        line = line.strip()
+        if line:
+            out.write((b"" if first else b",\n") + b"  " + line)
+            first = False
+    out.write(b"\n]\n")
+PY
 fi
 if want small && [ ! -d "$DIR/small" ]; then
     python3 "$ROOT/../shared/bench/gen_corpus.py" "$DIR/small" --size $((400 / SCALE))M \
@@ -151,7 +169,7 @@ if want small; then
     measure "$((100000 / SCALE)) small files" "$CORES" "$DIR/small"
     measure "$((100000 / SCALE)) small files" 1 "$DIR/small"
 fi
-for kind in csv jsonl; do
+for kind in csv jsonl json; do
     want "$kind" || continue
     measure "2 GB $kind" "$CORES" "$DIR/big.$kind"
     measure "2 GB $kind" 1 "$DIR/big.$kind"

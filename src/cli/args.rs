@@ -187,8 +187,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_archive_members: u64,
     /// Worker threads (default: one per core). Files are scanned one per
-    /// thread; a plain-text, JSONL or CSV/TSV file of 256 MiB or more is
-    /// split among them, and so are a Parquet file's row groups; a
+    /// thread; a plain-text, JSONL, JSON or CSV/TSV file of 256 MiB or more
+    /// is split among them, and so are a Parquet file's row groups; a
     /// compressed file of 16 MiB or more is decompressed on a second thread
     /// while it is scanned.
     #[arg(short = 'j', long, value_name = "N")]

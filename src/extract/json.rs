@@ -65,7 +65,8 @@ fn scan_limited(
     sink: &mut dyn Sink,
 ) -> bool {
     let mut s = JsonScan::new(x, source, format == Format::Jsonl, max_token);
-    let go_on = if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, sink) };
+    let go_on =
+        if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, None, sink) };
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
     }
@@ -104,6 +105,41 @@ pub(crate) fn scan_lines_segment(
     (s.span, s.first_line, s.max_warnings) = (span, first_line, u64::MAX);
     let go_on = s.scan_lines(scratch, &mut w, sink);
     (go_on, w.take_error())
+}
+
+/// How the scan of a segment of a JSON document ended.
+pub(crate) struct DocumentSegment {
+    /// The document was read as text from an error on, to the end of the
+    /// data (so the segments after this one are not wanted).
+    pub to_end: bool,
+    /// The read error that cut the scan short, if one did.
+    pub error: Option<std::io::Error>,
+}
+
+/// Scans the segment `span` of a JSON document read through `w` (the
+/// segment with context on both sides, readable to the end of the file):
+/// from the document's start when `cut` is `None`, else from a cut (the
+/// containers open there, and the lines before it). Findings, records and
+/// lines are those of the whole file; an error ends the JSON reading as in
+/// a whole scan, and the rest of the file is then read as text. No
+/// [`Scanned`] is sent.
+pub(crate) fn scan_document_segment(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    mut w: Window<'_>,
+    span: Range<u64>,
+    cut: Option<(&[json_lexer::Container], blocks::Lines)>,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> DocumentSegment {
+    let mut s = JsonScan::new(x, source, false, MAX_TOKEN);
+    s.span = span;
+    let open = cut.map(|(open, lines)| {
+        s.emit.lines = lines;
+        open
+    });
+    s.scan_document(scratch, &mut w, open, sink);
+    DocumentSegment { to_end: s.as_text, error: w.take_error() }
 }
 
 /// A block's tokens as units: a value's unit carries its path's keyword
@@ -164,6 +200,8 @@ struct JsonScan<'a> {
     trie: PathTrie<'a>,
     tokens: Tokens,
     malformed: u64,
+    /// A document is read as text from an error on, to the end of the data.
+    as_text: bool,
 }
 
 impl<'a> JsonScan<'a> {
@@ -182,6 +220,7 @@ impl<'a> JsonScan<'a> {
             trie: PathTrie::new(Some(x.scanner())),
             tokens: Tokens::default(),
             malformed: 0,
+            as_text: false,
         }
     }
 }
@@ -193,26 +232,40 @@ impl JsonScan<'_> {
         if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 }
     }
 
-    fn scan_document(&mut self, scratch: &mut Scratch, w: &mut Window<'_>, sink: &mut dyn Sink) -> bool {
+    /// Scans a document from its start, or from a cut inside it (`resume`,
+    /// the containers open there) to the end of `self.span`; once the
+    /// document is read as text (after an error), to the end of the data,
+    /// setting `self.to_end`.
+    fn scan_document(
+        &mut self,
+        scratch: &mut Scratch,
+        w: &mut Window<'_>,
+        resume: Option<&[json_lexer::Container]>,
+        sink: &mut dyn Sink,
+    ) -> bool {
         let context = self.scanner.context_len() as u64;
-        let mut pos = self.begin(w, context);
-        let mut lexer = Lexer::new(MAX_DEPTH);
+        let (mut pos, mut lexer) = match resume {
+            None => (self.begin(w, context), Lexer::new(MAX_DEPTH)),
+            Some(open) => (self.span.start, Lexer::resume(MAX_DEPTH, open, &mut self.trie)),
+        };
         let mut record = 0;
-        let mut as_text = false;
         loop {
             w.fill_to(pos + self.chunk + context);
             if pos >= w.end() && w.eof() {
+                return true;
+            }
+            if pos >= self.span.end && !self.as_text {
                 return true;
             }
             let block_start = pos;
             self.tokens.clear();
             let mut text = Vec::new();
             let mut warnings = Vec::new();
-            if as_text {
+            if self.as_text {
                 pos = (pos + self.chunk).min(w.end());
                 text.push(block_start..pos);
             } else {
-                let mut limit = (pos + self.chunk).min(w.end());
+                let mut limit = (pos + self.chunk).min(w.end()).min(self.span.end);
                 loop {
                     let eof = w.eof() && limit == w.end();
                     let data = &w.bytes()[..w.rel(limit)];
@@ -233,7 +286,8 @@ impl JsonScan<'_> {
                                 break;
                             }
                             // One token longer than a block: read on, up to the limit.
-                            let cap = at + self.max_token + 1;
+                            // A cut follows a comma, so no token of a valid document crosses the span's end.
+                            let cap = (at + self.max_token + 1).min(self.span.end);
                             if limit < w.end().min(cap) {
                                 limit = w.end().min(cap);
                             } else if limit < cap && !w.eof() {
@@ -242,7 +296,7 @@ impl JsonScan<'_> {
                             } else {
                                 let reason = format!("a value longer than {} bytes", self.max_token);
                                 warnings.push(Warning { at, reason });
-                                as_text = true;
+                                self.as_text = true;
                                 pos = at;
                                 break;
                             }
@@ -250,7 +304,7 @@ impl JsonScan<'_> {
                         Outcome::Error(at, reason) => {
                             let at = w.base() + at as u64;
                             warnings.push(Warning { at, reason: reason.to_string() });
-                            as_text = true;
+                            self.as_text = true;
                             pos = at;
                             break;
                         }
@@ -267,7 +321,7 @@ impl JsonScan<'_> {
                 warnings.retain(|x| x.at < at);
                 warnings.push(Warning { at, reason: format!("a value longer than {} bytes", self.max_token) });
                 text.push(at..pos);
-                as_text = true;
+                self.as_text = true;
             }
             if !self.scan_block(scratch, w, block_start..pos, &text, &warnings, sink) {
                 return false;

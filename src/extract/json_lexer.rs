@@ -112,6 +112,11 @@ struct Frame {
     key_start: usize,
 }
 
+/// A container open where a tokenizer resumes ([`Lexer::resume`]): whether
+/// it is an array, its current element's index (arrays), its current key
+/// (objects).
+pub(crate) type Container = (bool, u64, Vec<u8>);
+
 /// A resumable JSON tokenizer for one top-level value at a time.
 #[derive(Clone, Debug)]
 pub(crate) struct Lexer {
@@ -127,6 +132,30 @@ impl Lexer {
     /// A tokenizer expecting a top-level value, nesting up to `max_depth`.
     pub fn new(max_depth: usize) -> Lexer {
         Lexer { stack: Vec::new(), state: State::Start, keys: Vec::new(), max_depth, tmp: Vec::new() }
+    }
+
+    /// A tokenizer just after a comma inside the containers `open`
+    /// (outermost first): each an array at its element's index or an object
+    /// with its current key (the innermost object's is not needed: a key is
+    /// read next). The next token is an element of the innermost container.
+    pub fn resume(max_depth: usize, open: &[Container], trie: &mut PathTrie<'_>) -> Lexer {
+        let mut lexer = Lexer::new(max_depth);
+        for (k, (array, index, key)) in open.iter().enumerate() {
+            let key_start = lexer.keys.len();
+            let innermost = k + 1 == open.len();
+            let member = if *array || innermost { NONE } else { ROOT };
+            if !*array && !innermost {
+                lexer.keys.extend_from_slice(&key[..key.len().min(MAX_KEY)]);
+            }
+            lexer.stack.push(Frame { array: *array, container: NONE, member, index: *index, key_start });
+        }
+        lexer.state = match open.last() {
+            Some((true, ..)) => State::Value,
+            Some((false, ..)) => State::Key,
+            None => State::Start,
+        };
+        lexer.rebind(trie);
+        lexer
     }
 
     /// Gets ready for the next top-level value.

@@ -19,6 +19,7 @@ mod blocks;
 mod compress;
 mod delimited;
 mod json;
+mod json_cuts;
 mod json_lexer;
 mod limit;
 mod ordered;
@@ -96,7 +97,7 @@ pub struct Options {
     /// Bomb and nesting limits.
     pub limits: Limits,
     /// Threads (of rayon's global pool) that may scan one large plain-text,
-    /// JSON Lines or delimited file together, in segments, or a Parquet
+    /// JSON Lines, JSON or delimited file together, in segments, or a Parquet
     /// file's row groups, or decompress a large compressed file (16 MiB or
     /// more, with random access) while it is scanned; 0 or 1 scans every
     /// file on one thread.
@@ -489,6 +490,9 @@ impl<'s> Extractor<'s> {
             }
             Format::Jsonl if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
                 parallel::scan_jsonl(self, scratch, src, source, sink)
+            }
+            Format::Json if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+                parallel::scan_json(self, scratch, src, source, nest, sink)
             }
             Format::Delimited(d) if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
                 parallel::scan_delimited(self, scratch, src, d, source, sink)

@@ -1,0 +1,457 @@
+//! Where a large JSON document can be cut so that several threads scan it.
+//!
+//! A JSON document (one array of records, or an object holding one) cannot
+//! be cut at any line start as JSON Lines can: what a byte means depends on
+//! the strings and containers open before it. One pass over the document's
+//! structure finds, from 64-byte masks of quotes, backslashes, brackets,
+//! commas and newlines, the strings (a quote not escaped by an odd run of
+//! backslashes opens or closes one) and, outside them, the containers open
+//! at every comma. A cut is placed just after the first comma past each
+//! multiple of the segment size, with what the tokenizer needs to resume
+//! there: the open containers, each array's element index, where each
+//! object's current key is, and the lines before the cut.
+//!
+//! This pass reads the structure as the tokenizer (`json_lexer.rs`) does
+//! while the document is valid JSON: the same strings, brackets and commas.
+//! Where it is not, the tokenizer stops at the first error, before any place
+//! where the two could differ; the segment that meets it reads the rest of
+//! the file as text, as one scan of the whole file would, and the segments
+//! after it are dropped. Cuts are only made inside the document's first
+//! top-level value, and none deeper than the tokenizer's depth limit.
+
+use wide::u8x16;
+
+use crate::extract::RandomAccess;
+use crate::extract::json_lexer::{Container, MAX_DEPTH, unescape};
+
+/// Bytes read at a time.
+const READ: usize = 1 << 20;
+
+/// A container open at a cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Open {
+    /// An array (else an object).
+    pub array: bool,
+    /// For an array, the index of its current element.
+    pub index: u64,
+    /// For an object, the offset of the `{` or `,` its current key follows.
+    pub key_after: u64,
+}
+
+/// A place just after a comma inside the document's first top-level value,
+/// and what one reading of the document from its start knows there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Cut {
+    /// The offset just after the comma.
+    pub at: u64,
+    /// The containers open there, outermost first.
+    pub open: Vec<Open>,
+    /// Newlines before `at`.
+    pub newlines: u64,
+    /// Where the line holding `at` starts, if a newline precedes it.
+    pub last_line_start: Option<u64>,
+}
+
+/// Bytes read for an object's key at a cut: enough for the longest key kept
+/// (4,096 bytes once unescaped) and any escapes in it.
+const KEY_READ: usize = 64 * 1024;
+
+impl Cut {
+    /// The containers open at the cut as [`Lexer::resume`] takes them, with
+    /// each object's current key read from `src` and unescaped. A key that
+    /// cannot be read is left empty: reading the document from its start
+    /// would fail there, before the cut, so the segment is not used.
+    ///
+    /// [`Lexer::resume`]: crate::extract::json_lexer::Lexer::resume
+    pub fn open_with_keys(&self, src: &dyn RandomAccess) -> Vec<Container> {
+        let mut buf = Vec::new();
+        let last = self.open.len().saturating_sub(1);
+        let with_key = |(k, o): (usize, &Open)| {
+            let key = if o.array || k == last { Vec::new() } else { key_at(src, o.key_after + 1, &mut buf) };
+            (o.array, o.index, key)
+        };
+        self.open.iter().enumerate().map(with_key).collect()
+    }
+}
+
+/// The unescaped string that starts at `from` after whitespace, or nothing.
+fn key_at(src: &dyn RandomAccess, from: u64, buf: &mut Vec<u8>) -> Vec<u8> {
+    let n = (src.len().saturating_sub(from) as usize).min(KEY_READ);
+    buf.resize(n, 0);
+    if src.read_at(from, buf).is_err() {
+        return Vec::new();
+    }
+    let Some(q) = buf.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) else { return Vec::new() };
+    if buf[q] != b'"' {
+        return Vec::new();
+    }
+    let (mut j, mut escapes) = (q + 1, false);
+    while j < buf.len() && buf[j] != b'"' {
+        if buf[j] == b'\\' {
+            escapes = true;
+            j += 1;
+        }
+        j += 1;
+    }
+    let raw = &buf[q + 1..j.min(buf.len())];
+    let mut key = Vec::new();
+    if escapes {
+        unescape(raw, &mut key);
+    } else {
+        key.extend_from_slice(raw);
+    }
+    key
+}
+
+/// Masks of one 64-byte block.
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    brackets: u64,
+    commas: u64,
+    newline: u64,
+}
+
+fn masks(block: &[u8; 64]) -> Masks {
+    let (mut quote, mut backslash, mut brackets, mut commas, mut newline) = (0, 0, 0, 0, 0);
+    for (j, part) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::from(<[u8; 16]>::try_from(part).expect("16 bytes"));
+        let shift = j * 16;
+        quote |= u64::from(v.simd_eq(u8x16::splat(b'"')).to_bitmask()) << shift;
+        backslash |= u64::from(v.simd_eq(u8x16::splat(b'\\')).to_bitmask()) << shift;
+        // `[` and `{`, `]` and `}` differ only in bit 0x20.
+        let folded = v | u8x16::splat(0x20);
+        let bracket = folded.simd_eq(u8x16::splat(b'{')) | folded.simd_eq(u8x16::splat(b'}'));
+        brackets |= u64::from(bracket.to_bitmask()) << shift;
+        commas |= u64::from(v.simd_eq(u8x16::splat(b',')).to_bitmask()) << shift;
+        newline |= u64::from(v.simd_eq(u8x16::splat(b'\n')).to_bitmask()) << shift;
+    }
+    Masks { quote, backslash, brackets, commas, newline }
+}
+
+/// Bit `i` set when any bit at or below `i` of `x` is set an odd number of times.
+fn prefix_xor(mut x: u64) -> u64 {
+    for s in [1, 2, 4, 8, 16, 32] {
+        x ^= x << s;
+    }
+    x
+}
+
+/// The bytes escaped by a backslash in a block with `backslash` mask, when
+/// the block's first byte is escaped if `carry`; sets `carry` for the next.
+fn escaped(backslash: u64, carry: &mut bool) -> u64 {
+    let mut out = u64::from(*carry);
+    *carry = false;
+    let mut left = backslash & !out;
+    while left != 0 {
+        let i = left.trailing_zeros();
+        left &= !(1 << i);
+        if i == 63 {
+            *carry = true;
+        } else {
+            out |= 1 << (i + 1);
+            left &= !(1 << (i + 1));
+        }
+    }
+    out
+}
+
+/// The cuts of the JSON document in `src`, about `every` bytes apart (the
+/// first just after the first comma at or past `every`). None when the
+/// document does not start with `[` or `{` (after a byte order mark and
+/// whitespace). A read error ends the cuts there: the scan of the last
+/// segment meets it and reports it.
+pub(crate) fn cuts(src: &dyn RandomAccess, every: u64) -> Vec<Cut> {
+    let len = src.len();
+    let mut pass = Pass {
+        out: Vec::new(),
+        stack: Vec::new(),
+        every: every.max(1),
+        target: every.max(1),
+        newlines: 0,
+        last_line_start: None,
+    };
+    let mut buf = vec![0u8; READ];
+    let (mut in_string, mut carry) = (0u64, false);
+    let mut started = false;
+    let mut pos = 0u64;
+    while pos < len {
+        let n = ((len - pos) as usize).min(READ);
+        if src.read_at(pos, &mut buf[..n]).is_err() {
+            break;
+        }
+        if !started {
+            let first = buf[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf[..n]);
+            match first.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                Some(b'[' | b'{') => started = true,
+                Some(_) => break,
+                None if pos + (n as u64) < len => {}
+                None => break,
+            }
+        }
+        for (k, chunk) in buf[..n].chunks(64).enumerate() {
+            let mut tail = [0u8; 64];
+            let block: &[u8; 64] = match chunk.try_into() {
+                Ok(full) => full,
+                Err(_) => {
+                    tail[..chunk.len()].copy_from_slice(chunk);
+                    &tail
+                }
+            };
+            let m = masks(block);
+            let quotes = m.quote & !escaped(m.backslash, &mut carry);
+            let strings = prefix_xor(quotes) ^ in_string;
+            in_string = 0u64.wrapping_sub(strings >> 63);
+            if !pass.block(block, pos + 64 * k as u64, m.brackets & !strings, m.commas & !strings, m.newline) {
+                return pass.out;
+            }
+        }
+        pos += n as u64;
+    }
+    pass.out
+}
+
+/// The state of one reading of a document's structure.
+struct Pass {
+    out: Vec<Cut>,
+    /// The containers open.
+    stack: Vec<Open>,
+    every: u64,
+    /// The next cut follows the first comma at or past this offset.
+    target: u64,
+    /// Newlines before the block being read, and the last line start before it.
+    newlines: u64,
+    last_line_start: Option<u64>,
+}
+
+impl Pass {
+    /// Reads the block at `base` with its brackets and commas outside
+    /// strings; false once no more cuts can follow (the first top-level
+    /// value ended, a comma or bracket outside any container, nesting past
+    /// the tokenizer's limit).
+    fn block(&mut self, block: &[u8; 64], base: u64, brackets: u64, mut commas: u64, newline: u64) -> bool {
+        let mut left = brackets;
+        loop {
+            // The commas before the next bracket belong to the container open now.
+            let before = if left == 0 { u64::MAX } else { (1 << left.trailing_zeros()) - 1 };
+            if commas & before != 0 && !self.commas(commas & before, base, newline) {
+                return false;
+            }
+            commas &= !before;
+            if left == 0 {
+                break;
+            }
+            let i = left.trailing_zeros();
+            left &= left - 1;
+            let at = base + u64::from(i);
+            match block[i as usize] {
+                b @ (b'[' | b'{') => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        return false;
+                    }
+                    self.stack.push(Open { array: b == b'[', index: 0, key_after: at });
+                }
+                _ => {
+                    // The first top-level value ends (or a bracket closes nothing).
+                    if self.stack.pop().is_none() || self.stack.is_empty() {
+                        return false;
+                    }
+                }
+            }
+        }
+        if newline != 0 {
+            self.newlines += u64::from(newline.count_ones());
+            self.last_line_start = Some(base + 64 - u64::from(newline.leading_zeros()));
+        }
+        true
+    }
+
+    /// Applies the commas `mask` of the block at `base` (all in the
+    /// innermost open container) and cuts after those that reach the target.
+    fn commas(&mut self, mut mask: u64, base: u64, newline: u64) -> bool {
+        if self.stack.is_empty() {
+            return false;
+        }
+        while mask != 0 {
+            // Commas up to and including the first one at or past the target, or all of them.
+            let reach = self.target.saturating_sub(1).saturating_sub(base);
+            let due = if reach >= 64 { 0 } else { mask & (u64::MAX << reach) };
+            let upto = if due == 0 { mask } else { mask & (u64::MAX >> (63 - due.trailing_zeros())) };
+            mask &= !upto;
+            let last = 63 - upto.leading_zeros();
+            let top = self.stack.last_mut().expect("checked above");
+            if top.array {
+                top.index += u64::from(upto.count_ones());
+            } else {
+                top.key_after = base + u64::from(last);
+            }
+            if due != 0 {
+                let at = base + u64::from(last) + 1;
+                let below = newline & (u64::MAX >> (63 - last));
+                let line_start = (below != 0).then(|| base + 64 - u64::from(below.leading_zeros()));
+                self.out.push(Cut {
+                    at,
+                    open: self.stack.clone(),
+                    newlines: self.newlines + u64::from(below.count_ones()),
+                    last_line_start: line_start.or(self.last_line_start),
+                });
+                self.target = at + self.every;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Mem;
+    use crate::extract::json_lexer::{Lexer, Outcome, PathTrie, Tokens};
+
+    /// The cuts found by a plain byte-by-byte reading of `doc`.
+    fn reference(doc: &[u8], every: u64) -> Vec<Cut> {
+        let mut out = Vec::new();
+        let mut stack: Vec<Open> = Vec::new();
+        let (mut in_string, mut escape) = (false, false);
+        let (mut newlines, mut last_line_start) = (0, None);
+        let mut target = every;
+        let start = doc.iter().position(|b| !b.is_ascii_whitespace());
+        if !matches!(start.map(|i| doc[i]), Some(b'[' | b'{')) {
+            return out;
+        }
+        for (i, &b) in doc.iter().enumerate() {
+            let at = i as u64;
+            if escape {
+                escape = false;
+            } else if b == b'\\' {
+                escape = true;
+            } else if b == b'"' {
+                in_string = !in_string;
+            } else if !in_string {
+                match b {
+                    b'[' | b'{' => stack.push(Open { array: b == b'[', index: 0, key_after: at }),
+                    b']' | b'}' => {
+                        stack.pop();
+                        if stack.is_empty() {
+                            return out;
+                        }
+                    }
+                    b',' => {
+                        let Some(top) = stack.last_mut() else { return out };
+                        if top.array {
+                            top.index += 1;
+                        } else {
+                            top.key_after = at;
+                        }
+                        if at + 1 >= target {
+                            out.push(Cut { at: at + 1, open: stack.clone(), newlines, last_line_start });
+                            target = at + 1 + every;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if b == b'\n' {
+                newlines += 1;
+                last_line_start = Some(at + 1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cuts_follow_strings_escapes_and_nesting() {
+        let mut doc = String::from("\n{\"data\": [\n");
+        for i in 0..400 {
+            let tricky = match i % 5 {
+                0 => r#""a \"quoted, [value]\" here""#.to_string(),
+                1 => r#""ends with a backslash \\""#.to_string(),
+                2 => r#""\\\\\"],{""#.to_string(),
+                3 => format!("[{i}, {{\"x\": [1, 2, \"{{,}}\"]}}]"),
+                _ => format!("{{\"k{i}\": \"v\", \"n\": {i}}}"),
+            };
+            doc.push_str(&format!("  {{\"id\": {i}, \"v\": {tricky}, \"s\": \"x,y\"}},\n"));
+        }
+        doc.push_str("  null\n], \"after\": 1}\n[1, 2]");
+        let doc = doc.as_bytes();
+        for every in [1, 7, 64, 100, 1000, 5000] {
+            let got = cuts(&Mem(doc), every);
+            assert_eq!(got, reference(doc, every), "every {every}");
+            assert!(!got.is_empty());
+            for c in &got {
+                assert_eq!(doc[c.at as usize - 1], b',', "a cut follows a comma");
+            }
+        }
+        // The last cut is inside the first value: none after its end.
+        let end = doc.len() - "\n[1, 2]".len();
+        assert!(cuts(&Mem(doc), 1).iter().all(|c| (c.at as usize) < end));
+    }
+
+    /// Tokens of `doc` from offset `from` as (value, path), read by `lexer`.
+    fn tokens_from(doc: &[u8], from: usize, mut lexer: Lexer, trie: &mut PathTrie<'_>) -> Vec<(String, String)> {
+        let mut out = Tokens::default();
+        let mut at = from;
+        while let Outcome::Done(end) = lexer.run(doc, at, true, 0, 0, trie, &mut out) {
+            (at, lexer) = (end, Lexer::new(MAX_DEPTH));
+        }
+        out.items
+            .iter()
+            .map(|t| {
+                let value = String::from_utf8_lossy(&doc[t.content.start as usize..t.content.end as usize]);
+                (value.into_owned(), trie.path(t.node, &out.indexes[t.indexes.start as usize..t.indexes.end as usize]))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_tokenizer_resumed_at_a_cut_reads_what_a_whole_reading_does() {
+        let mut doc = String::from("{\"meta\": {\"n\": 1}, \"a\\\"b\": {\"rows\": [\n");
+        for i in 0..200 {
+            doc.push_str(&format!(
+                "  {{\"id\": {i}, \"tags\": [\"x\", [{i}, \"y,z\"]], \"o\": {{\"p\": {i}, \"q\": \"{i}\"}}}},\n"
+            ));
+        }
+        doc.push_str("  {}], \"tail\": [1, 2]}, \"end\": 0}");
+        let doc = doc.as_bytes();
+        let mut trie = PathTrie::new(None);
+        let whole = tokens_from(doc, 0, Lexer::new(MAX_DEPTH), &mut trie);
+        let cuts = cuts(&Mem(doc), 10);
+        assert!(cuts.len() > 500, "cuts at every depth: {}", cuts.len());
+        for cut in &cuts {
+            let lexer = Lexer::resume(MAX_DEPTH, &cut.open_with_keys(&Mem(doc)), &mut trie);
+            let part = tokens_from(doc, cut.at as usize, lexer, &mut trie);
+            assert_eq!(part[..], whole[whole.len() - part.len()..], "cut at {}", cut.at);
+        }
+    }
+
+    #[test]
+    fn masks_across_blocks_and_reads() {
+        // Strings and backslash runs that cross 64-byte blocks.
+        let mut doc = String::from("[");
+        for i in 0..3000 {
+            let pad = "x".repeat(i % 70);
+            let slashes = "\\\\".repeat(i % 3);
+            doc.push_str(&format!("\"{pad}{slashes}\\\",\", {i},"));
+        }
+        doc.push_str("0]");
+        let doc = doc.as_bytes();
+        for every in [1, 33, 4096] {
+            assert_eq!(cuts(&Mem(doc), every), reference(doc, every), "every {every}");
+        }
+    }
+
+    #[test]
+    fn documents_without_a_container_are_not_cut() {
+        assert!(cuts(&Mem(b"  \"a, b\", 1"), 1).is_empty());
+        assert!(cuts(&Mem(b"1, 2, 3"), 1).is_empty());
+        assert!(cuts(&Mem(b""), 1).is_empty());
+        assert_eq!(cuts(&Mem(b"\xEF\xBB\xBF[1,2]"), 1).len(), 1);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_ends_the_cuts() {
+        let deep = format!("[1,{}2{}]", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let got = cuts(&Mem(deep.as_bytes()), 1);
+        assert_eq!(got.len(), 1, "only the comma before the deep part");
+    }
+}
