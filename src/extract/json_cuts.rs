@@ -9,7 +9,9 @@
 //! at every comma. A cut is placed just after the first comma past each
 //! multiple of the segment size, with what the tokenizer needs to resume
 //! there: the open containers, each array's element index, where each
-//! object's current key is, and the lines before the cut.
+//! object's current key is, and the lines before the cut. The pass itself
+//! runs on every thread, in parts that start at line starts (see
+//! [`cuts_in`]).
 //!
 //! This pass reads the structure as the tokenizer (`json_lexer.rs`) does
 //! while the document is valid JSON: the same strings, brackets and commas.
@@ -19,13 +21,21 @@
 //! after it are dropped. Cuts are only made inside the document's first
 //! top-level value, and none deeper than the tokenizer's depth limit.
 
+use std::ops::Range;
+
+use rayon::prelude::*;
 use wide::u8x16;
 
 use crate::extract::RandomAccess;
 use crate::extract::json_lexer::{Container, MAX_DEPTH, unescape};
+use crate::extract::parallel::line_start_at;
 
 /// Bytes read at a time.
 const READ: usize = 1 << 20;
+
+/// Bytes of a document whose structure one thread reads (each part after
+/// the first starts at a line start).
+const PART: u64 = 32 << 20;
 
 /// A container open at a cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,38 +166,218 @@ fn escaped(backslash: u64, carry: &mut bool) -> u64 {
     out
 }
 
-/// The cuts of the JSON document in `src`, about `every` bytes apart (the
-/// first just after the first comma at or past `every`). None when the
-/// document does not start with `[` or `{` (after a byte order mark and
-/// whitespace). A read error ends the cuts there: the scan of the last
-/// segment meets it and reports it.
+/// The cuts of the JSON document in `src`: one just after the first comma
+/// at or past each multiple of `every` (a comma serves every multiple up to
+/// it). None when the document does not start with `[` or `{` (after a
+/// byte order mark and whitespace). A read error ends the cuts there: the
+/// scan of the last segment meets it and reports it.
 pub(crate) fn cuts(src: &dyn RandomAccess, every: u64) -> Vec<Cut> {
+    cuts_in(src, every, PART)
+}
+
+/// [`cuts`], the structure read in parts of about `part` bytes in parallel.
+///
+/// Each part after the first starts at a line start, where a valid
+/// document is never inside a string, and is read as if it were not and
+/// without knowing the containers open there: closing brackets beyond its
+/// own close containers it does not know, and its commas at that level
+/// are counted for whichever container that is. Then, in order, each
+/// part's findings are applied to the containers open at its start, known
+/// from the parts before. A part whose start proves to be inside a string
+/// (the lexer accepts raw line breaks in strings) is read again with that
+/// known.
+fn cuts_in(src: &dyn RandomAccess, every: u64, part: u64) -> Vec<Cut> {
+    let every = every.max(1);
     let len = src.len();
+    if !starts_with_container(src) {
+        return Vec::new();
+    }
+    let mut starts: Vec<u64> = (1..len.div_ceil(part))
+        .into_par_iter()
+        .filter_map(|k| line_start_at(src, k * part, &mut [0u8; 4096]).ok())
+        .collect();
+    starts.insert(0, 0);
+    starts.retain(|&s| s < len);
+    starts.dedup();
+    let ends: Vec<u64> = starts.iter().skip(1).copied().chain([len]).collect();
+    let reads: Vec<PartRead> = starts
+        .par_iter()
+        .zip(ends.par_iter())
+        .map(|(&start, &end)| read_part(src, start..end, every, Strings::default()))
+        .collect();
+    let mut out = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let (mut newlines, mut last_line_start) = (0u64, None);
+    let mut target = every;
+    let mut strings = Strings::default();
+    for ((&start, &end), read) in starts.iter().zip(&ends).zip(reads) {
+        let read = if read.assumed == strings { read } else { read_part(src, start..end, every, strings) };
+        let open = stack.len();
+        let first = read.first.as_ref().filter(|c| target <= c.at);
+        for cut in first.into_iter().chain(&read.cuts) {
+            if !cut.rel.valid(open) {
+                return out;
+            }
+            out.push(Cut {
+                at: cut.at,
+                open: cut.rel.apply(&stack),
+                newlines: newlines + cut.newlines,
+                last_line_start: cut.last_line_start.or(last_line_start),
+            });
+            target = next_target(cut.at, every);
+        }
+        if read.failed || !read.end.valid(open) {
+            return out;
+        }
+        stack = read.end.apply(&stack);
+        newlines += read.newlines;
+        last_line_start = read.last_line_start.or(last_line_start);
+        strings = read.strings;
+    }
+    out
+}
+
+/// Whether the document starts with `[` or `{`, after a byte order mark and whitespace.
+fn starts_with_container(src: &dyn RandomAccess) -> bool {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = 0u64;
+    while pos < src.len() {
+        let n = ((src.len() - pos) as usize).min(buf.len());
+        if src.read_at(pos, &mut buf[..n]).is_err() {
+            return false;
+        }
+        let bytes = if pos == 0 { buf[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf[..n]) } else { &buf[..n] };
+        if let Some(b) = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            return matches!(b, b'[' | b'{');
+        }
+        pos += n as u64;
+    }
+    false
+}
+
+/// The first multiple of `every` past `at`.
+fn next_target(at: u64, every: u64) -> u64 {
+    (at / every + 1) * every
+}
+
+/// Whether a part starts inside a string, and after a backslash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Strings {
+    in_string: bool,
+    escaped: bool,
+}
+
+/// What a part's reading knows at one place, relative to the containers
+/// open at the part's start (which it does not know).
+#[derive(Clone, Debug, Default)]
+struct Rel {
+    /// Containers open at the part's start that it closed.
+    closed: usize,
+    /// Commas read in the innermost of those still open, while no
+    /// container opened in the part was open, and the offset of the last.
+    outer_commas: u64,
+    outer_last_comma: Option<u64>,
+    /// Containers opened in the part and still open.
+    opened: Vec<Open>,
+    /// The most containers open before an opening bracket, and the fewest
+    /// after a closing one, relative to those open at the part's start.
+    deepest: Option<isize>,
+    shallowest: Option<isize>,
+}
+
+impl Rel {
+    /// Whether one reading from the document's start, with `open`
+    /// containers open at the part's start, would still be making cuts
+    /// here: the first top-level value has not ended, and no nesting went
+    /// past the tokenizer's limit.
+    fn valid(&self, open: usize) -> bool {
+        let open = open as isize;
+        let emptied = self.shallowest.is_some_and(|d| open + d <= 0);
+        let too_deep = self.deepest.is_some_and(|d| open + d >= MAX_DEPTH as isize);
+        !emptied && !too_deep
+    }
+
+    /// The containers open here, given those open at the part's start.
+    fn apply(&self, stack: &[Open]) -> Vec<Open> {
+        let mut open = stack[..stack.len() - self.closed].to_vec();
+        if let Some(top) = open.last_mut() {
+            if top.array {
+                top.index += self.outer_commas;
+            } else if let Some(at) = self.outer_last_comma {
+                top.key_after = at;
+            }
+        }
+        open.extend_from_slice(&self.opened);
+        open
+    }
+
+    /// Applies commas (`count` of them, the last at `last`) read in the innermost open container.
+    fn commas(&mut self, count: u64, last: u64) {
+        match self.opened.last_mut() {
+            Some(top) if top.array => top.index += count,
+            Some(top) => top.key_after = last,
+            None => {
+                self.outer_commas += count;
+                self.outer_last_comma = Some(last);
+            }
+        }
+    }
+}
+
+/// A cut found by a part's reading.
+#[derive(Clone, Debug)]
+struct RelCut {
+    at: u64,
+    rel: Rel,
+    /// Newlines in the part before `at`, and where the last line before it starts.
+    newlines: u64,
+    last_line_start: Option<u64>,
+}
+
+/// What reading one part found.
+struct PartRead {
+    /// The string state it was read with, and the one at its end.
+    assumed: Strings,
+    strings: Strings,
+    /// Cuts after the first comma at or past each multiple of `every` in the part.
+    cuts: Vec<RelCut>,
+    /// The part's first comma, when it is not one of `cuts`: a cut if the
+    /// multiples before the part were not all served.
+    first: Option<RelCut>,
+    /// The state at the part's end.
+    end: Rel,
+    newlines: u64,
+    last_line_start: Option<u64>,
+    /// A read error, or nesting past any limit, ended the reading early.
+    failed: bool,
+}
+
+/// Reads the structure of `span` of `src`, starting with `strings`.
+fn read_part(src: &dyn RandomAccess, span: Range<u64>, every: u64, strings: Strings) -> PartRead {
     let mut pass = Pass {
-        out: Vec::new(),
-        stack: Vec::new(),
-        every: every.max(1),
-        target: every.max(1),
-        newlines: 0,
-        last_line_start: None,
+        read: PartRead {
+            assumed: strings,
+            strings,
+            cuts: Vec::new(),
+            first: None,
+            end: Rel::default(),
+            newlines: 0,
+            last_line_start: None,
+            failed: false,
+        },
+        every,
+        target: next_target(span.start, every),
+        seen_comma: false,
     };
     let mut buf = vec![0u8; READ];
-    let (mut in_string, mut carry) = (0u64, false);
-    let mut started = false;
-    let mut pos = 0u64;
-    while pos < len {
-        let n = ((len - pos) as usize).min(READ);
+    let mut in_string = 0u64.wrapping_sub(u64::from(strings.in_string));
+    let mut carry = strings.escaped;
+    let mut pos = span.start;
+    while pos < span.end {
+        let n = ((span.end - pos) as usize).min(READ);
         if src.read_at(pos, &mut buf[..n]).is_err() {
+            pass.read.failed = true;
             break;
-        }
-        if !started {
-            let first = buf[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf[..n]);
-            match first.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
-                Some(b'[' | b'{') => started = true,
-                Some(_) => break,
-                None if pos + (n as u64) < len => {}
-                None => break,
-            }
         }
         for (k, chunk) in buf[..n].chunks(64).enumerate() {
             let mut tail = [0u8; 64];
@@ -203,39 +393,36 @@ pub(crate) fn cuts(src: &dyn RandomAccess, every: u64) -> Vec<Cut> {
             let strings = prefix_xor(quotes) ^ in_string;
             in_string = 0u64.wrapping_sub(strings >> 63);
             if !pass.block(block, pos + 64 * k as u64, m.brackets & !strings, m.commas & !strings, m.newline) {
-                return pass.out;
+                pass.read.failed = true;
+                return pass.read;
             }
         }
         pos += n as u64;
     }
-    pass.out
+    pass.read.strings = Strings { in_string: in_string != 0, escaped: carry };
+    pass.read
 }
 
-/// The state of one reading of a document's structure.
+/// The state of one part's reading.
 struct Pass {
-    out: Vec<Cut>,
-    /// The containers open.
-    stack: Vec<Open>,
+    read: PartRead,
     every: u64,
     /// The next cut follows the first comma at or past this offset.
     target: u64,
-    /// Newlines before the block being read, and the last line start before it.
-    newlines: u64,
-    last_line_start: Option<u64>,
+    seen_comma: bool,
 }
 
 impl Pass {
     /// Reads the block at `base` with its brackets and commas outside
-    /// strings; false once no more cuts can follow (the first top-level
-    /// value ended, a comma or bracket outside any container, nesting past
-    /// the tokenizer's limit).
+    /// strings; false when nesting went past the tokenizer's limit (no cut
+    /// can follow).
     fn block(&mut self, block: &[u8; 64], base: u64, brackets: u64, mut commas: u64, newline: u64) -> bool {
         let mut left = brackets;
         loop {
             // The commas before the next bracket belong to the container open now.
             let before = if left == 0 { u64::MAX } else { (1 << left.trailing_zeros()) - 1 };
-            if commas & before != 0 && !self.commas(commas & before, base, newline) {
-                return false;
+            if commas & before != 0 {
+                self.commas(commas & before, base, newline);
             }
             commas &= !before;
             if left == 0 {
@@ -243,34 +430,49 @@ impl Pass {
             }
             let i = left.trailing_zeros();
             left &= left - 1;
-            let at = base + u64::from(i);
+            let rel = &mut self.read.end;
+            let depth = rel.opened.len() as isize - rel.closed as isize;
             match block[i as usize] {
                 b @ (b'[' | b'{') => {
-                    if self.stack.len() >= MAX_DEPTH {
+                    rel.deepest = Some(rel.deepest.map_or(depth, |d| d.max(depth)));
+                    if rel.opened.len() >= MAX_DEPTH {
                         return false;
                     }
-                    self.stack.push(Open { array: b == b'[', index: 0, key_after: at });
+                    rel.opened.push(Open { array: b == b'[', index: 0, key_after: base + u64::from(i) });
                 }
                 _ => {
-                    // The first top-level value ends (or a bracket closes nothing).
-                    if self.stack.pop().is_none() || self.stack.is_empty() {
-                        return false;
+                    if rel.opened.pop().is_none() {
+                        rel.closed += 1;
+                        (rel.outer_commas, rel.outer_last_comma) = (0, None);
                     }
+                    rel.shallowest = Some(rel.shallowest.map_or(depth - 1, |d| d.min(depth - 1)));
                 }
             }
         }
         if newline != 0 {
-            self.newlines += u64::from(newline.count_ones());
-            self.last_line_start = Some(base + 64 - u64::from(newline.leading_zeros()));
+            self.read.newlines += u64::from(newline.count_ones());
+            self.read.last_line_start = Some(base + 64 - u64::from(newline.leading_zeros()));
         }
         true
     }
 
     /// Applies the commas `mask` of the block at `base` (all in the
     /// innermost open container) and cuts after those that reach the target.
-    fn commas(&mut self, mut mask: u64, base: u64, newline: u64) -> bool {
-        if self.stack.is_empty() {
-            return false;
+    fn commas(&mut self, mut mask: u64, base: u64, newline: u64) {
+        if !self.seen_comma {
+            // The part's first comma: a cut, or one if the parts before leave a multiple unserved.
+            self.seen_comma = true;
+            let first = mask & mask.wrapping_neg();
+            mask &= !first;
+            let i = first.trailing_zeros();
+            self.read.end.commas(1, base + u64::from(i));
+            let cut = self.cut(base, i, newline);
+            if cut.at >= self.target {
+                self.target = next_target(cut.at, self.every);
+                self.read.cuts.push(cut);
+            } else {
+                self.read.first = Some(cut);
+            }
         }
         while mask != 0 {
             // Commas up to and including the first one at or past the target, or all of them.
@@ -279,26 +481,25 @@ impl Pass {
             let upto = if due == 0 { mask } else { mask & (u64::MAX >> (63 - due.trailing_zeros())) };
             mask &= !upto;
             let last = 63 - upto.leading_zeros();
-            let top = self.stack.last_mut().expect("checked above");
-            if top.array {
-                top.index += u64::from(upto.count_ones());
-            } else {
-                top.key_after = base + u64::from(last);
-            }
+            self.read.end.commas(u64::from(upto.count_ones()), base + u64::from(last));
             if due != 0 {
-                let at = base + u64::from(last) + 1;
-                let below = newline & (u64::MAX >> (63 - last));
-                let line_start = (below != 0).then(|| base + 64 - u64::from(below.leading_zeros()));
-                self.out.push(Cut {
-                    at,
-                    open: self.stack.clone(),
-                    newlines: self.newlines + u64::from(below.count_ones()),
-                    last_line_start: line_start.or(self.last_line_start),
-                });
-                self.target = at + self.every;
+                let cut = self.cut(base, last, newline);
+                self.target = next_target(cut.at, self.every);
+                self.read.cuts.push(cut);
             }
         }
-        true
+    }
+
+    /// A cut after the comma at bit `i` of the block at `base`.
+    fn cut(&self, base: u64, i: u32, newline: u64) -> RelCut {
+        let below = newline & (u64::MAX >> (63 - i));
+        let line_start = (below != 0).then(|| base + 64 - u64::from(below.leading_zeros()));
+        RelCut {
+            at: base + u64::from(i) + 1,
+            rel: self.read.end.clone(),
+            newlines: self.read.newlines + u64::from(below.count_ones()),
+            last_line_start: line_start.or(self.read.last_line_start),
+        }
     }
 }
 
@@ -345,7 +546,7 @@ mod tests {
                         }
                         if at + 1 >= target {
                             out.push(Cut { at: at + 1, open: stack.clone(), newlines, last_line_start });
-                            target = at + 1 + every;
+                            target = ((at + 1) / every + 1) * every;
                         }
                     }
                     _ => {}
@@ -375,11 +576,13 @@ mod tests {
         doc.push_str("  null\n], \"after\": 1}\n[1, 2]");
         let doc = doc.as_bytes();
         for every in [1, 7, 64, 100, 1000, 5000] {
-            let got = cuts(&Mem(doc), every);
-            assert_eq!(got, reference(doc, every), "every {every}");
-            assert!(!got.is_empty());
-            for c in &got {
+            let want = reference(doc, every);
+            assert!(!want.is_empty());
+            for c in &want {
                 assert_eq!(doc[c.at as usize - 1], b',', "a cut follows a comma");
+            }
+            for part in [64, 100, 333, 4096, PART] {
+                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
             }
         }
         // The last cut is inside the first value: none after its end.
@@ -441,6 +644,25 @@ mod tests {
     }
 
     #[test]
+    fn parts_that_start_inside_strings_are_read_again() {
+        // Raw line breaks inside strings (which the tokenizer accepts): a
+        // part starting after one is inside a string.
+        let mut doc = String::from("[\n");
+        for i in 0..500 {
+            let s = if i % 3 == 0 { format!("\"line\n, [{i}]\n\"") } else { format!("{{\"v\": [{i}, \"x\"]}}") };
+            doc.push_str(&format!("  {s},\n"));
+        }
+        doc.push_str("  0\n]");
+        let doc = doc.as_bytes();
+        for every in [1, 50, 999] {
+            let want = reference(doc, every);
+            for part in [10, 64, 257, 1000] {
+                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
+            }
+        }
+    }
+
+    #[test]
     fn documents_without_a_container_are_not_cut() {
         assert!(cuts(&Mem(b"  \"a, b\", 1"), 1).is_empty());
         assert!(cuts(&Mem(b"1, 2, 3"), 1).is_empty());
@@ -450,8 +672,15 @@ mod tests {
 
     #[test]
     fn nesting_past_the_limit_ends_the_cuts() {
-        let deep = format!("[1,{}2{}]", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        let got = cuts(&Mem(deep.as_bytes()), 1);
-        assert_eq!(got.len(), 1, "only the comma before the deep part");
+        let deep = format!("[1,{}2,3{}]", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        for part in [16, 100, 300, PART] {
+            let got = cuts_in(&Mem(deep.as_bytes()), 1, part);
+            assert_eq!(got.len(), 1, "only the comma before the deep part (parts of {part})");
+        }
+        // Parts split at line starts, the top-level value ending in a later one.
+        let nested = format!("[\n1,\n{}\n2,\n3{}\n],\n[4,5]", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        for part in [3, 16, 100, PART] {
+            assert_eq!(cuts_in(&Mem(nested.as_bytes()), 1, part), reference(nested.as_bytes(), 1), "parts of {part}");
+        }
     }
 }
