@@ -66,6 +66,15 @@ pub struct Context {
     rules: Vec<u32>,
 }
 
+/// Buffers reused by [`Scanner::context_rules`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameBuffers {
+    normalized: Vec<u8>,
+    classes: crate::detect::classify::Classes,
+    /// The rules found, sorted.
+    pub rules: Vec<u32>,
+}
+
 impl Context {
     /// No container keywords.
     pub fn none() -> Context {
@@ -80,6 +89,16 @@ impl Context {
     /// Whether the context supplies a keyword of rule `rule`.
     pub(crate) fn has(&self, rule: usize) -> bool {
         self.rules.contains(&(rule as u32))
+    }
+
+    /// The rules it supplies keywords of, sorted.
+    pub(crate) fn rules(&self) -> &[u32] {
+        &self.rules
+    }
+
+    /// The context supplying keywords of `rules` (sorted).
+    pub(crate) fn of(rules: &[u32]) -> Context {
+        Context { rules: rules.to_vec() }
     }
 }
 
@@ -775,12 +794,21 @@ impl Scanner {
     /// The keyword context for a container name such as a CSV column name or a
     /// JSON path: the rules whose keywords occur in it.
     pub fn context_for(&self, name: &str) -> Context {
-        let mut rules = Vec::new();
+        let mut buf = NameBuffers::default();
+        self.context_rules(name, &mut buf);
+        Context { rules: buf.rules }
+    }
+
+    /// The rules of [`Scanner::context_for`] (sorted) in `buf.rules`,
+    /// computed in `buf`'s buffers: for callers that look up the contexts
+    /// of many names (every path of a JSON document).
+    pub(crate) fn context_rules(&self, name: &str, buf: &mut NameBuffers) {
+        buf.rules.clear();
         if let Some(k) = &self.keywords {
-            k.rules_in_name(&keywords::normalize_name(name), &mut rules);
+            keywords::normalize_name_into(name, &mut buf.normalized);
+            k.rules_in_name(&buf.normalized, &mut buf.classes, &mut buf.rules);
         }
-        rules.sort_unstable();
-        Context { rules }
+        buf.rules.sort_unstable();
     }
 
     /// Finds every match in `hay` that starts in `report`, in order of start,

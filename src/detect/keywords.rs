@@ -48,9 +48,10 @@ fn wrap(w: &[u8]) -> Vec<u8> {
 
 /// Splits a column name or JSON path into normalized words, breaking camelCase:
 /// `customerSSN` → `customer ssn`, `$.billing.card_number` → `billing card number`.
-pub fn normalize_name(name: &str) -> Vec<u8> {
+/// The result goes into `out` (cleared first).
+pub fn normalize_name_into(name: &str, out: &mut Vec<u8>) {
     let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() + 8);
+    out.clear();
     out.push(b' ');
     for (i, &b) in bytes.iter().enumerate() {
         if i > 0 && b.is_ascii_uppercase() {
@@ -63,7 +64,6 @@ pub fn normalize_name(name: &str) -> Vec<u8> {
         out.push(norm_byte(b));
     }
     out.push(b' ');
-    out
 }
 
 /// Class of a normalized byte in a trigram code: space 0, letters 1-26,
@@ -410,13 +410,6 @@ impl KeywordSet {
         }
     }
 
-    /// As [`KeywordSet::for_each`] for a short text (a name), computing its masks.
-    pub fn for_each_in(&self, text: &[u8], f: impl FnMut(KeywordHit)) {
-        let mut classes = Classes::default();
-        classes.compute(text);
-        self.for_each(text, &classes, f);
-    }
-
     /// Whether a hit of keyword `k` lies within `distance` bytes of `value`
     /// (`before_only`: it must end before the value starts).
     pub fn hit_near(hit: &KeywordHit, value: (usize, usize), distance: usize, before_only: bool) -> bool {
@@ -481,9 +474,11 @@ impl KeywordSet {
         self.keyword_rules[h.keyword as usize].contains(&rule) && Self::hit_near(h, value, distance, before_only)
     }
 
-    /// The rules whose keywords occur in a normalized name (see [`normalize_name`]).
-    pub fn rules_in_name(&self, name_norm: &[u8], out: &mut Vec<u32>) {
-        self.for_each_in(name_norm, |h| {
+    /// Adds to `out` the rules whose keywords occur in a normalized name
+    /// (see [`normalize_name_into`]), computing its masks in `classes`.
+    pub fn rules_in_name(&self, name_norm: &[u8], classes: &mut Classes, out: &mut Vec<u32>) {
+        classes.compute(name_norm);
+        self.for_each(name_norm, classes, |h| {
             for &r in &self.keyword_rules[h.keyword as usize] {
                 if !out.contains(&r) {
                     out.push(r);
@@ -497,9 +492,22 @@ impl KeywordSet {
 mod tests {
     use super::*;
 
+    fn normalize_name(name: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        normalize_name_into(name, &mut out);
+        out
+    }
+
+    /// Calls `f` for every keyword hit in `text`.
+    fn for_each_in(set: &KeywordSet, text: &[u8], f: impl FnMut(KeywordHit)) {
+        let mut classes = Classes::default();
+        classes.compute(text);
+        set.for_each(text, &classes, f);
+    }
+
     fn hits(set: &KeywordSet, hay: &str) -> Vec<(u32, usize, usize)> {
         let mut out = Vec::new();
-        set.for_each_in(hay.as_bytes(), |h| out.push((h.keyword, h.start, h.end)));
+        for_each_in(set, hay.as_bytes(), |h| out.push((h.keyword, h.start, h.end)));
         out
     }
 
@@ -540,7 +548,7 @@ mod tests {
 
     fn all_hits(set: &KeywordSet, hay: &[u8]) -> Vec<KeywordHit> {
         let mut out = Vec::new();
-        set.for_each_in(hay, |h| out.push(h));
+        for_each_in(set, hay, |h| out.push(h));
         out
     }
 
@@ -625,7 +633,7 @@ mod tests {
         assert_eq!(normalize_name("SSNValue"), b" ssn value ".to_vec());
         let set = KeywordSet::new(&[("card number".into(), 2)]).unwrap();
         let mut rules = Vec::new();
-        set.rules_in_name(&normalize_name("billingCardNumber"), &mut rules);
+        set.rules_in_name(&normalize_name("billingCardNumber"), &mut Classes::default(), &mut rules);
         assert_eq!(rules, vec![2]);
     }
 }

@@ -17,6 +17,7 @@ mod starts;
 pub mod stream;
 
 pub use analyze::MAX_MATCH_LEN;
+pub(crate) use engine::NameBuffers;
 pub use engine::{Context, EngineStats, Match, RuleInfo, Scanner, Scratch};
 
 /// How the engine would find candidates for `rule`: `literal`, `digits`,

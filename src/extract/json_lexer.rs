@@ -14,9 +14,10 @@
 //! per value. Concrete indexes travel with each token.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::ops::Range;
 
-use crate::detect::{Context, Scanner};
+use crate::detect::{Context, NameBuffers, Scanner};
 
 /// The deepest nesting read as JSON; deeper documents are reported and read as text.
 pub(crate) const MAX_DEPTH: usize = 256;
@@ -584,12 +585,23 @@ pub(crate) struct PathTrie<'s> {
     nodes: Vec<Node>,
     /// Distinct contexts; index 0 is no context.
     contexts: Vec<Context>,
+    /// Buffers for a new node's path and context, reused: a document keyed
+    /// by IDs (`{"u1": {...}, "u2": {...}}`) makes a new path for every
+    /// member of every record.
+    path_buf: String,
+    names: NameBuffers,
 }
 
 impl<'s> PathTrie<'s> {
     /// An empty trie computing contexts with `scanner` (none without one).
     pub fn new(scanner: Option<&'s Scanner>) -> PathTrie<'s> {
-        PathTrie { scanner, nodes: vec![Node::new(NONE, Seg::Root, 0)], contexts: vec![Context::none()] }
+        PathTrie {
+            scanner,
+            nodes: vec![Node::new(NONE, Seg::Root, 0)],
+            contexts: vec![Context::none()],
+            path_buf: String::new(),
+            names: NameBuffers::default(),
+        }
     }
 
     /// The keyword contexts, indexed by [`PathTrie::ctx`].
@@ -666,13 +678,18 @@ impl<'s> PathTrie<'s> {
         self.nodes.push(Node::new(parent, seg, 0));
         let ctx = match self.scanner {
             Some(s) => {
-                let c = s.context_for(&self.path(id, &[]));
-                if c.is_empty() {
+                let mut path = std::mem::take(&mut self.path_buf);
+                path.clear();
+                self.write_path(id, &[], &mut path);
+                s.context_rules(&path, &mut self.names);
+                self.path_buf = path;
+                let rules = &self.names.rules;
+                if rules.is_empty() {
                     0
-                } else if let Some(i) = self.contexts.iter().position(|x| *x == c) {
+                } else if let Some(i) = self.contexts.iter().position(|x| x.rules() == rules) {
                     i as u32
                 } else {
-                    self.contexts.push(c);
+                    self.contexts.push(Context::of(rules));
                     (self.contexts.len() - 1) as u32
                 }
             }
@@ -685,20 +702,30 @@ impl<'s> PathTrie<'s> {
     /// The path of `node` in JSONPath notation (`$.a.b[2]['first name']`),
     /// with `indexes` for its array steps (`[*]` where they run out).
     pub fn path(&self, node: u32, indexes: &[u64]) -> String {
-        let mut steps = Vec::new();
-        let mut n = node;
-        while n != NONE {
-            let node = &self.nodes[n as usize];
-            steps.push(&node.seg);
-            n = node.parent;
-        }
         let mut out = String::new();
+        self.write_path(node, indexes, &mut out);
+        out
+    }
+
+    /// Appends [`PathTrie::path`] to `out`.
+    fn write_path(&self, node: u32, indexes: &[u64], out: &mut String) {
+        // Steps from the root: the nodes on the way up, at most the depth limit and the root.
+        let mut steps = [NONE; MAX_DEPTH + 2];
+        let mut depth = 0;
+        let mut n = node;
+        while n != NONE && depth < steps.len() {
+            steps[depth] = n;
+            depth += 1;
+            n = self.nodes[n as usize].parent;
+        }
         let mut idx = indexes.iter();
-        for seg in steps.into_iter().rev() {
-            match seg {
+        for &n in steps[..depth].iter().rev() {
+            match &self.nodes[n as usize].seg {
                 Seg::Root => out.push('$'),
                 Seg::Index => match idx.next() {
-                    Some(i) => out.push_str(&format!("[{i}]")),
+                    Some(i) => {
+                        let _ = write!(out, "[{i}]");
+                    }
                     None => out.push_str("[*]"),
                 },
                 Seg::Key(k) => {
@@ -716,7 +743,6 @@ impl<'s> PathTrie<'s> {
                 }
             }
         }
-        out
     }
 }
 
@@ -783,6 +809,11 @@ mod tests {
         assert_eq!(tokens(&deep).1, Outcome::Error(256, TOO_DEEP));
         let ok = "[".repeat(256) + &"]".repeat(256);
         assert_eq!(tokens(&ok).1, Outcome::Done(512));
+        // A value at the deepest level has its whole path.
+        let deepest = "[".repeat(255) + "{\"k\": 1}" + &"]".repeat(255);
+        let (toks, outcome) = tokens(&deepest);
+        assert_eq!(outcome, Outcome::Done(deepest.len()));
+        assert_eq!(toks[1].2, format!("${}.k", "[0]".repeat(255)));
     }
 
     #[test]
