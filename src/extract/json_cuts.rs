@@ -10,8 +10,7 @@
 //! multiple of the segment size, with what the tokenizer needs to resume
 //! there: the open containers, each array's element index, where each
 //! object's current key is, and the lines before the cut. The pass itself
-//! runs on every thread, in parts that start at line starts (see
-//! [`cuts_in`]).
+//! runs on every thread, in parts (see [`cuts_in`]).
 //!
 //! This pass reads the structure as the tokenizer (`json_lexer.rs`) does
 //! while the document is valid JSON: the same strings, brackets and commas.
@@ -28,13 +27,11 @@ use wide::u8x16;
 
 use crate::extract::RandomAccess;
 use crate::extract::json_lexer::{Container, MAX_DEPTH, unescape};
-use crate::extract::parallel::line_start_at;
 
 /// Bytes read at a time.
 const READ: usize = 1 << 20;
 
-/// Bytes of a document whose structure one thread reads (each part after
-/// the first starts at a line start).
+/// Bytes of a document whose structure one thread reads at a time.
 const PART: u64 = 32 << 20;
 
 /// A container open at a cut.
@@ -177,25 +174,23 @@ pub(crate) fn cuts(src: &dyn RandomAccess, every: u64) -> Vec<Cut> {
 
 /// [`cuts`], the structure read in parts of about `part` bytes in parallel.
 ///
-/// Each part after the first starts at a line start, where a valid
-/// document is never inside a string, and is read as if it were not and
+/// Each part after the first starts after a line break or a closing brace
+/// (see [`part_start_at`]), and is read as if it were not inside a string and
 /// without knowing the containers open there: closing brackets beyond its
 /// own close containers it does not know, and its commas at that level
 /// are counted for whichever container that is. Then, in order, each
 /// part's findings are applied to the containers open at its start, known
 /// from the parts before. A part whose start proves to be inside a string
-/// (the lexer accepts raw line breaks in strings) is read again with that
-/// known.
+/// (a brace inside a string, or a raw line break, which the tokenizer
+/// accepts in strings) is read again with that known.
 fn cuts_in(src: &dyn RandomAccess, every: u64, part: u64) -> Vec<Cut> {
     let every = every.max(1);
     let len = src.len();
     if !starts_with_container(src) {
         return Vec::new();
     }
-    let mut starts: Vec<u64> = (1..len.div_ceil(part))
-        .into_par_iter()
-        .filter_map(|k| line_start_at(src, k * part, &mut [0u8; 4096]).ok())
-        .collect();
+    let mut starts: Vec<u64> =
+        (1..len.div_ceil(part)).into_par_iter().filter_map(|k| part_start_at(src, k * part).ok()).collect();
     starts.insert(0, 0);
     starts.retain(|&s| s < len);
     starts.dedup();
@@ -235,6 +230,25 @@ fn cuts_in(src: &dyn RandomAccess, every: u64, part: u64) -> Vec<Cut> {
         strings = read.strings;
     }
     out
+}
+
+/// Where a part cut at `at` starts: just after the first line break or
+/// closing brace at or after `at` (or the end). A valid document is never
+/// inside a string after a line break, and seldom after a brace (a document
+/// on one line has no line breaks); a part that does start inside a string
+/// is read again once that is known.
+fn part_start_at(src: &dyn RandomAccess, at: u64) -> std::io::Result<u64> {
+    let mut buf = [0u8; 4096];
+    let mut pos = at;
+    while pos < src.len() {
+        let n = ((src.len() - pos) as usize).min(buf.len());
+        src.read_at(pos, &mut buf[..n])?;
+        if let Some(i) = memchr::memchr2(b'\n', b'}', &buf[..n]) {
+            return Ok(pos + i as u64 + 1);
+        }
+        pos += n as u64;
+    }
+    Ok(src.len())
 }
 
 /// Whether the document starts with `[` or `{`, after a byte order mark and whitespace.
@@ -640,6 +654,25 @@ mod tests {
         let doc = doc.as_bytes();
         for every in [1, 33, 4096] {
             assert_eq!(cuts(&Mem(doc), every), reference(doc, every), "every {every}");
+        }
+    }
+
+    #[test]
+    fn a_document_on_one_line_is_read_in_parts() {
+        // Parts start after a closing brace, some of them inside strings.
+        let mut doc = String::from("[");
+        for i in 0..400 {
+            let s = if i % 4 == 0 { format!("\"a}},{{b}}\\\"}}, {i}\"") } else { format!("{{\"v\": [{i}, {{}}]}}") };
+            doc.push_str(&format!("{s},"));
+        }
+        doc.push_str("0]");
+        let doc = doc.as_bytes();
+        assert!(!doc.contains(&b'\n'));
+        for every in [1, 50, 999] {
+            let want = reference(doc, every);
+            for part in [10, 64, 257, 1000] {
+                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
+            }
         }
     }
 

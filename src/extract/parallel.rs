@@ -504,7 +504,7 @@ fn line_span(src: &dyn RandomAccess, from: u64, to: u64) -> std::io::Result<(Ran
 
 /// The first offset at or after `at` that starts a line (follows a newline,
 /// or is 0), or the length of `src` if none does.
-pub(crate) fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Result<u64> {
+fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Result<u64> {
     let len = src.len();
     if at == 0 || at >= len {
         return Ok(at.min(len));
