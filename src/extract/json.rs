@@ -235,7 +235,7 @@ impl JsonScan<'_> {
     /// Scans a document from its start, or from a cut inside it (`resume`,
     /// the containers open there) to the end of `self.span`; once the
     /// document is read as text (after an error), to the end of the data,
-    /// setting `self.to_end`.
+    /// setting `self.as_text`.
     fn scan_document(
         &mut self,
         scratch: &mut Scratch,

@@ -65,9 +65,11 @@ const KEY_READ: usize = 64 * 1024;
 
 impl Cut {
     /// The containers open at the cut as [`Lexer::resume`] takes them, with
-    /// each object's current key read from `src` and unescaped. A key that
-    /// cannot be read is left empty: reading the document from its start
-    /// would fail there, before the cut, so the segment is not used.
+    /// each object's current key read from `src` and unescaped. Where no
+    /// string follows, the key is left empty: one reading of the document
+    /// from its start fails there, before the cut, so the segment is not
+    /// used. (A read error there leaves it empty too; the segment's own
+    /// reads of the same file then fail as a rule.)
     ///
     /// [`Lexer::resume`]: crate::extract::json_lexer::Lexer::resume
     pub fn open_with_keys(&self, src: &dyn RandomAccess) -> Vec<Container> {
