@@ -188,9 +188,9 @@ pub struct ScanArgs {
     pub max_archive_members: u64,
     /// Worker threads (default: one per core). Files are scanned one per
     /// thread; a plain-text, JSONL, JSON or CSV/TSV file of 256 MiB or more
-    /// is split among them, and so are a Parquet file's row groups; a
-    /// compressed file of 16 MiB or more is decompressed on a second thread
-    /// while it is scanned.
+    /// (over 32 MiB when it is the only path given) is split among them,
+    /// and so are a Parquet file's row groups; a compressed file of 16 MiB
+    /// or more is decompressed on a second thread while it is scanned.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Bytes scanned per step of a stream (for testing chunk boundaries).

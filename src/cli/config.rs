@@ -38,6 +38,20 @@ pub fn load_rules(args: &RuleArgs) -> Result<Rules> {
     Ok(rules)
 }
 
+/// Files given alone are split among the threads from this size on (any
+/// file read with random access, not mapped): with nothing else to scan,
+/// the threads are theirs.
+const ALONE_SPLIT_BYTES: u64 = 32 << 20;
+
+/// The size from which files are split among the threads: lower when the
+/// only path to scan is one local file.
+fn split_bytes(paths: &[String]) -> u64 {
+    match paths {
+        [one] if !one.starts_with("s3://") && std::fs::metadata(one).is_ok_and(|m| m.is_file()) => ALONE_SPLIT_BYTES,
+        _ => Options::default().split_bytes,
+    }
+}
+
 /// Everything `trawl scan` needs, built.
 pub struct ScanConfig {
     pub scanner: Scanner,
@@ -88,6 +102,7 @@ impl ScanConfig {
                 ..Limits::default()
             },
             parallel: threads,
+            split_bytes: split_bytes(&args.paths),
         };
         let walk = WalkOptions {
             respect_ignore: args.respect_ignore,
@@ -112,5 +127,25 @@ impl ScanConfig {
             local: local.into_iter().map(PathBuf::from).collect(),
             s3,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_file_alone_is_split_from_a_lower_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, b"{}\n").expect("write");
+        let (file, dir) = (file.display().to_string(), dir.path().display().to_string());
+        assert_eq!(split_bytes(std::slice::from_ref(&file)), ALONE_SPLIT_BYTES);
+        let default = Options::default().split_bytes;
+        assert!(default > ALONE_SPLIT_BYTES);
+        assert_eq!(split_bytes(std::slice::from_ref(&dir)), default, "a directory");
+        assert_eq!(split_bytes(&[file.clone(), file.clone()]), default, "two paths");
+        assert_eq!(split_bytes(&["s3://bucket/a.jsonl".to_string()]), default, "an S3 object");
+        assert_eq!(split_bytes(&[format!("{dir}/missing")]), default, "no such file");
     }
 }

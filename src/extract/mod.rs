@@ -102,6 +102,13 @@ pub struct Options {
     /// more, with random access) while it is scanned; 0 or 1 scans every
     /// file on one thread.
     pub parallel: usize,
+    /// Files read with random access (local files over 32 MiB, which are
+    /// not mapped) are split among the `parallel` threads from this size
+    /// on. The default, 256 MiB, leaves smaller files to a directory walk's
+    /// own parallelism (one file per thread); a file scanned alone can be
+    /// split from any size (`trawl scan` does so from 32 MiB when it is
+    /// given one file).
+    pub split_bytes: u64,
 }
 
 impl Default for Options {
@@ -113,6 +120,7 @@ impl Default for Options {
             containers: true,
             limits: Limits::default(),
             parallel: 0,
+            split_bytes: parallel::MIN_BYTES,
         }
     }
 }
@@ -485,16 +493,16 @@ impl<'s> Extractor<'s> {
             Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
                 compress::scan_random(self, scratch, src, format, source, nest, sink)
             }
-            Format::Text if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+            Format::Text if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
                 parallel::scan_text(self, scratch, src, source, sink)
             }
-            Format::Jsonl if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+            Format::Jsonl if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
                 parallel::scan_jsonl(self, scratch, src, source, sink)
             }
-            Format::Json if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+            Format::Json if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
                 parallel::scan_json(self, scratch, src, source, nest, sink)
             }
-            Format::Delimited(d) if self.opts.parallel > 1 && src.len() >= parallel::MIN_BYTES => {
+            Format::Delimited(d) if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
                 parallel::scan_delimited(self, scratch, src, d, source, sink)
             }
             _ => {

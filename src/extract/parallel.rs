@@ -38,11 +38,12 @@ use crate::extract::{
 use crate::report::{Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
 
-/// Files at least this large are scanned in segments when threads allow.
-/// Smaller files are left to the walk's own parallelism (one file per
-/// thread): splitting them too made a directory scan slower (scaling on the
-/// benchmark corpus, whose largest files are 134 MB, fell from 2.0x to 1.75x
-/// on two threads), while a file this large takes a second or more alone.
+/// Files at least this large are scanned in segments when threads allow
+/// (the default of `Options::split_bytes`). Smaller files are left to the
+/// walk's own parallelism (one file per thread): splitting them too made a
+/// directory scan slower (scaling on the benchmark corpus, whose largest
+/// files are 134 MB, fell from 2.0x to 1.75x on two threads), while a file
+/// this large takes a second or more alone.
 pub(crate) const MIN_BYTES: u64 = 256 << 20;
 
 /// Bytes per segment.
