@@ -538,11 +538,13 @@ mod tests {
         }
         for (i, &b) in doc.iter().enumerate() {
             let at = i as u64;
-            if escape {
-                escape = false;
-            } else if b == b'\\' {
+            // A backslash escapes the next byte: a quote or backslash after
+            // it is neither. (Outside strings, where the tokenizer stops at a
+            // backslash, the brackets and commas after one still count.)
+            let escaped = std::mem::take(&mut escape);
+            if b == b'\\' && !escaped {
                 escape = true;
-            } else if b == b'"' {
+            } else if b == b'"' && !escaped {
                 in_string = !in_string;
             } else if !in_string {
                 match b {
@@ -694,6 +696,22 @@ mod tests {
             for part in [10, 64, 257, 1000] {
                 assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
             }
+        }
+    }
+
+    /// Pieces of documents: structure, strings, escapes, line breaks.
+    const PIECES: &[&str] = &["[", "]", "{", "}", ",", "\"", "\\", "\\\"", "\n", "a", " ", "12", ":", "\"k\":"];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn parts_find_what_one_reading_finds(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..200),
+            every in 1u64..40,
+            part in 1u64..120,
+        ) {
+            let doc: Vec<u8> = std::iter::once("[").chain(picks.iter().map(|&i| PIECES[i])).flat_map(|p| p.bytes()).collect();
+            proptest::prop_assert_eq!(cuts_in(&Mem(&doc), every, part), reference(&doc, every));
         }
     }
 

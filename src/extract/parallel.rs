@@ -837,6 +837,52 @@ mod tests {
         }
     }
 
+    /// Pieces of JSON documents, valid or not, some holding findings.
+    const JSON_PIECES: &[&str] = &[
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        "\"",
+        "\\",
+        "\n",
+        " ",
+        "1",
+        "null",
+        "\"ssn\": ",
+        "\"536-22-4100\"",
+        "\"a@example.com\"",
+        "{\"card\": \"4532 0151 1283 0366\"}",
+        "\"x\\\"y\"",
+        "\"k\": [",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn json_segments_of_any_document_find_what_one_scan_finds(
+            picks in proptest::collection::vec(0..JSON_PIECES.len(), 0..120),
+            segment in 1u64..200,
+        ) {
+            let doc: Vec<u8> = std::iter::once("[").chain(picks.iter().map(|&i| JSON_PIECES[i])).flat_map(|p| p.bytes()).collect();
+            let scanner = builtin();
+            let opts = segment_options();
+            let x = Extractor::new(scanner, &opts);
+            let mut scratch = scanner.scratch();
+            let mut whole = Collect::default();
+            json::scan_bytes(&x, &mut scratch, &doc, Format::Json, "t.json", &mut whole);
+            let mut parts = Collect::default();
+            let budget = crate::extract::Budget::default();
+            let nest = Nesting { depth: 0, budget: &budget };
+            scan_json_in(&x, &mut scratch, &Mem(&doc), "t.json", nest, segment, &mut parts);
+            proptest::prop_assert_eq!(&parts.findings, &whole.findings);
+            proptest::prop_assert_eq!(&parts.problems, &whole.problems);
+            proptest::prop_assert_eq!(&parts.scanned, &whole.scanned);
+        }
+    }
+
     #[test]
     fn a_read_error_in_a_json_document_is_reported_and_what_came_before_is_kept() {
         let scanner = builtin();
