@@ -25,3 +25,9 @@ impl Read for Dribble<'_> {
         Ok(n)
     }
 }
+
+/// The bytes of `head` followed by the `pieces` that `picks` index: a
+/// document built from random picks by a property test.
+pub(crate) fn joined(head: &[&str], pieces: &[&str], picks: &[usize]) -> Vec<u8> {
+    head.iter().copied().chain(picks.iter().map(|&i| pieces[i])).flat_map(str::bytes).collect()
+}

@@ -27,6 +27,7 @@ use wide::u8x16;
 
 use crate::extract::RandomAccess;
 use crate::extract::json_lexer::{Container, MAX_DEPTH, unescape};
+use crate::extract::parallel::start_after;
 
 /// Bytes read at a time.
 const READ: usize = 1 << 20;
@@ -234,23 +235,13 @@ fn cuts_in(src: &dyn RandomAccess, every: u64, part: u64) -> Vec<Cut> {
     out
 }
 
-/// Where a part cut at `at` starts: just after the first line break or
-/// closing brace at or after `at` (or the end). A valid document is never
+/// Where a part cut at `at` starts: the first offset at or after `at` that
+/// follows a line break or a closing brace (or the end). A valid document is never
 /// inside a string after a line break, and seldom after a brace (a document
 /// on one line has no line breaks); a part that does start inside a string
 /// is read again once that is known.
 fn part_start_at(src: &dyn RandomAccess, at: u64) -> std::io::Result<u64> {
-    let mut buf = [0u8; 4096];
-    let mut pos = at;
-    while pos < src.len() {
-        let n = ((src.len() - pos) as usize).min(buf.len());
-        src.read_at(pos, &mut buf[..n])?;
-        if let Some(i) = memchr::memchr2(b'\n', b'}', &buf[..n]) {
-            return Ok(pos + i as u64 + 1);
-        }
-        pos += n as u64;
-    }
-    Ok(src.len())
+    start_after(src, at, &mut [0u8; 4096], |b| memchr::memchr2(b'\n', b'}', b))
 }
 
 /// Whether the document starts with `[` or `{`, after a byte order mark and whitespace.
@@ -608,6 +599,17 @@ mod tests {
         assert!(cuts(&Mem(doc), 1).iter().all(|c| (c.at as usize) < end));
     }
 
+    /// Checks that reading `doc` in parts of each size finds the cuts one
+    /// reading finds, for each cut spacing.
+    fn assert_parts_read_alike(doc: &[u8], everies: &[u64], parts: &[u64]) {
+        for &every in everies {
+            let want = reference(doc, every);
+            for &part in parts {
+                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
+            }
+        }
+    }
+
     /// Tokens of `doc` from offset `from` as (value, path), read by `lexer`.
     fn tokens_from(doc: &[u8], from: usize, mut lexer: Lexer, trie: &mut PathTrie<'_>) -> Vec<(String, String)> {
         let mut out = Tokens::default();
@@ -672,12 +674,7 @@ mod tests {
         doc.push_str("0]");
         let doc = doc.as_bytes();
         assert!(!doc.contains(&b'\n'));
-        for every in [1, 50, 999] {
-            let want = reference(doc, every);
-            for part in [10, 64, 257, 1000] {
-                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
-            }
-        }
+        assert_parts_read_alike(doc, &[1, 50, 999], &[10, 64, 257, 1000]);
     }
 
     #[test]
@@ -691,12 +688,7 @@ mod tests {
         }
         doc.push_str("  0\n]");
         let doc = doc.as_bytes();
-        for every in [1, 50, 999] {
-            let want = reference(doc, every);
-            for part in [10, 64, 257, 1000] {
-                assert_eq!(cuts_in(&Mem(doc), every, part), want, "every {every}, parts of {part}");
-            }
-        }
+        assert_parts_read_alike(doc, &[1, 50, 999], &[10, 64, 257, 1000]);
     }
 
     /// Pieces of documents: structure, strings, escapes, line breaks.
@@ -710,7 +702,7 @@ mod tests {
             every in 1u64..40,
             part in 1u64..120,
         ) {
-            let doc: Vec<u8> = std::iter::once("[").chain(picks.iter().map(|&i| PIECES[i])).flat_map(|p| p.bytes()).collect();
+            let doc = crate::testutil::joined(&["["], PIECES, &picks);
             proptest::prop_assert_eq!(cuts_in(&Mem(&doc), every, part), reference(&doc, every));
         }
     }
@@ -732,8 +724,6 @@ mod tests {
         }
         // Parts split at line starts, the top-level value ending in a later one.
         let nested = format!("[\n1,\n{}\n2,\n3{}\n],\n[4,5]", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
-        for part in [3, 16, 100, PART] {
-            assert_eq!(cuts_in(&Mem(nested.as_bytes()), 1, part), reference(nested.as_bytes(), 1), "parts of {part}");
-        }
+        assert_parts_read_alike(nested.as_bytes(), &[1], &[3, 16, 100, PART]);
     }
 }

@@ -487,24 +487,18 @@ impl<'s> Extractor<'s> {
         nest: Nesting<'_>,
         sink: &mut dyn Sink,
     ) -> bool {
+        // Large enough to be scanned in segments by several threads.
+        let split = self.opts.parallel > 1 && src.len() >= self.opts.split_bytes;
         match format {
             Format::Parquet => parquet::scan(self, scratch, src, source, nest, sink),
             Format::Zip => archive::scan_zip(self, scratch, src, source, nest, sink),
             Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz => {
                 compress::scan_random(self, scratch, src, format, source, nest, sink)
             }
-            Format::Text if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
-                parallel::scan_text(self, scratch, src, source, sink)
-            }
-            Format::Jsonl if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
-                parallel::scan_jsonl(self, scratch, src, source, sink)
-            }
-            Format::Json if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
-                parallel::scan_json(self, scratch, src, source, nest, sink)
-            }
-            Format::Delimited(d) if self.opts.parallel > 1 && src.len() >= self.opts.split_bytes => {
-                parallel::scan_delimited(self, scratch, src, d, source, sink)
-            }
+            Format::Text if split => parallel::scan_text(self, scratch, src, source, sink),
+            Format::Jsonl if split => parallel::scan_jsonl(self, scratch, src, source, sink),
+            Format::Json if split => parallel::scan_json(self, scratch, src, source, nest, sink),
+            Format::Delimited(d) if split => parallel::scan_delimited(self, scratch, src, d, source, sink),
             _ => {
                 let mut reader = RandomReader::new(src);
                 self.dispatch_stream(scratch, &mut reader, format, source, nest, sink)

@@ -354,10 +354,12 @@ fn scan_json_in(
         return json::scan_stream(x, scratch, &mut reader, Format::Json, source, nest, sink);
     }
     // Segment k runs from cut k - 1 (the start for the first) to cut k (the end for the last).
-    let starts: Vec<u64> = [0].into_iter().chain(cuts.iter().map(|c| c.at)).collect();
-    let ends: Vec<u64> = cuts.iter().map(|c| c.at).chain([len]).collect();
-    let jobs: Vec<(Range<u64>, Option<&json_cuts::Cut>)> =
-        starts.iter().zip(&ends).map(|(&a, &b)| a..b).zip([None].into_iter().chain(cuts.iter().map(Some))).collect();
+    let jobs: Vec<(Range<u64>, Option<&json_cuts::Cut>)> = (0..=cuts.len())
+        .map(|k| {
+            let cut = k.checked_sub(1).map(|i| &cuts[i]);
+            (cut.map_or(0, |c| c.at)..cuts.get(k).map_or(len, |c| c.at), cut)
+        })
+        .collect();
     let context = x.scanner().context_len() as u64;
     let run = |(span, cut): &(Range<u64>, Option<&json_cuts::Cut>), s: &mut Scratch, out: &mut dyn Sink| {
         let lo = span.start.saturating_sub(context);
@@ -506,6 +508,18 @@ fn line_span(src: &dyn RandomAccess, from: u64, to: u64) -> std::io::Result<(Ran
 /// The first offset at or after `at` that starts a line (follows a newline,
 /// or is 0), or the length of `src` if none does.
 fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Result<u64> {
+    start_after(src, at, buf, |b| memchr::memchr(b'\n', b))
+}
+
+/// The first offset at or after `at` that follows a byte `find` finds (or
+/// is 0), or the length of `src` if none does; reads `buf.len()` bytes at a
+/// time, so a long stretch without one costs no memory.
+pub(crate) fn start_after(
+    src: &dyn RandomAccess,
+    at: u64,
+    buf: &mut [u8],
+    find: impl Fn(&[u8]) -> Option<usize>,
+) -> std::io::Result<u64> {
     let len = src.len();
     if at == 0 || at >= len {
         return Ok(at.min(len));
@@ -514,7 +528,7 @@ fn line_start_at(src: &dyn RandomAccess, at: u64, buf: &mut [u8]) -> std::io::Re
     while pos < len {
         let n = ((len - pos) as usize).min(buf.len());
         src.read_at(pos, &mut buf[..n])?;
-        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+        if let Some(i) = find(&buf[..n]) {
             return Ok(pos + i as u64 + 1);
         }
         pos += n as u64;
@@ -866,7 +880,7 @@ mod tests {
             picks in proptest::collection::vec(0..JSON_PIECES.len(), 0..120),
             segment in 1u64..200,
         ) {
-            let doc: Vec<u8> = std::iter::once("[").chain(picks.iter().map(|&i| JSON_PIECES[i])).flat_map(|p| p.bytes()).collect();
+            let doc = crate::testutil::joined(&["["], JSON_PIECES, &picks);
             let scanner = builtin();
             let opts = segment_options();
             let x = Extractor::new(scanner, &opts);
