@@ -374,7 +374,6 @@ fn read_part(src: &dyn RandomAccess, span: Range<u64>, every: u64, strings: Stri
         },
         every,
         target: next_target(span.start, every),
-        seen_comma: false,
     };
     let mut buf = vec![0u8; READ];
     let mut in_string = 0u64.wrapping_sub(u64::from(strings.in_string));
@@ -416,7 +415,6 @@ struct Pass {
     every: u64,
     /// The next cut follows the first comma at or past this offset.
     target: u64,
-    seen_comma: bool,
 }
 
 impl Pass {
@@ -466,9 +464,8 @@ impl Pass {
     /// Applies the commas `mask` of the block at `base` (all in the
     /// innermost open container) and cuts after those that reach the target.
     fn commas(&mut self, mut mask: u64, base: u64, newline: u64) {
-        if !self.seen_comma {
+        if self.read.first.is_none() && self.read.cuts.is_empty() {
             // The part's first comma: a cut, or one if the parts before leave a multiple unserved.
-            self.seen_comma = true;
             let first = mask & mask.wrapping_neg();
             mask &= !first;
             let i = first.trailing_zeros();
