@@ -58,6 +58,7 @@ pub struct ScanConfig {
     pub extract: Options,
     pub walk: WalkOptions,
     pub min_confidence: Confidence,
+    /// The rule set's fingerprint, for S3 sweep state (empty when no S3 URI is scanned).
     #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     pub rules_version: String,
     pub local: Vec<PathBuf>,
@@ -66,6 +67,17 @@ pub struct ScanConfig {
 
 impl ScanConfig {
     pub fn build(args: &ScanArgs) -> Result<ScanConfig> {
+        let threads = match args.threads {
+            Some(n) if n > 0 => n,
+            _ => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        // The pool that loads and compiles the rules, then scans segments of
+        // one large file; a second configuration in one process (tests)
+        // keeps the first.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("trawl-segment-{i}"))
+            .build_global();
         let rules = load_rules(&args.rules)?;
         let mut allow = AllowList::new();
         for f in &args.allow_list {
@@ -79,16 +91,6 @@ impl ScanConfig {
         if let Some(c) = args.chunk_size {
             text.chunk_size = c.max(1) as usize;
         }
-        let threads = match args.threads {
-            Some(n) if n > 0 => n,
-            _ => std::thread::available_parallelism().map_or(1, usize::from),
-        };
-        // The pool that scans segments of one large file; a second
-        // configuration in one process (tests) keeps the first.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("trawl-segment-{i}"))
-            .build_global();
         let extract = Options {
             text,
             skip_binary: args.skip_binary,
@@ -119,7 +121,8 @@ impl ScanConfig {
         };
         let (s3, local): (Vec<String>, Vec<String>) = args.paths.iter().cloned().partition(|p| p.starts_with("s3://"));
         Ok(ScanConfig {
-            rules_version: rules.version(),
+            // Only S3 sweeps record it (and it costs ~1 ms).
+            rules_version: if s3.is_empty() { String::new() } else { rules.version() },
             scanner,
             extract,
             walk,

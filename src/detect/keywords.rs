@@ -196,8 +196,8 @@ pub struct KeywordHit {
 impl KeywordSet {
     /// Builds a set from `(keyword, rule index)` pairs. Returns `None` when there are none.
     pub fn new(pairs: &[(String, u32)]) -> Option<KeywordSet> {
-        let mut keywords: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
-        keywords.sort();
+        let mut keywords: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+        keywords.sort_unstable();
         keywords.dedup();
         let mut forms = Vec::new();
         let mut longest = 0;
@@ -241,7 +241,7 @@ impl KeywordSet {
         }
         let mut keyword_rules = vec![Vec::new(); keywords.len()];
         for (k, rule) in pairs {
-            let ki = keywords.binary_search(k).expect("keyword was collected above");
+            let ki = keywords.binary_search(&k.as_str()).expect("keyword was collected above");
             if !keyword_rules[ki].contains(rule) {
                 keyword_rules[ki].push(*rule);
             }

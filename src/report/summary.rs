@@ -34,7 +34,13 @@ impl Summary {
     /// Counts one finding.
     pub fn add_finding(&mut self, f: &Finding) {
         self.findings += 1;
-        *self.findings_by_type.entry(f.data_type.to_string()).or_default() += 1;
+        // Looked up before a key is allocated: a type is new only a few times per scan.
+        match self.findings_by_type.get_mut(f.data_type.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                self.findings_by_type.insert(f.data_type.to_string(), 1);
+            }
+        }
     }
 
     /// Counts one problem.
