@@ -109,12 +109,27 @@ impl Location {
 
     /// A short human-readable form: `12:34`, `row 5, column email`, `record 3 $.a.b`.
     pub fn display_short(&self) -> String {
-        match self {
-            Location::Text(t) => format!("{}:{}", t.line, t.column),
-            Location::Cell(c) => format!("row {}, column {} ({})", c.row, c.column_index, c.column),
+        self.short().to_string()
+    }
+
+    /// The short form of [`Location::display_short`], written where it is
+    /// formatted (a printer's buffer) rather than into a `String` of its own.
+    pub fn short(&self) -> ShortLocation<'_> {
+        ShortLocation(self)
+    }
+}
+
+/// A location displayed in its short form (see [`Location::short`]).
+pub struct ShortLocation<'a>(&'a Location);
+
+impl fmt::Display for ShortLocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Location::Text(t) => write!(f, "{}:{}", t.line, t.column),
+            Location::Cell(c) => write!(f, "row {}, column {} ({})", c.row, c.column_index, c.column),
             Location::Record(r) => match r.row_group {
-                Some(g) => format!("row group {}, record {} {}", g, r.record, r.json_path),
-                None => format!("record {} {}", r.record, r.json_path),
+                Some(g) => write!(f, "row group {}, record {} {}", g, r.record, r.json_path),
+                None => write!(f, "record {} {}", r.record, r.json_path),
             },
         }
     }

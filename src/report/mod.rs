@@ -6,6 +6,7 @@
 //! stream into output.
 
 mod finding;
+mod json_finding;
 mod macie;
 mod printer;
 mod redact;
@@ -13,7 +14,7 @@ mod sarif;
 mod sink;
 mod summary;
 
-pub use finding::{Category, CellLocation, Confidence, Finding, Location, RecordLocation, TextLocation};
+pub use finding::{Category, CellLocation, Confidence, Finding, Location, RecordLocation, ShortLocation, TextLocation};
 pub use macie::Macie;
 pub use printer::{Human, JsonDocument, JsonLines, Printer};
 pub use redact::redact;

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use crate::report::finding::Finding;
+use crate::report::json_finding::write_finding;
 use crate::report::sink::{Problem, Scanned};
 use crate::report::summary::Summary;
 
@@ -81,12 +82,16 @@ impl<W: Write + Send> Printer for Human<W> {
             self.current = Some(f.source.clone());
         }
         let value = f.value.as_deref().unwrap_or(&f.redacted);
-        let flags = if f.validated { format!("{}, validated", f.confidence) } else { f.confidence.to_string() };
-        let loc = f.location.display_short();
+        let (conf, validated) = (f.confidence, if f.validated { ", validated" } else { "" });
+        let loc = f.location.short();
         if self.color {
-            writeln!(out, "  \x1b[32m{loc}\x1b[0m  \x1b[1m{}\x1b[0m  {value}  ({flags}; {})", f.data_type, f.rule)?;
+            writeln!(
+                out,
+                "  \x1b[32m{loc}\x1b[0m  \x1b[1m{}\x1b[0m  {value}  ({conf}{validated}; {})",
+                f.data_type, f.rule
+            )?;
         } else {
-            writeln!(out, "  {loc}  {}  {value}  ({flags}; {})", f.data_type, f.rule)?;
+            writeln!(out, "  {loc}  {}  {value}  ({conf}{validated}; {})", f.data_type, f.rule)?;
         }
         self.out.write_all(out)
     }
@@ -136,6 +141,18 @@ impl JsonArray {
         write_json(out, &mut self.buf, head, value, b"")
     }
 
+    /// Writes finding `f` as the next element (see [`write_finding`]).
+    ///
+    /// # Errors
+    /// Writing fails.
+    pub(crate) fn push_finding(&mut self, out: &mut impl Write, f: &Finding) -> io::Result<()> {
+        self.buf.clear();
+        self.buf.extend_from_slice(if self.written { b",\n" } else { b"\n" });
+        self.written = true;
+        write_finding(f, &mut self.buf);
+        out.write_all(&self.buf)
+    }
+
     /// Whether no element was written yet.
     pub(crate) fn is_empty(&self) -> bool {
         !self.written
@@ -157,7 +174,10 @@ impl<W: Write + Send> JsonLines<W> {
 
 impl<W: Write + Send> Printer for JsonLines<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        write_json(&mut self.out, &mut self.buf, b"", f, b"\n")
+        self.buf.clear();
+        write_finding(f, &mut self.buf);
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)
     }
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
@@ -189,7 +209,7 @@ impl<W: Write + Send> JsonDocument<W> {
 impl<W: Write + Send> Printer for JsonDocument<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.open()?;
-        self.findings.push(&mut self.out, f)
+        self.findings.push_finding(&mut self.out, f)
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
