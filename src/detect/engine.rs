@@ -576,6 +576,10 @@ impl std::ops::AddAssign for EngineStats {
 impl Scanner {
     /// Compiles `rules` with no allow list.
     ///
+    /// The rules' regexes are analyzed, and the keyword and literal indexes
+    /// built, on rayon's global thread pool (configure it first to bound the
+    /// threads used); the result does not depend on the pool.
+    ///
     /// # Errors
     /// A rule's regex does not compile.
     ///

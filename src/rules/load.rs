@@ -72,7 +72,8 @@ impl Rules {
         Rules::default()
     }
 
-    /// The rules embedded in the binary (every file under `patterns/`).
+    /// The rules embedded in the binary (every file under `patterns/`),
+    /// parsed on rayon's global thread pool and kept in file order.
     ///
     /// # Errors
     /// Fails only if a built-in file is malformed, which the test suite rules out.
