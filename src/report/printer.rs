@@ -136,8 +136,7 @@ impl JsonArray {
     /// # Errors
     /// Serializing or writing fails.
     pub(crate) fn push(&mut self, out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
-        let head: &[u8] = if self.written { b",\n" } else { b"\n" };
-        self.written = true;
+        let head = self.next_head();
         write_json(out, &mut self.buf, head, value, b"")
     }
 
@@ -146,11 +145,18 @@ impl JsonArray {
     /// # Errors
     /// Writing fails.
     pub(crate) fn push_finding(&mut self, out: &mut impl Write, f: &Finding) -> io::Result<()> {
+        let head = self.next_head();
         self.buf.clear();
-        self.buf.extend_from_slice(if self.written { b",\n" } else { b"\n" });
-        self.written = true;
+        self.buf.extend_from_slice(head);
         write_finding(f, &mut self.buf);
         out.write_all(&self.buf)
+    }
+
+    /// What goes before the next element: a `,` unless it is the first.
+    fn next_head(&mut self) -> &'static [u8] {
+        let head: &'static [u8] = if self.written { b",\n" } else { b"\n" };
+        self.written = true;
+        head
     }
 
     /// Whether no element was written yet.
