@@ -166,7 +166,7 @@ impl Units for TokenUnits<'_, '_> {
 
     fn unit(&self, i: usize) -> Unit {
         let t = &self.tokens[i];
-        Unit { content: t.content.clone(), escaped: t.escaped, ctx: self.ctx(t), lead: blocks::LEAD }
+        Unit { content: t.content(), escaped: t.escaped, ctx: self.ctx(t), lead: blocks::LEAD }
     }
 
     fn forced(&self, out: &mut Vec<usize>) {
@@ -327,6 +327,7 @@ impl JsonScan<'_> {
                 return false;
             }
             if self.trie.is_full() {
+                lexer.keep_keys(&self.trie);
                 self.trie.clear();
                 lexer.rebind(&mut self.trie);
             }

@@ -617,7 +617,8 @@ mod tests {
         out.items
             .iter()
             .map(|t| {
-                let value = String::from_utf8_lossy(&doc[t.content.start as usize..t.content.end as usize]);
+                let c = t.content();
+                let value = String::from_utf8_lossy(&doc[c.start as usize..c.end as usize]);
                 (value.into_owned(), trie.path(t.node, &out.indexes[t.indexes.start as usize..t.indexes.end as usize]))
             })
             .collect()

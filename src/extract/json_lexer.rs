@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 
+use wide::u8x16;
+
 use crate::detect::{Context, NameBuffers, Scanner};
 
 /// The deepest nesting read as JSON; deeper documents are reported and read as text.
@@ -41,8 +43,8 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct Token {
     /// The raw token (a string with its quotes), at absolute offsets.
     pub span: Range<u64>,
-    /// The value (inside the quotes of a string).
-    pub content: Range<u64>,
+    /// Whether it is a string (else a number).
+    pub string: bool,
     /// Whether the string holds backslash escapes.
     pub escaped: bool,
     /// Whether it is an object key (its node is the member it names).
@@ -53,6 +55,13 @@ pub(crate) struct Token {
     pub indexes: Range<u32>,
     /// The top-level value (record) it belongs to.
     pub record: u64,
+}
+
+impl Token {
+    /// The value: inside the quotes of a string, the whole of a number.
+    pub fn content(&self) -> Range<u64> {
+        if self.string { self.span.start + 1..self.span.end - 1 } else { self.span.clone() }
+    }
 }
 
 /// Tokens found so far, with their array indexes.
@@ -122,8 +131,12 @@ pub(crate) type Container = (bool, u64, Vec<u8>);
 #[derive(Clone, Debug)]
 pub(crate) struct Lexer {
     stack: Vec<Frame>,
+    /// How many of the open containers are arrays.
+    arrays: usize,
     state: State,
-    /// The current key of every open object, back to back.
+    /// The current keys of the open objects, back to back, between
+    /// [`Lexer::resume`] or [`Lexer::keep_keys`] and [`Lexer::rebind`]
+    /// (while reading, the trie holds them: each member's node has its key).
     keys: Vec<u8>,
     max_depth: usize,
     tmp: Vec<u8>,
@@ -132,7 +145,7 @@ pub(crate) struct Lexer {
 impl Lexer {
     /// A tokenizer expecting a top-level value, nesting up to `max_depth`.
     pub fn new(max_depth: usize) -> Lexer {
-        Lexer { stack: Vec::new(), state: State::Start, keys: Vec::new(), max_depth, tmp: Vec::new() }
+        Lexer { stack: Vec::new(), arrays: 0, state: State::Start, keys: Vec::new(), max_depth, tmp: Vec::new() }
     }
 
     /// A tokenizer just after a comma inside the containers `open`
@@ -149,6 +162,7 @@ impl Lexer {
                 lexer.keys.extend_from_slice(&key[..key.len().min(MAX_KEY)]);
             }
             lexer.stack.push(Frame { array: *array, container: NONE, member, index: *index, key_start });
+            lexer.arrays += usize::from(*array);
         }
         lexer.state = match open.last() {
             Some((true, ..)) => State::Value,
@@ -162,11 +176,25 @@ impl Lexer {
     /// Gets ready for the next top-level value.
     pub fn reset(&mut self) {
         self.stack.clear();
+        self.arrays = 0;
         self.keys.clear();
         self.state = State::Start;
     }
 
-    /// Looks up the nodes of the open containers again, after `trie` was cleared.
+    /// Copies the current key of every open object out of `trie`, before
+    /// `trie` is cleared and the containers looked up again ([`Lexer::rebind`]).
+    pub fn keep_keys(&mut self, trie: &PathTrie<'_>) {
+        self.keys.clear();
+        for f in &mut self.stack {
+            f.key_start = self.keys.len();
+            if !f.array && f.member != NONE {
+                self.keys.extend_from_slice(trie.key_of(f.member));
+            }
+        }
+    }
+
+    /// Looks up the nodes of the open containers again, after `trie` was
+    /// cleared, with the keys of [`Lexer::keep_keys`] or [`Lexer::resume`].
     pub fn rebind(&mut self, trie: &mut PathTrie<'_>) {
         let mut node = ROOT;
         for i in 0..self.stack.len() {
@@ -182,6 +210,10 @@ impl Lexer {
             self.stack[i].container = node;
             self.stack[i].member = member;
             node = member;
+        }
+        self.keys.clear();
+        for f in &mut self.stack {
+            f.key_start = 0;
         }
     }
 
@@ -232,6 +264,7 @@ impl Lexer {
                             let member = if array { trie.index_child(container) } else { NONE };
                             let key_start = self.keys.len();
                             self.stack.push(Frame { array, container, member, index: 0, key_start });
+                            self.arrays += usize::from(array);
                             self.state = if array { State::ValueOrEnd } else { State::KeyOrEnd };
                             i += 1;
                         }
@@ -241,14 +274,10 @@ impl Lexer {
                                 Err(o) => return o,
                             };
                             self.token(out, base, i..end, true, escaped, false, record);
-                            i = end;
-                            self.after_value();
+                            i = self.value_end(data, end);
                         }
                         b'-' | b'0'..=b'9' => {
-                            let end = data[i..]
-                                .iter()
-                                .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')))
-                                .map_or(len, |k| i + k);
+                            let end = number_end(data, i);
                             if end == len && !eof {
                                 return Outcome::NeedMore(i);
                             }
@@ -256,8 +285,7 @@ impl Lexer {
                                 return Outcome::Error(i, "invalid number");
                             }
                             self.token(out, base, i..end, false, false, false, record);
-                            i = end;
-                            self.after_value();
+                            i = self.value_end(data, end);
                         }
                         _ => {
                             let lit: &[u8] = match b {
@@ -301,12 +329,16 @@ impl Lexer {
                     };
                     let key = &key[..key.len().min(MAX_KEY)];
                     let top = self.stack.last_mut().expect("a key is read inside an object");
-                    self.keys.truncate(top.key_start);
-                    self.keys.extend_from_slice(key);
                     top.member = trie.key_child(top.container, key);
                     self.token(out, base, i..end, true, escaped, true, record);
-                    i = end;
-                    self.state = State::Colon;
+                    // The colon usually follows at once.
+                    if data.get(end) == Some(&b':') {
+                        i = end + 1;
+                        self.state = State::Value;
+                    } else {
+                        i = end;
+                        self.state = State::Colon;
+                    }
                 }
                 State::Colon => {
                     if b != b':' {
@@ -350,13 +382,32 @@ impl Lexer {
 
     fn pop(&mut self) {
         if let Some(f) = self.stack.pop() {
-            self.keys.truncate(f.key_start);
+            self.arrays -= usize::from(f.array);
         }
         self.after_value();
     }
 
     fn after_value(&mut self) {
         self.state = if self.stack.is_empty() { State::Done } else { State::CommaOrEnd };
+    }
+
+    /// After a string or number ending at `data[i]`: takes the comma that
+    /// usually follows at once, as the loop would; returns where to go on.
+    #[inline(always)]
+    fn value_end(&mut self, data: &[u8], i: usize) -> usize {
+        self.after_value();
+        if data.get(i) != Some(&b',') {
+            return i;
+        }
+        match self.stack.last_mut() {
+            Some(top) if top.array => {
+                top.index += 1;
+                self.state = State::Value;
+            }
+            Some(_) => self.state = State::Key,
+            None => return i,
+        }
+        i + 1
     }
 
     /// Records a token: a string (with its quotes) when `string`, else a number.
@@ -372,11 +423,12 @@ impl Lexer {
         record: u64,
     ) {
         let first = out.indexes.len() as u32;
-        out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
-        let content = if string { raw.start + 1..raw.end - 1 } else { raw.clone() };
+        if self.arrays > 0 {
+            out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
+        }
         out.items.push(Token {
             span: base + raw.start as u64..base + raw.end as u64,
-            content: base + content.start as u64..base + content.end as u64,
+            string,
             escaped,
             key,
             node: self.current(),
@@ -391,20 +443,54 @@ impl Lexer {
 fn string_end(data: &[u8], i: usize, eof: bool) -> Result<(usize, bool), Outcome> {
     let mut j = i + 1;
     let mut escaped = false;
-    loop {
-        match memchr::memchr2(b'"', b'\\', &data[j..]) {
-            None => break,
-            Some(k) if data[j + k] == b'"' => return Ok((j + k + 1, escaped)),
-            Some(k) => {
-                escaped = true;
-                j += k + 2;
-                if j > data.len() {
-                    break;
+    while j <= data.len() {
+        // Most strings (keys, short values) end within 16 bytes: one compare
+        // of 16 bytes in place, `memchr2` for the rest.
+        let next = match data.get(j..j + 16) {
+            Some(part) => {
+                let v = u8x16::from(<[u8; 16]>::try_from(part).expect("16 bytes"));
+                let hit = v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
+                match hit.to_bitmask() {
+                    0 => {
+                        j += 16;
+                        continue;
+                    }
+                    m => j + m.trailing_zeros() as usize,
                 }
             }
+            None => match memchr::memchr2(b'"', b'\\', &data[j..]) {
+                Some(k) => j + k,
+                None => break,
+            },
+        };
+        if data[next] == b'"' {
+            return Ok((next + 1, escaped));
         }
+        escaped = true;
+        j = next + 2;
     }
     Err(if eof { Outcome::Error(i, "unterminated string") } else { Outcome::NeedMore(i) })
+}
+
+/// Whether `c` can continue a number token (anything else ends it).
+#[inline(always)]
+fn in_number(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')
+}
+
+/// The end of the number token starting at `data[i]`: the first byte that
+/// cannot continue it, or the end of `data`.
+#[inline(always)]
+fn number_end(data: &[u8], i: usize) -> usize {
+    // Most numbers are plain digits followed by `,`, `}` or `]`.
+    let mut k = i + 1;
+    while k < data.len() && data[k].is_ascii_digit() {
+        k += 1;
+    }
+    match data.get(k) {
+        Some(&c) if in_number(c) => data[k..].iter().position(|&c| !in_number(c)).map_or(data.len(), |n| k + n),
+        _ => k,
+    }
 }
 
 /// Whether `t` is a JSON number.
@@ -553,8 +639,15 @@ struct Child {
 }
 
 impl Child {
+    #[inline(always)]
     fn is(&self, head: u64, key: &[u8]) -> bool {
-        self.head == head && (key.len() <= HEAD_BYTES || self.key[HEAD_BYTES..] == key[HEAD_BYTES..])
+        self.head == head
+            && match key.len() {
+                0..=HEAD_BYTES => true,
+                // Same length and first 7 bytes: the last 8 cover the rest.
+                8..=15 => last8(&self.key) == last8(key),
+                _ => self.key[HEAD_BYTES..] == key[HEAD_BYTES..],
+            }
     }
 }
 
@@ -566,11 +659,27 @@ const HEAD_BYTES: usize = 7;
 /// lookups need no byte comparison.
 #[inline]
 fn key_head(key: &[u8]) -> u64 {
-    let mut head = key.len().min(255) as u64;
-    for (i, &b) in key.iter().take(HEAD_BYTES).enumerate() {
-        head |= u64::from(b) << (8 * (i + 1));
-    }
-    head
+    let n = key.len();
+    let word = match n {
+        8.. => u64::from_le_bytes(key[..8].try_into().expect("8 bytes")),
+        // Two overlapping loads: the bytes they share are the same.
+        4..=7 => u64::from(le32(&key[..4])) | u64::from(le32(&key[n - 4..])) << (8 * (n - 4)),
+        1..=3 => u64::from(key[0]) | u64::from(key[n / 2]) << (8 * (n / 2)) | u64::from(key[n - 1]) << (8 * (n - 1)),
+        0 => 0,
+    };
+    (word << 8) | n.min(255) as u64
+}
+
+/// The 4 bytes of `b` (exactly 4) as a little-endian word.
+#[inline(always)]
+fn le32(b: &[u8]) -> u32 {
+    u32::from_le_bytes(b.try_into().expect("4 bytes"))
+}
+
+/// The last 8 bytes of `b` (at least 8) as a little-endian word.
+#[inline(always)]
+fn last8(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[b.len() - 8..].try_into().expect("8 bytes"))
 }
 
 impl Node {
@@ -607,6 +716,14 @@ impl<'s> PathTrie<'s> {
     /// The keyword contexts, indexed by [`PathTrie::ctx`].
     pub fn contexts(&self) -> &[Context] {
         &self.contexts
+    }
+
+    /// The key of `node`, a member of an object (empty for other nodes).
+    fn key_of(&self, node: u32) -> &[u8] {
+        match &self.nodes[node as usize].seg {
+            Seg::Key(k) => k,
+            _ => &[],
+        }
     }
 
     /// The index of `node`'s keyword context in [`PathTrie::contexts`] (0: none).
@@ -654,7 +771,7 @@ impl<'s> PathTrie<'s> {
             Some(map) => {
                 map.insert(key.into(), at as u32);
             }
-            None if n.children.len() > 16 => {
+            None if n.children.len() > 64 => {
                 n.map = Some(n.children.iter().enumerate().map(|(i, c)| (c.key.clone(), i as u32)).collect());
             }
             None => {}
@@ -761,7 +878,8 @@ mod tests {
             .iter()
             .map(|t| {
                 let idx = &out.indexes[t.indexes.start as usize..t.indexes.end as usize];
-                let raw = doc[t.content.start as usize..t.content.end as usize].to_string();
+                let c = t.content();
+                let raw = doc[c.start as usize..c.end as usize].to_string();
                 (t.key, raw, trie.path(t.node, idx))
             })
             .collect();
@@ -835,6 +953,87 @@ mod tests {
     }
 
     #[test]
+    fn paths_survive_a_cleared_trie_at_any_cut() {
+        let doc =
+            br#"{"outer": {"a": [1, {"k\"q": "v", "z": [2, 3]}], "b": "w"}, "last": {"x": 1}, "n": [[4], {"y": 5}]}"#;
+        let paths = |trie: &PathTrie<'_>, out: &Tokens, from: usize| -> Vec<(Range<u64>, String)> {
+            out.items[from..]
+                .iter()
+                .map(|t| {
+                    (t.span.clone(), trie.path(t.node, &out.indexes[t.indexes.start as usize..t.indexes.end as usize]))
+                })
+                .collect()
+        };
+        let mut trie = PathTrie::new(None);
+        let mut whole = Tokens::default();
+        assert_eq!(Lexer::new(MAX_DEPTH).run(doc, 0, true, 0, 0, &mut trie, &mut whole), Outcome::Done(doc.len()));
+        let want = paths(&trie, &whole, 0);
+        assert!(want.iter().any(|(_, p)| p == "$.outer.a[1]['k\"q']"), "{want:?}");
+        for cut in 1..doc.len() {
+            let mut trie = PathTrie::new(None);
+            let mut lexer = Lexer::new(MAX_DEPTH);
+            let mut out = Tokens::default();
+            let Outcome::NeedMore(at) = lexer.run(&doc[..cut], 0, false, 0, 0, &mut trie, &mut out) else {
+                panic!("cut {cut}")
+            };
+            let before = out.items.len();
+            lexer.keep_keys(&trie);
+            trie.clear();
+            lexer.rebind(&mut trie);
+            assert_eq!(lexer.run(doc, at, true, 0, 0, &mut trie, &mut out), Outcome::Done(doc.len()), "cut {cut}");
+            assert_eq!(paths(&trie, &out, before), want[before..], "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn number_ends() {
+        let cases: &[(&str, Outcome)] = &[
+            ("[12,-3.5e+2,0]", Outcome::Done(14)),
+            ("[12a]", Outcome::Error(1, "invalid number")),
+            ("[1.2.3]", Outcome::Error(1, "invalid number")),
+            ("[-]", Outcome::Error(1, "invalid number")),
+            ("[7", Outcome::Error(2, "unexpected end of data")),
+        ];
+        for (doc, want) in cases {
+            assert_eq!(tokens(doc).1, *want, "{doc}");
+        }
+        let (toks, _) = tokens("[12,-3.5e+2,0]");
+        let raws: Vec<&str> = toks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(raws, ["12", "-3.5e+2", "0"]);
+        // A number cut by the end of the data asks for more.
+        let mut out = Tokens::default();
+        let o = Lexer::new(MAX_DEPTH).run(b"[123", 0, false, 0, 0, &mut PathTrie::new(None), &mut out);
+        assert_eq!(o, Outcome::NeedMore(1));
+    }
+
+    #[test]
+    fn string_ends_at_every_length_and_escape() {
+        // Strings across the 16-byte steps, with escapes before, at and after them.
+        for n in 0..40 {
+            for esc in [None, Some(0), Some(7), Some(14), Some(15), Some(16), Some(31)] {
+                let mut content: Vec<u8> = (0..n).map(|k| b'a' + (k % 26) as u8).collect();
+                if let Some(e) = esc.filter(|&e| e < n) {
+                    content[e] = b'\\';
+                    content.insert(e + 1, b'"');
+                }
+                let mut doc = b"[\"".to_vec();
+                doc.extend_from_slice(&content);
+                doc.extend_from_slice(b"\", 1]");
+                let (toks, o) = tokens(std::str::from_utf8(&doc).expect("ASCII"));
+                assert_eq!(o, Outcome::Done(doc.len()), "{n} {esc:?}");
+                assert_eq!(toks[0].1.as_bytes(), &content[..], "{n} {esc:?}");
+                // Cut short, it asks for more (or ends with an error at the end of the data).
+                let cut = &doc[..content.len() + 2];
+                let mut out = Tokens::default();
+                let mut trie = PathTrie::new(None);
+                assert_eq!(Lexer::new(MAX_DEPTH).run(cut, 0, false, 0, 0, &mut trie, &mut out), Outcome::NeedMore(1));
+                let o = Lexer::new(MAX_DEPTH).run(cut, 0, true, 0, 0, &mut trie, &mut out);
+                assert_eq!(o, Outcome::Error(1, "unterminated string"), "{n} {esc:?}");
+            }
+        }
+    }
+
+    #[test]
     fn unescaping() {
         let cases: &[(&[u8], &str)] = &[
             (br#"a\"b\\c\/d\n"#, "a\"b\\c/d\n"),
@@ -884,25 +1083,42 @@ mod tests {
 
     #[test]
     fn keys_sharing_their_first_bytes_stay_apart() {
-        let mut trie = PathTrie::new(None);
         let long = |tail: &str| format!("{}{tail}", "x".repeat(300));
-        let keys: Vec<String> = ["customer_name", "customer_mail", "customer", "custome", "custom", "a", "b"]
+        // Keys of every length up to 17 bytes differing in one byte (at
+        // each end and in the middle of the word read for their heads).
+        let mut varied = Vec::new();
+        for n in 1..=17 {
+            for at in [0, n / 2, n - 1] {
+                let mut k = vec![b'k'; n];
+                k[at] = b'X';
+                varied.push(String::from_utf8(k).expect("ASCII"));
+            }
+            varied.push("k".repeat(n));
+        }
+        varied.sort();
+        varied.dedup();
+        let keys: Vec<String> = ["customer_name", "customer_mail", "customer", "custome", "custom", "a", "b", ""]
             .iter()
             .map(|k| k.to_string())
             .chain([long("1"), long("2"), long("12")])
+            .chain(varied)
             .collect();
-        let nodes: Vec<u32> = keys.iter().map(|k| trie.key_child(ROOT, k.as_bytes())).collect();
-        let mut distinct = nodes.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        assert_eq!(distinct.len(), keys.len(), "{nodes:?}");
-        // Found again in any order, before and after the lookup map (over 16 children).
-        for round in 0..2 {
-            for (k, &n) in keys.iter().zip(&nodes).rev() {
-                assert_eq!(trie.key_child(ROOT, k.as_bytes()), n, "{k} (round {round})");
-            }
-            for i in 0..20 {
-                trie.key_child(ROOT, format!("filler{i}").as_bytes());
+        // Found again in any order, by comparing children (up to 64) and
+        // then through the lookup map.
+        for keys in [&keys[..12], &keys[12..40], &keys[..]] {
+            let mut trie = PathTrie::new(None);
+            let nodes: Vec<u32> = keys.iter().map(|k| trie.key_child(ROOT, k.as_bytes())).collect();
+            let mut distinct = nodes.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), keys.len(), "{nodes:?}");
+            for round in 0..2 {
+                for (k, &n) in keys.iter().zip(&nodes).rev() {
+                    assert_eq!(trie.key_child(ROOT, k.as_bytes()), n, "{k} (round {round})");
+                }
+                for i in 0..40 {
+                    trie.key_child(ROOT, format!("filler{i}").as_bytes());
+                }
             }
         }
     }
