@@ -152,12 +152,53 @@ pub struct KeywordSet {
     /// For each trigram code, bit `n` (n < 31) when some form's first word has
     /// `n` bytes; bit 31 for 31 or more.
     lengths: Vec<u32>,
+    /// Bit [`head_hash`] of every form's first word, with the first byte
+    /// of its second word (0 for one-word forms): a word whose two bits
+    /// (with 0 and with the byte after the one that ends it) are clear
+    /// starts no keyword. Most words that pass the trigram and length tables
+    /// are rejected here: the `id` of `user_id` starts keywords (`id
+    /// number`...), but none followed by a quote.
+    heads: Box<[u64; HEAD_BITS / 64]>,
     keyword_rules: Vec<Vec<u32>>,
     longest: usize,
     first_bytes: FirstBytes,
     /// When all keywords start with one of a few ASCII letters, those letters
     /// (lowercase): word starts are then filtered 16 bytes at a time.
     first_letters: Option<[u8; MAX_FIRST_LETTERS]>,
+}
+
+/// Bits of [`KeywordSet::heads`] (4 KiB, for about a thousand forms).
+const HEAD_BITS: usize = 1 << 15;
+
+/// A word's first 8 bytes (fewer when it is shorter, zero-padded), with
+/// `| 0x20` applied to each, given its raw bytes from `hay[s]` and its
+/// length. Word bytes are letters, digits and non-ASCII bytes: `| 0x20`
+/// lowercases the letters, leaves the digits and maps non-ASCII bytes
+/// alike in the text and in the (normalized) keyword forms, so a word and
+/// a form it equals once normalized have the same head.
+#[inline(always)]
+fn word_head(hay: &[u8], s: usize, len: usize) -> u64 {
+    let raw = match hay.get(s..s + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+        None => {
+            let mut b = [0u8; 8];
+            let n = hay.len().saturating_sub(s).min(8);
+            b[..n].copy_from_slice(&hay[s..s + n]);
+            u64::from_le_bytes(b)
+        }
+    };
+    let folded = raw | 0x2020_2020_2020_2020;
+    if len >= 8 { folded } else { folded & ((1u64 << (8 * len)) - 1) }
+}
+
+/// The bit of [`KeywordSet::heads`] for a word with head `head` (see
+/// [`word_head`]) and `len` bytes, followed by a word starting with `next`
+/// (normalized; 0 for none).
+#[inline(always)]
+fn head_hash(head: u64, len: usize, next: u8) -> usize {
+    let extra = ((len as u64) << 8 | u64::from(next)).rotate_right(16);
+    let x = (head ^ extra).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (x >> (64 - HEAD_BITS.trailing_zeros())) as usize
 }
 
 /// Up to this many distinct first letters are filtered with SIMD compares.
@@ -234,10 +275,15 @@ impl KeywordSet {
         }
         let mut bits = Box::new([0u64; CODES / 64]);
         let mut lengths = vec![0u32; CODES];
+        let mut heads = Box::new([0u64; HEAD_BITS / 64]);
         for f in &forms {
             let c = code_of(f);
             bits[c / 64] |= 1 << (c % 64);
             lengths[c] |= 1 << f.first.len().min(31);
+            // `rest` is a space, then the next word.
+            let next = f.rest.get(1).copied().unwrap_or(0);
+            let h = head_hash(word_head(&f.first, 0, f.first.len()), f.first.len(), next);
+            heads[h / 64] |= 1 << (h % 64);
         }
         let mut keyword_rules = vec![Vec::new(); keywords.len()];
         for (k, rule) in pairs {
@@ -263,6 +309,7 @@ impl KeywordSet {
             by_code: order,
             bits,
             lengths,
+            heads,
             keyword_rules,
             longest,
             first_bytes,
@@ -312,7 +359,13 @@ impl KeywordSet {
     #[inline(always)]
     fn at_word(&self, hay: &[u8], s: usize, code: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
         if self.lengths[code] & (1 << len.min(31)) != 0 {
-            self.verify(hay, s, len, code, f);
+            let head = word_head(hay, s, len);
+            // The word ends at a byte that normalizes to a space; a second word may follow it.
+            let next = hay.get(s + len + 1).map_or(0, |&b| norm_byte(b));
+            let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
+            if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
+                self.verify(hay, s, len, code, f);
+            }
         }
     }
 
@@ -538,6 +591,47 @@ mod tests {
         assert_eq!(hits(&set, "X-Forwarded-For: 1.2.3.4").len(), 1);
         assert_eq!(hits(&set, "ip x").len(), 1);
         assert!(hits(&set, "ipx x-forwarded").is_empty());
+    }
+
+    #[test]
+    fn word_heads_keep_every_keyword_form() {
+        // Short, 8-byte and long first words, non-ASCII ones, one-word and
+        // several-word forms sharing a first word, digits.
+        let keywords = [
+            "id",
+            "id number",
+            "idnr",
+            "user name",
+            "passport",
+            "passportnumber",
+            "número de cuenta",
+            "straße",
+            "credit card",
+            "Kontonummer des Inhabers",
+            "ab12",
+            "Führerschein",
+        ];
+        let pairs: Vec<(String, u32)> = keywords.iter().enumerate().map(|(i, k)| (k.to_string(), i as u32)).collect();
+        let set = KeywordSet::new(&pairs).unwrap();
+        let cases = |k: &str| {
+            let spaced = k.to_string();
+            let upper = k.to_ascii_uppercase();
+            let underscored = k.replace(' ', "_");
+            let joined = k.replace(' ', "");
+            [spaced, upper, underscored, joined]
+        };
+        for (i, k) in keywords.iter().enumerate() {
+            for form in cases(k) {
+                // In the middle of a text, at its very end, and after a long word.
+                for hay in [format!("x {form}: 7"), form.clone(), format!("abcdefghijklmnop {form}")] {
+                    let found: Vec<u32> = all_hits(&set, hay.as_bytes()).iter().map(|h| h.keyword).collect();
+                    let want = set.keyword_rules.iter().position(|r| r == &[i as u32]).expect("keyword");
+                    assert!(found.contains(&(want as u32)), "{k:?} in {hay:?}: {found:?}");
+                }
+            }
+        }
+        // The first word of a several-word keyword, followed by something else, is no hit.
+        assert!(hits(&set, "user_id user-age \"id\": 1").iter().all(|&(k, ..)| set.rules_of(k) == [0]));
     }
 
     #[test]
