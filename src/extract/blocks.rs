@@ -166,8 +166,8 @@ impl Lines {
             return;
         }
         let bytes = w.get(self.pos..to);
-        for nl in memchr::memchr_iter(b'\n', bytes) {
-            self.line += 1;
+        self.line += bytecount::count(bytes, b'\n') as u64;
+        if let Some(nl) = memchr::memrchr(b'\n', bytes) {
             self.line_start = self.pos + nl as u64 + 1;
         }
         self.pos = to;
@@ -602,5 +602,22 @@ mod tests {
         assert_eq!(lines.at(&w, 1), (1, 2));
         assert_eq!(lines.at(&w, 4), (2, 2));
         assert_eq!(lines.at(&w, 8), (4, 2));
+        // Long stretches (counted with SIMD), asked for in steps of every size.
+        let data: Vec<u8> =
+            (0..3000u32).flat_map(|i| vec![b'x'; (i * 7 % 23) as usize].into_iter().chain([b'\n'])).collect();
+        let naive = |at: usize| {
+            let line = 1 + data[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            let start = data[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            (line, (at - start) as u64 + 1)
+        };
+        for step in [1, 63, 64, 65, 1000, 40_000] {
+            let mut r = &data[..];
+            let mut w = Window::new(&mut r);
+            w.fill_to(data.len() as u64);
+            let mut lines = Lines::new();
+            for at in (0..data.len()).step_by(step) {
+                assert_eq!(lines.at(&w, at as u64), naive(at), "step {step}, at {at}");
+            }
+        }
     }
 }

@@ -174,7 +174,7 @@ fn scan_segment(
         scanner.scan_segment(scratch, &segment, source, opts, sink);
         let part = &buf[report];
         Part {
-            newlines: memchr::memchr_iter(b'\n', part).count() as u64,
+            newlines: bytecount::count(part, b'\n') as u64,
             last_newline: memchr::memrchr(b'\n', part).map(|i| r.start + i as u64),
         }
     });
@@ -499,7 +499,7 @@ fn line_span(src: &dyn RandomAccess, from: u64, to: u64) -> std::io::Result<(Ran
     while pos < end {
         let n = ((end - pos) as usize).min(buf.len());
         src.read_at(pos, &mut buf[..n])?;
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        lines += bytecount::count(&buf[..n], b'\n') as u64;
         pos += n as u64;
     }
     Ok((start..end, lines))
