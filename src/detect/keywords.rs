@@ -149,9 +149,6 @@ pub struct KeywordSet {
     by_code: Vec<u32>,
     /// Bit `code`: some form has that trigram.
     bits: Box<[u64; CODES / 64]>,
-    /// For each trigram code, bit `n` (n < 31) when some form's first word has
-    /// `n` bytes; bit 31 for 31 or more.
-    lengths: Vec<u32>,
     /// Bit [`head_hash`] of every form's first word, with the first byte
     /// of its second word (0 for one-word forms): a word whose two bits
     /// (with 0 and with the byte after the one that ends it) are clear
@@ -274,12 +271,10 @@ impl KeywordSet {
             offsets[c + 1] += offsets[c];
         }
         let mut bits = Box::new([0u64; CODES / 64]);
-        let mut lengths = vec![0u32; CODES];
         let mut heads = Box::new([0u64; HEAD_BITS / 64]);
         for f in &forms {
             let c = code_of(f);
             bits[c / 64] |= 1 << (c % 64);
-            lengths[c] |= 1 << f.first.len().min(31);
             // `rest` is a space, then the next word.
             let next = f.rest.get(1).copied().unwrap_or(0);
             let h = head_hash(word_head(&f.first, 0, f.first.len()), f.first.len(), next);
@@ -308,7 +303,6 @@ impl KeywordSet {
             offsets,
             by_code: order,
             bits,
-            lengths,
             heads,
             keyword_rules,
             longest,
@@ -358,14 +352,12 @@ impl KeywordSet {
     /// start whose trigram `code` some form has), given the word's length.
     #[inline(always)]
     fn at_word(&self, hay: &[u8], s: usize, code: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
-        if self.lengths[code] & (1 << len.min(31)) != 0 {
-            let head = word_head(hay, s, len);
-            // The word ends at a byte that normalizes to a space; a second word may follow it.
-            let next = hay.get(s + len + 1).map_or(0, |&b| norm_byte(b));
-            let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
-            if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
-                self.verify(hay, s, len, code, f);
-            }
+        let head = word_head(hay, s, len);
+        // The word ends at a byte that normalizes to a space; a second word may follow it.
+        let next = hay.get(s + len + 1).map_or(0, |&b| norm_byte(b));
+        let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
+        if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
+            self.verify(hay, s, len, code, f);
         }
     }
 
