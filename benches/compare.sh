@@ -121,4 +121,12 @@ for label in ["j1", "all"]:
 t1, tn = rows["trawl j1"][0], rows["trawl all"][0]
 c1, cn = (statistics.mean(cpu_times[f"trawl {label}"]) for label in ["j1", "all"])
 print(f"trawl scaling {cores} threads vs 1: {t1/tn:.2f}x (CPU time {c1:.2f} s on 1 thread, {cn:.2f} s on {cores})")
+# Within a round the four commands ran a few seconds apart: per-round
+# ratios are least affected by the machine's drift, and their median by a
+# round where something else ran.
+per_round = list(zip(*(times[c] for c in ["trawl j1", "rg j1", "trawl all", "rg all"])))
+if len(per_round) > 1:
+    fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs) + f" (median {statistics.median(xs):.2f})"
+    print("per round, trawl/rg time ratio (j1):", fmt([a / b for a, b, _, _ in per_round]))
+    print(f"per round, trawl scaling {cores} threads vs 1:", fmt([a / c for a, _, c, _ in per_round]))
 PY
