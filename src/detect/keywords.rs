@@ -152,7 +152,7 @@ pub struct KeywordSet {
     /// Bit [`head_hash`] of every form's first word, with the first byte
     /// of its second word (0 for one-word forms): a word whose two bits
     /// (with 0 and with the byte after the one that ends it) are clear
-    /// starts no keyword. Most words that pass the trigram and length tables
+    /// starts no keyword. Most words that pass the trigram table
     /// are rejected here: the `id` of `user_id` starts keywords (`id
     /// number`...), but none followed by a quote.
     heads: Box<[u64; HEAD_BITS / 64]>,
