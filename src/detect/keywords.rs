@@ -127,8 +127,9 @@ const CODES: usize = 1 << 15;
 struct Form {
     keyword: u32,
     first: Vec<u8>,
-    /// `first` as a little-endian word, zero-padded, when it is ASCII and at
-    /// most 8 bytes long (compared in one instruction), else `None`.
+    /// `first` as a little-endian word, zero-padded (its [`word_head`]),
+    /// when it is ASCII and at most 8 bytes long (compared in one
+    /// instruction), else `None`.
     key: Option<u64>,
     /// The following words, with a leading space (empty for one-word keywords).
     rest: Vec<u8>,
@@ -245,11 +246,8 @@ impl KeywordSet {
                 longest = longest.max(w.len());
                 let split = w.iter().position(|&b| b == b' ').unwrap_or(w.len());
                 let first = w[..split].to_vec();
-                let key = (first.len() <= 8 && first.is_ascii()).then(|| {
-                    let mut b = [0u8; 8];
-                    b[..first.len()].copy_from_slice(&first);
-                    u64::from_le_bytes(b)
-                });
+                // Normalized ASCII bytes are their own `| 0x20`: the key is the form's head.
+                let key = (first.len() <= 8 && first.is_ascii()).then(|| word_head(&first, 0, first.len()));
                 forms.push(Form { keyword: ki as u32, first, key, rest: w[split..].to_vec() });
             }
         }
@@ -357,23 +355,20 @@ impl KeywordSet {
         let next = hay.get(s + len + 1).map_or(0, |&b| norm_byte(b));
         let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
-            self.verify(hay, s, len, code, f);
+            self.verify(hay, s, len, head, code, f);
         }
     }
 
-    /// Compares the word at `s` (`len` bytes) with the forms of trigram `code`.
+    /// Compares the word at `s` (`len` bytes, head `head`: see
+    /// [`word_head`]) with the forms of trigram `code`.
     #[inline(never)]
-    fn verify(&self, hay: &[u8], s: usize, len: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
+    fn verify(&self, hay: &[u8], s: usize, len: usize, head: u64, code: usize, f: &mut impl FnMut(KeywordHit)) {
         let word_end = s + len;
         let same = |text: &[u8], form: &[u8]| {
             text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k)
         };
-        // The word's first 8 bytes, ASCII-lowercased (`| 0x20` leaves digits
-        // alone and keeps non-ASCII bytes non-ASCII), cut to its length.
-        let word_key = (len <= 8 && s + 8 <= hay.len()).then(|| {
-            let raw = u64::from_le_bytes(hay[s..s + 8].try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
-            if len == 8 { raw } else { raw & ((1u64 << (8 * len)) - 1) }
-        });
+        // A word of up to 8 bytes is its head, compared with an ASCII form's key in one instruction.
+        let word_key = (len <= 8).then_some(head);
         for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
             let form = &self.forms[fi as usize];
             if form.first.len() != len {

@@ -107,6 +107,13 @@ impl ReadBuffer {
 }
 
 /// Incremental line counting over a stream.
+/// How many newlines `bytes` holds, and the offset of the last one:
+/// counted with SIMD rather than found one by one (logs and JSON Lines
+/// have a newline every 100–200 bytes), then the last found from the end.
+pub(crate) fn newlines(bytes: &[u8]) -> (u64, Option<usize>) {
+    (bytecount::count(bytes, b'\n') as u64, memchr::memrchr(b'\n', bytes))
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Lines {
     /// Absolute offset counted up to.
@@ -128,10 +135,9 @@ impl Lines {
             return;
         }
         let from = (self.pos - base) as usize;
-        let part = &buf[from..(to - base) as usize];
-        // Counted with SIMD rather than found one by one (logs have a newline every ~100 bytes).
-        self.line += bytecount::count(part, b'\n') as u64;
-        if let Some(nl) = memchr::memrchr(b'\n', part) {
+        let (count, last) = newlines(&buf[from..(to - base) as usize]);
+        self.line += count;
+        if let Some(nl) = last {
             self.line_start = base + (from + nl) as u64 + 1;
         }
         self.pos = to;

@@ -165,9 +165,9 @@ impl Lines {
         if to <= self.pos {
             return;
         }
-        let bytes = w.get(self.pos..to);
-        self.line += bytecount::count(bytes, b'\n') as u64;
-        if let Some(nl) = memchr::memrchr(b'\n', bytes) {
+        let (count, last) = crate::detect::stream::newlines(w.get(self.pos..to));
+        self.line += count;
+        if let Some(nl) = last {
             self.line_start = self.pos + nl as u64 + 1;
         }
         self.pos = to;

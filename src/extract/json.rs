@@ -327,9 +327,7 @@ impl JsonScan<'_> {
                 return false;
             }
             if self.trie.is_full() {
-                lexer.keep_keys(&self.trie);
-                self.trie.clear();
-                lexer.rebind(&mut self.trie);
+                lexer.clear_trie(&mut self.trie);
             }
             w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
         }

@@ -135,7 +135,7 @@ pub(crate) struct Lexer {
     arrays: usize,
     state: State,
     /// The current keys of the open objects, back to back, between
-    /// [`Lexer::resume`] or [`Lexer::keep_keys`] and [`Lexer::rebind`]
+    /// [`Lexer::resume`] or [`Lexer::clear_trie`] and [`Lexer::rebind`]
     /// (while reading, the trie holds them: each member's node has its key).
     keys: Vec<u8>,
     max_depth: usize,
@@ -181,9 +181,10 @@ impl Lexer {
         self.state = State::Start;
     }
 
-    /// Copies the current key of every open object out of `trie`, before
-    /// `trie` is cleared and the containers looked up again ([`Lexer::rebind`]).
-    pub fn keep_keys(&mut self, trie: &PathTrie<'_>) {
+    /// Clears `trie` ([`PathTrie::clear`]) in the middle of a value: the
+    /// current key of every open object is copied out of it first, and the
+    /// open containers are looked up again in the cleared trie.
+    pub fn clear_trie(&mut self, trie: &mut PathTrie<'_>) {
         self.keys.clear();
         for f in &mut self.stack {
             f.key_start = self.keys.len();
@@ -191,11 +192,13 @@ impl Lexer {
                 self.keys.extend_from_slice(trie.key_of(f.member));
             }
         }
+        trie.clear();
+        self.rebind(trie);
     }
 
-    /// Looks up the nodes of the open containers again, after `trie` was
-    /// cleared, with the keys of [`Lexer::keep_keys`] or [`Lexer::resume`].
-    pub fn rebind(&mut self, trie: &mut PathTrie<'_>) {
+    /// Looks up the nodes of the open containers again in `trie`, with the
+    /// keys of [`Lexer::clear_trie`] or [`Lexer::resume`].
+    fn rebind(&mut self, trie: &mut PathTrie<'_>) {
         let mut node = ROOT;
         for i in 0..self.stack.len() {
             let f = self.stack[i];
@@ -977,9 +980,7 @@ mod tests {
                 panic!("cut {cut}")
             };
             let before = out.items.len();
-            lexer.keep_keys(&trie);
-            trie.clear();
-            lexer.rebind(&mut trie);
+            lexer.clear_trie(&mut trie);
             assert_eq!(lexer.run(doc, at, true, 0, 0, &mut trie, &mut out), Outcome::Done(doc.len()), "cut {cut}");
             assert_eq!(paths(&trie, &out, before), want[before..], "cut {cut}");
         }

@@ -172,11 +172,8 @@ fn scan_segment(
         let report = (r.start - start) as usize..(r.end - start) as usize;
         let segment = Segment { buf: &buf, base: start, report: report.clone() };
         scanner.scan_segment(scratch, &segment, source, opts, sink);
-        let part = &buf[report];
-        Part {
-            newlines: bytecount::count(part, b'\n') as u64,
-            last_newline: memchr::memrchr(b'\n', part).map(|i| r.start + i as u64),
-        }
+        let (newlines, last) = crate::detect::stream::newlines(&buf[report]);
+        Part { newlines, last_newline: last.map(|i| r.start + i as u64) }
     });
     BUF.set(buf);
     out
