@@ -24,6 +24,26 @@ pub fn is_separator(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')
 }
 
+/// For each byte, its bit in a separator set (`1 << i` for
+/// `SEPARATORS[i]`), 0 for a byte that is not a separator: one load tells
+/// whether a byte is among a rule's separators, without a branch.
+pub static SEPARATOR_BITS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < SEPARATORS.len() {
+        t[SEPARATORS[i] as usize] = 1 << i;
+        i += 1;
+    }
+    t
+};
+
+/// How many bytes of `bytes` are separators in the set `seps` (bit `i` for
+/// `SEPARATORS[i]`).
+#[inline]
+pub fn count_separators(bytes: &[u8], seps: u8) -> u32 {
+    bytes.iter().map(|&b| u32::from(SEPARATOR_BITS[usize::from(b)] & seps != 0)).sum()
+}
+
 /// One digit group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Group {
@@ -101,9 +121,10 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
                 kk += 1;
                 from = 0;
             };
-            if digits >= min_digits {
-                out.push(Group { start: k * 64 + s, end: end.min(len), digits, seps });
-            }
+            // Kept or not without a branch: runs long enough in bytes but
+            // short of digits (dates, addresses) come and go unpredictably.
+            out.push(Group { start: k * 64 + s, end: end.min(len), digits, seps });
+            out.truncate(out.len() - usize::from(digits < min_digits));
         }
     }
 }
@@ -242,6 +263,24 @@ mod tests {
         let edge = format!("{}GB82", "y".repeat(62) + " ");
         assert_eq!(find(&edge), vec![63]);
         assert_eq!(find("GB"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn separator_bits_follow_the_separator_order() {
+        for b in 0..=255u8 {
+            let bit = SEPARATOR_BITS[usize::from(b)];
+            match SEPARATORS.iter().position(|&s| s == b) {
+                Some(i) => assert_eq!(bit, 1 << i, "{:?}", b as char),
+                None => assert_eq!(bit, 0, "{b:#x}"),
+            }
+            assert_eq!(bit != 0, is_separator(b));
+        }
+        let text = b"(555) 123-4567 / 1.2";
+        assert_eq!(count_separators(text, 0x3F), 8);
+        assert_eq!(count_separators(text, 0b10), 1, "the dash alone");
+        assert_eq!(count_separators(text, 0b1 | 0b1000), 4, "spaces and the slash");
+        assert_eq!(count_separators(text, 0b11_0000), 2, "the parentheses");
+        assert_eq!(count_separators(b"", 0x3F), 0);
     }
 
     #[test]

@@ -352,7 +352,7 @@ fn longest_run(group: &[u8], seps: u8) -> u32 {
         if b.is_ascii_digit() {
             (run, gap) = (run + 1, 0);
             best = best.max(run);
-        } else if gap < 2 && digits::SEPARATORS.iter().position(|&s| s == b).is_some_and(|i| seps >> i & 1 == 1) {
+        } else if gap < 2 && digits::SEPARATOR_BITS[usize::from(b)] & seps != 0 {
             gap += 1;
         } else {
             (run, gap) = (0, 0);
@@ -1222,17 +1222,15 @@ impl Scanner {
             && (rule.min_separators > g.seps || rule.separators != ALL_SEPARATORS)
         {
             // Count the separators the rule can use, in the group and around it.
-            let usable = |b: &&u8| {
-                digits::SEPARATORS.iter().position(|s| s == *b).is_some_and(|i| rule.separators >> i & 1 == 1)
-            };
+            let count = |bytes: &[u8]| digits::count_separators(bytes, rule.separators);
             let inside = match g.seps {
                 0 => 0,
                 n if rule.separators == ALL_SEPARATORS => n,
-                _ => hay[g.start..g.end].iter().filter(usable).count() as u32,
+                _ => count(&hay[g.start..g.end]),
             };
             let lo = g.start.saturating_sub(lead);
             let hi = (g.end + trail).min(hay.len());
-            let outside = hay[lo..g.start].iter().chain(&hay[g.end..hi]).filter(usable).count() as u32;
+            let outside = count(&hay[lo..g.start]) + count(&hay[g.end..hi]);
             if rule.min_separators > inside + outside {
                 return false;
             }
