@@ -527,6 +527,8 @@ pub struct Scratch {
     caches: Vec<Option<meta::Cache>>,
     caps: Vec<Option<Captures>>,
     groups: Vec<Group>,
+    /// The digit groups with enough digits for the lowest digit level (indexes into `groups`).
+    level_groups: Vec<u32>,
     set_caches: Vec<Option<meta::Cache>>,
     keyword_group_caches: Vec<Option<meta::Cache>>,
     /// The members of a keyword group that match (see `Scanner::keyword_group_members`).
@@ -748,6 +750,7 @@ impl Scanner {
             caches: (0..self.rules.len()).map(|_| None).collect(),
             caps: (0..self.rules.len()).map(|_| None).collect(),
             groups: Vec::new(),
+            level_groups: Vec::new(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
             keyword_group_caches: self.keyword_groups.iter().map(|_| None).collect(),
             group_patset: PatternSet::new(self.keyword_groups.iter().map(|g| g.rules.len()).max().unwrap_or(0)),
@@ -1117,11 +1120,17 @@ impl Scanner {
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
         let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
-        for gi in 0..s.groups.len() {
-            let g = s.groups[gi];
-            if g.digits < lowest.min_digits {
-                continue;
-            }
+        // The groups long enough for some level, picked without a branch on
+        // each: in logs, dates and addresses (6 to 8 digits) come between
+        // them in no predictable order.
+        let mut level_groups = std::mem::take(&mut s.level_groups);
+        level_groups.clear();
+        for (gi, g) in s.groups.iter().enumerate() {
+            level_groups.push(gi as u32);
+            level_groups.truncate(level_groups.len() - usize::from(g.digits < lowest.min_digits));
+        }
+        for &gi in &level_groups {
+            let g = s.groups[gi as usize];
             let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
             let level = &self.digit_levels[li];
             s.stats.digit_groups += 1;
@@ -1158,6 +1167,7 @@ impl Scanner {
             }
             s.pass = pass;
         }
+        s.level_groups = level_groups;
     }
 
     /// Runs level `li`'s multi-pattern regex around group `g` and returns

@@ -9,18 +9,28 @@
 //! - `credit card` matching `credit_card`, `Credit-Card` (the spaced form) and,
 //!   through a second variant, `creditcard`.
 
-/// Normalizes one byte (see the module docs).
+/// Normalizes one byte (see the module docs): one table load, without the
+/// branches on the byte's kind that text mispredicts.
 #[inline(always)]
 pub fn norm_byte(b: u8) -> u8 {
-    let lower = b | 0x20;
-    if lower.wrapping_sub(b'a') < 26 {
-        lower
-    } else if b.wrapping_sub(b'0') < 10 || b >= 0x80 {
-        b
-    } else {
-        b' '
-    }
+    NORM[usize::from(b)]
 }
+
+/// [`norm_byte`] of every byte.
+static NORM: [u8; 256] = {
+    let mut t = [b' '; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let (byte, lower) = (b as u8, b as u8 | 0x20);
+        if lower.wrapping_sub(b'a') < 26 {
+            t[b] = lower;
+        } else if byte.wrapping_sub(b'0') < 10 || byte >= 0x80 {
+            t[b] = byte;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// The normalized search forms of one keyword: ` credit card ` and ` creditcard `.
 pub fn variants(keyword: &str) -> Vec<Vec<u8>> {
@@ -536,6 +546,18 @@ mod tests {
         let mut out = Vec::new();
         normalize_name_into(name, &mut out);
         out
+    }
+
+    #[test]
+    fn normalization_of_every_byte() {
+        for b in 0..=255u8 {
+            let want = match b {
+                b'A'..=b'Z' => b.to_ascii_lowercase(),
+                b'a'..=b'z' | b'0'..=b'9' | 0x80..=0xFF => b,
+                _ => b' ',
+            };
+            assert_eq!(norm_byte(b), want, "{b:#x}");
+        }
     }
 
     /// Calls `f` for every keyword hit in `text`.
