@@ -318,29 +318,60 @@ impl Lexer {
                     if b != b'"' {
                         return Outcome::Error(i, "expected a key");
                     }
-                    let (end, escaped) = match string_end(data, i, eof) {
-                        Ok(x) => x,
-                        Err(o) => return o,
-                    };
-                    let raw = &data[i + 1..end - 1];
-                    let key: &[u8] = if escaped {
-                        self.tmp.clear();
-                        unescape(raw, &mut self.tmp);
-                        &self.tmp
-                    } else {
-                        raw
-                    };
-                    let key = &key[..key.len().min(MAX_KEY)];
-                    let top = self.stack.last_mut().expect("a key is read inside an object");
-                    top.member = trie.key_child(top.container, key);
-                    self.token(out, base, i..end, true, escaped, true, record);
-                    // The colon usually follows at once.
-                    if data.get(end) == Some(&b':') {
+                    // Members of one object, one after the other while each
+                    // is a key, a colon right after it and a string or a
+                    // number right after that (flat records are little
+                    // else); anything else goes round the loop.
+                    loop {
+                        let (end, escaped) = match string_end(data, i, eof) {
+                            Ok(x) => x,
+                            Err(o) => return o,
+                        };
+                        let raw = &data[i + 1..end - 1];
+                        let key: &[u8] = if escaped {
+                            self.tmp.clear();
+                            unescape(raw, &mut self.tmp);
+                            &self.tmp
+                        } else {
+                            raw
+                        };
+                        let key = &key[..key.len().min(MAX_KEY)];
+                        let top = self.stack.last_mut().expect("a key is read inside an object");
+                        top.member = trie.key_child(top.container, key);
+                        self.token(out, base, i..end, true, escaped, true, record);
+                        // The colon usually follows at once.
+                        if data.get(end) != Some(&b':') {
+                            i = end;
+                            self.state = State::Colon;
+                            break;
+                        }
                         i = end + 1;
                         self.state = State::Value;
-                    } else {
-                        i = end;
-                        self.state = State::Colon;
+                        match data.get(i) {
+                            Some(b'"') => {
+                                let (end, escaped) = match string_end(data, i, eof) {
+                                    Ok(x) => x,
+                                    Err(o) => return o,
+                                };
+                                self.token(out, base, i..end, true, escaped, false, record);
+                                i = self.value_end(data, end);
+                            }
+                            Some(b'-' | b'0'..=b'9') => {
+                                let end = number_end(data, i);
+                                if end == len && !eof {
+                                    return Outcome::NeedMore(i);
+                                }
+                                if !is_number(&data[i..end]) {
+                                    return Outcome::Error(i, "invalid number");
+                                }
+                                self.token(out, base, i..end, false, false, false, record);
+                                i = self.value_end(data, end);
+                            }
+                            _ => break,
+                        }
+                        if self.state != State::Key || data.get(i) != Some(&b'"') {
+                            break;
+                        }
                     }
                 }
                 State::Colon => {
@@ -956,9 +987,56 @@ mod tests {
     }
 
     #[test]
+    fn compact_members_read_alike_at_any_cut() {
+        // Members without spaces are read one after another in a loop of
+        // their own; they give what the spaced document gives, and resume
+        // wherever the data is cut.
+        let compact = r#"{"key":"a long value","n":12345,"f":-1.5e3,"e":"x\"y","k\"2":7,"t":true,"o":{"a":1,"b":"c"},"l":[1,{"z":2}],"z":"end"}"#;
+        let spaced = compact.replace("\":", "\": ").replace(",\"", ", \"");
+        assert_ne!(compact, spaced);
+        let (c, co) = tokens(compact);
+        let (s, so) = tokens(&spaced);
+        assert_eq!((co, so), (Outcome::Done(compact.len()), Outcome::Done(spaced.len())));
+        assert_eq!(c, s);
+        assert_eq!(c.len(), 22, "{c:?}");
+        let doc = compact.as_bytes();
+        let mut trie = PathTrie::new(None);
+        let mut whole = Tokens::default();
+        Lexer::new(MAX_DEPTH).run(doc, 0, true, 0, 0, &mut trie, &mut whole);
+        for cut in 1..doc.len() {
+            let mut lexer = Lexer::new(MAX_DEPTH);
+            let mut out = Tokens::default();
+            let first = lexer.run(&doc[..cut], 0, false, 0, 0, &mut trie, &mut out);
+            let Outcome::NeedMore(at) = first else { panic!("cut {cut}: {first:?}") };
+            assert!(at <= cut);
+            let o = lexer.run(doc, at, true, 0, 0, &mut trie, &mut out);
+            assert_eq!(o, Outcome::Done(doc.len()), "cut {cut}");
+            assert_eq!(out.items, whole.items, "cut {cut}");
+        }
+        let errors: &[(&str, Outcome)] = &[
+            (r#"{"a":1,"b":01x}"#, Outcome::Error(11, "invalid number")),
+            (r#"{"a":"x""b":1}"#, Outcome::Error(8, "expected ',' or a closing bracket")),
+            (r#"{"a":1,}"#, Outcome::Error(7, "expected a key")),
+            (r#"{"a":"open"#, Outcome::Error(5, "unterminated string")),
+            (r#"{"a":1,"b":2"#, Outcome::Error(12, "unexpected end of data")),
+        ];
+        for (doc, want) in errors {
+            assert_eq!(tokens(doc).1, *want, "{doc}");
+        }
+    }
+
+    #[test]
     fn paths_survive_a_cleared_trie_at_any_cut() {
-        let doc =
-            br#"{"outer": {"a": [1, {"k\"q": "v", "z": [2, 3]}], "b": "w"}, "last": {"x": 1}, "n": [[4], {"y": 5}]}"#;
+        let spaced =
+            r#"{"outer": {"a": [1, {"k\"q": "v", "z": [2, 3]}], "b": "w"}, "last": {"x": 1}, "n": [[4], {"y": 5}]}"#;
+        // And without spaces, as members are read by a loop of their own.
+        let compact = spaced.replace(": ", ":").replace(", ", ",");
+        for doc in [spaced.as_bytes(), compact.as_bytes()] {
+            cleared_trie_at_any_cut(doc);
+        }
+    }
+
+    fn cleared_trie_at_any_cut(doc: &[u8]) {
         let paths = |trie: &PathTrie<'_>, out: &Tokens, from: usize| -> Vec<(Range<u64>, String)> {
             out.items[from..]
                 .iter()
