@@ -271,25 +271,10 @@ impl Lexer {
                             self.state = if array { State::ValueOrEnd } else { State::KeyOrEnd };
                             i += 1;
                         }
-                        b'"' => {
-                            let (end, escaped) = match string_end(data, i, eof) {
-                                Ok(x) => x,
-                                Err(o) => return o,
-                            };
-                            self.token(out, base, i..end, true, escaped, false, record);
-                            i = self.value_end(data, end);
-                        }
-                        b'-' | b'0'..=b'9' => {
-                            let end = number_end(data, i);
-                            if end == len && !eof {
-                                return Outcome::NeedMore(i);
-                            }
-                            if !is_number(&data[i..end]) {
-                                return Outcome::Error(i, "invalid number");
-                            }
-                            self.token(out, base, i..end, false, false, false, record);
-                            i = self.value_end(data, end);
-                        }
+                        b'"' | b'-' | b'0'..=b'9' => match self.scalar(data, i, eof, base, record, out) {
+                            Ok(next) => i = next,
+                            Err(o) => return o,
+                        },
                         _ => {
                             let lit: &[u8] = match b {
                                 b't' => b"true",
@@ -347,27 +332,12 @@ impl Lexer {
                         }
                         i = end + 1;
                         self.state = State::Value;
-                        match data.get(i) {
-                            Some(b'"') => {
-                                let (end, escaped) = match string_end(data, i, eof) {
-                                    Ok(x) => x,
-                                    Err(o) => return o,
-                                };
-                                self.token(out, base, i..end, true, escaped, false, record);
-                                i = self.value_end(data, end);
-                            }
-                            Some(b'-' | b'0'..=b'9') => {
-                                let end = number_end(data, i);
-                                if end == len && !eof {
-                                    return Outcome::NeedMore(i);
-                                }
-                                if !is_number(&data[i..end]) {
-                                    return Outcome::Error(i, "invalid number");
-                                }
-                                self.token(out, base, i..end, false, false, false, record);
-                                i = self.value_end(data, end);
-                            }
-                            _ => break,
+                        if !matches!(data.get(i), Some(b'"' | b'-' | b'0'..=b'9')) {
+                            break;
+                        }
+                        match self.scalar(data, i, eof, base, record, out) {
+                            Ok(next) => i = next,
+                            Err(o) => return o,
                         }
                         if self.state != State::Key || data.get(i) != Some(&b'"') {
                             break;
@@ -423,6 +393,38 @@ impl Lexer {
 
     fn after_value(&mut self) {
         self.state = if self.stack.is_empty() { State::Done } else { State::CommaOrEnd };
+    }
+
+    /// Reads the string or number starting at `data[i]` (a `"`, `-` or
+    /// digit) as a value token, then the comma right after it
+    /// ([`Lexer::value_end`]); returns where to go on, or the outcome to
+    /// stop with (more data needed, an invalid number).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn scalar(
+        &mut self,
+        data: &[u8],
+        i: usize,
+        eof: bool,
+        base: u64,
+        record: u64,
+        out: &mut Tokens,
+    ) -> Result<usize, Outcome> {
+        let (end, string, escaped) = if data[i] == b'"' {
+            let (end, escaped) = string_end(data, i, eof)?;
+            (end, true, escaped)
+        } else {
+            let end = number_end(data, i);
+            if end == data.len() && !eof {
+                return Err(Outcome::NeedMore(i));
+            }
+            if !is_number(&data[i..end]) {
+                return Err(Outcome::Error(i, "invalid number"));
+            }
+            (end, false, false)
+        };
+        self.token(out, base, i..end, string, escaped, false, record);
+        Ok(self.value_end(data, end))
     }
 
     /// After a string or number ending at `data[i]`: takes the comma that
