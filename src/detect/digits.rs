@@ -58,41 +58,24 @@ pub struct Group {
 }
 
 /// Appends to `out` every digit group of the haystack (`len` bytes, with
-/// class masks `c`) having at least `min_digits` digits. `group` is scratch
-/// space for the group masks.
+/// class masks `c`) having at least `min_digits` digits.
 #[inline(never)]
-pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64>, out: &mut Vec<Group>) {
+pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group>) {
     let min_digits = min_digits.max(1);
     let blocks = c.blocks();
     let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
-    let sp = |k: usize| if k < blocks { c.sep(k) } else { 0 };
-    // Group masks: digits, plus separators bridging digits (one, or two in a row).
-    group.clear();
-    for k in 0..blocks {
-        let (dp, dc, dn) = (if k > 0 { d(k - 1) } else { 0 }, d(k), d(k + 1));
-        let (sp, sc, sn) = (if k > 0 { sp(k - 1) } else { 0 }, sp(k), sp(k + 1));
-        let d_l1 = (dc << 1) | (dp >> 63); // digit at i-1
-        let d_l2 = (dc << 2) | (dp >> 62); // digit at i-2
-        let d_r1 = (dc >> 1) | (dn << 63); // digit at i+1
-        let d_r2 = (dc >> 2) | (dn << 62); // digit at i+2
-        let s_l1 = (sc << 1) | (sp >> 63);
-        let s_r1 = (sc >> 1) | (sn << 63);
-        let one = sc & d_l1 & d_r1;
-        let first_of_two = sc & s_r1 & d_l1 & d_r2;
-        let second_of_two = sc & s_l1 & d_l2 & d_r1;
-        group.push(dc | one | first_of_two | second_of_two);
-    }
-    let g = &*group;
+    let group = |k: usize| group_mask(c, k);
     // Runs of the group mask long enough to hold `min_digits` digits.
     let need = min_digits.min(64);
     let mut carry = 0u64; // the group mask's last bit in the previous block
+    let mut cur = group(0);
     for k in 0..blocks {
-        let cur = g[k];
+        let next = group(k + 1);
         if cur == 0 {
             carry = 0;
+            cur = next;
             continue;
         }
-        let next = if k + 1 < blocks { g[k + 1] } else { 0 };
         // Bit i of `run`: bits i..i+need of the group mask are all set.
         let mut run = (cur as u128) | ((next as u128) << 64);
         let mut have = 1u32;
@@ -102,15 +85,15 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
             have += step;
         }
         let starts = cur & !((cur << 1) | carry);
-        carry = cur >> 63;
         let mut bits = (run as u64) & starts;
         while bits != 0 {
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             // Walk the run to its end, across blocks, counting digits.
             let (mut kk, mut from, mut digits, mut seps) = (k, s, 0u32, 0u32);
+            let mut mask = cur;
             let end = loop {
-                let ones = (g[kk] >> from).trailing_ones() as usize;
+                let ones = (mask >> from).trailing_ones() as usize;
                 let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
                 let dig = ((d(kk) >> from) & span).count_ones();
                 digits += dig;
@@ -120,13 +103,41 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, group: &mut Vec<u64
                 }
                 kk += 1;
                 from = 0;
+                mask = if kk == k + 1 { next } else { group(kk) };
             };
             // Kept or not without a branch: runs long enough in bytes but
             // short of digits (dates, addresses) come and go unpredictably.
             out.push(Group { start: k * 64 + s, end: end.min(len), digits, seps });
             out.truncate(out.len() - usize::from(digits < min_digits));
         }
+        carry = cur >> 63;
+        cur = next;
     }
+}
+
+/// Block `k`'s group mask (0 past the last block): digits, plus
+/// separators bridging digits (one, or two in a row). Computed as the scan
+/// reaches each block, not kept.
+#[inline(always)]
+fn group_mask(c: &Classes, k: usize) -> u64 {
+    let blocks = c.blocks();
+    if k >= blocks {
+        return 0;
+    }
+    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
+    let sp = |k: usize| if k < blocks { c.sep(k) } else { 0 };
+    let (dp, dc, dn) = (if k > 0 { d(k - 1) } else { 0 }, d(k), d(k + 1));
+    let (sp, sc, sn) = (if k > 0 { sp(k - 1) } else { 0 }, sp(k), sp(k + 1));
+    let d_l1 = (dc << 1) | (dp >> 63); // digit at i-1
+    let d_l2 = (dc << 2) | (dp >> 62); // digit at i-2
+    let d_r1 = (dc >> 1) | (dn << 63); // digit at i+1
+    let d_r2 = (dc >> 2) | (dn << 62); // digit at i+2
+    let s_l1 = (sc << 1) | (sp >> 63);
+    let s_r1 = (sc >> 1) | (sn << 63);
+    let one = sc & d_l1 & d_r1;
+    let first_of_two = sc & s_r1 & d_l1 & d_r2;
+    let second_of_two = sc & s_l1 & d_l2 & d_r1;
+    dc | one | first_of_two | second_of_two
 }
 
 /// Appends to `out` the offset of every place where two upper-case ASCII
@@ -161,7 +172,7 @@ mod tests {
         let mut c = Classes::default();
         c.compute(hay);
         let mut out = Vec::new();
-        find_groups(&c, hay.len(), min, &mut Vec::new(), &mut out);
+        find_groups(&c, hay.len(), min, &mut out);
         out
     }
 
@@ -289,5 +300,10 @@ mod tests {
         let g = groups(&hay, 9);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].1, 200);
+        // A run over three blocks and more, ending at every offset of its last one.
+        for n in 129..=300 {
+            let hay = format!("x{}y 12", "1".repeat(n));
+            assert_eq!(groups(&hay, 9), vec![("1".repeat(n), n as u32)], "{n} digits");
+        }
     }
 }

@@ -523,7 +523,6 @@ pub struct EngineStats {
 pub struct Scratch {
     stats: EngineStats,
     classes: Classes,
-    group_masks: Vec<u64>,
     caches: Vec<Option<meta::Cache>>,
     caps: Vec<Option<Captures>>,
     groups: Vec<Group>,
@@ -746,7 +745,6 @@ impl Scanner {
         Scratch {
             stats: EngineStats::default(),
             classes: Classes::default(),
-            group_masks: Vec::new(),
             caches: (0..self.rules.len()).map(|_| None).collect(),
             caps: (0..self.rules.len()).map(|_| None).collect(),
             groups: Vec::new(),
@@ -854,7 +852,7 @@ impl Scanner {
         scratch.classes.compute(hay);
         scratch.groups.clear();
         if let Some(min) = self.group_digits {
-            digits::find_groups(&scratch.classes, hay.len(), min, &mut scratch.group_masks, &mut scratch.groups);
+            digits::find_groups(&scratch.classes, hay.len(), min, &mut scratch.groups);
         }
         self.trigger_anchors(scratch, hay, ctx);
         self.digit_anchors(scratch, hay);
