@@ -1118,14 +1118,13 @@ impl Scanner {
     fn digit_anchors(&self, s: &mut Scratch, hay: &[u8]) {
         let Some(lowest) = self.digit_levels.first() else { return };
         let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
-        // The groups long enough for some level, picked without a branch on
-        // each: in logs, dates and addresses (6 to 8 digits) come between
-        // them in no predictable order.
+        // The groups long enough for some level, picked without a branch
+        // (`push_if`): in logs, dates and addresses (6 to 8 digits) come
+        // between them in no predictable order.
         let mut level_groups = std::mem::take(&mut s.level_groups);
         level_groups.clear();
         for (gi, g) in s.groups.iter().enumerate() {
-            level_groups.push(gi as u32);
-            level_groups.truncate(level_groups.len() - usize::from(g.digits < lowest.min_digits));
+            digits::push_if(&mut level_groups, gi as u32, g.digits >= lowest.min_digits);
         }
         for &gi in &level_groups {
             let g = s.groups[gi as usize];

@@ -12,7 +12,7 @@
 //! them for all rules of a level at the cost of a few loads.
 
 use crate::detect::analyze::StartShape;
-use crate::detect::digits::SEPARATOR_BITS;
+use crate::detect::digits::is_separator;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
 pub(crate) const MAX_LEAD: usize = 4;
@@ -94,10 +94,8 @@ impl StartFilter {
             let mut at = start;
             while at + 1 < end {
                 let n = (end - 1 - at).min(64);
-                let mut seps = hay[at..at + n]
-                    .iter()
-                    .enumerate()
-                    .fold(0u64, |m, (j, &b)| m | u64::from(SEPARATOR_BITS[usize::from(b)] != 0) << j);
+                let mut seps =
+                    hay[at..at + n].iter().enumerate().fold(0u64, |m, (j, &b)| m | u64::from(is_separator(b)) << j);
                 while seps != 0 {
                     let i = at + seps.trailing_zeros() as usize;
                     seps &= seps - 1;
@@ -113,7 +111,6 @@ impl StartFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::digits::is_separator;
 
     fn set(bytes: &[u8]) -> [u64; 4] {
         let mut s = [0u64; 4];
