@@ -66,6 +66,16 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group
     let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
     // Runs of the group mask long enough to hold `min_digits` digits.
     let need = min_digits.min(64);
+    // The shifts that AND `need` consecutive bits into one (1, 2, 4... then
+    // the rest), each below 64, worked out once rather than per block.
+    let (mut steps, mut nsteps, mut have) = ([0u32; 7], 0, 1u32);
+    while have < need {
+        let step = have.min(need - have);
+        steps[nsteps] = step;
+        nsteps += 1;
+        have += step;
+    }
+    let steps = &steps[..nsteps];
     let mut carry = 0u64; // the group mask's last bit in the previous block
     let mut cur = group_mask(c, 0);
     for k in 0..blocks {
@@ -75,16 +85,15 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group
             cur = next;
             continue;
         }
-        // Bit i of `run`: bits i..i+need of the group mask are all set.
-        let mut run = (cur as u128) | ((next as u128) << 64);
-        let mut have = 1u32;
-        while have < need {
-            let step = have.min(need - have);
-            run &= run >> step;
-            have += step;
+        // Bit i of `run`: bits i..i+need of the group mask (this block's,
+        // then the next one's in `ahead`) are all set.
+        let (mut run, mut ahead) = (cur, next);
+        for &step in steps {
+            run &= (run >> step) | (ahead << (64 - step));
+            ahead &= ahead >> step;
         }
         let starts = cur & !((cur << 1) | carry);
-        let mut bits = (run as u64) & starts;
+        let mut bits = run & starts;
         while bits != 0 {
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;

@@ -420,6 +420,10 @@ impl KeywordSet {
         }
         let (first_block, last_block) = (range.start / 64, (range.end - 1) / 64);
         let mut prev_word = if first_block > 0 { classes.word(first_block - 1) >> 63 } else { 0 };
+        // Trigram codes by offset in the block: only the entries of a
+        // block's known starts are written and read, so the array is not
+        // cleared per block.
+        let mut codes = [0u16; 64];
         for k in first_block..=last_block.min(classes.blocks().saturating_sub(1)) {
             let word = classes.word(k);
             // Only starts inside the range.
@@ -441,7 +445,7 @@ impl KeywordSet {
             }
             // The starts whose trigram some form has, without a branch on
             // each (about one start in five passes in logs, unpredictably).
-            let (mut known, mut codes) = (0u64, [0u16; 64]);
+            let mut known = 0u64;
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
