@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Input, PatternSet, meta};
+use regex_automata::{Anchored, Input, PatternSet, Span, meta};
 
 use crate::detect::classify::Classes;
 use crate::detect::compile::{self, AnchorKind, CompiledRule, syntax_config};
@@ -518,13 +518,29 @@ pub struct EngineStats {
     pub matches: u64,
 }
 
+/// One rule's regex state in a [`Scratch`].
+#[derive(Debug, Default)]
+struct RuleState {
+    cache: Option<meta::Cache>,
+    caps: Option<Captures>,
+    /// The last match whose groups were resolved: the id of its haystack
+    /// (see [`Scratch::haystack_id`]), its span and its value's span. The
+    /// keyword windows of one value overlap (`aws`, `secret` and
+    /// `aws_secret_access_key` before one key each open one) and find the
+    /// same match; its groups are resolved once.
+    last: Option<(u64, Span, Span)>,
+}
+
 /// Per-thread working memory for a [`Scanner`].
 #[derive(Debug)]
 pub struct Scratch {
     stats: EngineStats,
     classes: Classes,
-    caches: Vec<Option<meta::Cache>>,
-    caps: Vec<Option<Captures>>,
+    /// Each rule's regex state, by rule index.
+    rule_states: Vec<RuleState>,
+    /// Counts [`Scanner::find`] calls: a rule's remembered match (see
+    /// [`RuleState`]) holds only for the haystack of the call that found it.
+    haystack_id: u64,
     groups: Vec<Group>,
     /// The digit groups with enough digits for the lowest digit level (indexes into `groups`).
     level_groups: Vec<u32>,
@@ -745,8 +761,8 @@ impl Scanner {
         Scratch {
             stats: EngineStats::default(),
             classes: Classes::default(),
-            caches: (0..self.rules.len()).map(|_| None).collect(),
-            caps: (0..self.rules.len()).map(|_| None).collect(),
+            rule_states: (0..self.rules.len()).map(|_| RuleState::default()).collect(),
+            haystack_id: 0,
             groups: Vec::new(),
             level_groups: Vec::new(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
@@ -845,6 +861,7 @@ impl Scanner {
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
         scratch.cands.clear();
+        scratch.haystack_id += 1;
         scratch.stats.bytes += hay.len() as u64;
         if hay.is_empty() {
             return;
@@ -1272,7 +1289,8 @@ impl Scanner {
     ) {
         s.stats.windows += 1;
         s.stats.window_bytes += (win.end - win.start) as u64;
-        self.search_parts(&mut s.caches, &mut s.caps, &mut s.cands, hay, rule, win, anchor, anchored);
+        let state = &mut s.rule_states[rule as usize];
+        self.search_parts(state, s.haystack_id, &mut s.cands, hay, rule, win, anchor, anchored);
     }
 
     /// Runs rule `rule` over `hay[win]` and keeps the matches that overlap
@@ -1282,8 +1300,8 @@ impl Scanner {
     #[allow(clippy::too_many_arguments)]
     fn search_parts(
         &self,
-        caches: &mut [Option<meta::Cache>],
-        caps: &mut [Option<Captures>],
+        state: &mut RuleState,
+        haystack_id: u64,
         cands: &mut Vec<Candidate>,
         hay: &[u8],
         rule: u32,
@@ -1291,24 +1309,29 @@ impl Scanner {
         anchor: Range<usize>,
         anchored: bool,
     ) {
-        let ri = rule as usize;
-        let r = &self.rules[ri];
+        let r = &self.rules[rule as usize];
         let re = r.regex();
-        let cache = caches[ri].get_or_insert_with(|| re.create_cache());
+        let RuleState { cache, caps, last } = state;
+        let cache = cache.get_or_insert_with(|| re.create_cache());
         let mut input = Input::new(hay).range(win.clone());
         if anchored {
-            input.set_anchored(regex_automata::Anchored::Yes);
+            input.set_anchored(Anchored::Yes);
         }
-        loop {
+        while let Some(m) = re.search_with(cache, &input) {
             // The value's span; a capture search only when it is not the match's.
-            let (m, v) = if r.group == 0 {
-                let Some(m) = re.search_with(cache, &input) else { break };
-                (m, m.span())
+            let v = if r.group == 0 {
+                m.span()
+            } else if let Some((_, _, v)) = last.filter(|&(id, span, _)| id == haystack_id && span == m.span()) {
+                v
             } else {
-                let caps = caps[ri].get_or_insert_with(|| re.create_captures());
-                re.search_captures_with(cache, &input, caps);
-                let Some(m) = caps.get_match() else { break };
-                (m, caps.get_group(r.group).unwrap_or(m.span()))
+                // The groups of the match found, as the regex engine itself
+                // resolves them: an anchored search over the match alone.
+                let caps = caps.get_or_insert_with(|| re.create_captures());
+                let at = input.clone().span(m.span()).anchored(Anchored::Pattern(m.pattern()));
+                re.search_captures_with(cache, &at, caps);
+                let v = caps.get_group(r.group).unwrap_or(m.span());
+                *last = Some((haystack_id, m.span(), v));
+                v
             };
             if m.start() < anchor.end && m.end() > anchor.start && v.end > v.start {
                 cands.push(Candidate { start: v.start, end: v.end, rule, full_start: m.start(), full_end: m.end() });
@@ -1524,6 +1547,43 @@ description = "test"
         let (found, searched) = find("kid 123-456-789, kid 2024-05-12 10:30, kid 12A, kid 99999");
         assert!(found.is_empty());
         assert_eq!(searched, 0, "no window holds six digits joined by spaces");
+    }
+
+    #[test]
+    fn a_match_found_again_keeps_the_value_of_its_own_haystack() {
+        // Two keywords (`ref`, `ref no`) before one value open two windows
+        // that find the same match: its groups are resolved once per
+        // haystack, never carried over to another haystack where the same
+        // span holds a match whose value group does not take part.
+        let toml = r#"[[rule]]
+id = "t.ref"
+type = "REF"
+name = "ref"
+category = "PERSONAL_INFORMATION"
+regex = '''\b(?:n(\d{6})|\d{6}k)\b'''
+keywords = ["ref", "ref no"]
+keyword_required = true
+description = "test"
+"#;
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", toml).unwrap();
+        let scanner = Scanner::new(&set).unwrap();
+        let mut scratch = scanner.scratch();
+        let mut find = |hay: &str| {
+            let windows = scratch.stats().windows;
+            let mut found = Vec::new();
+            scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+                found.push(hay[m.start..m.end].to_string());
+                true
+            });
+            (found, scratch.stats().windows - windows)
+        };
+        let (found, windows) = find("ref no n123456");
+        assert_eq!(found, ["123456"]);
+        assert!(windows >= 2, "both keywords open a window: {windows}");
+        assert_eq!(find("ref no 123456k").0, ["123456k"]);
+        assert_eq!(find("ref no n123456").0, ["123456"]);
+        assert_eq!(find("ref no n123456, ref no 654321k").0, ["123456", "654321k"]);
     }
 
     /// Compares each keyword group's window around every keyword hit of
