@@ -67,7 +67,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group
     // Runs of the group mask long enough to hold `min_digits` digits.
     let need = min_digits.min(64);
     // The shifts that AND `need` consecutive bits into one (1, 2, 4... then
-    // the rest), each below 64, worked out once rather than per block.
+    // the rest), each at most 32, worked out once rather than per block.
     let (mut steps, mut nsteps, mut have) = ([0u32; 7], 0, 1u32);
     while have < need {
         let step = have.min(need - have);
@@ -267,7 +267,9 @@ mod tests {
             state ^= state << 17;
             hay.push(alphabet[(state % alphabet.len() as u64) as usize]);
         }
-        for min in [1, 4, 9, 13, 20, 70] {
+        // Every threshold up to past 64, so that every split of the run
+        // test into shifts (1, 2, 4... then the rest) is taken.
+        for min in 1..=70 {
             for len in [0, 1, 63, 64, 65, 127, 128, 129, 1000, hay.len()] {
                 let h = &hay[..len];
                 assert_eq!(find(h, min), reference(h, min), "min {min}, len {len}");
