@@ -105,6 +105,17 @@ impl Classes {
         self.blocks[k][SEP]
     }
 
+    /// The separator bits of the `n` bytes (at most 64) from offset `at`:
+    /// bit `j` for byte `at + j`, from the masks of the one or two blocks
+    /// they lie in.
+    #[inline(always)]
+    pub fn sep_bits(&self, at: usize, n: usize) -> u64 {
+        let (k, off) = (at / 64, at % 64);
+        let next = if off > 0 && k + 1 < self.blocks.len() { self.sep(k + 1) << (64 - off) } else { 0 };
+        let bits = self.sep(k) >> off | next;
+        if n >= 64 { bits } else { bits & ((1u64 << n) - 1) }
+    }
+
     /// ASCII upper-case letters of block `k`.
     #[inline(always)]
     pub fn upper(&self, k: usize) -> u64 {
@@ -157,6 +168,13 @@ mod tests {
             assert_eq!(get(c.lower(k)), b.is_ascii_lowercase(), "lower {i}");
             assert_eq!(get(c.high(k)), b >= 0x80, "high {i}");
             assert_eq!(get(c.sep(k)), b" -./()".contains(&b), "sep {i}");
+        }
+        for at in 0..hay.len() {
+            for n in [1, 2, 17, 63, 64] {
+                let n = n.min(hay.len() - at);
+                let want = (0..n).fold(0u64, |m, j| m | u64::from(b" -./()".contains(&hay[at + j])) << j);
+                assert_eq!(c.sep_bits(at, n), want, "{n} bytes from {at}");
+            }
         }
         for bit in 300 % 64..64 {
             assert_eq!(c.word(4) >> bit & 1, 0, "padding is of no class");

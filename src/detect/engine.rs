@@ -1032,7 +1032,7 @@ impl Scanner {
     fn window_opens(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>) -> bool {
         let rule = &self.rules[r as usize];
         match (group_filter(rule), run_filter(rule)) {
-            (Some(min), _) => self.window_has_group(&s.groups, hay, r, win, min),
+            (Some(min), _) => self.window_has_group(s, hay, r, win, min),
             (None, Some(min)) => {
                 let first = s.groups.partition_point(|g| g.end <= win.start);
                 s.groups[first..]
@@ -1057,14 +1057,14 @@ impl Scanner {
     /// Whether a digit group with at least `min` digits overlaps `win` and
     /// passes keyword-anchored rule `r`'s cheap checks: where its value can
     /// start, and those of [`Scanner::digit_rule_may_match`].
-    fn window_has_group(&self, groups: &[Group], hay: &[u8], r: u32, win: &Range<usize>, min: u32) -> bool {
-        let rule = &self.rules[r as usize];
+    fn window_has_group(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>, min: u32) -> bool {
+        let (rule, groups) = (&self.rules[r as usize], &s.groups);
         let p = self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
         let filter = &self.keyword_starts[p / 64];
         let first = groups.partition_point(|g| g.end <= win.start);
         let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
         groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
-            filter.candidates(hay, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
+            filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
                 && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::new(&mut tokens))
         })
     }
@@ -1154,7 +1154,7 @@ impl Scanner {
             pass.clear();
             let mut facts = GroupFacts::new(&mut tokens);
             for (k, filter) in level.starts.iter().enumerate() {
-                let mut starts = filter.candidates(hay, g.start, g.end, g.seps > 0);
+                let mut starts = filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0);
                 while starts != 0 {
                     let p = k * 64 + starts.trailing_zeros() as usize;
                     starts &= starts - 1;

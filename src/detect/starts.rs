@@ -12,7 +12,7 @@
 //! them for all rules of a level at the cost of a few loads.
 
 use crate::detect::analyze::StartShape;
-use crate::detect::digits::is_separator;
+use crate::detect::classify::Classes;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
 pub(crate) const MAX_LEAD: usize = 4;
@@ -76,9 +76,10 @@ impl StartFilter {
     }
 
     /// The rules (bits) that may start a value around the digit group
-    /// `hay[start..end]`, which holds a separator when `has_seps`.
+    /// `hay[start..end]`, which holds a separator when `has_seps`; `classes`
+    /// are `hay`'s byte classes (the separators come from their masks).
     #[inline]
-    pub(crate) fn candidates(&self, hay: &[u8], start: usize, end: usize, has_seps: bool) -> u64 {
+    pub(crate) fn candidates(&self, hay: &[u8], classes: &Classes, start: usize, end: usize, has_seps: bool) -> u64 {
         // The rules that can have a value starting at `q`, by its first two bytes.
         let second = |q: usize| hay.get(q + 1).map_or(self.any_second, |&b| self.second[b as usize]);
         let mut cand = self.always;
@@ -94,8 +95,7 @@ impl StartFilter {
             let mut at = start;
             while at + 1 < end {
                 let n = (end - 1 - at).min(64);
-                let mut seps =
-                    hay[at..at + n].iter().enumerate().fold(0u64, |m, (j, &b)| m | u64::from(is_separator(b)) << j);
+                let mut seps = classes.sep_bits(at, n);
                 while seps != 0 {
                     let i = at + seps.trailing_zeros() as usize;
                     seps &= seps - 1;
@@ -111,6 +111,14 @@ impl StartFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::digits::is_separator;
+
+    /// [`StartFilter::candidates`] on `hay`, its classes computed here.
+    fn candidates(f: &StartFilter, hay: &[u8], start: usize, end: usize, has_seps: bool) -> u64 {
+        let mut classes = Classes::default();
+        classes.compute(hay);
+        f.candidates(hay, &classes, start, end, has_seps)
+    }
 
     fn set(bytes: &[u8]) -> [u64; 4] {
         let mut s = [0u64; 4];
@@ -130,7 +138,7 @@ mod tests {
         let far = shape(MAX_LEAD + 1, b"+");
         let f = StartFilter::new(&[plus, digit, paren, unknown, far]);
         let c = |hay: &[u8], start: usize, end: usize| {
-            f.candidates(hay, start, end, hay[start..end].iter().any(|&b| is_separator(b)))
+            candidates(&f, hay, start, end, hay[start..end].iter().any(|&b| is_separator(b)))
         };
         // Bits: plus 1, digit 2, paren 4, unknown 8, far 16.
         assert_eq!(c(b"x,16125551234", 2, 13), 2 | 8 | 16);
@@ -147,9 +155,9 @@ mod tests {
         let f = StartFilter::new(&[paren]);
         for digits in [1, 62, 63, 64, 65, 100, 130] {
             let hay = format!("{} (212) 555", "1".repeat(digits));
-            assert_eq!(f.candidates(hay.as_bytes(), 0, hay.len(), true), 1, "{digits} digits first");
+            assert_eq!(candidates(&f, hay.as_bytes(), 0, hay.len(), true), 1, "{digits} digits first");
             let plain = format!("{} 212 555", "1".repeat(digits));
-            assert_eq!(f.candidates(plain.as_bytes(), 0, plain.len(), true), 0, "{digits} digits, no (");
+            assert_eq!(candidates(&f, plain.as_bytes(), 0, plain.len(), true), 0, "{digits} digits, no (");
         }
     }
 
@@ -157,8 +165,8 @@ mod tests {
     fn rules_past_64_are_left_to_the_caller() {
         let shapes = vec![Some(StartShape { lead: 0, first_bytes: set(b"+"), second_bytes: None }); 70];
         let f = StartFilter::new(&shapes);
-        assert_eq!(f.candidates(b"123", 0, 3, false), 0);
-        assert_eq!(f.candidates(b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
+        assert_eq!(candidates(&f, b"123", 0, 3, false), 0);
+        assert_eq!(candidates(&f, b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
     }
 
     #[test]
@@ -166,7 +174,7 @@ mod tests {
         // Values starting `+4...` or `00...` (`+49`, `0049`), lead 3.
         let f =
             StartFilter::new(&[Some(StartShape { lead: 3, first_bytes: set(b"+0"), second_bytes: Some(set(b"40")) })]);
-        let c = |hay: &[u8], start: usize, end: usize| f.candidates(hay, start, end, hay[start..end].contains(&b'.'));
+        let c = |hay: &[u8], start: usize, end: usize| candidates(&f, hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
         assert_eq!(c(b",+49 30", 2, 7), 1);
         assert_eq!(c(b",0.123456", 1, 9), 0, "a 0 followed by a separator starts no value");
