@@ -1418,6 +1418,23 @@ mod tests {
         (types, scratch.stats())
     }
 
+    /// A scanner over the rules of `toml` alone.
+    fn scanner_of(toml: &str) -> Scanner {
+        let mut set = crate::Rules::empty();
+        set.add_toml("test.toml", toml).unwrap();
+        Scanner::new(&set).unwrap()
+    }
+
+    /// The values `scanner` finds in `hay`, in order, scanning with `scratch`.
+    fn values(scanner: &Scanner, scratch: &mut Scratch, hay: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        scanner.find(scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+            found.push(hay[m.start..m.end].to_string());
+            true
+        });
+        found
+    }
+
     #[test]
     fn a_keyword_group_rejects_a_window_in_one_search() {
         let scanner = crate::testutil::builtin();
@@ -1481,9 +1498,7 @@ mod tests {
                  description = \"test\"\n"
             ));
         }
-        let mut set = crate::Rules::empty();
-        set.add_toml("test.toml", &toml).unwrap();
-        let scanner = Scanner::new(&set).unwrap();
+        let scanner = scanner_of(&toml);
         for (id, _, _, _) in rules {
             let i = (0..scanner.rule_count()).find(|&i| scanner.rule_info(i).data_type.as_ref() == id).unwrap();
             assert!(scanner.anchor_description(i).starts_with("keywords"), "{id}: {}", scanner.anchor_description(i));
@@ -1526,17 +1541,11 @@ keyword_required = true
 digits = 6
 description = "test"
 "#;
-        let mut set = crate::Rules::empty();
-        set.add_toml("test.toml", toml).unwrap();
-        let scanner = Scanner::new(&set).unwrap();
+        let scanner = scanner_of(toml);
         assert_eq!(run_filter(&scanner.rules[0]), Some(6));
         let find = |hay: &str| {
             let mut scratch = scanner.scratch();
-            let mut found = Vec::new();
-            scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
-                found.push(hay[m.start..m.end].to_string());
-                true
-            });
+            let found = values(&scanner, &mut scratch, hay);
             (found, scratch.stats().windows + scratch.stats().keyword_group_searches)
         };
         for value in ["1232A 123 456", "12345 678901", "2002B 123456"] {
@@ -1565,17 +1574,11 @@ keywords = ["ref", "ref no"]
 keyword_required = true
 description = "test"
 "#;
-        let mut set = crate::Rules::empty();
-        set.add_toml("test.toml", toml).unwrap();
-        let scanner = Scanner::new(&set).unwrap();
+        let scanner = scanner_of(toml);
         let mut scratch = scanner.scratch();
         let mut find = |hay: &str| {
             let windows = scratch.stats().windows;
-            let mut found = Vec::new();
-            scanner.find(&mut scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
-                found.push(hay[m.start..m.end].to_string());
-                true
-            });
+            let found = values(&scanner, &mut scratch, hay);
             (found, scratch.stats().windows - windows)
         };
         let (found, windows) = find("ref no n123456");
@@ -1633,9 +1636,7 @@ description = "test"
         };
         let toml = rule("after", r"\b([A-Z]{40,60})\b", "keyword_position = \"before\"\nkeyword_distance = 50\n")
             + &rule("num", r"\b(\d{9})\b", "digits = 9\nkeyword_distance = 20\n");
-        let mut set = crate::Rules::empty();
-        set.add_toml("test.toml", &toml).unwrap();
-        let scanner = Scanner::new(&set).unwrap();
+        let scanner = scanner_of(&toml);
         assert_eq!(scanner.keyword_groups.len(), 1);
         let hay = "id 123456789 ref ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJ and then a ref with no number near it\n";
         assert_eq!(check_group_windows(&scanner, hay), (2, 0));
@@ -1663,9 +1664,7 @@ description = "test"
                  regex = '''{re}'''\ndigits = {digits}\ndescription = \"test\"\n"
             ));
         }
-        let mut set = crate::Rules::empty();
-        set.add_toml("test.toml", &toml).unwrap();
-        let scanner = Scanner::new(&set).unwrap();
+        let scanner = scanner_of(&toml);
         let hay = "ids 12347123456789 and 123-45-6789, 9123-45-6789 x\n\
                    tel +4930 1234567 or 0049 30 1234567; 00.4930123456 0.123456789\n\
                    call (030) 123456, 12 (030) 123456 and 1(030)123456\n\
