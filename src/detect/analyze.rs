@@ -43,6 +43,28 @@ pub fn max_len(hir: &Hir) -> usize {
     hir.properties().maximum_len().map_or(MAX_MATCH_LEN, |n| n.min(MAX_MATCH_LEN))
 }
 
+/// Whether every match of `hir` starts with a word-boundary assertion
+/// (`\b`, `\b{start}`, `\<`, `\b{start-half}`, ASCII or Unicode). A match
+/// that starts with a letter then follows no ASCII letter or digit.
+pub fn starts_at_word_boundary(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    match hir.kind() {
+        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
+        HirKind::Concat(parts) => matches!(
+            parts.first().map(Hir::kind),
+            Some(HirKind::Look(
+                Look::WordAscii
+                    | Look::WordUnicode
+                    | Look::WordStartAscii
+                    | Look::WordStartUnicode
+                    | Look::WordStartHalfAscii
+                    | Look::WordStartHalfUnicode
+            ))
+        ),
+        _ => false,
+    }
+}
+
 /// The best literal anchor of `hir`, if it has one worth searching for.
 pub fn anchor(hir: &Hir) -> Option<Anchor> {
     let a = find(hir)?;
@@ -748,6 +770,21 @@ mod tests {
 
     fn anchor_of(p: &str) -> Option<Anchor> {
         anchor(&parse(p, false).unwrap())
+    }
+
+    #[test]
+    fn word_boundaries_that_start_every_match() {
+        let starts = |p: &str, u: bool| starts_at_word_boundary(&parse(p, u).unwrap());
+        assert!(starts(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b", false));
+        assert!(starts(r"\b(eyJ[a-z]+)", true));
+        assert!(starts(r"(\<ghp_[a-z]{4})", false));
+        assert!(starts(r"\b{start-half}sk-[a-z]{4}", true));
+        // Not at the start of every match, or not a boundary before it.
+        assert!(!starts(r"AKIA[A-Z]{16}\b", false));
+        assert!(!starts(r"\bAKIA|xAKIA", false));
+        assert!(!starts(r"\B(AKIA)", false));
+        assert!(!starts(r"\b{end}AKIA", false));
+        assert!(!starts(r"x?\bAKIA", false));
     }
 
     #[test]

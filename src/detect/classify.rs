@@ -129,7 +129,7 @@ impl Classes {
     }
 
     /// Bytes 0x80 and above of block `k`.
-    #[cfg(test)]
+    #[inline(always)]
     pub fn high(&self, k: usize) -> u64 {
         self.blocks[k][HIGH]
     }

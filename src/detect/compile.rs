@@ -74,6 +74,10 @@ pub(crate) struct CompiledRule {
     /// matches, when it has few (see `detect::shapes`).
     pub runs: Option<shapes::RunShapes>,
     pub anchor: AnchorKind,
+    /// A literal-anchored rule whose matches start with the literal right
+    /// after a word boundary (`\b(?:AKIA|ASIA)...`): its literals are found
+    /// among the word starts the keyword scan walks, not by the literal search.
+    pub literal_at_word_start: bool,
     pub has_keywords: bool,
     pub keyword_required: bool,
     pub distance: usize,
@@ -145,6 +149,8 @@ impl CompiledRule {
             },
         };
         let min_digits = analyze::min_digits(&hir);
+        let literal_at_word_start =
+            matches!(&anchor, AnchorKind::Literal(a) if a.before == 0) && analyze::starts_at_word_boundary(&hir);
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),
@@ -179,6 +185,7 @@ impl CompiledRule {
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),
             anchor,
+            literal_at_word_start,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,
             distance: s.keyword_distance.unwrap_or(DEFAULT_KEYWORD_DISTANCE) as usize,

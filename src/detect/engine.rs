@@ -178,6 +178,17 @@ fn merge_prefixes(lits: Vec<Vec<u8>>, targets: Vec<Vec<Target>>) -> (Vec<Vec<u8>
 /// literal and after its end.
 type Target = (u32, usize, usize);
 
+/// Adds `target` to literal `lit` of the parallel lists `lits` and `targets`.
+fn add_literal(lits: &mut Vec<Vec<u8>>, targets: &mut Vec<Vec<Target>>, lit: &[u8], target: Target) {
+    match lits.iter().position(|l| l == lit) {
+        Some(p) => targets[p].push(target),
+        None => {
+            lits.push(lit.to_vec());
+            targets.push(vec![target]);
+        }
+    }
+}
+
 /// Which keyword set a trigger hit came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TriggerSet {
@@ -456,6 +467,9 @@ pub struct Scanner {
     literals: Option<Literals>,
     /// For each literal: (rule, bytes before, bytes after the literal end).
     literal_targets: Vec<Vec<Target>>,
+    /// For each literal found at word starts by the keyword walk (the
+    /// literals of rules whose matches start with one after `\b`), its targets.
+    word_literal_targets: Vec<Vec<Target>>,
     /// Single rare bytes (such as `@`) and the rules they anchor.
     rare: Vec<(u8, Vec<Target>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
@@ -631,6 +645,7 @@ impl Scanner {
         let compiled: Vec<CompiledRule> = compiled.into_iter().collect::<Result<_, _>>()?;
         let mut lit_patterns: Vec<Vec<u8>> = Vec::new();
         let mut literal_targets: Vec<Vec<Target>> = Vec::new();
+        let (mut word_lits, mut word_literal_targets): (Vec<Vec<u8>>, Vec<Vec<Target>>) = (Vec::new(), Vec::new());
         let mut rare: Vec<(u8, Vec<Target>)> = Vec::new();
         let mut digit_rules = Vec::new();
         let mut full_rules = Vec::new();
@@ -650,11 +665,10 @@ impl Scanner {
                                 Some((_, t)) => t.push(target),
                                 None => rare.push((lit[0], vec![target])),
                             }
-                        } else if let Some(p) = lit_patterns.iter().position(|l| l == lit) {
-                            literal_targets[p].push(target);
+                        } else if c.literal_at_word_start && lit.len() >= 3 && lit[0].is_ascii_alphabetic() {
+                            add_literal(&mut word_lits, &mut word_literal_targets, lit, target);
                         } else {
-                            lit_patterns.push(lit.clone());
-                            literal_targets.push(vec![target]);
+                            add_literal(&mut lit_patterns, &mut literal_targets, lit, target);
                         }
                     }
                 }
@@ -669,6 +683,7 @@ impl Scanner {
             }
         }
         let (lit_patterns, literal_targets) = merge_prefixes(lit_patterns, literal_targets);
+        let (word_lits, word_literal_targets) = merge_prefixes(word_lits, word_literal_targets);
         // Keyword-anchored rules, split by whether every match holds a digit.
         let mut digit_kw: Vec<(String, u32)> = Vec::new();
         let mut any_kw: Vec<(String, u32)> = Vec::new();
@@ -689,10 +704,10 @@ impl Scanner {
         // keyword indexes were a sixth of `trawl scan`'s start-up).
         let all_pairs = [digit_kw.clone(), any_kw.clone()].concat();
         let ((keywords, all_triggers), ((digit_triggers, any_triggers), (literals, digit_levels))) = rayon::join(
-            || rayon::join(|| KeywordSet::new(&all_kw), || KeywordSet::new(&all_pairs)),
+            || rayon::join(|| KeywordSet::new(&all_kw), || KeywordSet::with_literals(&all_pairs, &word_lits)),
             || {
                 rayon::join(
-                    || rayon::join(|| KeywordSet::new(&digit_kw), || KeywordSet::new(&any_kw)),
+                    || rayon::join(|| KeywordSet::new(&digit_kw), || KeywordSet::with_literals(&any_kw, &word_lits)),
                     || (Literals::new(&lit_patterns), digit_levels(&compiled, rules, &digit_rules)),
                 )
             },
@@ -736,6 +751,7 @@ impl Scanner {
             rules: compiled,
             literals,
             literal_targets,
+            word_literal_targets,
             rare,
             digit_levels,
             has_country_rules: country_rules.iter().any(|v| !v.is_empty()),
@@ -794,7 +810,7 @@ impl Scanner {
         RuleInfo { id: r.id.clone(), data_type: r.data_type.clone(), category: r.category }
     }
 
-    /// How the engine finds candidates for rule `index`, e.g. `literal "AKIA" (+0/-16 bytes)`,
+    /// How the engine finds candidates for rule `index`, e.g. `literal "AKIA" at word starts, window -0/+16`,
     /// `digits >= 9`, `keyword`, `full scan`, followed by the longest match it looks for.
     ///
     /// # Panics
@@ -807,7 +823,8 @@ impl Scanner {
                     a.literals.iter().take(4).map(|l| format!("{:?}", String::from_utf8_lossy(l))).collect();
                 let more =
                     if a.literals.len() > 4 { format!(" (+{} more)", a.literals.len() - 4) } else { String::new() };
-                format!("literal {}{more}, window -{}/+{}", lits.join(" | "), a.before, a.after)
+                let at = if r.literal_at_word_start { " at word starts" } else { "" };
+                format!("literal {}{more}{at}, window -{}/+{}", lits.join(" | "), a.before, a.after)
             }
             AnchorKind::Digits(d) => format!("digit groups >= {d}"),
             AnchorKind::Keyword => "keywords".to_string(),
@@ -911,10 +928,7 @@ impl Scanner {
             lits.for_each(hay, |h| hits.push(h));
             s.stats.literal_hits += hits.len() as u64;
             for h in &hits {
-                for &(rule, before, after) in &self.literal_targets[h.id as usize] {
-                    let win = h.start.saturating_sub(before)..(h.end + after).min(hay.len());
-                    self.search_at(s, hay, rule, win, h.start..h.end, before == 0);
-                }
+                self.literal_hit(s, hay, &self.literal_targets[h.id as usize], h.start..h.end);
             }
             s.hits = hits;
         }
@@ -956,6 +970,9 @@ impl Scanner {
             }
         }
         s.live = live;
+        if let Some(t) = &self.any_triggers {
+            t.for_each_literal_after_non_ascii(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::Any)));
+        }
         for &(h, which) in &kw_hits {
             let set = match which {
                 TriggerSet::Any => self.any_triggers.as_ref(),
@@ -963,6 +980,11 @@ impl Scanner {
                 TriggerSet::All => self.all_triggers.as_ref(),
             };
             let Some(set) = set else { continue };
+            if let Some(i) = set.literal_of(h.keyword) {
+                s.stats.literal_hits += 1;
+                self.literal_hit(s, hay, &self.word_literal_targets[i], h.start..h.end);
+                continue;
+            }
             s.stats.keyword_hits += 1;
             let group = self.keyword_group_of[which as usize].get(h.keyword as usize).copied().flatten();
             let members = group.map(|g| (g, self.keyword_group_members(s, hay, g, h)));
@@ -995,6 +1017,14 @@ impl Scanner {
                 [(a, _), (b, _), (c, _)] => memchr::memchr3_iter(a, b, c, hay).for_each(&mut at_rare),
                 _ => unreachable!("chunks of one to three"),
             }
+        }
+    }
+
+    /// Searches the windows of `targets` around a literal found at `at`.
+    fn literal_hit(&self, s: &mut Scratch, hay: &[u8], targets: &[Target], at: Range<usize>) {
+        for &(rule, before, after) in targets {
+            let win = at.start.saturating_sub(before)..(at.end + after).min(hay.len());
+            self.search_at(s, hay, rule, win, at.clone(), before == 0);
         }
     }
 
@@ -1713,5 +1743,67 @@ description = "test"
         }
         set.retain(|r| r.syntax.id != "t.r23" && r.syntax.id != "t.r57");
         assert_eq!(Scanner::new(&set).expect("the rest compiles").rule_count(), 78);
+    }
+
+    #[test]
+    fn literals_after_a_word_boundary_are_found_by_the_keyword_walk_as_the_regex_finds_them() {
+        // Two rules whose matches start with their literal after `\b`
+        // (ASCII and Unicode), and a keyword rule, so the walk has keywords too.
+        let toml = r#"[[rule]]
+id = "t.key"
+type = "KEY"
+name = "key"
+category = "CREDENTIALS"
+regex = '''\b((?:AKIA|ASIA)[A-Z2-7]{4})\b'''
+description = "test"
+
+[[rule]]
+id = "t.tok"
+type = "TOK"
+name = "tok"
+category = "CREDENTIALS"
+regex = '''\b(tok-[a-z]{3})'''
+unicode = true
+description = "test"
+
+[[rule]]
+id = "t.pin"
+type = "PIN"
+name = "pin"
+category = "PERSONAL_INFORMATION"
+regex = '''\b(\d{4})\b'''
+keywords = ["pin"]
+keyword_required = true
+description = "test"
+"#;
+        let scanner = scanner_of(toml);
+        assert_eq!(scanner.word_literal_targets.len(), 3, "AKIA, ASIA and tok- are found at word starts");
+        assert!(scanner.literals.is_none(), "no literal is left to the literal search");
+        assert!(scanner.anchor_description(0).contains("at word starts"), "{}", scanner.anchor_description(0));
+        let literal_rules = &scanner.rules[..2];
+        let mut scratch = scanner.scratch();
+        let befores = ["", " ", "_", "x", "7", "é", "€", "\u{a0}", "-", "\"", "\n", "ü"];
+        let candidates = ["AKIAABCD", "ASIA2345", "akiaabcd", "tok-abc", "TOK-abc", "AKIAABC"];
+        for pad in [0, 1, 50, 58, 59, 60, 61, 62, 63, 64, 120] {
+            for before in befores {
+                for value in candidates {
+                    let hay = format!("{}{before}{value} end, pin 1234", "y".repeat(pad));
+                    // What each rule's regex finds over the whole haystack, and the PIN.
+                    let mut want = vec!["1234".to_string()];
+                    for rule in literal_rules {
+                        let re = rule.regex();
+                        let mut caps = re.create_captures();
+                        re.captures(Input::new(hay.as_bytes()), &mut caps);
+                        if let Some(g) = caps.get_group(1) {
+                            want.push(hay[g.range()].to_string());
+                        }
+                    }
+                    want.sort();
+                    let mut got = values(&scanner, &mut scratch, &hay);
+                    got.sort();
+                    assert_eq!(got, want, "{hay:?}");
+                }
+            }
+        }
     }
 }

@@ -173,6 +173,19 @@ pub struct KeywordSet {
     /// When all keywords start with one of a few ASCII letters, those letters
     /// (lowercase): word starts are then filtered 16 bytes at a time.
     first_letters: Option<[u8; MAX_FIRST_LETTERS]>,
+    /// Exact literals found at word starts, sorted by trigram code (see
+    /// [`KeywordSet::with_literals`]).
+    literals: Vec<WordLiteral>,
+    /// Bit `code`: some literal has that trigram.
+    literal_bits: Box<[u64; CODES / 64]>,
+}
+
+/// A literal found at word starts: its trigram code, bytes and index.
+#[derive(Clone, Debug)]
+struct WordLiteral {
+    code: usize,
+    bytes: Vec<u8>,
+    index: u32,
 }
 
 /// Bits of [`KeywordSet::heads`] (4 KiB, for about a thousand forms).
@@ -245,6 +258,20 @@ pub struct KeywordHit {
 impl KeywordSet {
     /// Builds a set from `(keyword, rule index)` pairs. Returns `None` when there are none.
     pub fn new(pairs: &[(String, u32)]) -> Option<KeywordSet> {
+        Self::with_literals(pairs, &[])
+    }
+
+    /// Like [`KeywordSet::new`], and the walk also reports `literals` (exact,
+    /// case-sensitive bytes, each at least 3 bytes long and starting with an
+    /// ASCII letter) where they start at a word start or right after a
+    /// non-ASCII byte: at every position not preceded by an ASCII letter or
+    /// digit. A literal hit's `keyword` is the set's keyword count plus the
+    /// literal's index in `literals` (see [`KeywordSet::literal_of`]).
+    /// Returns `None` when there are neither keywords nor literals.
+    ///
+    /// # Panics
+    /// When a literal is shorter than 3 bytes or does not start with an ASCII letter.
+    pub fn with_literals(pairs: &[(String, u32)], literals: &[Vec<u8>]) -> Option<KeywordSet> {
         let mut keywords: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         keywords.sort_unstable();
         keywords.dedup();
@@ -261,7 +288,7 @@ impl KeywordSet {
                 forms.push(Form { keyword: ki as u32, first, key, rest: w[split..].to_vec() });
             }
         }
-        if forms.is_empty() {
+        if forms.is_empty() && literals.is_empty() {
             return None;
         }
         let code_of = |f: &Form| {
@@ -295,9 +322,23 @@ impl KeywordSet {
                 keyword_rules[ki].push(*rule);
             }
         }
+        let mut literal_bits = Box::new([0u64; CODES / 64]);
+        let mut word_literals: Vec<WordLiteral> = literals
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                assert!(l.len() >= 3 && l[0].is_ascii_alphabetic(), "a word-start literal: {l:?}");
+                let code = Self::code_at(l, 0);
+                bits[code / 64] |= 1 << (code % 64);
+                literal_bits[code / 64] |= 1 << (code % 64);
+                WordLiteral { code, bytes: l.clone(), index: i as u32 }
+            })
+            .collect();
+        word_literals.sort_by_key(|l| l.code);
         let first_bytes =
             if forms.iter().all(|f| f.first[0].is_ascii_lowercase()) { FirstBytes::Letters } else { FirstBytes::Any };
         let mut firsts: Vec<u8> = forms.iter().map(|f| f.first[0]).collect();
+        firsts.extend(literals.iter().map(|l| l[0].to_ascii_lowercase()));
         firsts.sort_unstable();
         firsts.dedup();
         let first_letters = (first_bytes == FirstBytes::Letters && firsts.len() <= MAX_FIRST_LETTERS).then(|| {
@@ -316,7 +357,15 @@ impl KeywordSet {
             longest,
             first_bytes,
             first_letters,
+            literals: word_literals,
+            literal_bits,
         })
+    }
+
+    /// The index in the literals given to [`KeywordSet::with_literals`] of
+    /// hit keyword `k`, when it is a literal.
+    pub fn literal_of(&self, k: u32) -> Option<usize> {
+        (k as usize).checked_sub(self.keyword_rules.len())
     }
 
     /// The longest keyword form, in bytes.
@@ -366,6 +415,45 @@ impl KeywordSet {
         let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
             self.verify(hay, s, len, head, code, f);
+        }
+        if self.literal_bits[code / 64] >> (code % 64) & 1 == 1 {
+            self.verify_literals(hay, s, code, f);
+        }
+    }
+
+    /// Reports the literals of trigram `code` that start at offset `s`.
+    #[inline(never)]
+    fn verify_literals(&self, hay: &[u8], s: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
+        let from = self.literals.partition_point(|l| l.code < code);
+        for l in self.literals[from..].iter().take_while(|l| l.code == code) {
+            if hay[s..].starts_with(&l.bytes) {
+                let keyword = (self.keyword_rules.len() + l.index as usize) as u32;
+                f(KeywordHit { keyword, start: s, end: s + l.bytes.len() });
+            }
+        }
+    }
+
+    /// Calls `f` for every literal (see [`KeywordSet::with_literals`]) that
+    /// starts right after a non-ASCII byte: the positions the word walk of
+    /// [`KeywordSet::for_each`] leaves out, since such a byte is part of a
+    /// word there. Blocks without non-ASCII bytes cost one test each.
+    pub fn for_each_literal_after_non_ascii(&self, hay: &[u8], classes: &Classes, mut f: impl FnMut(KeywordHit)) {
+        if self.literals.is_empty() {
+            return;
+        }
+        let mut prev_high = 0u64;
+        for k in 0..classes.blocks() {
+            let high = classes.high(k);
+            let mut starts = (classes.upper(k) | classes.lower(k)) & ((high << 1) | prev_high);
+            prev_high = high >> 63;
+            while starts != 0 {
+                let s = k * 64 + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let code = Self::code_at(hay, s);
+                if self.literal_bits[code / 64] >> (code % 64) & 1 == 1 {
+                    self.verify_literals(hay, s, code, &mut f);
+                }
+            }
         }
     }
 
@@ -742,5 +830,71 @@ mod tests {
         let mut rules = Vec::new();
         set.rules_in_name(&normalize_name("billingCardNumber"), &mut Classes::default(), &mut rules);
         assert_eq!(rules, vec![2]);
+    }
+
+    #[test]
+    fn literals_at_every_position_not_after_an_ascii_letter_or_digit() {
+        let literals = [b"AKIA".to_vec(), b"sk-".to_vec(), b"eyJ".to_vec()];
+        let set = KeywordSet::with_literals(&[("ssn".into(), 0)], &literals).unwrap();
+        let only = KeywordSet::with_literals(&[], &literals).unwrap();
+        assert_eq!((set.literal_of(0), set.literal_of(1), set.literal_of(3)), (None, Some(0), Some(2)));
+        // Every literal, by a byte-by-byte reference: not after [A-Za-z0-9].
+        let reference = |hay: &[u8]| {
+            let mut out = Vec::new();
+            for s in 0..hay.len() {
+                for (i, l) in literals.iter().enumerate() {
+                    if hay[s..].starts_with(l) && (s == 0 || !hay[s - 1].is_ascii_alphanumeric()) {
+                        out.push((i, s));
+                    }
+                }
+            }
+            out.sort();
+            out
+        };
+        let found = |set: &KeywordSet, hay: &[u8]| {
+            let mut classes = Classes::default();
+            classes.compute(hay);
+            let mut out = Vec::new();
+            let mut push = |h: KeywordHit| {
+                if let Some(i) = set.literal_of(h.keyword) {
+                    assert_eq!(h.end - h.start, literals[i].len());
+                    out.push((i, h.start));
+                }
+            };
+            set.for_each(hay, &classes, &mut push);
+            set.for_each_literal_after_non_ascii(hay, &classes, &mut push);
+            out.sort();
+            out
+        };
+        let pieces: [&[u8]; 14] = [
+            b"AKIA",
+            b"sk-",
+            b"eyJ",
+            b"akia",
+            b"SK-",
+            b"eyj",
+            b"x",
+            b"9",
+            b"_",
+            b" ",
+            b"\xc3\xa9",
+            b"\xff",
+            b"ssn",
+            b"-",
+        ];
+        // Pseudo-random sequences of pieces, long enough to cross blocks.
+        let mut seed = 12345u64;
+        for _ in 0..300 {
+            let mut hay = Vec::new();
+            while hay.len() < 200 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                hay.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let want = reference(&hay);
+            assert_eq!(found(&set, &hay), want, "{:?}", String::from_utf8_lossy(&hay));
+            assert_eq!(found(&only, &hay), want);
+        }
+        // Keywords are still found beside literals.
+        assert_eq!(hits(&set, "ssn AKIA"), [(0, 0, 3), (1, 4, 8)]);
     }
 }
