@@ -395,6 +395,18 @@ impl KeywordSet {
             let at = |i: usize| hay.get(i).map_or(0, |&x| RAW_CLASS[x as usize]);
             (at(s), at(s + 1), at(s + 2))
         };
+        Self::code_of_classes(a, b, c)
+    }
+
+    /// [`KeywordSet::code_at`] of a word whose first three bytes are `x`, `y`, `z`.
+    #[inline(always)]
+    fn code_of(x: u8, y: u8, z: u8) -> usize {
+        Self::code_of_classes(RAW_CLASS[x as usize], RAW_CLASS[y as usize], RAW_CLASS[z as usize])
+    }
+
+    /// The trigram code of three byte classes (a space second ends the word).
+    #[inline(always)]
+    fn code_of_classes(a: u8, b: u8, c: u8) -> usize {
         let c = if b == 0 { 0 } else { c };
         (((a as usize) << 10) | ((b as usize) << 5) | c as usize) & (CODES - 1)
     }
@@ -534,6 +546,17 @@ impl KeywordSet {
             // The starts whose trigram some form has, without a branch on
             // each (about one start in five passes in logs, unpredictably).
             let mut known = 0u64;
+            if let Some(block) = hay.get(k * 64..k * 64 + 66) {
+                // The block and the two bytes after it: trigrams read without bounds checks.
+                let block: &[u8; 66] = block.try_into().expect("66 bytes");
+                while starts != 0 {
+                    let i = starts.trailing_zeros() as usize & 63;
+                    starts &= starts - 1;
+                    let code = Self::code_of(block[i], block[i + 1], block[i + 2]);
+                    codes[i] = code as u16;
+                    known |= u64::from(self.has_code(code)) << i;
+                }
+            }
             while starts != 0 {
                 let i = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
