@@ -970,9 +970,6 @@ impl Scanner {
             }
         }
         s.live = live;
-        if let Some(t) = &self.any_triggers {
-            t.for_each_literal_after_non_ascii(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::Any)));
-        }
         for &(h, which) in &kw_hits {
             let set = match which {
                 TriggerSet::Any => self.any_triggers.as_ref(),

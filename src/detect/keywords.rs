@@ -445,30 +445,6 @@ impl KeywordSet {
         }
     }
 
-    /// Calls `f` for every literal (see [`KeywordSet::with_literals`]) that
-    /// starts right after a non-ASCII byte: the positions the word walk of
-    /// [`KeywordSet::for_each`] leaves out, since such a byte is part of a
-    /// word there. Blocks without non-ASCII bytes cost one test each.
-    pub fn for_each_literal_after_non_ascii(&self, hay: &[u8], classes: &Classes, mut f: impl FnMut(KeywordHit)) {
-        if self.literals.is_empty() {
-            return;
-        }
-        let mut prev_high = 0u64;
-        for k in 0..classes.blocks() {
-            let high = classes.high(k);
-            let mut starts = (classes.upper(k) | classes.lower(k)) & ((high << 1) | prev_high);
-            prev_high = high >> 63;
-            while starts != 0 {
-                let s = k * 64 + starts.trailing_zeros() as usize;
-                starts &= starts - 1;
-                let code = Self::code_at(hay, s);
-                if self.literal_bits[code / 64] >> (code % 64) & 1 == 1 {
-                    self.verify_literals(hay, s, code, &mut f);
-                }
-            }
-        }
-    }
-
     /// Compares the word at `s` (`len` bytes, head `head`: see
     /// [`word_head`]) with the forms of trigram `code`.
     #[inline(never)]
@@ -520,6 +496,7 @@ impl KeywordSet {
         }
         let (first_block, last_block) = (range.start / 64, (range.end - 1) / 64);
         let mut prev_word = if first_block > 0 { classes.word(first_block - 1) >> 63 } else { 0 };
+        let mut prev_high = if first_block > 0 { classes.high(first_block - 1) >> 63 } else { 0 };
         // Trigram codes by offset in the block: only the entries of a
         // block's known starts are written and read, so the array is not
         // cleared per block.
@@ -537,12 +514,22 @@ impl KeywordSet {
             };
             let mut starts = first & !((word << 1) | prev_word) & in_range;
             prev_word = word >> 63;
-            if starts == 0 {
+            // Letters right after a non-ASCII byte start no word, but a literal can start there.
+            let mut after_high = 0;
+            if !self.literals.is_empty() {
+                let high = classes.high(k);
+                after_high = (classes.upper(k) | classes.lower(k)) & ((high << 1) | prev_high) & in_range;
+                prev_high = high >> 63;
+            }
+            if starts | after_high == 0 {
                 continue;
             }
             if let Some(letters) = self.first_letters {
-                starts &= letter_mask(&hay[k * 64..(k * 64 + 64).min(hay.len())], letters);
+                let m = letter_mask(&hay[k * 64..(k * 64 + 64).min(hay.len())], letters);
+                starts &= m;
+                after_high &= m;
             }
+            starts |= after_high;
             // The starts whose trigram some form has, without a branch on
             // each (about one start in five passes in logs, unpredictably).
             let mut known = 0u64;
@@ -569,8 +556,13 @@ impl KeywordSet {
             while known != 0 {
                 let i = known.trailing_zeros() as usize;
                 known &= known - 1;
+                let code = usize::from(codes[i]);
+                if after_high >> i & 1 == 1 {
+                    self.verify_literals(hay, k * 64 + i, code, &mut f);
+                    continue;
+                }
                 let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
-                self.at_word(hay, k * 64 + i, usize::from(codes[i]), len, &mut f);
+                self.at_word(hay, k * 64 + i, code, len, &mut f);
             }
         }
     }
@@ -885,7 +877,6 @@ mod tests {
                 }
             };
             set.for_each(hay, &classes, &mut push);
-            set.for_each_literal_after_non_ascii(hay, &classes, &mut push);
             out.sort();
             out
         };
