@@ -57,25 +57,55 @@ pub struct Group {
     pub seps: u32,
 }
 
-/// Appends to `out` every digit group of the haystack (`len` bytes, with
-/// class masks `c`) having at least `min_digits` digits.
-#[inline(never)]
-pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group>) {
-    let min_digits = min_digits.max(1);
-    let blocks = c.blocks();
-    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
-    // Runs of the group mask long enough to hold `min_digits` digits.
-    let need = min_digits.min(64);
-    // The shifts that AND `need` consecutive bits into one (1, 2, 4... then
-    // the rest), each at most 32, worked out once rather than per block.
-    let (mut steps, mut nsteps, mut have) = ([0u32; 7], 0, 1u32);
-    while have < need {
-        let step = have.min(need - have);
-        steps[nsteps] = step;
-        nsteps += 1;
+/// Blocks where smaller digit groups are wanted than elsewhere (see
+/// [`find_groups`]).
+#[derive(Clone, Copy, Debug)]
+pub struct NearBlocks<'a> {
+    /// Bit `k % 64` of word `k / 64` marks block `k`; blocks past the end
+    /// of the slice are not marked.
+    pub blocks: &'a [u64],
+    /// Fewest digits of a group starting in a marked block (at most the
+    /// haystack-wide threshold).
+    pub min_digits: u32,
+}
+
+impl NearBlocks<'_> {
+    #[inline(always)]
+    fn has(&self, k: usize) -> bool {
+        self.blocks.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1)
+    }
+}
+
+/// The shifts that AND runs of `from` consecutive bits into runs of `to`
+/// (doubling, then the rest), each at most 32.
+fn run_steps(from: u32, to: u32) -> ([u32; 7], usize) {
+    let (mut steps, mut n, mut have) = ([0u32; 7], 0, from.max(1));
+    while have < to {
+        let step = have.min(to - have);
+        steps[n] = step;
+        n += 1;
         have += step;
     }
-    let steps = &steps[..nsteps];
+    (steps, n)
+}
+
+/// Appends to `out` every digit group of the haystack (`len` bytes, with
+/// class masks `c`) having at least `min_digits` digits, or at least
+/// `near.min_digits` when it starts in a block of `near`: keyword windows
+/// need smaller groups than digit-anchored rules, and only around their
+/// keywords.
+#[inline(never)]
+pub fn find_groups(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>) {
+    let min_digits = min_digits.max(1);
+    let near_digits = near.min_digits.clamp(1, min_digits);
+    let blocks = c.blocks();
+    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
+    // Runs of the group mask long enough to hold the digits wanted: the
+    // steps up to a near block's threshold, then on to the others'.
+    let (near_steps, n) = run_steps(1, near_digits.min(64));
+    let near_steps = &near_steps[..n];
+    let (far_steps, n) = run_steps(near_digits.min(64), min_digits.min(64));
+    let far_steps = &far_steps[..n];
     let mut carry = 0u64; // the group mask's last bit in the previous block
     let mut cur = group_mask(c, 0);
     for k in 0..blocks {
@@ -88,10 +118,20 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group
         // Bit i of `run`: bits i..i+need of the group mask (this block's,
         // then the next one's in `ahead`) are all set.
         let (mut run, mut ahead) = (cur, next);
-        for &step in steps {
+        for &step in near_steps {
             run &= (run >> step) | (ahead << (64 - step));
             ahead &= ahead >> step;
         }
+        // Both thresholds' runs, then one picked without a branch: near
+        // blocks come and go with keyword hits.
+        let near_run = run;
+        for &step in far_steps {
+            run &= (run >> step) | (ahead << (64 - step));
+            ahead &= ahead >> step;
+        }
+        let is_near = near.has(k);
+        let run = if is_near { near_run } else { run };
+        let need = if is_near { near_digits } else { min_digits };
         let starts = cur & !((cur << 1) | carry);
         let mut bits = run & starts;
         while bits != 0 {
@@ -115,7 +155,7 @@ pub fn find_groups(c: &Classes, len: usize, min_digits: u32, out: &mut Vec<Group
             };
             // Runs long enough in bytes but short of digits (dates,
             // addresses) come and go unpredictably.
-            push_if(out, Group { start: k * 64 + s, end: end.min(len), digits, seps }, digits >= min_digits);
+            push_if(out, Group { start: k * 64 + s, end: end.min(len), digits, seps }, digits >= need);
         }
         carry = cur >> 63;
         cur = next;
@@ -188,7 +228,7 @@ mod tests {
         let mut c = Classes::default();
         c.compute(hay);
         let mut out = Vec::new();
-        find_groups(&c, hay.len(), min, &mut out);
+        find_groups(&c, hay.len(), min, NearBlocks { blocks: &[], min_digits: min }, &mut out);
         out
     }
 
@@ -273,6 +313,42 @@ mod tests {
             for len in [0, 1, 63, 64, 65, 127, 128, 129, 1000, hay.len()] {
                 let h = &hay[..len];
                 assert_eq!(find(h, min), reference(h, min), "min {min}, len {len}");
+            }
+        }
+    }
+
+    /// With near blocks, a group is found when it has `min` digits, or
+    /// `near_min` and starts in a marked block.
+    #[test]
+    fn near_blocks_lower_the_threshold_where_marked() {
+        let alphabet = b"0123456789012345678901234567890123456789 -./()abcXYZ,:";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let hay: Vec<u8> = (0..9_000).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let mut c = Classes::default();
+        c.compute(&hay);
+        let blocks = c.blocks();
+        for round in 0..40 {
+            // Random marks, sometimes none or every block; a slice shorter
+            // than the haystack's blocks leaves the rest unmarked.
+            let words = match round % 4 {
+                0 => 0,
+                1 => blocks.div_ceil(64),
+                _ => 1 + (next() % blocks.div_ceil(64) as u64) as usize,
+            };
+            let marks: Vec<u64> = (0..words).map(|_| if round == 1 { u64::MAX } else { next() }).collect();
+            let marked = |k: usize| marks.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1);
+            for (near_min, min) in [(1, 1), (3, 9), (6, 9), (5, 13), (1, 64), (9, 70), (40, 66), (9, 9)] {
+                let mut got = Vec::new();
+                find_groups(&c, hay.len(), min, NearBlocks { blocks: &marks, min_digits: near_min }, &mut got);
+                let want: Vec<Group> =
+                    reference(&hay, near_min).into_iter().filter(|g| g.digits >= min || marked(g.start / 64)).collect();
+                assert_eq!(got, want, "round {round}, near {near_min}, min {min}");
             }
         }
     }
