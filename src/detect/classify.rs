@@ -110,9 +110,21 @@ impl Classes {
     /// they lie in.
     #[inline(always)]
     pub fn sep_bits(&self, at: usize, n: usize) -> u64 {
+        self.bits(SEP, at, n)
+    }
+
+    /// The digit bits of the `n` bytes (at most 64) from offset `at`, as
+    /// [`Classes::sep_bits`] gives separators.
+    #[inline(always)]
+    pub fn digit_bits(&self, at: usize, n: usize) -> u64 {
+        self.bits(DIGIT, at, n)
+    }
+
+    #[inline(always)]
+    fn bits(&self, class: usize, at: usize, n: usize) -> u64 {
         let (k, off) = (at / 64, at % 64);
-        let next = if off > 0 && k + 1 < self.blocks.len() { self.sep(k + 1) << (64 - off) } else { 0 };
-        let bits = self.sep(k) >> off | next;
+        let next = if off > 0 && k + 1 < self.blocks.len() { self.blocks[k + 1][class] << (64 - off) } else { 0 };
+        let bits = self.blocks[k][class] >> off | next;
         if n >= 64 { bits } else { bits & ((1u64 << n) - 1) }
     }
 
@@ -174,6 +186,8 @@ mod tests {
                 let n = n.min(hay.len() - at);
                 let want = (0..n).fold(0u64, |m, j| m | u64::from(b" -./()".contains(&hay[at + j])) << j);
                 assert_eq!(c.sep_bits(at, n), want, "{n} bytes from {at}");
+                let want = (0..n).fold(0u64, |m, j| m | u64::from(hay[at + j].is_ascii_digit()) << j);
+                assert_eq!(c.digit_bits(at, n), want, "{n} bytes from {at}");
             }
         }
         for bit in 300 % 64..64 {

@@ -422,6 +422,8 @@ const ALL_SEPARATORS: u8 = 0x3F;
 /// What the cheap checks of a digit level's rules learn about one group,
 /// computed once for all of them.
 struct GroupFacts<'a> {
+    /// The haystack's byte classes.
+    classes: &'a Classes,
     /// A validator's verdict on the group's digit runs ([`group_may_validate`]).
     validated: Option<(Validator, bool)>,
     /// How long the group's token string for run shapes is (see
@@ -433,15 +435,42 @@ struct GroupFacts<'a> {
 }
 
 impl<'a> GroupFacts<'a> {
-    /// Nothing known yet about a group; `tokens` is space for its token string.
-    fn new(tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS]) -> GroupFacts<'a> {
-        GroupFacts { validated: None, token_count: None, tokens }
+    /// Nothing known yet about a group of a haystack with byte classes
+    /// `classes`; `tokens` is space for its token string.
+    fn new(classes: &'a Classes, tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS]) -> GroupFacts<'a> {
+        GroupFacts { classes, validated: None, token_count: None, tokens }
     }
 
-    /// Whether `runs` can match in the group `bytes` these facts describe.
-    fn runs_occur(&mut self, runs: &shapes::RunShapes, bytes: &[u8]) -> bool {
-        let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(bytes, self.tokens));
+    /// Whether `runs` can match in the group `g` of `hay` these facts describe:
+    /// from the digit masks when the group fits in 64 bytes, else from its
+    /// token string.
+    fn runs_occur(&mut self, runs: &shapes::RunShapes, hay: &[u8], g: &Group) -> bool {
+        let len = g.end - g.start;
+        if len <= 64 {
+            return runs.occur_in_masks(hay, g.start, self.classes.digit_bits(g.start, len), len);
+        }
+        let tokens = &mut *self.tokens;
+        let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(&hay[g.start..g.end], tokens));
         n.is_none_or(|n| runs.occur_in(&self.tokens[..n]))
+    }
+
+    /// How many separators of the set `seps` (bit `i` for
+    /// `digits::SEPARATORS[i]`) the group `g` of `hay` holds, one step per
+    /// separator of the group (from the masks) rather than per byte.
+    fn separators_in(&self, hay: &[u8], g: &Group, seps: u8) -> u32 {
+        let mut count = 0;
+        let mut at = g.start;
+        while at < g.end {
+            let n = (g.end - at).min(64);
+            let mut bits = self.classes.sep_bits(at, n);
+            while bits != 0 {
+                let i = at + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                count += u32::from(digits::SEPARATOR_BITS[usize::from(hay[i])] & seps != 0);
+            }
+            at += n;
+        }
+        count
     }
 }
 
@@ -1198,7 +1227,7 @@ impl Scanner {
         let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
         groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
             filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
-                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::new(&mut tokens))
+                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::new(&s.classes, &mut tokens))
         })
     }
 
@@ -1285,7 +1314,7 @@ impl Scanner {
             // addresses, measurements) fail them for every rule.
             let mut pass = std::mem::take(&mut s.pass);
             pass.clear();
-            let mut facts = GroupFacts::new(&mut tokens);
+            let mut facts = GroupFacts::new(&s.classes, &mut tokens);
             for (k, filter) in level.starts.iter().enumerate() {
                 let mut starts = filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0);
                 while starts != 0 {
@@ -1383,7 +1412,7 @@ impl Scanner {
             let inside = match g.seps {
                 0 => 0,
                 n if rule.separators == ALL_SEPARATORS => n,
-                _ => count(&hay[g.start..g.end]),
+                _ => facts.separators_in(hay, g, rule.separators),
             };
             let lo = g.start.saturating_sub(lead);
             let hi = (g.end + trail).min(hay.len());
@@ -1394,7 +1423,7 @@ impl Scanner {
         }
         // The rule's exact layouts of runs and separators, after the cheaper
         // count above (most groups of number-dense data have no separator).
-        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, &hay[g.start..g.end])) {
+        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g)) {
             return false;
         }
         rule.group_validator.is_none_or(|v| match facts.validated {

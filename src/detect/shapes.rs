@@ -17,6 +17,8 @@
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::detect::analyze;
+#[cfg(test)]
+use crate::detect::classify::Classes;
 use crate::detect::digits::is_separator;
 
 /// Most shapes a rule may have (more would make the check slower than the regex).
@@ -33,6 +35,42 @@ pub const MAX_GROUP_TOKENS: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunShapes {
     shapes: Vec<Vec<u8>>,
+    /// The same shapes as byte layouts, for groups of at most 64 bytes
+    /// (see [`RunShapes::occur_in_masks`]); longer shapes cannot occur there.
+    layouts: Vec<ByteLayout>,
+}
+
+/// A shape written out byte by byte: which of its bytes are digits, and
+/// the separator bytes between them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ByteLayout {
+    /// Bytes.
+    len: usize,
+    /// Bit `i` set when byte `i` is a digit.
+    digits: u64,
+    /// Offsets and bytes of the separators.
+    separators: Vec<(usize, u8)>,
+}
+
+impl ByteLayout {
+    /// The layout of `shape`, when it fits in 64 bytes.
+    fn of(shape: &[u8]) -> Option<ByteLayout> {
+        let (mut len, mut digits, mut separators) = (0usize, 0u64, Vec::new());
+        for &t in shape {
+            if t < LONG_RUN {
+                let run = usize::from(t);
+                if len + run > 64 {
+                    return None;
+                }
+                digits |= (u64::MAX >> (64 - run)) << len;
+                len += run;
+            } else {
+                separators.push((len, t));
+                len += 1;
+            }
+        }
+        (len <= 64).then_some(ByteLayout { len, digits, separators })
+    }
 }
 
 impl RunShapes {
@@ -46,12 +84,47 @@ impl RunShapes {
         let inner = Hir::concat(parts[1..parts.len() - 1].to_vec());
         let shapes = layouts(&inner)?;
         let whole = |s: &Vec<u8>| s.first().is_some_and(|&t| t < LONG_RUN) && s.last().is_some_and(|&t| t < LONG_RUN);
-        shapes.iter().all(whole).then_some(RunShapes { shapes })
+        if !shapes.iter().all(whole) {
+            return None;
+        }
+        let layouts = shapes.iter().filter_map(|s| ByteLayout::of(s)).collect();
+        Some(RunShapes { shapes, layouts })
     }
 
     /// Whether one of the shapes occurs in a group's token string (see [`group_tokens`]).
     pub fn occur_in(&self, tokens: &[u8]) -> bool {
         self.shapes.iter().any(|s| tokens.windows(s.len()).any(|w| w == s.as_slice()))
+    }
+
+    /// [`RunShapes::occur_in`] for the digit group `hay[start..start + len]`
+    /// of at most 64 bytes whose digits are the bits of `digits`, without
+    /// its token string: a shape occurs where a run starts, the digits of
+    /// its bytes are the shape's and the run after it ends (or the group
+    /// does), and its separators are the shape's. Groups are short and
+    /// rarely pass the digit test, so this costs a few word operations per
+    /// run start and shape.
+    #[inline]
+    pub fn occur_in_masks(&self, hay: &[u8], start: usize, digits: u64, len: usize) -> bool {
+        debug_assert!(len <= 64);
+        let run_starts = digits & !(digits << 1);
+        self.layouts.iter().filter(|l| l.len <= len).any(|l| {
+            // Offsets where the layout fits in the group.
+            let room = len - l.len + 1;
+            let mut at = run_starts & if room >= 64 { u64::MAX } else { (1u64 << room) - 1 };
+            let bytes = if l.len >= 64 { u64::MAX } else { (1u64 << l.len) - 1 };
+            while at != 0 {
+                let p = at.trailing_zeros() as usize;
+                at &= at - 1;
+                let end = p + l.len;
+                if (digits >> p) & bytes == l.digits
+                    && (end == len || digits >> end & 1 == 0)
+                    && l.separators.iter().all(|&(o, b)| hay[start + p + o] == b)
+                {
+                    return true;
+                }
+            }
+            false
+        })
     }
 }
 
@@ -248,6 +321,68 @@ mod tests {
             .map(|c| c.id.to_string())
             .collect();
         assert!(with.iter().any(|id| id == "pii.ssn.1"), "{with:?}");
+    }
+
+    /// The check on masks agrees with the token strings, for the layouts of
+    /// several rules and pseudo-random groups at every offset of a block.
+    #[test]
+    fn masks_agree_with_token_strings() {
+        let rules: Vec<RunShapes> = [
+            r"\b(\d{3}-\d{2}-\d{4}|\d{3}\x20\d{2}\x20\d{4})\b",
+            r"\b(\d{4}[ -]?\d{4})\b",
+            r"\b(\d{3}[ .-]\d{3}[ .-]\d{4})\b",
+            r"\b(\d{2}[ .]\d{2}[ .]\d{2}[ .]\d{2}[ .]\d{2})\b",
+            r"\b(\d{9})\b",
+            r"\b(\d{30}-\d{30})\b",
+            r"\b(\d{3}\x20-\d{4})\b",
+        ]
+        .iter()
+        .map(|p| shapes(p).unwrap_or_else(|| panic!("{p} has shapes")))
+        .collect();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut buf, mut hits) = ([0u8; MAX_GROUP_TOKENS], 0);
+        for round in 0..20_000 {
+            // Runs of 1 to 5 digits (longer now and then), joined by one or two separators, up to 64 bytes.
+            let mut group = Vec::new();
+            loop {
+                let run = if next() % 9 == 0 { 1 + next() as usize % 33 } else { 1 + next() as usize % 5 };
+                group.extend((0..run).map(|i| b'0' + (i % 10) as u8));
+                if group.len() > 40 || next() % 4 == 0 {
+                    break;
+                }
+                group.push(b" -."[next() as usize % 3]);
+                if next() % 8 == 0 {
+                    group.push(b" -."[next() as usize % 3]);
+                }
+            }
+            group.truncate(64);
+            while !group.last().unwrap().is_ascii_digit() {
+                group.pop();
+            }
+            let pad = round % 64;
+            let hay: Vec<u8> = std::iter::repeat_n(b'x', pad).chain(group.iter().copied()).collect();
+            let mut c = Classes::default();
+            c.compute(&hay);
+            let digits = c.digit_bits(pad, group.len());
+            let n = group_tokens(&group, &mut buf).unwrap();
+            for (i, r) in rules.iter().enumerate() {
+                let want = r.occur_in(&buf[..n]);
+                hits += usize::from(want);
+                assert_eq!(
+                    r.occur_in_masks(&hay, pad, digits, group.len()),
+                    want,
+                    "rule {i}: {:?}",
+                    String::from_utf8_lossy(&group)
+                );
+            }
+        }
+        assert!(hits > 1000, "{hits} groups hold a shape");
     }
 
     #[test]
