@@ -541,7 +541,7 @@ pub struct Scanner {
 /// filtered by groups ([`group_filter`], [`run_filter`]) may need smaller ones,
 /// but only in their windows around a keyword hit. Finding those only near
 /// such hits spares walking the many 6- to 8-digit groups of dates, times
-/// and ids elsewhere (4–6% of the instructions on logs and tables).
+/// and ids elsewhere (1.3–4% of the instructions on logs and tables).
 #[derive(Clone, Copy, Debug)]
 struct GroupDigits {
     /// For groups anywhere: the lowest digit level's threshold, or
