@@ -1894,11 +1894,22 @@ regex = '''\b(9\d{8})\b'''
 digits = 9
 description = "test"
 "#;
+        compare_small_groups(toml, 9);
+        // Without digit-anchored rules, only groups of 64 digits or more are
+        // collected everywhere.
+        let keyword_only = &toml[..toml.find("[[rule]]\nid = \"t.long\"").expect("the digit rule")];
+        compare_small_groups(keyword_only, NEAR_ONLY_CAP);
+    }
+
+    /// Compares a scanner of `toml`, whose groups below `everywhere_digits`
+    /// digits are collected near keyword hits only, with one collecting them
+    /// everywhere.
+    fn compare_small_groups(toml: &str, everywhere_digits: u32) {
         let near = scanner_of(toml);
         assert_eq!(group_filter(&near.rules[0]), Some(6));
         assert_eq!(run_filter(&near.rules[1]), Some(6));
-        let g = near.group_digits.expect("digit rules");
-        assert_eq!((g.everywhere, g.near), (9, 6));
+        let g = near.group_digits.expect("rules filtered by groups");
+        assert_eq!((g.everywhere, g.near), (everywhere_digits, 6));
         let mut everywhere = scanner_of(toml);
         everywhere.group_digits = Some(GroupDigits { everywhere: 6, near: 6 });
         let pieces = [
