@@ -31,3 +31,24 @@ impl Read for Dribble<'_> {
 pub(crate) fn joined(head: &[&str], pieces: &[&str], picks: &[usize]) -> Vec<u8> {
     head.iter().copied().chain(picks.iter().map(|&i| pieces[i])).flat_map(str::bytes).collect()
 }
+
+/// A xorshift64 generator: deterministic pseudo-random test data from a
+/// fixed seed (which must not be 0).
+pub(crate) struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next value.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut s = self.0;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        self.0 = s;
+        s
+    }
+
+    /// The next value, as an index below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}

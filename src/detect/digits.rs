@@ -223,6 +223,7 @@ pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::XorShift;
 
     fn find(hay: &[u8], min: u32) -> Vec<Group> {
         let mut c = Classes::default();
@@ -299,14 +300,8 @@ mod tests {
     fn matches_reference_across_block_boundaries() {
         // Deterministic pseudo-random text heavy in digits and separators.
         let alphabet = b"0123456789012345678901234567890123456789 -./()abcXYZ,:";
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut hay = Vec::new();
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            hay.push(alphabet[(state % alphabet.len() as u64) as usize]);
-        }
+        let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+        let hay: Vec<u8> = (0..20_000).map(|_| alphabet[rng.below(alphabet.len())]).collect();
         // Every threshold up to past 64, so that every split of the run
         // test into shifts (1, 2, 4... then the rest) is taken.
         for min in 1..=70 {
@@ -322,14 +317,8 @@ mod tests {
     #[test]
     fn near_blocks_lower_the_threshold_where_marked() {
         let alphabet = b"0123456789012345678901234567890123456789 -./()abcXYZ,:";
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let hay: Vec<u8> = (0..9_000).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let hay: Vec<u8> = (0..9_000).map(|_| alphabet[rng.below(alphabet.len())]).collect();
         let mut c = Classes::default();
         c.compute(&hay);
         let blocks = c.blocks();
@@ -339,9 +328,9 @@ mod tests {
             let words = match round % 4 {
                 0 => 0,
                 1 => blocks.div_ceil(64),
-                _ => 1 + (next() % blocks.div_ceil(64) as u64) as usize,
+                _ => 1 + rng.below(blocks.div_ceil(64)),
             };
-            let marks: Vec<u64> = (0..words).map(|_| if round == 1 { u64::MAX } else { next() }).collect();
+            let marks: Vec<u64> = (0..words).map(|_| if round == 1 { u64::MAX } else { rng.next_u64() }).collect();
             let marked = |k: usize| marks.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1);
             for (near_min, min) in [(1, 1), (3, 9), (6, 9), (5, 13), (1, 64), (9, 70), (40, 66), (9, 9)] {
                 let mut got = Vec::new();

@@ -1931,17 +1931,15 @@ description = "test"
             "55 ",
             "(12) 34.56 78",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut rng = crate::testutil::XorShift(0x2545_F491_4F6C_DD1D);
         let (mut a, mut b) = (near.scratch(), everywhere.scratch());
         let (mut found, mut collected) = (0, [0, 0]);
         for round in 0..400 {
             let mut hay = " ".repeat(round % 64);
             while hay.len() < 700 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                hay.push_str(pieces[(state % pieces.len() as u64) as usize]);
-                hay.push_str(&" ".repeat((state >> 20) as usize % 3));
+                let r = rng.next_u64();
+                hay.push_str(pieces[(r % pieces.len() as u64) as usize]);
+                hay.push_str(&" ".repeat((r >> 20) as usize % 3));
             }
             let got = values(&near, &mut a, &hay);
             assert_eq!(got, values(&everywhere, &mut b, &hay), "{hay:?}");

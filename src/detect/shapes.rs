@@ -265,6 +265,7 @@ fn dedup(v: &mut Vec<Vec<u8>>) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::XorShift;
 
     fn shapes(pattern: &str) -> Option<RunShapes> {
         RunShapes::of(&analyze::parse(pattern, false).unwrap())
@@ -339,26 +340,20 @@ mod tests {
         .iter()
         .map(|p| shapes(p).unwrap_or_else(|| panic!("{p} has shapes")))
         .collect();
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
         let (mut buf, mut hits) = ([0u8; MAX_GROUP_TOKENS], 0);
         for round in 0..20_000 {
             // Runs of 1 to 5 digits (longer now and then), joined by one or two separators, up to 64 bytes.
             let mut group = Vec::new();
             loop {
-                let run = if next() % 9 == 0 { 1 + next() as usize % 33 } else { 1 + next() as usize % 5 };
+                let run = if rng.below(9) == 0 { 1 + rng.below(33) } else { 1 + rng.below(5) };
                 group.extend((0..run).map(|i| b'0' + (i % 10) as u8));
-                if group.len() > 40 || next() % 4 == 0 {
+                if group.len() > 40 || rng.below(4) == 0 {
                     break;
                 }
-                group.push(b" -."[next() as usize % 3]);
-                if next() % 8 == 0 {
-                    group.push(b" -."[next() as usize % 3]);
+                group.push(b" -."[rng.below(3)]);
+                if rng.below(8) == 0 {
+                    group.push(b" -."[rng.below(3)]);
                 }
             }
             group.truncate(64);
