@@ -524,11 +524,10 @@ pub struct Scanner {
     keyword_group_of: [Vec<Option<u32>>; 3],
     /// Fewest digits of a group worth finding (see [`GroupDigits`]).
     group_digits: Option<GroupDigits>,
-    /// Whether the rules a context supplies keywords of are judged by their
-    /// digit groups before their search over the whole haystack, and spare
-    /// the keyword windows they cover (see [`Scanner::context_anchors`]);
-    /// off only in a test that compares both ways.
-    judged_contexts: bool,
+    /// Whether keyword windows skip the rules a context had searched over
+    /// the whole haystack (see [`Scanner::keyword_anchors`]); off only in a
+    /// test that compares both ways.
+    skip_context_rules: bool,
     /// For each [`TriggerSet`], how far around a hit of each keyword groups
     /// smaller than [`GroupDigits::everywhere`] are needed (0: nowhere).
     near_reach: [Vec<u32>; 3],
@@ -849,7 +848,7 @@ impl Scanner {
             keyword_groups,
             keyword_group_of,
             group_digits,
-            judged_contexts: true,
+            skip_context_rules: true,
             near_reach,
             keyword_starts,
             keyword_start_of,
@@ -972,13 +971,12 @@ impl Scanner {
             return;
         }
         scratch.classes.compute(hay);
+        self.context_anchors(scratch, hay, ctx);
         self.literal_anchors(scratch, hay);
         // Keyword hits are collected before digit groups, which are found
-        // with smaller thresholds near the hits that need them (and
-        // everywhere for the rules a context supplies keywords of).
+        // with smaller thresholds near the hits that need them.
         self.keyword_hits(scratch, hay);
-        self.digit_groups(scratch, hay, ctx);
-        self.context_anchors(scratch, hay, ctx);
+        self.digit_groups(scratch, hay);
         self.keyword_anchors(scratch, hay, ctx);
         self.rare_anchors(scratch, hay);
         self.digit_anchors(scratch, hay);
@@ -1004,19 +1002,13 @@ impl Scanner {
     }
 
     /// Keyword-only rules whose keyword the container supplies: they run
-    /// over the whole haystack (e.g. a CSV column named `dob`), as in a
-    /// keyword's window: not when they need a digit group and none there
-    /// passes their cheap checks (see [`Scanner::window_opens`]). A `phone`
-    /// column supplies 14 national rules, of which a number's start and
-    /// groups leave one or two; each regex search of a value alone costs
-    /// about 0.15 µs.
+    /// over the whole haystack (e.g. a CSV column named `dob`), so that the
+    /// keyword windows of [`Scanner::keyword_anchors`] have nothing more to
+    /// find for them.
     fn context_anchors(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
-        let all = 0..hay.len();
         for &r in &ctx.rules {
-            if self.rules[r as usize].anchor == AnchorKind::Keyword
-                && (!self.judged_contexts || self.window_opens(s, hay, r, &all))
-            {
-                self.search(s, hay, r, all.clone(), all.clone());
+            if self.rules[r as usize].anchor == AnchorKind::Keyword {
+                self.search(s, hay, r, 0..hay.len(), 0..hay.len());
             }
         }
     }
@@ -1083,24 +1075,15 @@ impl Scanner {
 
     /// Collects the digit groups: those of the lowest digit level
     /// everywhere, smaller ones only in the blocks that the windows of the
-    /// keyword hits of `s.kw_hits` needing them can reach (see
-    /// [`GroupDigits`]), or everywhere when `ctx` supplies the keyword of a
-    /// rule that needs them (it is searched over the whole haystack).
+    /// keyword hits of `s.kw_hits` needing them can reach (see [`GroupDigits`]).
     #[inline(never)]
-    fn digit_groups(&self, s: &mut Scratch, hay: &[u8], ctx: &Context) {
+    fn digit_groups(&self, s: &mut Scratch, hay: &[u8]) {
         s.groups.clear();
         let Some(g) = self.group_digits else { return };
         let near = &mut s.near_blocks;
         near.clear();
-        let last = s.classes.blocks().saturating_sub(1);
-        let small = |&r: &u32| {
-            let rule = &self.rules[r as usize];
-            rule.anchor == AnchorKind::Keyword
-                && group_filter(rule).or(run_filter(rule)).is_some_and(|min| min < g.everywhere)
-        };
-        if g.near < g.everywhere && ctx.rules.iter().any(small) {
-            near.resize(last / 64 + 1, u64::MAX);
-        } else if g.near < g.everywhere {
+        if g.near < g.everywhere {
+            let last = s.classes.blocks().saturating_sub(1);
             for &(h, which) in &s.kw_hits {
                 let reach = self.near_reach[which as usize].get(h.keyword as usize).map_or(0, |&r| r as usize);
                 if reach == 0 {
@@ -1129,7 +1112,7 @@ impl Scanner {
         // more to find in a keyword's window (a value alone under a `phone`
         // key holds the keyword `phone` too).
         let searched = |r: u32| {
-            self.judged_contexts && self.rules[r as usize].anchor == AnchorKind::Keyword && ctx.has(r as usize)
+            self.skip_context_rules && self.rules[r as usize].anchor == AnchorKind::Keyword && ctx.has(r as usize)
         };
         let kw_hits = std::mem::take(&mut s.kw_hits);
         for &(h, which) in &kw_hits {
@@ -1635,10 +1618,10 @@ mod tests {
     }
 
     #[test]
-    fn contexts_judged_by_digit_groups_find_what_unjudged_contexts_find() {
-        let judged = crate::testutil::builtin();
+    fn keyword_windows_skipping_rules_a_context_searched_find_the_same() {
+        let skipping = crate::testutil::builtin();
         let mut plain = Scanner::new(&crate::Rules::builtin().expect("builtin rules")).expect("compile");
-        plain.judged_contexts = false;
+        plain.skip_context_rules = false;
         let names = [
             "phone",
             "ssn",
@@ -1691,10 +1674,10 @@ mod tests {
             "\"",
         ];
         let mut rng = crate::testutil::XorShift(0xC0_47E7);
-        let (mut a, mut b) = (judged.scratch(), plain.scratch());
+        let (mut a, mut b) = (skipping.scratch(), plain.scratch());
         let mut found = 0;
         for round in 0..6000 {
-            let ctx = judged.context_for(names[round % names.len()]);
+            let ctx = skipping.context_for(names[round % names.len()]);
             assert!(names[round % names.len()] == "note" || !ctx.is_empty(), "{}", names[round % names.len()]);
             let mut hay = String::new();
             for _ in 0..1 + rng.below(4) {
@@ -1704,7 +1687,7 @@ mod tests {
                 }
             }
             let mut got = Vec::new();
-            judged.find(&mut a, hay.as_bytes(), 0..hay.len(), &ctx, &mut |m| {
+            skipping.find(&mut a, hay.as_bytes(), 0..hay.len(), &ctx, &mut |m| {
                 got.push(*m);
                 true
             });
@@ -1717,7 +1700,7 @@ mod tests {
             found += got.len();
         }
         assert!(found > 1000, "{found} findings");
-        // The judged contexts search fewer windows.
+        // Skipping them searches fewer windows.
         assert!(a.stats.windows < b.stats.windows, "{} against {}", a.stats.windows, b.stats.windows);
     }
 
