@@ -817,11 +817,12 @@ impl<'s> PathTrie<'s> {
     fn key_child_slow(&mut self, parent: u32, key: &[u8], head: u64, slot: &mut u32) -> u32 {
         let n = &mut self.nodes[parent as usize];
         let len = n.children.len();
-        let guess = if (*slot as usize) < len { *slot as usize } else { 0 };
+        // The children after the guess first (a record lacking a key), then
+        // from the first.
+        let from = (*slot as usize + 1).min(len);
         let found = match &n.map {
-            _ if len > 0 && n.children[guess].is(head, key) => Some(guess),
             Some(map) => map.get(key).map(|&i| i as usize),
-            None => (guess + 1..len).chain(0..guess).find(|&at| n.children[at].is(head, key)),
+            None => (from..len).chain(0..from).find(|&at| n.children[at].is(head, key)),
         };
         if let Some(at) = found {
             *slot = at as u32 + 1;
