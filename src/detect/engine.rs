@@ -1111,9 +1111,8 @@ impl Scanner {
         // Rules the context searched over the whole haystack have nothing
         // more to find in a keyword's window (a value alone under a `phone`
         // key holds the keyword `phone` too).
-        let searched = |r: u32| {
-            self.skip_context_rules && self.rules[r as usize].anchor == AnchorKind::Keyword && ctx.has(r as usize)
-        };
+        let skip = self.skip_context_rules && !ctx.is_empty();
+        let searched = |r: u32| skip && self.rules[r as usize].anchor == AnchorKind::Keyword && ctx.has(r as usize);
         let kw_hits = std::mem::take(&mut s.kw_hits);
         for &(h, which) in &kw_hits {
             let set = match which {
@@ -1129,13 +1128,13 @@ impl Scanner {
             }
             s.stats.keyword_hits += 1;
             let rules = set.rules_of(h.keyword);
-            if !ctx.is_empty() && rules.iter().all(|&r| searched(r)) {
+            if skip && rules.iter().all(|&r| searched(r)) {
                 continue;
             }
             let group = self.keyword_group_of[which as usize].get(h.keyword as usize).copied().flatten();
             let members = group.map(|g| (g, self.keyword_group_members(s, hay, g, h)));
             for &r in rules {
-                if !ctx.is_empty() && searched(r) {
+                if searched(r) {
                     continue;
                 }
                 if let Some((g, members)) = members
