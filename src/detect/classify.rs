@@ -6,7 +6,7 @@
 //! The masks are computed 16 bytes at a time with SSE2 compares and
 //! movemask through the safe `wide` crate.
 
-use wide::u8x16;
+use wide::{i8x16, u8x16};
 
 /// Per-block class masks of a haystack (bit `i` of block `k` is byte `64k + i`).
 /// The last block is padded with bytes of no class.
@@ -41,19 +41,26 @@ pub(crate) fn mask64(block: &[u8], hit: impl Fn(u8x16) -> u8x16) -> u64 {
     mask
 }
 
+/// The five class masks of 16 bytes. Each range test is one add and one
+/// signed compare: adding `0x80 - lo` moves the range `lo..lo + n` to the
+/// bottom of the signed bytes, where `< -128 + n` selects it (SSE2 has no
+/// unsigned compare, which would take an extra XOR per test). Non-ASCII
+/// bytes are those with their top bit set, which the movemask reads
+/// directly.
 #[inline(always)]
-fn masks16(v: u8x16) -> [u32; 5] {
-    let digit = (v - u8x16::splat(b'0')).simd_lt(u8x16::splat(10));
-    let upper = (v - u8x16::splat(b'A')).simd_lt(u8x16::splat(26));
-    let lower = (v - u8x16::splat(b'a')).simd_lt(u8x16::splat(26));
-    let high = (v ^ u8x16::splat(0x80)).simd_lt(u8x16::splat(0x80));
-    let sep = v.simd_eq(u8x16::splat(b' '))
-        | v.simd_eq(u8x16::splat(b'-'))
-        | v.simd_eq(u8x16::splat(b'.'))
-        | v.simd_eq(u8x16::splat(b'/'))
-        | v.simd_eq(u8x16::splat(b'('))
-        | v.simd_eq(u8x16::splat(b')'));
-    [digit.to_bitmask(), sep.to_bitmask(), upper.to_bitmask(), lower.to_bitmask(), high.to_bitmask()]
+fn masks16(bytes: [u8; 16]) -> [u32; 5] {
+    let v = i8x16::from(bytes.map(|b| b as i8));
+    let below = |lo: u8, n: u8| {
+        let shifted = v + i8x16::splat(0x80u8.wrapping_sub(lo) as i8);
+        shifted.simd_lt(i8x16::splat((0x80 + n) as i8))
+    };
+    let digit = below(b'0', 10);
+    let upper = below(b'A', 26);
+    let lower = below(b'a', 26);
+    // ` `, then `(` and `)` (equal once their last bit is set), then `-./`.
+    let sep =
+        v.simd_eq(i8x16::splat(b' ' as i8)) | (v | i8x16::splat(1)).simd_eq(i8x16::splat(b')' as i8)) | below(b'-', 3);
+    [digit.to_bitmask(), sep.to_bitmask(), upper.to_bitmask(), lower.to_bitmask(), v.to_bitmask()]
 }
 
 #[inline(always)]
@@ -61,7 +68,7 @@ fn block_masks(block: &[u8; 64]) -> [u64; 5] {
     let mut m = [0u64; 5];
     for j in 0..4 {
         let arr: [u8; 16] = block[j * 16..j * 16 + 16].try_into().expect("16 bytes");
-        let part = masks16(u8x16::from(arr));
+        let part = masks16(arr);
         for (k, p) in part.iter().enumerate() {
             m[k] |= u64::from(*p) << (j * 16);
         }
@@ -72,19 +79,16 @@ fn block_masks(block: &[u8; 64]) -> [u64; 5] {
 impl Classes {
     /// Computes the masks of `hay`, replacing the previous contents.
     pub fn compute(&mut self, hay: &[u8]) {
-        let n = hay.len().div_ceil(64);
         self.blocks.clear();
-        self.blocks.resize(n, [0; 5]);
+        self.blocks.reserve(hay.len().div_ceil(64));
         let mut chunks = hay.chunks_exact(64);
-        for (out, block) in self.blocks.iter_mut().zip(chunks.by_ref()) {
-            *out = block_masks(block.try_into().expect("64 bytes"));
-        }
+        self.blocks.extend(chunks.by_ref().map(|block| block_masks(block.try_into().expect("64 bytes"))));
         let rest = chunks.remainder();
         if !rest.is_empty() {
             // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
             let mut tail = [1u8; 64];
             tail[..rest.len()].copy_from_slice(rest);
-            self.blocks[n - 1] = block_masks(&tail);
+            self.blocks.push(block_masks(&tail));
         }
     }
 
