@@ -68,11 +68,34 @@ pub(crate) enum Parsed {
     },
 }
 
-/// A stretch of data known to hold no quote, so that searching for a closing
-/// quote from many starting points stays linear in the data.
+/// What a parser keeps from one record to the next: a stretch of data known
+/// to hold no quote, so that searching for a closing quote from many
+/// starting points stays linear in the data; and the stop mask of the
+/// 64-byte block the last record ended in, where the next one starts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuoteMemo {
     no_quote: Range<u64>,
+    /// The block's absolute offset, its length and the delimiter, with its mask.
+    stops: Option<((u64, usize, u8), u64)>,
+}
+
+impl QuoteMemo {
+    /// The [`stops`] mask of the block of up to 64 bytes at `data[k..]`
+    /// (`data[0]` at absolute offset `base`), computed once per block even
+    /// when several records share it: the bytes at an absolute offset are
+    /// the same whichever window holds them.
+    fn stops_at(&mut self, data: &[u8], base: u64, k: usize, delimiter: u8) -> u64 {
+        let end = (k + 64).min(data.len());
+        let key = (base + k as u64, end - k, delimiter);
+        match self.stops {
+            Some((have, mask)) if have == key => mask,
+            _ => {
+                let mask = stops(&data[k..end], delimiter);
+                self.stops = Some((key, mask));
+                mask
+            }
+        }
+    }
 }
 
 /// Parses the record starting at `data[at]` (a record start), pushing its
@@ -102,7 +125,7 @@ pub(crate) fn parse(
         },
         _ => {}
     }
-    if let Some(end) = parse_simple(data, at, delimiter, base, fields) {
+    if let Some(end) = parse_simple(data, at, delimiter, base, fields, memo) {
         return Parsed::Record { end, quote: QuoteIssue::None };
     }
     parse_fields(data, at, delimiter, eof, base, fields, memo)
@@ -119,11 +142,32 @@ const SIMPLE_QUOTED: usize = 4096;
 /// bytes at a time from masks of delimiters, quotes and line breaks instead
 /// of one search per field. Returns where the record ends, or `None`
 /// (nothing pushed) to leave it to [`parse_fields`].
-fn parse_simple(data: &[u8], at: usize, delimiter: u8, base: u64, fields: &mut Vec<Field>) -> Option<usize> {
+fn parse_simple(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    base: u64,
+    fields: &mut Vec<Field>,
+    memo: &mut QuoteMemo,
+) -> Option<usize> {
     let before = fields.len();
     // `start`: the current field's first byte; bits before `skip` lie in a quoted field already read.
     let (mut start, mut skip) = (at, at);
-    for k in positions(data, at, |block| stops(block, delimiter)) {
+    // Blocks aligned in `data`, so that consecutive records share the masks
+    // of the blocks they share.
+    let mut block = at & !63;
+    let mut mask = memo.stops_at(data, base, block, delimiter) & (u64::MAX << (at - block));
+    loop {
+        if mask == 0 {
+            block += 64;
+            if block >= data.len() {
+                break;
+            }
+            mask = memo.stops_at(data, base, block, delimiter);
+            continue;
+        }
+        let k = block + mask.trailing_zeros() as usize;
+        mask &= mask - 1;
         if k < skip {
             continue;
         }
@@ -496,6 +540,40 @@ mod tests {
         let long = format!("{},\"{}\"\"{}\"\r\n", "x".repeat(60), "y".repeat(70), "z".repeat(10)).repeat(5);
         check_single_lines(long.as_bytes(), long.len());
         assert_eq!(single_line_records(long.as_bytes(), 0, b',', long.len()), (long.len(), 5));
+    }
+
+    /// One [`QuoteMemo`] kept across records whose windows start at
+    /// varying offsets of the document and grow when a record does not end
+    /// in them (as a table reader's windows do): every record reads as in
+    /// the whole document with a fresh memo per record.
+    #[test]
+    fn one_memo_reads_alike_through_shifted_and_growing_windows() {
+        let doc: String =
+            (0..60).map(|i| format!("r{i},\"{}\"\"x\",{},{}\n", "q".repeat(i * 7 % 90), i * 13, "y".repeat(i % 5))).collect();
+        let doc = doc.as_bytes();
+        let (mut at, mut memo, mut records) = (0, QuoteMemo::default(), 0);
+        while at < doc.len() {
+            let mut want = Vec::new();
+            let expected = parse(doc, at, b',', true, 0, &mut want, &mut QuoteMemo::default());
+            let cut = at - at % 37;
+            let mut limit = (at + 50).min(doc.len());
+            let mut got = Vec::new();
+            let parsed = loop {
+                got.clear();
+                let eof = limit == doc.len();
+                match parse(&doc[cut..limit], at - cut, b',', eof, cut as u64, &mut got, &mut memo) {
+                    Parsed::Incomplete => limit = (limit + 50).min(doc.len()),
+                    Parsed::Record { end, quote } => break Parsed::Record { end: end + cut, quote },
+                    other => panic!("{other:?} at {at}"),
+                }
+            };
+            assert_eq!(parsed, expected, "record at {at}");
+            assert_eq!(got, want, "record at {at}");
+            let Parsed::Record { end, .. } = parsed else { unreachable!() };
+            at = end;
+            records += 1;
+        }
+        assert_eq!(records, 60);
     }
 
     const PIECES: &[&[u8]] = &[b"a", b",", b"\"", b"\"\"", b"\n", b"\r", b"\r\n", b"x y", b"12"];
