@@ -548,8 +548,9 @@ mod tests {
     /// the whole document with a fresh memo per record.
     #[test]
     fn one_memo_reads_alike_through_shifted_and_growing_windows() {
-        let doc: String =
-            (0..60).map(|i| format!("r{i},\"{}\"\"x\",{},{}\n", "q".repeat(i * 7 % 90), i * 13, "y".repeat(i % 5))).collect();
+        let doc: String = (0..60)
+            .map(|i| format!("r{i},\"{}\"\"x\",{},{}\n", "q".repeat(i * 7 % 90), i * 13, "y".repeat(i % 5)))
+            .collect();
         let doc = doc.as_bytes();
         let (mut at, mut memo, mut records) = (0, QuoteMemo::default(), 0);
         while at < doc.len() {
