@@ -519,16 +519,7 @@ impl Stops {
         if self.block != k {
             self.block = k;
             let stop = |v: u8x16| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
-            self.mask = match data.get(k * 64..k * 64 + 64) {
-                Some(block) => {
-                    let block: &[u8; 64] = block.try_into().expect("64 bytes");
-                    (0..4).fold(0, |m, q| {
-                        let part: [u8; 16] = block[q * 16..q * 16 + 16].try_into().expect("16 bytes");
-                        m | u64::from(stop(u8x16::from(part)).to_bitmask()) << (q * 16)
-                    })
-                }
-                None => mask64(&data[k * 64..], stop),
-            };
+            self.mask = mask64(&data[k * 64..(k * 64 + 64).min(data.len())], stop);
         }
         self.mask >> (j % 64)
     }
