@@ -211,6 +211,15 @@ pub(crate) trait Units {
     /// Appends the units scanned alone even when the fast path finds nothing
     /// in them (those with a keyword context) to `out`, in increasing order.
     fn forced(&self, out: &mut Vec<usize>);
+    /// The keyword context numbered `ctx` (a [`Unit::ctx`]).
+    fn context(&self, ctx: u32) -> &Context;
+    /// Makes sure that every unit overlapping one of `spans` is among the
+    /// units, for units read only where a match asks for them; returns
+    /// whether the units changed (their indexes with them). Every forced
+    /// unit is always there.
+    fn materialize(&mut self, _spans: &[Range<u64>]) -> bool {
+        false
+    }
 }
 
 /// Where a hit belongs.
@@ -240,8 +249,8 @@ pub(crate) struct Hit {
 /// Scans a block of whole records: the fast text pass over the block, then
 /// the units whose name carries keywords, alone with that context. `text`
 /// lists the sorted ranges read as plain text; `units` are sorted by offset
-/// and do not overlap; `contexts[u.ctx]` is each unit's keyword context;
-/// no byte outside `bounds` is looked at. Returns the hits sorted by offset.
+/// and do not overlap; [`Units::context`] gives each unit's keyword
+/// context; no byte outside `bounds` is looked at. Returns the hits sorted by offset.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan_block(
     scanner: &Scanner,
@@ -249,9 +258,8 @@ pub(crate) fn scan_block(
     w: &Window<'_>,
     block: Range<u64>,
     bounds: Range<u64>,
-    units: &impl Units,
+    units: &mut impl Units,
     text: &[Range<u64>],
-    contexts: &[Context],
     unescape: &dyn Fn(&[u8], &mut Vec<u8>),
 ) -> Vec<Hit> {
     let mut forced = Vec::new();
@@ -271,6 +279,14 @@ pub(crate) fn scan_block(
         let i = text.partition_point(|r| r.start <= at);
         i > 0 && at < text[i - 1].end
     };
+    // The units the fast path's matches reach (as far as they reach, as the
+    // placement below reads them).
+    let reached: Vec<Range<u64>> =
+        fast.iter().filter(|&&(start, ..)| !in_text(start)).map(|&(start, end, _)| start..end.max(start + 1)).collect();
+    if units.materialize(&reached) {
+        forced.clear();
+        units.forced(&mut forced);
+    }
     // Text is read as it is, blanks or not, so that its findings do not
     // depend on where blocks start and end. Each scan reads the context on
     // both sides of what it reports, so ranges closer than twice that are
@@ -362,7 +378,7 @@ pub(crate) fn scan_block(
         } else {
             hay.extend_from_slice(w.get(u.content.clone()));
         }
-        let ctx = &contexts[u.ctx as usize];
+        let ctx = units.context(u.ctx);
         let before = hits.len();
         scanner.find(scratch, &hay, at..hay.len(), ctx, &mut |m| {
             let hit = if u.escaped {

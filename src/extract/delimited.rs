@@ -110,6 +110,8 @@ struct CellUnits<'a> {
     recs: &'a [Rec],
     fields: &'a [Field],
     columns: &'a [Column],
+    /// The keyword contexts the columns' `ctx` number.
+    contexts: &'a [Context],
     has_header: bool,
     /// The record of the last unit asked for: units are mostly asked for in
     /// order, so the next one is usually in it or the one after.
@@ -154,6 +156,10 @@ impl Units for CellUnits<'_> {
         let f = &self.fields[i];
         let ctx = self.ctx(&self.recs[ri], ci);
         Unit { content: f.content(), escaped: false, ctx, lead: 0 }
+    }
+
+    fn context(&self, ctx: u32) -> &Context {
+        &self.contexts[ctx as usize]
     }
 
     fn forced(&self, out: &mut Vec<usize>) {
@@ -502,10 +508,11 @@ impl<'a> Table<'a> {
         }
         w.fill_to(block.end + self.scanner.context_len() as u64);
         let text: Vec<Range<u64>> = recs.iter().filter(|r| r.malformed.is_some()).map(|r| r.start..r.end).collect();
-        let units = CellUnits {
+        let mut units = CellUnits {
             recs,
             fields,
             columns: &self.layout.columns,
+            contexts: &self.layout.contexts,
             has_header: self.layout.has_header,
             last: Default::default(),
         };
@@ -513,17 +520,7 @@ impl<'a> Table<'a> {
             Some(r) if r.row == 1 && self.layout.has_header => 0..self.layout.header_end,
             _ => self.layout.header_end..u64::MAX,
         };
-        let hits = blocks::scan_block(
-            self.scanner,
-            scratch,
-            w,
-            block,
-            bounds,
-            &units,
-            &text,
-            &self.layout.contexts,
-            &|_, _| {},
-        );
+        let hits = blocks::scan_block(self.scanner, scratch, w, block, bounds, &mut units, &text, &|_, _| {});
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {

@@ -10,6 +10,10 @@
 //!
 //! A JSON Lines file is read line by line: a line that is not JSON is reported
 //! (naming the line) and scanned as text, and the other lines are unaffected.
+//! A line is first only checked (no token is written out); its tokens are
+//! read again only when one of its values is scanned alone for its keyword
+//! context or when the block's text pass finds a match in it, which few
+//! lines of a large file are.
 //! In a document, a syntax error or nesting deeper than [`MAX_DEPTH`] is
 //! reported and the rest of the document is scanned as text.
 
@@ -17,7 +21,7 @@ use std::io::Read;
 use std::ops::Range;
 
 use crate::Scratch;
-use crate::detect::Scanner;
+use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
 use crate::extract::{Extractor, Format, MAX_WARNINGS, Nesting, more_malformed};
@@ -58,13 +62,26 @@ pub(crate) fn scan_stream(
 fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
-    mut w: Window<'_>,
+    w: Window<'_>,
     format: Format,
     source: &str,
     max_token: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut s = JsonScan::new(x, source, format == Format::Jsonl, max_token);
+    let s = JsonScan::new(x, source, format == Format::Jsonl, max_token);
+    scan_with(s, scratch, w, format, source, sink)
+}
+
+/// Runs the scan `s` over `w`, then reports read errors, malformed lines and
+/// what was scanned.
+fn scan_with(
+    mut s: JsonScan<'_>,
+    scratch: &mut Scratch,
+    mut w: Window<'_>,
+    format: Format,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
     let go_on =
         if s.lines { s.scan_lines(scratch, &mut w, sink) } else { s.scan_document(scratch, &mut w, None, sink) };
     if let Some(e) = w.take_error() {
@@ -142,38 +159,80 @@ pub(crate) fn scan_document_segment(
     DocumentSegment { to_end: s.as_text, error: w.take_error() }
 }
 
-/// A block's tokens as units: a value's unit carries its path's keyword
-/// context, and is scanned alone when it has one (keys never are).
-struct TokenUnits<'t, 's> {
-    tokens: &'t [Token],
-    trie: &'t PathTrie<'s>,
+/// A valid JSON Lines line whose tokens were not written out (see
+/// [`Lexer::set_emit`]): its bytes and its 0-based index.
+struct Unread {
+    span: Range<u64>,
+    line: u64,
 }
 
-impl TokenUnits<'_, '_> {
+/// A block's tokens as units: a value's unit carries its path's keyword
+/// context, and is scanned alone when it has one (keys never are). The
+/// tokens of the block's `unread` lines are read when a match reaches them.
+struct TokenUnits<'t, 's, 'w> {
+    tokens: &'t mut Tokens,
+    trie: &'t mut PathTrie<'s>,
+    unread: &'t [Unread],
+    lexer: &'t mut Lexer,
+    w: &'t Window<'w>,
+}
+
+impl TokenUnits<'_, '_, '_> {
     fn ctx(&self, t: &Token) -> u32 {
         if t.key { 0 } else { self.trie.ctx(t.node) }
     }
 }
 
-impl Units for TokenUnits<'_, '_> {
+impl Units for TokenUnits<'_, '_, '_> {
     fn count(&self) -> usize {
-        self.tokens.len()
+        self.tokens.items.len()
     }
 
     fn span(&self, i: usize) -> Range<u64> {
-        self.tokens[i].span.clone()
+        self.tokens.items[i].span.clone()
     }
 
     fn unit(&self, i: usize) -> Unit {
-        let t = &self.tokens[i];
+        let t = &self.tokens.items[i];
         Unit { content: t.content(), escaped: t.escaped, ctx: self.ctx(t), lead: blocks::LEAD }
     }
 
     fn forced(&self, out: &mut Vec<usize>) {
         // Contexts[0] is "none": without another, no token has one.
         if self.trie.contexts().len() > 1 {
-            out.extend(self.tokens.iter().enumerate().filter(|(_, t)| self.ctx(t) != 0).map(|(i, _)| i));
+            out.extend(self.tokens.items.iter().enumerate().filter(|(_, t)| self.ctx(t) != 0).map(|(i, _)| i));
         }
+    }
+
+    fn context(&self, ctx: u32) -> &Context {
+        &self.trie.contexts()[ctx as usize]
+    }
+
+    fn materialize(&mut self, spans: &[Range<u64>]) -> bool {
+        let mut lines: Vec<usize> = Vec::new();
+        for s in spans {
+            let mut k = self.unread.partition_point(|l| l.span.end <= s.start);
+            while k < self.unread.len() && self.unread[k].span.start < s.end {
+                lines.push(k);
+                k += 1;
+            }
+        }
+        if lines.is_empty() {
+            return false;
+        }
+        lines.sort_unstable();
+        lines.dedup();
+        self.lexer.set_emit(true);
+        for k in lines {
+            let Unread { span, line } = &self.unread[k];
+            let data = &self.w.bytes()[..self.w.rel(span.end)];
+            self.lexer.reset();
+            let outcome =
+                self.lexer.run(data, self.w.rel(span.start), true, self.w.base(), *line, self.trie, self.tokens);
+            debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike: {outcome:?}");
+        }
+        self.tokens.items.sort_unstable_by_key(|t| t.span.start);
+        true
     }
 }
 
@@ -199,6 +258,13 @@ struct JsonScan<'a> {
     emit: Emitter<'a>,
     trie: PathTrie<'a>,
     tokens: Tokens,
+    /// The valid lines of the current block whose tokens were not written out.
+    unread: Vec<Unread>,
+    /// Reads the tokens of those lines when a match reaches them.
+    relex: Lexer,
+    /// Whether JSON Lines lines are only checked until something needs
+    /// their tokens (else every line's tokens are written out as it is read).
+    lazy: bool,
     malformed: u64,
     /// A document is read as text from an error on, to the end of the data.
     as_text: bool,
@@ -219,6 +285,9 @@ impl<'a> JsonScan<'a> {
             emit: Emitter::new(source, opts.text.show_values),
             trie: PathTrie::new(Some(x.scanner())),
             tokens: Tokens::default(),
+            unread: Vec::new(),
+            relex: Lexer::new(MAX_DEPTH),
+            lazy: true,
             malformed: 0,
             as_text: false,
         }
@@ -337,6 +406,8 @@ impl JsonScan<'_> {
         let context = self.scanner.context_len() as u64;
         let mut pos = if self.span.start == 0 { self.begin(w, context) } else { self.span.start };
         let mut lexer = Lexer::new(MAX_DEPTH);
+        // Lines are checked without writing tokens out (see `TokenUnits`).
+        lexer.set_emit(!self.lazy);
         // 0-based index of the line at `pos`.
         let mut line = self.first_line;
         loop {
@@ -346,6 +417,7 @@ impl JsonScan<'_> {
             }
             let block_start = pos;
             self.tokens.clear();
+            self.unread.clear();
             let mut text = Vec::new();
             let mut warnings = Vec::new();
             let mut long_line = false;
@@ -383,6 +455,15 @@ impl JsonScan<'_> {
                     self.tokens.indexes.truncate(indexes);
                     text.push(pos..end);
                     warnings.push(Warning { at: pos, reason });
+                } else if lexer.forced() {
+                    // A value scanned alone for its context: the line's tokens are needed.
+                    lexer.reset();
+                    lexer.set_emit(true);
+                    let outcome = lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens);
+                    debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike");
+                    lexer.set_emit(false);
+                } else if self.lazy {
+                    self.unread.push(Unread { span: pos..end, line });
                 }
                 pos = end;
                 line += 1;
@@ -424,18 +505,15 @@ impl JsonScan<'_> {
         sink: &mut dyn Sink,
     ) -> bool {
         w.fill_to(block.end + self.scanner.context_len() as u64);
-        let units = TokenUnits { tokens: &self.tokens.items, trie: &self.trie };
-        let hits = blocks::scan_block(
-            self.scanner,
-            scratch,
+        let mut units = TokenUnits {
+            tokens: &mut self.tokens,
+            trie: &mut self.trie,
+            unread: &self.unread,
+            lexer: &mut self.relex,
             w,
-            block,
-            0..u64::MAX,
-            &units,
-            text,
-            self.trie.contexts(),
-            &json_lexer::unescape,
-        );
+        };
+        let hits =
+            blocks::scan_block(self.scanner, scratch, w, block, 0..u64::MAX, &mut units, text, &json_lexer::unescape);
         let mut pending = warnings.iter().peekable();
         for hit in &hits {
             while let Some(warning) = pending.next_if(|x| x.at <= hit.start) {
@@ -497,6 +575,12 @@ mod tests {
     /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a
     /// time, or in place when `step` is 0 (as for a file in memory).
     fn scan(data: &[u8], format: Format, chunk: usize, step: usize, max_token: u64) -> Collect {
+        scan_lazy(data, format, chunk, step, max_token, true)
+    }
+
+    /// [`scan`], reading every JSON Lines line's tokens as it is read when
+    /// not `lazy`.
+    fn scan_lazy(data: &[u8], format: Format, chunk: usize, step: usize, max_token: u64, lazy: bool) -> Collect {
         let mut opts = Options::default();
         opts.text.chunk_size = chunk;
         opts.text.show_values = true;
@@ -505,7 +589,9 @@ mod tests {
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
         let w = if step == 0 { Window::over(data) } else { Window::new(&mut reader) };
-        scan_limited(&x, &mut scratch, w, format, "t.json", max_token, &mut out);
+        let mut s = JsonScan::new(&x, "t.json", format == Format::Jsonl, max_token);
+        s.lazy = lazy;
+        scan_with(s, &mut scratch, w, format, "t.json", &mut out);
         out
     }
 
@@ -702,8 +788,44 @@ mod tests {
         b"\"card\": \"4954255503491068\"",
     ];
 
+    /// JSON Lines lines: findings in keys and values, in values scanned
+    /// alone for their path (`ssn`, `card`), in arrays, escaped, spanning
+    /// values, at the ends of lines; lines without any; malformed lines.
+    const LINES: &[&str] = &[
+        r#"{"ts":"2025-02-12T08:58:01.109Z","msg":"build like through","user_id":3669710}"#,
+        r#"{"msg":"mail jane@example.com now","n":[1,2,{"x":"512-48-3921"}]}"#,
+        r#"{"ssn":"512483921","name":"Jane"}"#,
+        r#"{"ssn":{"pad":"a long value that puts the key out of reach of the text pass","v":"512483921"}}"#,
+        r#"{"jane@example.com":1,"a":"4954 2555 0349 1068"}"#,
+        r#"{"card":"4954255503491068","note":"ssn 671-30-2285"}"#,
+        r#"{"e":"a"b 233-71-0458","f":"512483921"}"#,
+        r#"{"phone":"+1 (415) 555","rest":"0132 x"}"#,
+        r#"[{"ip":"10.1.2.3"},"call 415-555-0132"]"#,
+        r#"{"broken": 512-48-3921"#,
+        r#"{"a":1} trailing 233-71-0458"#,
+        "",
+        "   ",
+        r#""AKIAIOSFODNN7EXAMPLE""#,
+    ];
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn lines_read_lazily_give_what_lines_read_whole_give(
+            picks in proptest::collection::vec(0..LINES.len(), 1..40),
+            chunk in proptest::sample::select(vec![1usize, 40, 200, 1 << 20]),
+            step in proptest::sample::select(vec![0usize, 13]),
+            crlf in proptest::bool::ANY,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let data: String = picks.iter().map(|&i| format!("{}{eol}", LINES[i])).collect();
+            let lazy = scan_lazy(data.as_bytes(), Format::Jsonl, chunk, step, MAX_TOKEN, true);
+            let whole = scan_lazy(data.as_bytes(), Format::Jsonl, chunk, step, MAX_TOKEN, false);
+            proptest::prop_assert!(!whole.findings.is_empty() || !picks.iter().any(|i| (1..=6).contains(i)));
+            proptest::prop_assert_eq!(&lazy.findings, &whole.findings);
+            proptest::prop_assert_eq!(&lazy.problems, &whole.problems);
+        }
+
         #[test]
         fn arbitrary_input_never_panics(picks in proptest::collection::vec(0..PIECES.len(), 0..80)) {
             let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();

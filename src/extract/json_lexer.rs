@@ -145,6 +145,13 @@ pub(crate) struct Lexer {
     max_depth: usize,
     tmp: Vec<u8>,
     stops: Stops,
+    /// Whether tokens are written out; when not, the tokenizer only checks
+    /// the value and notes whether one of its values has a keyword context
+    /// ([`Lexer::forced`]).
+    emit: bool,
+    /// Whether a value read since the last [`Lexer::reset`] has a path with a
+    /// keyword context (noted only while tokens are not written out).
+    forced: bool,
 }
 
 impl Lexer {
@@ -158,7 +165,24 @@ impl Lexer {
             max_depth,
             tmp: Vec::new(),
             stops: Stops::new(),
+            emit: true,
+            forced: false,
         }
+    }
+
+    /// Whether [`Lexer::run`] writes tokens out (the default), or only
+    /// checks the value and notes whether it has a value scanned alone for
+    /// its keyword context ([`Lexer::forced`]): JSON Lines records whose
+    /// tokens nothing asks for are tokenized again only if a match lands in
+    /// them.
+    pub fn set_emit(&mut self, emit: bool) {
+        self.emit = emit;
+    }
+
+    /// Whether a value read since the last [`Lexer::reset`], with tokens not
+    /// written out, has a path with a keyword context.
+    pub fn forced(&self) -> bool {
+        self.forced
     }
 
     /// A tokenizer just after a comma inside the containers `open`
@@ -192,6 +216,7 @@ impl Lexer {
         self.arrays = 0;
         self.keys.clear();
         self.state = State::Start;
+        self.forced = false;
     }
 
     /// Clears `trie` ([`PathTrie::clear`]) in the middle of a value: the
@@ -286,7 +311,7 @@ impl Lexer {
                             self.state = if array { State::ValueOrEnd } else { State::KeyOrEnd };
                             i += 1;
                         }
-                        b'"' | b'-' | b'0'..=b'9' => match self.scalar(data, i, eof, base, record, out) {
+                        b'"' | b'-' | b'0'..=b'9' => match self.scalar(data, i, eof, base, record, trie, out) {
                             Ok(next) => i = next,
                             Err(o) => return o,
                         },
@@ -338,7 +363,7 @@ impl Lexer {
                         let key = &key[..key.len().min(MAX_KEY)];
                         let top = self.stack.last_mut().expect("a key is read inside an object");
                         top.member = trie.key_child_from(top.container, key, &mut top.next_slot);
-                        self.token(out, base, i..end, true, escaped, true, record);
+                        self.token(out, trie, base, i..end, true, escaped, true, record);
                         // The colon usually follows at once.
                         if data.get(end) != Some(&b':') {
                             i = end;
@@ -350,7 +375,7 @@ impl Lexer {
                         if !matches!(data.get(i), Some(b'"' | b'-' | b'0'..=b'9')) {
                             break;
                         }
-                        match self.scalar(data, i, eof, base, record, out) {
+                        match self.scalar(data, i, eof, base, record, trie, out) {
                             Ok(next) => i = next,
                             Err(o) => return o,
                         }
@@ -423,6 +448,7 @@ impl Lexer {
         eof: bool,
         base: u64,
         record: u64,
+        trie: &PathTrie<'_>,
         out: &mut Tokens,
     ) -> Result<usize, Outcome> {
         let (end, string, escaped) = if data[i] == b'"' {
@@ -438,7 +464,7 @@ impl Lexer {
             }
             (end, false, false)
         };
-        self.token(out, base, i..end, string, escaped, false, record);
+        self.token(out, trie, base, i..end, string, escaped, false, record);
         Ok(self.value_end(data, end))
     }
 
@@ -461,11 +487,15 @@ impl Lexer {
         i + 1
     }
 
-    /// Records a token: a string (with its quotes) when `string`, else a number.
+    /// Records a token: a string (with its quotes) when `string`, else a
+    /// number; or, while tokens are not written out, notes whether a value
+    /// has a keyword context.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn token(
-        &self,
+        &mut self,
         out: &mut Tokens,
+        trie: &PathTrie<'_>,
         base: u64,
         raw: Range<usize>,
         string: bool,
@@ -473,6 +503,11 @@ impl Lexer {
         key: bool,
         record: u64,
     ) {
+        if !self.emit {
+            // Keys have no context of their own (see `TokenUnits::ctx`).
+            self.forced |= !key && trie.ctx(self.current()) != 0;
+            return;
+        }
         let first = out.indexes.len() as u32;
         if self.arrays > 0 {
             out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
