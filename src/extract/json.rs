@@ -438,12 +438,17 @@ impl JsonScan<'_> {
                 let (items, indexes) = (self.tokens.items.len(), self.tokens.indexes.len());
                 lexer.reset();
                 let data = &w.bytes()[..w.rel(end)];
+                // A line of whitespace holds no token.
+                let mut blank = false;
                 let bad = if end - pos > self.max_token {
                     // As if it had not ended within the limit (whatever was buffered).
                     Some(format!("longer than {} bytes", self.max_token))
                 } else {
                     match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
-                        Outcome::Empty => None,
+                        Outcome::Empty => {
+                            blank = true;
+                            None
+                        }
                         Outcome::Done(e) if data[e..].iter().all(u8::is_ascii_whitespace) => None,
                         Outcome::Done(_) => Some("more data after the JSON value".to_string()),
                         Outcome::Error(_, reason) => Some(reason.to_string()),
@@ -462,7 +467,7 @@ impl JsonScan<'_> {
                     let outcome = lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens);
                     debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike");
                     lexer.set_emit(false);
-                } else if self.lazy {
+                } else if self.lazy && !blank {
                     self.unread.push(Unread { span: pos..end, line });
                 }
                 pos = end;
