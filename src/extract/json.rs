@@ -222,18 +222,29 @@ impl Units for TokenUnits<'_, '_, '_> {
         }
         lines.sort_unstable();
         lines.dedup();
-        self.lexer.set_emit(true);
         for k in lines {
             let Unread { span, line } = &self.unread[k];
-            let data = &self.w.bytes()[..self.w.rel(span.end)];
-            self.lexer.reset();
-            let outcome =
-                self.lexer.run(data, self.w.rel(span.start), true, self.w.base(), *line, self.trie, self.tokens);
-            debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike: {outcome:?}");
+            read_tokens(self.lexer, self.w, span.clone(), *line, self.trie, self.tokens);
         }
         self.tokens.items.sort_unstable_by_key(|t| t.span.start);
         true
     }
+}
+
+/// Writes out the tokens of a line already checked (valid, not blank), at
+/// `span` of `w`, with `lexer` writing tokens out.
+fn read_tokens(
+    lexer: &mut Lexer,
+    w: &Window<'_>,
+    span: Range<u64>,
+    line: u64,
+    trie: &mut PathTrie<'_>,
+    tokens: &mut Tokens,
+) {
+    lexer.reset();
+    let data = &w.bytes()[..w.rel(span.end)];
+    let outcome = lexer.run(data, w.rel(span.start), true, w.base(), line, trie, tokens);
+    debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike: {outcome:?}");
 }
 
 /// Something read as text instead of JSON, reported when the scan reaches it.
@@ -462,10 +473,8 @@ impl JsonScan<'_> {
                     warnings.push(Warning { at: pos, reason });
                 } else if lexer.forced() {
                     // A value scanned alone for its context: the line's tokens are needed.
-                    lexer.reset();
                     lexer.set_emit(true);
-                    let outcome = lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens);
-                    debug_assert!(matches!(outcome, Outcome::Done(_)), "a line checked before reads alike");
+                    read_tokens(&mut lexer, w, pos..end, line, &mut self.trie, &mut self.tokens);
                     lexer.set_emit(false);
                 } else if self.lazy && !blank {
                     self.unread.push(Unread { span: pos..end, line });
