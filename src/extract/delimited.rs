@@ -7,6 +7,9 @@
 //! carries keywords (`ssn`, `card_number`, `dob`) are also scanned one by one
 //! with that keyword context (Macie's rule: the column name satisfies the
 //! keyword requirement). See `blocks.rs` for how both passes combine.
+//! While no column has a keyword context, a record of one line only has its
+//! fields counted (to check their number) and is split into fields only
+//! when the text pass finds a match in it.
 //!
 //! Rows that do not parse (an unterminated quote, a field count different from
 //! the first row's) are scanned as text, with a warning. Memory stays bounded
@@ -57,13 +60,26 @@ pub(crate) fn scan_stream(
 pub(crate) fn scan_limited(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
-    mut w: Window<'_>,
+    w: Window<'_>,
     delimiter: u8,
     source: &str,
     max_record: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut table = Table::new(x, Layout::new(delimiter), source, max_record);
+    let table = Table::new(x, Layout::new(delimiter), source, max_record);
+    scan_table(table, scratch, w, delimiter, source, sink)
+}
+
+/// Runs the scan `table` over `w`, then reports read errors, malformed rows
+/// and what was scanned.
+fn scan_table(
+    mut table: Table<'_>,
+    scratch: &mut Scratch,
+    mut w: Window<'_>,
+    delimiter: u8,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
     let go_on = table.run(scratch, &mut w, sink);
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
@@ -98,17 +114,32 @@ struct Rec {
     end: u64,
     /// 1-based row (the header, if any, is row 1).
     row: u64,
-    /// Its fields in the block's field list (empty when malformed).
+    /// Its fields in the block's field list (empty when malformed or unread).
     fields: Range<usize>,
     /// Why the record is read as text.
     malformed: Option<String>,
+    /// Whether the record is well formed but its fields were only counted,
+    /// not split (see [`Table::lazy`]): they are split when a match reaches it.
+    unread: bool,
+}
+
+/// How a record was read.
+#[derive(Clone, Copy, Debug)]
+enum Reading {
+    /// Split into fields, with its quoting trouble.
+    Split(QuoteIssue),
+    /// Its fields only counted (a record of one line whose quotes are whole fields).
+    Counted(usize),
 }
 
 /// A block's cells as units: the fields of its well-formed records (a
-/// malformed record has none), each with its column's keyword context.
-struct CellUnits<'a> {
-    recs: &'a [Rec],
-    fields: &'a [Field],
+/// malformed record has none), each with its column's keyword context. The
+/// fields of `unread` records are split when a match reaches them.
+struct CellUnits<'a, 'w> {
+    recs: &'a mut [Rec],
+    fields: &'a mut Vec<Field>,
+    w: &'a Window<'w>,
+    delimiter: u8,
     columns: &'a [Column],
     /// The keyword contexts the columns' `ctx` number.
     contexts: &'a [Context],
@@ -124,14 +155,14 @@ fn cell_of(recs: &[Rec], i: usize) -> (usize, usize) {
     (ri, i - recs[ri].fields.start)
 }
 
-impl CellUnits<'_> {
+impl CellUnits<'_, '_> {
     /// The keyword context of column `ci` in record `rec` (none in the header).
     fn ctx(&self, rec: &Rec, ci: usize) -> u32 {
         if rec.row == 1 && self.has_header { 0 } else { self.columns.get(ci).map_or(0, |c| c.ctx) }
     }
 }
 
-impl Units for CellUnits<'_> {
+impl Units for CellUnits<'_, '_> {
     fn count(&self) -> usize {
         self.fields.len()
     }
@@ -166,10 +197,55 @@ impl Units for CellUnits<'_> {
         if self.columns.iter().all(|c| c.ctx == 0) {
             return;
         }
-        for rec in self.recs {
+        for rec in self.recs.iter() {
             let cells = rec.fields.clone();
             out.extend(cells.clone().filter(|&i| self.ctx(rec, i - cells.start) != 0));
         }
+    }
+
+    fn materialize(&mut self, spans: &[Range<u64>]) -> bool {
+        let mut wanted = Vec::new();
+        for s in spans {
+            let mut k = self.recs.partition_point(|r| r.end <= s.start);
+            while k < self.recs.len() && self.recs[k].start < s.end {
+                if self.recs[k].unread {
+                    wanted.push(k);
+                }
+                k += 1;
+            }
+        }
+        if wanted.is_empty() {
+            return false;
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        // The fields in file order: those already split, and those of the wanted records.
+        let mut fields = Vec::with_capacity(self.fields.len() + 16 * wanted.len());
+        let mut memo = QuoteMemo::default();
+        let mut next = wanted.iter().peekable();
+        for (k, rec) in self.recs.iter_mut().enumerate() {
+            let first = fields.len();
+            if next.next_if_eq(&&k).is_some() {
+                let w = self.w;
+                let parsed = records::parse(
+                    w.bytes(),
+                    w.rel(rec.start),
+                    self.delimiter,
+                    w.eof(),
+                    w.base(),
+                    &mut fields,
+                    &mut memo,
+                );
+                debug_assert_eq!(parsed, Parsed::Record { end: w.rel(rec.end), quote: QuoteIssue::None });
+                rec.unread = false;
+            } else {
+                fields.extend_from_slice(&self.fields[rec.fields.clone()]);
+            }
+            rec.fields = first..fields.len();
+        }
+        *self.fields = fields;
+        self.last.set(0);
+        true
     }
 }
 
@@ -226,6 +302,11 @@ struct Table<'a> {
     max_warnings: u64,
     emit: Emitter<'a>,
     memo: QuoteMemo,
+    /// Whether records of one line without a quote only have their fields
+    /// counted when no column has a keyword context: their fields are split
+    /// only when the block's text pass finds a match in them, which few
+    /// records of a large table have (tests turn it off to compare).
+    lazy: bool,
 }
 
 impl<'a> Table<'a> {
@@ -242,6 +323,7 @@ impl<'a> Table<'a> {
             max_warnings: MAX_WARNINGS,
             emit: Emitter::new(source, opts.text.show_values),
             memo: QuoteMemo::default(),
+            lazy: true,
         }
     }
 
@@ -302,7 +384,7 @@ impl<'a> Table<'a> {
                 continue;
             }
             if let Some((scratch, sink)) = scan.as_mut()
-                && !self.scan_block(scratch, w, block_start..pos, &recs, &fields, *sink)
+                && !self.scan_block(scratch, w, block_start..pos, &mut recs, &mut fields, *sink)
             {
                 return None;
             }
@@ -360,17 +442,26 @@ impl<'a> Table<'a> {
         let block_start = *pos;
         recs.clear();
         fields.clear();
+        // Fields are only counted while no column has a keyword context
+        // (once the first record has fixed their number).
+        let count = self.lazy && self.layout.has_records() && self.layout.columns.iter().all(|c| c.ctx == 0);
         loop {
             let before = fields.len();
-            let parsed = records::parse(
-                w.bytes(),
-                w.rel(*pos),
-                self.layout.delimiter,
-                w.eof(),
-                w.base(),
-                fields,
-                &mut self.memo,
-            );
+            let counted = count
+                .then(|| records::count_fields(w.bytes(), w.rel(*pos), self.layout.delimiter, w.base(), &mut self.memo))
+                .flatten();
+            let parsed = match counted {
+                Some((end, _)) => Parsed::Record { end, quote: QuoteIssue::None },
+                None => records::parse(
+                    w.bytes(),
+                    w.rel(*pos),
+                    self.layout.delimiter,
+                    w.eof(),
+                    w.base(),
+                    fields,
+                    &mut self.memo,
+                ),
+            };
             match parsed {
                 Parsed::End => return false,
                 Parsed::Blank(end) => *pos = w.base() + end as u64,
@@ -399,7 +490,8 @@ impl<'a> Table<'a> {
                         let cut = memchr::memchr(b'\n', w.get(*pos..end - 1)).map_or(end, |i| *pos + i as u64 + 1);
                         self.too_long(*pos, cut, before)
                     } else {
-                        self.classify(w, *pos, end, before, fields, quote)
+                        let read = counted.map_or(Reading::Split(quote), |(_, n)| Reading::Counted(n));
+                        self.classify(w, *pos, end, before, fields, read)
                     };
                     *pos = rec.end;
                     let header = rec.row == 1 && self.layout.has_header;
@@ -421,12 +513,13 @@ impl<'a> Table<'a> {
     fn too_long(&mut self, start: u64, end: u64, fields: usize) -> Rec {
         self.row += 1;
         let reason = format!("record longer than {} bytes", self.max_record);
-        Rec { start, end, row: self.row, fields: fields..fields, malformed: Some(reason) }
+        Rec { start, end, row: self.row, fields: fields..fields, malformed: Some(reason), unread: false }
     }
 
     /// Decides whether the record at `start..end`, whose fields were pushed
-    /// from index `first`, is well formed; a malformed record spanning several
-    /// lines is cut after its first line (the parser resumes there).
+    /// from index `first` (or only counted), is well formed; a malformed
+    /// record spanning several lines is cut after its first line (the parser
+    /// resumes there).
     fn classify(
         &mut self,
         w: &Window<'_>,
@@ -434,9 +527,12 @@ impl<'a> Table<'a> {
         end: u64,
         first: usize,
         fields: &mut Vec<Field>,
-        quote: QuoteIssue,
+        read: Reading,
     ) -> Rec {
-        let count = fields.len() - first;
+        let (count, quote) = match read {
+            Reading::Split(quote) => (fields.len() - first, quote),
+            Reading::Counted(n) => (n, QuoteIssue::None),
+        };
         if self.layout.expected == 0 {
             self.layout.expected = count;
         }
@@ -449,11 +545,14 @@ impl<'a> Table<'a> {
         };
         self.row += 1;
         match reason {
-            None => Rec { start, end, row: self.row, fields: first..fields.len(), malformed: None },
+            None => {
+                let unread = matches!(read, Reading::Counted(_));
+                Rec { start, end, row: self.row, fields: first..fields.len(), malformed: None, unread }
+            }
             Some(reason) => {
                 fields.truncate(first);
                 let end = multi_line().unwrap_or(end);
-                Rec { start, end, row: self.row, fields: first..first, malformed: Some(reason) }
+                Rec { start, end, row: self.row, fields: first..first, malformed: Some(reason), unread: false }
             }
         }
     }
@@ -499,28 +598,32 @@ impl<'a> Table<'a> {
         scratch: &mut Scratch,
         w: &mut Window<'_>,
         block: Range<u64>,
-        recs: &[Rec],
-        fields: &[Field],
+        recs: &mut [Rec],
+        fields: &mut Vec<Field>,
         sink: &mut dyn Sink,
     ) -> bool {
         if block.is_empty() {
             return true;
         }
         w.fill_to(block.end + self.scanner.context_len() as u64);
+        let w: &Window<'_> = w;
         let text: Vec<Range<u64>> = recs.iter().filter(|r| r.malformed.is_some()).map(|r| r.start..r.end).collect();
+        let bounds = match recs.first() {
+            Some(r) if r.row == 1 && self.layout.has_header => 0..self.layout.header_end,
+            _ => self.layout.header_end..u64::MAX,
+        };
         let mut units = CellUnits {
-            recs,
+            recs: &mut *recs,
             fields,
+            w,
+            delimiter: self.layout.delimiter,
             columns: &self.layout.columns,
             contexts: &self.layout.contexts,
             has_header: self.layout.has_header,
             last: Default::default(),
         };
-        let bounds = match recs.first() {
-            Some(r) if r.row == 1 && self.layout.has_header => 0..self.layout.header_end,
-            _ => self.layout.header_end..u64::MAX,
-        };
         let hits = blocks::scan_block(self.scanner, scratch, w, block, bounds, &mut units, &text, &|_, _| {});
+        let recs: &[Rec] = recs;
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
@@ -668,6 +771,11 @@ mod tests {
     /// Scans `data` with `chunk`-byte blocks, reading it `step` bytes at a
     /// time, or in place when `step` is 0 (as for a file in memory).
     fn scan(data: &[u8], delimiter: u8, chunk: usize, step: usize, max_record: u64) -> Collect {
+        scan_lazy(data, delimiter, chunk, step, max_record, true)
+    }
+
+    /// As [`scan`], with plain records' fields only counted, or all split when not `lazy`.
+    fn scan_lazy(data: &[u8], delimiter: u8, chunk: usize, step: usize, max_record: u64, lazy: bool) -> Collect {
         let mut opts = Options::default();
         opts.text.chunk_size = chunk;
         opts.text.show_values = true;
@@ -676,7 +784,9 @@ mod tests {
         let mut out = Collect::default();
         let mut reader = Dribble { data, step };
         let w = if step == 0 { Window::over(data) } else { Window::new(&mut reader) };
-        scan_limited(&x, &mut scratch, w, delimiter, "t.csv", max_record, &mut out);
+        let mut table = Table::new(&x, Layout::new(delimiter), "t.csv", max_record);
+        table.lazy = lazy;
+        scan_table(table, &mut scratch, w, delimiter, "t.csv", &mut out);
         out
     }
 
@@ -866,6 +976,54 @@ mod tests {
         }
     }
 
+    #[test]
+    fn plain_records_are_split_only_where_a_match_lands() {
+        let mut data = String::from("id,ref,note\n");
+        for i in 0..40 {
+            let note = match i % 4 {
+                0 => "\"quoted, with a comma\"".to_string(),
+                1 if i == 13 => "write to jane@example.com".to_string(),
+                2 if i == 22 => "1,2".to_string(),
+                _ => "plain".to_string(),
+            };
+            data.push_str(&format!("{i},r{i},{note}\n"));
+        }
+        let lazy = scan_lazy(data.as_bytes(), b',', 1 << 20, 0, MAX_RECORD, true);
+        assert_eq!(found(&lazy), ["EMAIL_ADDRESS jane@example.com @ r15c3:note"]);
+        let split = scan_lazy(data.as_bytes(), b',', 1 << 20, 0, MAX_RECORD, false);
+        assert_eq!((&lazy.findings, &lazy.problems), (&split.findings, &split.problems));
+        assert!(lazy.problems[0].reason.contains("row 24 (line 24) does not parse: 4 fields, expected 3"));
+
+        // The records' fields are counted, then split for the one the match reaches.
+        let opts = Options::default();
+        let x = Extractor::new(scanner(), &opts);
+        let mut table = Table::new(&x, Layout::new(b','), "t.csv", MAX_RECORD);
+        let mut w = Window::over(data.as_bytes());
+        let mut pos = table.read_start(&mut w);
+        let (mut recs, mut fields) = (Vec::new(), Vec::new());
+        table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
+        assert_eq!(recs.len(), 1, "the header is a block of its own");
+        table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
+        assert_eq!((recs.len(), recs.iter().filter(|r| r.unread).count(), fields.len()), (40, 39, 0));
+        let at = data.find("jane").unwrap() as u64;
+        let mut units = CellUnits {
+            recs: &mut recs,
+            fields: &mut fields,
+            w: &w,
+            delimiter: b',',
+            columns: &table.layout.columns,
+            contexts: &table.layout.contexts,
+            has_header: true,
+            last: Default::default(),
+        };
+        let reached = at..at + 16;
+        assert!(units.materialize(std::slice::from_ref(&reached)));
+        assert!(!units.materialize(std::slice::from_ref(&reached)), "already split");
+        assert_eq!(units.count(), 3);
+        assert_eq!(units.span(2).start, at - 9);
+        assert_eq!(recs.iter().filter(|r| r.unread).count(), 38);
+    }
+
     /// Pieces that make table-looking garbage: any mix must scan without
     /// panicking, and give the same result in any block size.
     const PIECES: &[&[u8]] = &[
@@ -897,6 +1055,18 @@ mod tests {
             proptest::prop_assert_eq!(&whole.findings, &tiny.findings);
             proptest::prop_assert_eq!(&whole.problems, &tiny.problems);
             proptest::prop_assert_eq!(small.scanned.len(), 1);
+        }
+
+        #[test]
+        fn counted_records_give_what_split_records_give(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..80),
+            chunk in 1usize..64,
+        ) {
+            let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            let lazy = scan_lazy(&data, b',', chunk, 7, MAX_RECORD, true);
+            let split = scan_lazy(&data, b',', chunk, 7, MAX_RECORD, false);
+            proptest::prop_assert_eq!(&lazy.findings, &split.findings);
+            proptest::prop_assert_eq!(&lazy.problems, &split.problems);
         }
     }
 }

@@ -75,9 +75,16 @@ pub(crate) enum Parsed {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuoteMemo {
     no_quote: Range<u64>,
-    /// The block's absolute offset, its length and the delimiter, with its mask.
-    stops: Option<((u64, usize, u8), u64)>,
+    /// The block, with its mask.
+    stops: Option<(BlockKey, u64)>,
+    /// The same for [`count_fields`]: the block's masks of quotes and line
+    /// breaks, and of delimiters.
+    masks: Option<(BlockKey, (u64, u64))>,
 }
+
+/// A block of up to 64 bytes whose masks a [`QuoteMemo`] keeps: its
+/// absolute offset, its length and the delimiter.
+type BlockKey = (u64, usize, u8);
 
 impl QuoteMemo {
     /// The [`stops`] mask of the block of up to 64 bytes at `data[k..]`
@@ -93,6 +100,23 @@ impl QuoteMemo {
                 let mask = stops(&data[k..end], delimiter);
                 self.stops = Some((key, mask));
                 mask
+            }
+        }
+    }
+
+    /// The [`specials`] and delimiter masks of the block at `data[k..]`, as
+    /// [`QuoteMemo::stops_at`] gives its stops. Bits past the data are clear.
+    fn masks_at(&mut self, data: &[u8], base: u64, k: usize, delimiter: u8) -> (u64, u64) {
+        let end = (k + 64).min(data.len());
+        let key = (base + k as u64, end - k, delimiter);
+        match self.masks {
+            Some((have, masks)) if have == key => masks,
+            _ => {
+                let block = &data[k..end];
+                let own = u64::MAX >> (64 - block.len());
+                let masks = (specials(block), mask64(block, |v| v.simd_eq(u8x16::splat(delimiter))) & own);
+                self.masks = Some((key, masks));
+                masks
             }
         }
     }
@@ -129,6 +153,78 @@ pub(crate) fn parse(
         return Parsed::Record { end, quote: QuoteIssue::None };
     }
     parse_fields(data, at, delimiter, eof, base, fields, memo)
+}
+
+/// The end (after its terminator) of the record at `data[at]` (`data[0]`
+/// at absolute offset `base`) and its number of fields, when the record is
+/// one line (quoted fields included) whose terminator, with the byte after
+/// a `\r`, lies in `data`: what [`parse`] reads there, with the fields
+/// counted instead of split. The masks of quotes, line breaks and
+/// delimiters of each 64-byte block are walked a quote or line break at a
+/// time, the delimiters between them counted at once: no work per field.
+/// `None` leaves the record to [`parse`]: a blank line, a quoted field
+/// holding a line break or followed by other bytes, a record not ending in
+/// `data`.
+pub(crate) fn count_fields(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    base: u64,
+    memo: &mut QuoteMemo,
+) -> Option<(usize, usize)> {
+    if matches!(delimiter, b'\n' | b'\r' | b'"') || matches!(data.get(at), None | Some(b'\n' | b'\r')) {
+        return None;
+    }
+    // `delims`: the delimiters of the block not yet counted nor known to be quoted.
+    let mut block = at & !63;
+    let (mut special, mut delims) = memo.masks_at(data, base, block, delimiter);
+    (special, delims) = (special & u64::MAX << (at - block), delims & u64::MAX << (at - block));
+    let (mut count, mut quoted, mut skip) = (0, false, at);
+    loop {
+        while special != 0 {
+            let i = special.trailing_zeros() as usize;
+            special &= special - 1;
+            let k = block + i;
+            // The bits of the block before `k`, and up to it.
+            let (before, upto) = ((1u64 << i) - 1, u64::MAX >> (63 - i));
+            match data[k] {
+                _ if k < skip => {}
+                b'"' if quoted => match *data.get(k + 1)? {
+                    b'"' => skip = k + 2,
+                    after if after == delimiter || after == b'\n' || after == b'\r' => {
+                        quoted = false;
+                        delims &= !upto;
+                    }
+                    _ => return None,
+                },
+                _ if quoted => return None,
+                // A quote opens a field only at its start; elsewhere it is an ordinary byte.
+                b'"' if k == at || data[k - 1] == delimiter => {
+                    quoted = true;
+                    count += (delims & before).count_ones() as usize;
+                    delims &= !upto;
+                }
+                b'"' => {}
+                b => {
+                    let end = match (b, data.get(k + 1)) {
+                        (b'\n', _) => k + 1,
+                        (_, Some(b'\n')) => k + 2,
+                        (_, Some(_)) => k + 1,
+                        (_, None) => return None,
+                    };
+                    return Some((end, count + (delims & before).count_ones() as usize + 1));
+                }
+            }
+        }
+        if !quoted {
+            count += delims.count_ones() as usize;
+        }
+        block += 64;
+        if block >= data.len() {
+            return None;
+        }
+        (special, delims) = memo.masks_at(data, base, block, delimiter);
+    }
 }
 
 /// The longest quoted field [`parse_simple`] reads; a longer one is left
@@ -626,6 +722,47 @@ mod tests {
         }
     }
 
+    /// Checks that [`count_fields`] agrees with [`parse`] at every record
+    /// start of `data`, for `delimiter`; returns how many records it counted.
+    fn check_counts(data: &[u8], delimiter: u8) -> usize {
+        let (mut at, mut counted, mut memo) = (0, 0, QuoteMemo::default());
+        // One memo through the records, as a table's reading keeps it.
+        let mut counting = QuoteMemo::default();
+        while at < data.len() {
+            let mut fields = Vec::new();
+            let parsed = parse(data, at, delimiter, true, 0, &mut fields, &mut memo);
+            if let Some((end, n)) = count_fields(data, at, delimiter, 0, &mut counting) {
+                let expected = Parsed::Record { end, quote: QuoteIssue::None };
+                assert_eq!((parsed, fields.len()), (expected, n), "{:?} at {at}", String::from_utf8_lossy(data));
+                counted += 1;
+            }
+            at = match parsed {
+                Parsed::Record { end, .. } | Parsed::Blank(end) => end,
+                Parsed::End | Parsed::Incomplete => break,
+            };
+        }
+        counted
+    }
+
+    #[test]
+    fn counted_records_are_the_records_parse_reads() {
+        let long = format!("{}\n", ",x".repeat(100));
+        let data = format!(
+            "a,b,c\n1,\"2,\"\"x\"\"\",3\r\nx\ry,z\n\n,,\r\n5'10\" tall,a\"b\n\"two\nlines\",x\n\"q\"x,y\n{long}last,line"
+        );
+        // Blank lines, the quoted field over two lines, the stray bytes after
+        // a quote and the unterminated last record are left to `parse`.
+        assert_eq!(check_counts(data.as_bytes(), b','), 7);
+        assert_eq!(count_fields(b"1,\"2,\"\"x\"\"\",3\n", 0, b',', 0, &mut QuoteMemo::default()), Some((14, 3)));
+        assert_eq!(count_fields(long.as_bytes(), 0, b',', 0, &mut QuoteMemo::default()), Some((long.len(), 101)));
+        assert_eq!(
+            count_fields(b"a\tb\r", 0, b'\t', 0, &mut QuoteMemo::default()),
+            None,
+            "the byte after a \\r is not known"
+        );
+        assert_eq!(check_counts(b"a\tb\t\tc\n", b'\t'), 1);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         #[test]
@@ -636,6 +773,7 @@ mod tests {
             let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
             check_single_lines(&data, cut.min(data.len()));
             check_single_lines(&data, data.len());
+            check_counts(&data, b',');
             for eof in [false, true] {
                 let (simple, general) = both_parsers(&data, eof);
                 proptest::prop_assert_eq!(simple, general);
