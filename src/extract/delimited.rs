@@ -204,6 +204,9 @@ impl Units for CellUnits<'_, '_> {
     }
 
     fn materialize(&mut self, spans: &[Range<u64>]) -> bool {
+        if !self.recs.iter().any(|r| r.unread) {
+            return false;
+        }
         let mut wanted = Vec::new();
         for s in spans {
             let mut k = self.recs.partition_point(|r| r.end <= s.start);
@@ -307,6 +310,10 @@ struct Table<'a> {
     /// only when the block's text pass finds a match in them, which few
     /// records of a large table have (tests turn it off to compare).
     lazy: bool,
+    /// Whether most records of the last block held a match: the next
+    /// block's records are then split at once, as counting them first
+    /// would only add to the work.
+    dense: bool,
 }
 
 impl<'a> Table<'a> {
@@ -324,6 +331,7 @@ impl<'a> Table<'a> {
             emit: Emitter::new(source, opts.text.show_values),
             memo: QuoteMemo::default(),
             lazy: true,
+            dense: false,
         }
     }
 
@@ -443,8 +451,10 @@ impl<'a> Table<'a> {
         recs.clear();
         fields.clear();
         // Fields are only counted while no column has a keyword context
-        // (once the first record has fixed their number).
-        let count = self.lazy && self.layout.has_records() && self.layout.columns.iter().all(|c| c.ctx == 0);
+        // (once the first record has fixed their number) and matches are
+        // not in most records.
+        let count =
+            self.lazy && !self.dense && self.layout.has_records() && self.layout.columns.iter().all(|c| c.ctx == 0);
         loop {
             let before = fields.len();
             let counted = count
@@ -624,6 +634,16 @@ impl<'a> Table<'a> {
         };
         let hits = blocks::scan_block(self.scanner, scratch, w, block, bounds, &mut units, &text, &|_, _| {});
         let recs: &[Rec] = recs;
+        // The records holding a match (hits are in file order).
+        let (mut touched, mut ri, mut last) = (0, 0, usize::MAX);
+        for hit in &hits {
+            while ri + 1 < recs.len() && recs[ri].end <= hit.start {
+                ri += 1;
+            }
+            touched += usize::from(ri != last);
+            last = ri;
+        }
+        self.dense = 2 * touched > recs.len();
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
@@ -1022,6 +1042,37 @@ mod tests {
         assert_eq!(units.count(), 3);
         assert_eq!(units.span(2).start, at - 9);
         assert_eq!(recs.iter().filter(|r| r.unread).count(), 38);
+    }
+
+    #[test]
+    fn records_follow_a_block_with_matches_in_most_records_split_at_once() {
+        // Records of 24 bytes, blocks of 10: the second block's records hold e-mail addresses.
+        let mut data = String::from("id,note\n");
+        for i in 0..40 {
+            let note =
+                if (10..20).contains(&i) { format!("user{i:02}@example.com") } else { "nobody; nowhere".to_string() };
+            data.push_str(&format!("{i:02},{note:>20}\n"));
+        }
+        let opts = Options::default();
+        let x = Extractor::new(scanner(), &opts);
+        let mut table = Table::new(&x, Layout::new(b','), "t.csv", MAX_RECORD);
+        table.chunk = 240;
+        let mut w = Window::over(data.as_bytes());
+        let mut scratch = scanner().scratch();
+        let mut out = Collect::default();
+        let mut pos = table.read_start(&mut w);
+        let (mut recs, mut fields) = (Vec::new(), Vec::new());
+        let mut unread = Vec::new();
+        while pos < data.len() as u64 {
+            let start = pos;
+            table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
+            unread.push((recs.iter().filter(|r| r.unread).count(), table.dense));
+            assert!(table.scan_block(&mut scratch, &mut w, start..pos, &mut recs, &mut fields, &mut out));
+        }
+        // The header, then blocks of counted records, but for the block
+        // after the one with matches in most of its records: split at once.
+        assert_eq!(unread, [(0, false), (10, false), (10, false), (0, true), (10, false)]);
+        assert_eq!(out.findings.len(), 10);
     }
 
     /// Pieces that make table-looking garbage: any mix must scan without
