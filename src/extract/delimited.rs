@@ -305,10 +305,11 @@ struct Table<'a> {
     max_warnings: u64,
     emit: Emitter<'a>,
     memo: QuoteMemo,
-    /// Whether records of one line without a quote only have their fields
-    /// counted when no column has a keyword context: their fields are split
-    /// only when the block's text pass finds a match in them, which few
-    /// records of a large table have (tests turn it off to compare).
+    /// Whether records of one line (see [`records::count_fields`]) only have
+    /// their fields counted when no column has a keyword context: their
+    /// fields are split only when the block's text pass finds a match in
+    /// them, which few records of a large table have (tests turn it off to
+    /// compare).
     lazy: bool,
     /// Whether most records of the last block held a match: the next
     /// block's records are then split at once, as counting them first
