@@ -22,8 +22,8 @@ use crate::Scratch;
 use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Lines, Place, Unit, Units, Window, skip_line};
 use crate::extract::records::{self, Field, Parsed, QuoteIssue, QuoteMemo};
-use crate::extract::{Extractor, Format, MAX_WARNINGS, RandomAccess, RandomReader, more_malformed};
-use crate::report::{CellLocation, Location, Problem, Scanned, Sink};
+use crate::extract::{Extractor, Format, MAX_WARNINGS, RandomAccess, RandomReader, scanned_records};
+use crate::report::{CellLocation, Location, Problem, Sink};
 
 /// The longest record read as a record; a longer one is cut at its first
 /// line break and read as text (it is usually an unterminated quote).
@@ -84,17 +84,8 @@ fn scan_table(
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
     }
-    if let Some(p) = more_malformed(source, table.malformed, "rows") {
-        sink.problem(p);
-    }
-    sink.scanned(Scanned {
-        source: source.to_string(),
-        format: Format::Delimited(delimiter).name().into(),
-        bytes: w.end(),
-        findings: table.emit.findings,
-        binary: false,
-        container: false,
-    });
+    let format = Format::Delimited(delimiter);
+    scanned_records(sink, source, format, w.end(), table.emit.findings, (table.malformed, "rows"));
     go_on
 }
 

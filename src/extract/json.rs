@@ -24,8 +24,8 @@ use crate::Scratch;
 use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
-use crate::extract::{Extractor, Format, MAX_WARNINGS, Nesting, more_malformed};
-use crate::report::{Location, Problem, RecordLocation, Scanned, Sink};
+use crate::extract::{Extractor, Format, MAX_WARNINGS, Nesting, scanned_records};
+use crate::report::{Location, Problem, RecordLocation, Sink};
 
 /// The longest JSON Lines line, or single token of a document, read as JSON;
 /// longer ones are read as text (bounding memory).
@@ -87,17 +87,7 @@ fn scan_with(
     if let Some(e) = w.take_error() {
         sink.problem(Problem::partial(source, format!("read error after {} bytes: {e}", w.end())));
     }
-    if let Some(p) = more_malformed(source, s.malformed, "lines") {
-        sink.problem(p);
-    }
-    sink.scanned(Scanned {
-        source: source.to_string(),
-        format: format.name().into(),
-        bytes: w.end(),
-        findings: s.emit.findings,
-        binary: false,
-        container: false,
-    });
+    scanned_records(sink, source, format, w.end(), s.emit.findings, (s.malformed, "lines"));
     go_on
 }
 
@@ -106,8 +96,9 @@ fn scan_with(
 /// after a newline or at the end of the file). `first_line` is the 0-based
 /// index of the span's first line, so that records, lines and offsets are
 /// those of the whole file. Every malformed line is reported (the caller caps
-/// them); no [`Scanned`] is sent. Returns whether the sink wants more, and
-/// the read error that cut the span short, if one did.
+/// them); no [`Scanned`](crate::report::Scanned) is sent. Returns whether
+/// the sink wants more, and the read error that cut the span short, if one
+/// did.
 pub(crate) fn scan_lines_segment(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
@@ -139,7 +130,7 @@ pub(crate) struct DocumentSegment {
 /// containers open there, and the lines before it). Findings, records and
 /// lines are those of the whole file; an error ends the JSON reading as in
 /// a whole scan, and the rest of the file is then read as text. No
-/// [`Scanned`] is sent.
+/// [`Scanned`](crate::report::Scanned) is sent.
 pub(crate) fn scan_document_segment(
     x: &Extractor<'_>,
     scratch: &mut Scratch,

@@ -43,12 +43,29 @@ pub use sniff::{Format, sniff};
 /// the rest are counted in one warning.
 pub(crate) const MAX_WARNINGS: u64 = 10;
 
-/// The warning that counts a file's malformed records past the first
-/// [`MAX_WARNINGS`] (`what`: `rows`, `lines`), each of which had a warning
-/// of its own, if there are any.
-pub(crate) fn more_malformed(source: &str, malformed: u64, what: &str) -> Option<Problem> {
-    let more = malformed.checked_sub(MAX_WARNINGS).filter(|&m| m > 0)?;
-    Some(Problem::warning(source, format!("{more} more malformed {what} scanned as text")))
+/// Ends the report of a table or JSON scan of `source`: the warning that
+/// counts its `malformed` records past the first [`MAX_WARNINGS`] (`what`:
+/// `rows`, `lines`), each of which had a warning of its own, if there are
+/// any; then what was scanned.
+pub(crate) fn scanned_records(
+    sink: &mut dyn Sink,
+    source: &str,
+    format: Format,
+    bytes: u64,
+    findings: u64,
+    (malformed, what): (u64, &str),
+) {
+    if let Some(more) = malformed.checked_sub(MAX_WARNINGS).filter(|&m| m > 0) {
+        sink.problem(Problem::warning(source, format!("{more} more malformed {what} scanned as text")));
+    }
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: format.name().into(),
+        bytes,
+        findings,
+        binary: false,
+        container: false,
+    });
 }
 
 /// Limits against decompression bombs and runaway nesting.

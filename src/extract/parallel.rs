@@ -33,7 +33,7 @@ use crate::detect::stream::Segment;
 use crate::extract::blocks::{Lines, Window};
 use crate::extract::ordered::{Step, run_ordered};
 use crate::extract::{
-    Extractor, Format, MAX_WARNINGS, Nesting, RandomAccess, RandomReader, delimited, json, json_cuts, more_malformed,
+    Extractor, Format, MAX_WARNINGS, Nesting, RandomAccess, RandomReader, delimited, json, json_cuts, scanned_records,
 };
 use crate::report::{Location, Problem, Scanned, Sink};
 use crate::{Scratch, TextOptions};
@@ -306,17 +306,7 @@ fn run_segments<J: Sync, R: Fn(&J) -> Range<u64>>(
     if let Some((at, e)) = failed.filter(|_| outcome.finished) {
         sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
     }
-    if let Some(p) = more_malformed(source, malformed, what) {
-        sink.problem(p);
-    }
-    sink.scanned(Scanned {
-        source: source.to_string(),
-        format: format.name().into(),
-        bytes: scanned,
-        findings: outcome.findings,
-        binary: false,
-        container: false,
-    });
+    scanned_records(sink, source, format, scanned, outcome.findings, (malformed, what));
     outcome.sink_wants_more
 }
 
