@@ -70,15 +70,12 @@ pub(crate) enum Parsed {
 
 /// What a parser keeps from one record to the next: a stretch of data known
 /// to hold no quote, so that searching for a closing quote from many
-/// starting points stays linear in the data; and the stop mask of the
-/// 64-byte block the last record ended in, where the next one starts.
+/// starting points stays linear in the data; and the masks of the 64-byte
+/// block the last record ended in, where the next one starts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuoteMemo {
     no_quote: Range<u64>,
-    /// The block, with its mask.
-    stops: Option<(BlockKey, u64)>,
-    /// The same for [`count_fields`]: the block's masks of quotes and line
-    /// breaks, and of delimiters.
+    /// The block, with its masks of quotes and line breaks, and of delimiters.
     masks: Option<(BlockKey, (u64, u64))>,
 }
 
@@ -87,25 +84,18 @@ pub(crate) struct QuoteMemo {
 type BlockKey = (u64, usize, u8);
 
 impl QuoteMemo {
-    /// The [`stops`] mask of the block of up to 64 bytes at `data[k..]`
-    /// (`data[0]` at absolute offset `base`), computed once per block even
-    /// when several records share it: the bytes at an absolute offset are
-    /// the same whichever window holds them.
+    /// The stops of the block of up to 64 bytes at `data[k..]`: its
+    /// delimiters, quotes and line breaks (see [`QuoteMemo::masks_at`]).
     fn stops_at(&mut self, data: &[u8], base: u64, k: usize, delimiter: u8) -> u64 {
-        let end = (k + 64).min(data.len());
-        let key = (base + k as u64, end - k, delimiter);
-        match self.stops {
-            Some((have, mask)) if have == key => mask,
-            _ => {
-                let mask = stops(&data[k..end], delimiter);
-                self.stops = Some((key, mask));
-                mask
-            }
-        }
+        let (special, delimiters) = self.masks_at(data, base, k, delimiter);
+        special | delimiters
     }
 
-    /// The [`specials`] and delimiter masks of the block at `data[k..]`, as
-    /// [`QuoteMemo::stops_at`] gives its stops. Bits past the data are clear.
+    /// The [`specials`] and delimiter masks of the block of up to 64 bytes
+    /// at `data[k..]` (`data[0]` at absolute offset `base`), computed once
+    /// per block even when several records share it: the bytes at an
+    /// absolute offset are the same whichever window holds them. Bits past
+    /// the data are clear.
     fn masks_at(&mut self, data: &[u8], base: u64, k: usize, delimiter: u8) -> (u64, u64) {
         let end = (k + 64).min(data.len());
         let key = (base + k as u64, end - k, delimiter);
@@ -316,17 +306,6 @@ fn quoted_end(data: &[u8], mut from: usize) -> Option<usize> {
             None => return None,
         }
     }
-}
-
-/// Bit `i` set when `block[i]` (at most 64 bytes) is `delimiter`, a quote or a line break.
-#[inline]
-fn stops(block: &[u8], delimiter: u8) -> u64 {
-    mask64(block, |v| {
-        v.simd_eq(u8x16::splat(delimiter))
-            | v.simd_eq(u8x16::splat(b'"'))
-            | v.simd_eq(u8x16::splat(b'\n'))
-            | v.simd_eq(u8x16::splat(b'\r'))
-    })
 }
 
 /// The general parser behind [`parse`]: every quoting case, and records
