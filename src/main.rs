@@ -6,6 +6,9 @@ use clap::Parser;
 
 use cli::exit::ExitCode;
 
+#[global_allocator]
+static ALLOC: cli::alloc::Split = cli::alloc::Split;
+
 fn main() {
     let cli = cli::args::Cli::parse();
     let code = match cli::run(cli) {

@@ -1,6 +1,7 @@
 //! The command line: flags (`args.rs`), built configuration (`config.rs`)
 //! and one module per subcommand. Only this module and `main.rs` use `anyhow`.
 
+pub mod alloc;
 pub mod args;
 mod cmd_rules;
 mod cmd_scan;
