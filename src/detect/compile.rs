@@ -4,7 +4,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use regex_automata::meta;
-use regex_automata::util::syntax;
 use regex_syntax::hir::Hir;
 
 use crate::detect::analyze::{self, Anchor};
@@ -92,11 +91,6 @@ pub(crate) struct CompiledRule {
 /// The meta-regex configuration shared by every rule regex.
 pub(crate) fn regex_config() -> meta::Config {
     meta::Config::new().hybrid_cache_capacity(DFA_CACHE_BYTES).utf8_empty(false)
-}
-
-/// The syntax configuration: bytes mode, Unicode only when asked for.
-pub(crate) fn syntax_config(unicode: bool) -> syntax::Config {
-    syntax::Config::new().unicode(unicode).utf8(false)
 }
 
 /// Lowercases ASCII and drops the separators ` -./` so that `4111-1111-1111-1111`
@@ -215,6 +209,11 @@ impl CompiledRule {
             priority: s.priority,
             hir,
         })
+    }
+
+    /// The parsed pattern (for the multi-pattern sets that hold the rule).
+    pub(crate) fn hir(&self) -> &Hir {
+        &self.hir
     }
 
     /// Compiles the rule's regex anew (for `rules check`, which reports

@@ -18,7 +18,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet, Span, meta};
 
 use crate::detect::classify::Classes;
-use crate::detect::compile::{self, AnchorKind, CompiledRule, syntax_config};
+use crate::detect::compile::{self, AnchorKind, CompiledRule};
 use crate::detect::digits::{self, Group};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
@@ -116,7 +116,7 @@ pub(crate) struct Candidate {
 /// Buckets digit-anchored rules by threshold: level k holds every rule whose
 /// threshold is at most the k-th distinct threshold, so a group is checked
 /// only against rules it is long enough for.
-fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -> Result<Vec<DigitLevel>, RuleError> {
+fn digit_levels(compiled: &[CompiledRule], digit_rules: &[u32]) -> Vec<DigitLevel> {
     let threshold = |r: u32| match compiled[r as usize].anchor {
         AnchorKind::Digits(d) => d,
         _ => unreachable!("digit_rules holds digit-anchored rules only"),
@@ -124,13 +124,9 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
     let mut thresholds: Vec<u32> = digit_rules.iter().map(|&r| threshold(r)).collect();
     thresholds.sort_unstable();
     thresholds.dedup();
-    let syntax: Vec<&crate::rules::Rule> = rules.iter().collect();
     let mut levels = Vec::new();
     for &min_digits in &thresholds {
         let members: Vec<u32> = digit_rules.iter().copied().filter(|&r| threshold(r) <= min_digits).collect();
-        let patterns: Vec<&str> = members.iter().map(|&r| syntax[r as usize].syntax.regex.as_str()).collect();
-        let unicode = members.iter().any(|&r| syntax[r as usize].syntax.unicode);
-        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
         let shapes: Vec<_> = members.iter().map(|&r| compiled[r as usize].start).collect();
         let reach = members
             .iter()
@@ -139,14 +135,12 @@ fn digit_levels(compiled: &[CompiledRule], rules: &Rules, digit_rules: &[u32]) -
         levels.push(DigitLevel {
             min_digits,
             rules: members,
-            patterns,
-            unicode,
             set: std::sync::OnceLock::new(),
             reach,
             starts: shapes.chunks(64).map(StartFilter::new).collect(),
         });
     }
-    Ok(levels)
+    levels
 }
 
 /// Folds every literal that starts with another (distinctive) literal into
@@ -226,9 +220,7 @@ fn digit_reach(rule: &CompiledRule) -> (usize, usize) {
 struct DigitLevel {
     min_digits: u32,
     rules: Vec<u32>,
-    /// The member rules' patterns, compiled on first use into `set`.
-    patterns: Vec<String>,
-    unicode: bool,
+    /// The member rules' regexes as one set, compiled on first use.
     set: std::sync::OnceLock<Result<meta::Regex, String>>,
     /// How far the member rules' matches reach before and after a group.
     reach: (usize, usize),
@@ -241,20 +233,23 @@ impl DigitLevel {
     /// The multi-pattern regex (a lazy DFA in practice), compiled on first
     /// use: most scans never need every level, and compiling up front would
     /// slow start-up.
-    fn set(&self) -> Result<&meta::Regex, &str> {
-        lazy_set(&self.set, &self.patterns, self.unicode, SET_CACHE_BYTES)
+    fn set<'a>(&'a self, compiled: &[CompiledRule]) -> Result<&'a meta::Regex, &'a str> {
+        lazy_set(&self.set, compiled, &self.rules, SET_CACHE_BYTES)
     }
 }
 
-/// A multi-pattern regex over `patterns` (`MatchKind::All`, no captures,
-/// lazy DFA caches of up to `cache` bytes), compiled into `cell` on first use.
+/// A multi-pattern regex over the regexes of rules `members` (`MatchKind::All`,
+/// no captures, lazy DFA caches of up to `cache` bytes), compiled into
+/// `cell` on first use from the patterns the rules' analysis parsed (parsing
+/// them again was a tenth of the time to build a set).
 fn lazy_set<'a>(
     cell: &'a std::sync::OnceLock<Result<meta::Regex, String>>,
-    patterns: &[String],
-    unicode: bool,
+    compiled: &[CompiledRule],
+    members: &[u32],
     cache: usize,
 ) -> Result<&'a meta::Regex, &'a str> {
     cell.get_or_init(|| {
+        let hirs: Vec<&regex_syntax::hir::Hir> = members.iter().map(|&r| compiled[r as usize].hir()).collect();
         meta::Builder::new()
             .configure(
                 compile::regex_config()
@@ -262,8 +257,7 @@ fn lazy_set<'a>(
                     .match_kind(regex_automata::MatchKind::All)
                     .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
             )
-            .syntax(syntax_config(unicode))
-            .build_many(patterns)
+            .build_many_from_hir(&hirs)
             .map_err(|e| e.to_string())
     })
     .as_ref()
@@ -277,17 +271,15 @@ fn lazy_set<'a>(
 /// search per rule (a keyword such as `phone` triggers a dozen rules).
 #[derive(Debug)]
 struct KeywordGroup {
-    /// Member rules; all use the same regex syntax (`unicode`).
+    /// Member rules.
     rules: Vec<u32>,
-    patterns: Vec<String>,
-    unicode: bool,
+    /// The members' regexes as one set, compiled on first use.
     set: std::sync::OnceLock<Result<meta::Regex, String>>,
 }
 
 /// The keyword groups of the trigger sets: `groups`, and for each set
 /// (indexed by [`TriggerSet`]) the group of each keyword, if it has one.
-fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<KeywordGroup>, [Vec<Option<u32>>; 3]) {
-    let syntax: Vec<&crate::rules::Rule> = rules.iter().collect();
+fn keyword_groups(sets: [Option<&KeywordSet>; 3]) -> (Vec<KeywordGroup>, [Vec<Option<u32>>; 3]) {
     let mut groups: Vec<KeywordGroup> = Vec::new();
     let mut index: std::collections::HashMap<Vec<u32>, u32> = std::collections::HashMap::new();
     let of_set = |set: Option<&KeywordSet>,
@@ -296,13 +288,7 @@ fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<Keyword
         let Some(set) = set else { return Vec::new() };
         (0..set.keyword_count() as u32)
             .map(|k| {
-                let members = set.rules_of(k);
-                // Rules of one syntax only: an ASCII `\b` or `\d` read as
-                // Unicode would not be a superset of the rule's own matches.
-                let unicode =
-                    members.iter().filter(|&&r| syntax[r as usize].syntax.unicode).count() * 2 > members.len();
-                let members: Vec<u32> =
-                    members.iter().copied().filter(|&r| syntax[r as usize].syntax.unicode == unicode).collect();
+                let members = set.rules_of(k).to_vec();
                 // Members are named by bits of a `u64` (see `keyword_group_members`).
                 if !(2..=MAX_GROUP_MEMBERS).contains(&members.len()) {
                     return None;
@@ -310,8 +296,7 @@ fn keyword_groups(rules: &Rules, sets: [Option<&KeywordSet>; 3]) -> (Vec<Keyword
                 let next = groups.len() as u32;
                 let g = *index.entry(members.clone()).or_insert(next);
                 if g == next {
-                    let patterns = members.iter().map(|&r| syntax[r as usize].syntax.regex.clone()).collect();
-                    groups.push(KeywordGroup { rules: members, patterns, unicode, set: std::sync::OnceLock::new() });
+                    groups.push(KeywordGroup { rules: members, set: std::sync::OnceLock::new() });
                 }
                 Some(g)
             })
@@ -775,13 +760,12 @@ impl Scanner {
             || {
                 rayon::join(
                     || rayon::join(|| KeywordSet::new(&digit_kw), || KeywordSet::with_literals(&any_kw, &word_lits)),
-                    || (Literals::new(&lit_patterns), digit_levels(&compiled, rules, &digit_rules)),
+                    || (Literals::new(&lit_patterns), digit_levels(&compiled, &digit_rules)),
                 )
             },
         );
-        let digit_levels = digit_levels?;
         let (keyword_groups, keyword_group_of) =
-            keyword_groups(rules, [any_triggers.as_ref(), digit_triggers.as_ref(), all_triggers.as_ref()]);
+            keyword_groups([any_triggers.as_ref(), digit_triggers.as_ref(), all_triggers.as_ref()]);
         let filtered: Vec<u32> =
             (0..compiled.len() as u32).filter(|&r| group_filter(&compiled[r as usize]).is_some()).collect();
         let mut keyword_start_of = vec![None; compiled.len()];
@@ -1261,7 +1245,7 @@ impl Scanner {
         let Some(union) = self.group_window(s, hay, g, h) else {
             return 0;
         };
-        let Ok(set) = lazy_set(&group.set, &group.patterns, group.unicode, KEYWORD_GROUP_CACHE_BYTES) else {
+        let Ok(set) = lazy_set(&group.set, &self.rules, &group.rules, KEYWORD_GROUP_CACHE_BYTES) else {
             return u64::MAX;
         };
         let cache = s.keyword_group_caches[g as usize].get_or_insert_with(|| set.create_cache());
@@ -1373,7 +1357,7 @@ impl Scanner {
         let win = g.start.saturating_sub(level.reach.0)..(g.end + level.reach.1).min(hay.len());
         let mut patset = std::mem::replace(&mut s.patsets[li], PatternSet::new(0));
         patset.clear();
-        match level.set() {
+        match level.set(&self.rules) {
             Ok(set) => {
                 let cache = s.set_caches[li].get_or_insert_with(|| set.create_cache());
                 // Most groups match no rule: a plain earliest-match check rejects
@@ -2153,6 +2137,48 @@ description = "test"
                     assert_eq!(got, want, "{hay:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_keyword_group_of_unicode_and_ascii_rules_keeps_each_rules_syntax() {
+        let toml = r#"
+[[rule]]
+id = "t.code"
+type = "CODE"
+name = "code"
+category = "PERSONAL_INFORMATION"
+regex = '''\b(\w{3}-\d{3})\b'''
+unicode = true
+keywords = ["code"]
+keyword_required = true
+description = "test"
+
+[[rule]]
+id = "t.pin"
+type = "PIN"
+name = "pin"
+category = "PERSONAL_INFORMATION"
+regex = '''\b(\d{4})\b'''
+keywords = ["code"]
+keyword_required = true
+description = "test"
+"#;
+        let scanner = scanner_of(toml);
+        let groups: Vec<Vec<u32>> = scanner.keyword_groups.iter().map(|g| g.rules.clone()).collect();
+        assert!(groups.iter().any(|g| g.contains(&0) && g.contains(&1)), "one group holds both rules: {groups:?}");
+        let mut scratch = scanner.scratch();
+        // A Unicode `\w` reads `äöü` as letters; an ASCII `\b` holds between
+        // `é` and a digit, where a Unicode one would not.
+        for (hay, want) in [
+            ("code äöü-123 here", vec!["äöü-123"]),
+            ("code é1234 here", vec!["1234"]),
+            ("code äöü-123 and é4321", vec!["4321", "äöü-123"]),
+            ("code xyz 12", vec![]),
+        ] {
+            let mut got = values(&scanner, &mut scratch, hay);
+            got.sort();
+            assert_eq!(got, want, "{hay:?}");
         }
     }
 }
