@@ -278,20 +278,29 @@ struct Span {
     one_group: bool,
 }
 
+/// The span of nothing (an empty match or an assertion).
+const NO_SPAN: Span = Span {
+    has: false,
+    skip: true,
+    pre: Bytes([0; 4]),
+    post: Bytes([0; 4]),
+    skip_bytes: Bytes([0; 4]),
+    skip_len: 0,
+    lead: 0,
+    trail: 0,
+    len: 0,
+    one_group: true,
+};
+
+/// The span of `parts` matched one after the other: the span of their
+/// concatenation, without building it (a copy of the parts).
+fn span_of(parts: &[Hir]) -> Span {
+    parts.iter().map(span).fold(NO_SPAN, concat2)
+}
+
 fn span(hir: &Hir) -> Span {
     let d = Bytes::digits();
-    let none = Span {
-        has: false,
-        skip: true,
-        pre: Bytes::default(),
-        post: Bytes::default(),
-        skip_bytes: Bytes::default(),
-        skip_len: 0,
-        lead: 0,
-        trail: 0,
-        len: 0,
-        one_group: true,
-    };
+    let none = NO_SPAN;
     let single = |set: Bytes| {
         let has = set.intersects(d);
         let nd = set.minus(d);
@@ -343,7 +352,7 @@ fn span(hir: &Hir) -> Span {
             s
         }
         HirKind::Capture(c) => span(&c.sub),
-        HirKind::Concat(parts) => parts.iter().map(span).fold(none, concat2),
+        HirKind::Concat(parts) => span_of(parts),
         HirKind::Alternation(branches) => {
             let all: Vec<Span> = branches.iter().map(span).collect();
             let mut out = Span { has: false, skip: false, ..none };
@@ -461,8 +470,7 @@ pub fn digit_bounded(hir: &Hir) -> bool {
     let word = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::WordAscii | Look::WordUnicode));
     let HirKind::Concat(parts) = hir.kind() else { return false };
     let [first, inner @ .., last] = parts.as_slice() else { return false };
-    let inner = Hir::concat(inner.to_vec());
-    let s = span(&inner);
+    let s = span_of(inner);
     word(first) && word(last) && s.has && !s.skip && s.one_group && s.lead == 0 && s.trail == 0
 }
 
@@ -525,7 +533,7 @@ fn value_part(hir: &Hir) -> (&[Hir], &Hir) {
     let is_value = |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.index == 1);
     if let HirKind::Concat(parts) = hir.kind() {
         if let Some(i) = parts.iter().position(is_value)
-            && !span(&Hir::concat(parts[..i].to_vec())).has
+            && !span_of(&parts[..i]).has
         {
             return (&parts[..i], &parts[i]);
         }
@@ -612,7 +620,7 @@ pub fn start_shape(hir: &Hir, threshold: u32) -> Option<StartShape> {
 /// `;(\d{13,19})=...`).
 fn first_run_digits(hir: &Hir) -> u32 {
     let Some(parts) = leading_parts(hir) else { return 0 };
-    parts.iter().skip_while(|p| !span(p).has).take_while(|p| only_digits(p)).map(min_digits).sum()
+    parts.into_iter().skip_while(|p| !span(p).has).take_while(|p| only_digits(p)).map(min_digits).sum()
 }
 
 /// Whether every byte `hir` can match is a digit.
@@ -741,7 +749,7 @@ pub fn country_code(hir: &Hir) -> Option<Vec<[u8; 2]>> {
 
 /// The concatenated parts a match starts with, skipping look-arounds and
 /// entering capture groups: for `\b(DE\d{2}...)` the parts of the group.
-fn leading_parts(hir: &Hir) -> Option<Vec<Hir>> {
+fn leading_parts(hir: &Hir) -> Option<Vec<&Hir>> {
     match hir.kind() {
         HirKind::Capture(c) => leading_parts(&c.sub),
         HirKind::Concat(parts) => {
@@ -753,14 +761,14 @@ fn leading_parts(hir: &Hir) -> Option<Vec<Hir>> {
             match rest.first().map(Hir::kind) {
                 Some(HirKind::Capture(c)) => {
                     let mut inner = leading_parts(&c.sub)?;
-                    inner.extend(rest[1..].iter().cloned());
+                    inner.extend(&rest[1..]);
                     Some(inner)
                 }
-                Some(_) => Some(rest.to_vec()),
+                Some(_) => Some(rest.iter().collect()),
                 None => None,
             }
         }
-        _ => Some(vec![hir.clone()]),
+        _ => Some(vec![hir]),
     }
 }
 
