@@ -191,9 +191,12 @@ pub(crate) struct Unit {
     /// Index of the unit's keyword context in the caller's table (0: none).
     pub ctx: u32,
     /// Bytes of the text before the value that come with it when it is
-    /// scanned alone for its context (a JSON key, which patterns may span);
-    /// a unit scanned alone to check a keyword always comes with [`LEAD`]
-    /// bytes.
+    /// scanned alone for its context: a JSON member's own key (which
+    /// patterns may span, and whose keywords count), nothing for a table
+    /// cell, so that no other member or cell lends the value a keyword. A
+    /// unit scanned alone to check a keyword its fast-pass finding used
+    /// always comes with [`LEAD`] bytes (a label in the cell or member
+    /// before it counts).
     pub lead: u64,
 }
 
@@ -365,8 +368,9 @@ pub(crate) fn scan_block(
         if u.content.is_empty() {
             continue;
         }
-        // The value, after a little of the text before it (its key, its
-        // label) so that patterns spanning both still match.
+        // The value, after its key (see `Unit::lead`), or after a little of
+        // the text before it (its label) when checking a keyword, so that
+        // patterns spanning both still match.
         let want = if verify { LEAD } else { u.lead };
         let lead = u.content.start.saturating_sub(want).max(bounds.start).max(w.base());
         hay.clear();

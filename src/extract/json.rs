@@ -185,7 +185,14 @@ impl Units for TokenUnits<'_, '_, '_> {
 
     fn unit(&self, i: usize) -> Unit {
         let t = &self.tokens.items[i];
-        Unit { content: t.content(), escaped: t.escaped, ctx: self.ctx(t), lead: blocks::LEAD }
+        // A member's value comes with its key; an array element or a
+        // top-level value with its opening quote only (see `Unit::lead`).
+        let own = match i.checked_sub(1).map(|j| &self.tokens.items[j]) {
+            Some(k) if k.key && k.record == t.record => k.span.start,
+            _ => t.span.start,
+        };
+        let lead = (t.content().start - own).min(blocks::LEAD);
+        Unit { content: t.content(), escaped: t.escaped, ctx: self.ctx(t), lead }
     }
 
     fn forced(&self, out: &mut Vec<usize>) {
@@ -651,6 +658,31 @@ mod tests {
         let s = at(r#"\u0035"#);
         assert_eq!(loc(8), (Some(12), Some(s), Some(s + 24)));
         assert_eq!(out.scanned[0].format, "json");
+    }
+
+    #[test]
+    fn a_value_scanned_alone_for_its_context_comes_with_its_own_key_only() {
+        // `021000021` is a valid routing number and no SSN. Under `ssn` it
+        // is scanned alone with that key's context; the routing rule's
+        // keyword counts in its own key or value, not in another member
+        // of its record, nor in the record before it.
+        let lines = concat!(
+            "{\"label\":\"routing number\",\"ssn\":\"021000021\"}\n",
+            "{\"routing_number\":\"021000021\"}\n",
+            "{\"ssn\":\"021000021\",\"label\":\"routing number\"}\n",
+            "{\"ssn\":[\"021000021\",\"021000021 routing number\"]}\n",
+        );
+        for step in [0, 7] {
+            let out = scan(lines.as_bytes(), Format::Jsonl, 1 << 20, step, MAX_TOKEN);
+            assert_eq!(
+                found(&out),
+                [
+                    "USA_ABA_ROUTING_NUMBER 021000021 @ record 1 $.routing_number",
+                    "USA_ABA_ROUTING_NUMBER 021000021 @ record 3 $.ssn[1]",
+                ],
+                "read {step} bytes at a time"
+            );
+        }
     }
 
     #[test]
