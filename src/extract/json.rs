@@ -185,8 +185,9 @@ impl Units for TokenUnits<'_, '_, '_> {
 
     fn unit(&self, i: usize) -> Unit {
         let t = &self.tokens.items[i];
-        // A member's value comes with its key; an array element or a
-        // top-level value with its opening quote only (see `Unit::lead`).
+        // A value right after its key (a member's value, an array's first
+        // element) comes with that key; any other value with its opening
+        // quote only (see `Unit::lead`).
         let own = match i.checked_sub(1).map(|j| &self.tokens.items[j]) {
             Some(k) if k.key && k.record == t.record => k.span.start,
             _ => t.span.start,
