@@ -31,6 +31,10 @@ pub struct Anchor {
     pub before: usize,
     /// The most bytes a match can have after the end of the literal.
     pub after: usize,
+    /// In every match, the byte before each literal that starts with an
+    /// ASCII letter is no ASCII letter or digit, or there is none: such a
+    /// literal is then found at the word starts of the keyword walk.
+    pub follows_non_alnum: bool,
 }
 
 /// Parses `pattern` the way the engine compiles it.
@@ -43,31 +47,107 @@ pub fn max_len(hir: &Hir) -> usize {
     hir.properties().maximum_len().map_or(MAX_MATCH_LEN, |n| n.min(MAX_MATCH_LEN))
 }
 
-/// Whether every match of `hir` starts with a word-boundary assertion
-/// (`\b`, `\b{start}`, `\<`, `\b{start-half}`, ASCII or Unicode). A match
-/// that starts with a letter then follows no ASCII letter or digit.
-pub fn starts_at_word_boundary(hir: &Hir) -> bool {
-    use regex_syntax::hir::Look;
+/// How a match of a regex part can end, for [`follows_non_alnum`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct End {
+    /// A non-empty match can end with an ASCII letter or digit.
+    alnum: bool,
+    /// The part can match the empty string.
+    empty: bool,
+    /// Every empty match of the part passes an assertion that no ASCII
+    /// letter or digit comes before it, given that an ASCII letter comes
+    /// after it (`^`, `\b`, `\b{start}`...).
+    guarded: bool,
+}
+
+/// How a match of `hir` can end (see [`End`]).
+fn end_of(hir: &Hir) -> End {
+    use regex_syntax::hir::{Class, Look};
+    let alnum = |b: u32| char::from_u32(b).is_some_and(|c| c.is_ascii_alphanumeric());
     match hir.kind() {
-        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
-        HirKind::Concat(parts) => matches!(
-            parts.first().map(Hir::kind),
-            Some(HirKind::Look(
-                Look::WordAscii
+        HirKind::Empty => End { alnum: false, empty: true, guarded: false },
+        HirKind::Look(look) => {
+            let guarded = matches!(
+                look,
+                Look::Start
+                    | Look::StartLF
+                    | Look::StartCRLF
+                    | Look::WordAscii
                     | Look::WordUnicode
                     | Look::WordStartAscii
                     | Look::WordStartUnicode
                     | Look::WordStartHalfAscii
                     | Look::WordStartHalfUnicode
-            ))
-        ),
-        _ => false,
+            );
+            End { alnum: false, empty: true, guarded }
+        }
+        HirKind::Literal(lit) => {
+            End { alnum: lit.0.last().is_some_and(u8::is_ascii_alphanumeric), empty: false, guarded: false }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let alnum = c.ranges().iter().any(|r| (r.start()..=r.end()).any(|b| b.is_ascii_alphanumeric()));
+            End { alnum, empty: false, guarded: false }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            // A multi-byte character ends with a continuation byte.
+            let alnum = c.ranges().iter().any(|r| (r.start() as u32..=(r.end() as u32).min(0x7F)).any(alnum));
+            End { alnum, empty: false, guarded: false }
+        }
+        HirKind::Capture(c) => end_of(&c.sub),
+        HirKind::Repetition(r) => {
+            let sub = end_of(&r.sub);
+            // No repetition at all passes no assertion.
+            End { alnum: sub.alnum, empty: sub.empty || r.min == 0, guarded: sub.guarded && r.min > 0 }
+        }
+        HirKind::Concat(parts) => {
+            let mut end = End { alnum: false, empty: true, guarded: false };
+            for part in parts.iter().rev() {
+                let e = end_of(part);
+                end.alnum |= e.alnum;
+                if !e.empty {
+                    end.empty = false;
+                    break;
+                }
+                if e.guarded {
+                    end.guarded = true;
+                    break;
+                }
+            }
+            end
+        }
+        HirKind::Alternation(branches) => {
+            let ends: Vec<End> = branches.iter().map(end_of).collect();
+            End {
+                alnum: ends.iter().any(|e| e.alnum),
+                empty: ends.iter().any(|e| e.empty),
+                guarded: ends.iter().all(|e| !e.empty || e.guarded),
+            }
+        }
     }
+}
+
+/// Whether whatever comes right before the end of `parts` is never an
+/// ASCII letter or digit, given that an ASCII letter comes right after it
+/// and that `outer` says the same of what comes before `parts`: the parts
+/// end with another byte, or, where they can match nothing, an assertion
+/// such as `^` or `\b` rules a letter or digit out.
+fn follows_non_alnum(parts: &[Hir], outer: bool) -> bool {
+    for part in parts.iter().rev() {
+        let e = end_of(part);
+        if e.alnum {
+            return false;
+        }
+        if !e.empty || e.guarded {
+            return true;
+        }
+    }
+    outer
 }
 
 /// The best literal anchor of `hir`, if it has one worth searching for.
 pub fn anchor(hir: &Hir) -> Option<Anchor> {
-    let a = find(hir)?;
+    // Nothing is known of the byte before a match.
+    let a = find(hir, false)?;
     good(&a.literals).then_some(a)
 }
 
@@ -106,17 +186,26 @@ fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
-fn find(hir: &Hir) -> Option<Anchor> {
+/// An anchor of exactly the strings `literals`.
+fn exactly(literals: Vec<Vec<u8>>, follows_non_alnum: bool) -> Anchor {
+    Anchor { literals, before: 0, after: 0, follows_non_alnum }
+}
+
+/// The best anchor of `hir`; `after_non_alnum` says whether what comes
+/// before `hir` in a match is never an ASCII letter or digit (see
+/// [`follows_non_alnum`]).
+fn find(hir: &Hir, after_non_alnum: bool) -> Option<Anchor> {
     match hir.kind() {
-        HirKind::Literal(lit) => Some(Anchor { literals: vec![lit.0.to_vec()], before: 0, after: 0 }),
-        HirKind::Capture(cap) => find(&cap.sub),
-        HirKind::Concat(parts) => concat(parts),
+        HirKind::Literal(lit) => Some(exactly(vec![lit.0.to_vec()], after_non_alnum)),
+        HirKind::Capture(cap) => find(&cap.sub, after_non_alnum),
+        HirKind::Concat(parts) => concat(parts, after_non_alnum),
         HirKind::Alternation(branches) => {
-            let mut out = Anchor { literals: Vec::new(), before: 0, after: 0 };
+            let mut out = exactly(Vec::new(), true);
             for b in branches {
-                let a = find(b).or_else(|| exact(b).map(|literals| Anchor { literals, before: 0, after: 0 }))?;
+                let a = find(b, after_non_alnum).or_else(|| exact(b).map(|l| exactly(l, after_non_alnum)))?;
                 out.before = out.before.max(a.before);
                 out.after = out.after.max(a.after);
+                out.follows_non_alnum &= a.follows_non_alnum;
                 out.literals.extend(a.literals);
             }
             out.literals.sort();
@@ -124,7 +213,8 @@ fn find(hir: &Hir) -> Option<Anchor> {
             (out.literals.len() <= MAX_ANCHOR_LITERALS).then_some(out)
         }
         HirKind::Repetition(rep) if rep.min >= 1 => {
-            let a = find(&rep.sub)?;
+            // Later rounds follow the end of the one before.
+            let a = find(&rep.sub, after_non_alnum && !end_of(&rep.sub).alnum)?;
             let extra = match rep.max {
                 Some(max) => (max as usize).saturating_sub(1).saturating_mul(max_len(&rep.sub)).min(MAX_MATCH_LEN),
                 None => MAX_MATCH_LEN,
@@ -133,16 +223,17 @@ fn find(hir: &Hir) -> Option<Anchor> {
                 literals: a.literals,
                 before: (a.before + extra).min(MAX_MATCH_LEN),
                 after: (a.after + extra).min(MAX_MATCH_LEN),
+                follows_non_alnum: a.follows_non_alnum,
             })
         }
-        HirKind::Class(_) => exact(hir).map(|literals| Anchor { literals, before: 0, after: 0 }),
+        HirKind::Class(_) => exact(hir).map(|l| exactly(l, after_non_alnum)),
         _ => None,
     }
 }
 
 /// The best anchor of a concatenation: a run of adjacent exact parts joined
 /// into longer literals, or an anchor nested in one part.
-fn concat(parts: &[Hir]) -> Option<Anchor> {
+fn concat(parts: &[Hir], after_non_alnum: bool) -> Option<Anchor> {
     let lens: Vec<usize> = parts.iter().map(max_len).collect();
     let prefix = |i: usize| lens[..i].iter().fold(0usize, |a, &b| a.saturating_add(b)).min(MAX_MATCH_LEN);
     let suffix = |i: usize| lens[i..].iter().fold(0usize, |a, &b| a.saturating_add(b)).min(MAX_MATCH_LEN);
@@ -175,7 +266,15 @@ fn concat(parts: &[Hir]) -> Option<Anchor> {
         // The literal may be shorter than the run's maximum length when parts vary in length.
         let run_max: usize = lens[i..j].iter().sum();
         let run_min = lits.iter().map(Vec::len).min().unwrap_or(0);
-        consider(Anchor { literals: lits, before: prefix(i), after: suffix(j) + (run_max - run_min) }, &mut best);
+        consider(
+            Anchor {
+                literals: lits,
+                before: prefix(i),
+                after: suffix(j) + (run_max - run_min),
+                follows_non_alnum: follows_non_alnum(&parts[..i], after_non_alnum),
+            },
+            &mut best,
+        );
         i = j.max(i + 1);
     }
     // Anchors nested inside one part.
@@ -183,12 +282,13 @@ fn concat(parts: &[Hir]) -> Option<Anchor> {
         if exacts[k].is_some() {
             continue;
         }
-        if let Some(a) = find(part) {
+        if let Some(a) = find(part, follows_non_alnum(&parts[..k], after_non_alnum)) {
             consider(
                 Anchor {
                     literals: a.literals,
                     before: (prefix(k) + a.before).min(MAX_MATCH_LEN),
                     after: (a.after + suffix(k + 1)).min(MAX_MATCH_LEN),
+                    follows_non_alnum: a.follows_non_alnum,
                 },
                 &mut best,
             );
@@ -781,18 +881,30 @@ mod tests {
     }
 
     #[test]
-    fn word_boundaries_that_start_every_match() {
-        let starts = |p: &str, u: bool| starts_at_word_boundary(&parse(p, u).unwrap());
-        assert!(starts(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b", false));
-        assert!(starts(r"\b(eyJ[a-z]+)", true));
-        assert!(starts(r"(\<ghp_[a-z]{4})", false));
-        assert!(starts(r"\b{start-half}sk-[a-z]{4}", true));
-        // Not at the start of every match, or not a boundary before it.
-        assert!(!starts(r"AKIA[A-Z]{16}\b", false));
-        assert!(!starts(r"\bAKIA|xAKIA", false));
-        assert!(!starts(r"\B(AKIA)", false));
-        assert!(!starts(r"\b{end}AKIA", false));
-        assert!(!starts(r"x?\bAKIA", false));
+    fn literals_that_follow_no_ascii_letter_or_digit() {
+        let follows = |p: &str, u: bool| anchor(&parse(p, u).unwrap()).unwrap().follows_non_alnum;
+        assert!(follows(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b", false));
+        assert!(follows(r"\b(eyJ[a-z]+)", true));
+        assert!(follows(r"(\<ghp_[a-z]{4})", false));
+        assert!(follows(r"\b{start-half}sk-[a-z]{4}", true));
+        // `\b` right before the literal, whatever comes before it.
+        assert!(follows(r"x?\bAKIA", false));
+        // A byte that is no letter or digit, or the start; through an optional part ending in one.
+        assert!(follows(r"(?:^|[^A-Za-z0-9])(?:[Pp]roxy-)?(?:[Aa]uthorization|AUTH)=(\w+)", true));
+        assert!(follows(r"(?:^|[^A-Za-z0-9])private_key_id=(\w+)", false));
+        assert!(follows(r"(?m:^)AKIA[A-Z]{4}", false));
+        assert!(follows(r"[^A-Za-z0-9_]AKIA[A-Z]{4}", false));
+        // Not so for every match.
+        assert!(!follows(r"AKIA[A-Z]{16}\b", false));
+        assert!(!follows(r"\bAKIA|xAKIA", false));
+        assert!(!follows(r"\B(AKIA)", false));
+        assert!(!follows(r"\b{end}AKIA", false));
+        assert!(!follows(r"(?:^|[^A-Za-z])AKIA", false));
+        assert!(!follows(r"(?:^|[^A-Za-z0-9])?AKIA", false));
+        assert!(!follows(r"(?:[Pp]roxy-|x)?Authorization", false));
+        assert!(!follows(r"[^A-Za-z0-9](?:x|)AKIA", false));
+        assert!(!follows(r"\b(?:AKIA[0-9]{2}){2}", false), "a second AKIA follows a digit");
+        assert!(follows(r"[^A-Za-z0-9]AKIA", true), "a character beyond ASCII ends with a byte of 0x80 or more");
     }
 
     #[test]

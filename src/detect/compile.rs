@@ -73,9 +73,11 @@ pub(crate) struct CompiledRule {
     /// matches, when it has few (see `detect::shapes`).
     pub runs: Option<shapes::RunShapes>,
     pub anchor: AnchorKind,
-    /// A literal-anchored rule whose matches start with the literal right
-    /// after a word boundary (`\b(?:AKIA|ASIA)...`): its literals are found
-    /// among the word starts the keyword scan walks, not by the literal search.
+    /// A literal-anchored rule whose literals never follow an ASCII letter
+    /// or digit in a match (`\b(?:AKIA|ASIA)...`, `(?:^|[^A-Za-z0-9])private_key_id`:
+    /// see [`analyze::Anchor::follows_non_alnum`]): its literals that start
+    /// with a letter are found among the word starts the keyword scan
+    /// walks, not by the literal search.
     pub literal_at_word_start: bool,
     pub has_keywords: bool,
     pub keyword_required: bool,
@@ -163,8 +165,7 @@ impl CompiledRule {
             },
         };
         let min_digits = analyze::min_digits(&hir);
-        let literal_at_word_start =
-            matches!(&anchor, AnchorKind::Literal(a) if a.before == 0) && analyze::starts_at_word_boundary(&hir);
+        let literal_at_word_start = matches!(&anchor, AnchorKind::Literal(a) if a.follows_non_alnum);
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),

@@ -717,7 +717,7 @@ impl Scanner {
                                 Some((_, t)) => t.push(target),
                                 None => rare.push((lit[0], vec![target])),
                             }
-                        } else if c.literal_at_word_start && lit.len() >= 3 && lit[0].is_ascii_alphabetic() {
+                        } else if keywords::word_literal_lead(lit, c.literal_at_word_start).is_some() {
                             add_literal(&mut word_lits, &mut word_literal_targets, lit, target);
                         } else {
                             add_literal(&mut lit_patterns, &mut literal_targets, lit, target);
@@ -894,7 +894,9 @@ impl Scanner {
                     a.literals.iter().take(4).map(|l| format!("{:?}", String::from_utf8_lossy(l))).collect();
                 let more =
                     if a.literals.len() > 4 { format!(" (+{} more)", a.literals.len() - 4) } else { String::new() };
-                let at = if r.literal_at_word_start { " at word starts" } else { "" };
+                let walked =
+                    a.literals.iter().all(|l| keywords::word_literal_lead(l, r.literal_at_word_start).is_some());
+                let at = if walked { " at word starts" } else { "" };
                 format!("literal {}{more}{at}, window -{}/+{}", lits.join(" | "), a.before, a.after)
             }
             AnchorKind::Digits(d) => format!("digit groups >= {d}"),
@@ -2081,7 +2083,9 @@ description = "test"
     #[test]
     fn literals_after_a_word_boundary_are_found_by_the_keyword_walk_as_the_regex_finds_them() {
         // Two rules whose matches start with their literal after `\b`
-        // (ASCII and Unicode), and a keyword rule, so the walk has keywords too.
+        // (ASCII and Unicode), one whose literal follows a byte that is no
+        // letter or digit, one whose literal starts with dashes, and a
+        // keyword rule, so the walk has keywords too.
         let toml = r#"[[rule]]
 id = "t.key"
 type = "KEY"
@@ -2100,6 +2104,31 @@ unicode = true
 description = "test"
 
 [[rule]]
+id = "t.auth"
+type = "AUTH"
+name = "auth"
+category = "CREDENTIALS"
+regex = '''(?:^|[^A-Za-z0-9])(?:pre-)?(?:auth|AUTH)=([a-z]{3})'''
+unicode = true
+description = "test"
+
+[[rule]]
+id = "t.begin"
+type = "BEGIN"
+name = "begin"
+category = "CREDENTIALS"
+regex = '''(--BEG [a-z]{3})'''
+description = "test"
+
+[[rule]]
+id = "t.free"
+type = "FREE"
+name = "free"
+category = "CREDENTIALS"
+regex = '''(?:[a-z]|-)?free=([a-z]{3})'''
+description = "test"
+
+[[rule]]
 id = "t.pin"
 type = "PIN"
 name = "pin"
@@ -2110,13 +2139,36 @@ keyword_required = true
 description = "test"
 "#;
         let scanner = scanner_of(toml);
-        assert_eq!(scanner.word_literal_targets.len(), 3, "AKIA, ASIA and tok- are found at word starts");
-        assert!(scanner.literals.is_none(), "no literal is left to the literal search");
-        assert!(scanner.anchor_description(0).contains("at word starts"), "{}", scanner.anchor_description(0));
-        let literal_rules = &scanner.rules[..2];
+        assert_eq!(
+            scanner.word_literal_targets.len(),
+            6,
+            "AKIA, ASIA, tok-, auth, AUTH and --BEG are found at word starts"
+        );
+        assert_eq!(scanner.literal_targets.len(), 1, "free= may follow a letter: it is left to the literal search");
+        for i in 0..4 {
+            assert!(scanner.anchor_description(i).contains("at word starts"), "{}", scanner.anchor_description(i));
+        }
+        assert!(!scanner.anchor_description(4).contains("at word starts"), "{}", scanner.anchor_description(4));
+        let literal_rules = &scanner.rules[..5];
         let mut scratch = scanner.scratch();
         let befores = ["", " ", "_", "x", "7", "é", "€", "\u{a0}", "-", "\"", "\n", "ü"];
-        let candidates = ["AKIAABCD", "ASIA2345", "akiaabcd", "tok-abc", "TOK-abc", "AKIAABC"];
+        let candidates = [
+            "AKIAABCD",
+            "ASIA2345",
+            "akiaabcd",
+            "tok-abc",
+            "TOK-abc",
+            "AKIAABC",
+            "auth=abc",
+            "pre-auth=abc",
+            "AUTH=xyz",
+            "Auth=abc",
+            "--BEG abc",
+            "-BEG abc",
+            "x--BEG abc",
+            "free=abc",
+            "xfree=abc",
+        ];
         for pad in [0, 1, 50, 58, 59, 60, 61, 62, 63, 64, 120] {
             for before in befores {
                 for value in candidates {

@@ -176,16 +176,62 @@ pub struct KeywordSet {
     /// Exact literals found at word starts, sorted by trigram code (see
     /// [`KeywordSet::with_literals`]).
     literals: Vec<WordLiteral>,
+    /// `literal_runs[i]` is the range of `literals` with the `i`-th
+    /// distinct trigram, and `literal_run[code]` that `i` (for the codes of
+    /// `literal_bits`): a word start finds its literals in two loads.
+    literal_runs: Vec<Range<u32>>,
+    literal_run: Box<[u16]>,
     /// Bit `code`: some literal has that trigram.
     literal_bits: Box<[u64; CODES / 64]>,
 }
 
-/// A literal found at word starts: its trigram code, bytes and index.
+/// A literal found at word starts: its trigram code (of its first letter
+/// on), bytes, index, and the bytes before its first letter (`-----` of
+/// `-----BEGIN `), which are never a word's.
 #[derive(Clone, Debug)]
 struct WordLiteral {
     code: usize,
     bytes: Vec<u8>,
     index: u32,
+    lead: usize,
+    /// Up to 16 bytes from the first letter on, as two little-endian words
+    /// (zero-padded), and masks of the bytes they hold: most word starts
+    /// with a literal's trigram (`https` of every URL for
+    /// `https://hooks.slack.com/`) are rejected by two compares.
+    head: [u64; 2],
+    head_mask: [u64; 2],
+}
+
+/// Bytes `at..at + 16` of `hay` as two little-endian words, zero-padded past its end.
+#[inline(always)]
+fn two_words(hay: &[u8], at: usize) -> [u64; 2] {
+    let mut b = [0u8; 16];
+    match hay.get(at..at + 16) {
+        Some(w) => b.copy_from_slice(w),
+        None => {
+            let n = hay.len().saturating_sub(at);
+            b[..n].copy_from_slice(&hay[at..at + n]);
+        }
+    }
+    let (lo, hi) = b.split_at(8);
+    [u64::from_le_bytes(lo.try_into().expect("8 bytes")), u64::from_le_bytes(hi.try_into().expect("8 bytes"))]
+}
+
+/// Where the keyword walk looks for literal `lit`: the offset of its first
+/// letter, which starts a word wherever the literal occurs when the bytes
+/// before it are ASCII but no letters or digits (`-----BEGIN `), or, when
+/// it starts with a letter, when the rule's regex says that no ASCII letter
+/// or digit comes before it (`follows_non_alnum`: `\bAKIA`). `None` for
+/// literals the walk cannot find: they start after a letter or digit, or
+/// are shorter than the trigram read from their first letter.
+pub fn word_literal_lead(lit: &[u8], follows_non_alnum: bool) -> Option<usize> {
+    let lead = lit.iter().position(u8::is_ascii_alphabetic)?;
+    let ok = if lead == 0 {
+        follows_non_alnum
+    } else {
+        lit[..lead].iter().all(|b| b.is_ascii() && !b.is_ascii_alphanumeric())
+    };
+    (ok && lit.len() - lead >= 3).then_some(lead)
 }
 
 /// Bits of [`KeywordSet::heads`] (4 KiB, for about a thousand forms).
@@ -270,7 +316,9 @@ impl KeywordSet {
     /// Returns `None` when there are neither keywords nor literals.
     ///
     /// # Panics
-    /// When a literal is shorter than 3 bytes or does not start with an ASCII letter.
+    /// When a literal cannot be found at word starts: its first ASCII letter
+    /// follows a letter, digit or non-ASCII byte, or fewer than 3 bytes
+    /// start there (see [`word_literal_lead`]).
     pub fn with_literals(pairs: &[(String, u32)], literals: &[Vec<u8>]) -> Option<KeywordSet> {
         let mut keywords: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         keywords.sort_unstable();
@@ -327,18 +375,40 @@ impl KeywordSet {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                assert!(l.len() >= 3 && l[0].is_ascii_alphabetic(), "a word-start literal: {l:?}");
-                let code = Self::code_at(l, 0);
+                let lead = word_literal_lead(l, true).unwrap_or_else(|| panic!("a word-start literal: {l:?}"));
+                let code = Self::code_at(l, lead);
                 bits[code / 64] |= 1 << (code % 64);
                 literal_bits[code / 64] |= 1 << (code % 64);
-                WordLiteral { code, bytes: l.clone(), index: i as u32 }
+                let from_letter = &l[lead..l.len().min(lead + 16)];
+                let mut ones = [0xFFu8; 16];
+                ones[from_letter.len()..].fill(0);
+                WordLiteral {
+                    code,
+                    bytes: l.clone(),
+                    index: i as u32,
+                    lead,
+                    head: two_words(from_letter, 0),
+                    head_mask: two_words(&ones, 0),
+                }
             })
             .collect();
         word_literals.sort_by_key(|l| l.code);
+        let mut literal_runs: Vec<Range<u32>> = Vec::new();
+        let mut literal_run = vec![0u16; if word_literals.is_empty() { 0 } else { CODES }].into_boxed_slice();
+        for (i, l) in word_literals.iter().enumerate() {
+            match literal_runs.last_mut() {
+                Some(r) if word_literals[r.start as usize].code == l.code => r.end += 1,
+                _ => {
+                    literal_run[l.code] =
+                        u16::try_from(literal_runs.len()).expect("fewer than 65,536 literal trigrams");
+                    literal_runs.push(i as u32..i as u32 + 1);
+                }
+            }
+        }
         let first_bytes =
             if forms.iter().all(|f| f.first[0].is_ascii_lowercase()) { FirstBytes::Letters } else { FirstBytes::Any };
         let mut firsts: Vec<u8> = forms.iter().map(|f| f.first[0]).collect();
-        firsts.extend(literals.iter().map(|l| l[0].to_ascii_lowercase()));
+        firsts.extend(word_literals.iter().map(|l| l.bytes[l.lead].to_ascii_lowercase()));
         firsts.sort_unstable();
         firsts.dedup();
         let first_letters = (first_bytes == FirstBytes::Letters && firsts.len() <= MAX_FIRST_LETTERS).then(|| {
@@ -358,6 +428,8 @@ impl KeywordSet {
             first_bytes,
             first_letters,
             literals: word_literals,
+            literal_runs,
+            literal_run,
             literal_bits,
         })
     }
@@ -433,14 +505,19 @@ impl KeywordSet {
         }
     }
 
-    /// Reports the literals of trigram `code` that start at offset `s`.
+    /// Reports the literals of trigram `code` whose first letter is at offset `s`.
     #[inline(never)]
     fn verify_literals(&self, hay: &[u8], s: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
-        let from = self.literals.partition_point(|l| l.code < code);
-        for l in self.literals[from..].iter().take_while(|l| l.code == code) {
-            if hay[s..].starts_with(&l.bytes) {
+        let run = &self.literal_runs[usize::from(self.literal_run[code])];
+        let words = two_words(hay, s);
+        for l in &self.literals[run.start as usize..run.end as usize] {
+            if (words[0] & l.head_mask[0]) != l.head[0] || (words[1] & l.head_mask[1]) != l.head[1] {
+                continue;
+            }
+            let Some(start) = s.checked_sub(l.lead) else { continue };
+            if hay[start..].starts_with(&l.bytes) {
                 let keyword = (self.keyword_rules.len() + l.index as usize) as u32;
-                f(KeywordHit { keyword, start: s, end: s + l.bytes.len() });
+                f(KeywordHit { keyword, start, end: start + l.bytes.len() });
             }
         }
     }
@@ -849,16 +926,19 @@ mod tests {
 
     #[test]
     fn literals_at_every_position_not_after_an_ascii_letter_or_digit() {
-        let literals = [b"AKIA".to_vec(), b"sk-".to_vec(), b"eyJ".to_vec()];
+        // `--key` is found wherever it is: its first letter follows a `-`.
+        let literals = [b"AKIA".to_vec(), b"sk-".to_vec(), b"eyJ".to_vec(), b"--key".to_vec()];
         let set = KeywordSet::with_literals(&[("ssn".into(), 0)], &literals).unwrap();
         let only = KeywordSet::with_literals(&[], &literals).unwrap();
         assert_eq!((set.literal_of(0), set.literal_of(1), set.literal_of(3)), (None, Some(0), Some(2)));
-        // Every literal, by a byte-by-byte reference: not after [A-Za-z0-9].
+        // Every literal, by a byte-by-byte reference: those starting with a
+        // letter not after [A-Za-z0-9].
         let reference = |hay: &[u8]| {
             let mut out = Vec::new();
             for s in 0..hay.len() {
                 for (i, l) in literals.iter().enumerate() {
-                    if hay[s..].starts_with(l) && (s == 0 || !hay[s - 1].is_ascii_alphanumeric()) {
+                    let free = !l[0].is_ascii_alphabetic() || s == 0 || !hay[s - 1].is_ascii_alphanumeric();
+                    if hay[s..].starts_with(l) && free {
                         out.push((i, s));
                     }
                 }
@@ -880,8 +960,11 @@ mod tests {
             out.sort();
             out
         };
-        let pieces: [&[u8]; 14] = [
+        let pieces: [&[u8]; 17] = [
             b"AKIA",
+            b"--key",
+            b"key",
+            b"-KEY",
             b"sk-",
             b"eyJ",
             b"akia",
@@ -910,5 +993,21 @@ mod tests {
         }
         // Keywords are still found beside literals.
         assert_eq!(hits(&set, "ssn AKIA"), [(0, 0, 3), (1, 4, 8)]);
+        // Long literals are compared past the 16 bytes of their heads.
+        let long = [b"https://hooks.example.com/x".to_vec()];
+        let set = KeywordSet::with_literals(&[], &long).unwrap();
+        assert_eq!(hits(&set, "at https://hooks.example.com/x!"), [(0, 3, 30)]);
+        assert!(hits(&set, "at https://hooks.example.com/y https://hooks.example.org/x").is_empty());
+    }
+
+    #[test]
+    fn where_the_walk_looks_for_a_literal() {
+        assert_eq!(word_literal_lead(b"AKIA", true), Some(0));
+        assert_eq!(word_literal_lead(b"AKIA", false), None, "it may follow a letter");
+        assert_eq!(word_literal_lead(b"-----BEGIN ", false), Some(5));
+        assert_eq!(word_literal_lead(b"--\x80key", false), None, "a byte beyond ASCII before the letter");
+        assert_eq!(word_literal_lead(b"9key", true), None, "a digit before the letter");
+        assert_eq!(word_literal_lead(b"--ke", false), None, "fewer than 3 bytes from the letter");
+        assert_eq!(word_literal_lead(b"-----", true), None);
     }
 }
