@@ -500,12 +500,19 @@ impl KeywordSet {
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
             self.verify(hay, s, len, head, code, f);
         }
-        if self.literal_bits[code / 64] >> (code % 64) & 1 == 1 {
+        if self.has_literal(code) {
             self.verify_literals(hay, s, code, f);
         }
     }
 
-    /// Reports the literals of trigram `code` whose first letter is at offset `s`.
+    /// Whether some literal has trigram `code`.
+    #[inline(always)]
+    fn has_literal(&self, code: usize) -> bool {
+        self.literal_bits[code / 64] >> (code % 64) & 1 == 1
+    }
+
+    /// Reports the literals of trigram `code` (one of [`KeywordSet::has_literal`])
+    /// whose first letter is at offset `s`.
     #[inline(never)]
     fn verify_literals(&self, hay: &[u8], s: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
         let run = &self.literal_runs[usize::from(self.literal_run[code])];
@@ -635,7 +642,9 @@ impl KeywordSet {
                 known &= known - 1;
                 let code = usize::from(codes[i]);
                 if after_high >> i & 1 == 1 {
-                    self.verify_literals(hay, k * 64 + i, code, &mut f);
+                    if self.has_literal(code) {
+                        self.verify_literals(hay, k * 64 + i, code, &mut f);
+                    }
                     continue;
                 }
                 let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
