@@ -1,6 +1,8 @@
-//! The literal anchors of literal-anchored rules (`AKIA`, `ghp_`,
-//! `-----BEGIN `...), all found with one search over the raw bytes: Teddy
-//! (SIMD) when there are at most 64 of them, an Aho-Corasick automaton otherwise.
+//! The literal anchors that the keyword walk cannot find at its word starts
+//! (see `keywords::word_literal_lead`: literals of user rules that may follow
+//! an ASCII letter or digit; the built-in rules have none), all found with
+//! one search over the raw bytes: Teddy (SIMD) when there are at most 64 of
+//! them, an Aho-Corasick automaton otherwise.
 
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, MatchKind};
