@@ -99,31 +99,35 @@ fn end_of(hir: &Hir) -> End {
             // No repetition at all passes no assertion.
             End { alnum: sub.alnum, empty: sub.empty || r.min == 0, guarded: sub.guarded && r.min > 0 }
         }
-        HirKind::Concat(parts) => {
-            let mut end = End { alnum: false, empty: true, guarded: false };
-            for part in parts.iter().rev() {
-                let e = end_of(part);
-                end.alnum |= e.alnum;
-                if !e.empty {
-                    end.empty = false;
-                    break;
-                }
-                if e.guarded {
-                    end.guarded = true;
-                    break;
-                }
-            }
-            end
-        }
+        HirKind::Concat(parts) => concat_end(parts),
         HirKind::Alternation(branches) => {
-            let ends: Vec<End> = branches.iter().map(end_of).collect();
-            End {
-                alnum: ends.iter().any(|e| e.alnum),
-                empty: ends.iter().any(|e| e.empty),
-                guarded: ends.iter().all(|e| !e.empty || e.guarded),
-            }
+            branches.iter().map(end_of).fold(End { alnum: false, empty: false, guarded: true }, |all, e| End {
+                alnum: all.alnum || e.alnum,
+                empty: all.empty || e.empty,
+                guarded: all.guarded && (!e.empty || e.guarded),
+            })
         }
     }
+}
+
+/// How a match of the concatenation of `parts` can end: walking back from
+/// the last part to the first that cannot match nothing or whose empty
+/// match is guarded.
+fn concat_end(parts: &[Hir]) -> End {
+    let mut end = End { alnum: false, empty: true, guarded: false };
+    for part in parts.iter().rev() {
+        let e = end_of(part);
+        end.alnum |= e.alnum;
+        if !e.empty {
+            end.empty = false;
+            break;
+        }
+        if e.guarded {
+            end.guarded = true;
+            break;
+        }
+    }
+    end
 }
 
 /// Whether whatever comes right before the end of `parts` is never an
@@ -132,16 +136,8 @@ fn end_of(hir: &Hir) -> End {
 /// end with another byte, or, where they can match nothing, an assertion
 /// such as `^` or `\b` rules a letter or digit out.
 fn follows_non_alnum(parts: &[Hir], outer: bool) -> bool {
-    for part in parts.iter().rev() {
-        let e = end_of(part);
-        if e.alnum {
-            return false;
-        }
-        if !e.empty || e.guarded {
-            return true;
-        }
-    }
-    outer
+    let end = concat_end(parts);
+    !end.alnum && (!end.empty || end.guarded || outer)
 }
 
 /// The best literal anchor of `hir`, if it has one worth searching for.

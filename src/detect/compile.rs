@@ -73,12 +73,6 @@ pub(crate) struct CompiledRule {
     /// matches, when it has few (see `detect::shapes`).
     pub runs: Option<shapes::RunShapes>,
     pub anchor: AnchorKind,
-    /// A literal-anchored rule whose literals never follow an ASCII letter
-    /// or digit in a match (`\b(?:AKIA|ASIA)...`, `(?:^|[^A-Za-z0-9])private_key_id`:
-    /// see [`analyze::Anchor::follows_non_alnum`]): its literals that start
-    /// with a letter are found among the word starts the keyword scan
-    /// walks, not by the literal search.
-    pub literal_at_word_start: bool,
     pub has_keywords: bool,
     pub keyword_required: bool,
     pub distance: usize,
@@ -165,7 +159,6 @@ impl CompiledRule {
             },
         };
         let min_digits = analyze::min_digits(&hir);
-        let literal_at_word_start = matches!(&anchor, AnchorKind::Literal(a) if a.follows_non_alnum);
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),
@@ -198,7 +191,6 @@ impl CompiledRule {
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),
             anchor,
-            literal_at_word_start,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,
             distance: s.keyword_distance.unwrap_or(DEFAULT_KEYWORD_DISTANCE) as usize,

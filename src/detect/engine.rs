@@ -717,7 +717,7 @@ impl Scanner {
                                 Some((_, t)) => t.push(target),
                                 None => rare.push((lit[0], vec![target])),
                             }
-                        } else if keywords::word_literal_lead(lit, c.literal_at_word_start).is_some() {
+                        } else if keywords::word_literal_lead(lit, a.follows_non_alnum).is_some() {
                             add_literal(&mut word_lits, &mut word_literal_targets, lit, target);
                         } else {
                             add_literal(&mut lit_patterns, &mut literal_targets, lit, target);
@@ -894,8 +894,7 @@ impl Scanner {
                     a.literals.iter().take(4).map(|l| format!("{:?}", String::from_utf8_lossy(l))).collect();
                 let more =
                     if a.literals.len() > 4 { format!(" (+{} more)", a.literals.len() - 4) } else { String::new() };
-                let walked =
-                    a.literals.iter().all(|l| keywords::word_literal_lead(l, r.literal_at_word_start).is_some());
+                let walked = a.literals.iter().all(|l| keywords::word_literal_lead(l, a.follows_non_alnum).is_some());
                 let at = if walked { " at word starts" } else { "" };
                 format!("literal {}{more}{at}, window -{}/+{}", lits.join(" | "), a.before, a.after)
             }
