@@ -173,6 +173,19 @@ impl Classes {
     }
 }
 
+/// Bytes `at..at + 16` of `hay` as two little-endian words, zero-padded past its end.
+#[inline(always)]
+pub(crate) fn two_words(hay: &[u8], at: usize) -> [u64; 2] {
+    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().expect("8 bytes"));
+    if let Some(w) = hay.get(at..at + 16) {
+        return [word(&w[..8]), word(&w[8..])];
+    }
+    let mut b = [0u8; 16];
+    let n = hay.len().saturating_sub(at);
+    b[..n].copy_from_slice(&hay[at..at + n]);
+    [word(&b[..8]), word(&b[8..])]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

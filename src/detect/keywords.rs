@@ -128,7 +128,7 @@ fn trigram(a: u8, b: u8, c: u8) -> usize {
 
 use std::ops::Range;
 
-use crate::detect::classify::Classes;
+use crate::detect::classify::{Classes, two_words};
 
 const CODES: usize = 1 << 15;
 
@@ -200,21 +200,6 @@ struct WordLiteral {
     /// `https://hooks.slack.com/`) are rejected by two compares.
     head: [u64; 2],
     head_mask: [u64; 2],
-}
-
-/// Bytes `at..at + 16` of `hay` as two little-endian words, zero-padded past its end.
-#[inline(always)]
-fn two_words(hay: &[u8], at: usize) -> [u64; 2] {
-    let mut b = [0u8; 16];
-    match hay.get(at..at + 16) {
-        Some(w) => b.copy_from_slice(w),
-        None => {
-            let n = hay.len().saturating_sub(at);
-            b[..n].copy_from_slice(&hay[at..at + n]);
-        }
-    }
-    let (lo, hi) = b.split_at(8);
-    [u64::from_le_bytes(lo.try_into().expect("8 bytes")), u64::from_le_bytes(hi.try_into().expect("8 bytes"))]
 }
 
 /// Where the keyword walk looks for literal `lit`: the offset of its first

@@ -24,6 +24,7 @@ use crate::Scratch;
 use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
+use crate::extract::json_shape::Shapes;
 use crate::extract::{Extractor, Format, MAX_WARNINGS, Nesting, scanned_records};
 use crate::report::{Location, Problem, RecordLocation, Sink};
 
@@ -275,6 +276,8 @@ struct JsonScan<'a> {
     /// Whether JSON Lines lines are only checked until something needs
     /// their tokens (else every line's tokens are written out as it is read).
     lazy: bool,
+    /// Record shapes that check most lines without the tokenizer.
+    shapes: Shapes,
     malformed: u64,
     /// A document is read as text from an error on, to the end of the data.
     as_text: bool,
@@ -298,6 +301,7 @@ impl<'a> JsonScan<'a> {
             unread: Vec::new(),
             relex: Lexer::new(MAX_DEPTH),
             lazy: true,
+            shapes: Shapes::default(),
             malformed: 0,
             as_text: false,
         }
@@ -416,7 +420,8 @@ impl JsonScan<'_> {
         let context = self.scanner.context_len() as u64;
         let mut pos = if self.span.start == 0 { self.begin(w, context) } else { self.span.start };
         let mut lexer = Lexer::new(MAX_DEPTH);
-        // Lines are checked without writing tokens out (see `TokenUnits`).
+        // Lines are checked without writing tokens out (see `TokenUnits`),
+        // most of them by the shape of a record before them (`json_shape`).
         lexer.set_emit(!self.lazy);
         // 0-based index of the line at `pos`.
         let mut line = self.first_line;
@@ -450,10 +455,16 @@ impl JsonScan<'_> {
                 let data = &w.bytes()[..w.rel(end)];
                 // A line of whitespace holds no token.
                 let mut blank = false;
+                // Whether the tokenizer read the line (not its shape).
+                let mut lexed = false;
                 let bad = if end - pos > self.max_token {
                     // As if it had not ended within the limit (whatever was buffered).
                     Some(format!("longer than {} bytes", self.max_token))
+                } else if self.lazy && self.shapes.matches(w.bytes(), w.base(), w.rel(pos), w.rel(end)) {
+                    // Valid, and no value has a keyword context.
+                    None
                 } else {
+                    lexed = true;
                     match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
                         Outcome::Empty => {
                             blank = true;
@@ -476,6 +487,9 @@ impl JsonScan<'_> {
                     read_tokens(&mut lexer, w, pos..end, line, &mut self.trie, &mut self.tokens);
                     lexer.set_emit(false);
                 } else if self.lazy && !blank {
+                    if lexed {
+                        self.shapes.learn(w.bytes(), w.rel(pos), w.rel(end));
+                    }
                     self.unread.push(Unread { span: pos..end, line });
                 }
                 pos = end;
@@ -844,7 +858,39 @@ mod tests {
         "",
         "   ",
         r#""AKIAIOSFODNN7EXAMPLE""#,
+        // Lines of the first one's shape (checked without the tokenizer
+        // once a line of that shape was read), and lines almost of it.
+        r#"{"ts":"2025-02-12T08:58:02.321Z","msg":"call 415-555-0132 now","user_id":3669710}"#,
+        r#"{"ts":"2025-02-12T08:58:03.001Z","user_id":"512483921"}"#,
+        r#"{"ts":"x","msg":"y","ssn":"512483921"}"#,
+        r#"{"ts":"x","msg":1.}"#,
+        r#"{"ts":"x","msg":{"card":"4954255503491068"}}"#,
+        r#"{"ts":"x","msg":"jane@example.com"} 233-71-0458"#,
     ];
+
+    #[test]
+    fn lines_of_a_repeated_record_are_checked_by_their_shape() {
+        let data: String = (0..300)
+            .map(|k| match k % 4 {
+                0 => format!(r#"{{"ts":"{k}","msg":"m {k}","n":{k}}}"#),
+                1 => format!(r#"{{"ts":"{k}","n":{k}}}"#),
+                2 => format!(r#"{{"ts":"{k}","msg":"call 415-555-{:04} or jane{k}@example.com"}}"#, k + 100),
+                _ => format!(r#"{{"ts":"{k}","phone":"415-555-{:04}"}}"#, k + 100),
+            })
+            .map(|line| line + "\n")
+            .collect();
+        let mut opts = Options::default();
+        opts.text.show_values = true;
+        let x = Extractor::new(scanner(), &opts);
+        let mut s = JsonScan::new(&x, "t.json", true, MAX_TOKEN);
+        let mut out = Collect::default();
+        assert!(s.scan_lines(&mut scanner().scratch(), &mut Window::over(data.as_bytes()), &mut out));
+        // All but the first line and the lines with a `phone` (a keyword context).
+        assert_eq!(s.shapes.hits, 300 - 1 - 75);
+        let whole = scan_lazy(data.as_bytes(), Format::Jsonl, 1 << 20, 0, MAX_TOKEN, false);
+        assert_eq!(out.findings, whole.findings);
+        assert_eq!(out.findings.len(), 75 * 3, "{:?}", found(&out));
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]

@@ -534,7 +534,7 @@ impl Lexer {
 /// branches in the tokenizer (callgrind's model) and 0.7% fewer
 /// instructions in all.
 #[derive(Clone, Debug)]
-struct Stops {
+pub(crate) struct Stops {
     /// The block (offset / 64 in the data being read) that `mask` is of.
     block: usize,
     /// Bit `j`: byte `64 * block + j` is a quote or a backslash.
@@ -543,7 +543,7 @@ struct Stops {
 
 impl Stops {
     /// No block computed yet (the data changed).
-    fn new() -> Stops {
+    pub(crate) fn new() -> Stops {
         Stops { block: usize::MAX, mask: 0 }
     }
 
@@ -563,6 +563,16 @@ impl Stops {
     /// `data[i]` (a quote), and whether it holds escapes.
     #[inline(always)]
     fn string_end(&mut self, data: &[u8], i: usize, eof: bool) -> Result<(usize, bool), Outcome> {
+        self.end_of_string(data, i).ok_or(if eof {
+            Outcome::Error(i, "unterminated string")
+        } else {
+            Outcome::NeedMore(i)
+        })
+    }
+
+    /// [`Stops::string_end`], `None` when the string does not end in `data`.
+    #[inline(always)]
+    pub(crate) fn end_of_string(&mut self, data: &[u8], i: usize) -> Option<(usize, bool)> {
         let mut j = i + 1;
         let mut escaped = false;
         while j < data.len() {
@@ -573,12 +583,12 @@ impl Stops {
             }
             let next = j + m.trailing_zeros() as usize;
             if data[next] == b'"' {
-                return Ok((next + 1, escaped));
+                return Some((next + 1, escaped));
             }
             escaped = true;
             j = next + 2;
         }
-        Err(if eof { Outcome::Error(i, "unterminated string") } else { Outcome::NeedMore(i) })
+        None
     }
 }
 
@@ -593,7 +603,7 @@ fn in_number(c: u8) -> bool {
 /// ([`is_number`]). Integers and plain decimals (`531.88`), most numbers of
 /// logs and tables, are known valid from one pass over their bytes.
 #[inline(always)]
-fn number_token(data: &[u8], i: usize) -> (usize, bool) {
+pub(crate) fn number_token(data: &[u8], i: usize) -> (usize, bool) {
     let digits = |mut k: usize| {
         while k < data.len() && data[k].is_ascii_digit() {
             k += 1;

@@ -21,6 +21,7 @@ mod delimited;
 mod json;
 mod json_cuts;
 mod json_lexer;
+mod json_shape;
 mod limit;
 mod ordered;
 mod parallel;
