@@ -437,6 +437,22 @@ impl JsonScan<'_> {
             let mut warnings = Vec::new();
             let mut long_line = false;
             while pos < w.end().min(self.span.end) {
+                // Most lines: a record of a shape seen before, its newline
+                // found as its bytes are checked (see `json_shape`).
+                if self.lazy
+                    && let Some(rel) = self.shapes.line_end(w.bytes(), w.base(), w.rel(pos))
+                {
+                    let end = w.base() + rel as u64;
+                    if end <= self.span.end && end - pos <= self.max_token {
+                        self.unread.push(Unread { span: pos..end, line });
+                        pos = end;
+                        line += 1;
+                        if pos - block_start >= self.chunk {
+                            break;
+                        }
+                        continue;
+                    }
+                }
                 let end = match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
                     Some(k) => pos + k as u64 + 1,
                     None if w.eof() => w.end(),
@@ -455,16 +471,10 @@ impl JsonScan<'_> {
                 let data = &w.bytes()[..w.rel(end)];
                 // A line of whitespace holds no token.
                 let mut blank = false;
-                // Whether the tokenizer read the line (not its shape).
-                let mut lexed = false;
                 let bad = if end - pos > self.max_token {
                     // As if it had not ended within the limit (whatever was buffered).
                     Some(format!("longer than {} bytes", self.max_token))
-                } else if self.lazy && self.shapes.matches(w.bytes(), w.base(), w.rel(pos), w.rel(end)) {
-                    // Valid, and no value has a keyword context.
-                    None
                 } else {
-                    lexed = true;
                     match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
                         Outcome::Empty => {
                             blank = true;
@@ -487,9 +497,7 @@ impl JsonScan<'_> {
                     read_tokens(&mut lexer, w, pos..end, line, &mut self.trie, &mut self.tokens);
                     lexer.set_emit(false);
                 } else if self.lazy && !blank {
-                    if lexed {
-                        self.shapes.learn(w.bytes(), w.rel(pos), w.rel(end));
-                    }
+                    self.shapes.learn(w.bytes(), w.rel(pos), w.rel(end));
                     self.unread.push(Unread { span: pos..end, line });
                 }
                 pos = end;

@@ -537,14 +537,24 @@ impl Lexer {
 pub(crate) struct Stops {
     /// The block (offset / 64 in the data being read) that `mask` is of.
     block: usize,
-    /// Bit `j`: byte `64 * block + j` is a quote or a backslash.
+    /// Bit `j`: byte `64 * block + j` is a quote or a backslash (or a
+    /// line break, with `lines`).
     mask: u64,
+    /// Strings end at line breaks (see [`Stops::lines`]).
+    lines: bool,
 }
 
 impl Stops {
     /// No block computed yet (the data changed).
     pub(crate) fn new() -> Stops {
-        Stops { block: usize::MAX, mask: 0 }
+        Stops { block: usize::MAX, mask: 0, lines: false }
+    }
+
+    /// As [`Stops::new`], for data read a line at a time whose line ends
+    /// are not known yet: a string that reaches a line break has no end
+    /// ([`Stops::end_of_string`] is `None`).
+    pub(crate) fn lines() -> Stops {
+        Stops { lines: true, ..Stops::new() }
     }
 
     /// The stop bits of `data` from offset `j` to the end of its block.
@@ -553,8 +563,13 @@ impl Stops {
         let k = j / 64;
         if self.block != k {
             self.block = k;
+            let block = &data[k * 64..(k * 64 + 64).min(data.len())];
             let stop = |v: u8x16| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
-            self.mask = mask64(&data[k * 64..(k * 64 + 64).min(data.len())], stop);
+            self.mask = if self.lines {
+                mask64(block, |v| stop(v) | v.simd_eq(u8x16::splat(b'\n')))
+            } else {
+                mask64(block, stop)
+            };
         }
         self.mask >> (j % 64)
     }
@@ -582,8 +597,10 @@ impl Stops {
                 continue;
             }
             let next = j + m.trailing_zeros() as usize;
-            if data[next] == b'"' {
-                return Some((next + 1, escaped));
+            match data[next] {
+                b'"' => return Some((next + 1, escaped)),
+                b'\n' if self.lines => return None,
+                _ => {}
             }
             escaped = true;
             j = next + 2;

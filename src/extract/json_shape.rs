@@ -152,30 +152,30 @@ impl Shape {
             && (p.len <= 16 || data[at + 16..at + p.len] == self.bytes[p.range.start + 16..p.range.end])
     }
 
-    /// Whether the line `data[i..end]` is a record of this shape: its first
-    /// member's piece, then pieces of later members in order, each followed
-    /// by a scalar value, then the closing piece and only whitespace (see
-    /// the module docs). `stops` holds the quote masks of `data`'s blocks.
-    pub fn matches(&self, data: &[u8], i: usize, end: usize, stops: &mut Stops) -> bool {
+    /// Where the record of this shape starting at `data[i]` ends (after its
+    /// closing piece), if one does by `end`: its first member's piece, then
+    /// pieces of later members in order, each followed by a scalar value,
+    /// then the closing piece (see the module docs). `stops` holds the
+    /// quote masks of `data`'s blocks.
+    pub fn record_end(&self, data: &[u8], i: usize, end: usize, stops: &mut Stops) -> Option<usize> {
         let close = &self.close;
         // Its first byte (`}` unless whitespace comes first) tells whether
         // to compare it: most values are followed by another member.
         let close_first = self.bytes[close.range.start];
         let first = &self.members[0];
         if !self.piece_at(first, data, i, end) {
-            return false;
+            return None;
         }
         let mut at = i + first.len;
         let mut next = 1;
         loop {
-            let Some(value_end) = scalar_end(data, at, end, stops) else { return false };
-            at = value_end;
+            at = scalar_end(data, at, end, stops)?;
             if data[at..end].first() == Some(&close_first) && self.piece_at(close, data, at, end) {
-                return data[at + close.len..end].iter().all(u8::is_ascii_whitespace);
+                return Some(at + close.len);
             }
             // The next member present.
             loop {
-                let Some(p) = self.members.get(next) else { return false };
+                let p = self.members.get(next)?;
                 next += 1;
                 if self.piece_at(p, data, at, end) {
                     at += p.len;
@@ -221,7 +221,7 @@ impl Default for Shapes {
             first: 0,
             misses: 0,
             pause: 0,
-            stops: Stops::new(),
+            stops: Stops::lines(),
             data: (0, 0, u64::MAX),
             hits: 0,
         }
@@ -229,32 +229,39 @@ impl Default for Shapes {
 }
 
 impl Shapes {
-    /// Whether the line `data[i..end]` matches one of the shapes
-    /// ([`Shape::matches`]): when it does, the tokenizer would read it as
-    /// valid, with no value of a keyword context. `data` may go on after
-    /// the line (the rest of a read buffer); `base` is the offset of
-    /// `data[0]` in the file.
-    pub fn matches(&mut self, data: &[u8], base: u64, i: usize, end: usize) -> bool {
+    /// Where the line starting at `data[i]` ends (after its newline) when
+    /// it is a record of one of the shapes ([`Shape::record_end`]) with
+    /// only whitespace after it, and its newline is in `data`: the
+    /// tokenizer would read that line as valid, with no value of a keyword
+    /// context. `base` is the offset of `data[0]` in the file. Its strings
+    /// must end before the newline, which is found without a search of
+    /// its own.
+    pub fn line_end(&mut self, data: &[u8], base: u64, i: usize) -> Option<usize> {
         if self.pause > 0 {
             self.pause -= 1;
-            return false;
+            return None;
         }
         let id = (data.as_ptr() as usize, data.len(), base);
         if self.data != id {
-            (self.data, self.stops) = (id, Stops::new());
+            (self.data, self.stops) = (id, Stops::lines());
         }
         for k in [self.first, 1 - self.first] {
-            if self.slots[k].as_ref().is_some_and(|s| s.matches(data, i, end, &mut self.stops)) {
+            let Some(shape) = &self.slots[k] else { continue };
+            let Some(mut at) = shape.record_end(data, i, data.len(), &mut self.stops) else { continue };
+            while data.get(at).is_some_and(|&b| b != b'\n' && b.is_ascii_whitespace()) {
+                at += 1;
+            }
+            if data.get(at) == Some(&b'\n') {
                 (self.first, self.misses) = (k, 0);
                 self.hits += 1;
-                return true;
+                return Some(at + 1);
             }
         }
         self.misses += 1;
         if self.misses >= MISS_LIMIT {
             (self.misses, self.pause) = (0, PAUSE);
         }
-        false
+        None
     }
 
     /// Learns the shape of a line `data[i..end]` that matched none
@@ -293,13 +300,18 @@ mod tests {
         Shape::of(line.as_bytes(), 0, line.len())
     }
 
-    /// Whether `line` matches `shape`, alone and followed by more data (as
-    /// in a read buffer).
+    /// Whether `line` (without a newline) is a record of `shape` followed
+    /// by whitespace only: read alone, and read as a line of a buffer
+    /// (followed by a newline and more data), which must agree.
     fn matches(shape: &Shape, line: &str) -> bool {
-        let alone = shape.matches(line.as_bytes(), 0, line.len(), &mut Stops::new());
-        let buf = format!("x{line}\"}} 1\n{RECORD}");
-        let in_buffer = shape.matches(buf.as_bytes(), 1, 1 + line.len(), &mut Stops::new());
-        assert_eq!(alone, in_buffer, "{line}");
+        let alone = shape
+            .record_end(line.as_bytes(), 0, line.len(), &mut Stops::new())
+            .is_some_and(|e| line.as_bytes()[e..].iter().all(u8::is_ascii_whitespace));
+        let buf = format!("x{line}\n\"}} 1\n{RECORD}\n");
+        let mut shapes = Shapes { slots: [Some(shape.clone()), None], ..Shapes::default() };
+        let end = shapes.line_end(buf.as_bytes(), 0, 1);
+        assert_eq!(end.is_some(), alone, "{line}");
+        assert!(end.is_none_or(|e| e == line.len() + 2), "{line}");
         alone
     }
 
@@ -326,7 +338,7 @@ mod tests {
         let shape = shape_of(RECORD).unwrap();
         let same = [
             RECORD.to_string(),
-            format!("{RECORD} \r\n"),
+            format!("{RECORD} \t\r"),
             // Other values of any scalar kind, members left out.
             r#"{"ts":1, "level":"x\\","latency_ms":0}"#.to_string(),
             r#"{"ts":"a", "level":false,"msg":"","user_id":"512-48-3921","ok":1.5,"ref":"é","latency_ms":null}"#
@@ -376,10 +388,24 @@ mod tests {
     }
 
     #[test]
+    fn lines_end_at_their_newline() {
+        let mut shapes = Shapes::default();
+        let a = r#"{"a":"x","b":2}"#;
+        shapes.learn(a.as_bytes(), 0, a.len());
+        let end = |shapes: &mut Shapes, buf: &str| shapes.line_end(buf.as_bytes(), 0, 0);
+        assert_eq!(end(&mut shapes, "{\"a\":\"x\",\"b\":2}\n{\"a\":1}\n"), Some(a.len() + 1));
+        assert_eq!(end(&mut shapes, "{\"a\":\"x\"} \r\n"), Some(a.len() - 6 + 3));
+        // A string with a line break in it, a newline not yet read, bytes before the newline.
+        for buf in ["{\"a\":\"x\ny\"}\n", "{\"a\":\"x\"}", "{\"a\":\"x\"} ", "{\"a\":\"x\"} z\n", "{\"a\":1\n}\n"] {
+            assert_eq!(end(&mut shapes, buf), None, "{buf:?}");
+        }
+    }
+
+    #[test]
     fn shapes_learnt_and_tried_in_turn() {
         let mut shapes = Shapes::default();
         let (a, b) = (r#"{"a":1,"b":2}"#, r#"{"c":1}"#);
-        let at = |shapes: &mut Shapes, line: &str| shapes.matches(line.as_bytes(), 0, 0, line.len());
+        let at = |shapes: &mut Shapes, line: &str| shapes.line_end(format!("{line}\n").as_bytes(), 0, 0).is_some();
         assert!(!at(&mut shapes, a));
         shapes.learn(a.as_bytes(), 0, a.len());
         shapes.learn(b.as_bytes(), 0, b.len());
