@@ -16,8 +16,10 @@
 //! the tokenizer reads as valid, and its values have the paths of the
 //! shape's record: when that record had no value with a keyword context,
 //! neither does the line. Such a line costs a compare per piece and a scan
-//! per value, with no key read and no path looked up. Any other line goes
-//! to the tokenizer, as before.
+//! per value, with no key read and no path looked up, and its newline is
+//! the first one after the closing piece (its strings must not reach a line
+//! break), so it is not searched for first. Any other line goes to the
+//! tokenizer, as before.
 
 use std::ops::Range;
 
@@ -265,7 +267,7 @@ impl Shapes {
     }
 
     /// Learns the shape of a line `data[i..end]` that matched none
-    /// ([`Shapes::matches`]) and that the tokenizer read as valid, with no
+    /// ([`Shapes::line_end`]) and that the tokenizer read as valid, with no
     /// value of a keyword context; it replaces the shape that matched less
     /// recently.
     pub fn learn(&mut self, data: &[u8], i: usize, end: usize) {
