@@ -439,67 +439,31 @@ impl JsonScan<'_> {
             while pos < w.end().min(self.span.end) {
                 // Most lines: a record of a shape seen before, its newline
                 // found as its bytes are checked (see `json_shape`).
-                if self.lazy
-                    && let Some(rel) = self.shapes.line_end(w.bytes(), w.base(), w.rel(pos))
-                {
-                    let end = w.base() + rel as u64;
-                    if end <= self.span.end && end - pos <= self.max_token {
+                let shaped = if self.lazy { self.shapes.line_end(w.bytes(), w.base(), w.rel(pos)) } else { None };
+                let shaped = shaped.map(|rel| w.base() + rel as u64);
+                let end = match shaped.filter(|&end| end <= self.span.end && end - pos <= self.max_token) {
+                    Some(end) => {
                         self.unread.push(Unread { span: pos..end, line });
-                        pos = end;
-                        line += 1;
-                        if pos - block_start >= self.chunk {
-                            break;
-                        }
-                        continue;
-                    }
-                }
-                let end = match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
-                    Some(k) => pos + k as u64 + 1,
-                    None if w.eof() => w.end(),
-                    None if pos > block_start => break,
-                    None if w.end() - pos >= self.max_token => {
-                        long_line = true;
-                        break;
+                        end
                     }
                     None => {
-                        w.fill_to(w.end() + (w.end() - pos).max(self.chunk));
-                        continue;
+                        let end = match memchr::memchr(b'\n', &w.bytes()[w.rel(pos)..]) {
+                            Some(k) => pos + k as u64 + 1,
+                            None if w.eof() => w.end(),
+                            None if pos > block_start => break,
+                            None if w.end() - pos >= self.max_token => {
+                                long_line = true;
+                                break;
+                            }
+                            None => {
+                                w.fill_to(w.end() + (w.end() - pos).max(self.chunk));
+                                continue;
+                            }
+                        };
+                        self.check_line(&mut lexer, w, pos..end, line, &mut text, &mut warnings);
+                        end
                     }
                 };
-                let (items, indexes) = (self.tokens.items.len(), self.tokens.indexes.len());
-                lexer.reset();
-                let data = &w.bytes()[..w.rel(end)];
-                // A line of whitespace holds no token.
-                let mut blank = false;
-                let bad = if end - pos > self.max_token {
-                    // As if it had not ended within the limit (whatever was buffered).
-                    Some(format!("longer than {} bytes", self.max_token))
-                } else {
-                    match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
-                        Outcome::Empty => {
-                            blank = true;
-                            None
-                        }
-                        Outcome::Done(e) if data[e..].iter().all(u8::is_ascii_whitespace) => None,
-                        Outcome::Done(_) => Some("more data after the JSON value".to_string()),
-                        Outcome::Error(_, reason) => Some(reason.to_string()),
-                        Outcome::NeedMore(_) => Some("unexpected end of data".to_string()),
-                    }
-                };
-                if let Some(reason) = bad {
-                    self.tokens.items.truncate(items);
-                    self.tokens.indexes.truncate(indexes);
-                    text.push(pos..end);
-                    warnings.push(Warning { at: pos, reason });
-                } else if lexer.forced() {
-                    // A value scanned alone for its context: the line's tokens are needed.
-                    lexer.set_emit(true);
-                    read_tokens(&mut lexer, w, pos..end, line, &mut self.trie, &mut self.tokens);
-                    lexer.set_emit(false);
-                } else if self.lazy && !blank {
-                    self.shapes.learn(w.bytes(), w.rel(pos), w.rel(end));
-                    self.unread.push(Unread { span: pos..end, line });
-                }
                 pos = end;
                 line += 1;
                 if pos - block_start >= self.chunk {
@@ -525,6 +489,56 @@ impl JsonScan<'_> {
                 self.trie.clear();
             }
             w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
+        }
+    }
+
+    /// Checks the JSON Lines line `span` with the tokenizer: a malformed
+    /// line is listed to be read as text, with its warning; the tokens of a
+    /// line with a value scanned alone for its context are written out; the
+    /// other lines are left unread (lazily), their shape learnt.
+    fn check_line(
+        &mut self,
+        lexer: &mut Lexer,
+        w: &Window<'_>,
+        span: Range<u64>,
+        line: u64,
+        text: &mut Vec<Range<u64>>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let (pos, end) = (span.start, span.end);
+        let (items, indexes) = (self.tokens.items.len(), self.tokens.indexes.len());
+        lexer.reset();
+        let data = &w.bytes()[..w.rel(end)];
+        // A line of whitespace holds no token.
+        let mut blank = false;
+        let bad = if end - pos > self.max_token {
+            // As if it had not ended within the limit (whatever was buffered).
+            Some(format!("longer than {} bytes", self.max_token))
+        } else {
+            match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
+                Outcome::Empty => {
+                    blank = true;
+                    None
+                }
+                Outcome::Done(e) if data[e..].iter().all(u8::is_ascii_whitespace) => None,
+                Outcome::Done(_) => Some("more data after the JSON value".to_string()),
+                Outcome::Error(_, reason) => Some(reason.to_string()),
+                Outcome::NeedMore(_) => Some("unexpected end of data".to_string()),
+            }
+        };
+        if let Some(reason) = bad {
+            self.tokens.items.truncate(items);
+            self.tokens.indexes.truncate(indexes);
+            text.push(span);
+            warnings.push(Warning { at: pos, reason });
+        } else if lexer.forced() {
+            // A value scanned alone for its context: the line's tokens are needed.
+            lexer.set_emit(true);
+            read_tokens(lexer, w, span, line, &mut self.trie, &mut self.tokens);
+            lexer.set_emit(false);
+        } else if self.lazy && !blank {
+            self.shapes.learn(w.bytes(), w.rel(pos), w.rel(end));
+            self.unread.push(Unread { span, line });
         }
     }
 

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use wide::u8x16;
 
 use crate::extract::RandomAccess;
-use crate::extract::json_lexer::{Container, MAX_DEPTH, unescape};
+use crate::extract::json_lexer::{self, Container, MAX_DEPTH, unescape};
 use crate::extract::parallel::start_after;
 
 /// Bytes read at a time.
@@ -91,7 +91,7 @@ fn key_at(src: &dyn RandomAccess, from: u64, buf: &mut Vec<u8>) -> Vec<u8> {
     if src.read_at(from, buf).is_err() {
         return Vec::new();
     }
-    let Some(q) = buf.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) else { return Vec::new() };
+    let Some(q) = buf.iter().position(|&b| !json_lexer::is_space(b)) else { return Vec::new() };
     if buf[q] != b'"' {
         return Vec::new();
     }
@@ -254,7 +254,7 @@ fn starts_with_container(src: &dyn RandomAccess) -> bool {
             return false;
         }
         let bytes = if pos == 0 { buf[..n].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf[..n]) } else { &buf[..n] };
-        if let Some(b) = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        if let Some(b) = bytes.iter().find(|&&b| !json_lexer::is_space(b)) {
             return matches!(b, b'[' | b'{');
         }
         pos += n as u64;

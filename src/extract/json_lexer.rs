@@ -276,7 +276,7 @@ impl Lexer {
         // `data` may be another slice than the last call's.
         self.stops = Stops::new();
         loop {
-            while i < len && matches!(data[i], b' ' | b'\t' | b'\n' | b'\r') {
+            while i < len && is_space(data[i]) {
                 i += 1;
             }
             if self.state == State::Done {
@@ -316,12 +316,7 @@ impl Lexer {
                             Err(o) => return o,
                         },
                         _ => {
-                            let lit: &[u8] = match b {
-                                b't' => b"true",
-                                b'f' => b"false",
-                                b'n' => b"null",
-                                _ => return Outcome::Error(i, "unexpected character"),
-                            };
+                            let Some(lit) = literal_of(b) else { return Outcome::Error(i, "unexpected character") };
                             let have = &data[i..len.min(i + lit.len())];
                             if have.len() < lit.len() && !eof && lit.starts_with(have) {
                                 return Outcome::NeedMore(i);
@@ -606,6 +601,24 @@ impl Stops {
             j = next + 2;
         }
         None
+    }
+}
+
+/// Whether `b` is whitespace between JSON tokens.
+#[inline(always)]
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The literal (`true`, `false`, `null`) a value starting with `b` must be,
+/// if any.
+#[inline(always)]
+pub(crate) fn literal_of(b: u8) -> Option<&'static [u8]> {
+    match b {
+        b't' => Some(b"true"),
+        b'f' => Some(b"false"),
+        b'n' => Some(b"null"),
+        _ => None,
     }
 }
 

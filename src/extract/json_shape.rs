@@ -24,7 +24,7 @@
 use std::ops::Range;
 
 use crate::detect::classify::two_words;
-use crate::extract::json_lexer::{Stops, number_token};
+use crate::extract::json_lexer::{Stops, is_space, literal_of, number_token};
 
 /// Records with more members than this get no shape.
 const MAX_MEMBERS: usize = 64;
@@ -61,12 +61,6 @@ impl Piece {
     }
 }
 
-/// Whether `b` is whitespace between JSON tokens.
-#[inline(always)]
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
 /// The end of the scalar value starting at `data[i]`, read as the tokenizer
 /// reads it, or `None` when there is none there that ends by `end` (a
 /// container, an invalid number, an unterminated string, anything else).
@@ -79,12 +73,7 @@ fn scalar_end(data: &[u8], i: usize, end: usize, stops: &mut Stops) -> Option<us
             _ => return None,
         },
         c => {
-            let lit: &[u8] = match c {
-                b't' => b"true",
-                b'f' => b"false",
-                b'n' => b"null",
-                _ => return None,
-            };
+            let lit = literal_of(c)?;
             if !data[i..end].starts_with(lit) {
                 return None;
             }
