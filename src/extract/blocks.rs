@@ -321,8 +321,6 @@ pub(crate) fn scan_block(
     let mut alone: Vec<(usize, bool)> = forced.iter().map(|&i| (i, false)).collect();
     let mut placed = Vec::new();
     let count = units.count();
-    // Unit sets as bits, not searched: in a dense table most units are in them.
-    let is_forced = UnitSet::of(count, forced.iter().copied());
     for (start, end, m) in fast {
         if in_text(start) {
             if masked.is_empty() {
@@ -332,18 +330,11 @@ pub(crate) fn scan_block(
         }
         // The unit the value starts in (or, from between units, the first it reaches).
         let first = first_unit_ending_after(units, start);
-        let reach = end.max(start + 1);
-        let mut touches_forced = false;
-        let mut i = first;
-        while i < count && units.span(i).start < reach {
-            touches_forced |= is_forced.has(i);
-            i += 1;
-        }
-        if i > first {
+        if first < count && units.span(first).start < end.max(start + 1) {
             if m.keyword {
                 alone.push((first, true));
             }
-            placed.push((Hit { start, end, m, value: None, place: Place::Unit(first) }, touches_forced));
+            placed.push(Hit { start, end, m, value: None, place: Place::Unit(first) });
         }
     }
     alone.sort_unstable();
@@ -353,13 +344,15 @@ pub(crate) fn scan_block(
         same
     });
     let is_alone = UnitSet::of(count, alone.iter().map(|&(i, _)| i));
-    // Fast-path findings in units scanned alone, kept where that scan does not find them.
+    // Fast-path findings in units scanned alone, kept where that scan does
+    // not find them. A finding that starts in another unit and reaches
+    // into one scanned alone (a private key split over two cells) stays as
+    // it is: a scan alone reports only what starts in its unit.
     let mut kept: Vec<(usize, Hit)> = Vec::new();
-    for (hit, touches_forced) in placed {
+    for hit in placed {
         match hit.place {
             Place::Unit(i) if is_alone.has(i) => kept.push((i, hit)),
-            _ if !touches_forced => hits.push(hit),
-            _ => {}
+            _ => hits.push(hit),
         }
     }
     // By unit, so that each unit scanned alone finds its own at once.

@@ -159,6 +159,39 @@ fn column_names_satisfy_keyword_requirements() {
     assert!(!as_text.findings.iter().any(|f| &*f.data_type == "DATE_OF_BIRTH"), "{:?}", found(&as_text));
 }
 
+/// A value split over two cells is found in the row's text: it is reported
+/// once, in its first cell, whichever of the two cells is scanned alone for
+/// its column's keywords (`secret`) or for a keyword finding of its own
+/// (`gps`), though that scan sees only half the value.
+#[test]
+fn value_split_over_two_cells_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0";
+    let (begin, end) = ("-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----");
+    let row = [format!("{begin}{body}"), format!("{body}{end}")];
+    // A finding in the second cell that relies on a keyword has it scanned
+    // alone with the text just before it, where the start of the key is.
+    let near = [format!("{begin}{}", &body[..20]), format!("{}{end} gps 48.858370;2.294481", &body[20..])];
+    let cases = [
+        (["name", "note"], &row, "name", ""),
+        (["name", "secret"], &row, "name", ""),
+        (["secret", "note"], &row, "secret", ""),
+        (["name", "note"], &near, "name", "LATITUDE_LONGITUDE @ r2c2:note"),
+    ];
+    for (header, row, column, also) in cases {
+        let bytes = write_csv(b',', &[&header, &[&row[0], &row[1]]]);
+        let name = format!("{}-{}-{}.csv", header[0], header[1], row[0].len());
+        let out = scan_both(dir.path(), &name, &bytes);
+        let mut want = vec![format!("PKCS @ r2c1:{column}")];
+        want.extend((!also.is_empty()).then(|| also.to_string()));
+        assert_eq!(found(&out), want, "{name}");
+        let Location::Cell(cell) = &out.findings[0].location else { panic!() };
+        let text = String::from_utf8(bytes).unwrap();
+        let (start, stop) = (text.find(begin).unwrap() as u64, (text.find(end).unwrap() + end.len()) as u64);
+        assert_eq!((cell.byte_start, cell.byte_end), (Some(start), Some(stop)), "{name}");
+    }
+}
+
 #[test]
 fn headerless_csv_names_columns_by_position() {
     let dir = tempfile::tempdir().unwrap();
