@@ -253,6 +253,31 @@ fn head_hash(head: u64, len: usize, next: u8) -> usize {
     (x >> (64 - HEAD_BITS.trailing_zeros())) as usize
 }
 
+/// Whether a keyword followed by `rest` names a product in a user-agent
+/// string instead of labelling a value (`Mobile/15E148`, `Mobile
+/// Safari/537.36`, `(Android 14; Mobile; rv:125.0)`): followed by a slash
+/// and a version (a digit first, then digits, letters and dots, with a
+/// letter or a dot among them and at most six digits: `/15E148`,
+/// `/605.1.15`, not the phone number of `/phone/4155550132`), by
+/// ` Safari/`, or by `; rv:`. Web logs hold such a user agent on most
+/// requests from phones, where each `Mobile` opened windows for every
+/// phone rule.
+fn names_a_product(rest: &[u8]) -> bool {
+    match rest.first() {
+        Some(b'/') => {
+            let n = rest[1..].iter().take(17).take_while(|b| b.is_ascii_alphanumeric() || **b == b'.').count();
+            let token = &rest[1..1 + n];
+            n <= 16
+                && token.first().is_some_and(u8::is_ascii_digit)
+                && token.iter().filter(|b| b.is_ascii_digit()).count() <= 6
+                && token.iter().any(|b| b.is_ascii_alphabetic() || *b == b'.')
+        }
+        Some(b' ') => rest.get(1..8).is_some_and(|w| w.eq_ignore_ascii_case(b"safari/")),
+        Some(b';') => rest.starts_with(b"; rv:"),
+        _ => false,
+    }
+}
+
 /// Up to this many distinct first letters are filtered with SIMD compares.
 const MAX_FIRST_LETTERS: usize = 6;
 
@@ -540,6 +565,7 @@ impl KeywordSet {
             if end <= hay.len()
                 && same(&hay[word_end..end], &form.rest)
                 && hay.get(end).is_none_or(|&b| norm_byte(b) == b' ')
+                && !names_a_product(&hay[end..])
             {
                 f(KeywordHit { keyword: form.keyword, start: s, end });
             }
@@ -761,6 +787,32 @@ mod tests {
         assert_eq!(&"customer_SSN=123"[s..e], "SSN");
         assert_eq!(set.rules_of(k), &[1]);
         assert_eq!(hits(&set, "ssn").len(), 1, "keyword spanning the whole haystack");
+    }
+
+    #[test]
+    fn product_names_of_user_agents_are_not_keywords() {
+        let set = KeywordSet::new(&[("mobile".into(), 0), ("phone".into(), 1), ("ssn".into(), 2)]).unwrap();
+        for hay in [
+            "(iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
+            "(Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Android 14; Mobile; rv:125.0) Gecko/125.0 Firefox/125.0",
+            "client Phone/2.4.1",
+        ] {
+            assert!(hits(&set, hay).is_empty(), "{hay}");
+        }
+        for hay in [
+            "Mobile: 0151 23456789",
+            "mobile/cell 415-555-0132",
+            "GET /api/phone/4155550132",
+            "GET /ssn/123456789 200",
+            "GET /phone/415.555.0132",
+            "mobile/1234567",
+            "Mobile/",
+            "mobile",
+            "mobile safari",
+        ] {
+            assert_eq!(hits(&set, hay).len(), 1, "{hay}");
+        }
     }
 
     #[test]
