@@ -137,6 +137,9 @@ fi
 
 printf '%-34s %7s %8s %8s %8s %10s %10s\n' "input" "threads" "time s" "CPU s" "MB/s" "MB/s/core" "peak RSS"
 # measure LABEL THREADS PATH [trawl flags...]: prints one row, sets LAST_SECS.
+# A size in the labels: the full-size input's, divided by the scale.
+size() { python3 -c "n = $1 / $SCALE; print(f'{n / 1024:g} GiB' if '$2' == 'MiB' and n >= 1024 else f'{n / 1000:g} GB' if n >= 1000 else f'{n:.3g} $2')"; }
+
 measure() {
     local label="$1" threads="$2" path="$3"
     shift 3
@@ -150,7 +153,15 @@ measure() {
     else
         /usr/bin/time -v "$TRAWL" scan -q -f jsonl -o /dev/null -j "$threads" "$@" "$path" 2>"$log" || true
     fi
-    local secs rss cpu
+    local secs rss cpu status
+    # 1 is "found something"; 2 means a file was not scanned: no figure then.
+    status=$(awk -F': ' '/Exit status/ {print $2}' "$log")
+    if [ "${status:-0}" -gt 1 ]; then
+        echo "$label: trawl exited with status $status (something was not scanned):" >&2
+        grep -v '^\s' "$log" | head -5 >&2
+        rm -f "$log"
+        exit 1
+    fi
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
     cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$log")
@@ -162,8 +173,8 @@ print(f'{\"$label\":<34} {t:>7} {s:>8.2f} {c:>8.2f} {b/1e6/s:>8.0f} {b/1e6/c:>10
 }
 
 if want log; then
-    measure "10 GiB log file" "$CORES" "$DIR/big.log"
-    measure "10 GiB log file" 1 "$DIR/big.log"
+    measure "$(size 10240 MiB) log file" "$CORES" "$DIR/big.log"
+    measure "$(size 10240 MiB) log file" 1 "$DIR/big.log"
 fi
 if want small; then
     measure "$((100000 / SCALE)) small files" "$CORES" "$DIR/small"
@@ -171,19 +182,19 @@ if want small; then
 fi
 for kind in csv jsonl json; do
     want "$kind" || continue
-    measure "2 GB $kind" "$CORES" "$DIR/big.$kind"
-    measure "2 GB $kind" 1 "$DIR/big.$kind"
+    measure "$(size 2000 MB) $kind" "$CORES" "$DIR/big.$kind"
+    measure "$(size 2000 MB) $kind" 1 "$DIR/big.$kind"
     structured=$LAST_SECS
-    measure "2 GB $kind as plain text (--text)" 1 "$DIR/big.$kind" --text
+    measure "$(size 2000 MB) $kind as plain text (--text)" 1 "$DIR/big.$kind" --text
     python3 -c "print(f'  $kind throughput / plain-text throughput: {$LAST_SECS / $structured:.2f}')"
 done
 if want gz; then
-    measure "1 GiB log, gzip -1 ($(du -m "$DIR/log.gz" | cut -f1) MB)" "$CORES" "$DIR/log.gz"
-    measure "1 GiB log, gzip -1" 1 "$DIR/log.gz"
+    measure "$(size 1024 MiB) log, gzip -1 ($(du -m "$DIR/log.gz" | cut -f1) MB)" "$CORES" "$DIR/log.gz"
+    measure "$(size 1024 MiB) log, gzip -1" 1 "$DIR/log.gz"
 fi
 if want dense; then
-    measure "1 GB findings-dense log" "$CORES" "$DIR/dense.log"
-    measure "1 GB findings-dense log" 1 "$DIR/dense.log"
+    measure "$(size 1000 MB) findings-dense log" "$CORES" "$DIR/dense.log"
+    measure "$(size 1000 MB) findings-dense log" 1 "$DIR/dense.log"
 fi
 if want slow; then
     SLOW_READER=1 measure "dense log, output read after 10 s" "$CORES" "$DIR/dense.log"
