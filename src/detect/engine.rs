@@ -417,13 +417,28 @@ struct GroupFacts<'a> {
     token_count: Option<Option<usize>>,
     /// Where the token string is written (reused from group to group).
     tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS],
+    /// The lengths of the group's digit runs ([`shapes::run_lengths`]), for
+    /// a group of at most 64 bytes, once a rule with run shapes needs them.
+    run_lengths: Option<u64>,
 }
 
 impl<'a> GroupFacts<'a> {
     /// Nothing known yet about a group of a haystack with byte classes
     /// `classes`; `tokens` is space for its token string.
     fn new(classes: &'a Classes, tokens: &'a mut [u8; shapes::MAX_GROUP_TOKENS]) -> GroupFacts<'a> {
-        GroupFacts { classes, validated: None, token_count: None, tokens }
+        GroupFacts { classes, validated: None, token_count: None, tokens, run_lengths: None }
+    }
+
+    /// Whether `runs` may occur in the group `g` ([`shapes::RunShapes::may_occur`]):
+    /// a test of its run lengths, computed once per group; a group longer
+    /// than 64 bytes always may.
+    #[inline]
+    fn runs_may_occur(&mut self, runs: &shapes::RunShapes, g: &Group) -> bool {
+        let len = g.end - g.start;
+        len > 64
+            || runs.may_occur(
+                *self.run_lengths.get_or_insert_with(|| shapes::run_lengths(self.classes.digit_bits(g.start, len))),
+            )
     }
 
     /// Whether `runs` can match in the group `g` of `hay` these facts describe:
@@ -1399,6 +1414,12 @@ impl Scanner {
         // all lie inside the group (`\d{3}-\d{2}-\d{4}`) and a group with
         // fewer (number-dense data: ids, amounts, epoch times have none).
         if rule.digit_span == Some((0, 0)) && rule.min_separators > g.seps {
+            return false;
+        }
+        // Next, a rule's run shapes against the lengths of the group's runs
+        // (the SSN's `3-2-4` and the `200 21995 1963` of a web log), also
+        // without a call.
+        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_may_occur(runs, g)) {
             return false;
         }
         self.digit_rule_checks(rule, g, hay, facts)
