@@ -107,7 +107,7 @@ impl RunShapes {
     /// US SSN's `3-2-4`.
     #[inline]
     pub fn may_occur(&self, lengths: u64) -> bool {
-        self.needs.iter().any(|&n| n & lengths == n)
+        self.needs.iter().any(|&need| need & !lengths == 0)
     }
 
     /// Whether one of the shapes occurs in a group's token string (see [`group_tokens`]).
