@@ -1404,7 +1404,8 @@ impl Scanner {
     /// Cheap necessary conditions for a digit rule to match around group `g`,
     /// besides where it can start (the level's [`StartFilter`]): enough
     /// separators of the kinds it uses, one of its layouts of digit runs and
-    /// separators when it has few (see `detect::shapes`), and a run of
+    /// separators when it has few (see `detect::shapes`; first only the
+    /// lengths of the group's runs, then the layouts), and a run of
     /// digits that passes the rule's validator (payment cards). Only for
     /// rules whose digits form one group. `facts` keeps what one rule's
     /// checks learnt about the group for the next rule.
@@ -1425,7 +1426,7 @@ impl Scanner {
         self.digit_rule_checks(rule, g, hay, facts)
     }
 
-    /// [`Scanner::digit_rule_may_match`] past its first test.
+    /// [`Scanner::digit_rule_may_match`] past its two inline tests.
     #[inline(never)]
     fn digit_rule_checks(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
         if let Some((lead, trail)) = rule.digit_span
