@@ -28,7 +28,7 @@ use crate::detect::shapes;
 use crate::detect::starts::StartFilter;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, Rule, RuleError, Rules};
-use crate::validate::Validator;
+use crate::validate::{Validator, credit_card};
 
 /// One confirmed match, before it is placed in a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,7 +358,8 @@ fn longest_run(group: &[u8], seps: u8) -> u32 {
 }
 
 /// Whether some run of `group`'s digits between separators (or its ends)
-/// passes `validator`: a necessary condition for a rule whose values are such
+/// passes `validator` (of digit values: see [`credit_card::valid_digits`]): a
+/// necessary condition for a rule whose values are such
 /// runs (see `CompiledRule::group_validator`). A 16-digit number with a bad
 /// check digit is rejected here, before any regex. Long groups are let
 /// through unchecked.
@@ -379,7 +380,7 @@ fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
             if after_sep {
                 starts |= 1 << n;
             }
-            digits[n] = b;
+            digits[n] = b - b'0';
             n += 1;
             after_sep = false;
         } else {
@@ -397,7 +398,7 @@ fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
         (s..n)
             .filter(|&e| ends >> e & 1 == 1)
             .take_while(|&e| e - s < *lengths.end())
-            .any(|e| lengths.contains(&(e - s + 1)) && validator.check(&digits[s..=e]))
+            .any(|e| lengths.contains(&(e - s + 1)) && credit_card::valid_digits(&digits[s..=e]))
     })
 }
 

@@ -67,7 +67,14 @@ pub fn check(value: &[u8]) -> bool {
     let Some(n) = sep_digits(value, b" -", &mut buf) else {
         return false;
     };
-    let d = &buf[..n];
+    valid_digits(&buf[..n])
+}
+
+/// [`check`] of a number's digit values (0-9), its separators taken out:
+/// the payment-card prefilter of digit groups calls it on each run of a
+/// group's digits without copying them again.
+pub fn valid_digits(d: &[u8]) -> bool {
+    let n = d.len();
     if !(12..=19).contains(&n) || all_same(d) || !luhn_ok(d) {
         return false;
     }
@@ -176,6 +183,18 @@ mod tests {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
             let _ = check(&bytes);
+        }
+
+        #[test]
+        fn digit_values_are_judged_as_the_digits_are(
+            fill in proptest::collection::vec(0u8..10, 0..24),
+            which in 0usize..4,
+        ) {
+            // Card-like prefixes, so that some values pass.
+            let prefix: &[u8] = [&[4u8][..], &[5, 3], &[3, 4], &[6, 2]][which];
+            let values: Vec<u8> = prefix.iter().chain(&fill).copied().collect();
+            let ascii: Vec<u8> = values.iter().map(|v| b'0' + v).collect();
+            prop_assert_eq!(valid_digits(&values), check(&ascii), "{}", String::from_utf8_lossy(&ascii));
         }
     }
 }

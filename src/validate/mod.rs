@@ -14,7 +14,7 @@ mod aba;
 mod brazil_cpf;
 mod canada_sin;
 mod card_expiration;
-mod credit_card;
+pub(crate) mod credit_card;
 mod date_of_birth;
 mod email;
 mod entropy;
