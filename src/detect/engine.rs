@@ -394,12 +394,24 @@ fn group_may_validate(validator: Validator, group: &[u8]) -> bool {
         return false;
     }
     ends |= 1 << (n - 1);
-    (0..n).filter(|&s| starts >> s & 1 == 1).any(|s| {
-        (s..n)
-            .filter(|&e| ends >> e & 1 == 1)
-            .take_while(|&e| e - s < *lengths.end())
-            .any(|e| lengths.contains(&(e - s + 1)) && credit_card::valid_digits(&digits[s..=e]))
-    })
+    // Each run start with each run end that gives a value of an allowed
+    // length, walked as bits: a loop over every digit position, testing
+    // each one's bit, mispredicted at most positions of number-dense data.
+    let (shortest, longest) = (*lengths.start(), *lengths.end());
+    while starts != 0 {
+        let s = starts.trailing_zeros() as usize;
+        starts &= starts - 1;
+        // Bit `i`: the value from `s` may end at `s + shortest - 1 + i`.
+        let mut fits = ends.checked_shr((s + shortest - 1) as u32).unwrap_or(0) & ((1 << (longest - shortest + 1)) - 1);
+        while fits != 0 {
+            let e = s + shortest - 1 + fits.trailing_zeros() as usize;
+            fits &= fits - 1;
+            if credit_card::valid_digits(&digits[s..=e]) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Every digit-group separator (see `CompiledRule::separators`).
@@ -1753,6 +1765,56 @@ mod tests {
         assert!(group_may_validate(v, b"2024-01-01 4532 0151 1283 0366"));
         assert!(!group_may_validate(v, b"45320151128303669"));
         assert!(!group_may_validate(v, b"12345"));
+    }
+
+    #[test]
+    fn card_runs_are_judged_as_every_start_and_end_would_be() {
+        // Every run start with every run end of 12 to 19 digits, the
+        // validator on the digits between: what the bit walk must find.
+        let reference = |group: &[u8]| {
+            let digits: Vec<u8> = group.iter().filter(|b| b.is_ascii_digit()).copied().collect();
+            let (mut starts, mut ends, mut n) = (Vec::new(), Vec::new(), 0);
+            for (i, &b) in group.iter().enumerate() {
+                if b.is_ascii_digit() {
+                    if i == 0 || !group[i - 1].is_ascii_digit() {
+                        starts.push(n);
+                    }
+                    if group.get(i + 1).is_none_or(|c| !c.is_ascii_digit()) {
+                        ends.push(n);
+                    }
+                    n += 1;
+                }
+            }
+            starts.iter().any(|&s| {
+                ends.iter()
+                    .any(|&e| e >= s && (12..=19).contains(&(e - s + 1)) && Validator::CreditCard.check(&digits[s..=e]))
+            })
+        };
+        let mut rng = crate::testutil::XorShift(0x4341_5244);
+        let (mut valid, mut invalid) = (0, 0);
+        for _ in 0..20_000 {
+            // Runs of digits between separators, some of them pieces of a valid card.
+            let mut group = Vec::new();
+            while group.len() < 2 + rng.below(60) {
+                if !group.is_empty() {
+                    group.push(b" -."[rng.below(3)]);
+                }
+                if rng.below(3) == 0 {
+                    let card = b"4532015112830366";
+                    let (a, b) = (rng.below(8), 8 + rng.below(9));
+                    group.extend_from_slice(&card[a.min(b)..b]);
+                } else {
+                    group.extend((0..1 + rng.below(19)).map(|_| b'0' + rng.below(10) as u8));
+                }
+            }
+            if group.iter().filter(|b| b.is_ascii_digit()).count() > 64 {
+                continue;
+            }
+            let want = reference(&group);
+            assert_eq!(group_may_validate(Validator::CreditCard, &group), want, "{}", String::from_utf8_lossy(&group));
+            (valid, invalid) = (valid + usize::from(want), invalid + usize::from(!want));
+        }
+        assert!(valid > 100 && invalid > 1000, "{valid} valid, {invalid} invalid groups");
     }
 
     /// Keyword-anchored rules whose digits form one group are searched only
