@@ -75,7 +75,9 @@ pub fn check(value: &[u8]) -> bool {
 /// group's digits without copying them again.
 pub fn valid_digits(d: &[u8]) -> bool {
     let n = d.len();
-    if !(12..=19).contains(&n) || all_same(d) || !luhn_ok(d) {
+    // Every issuer range starts with 2 to 6 (see `RANGES`): half of all
+    // numbers fail here, before the Luhn sum.
+    if !(12..=19).contains(&n) || !(2..=6).contains(&d[0]) || all_same(d) || !luhn_ok(d) {
         return false;
     }
     RANGES.iter().any(|rg| {
@@ -178,6 +180,16 @@ mod tests {
             let mut s = make(&[4], &fill, 16);
             s[pos] = b'0' + (s[pos] - b'0' + delta) % 10;
             prop_assert!(!check(&s), "{}", String::from_utf8_lossy(&s));
+        }
+
+        #[test]
+        fn issuer_ranges_start_with_2_to_6(which in 0usize..RANGES.len(), pick in 0u64..1_000_000) {
+            // The first digit of any prefix in the range, which `valid_digits`
+            // tests first.
+            let rg = &RANGES[which];
+            let prefix = rg.lo + pick % (rg.hi - rg.lo + 1);
+            let first = prefix / 10u64.pow(rg.digits as u32 - 1);
+            prop_assert!((2..=6).contains(&first), "{prefix}");
         }
 
         #[test]
