@@ -4,7 +4,7 @@
 //! `/`; at least two digits. Any length is accepted: the sum is computed in
 //! one pass from the right without buffering.
 
-use super::util::SEPARATORS;
+use super::util::{SEPARATORS, luhn_doubled};
 
 /// Whether `value` is at least two digits (separators allowed between them)
 /// whose Luhn sum is a multiple of 10.
@@ -19,13 +19,8 @@ pub fn check(value: &[u8]) -> bool {
     let mut n = 0usize;
     for &b in value.iter().rev() {
         if b.is_ascii_digit() {
-            let mut x = u32::from(b - b'0');
-            if n % 2 == 1 {
-                x *= 2;
-                if x > 9 {
-                    x -= 9;
-                }
-            }
+            let x = b - b'0';
+            let x = if n % 2 == 1 { luhn_doubled(x) } else { u32::from(x) };
             sum = (sum + x) % 10;
             n += 1;
         } else if !SEPARATORS.contains(&b) {

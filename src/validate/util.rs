@@ -53,12 +53,17 @@ pub fn all_same(s: &[u8]) -> bool {
 /// The Luhn sum of digit values `d` (0-9), rightmost digit undoubled.
 /// A number is Luhn-valid when this is a multiple of 10.
 pub fn luhn_sum(d: &[u8]) -> u32 {
-    // A doubled digit's contribution (its two digits summed), by table:
-    // no branch per digit.
-    const DOUBLED: [u8; 16] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0];
     let mut pairs = d.rchunks_exact(2);
-    let sum = pairs.by_ref().map(|p| u32::from(p[1]) + u32::from(DOUBLED[usize::from(p[0] & 15)])).sum::<u32>();
+    let sum = pairs.by_ref().map(|p| u32::from(p[1]) + luhn_doubled(p[0])).sum::<u32>();
     sum + pairs.remainder().iter().map(|&x| u32::from(x)).sum::<u32>()
+}
+
+/// What digit value `x` (0-9) adds to a Luhn sum when it is doubled: the
+/// digits of `2 * x` summed, by table (no branch per digit).
+#[inline(always)]
+pub fn luhn_doubled(x: u8) -> u32 {
+    const DOUBLED: [u8; 16] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0];
+    u32::from(DOUBLED[usize::from(x & 15)])
 }
 
 /// Whether the digit values `d` pass the Luhn check.
