@@ -681,10 +681,7 @@ fn digits_end(data: &[u8], mut k: usize) -> usize {
 #[inline(always)]
 fn number_end(data: &[u8], i: usize) -> usize {
     // Most numbers are plain digits followed by `,`, `}` or `]`.
-    let mut k = i + 1;
-    while k < data.len() && data[k].is_ascii_digit() {
-        k += 1;
-    }
+    let k = digits_end(data, i + 1);
     match data.get(k) {
         Some(&c) if in_number(c) => data[k..].iter().position(|&c| !in_number(c)).map_or(data.len(), |n| k + n),
         _ => k,
@@ -696,9 +693,7 @@ fn is_number(t: &[u8]) -> bool {
     let mut i = usize::from(t.first() == Some(&b'-'));
     let digits = |i: &mut usize| {
         let s = *i;
-        while *i < t.len() && t[*i].is_ascii_digit() {
-            *i += 1;
-        }
+        *i = digits_end(t, s);
         *i > s
     };
     if !digits(&mut i) {
