@@ -532,41 +532,23 @@ impl Lexer {
 pub(crate) struct Stops {
     /// The block (offset / 64 in the data being read) that `mask` is of.
     block: usize,
-    /// Bit `j`: byte `64 * block + j` is a quote or a backslash (or a
-    /// line break, with `lines`).
+    /// Bit `j`: byte `64 * block + j` is a quote or a backslash.
     mask: u64,
-    /// Strings end at line breaks (see [`Stops::lines`]).
-    lines: bool,
 }
 
 impl Stops {
     /// No block computed yet (the data changed).
     pub(crate) fn new() -> Stops {
-        Stops { block: usize::MAX, mask: 0, lines: false }
+        Stops { block: usize::MAX, mask: 0 }
     }
 
-    /// As [`Stops::new`], for data read a line at a time whose line ends
-    /// are not known yet: a string that reaches a line break has no end
-    /// ([`Stops::end_of_string`] is `None`).
-    pub(crate) fn lines() -> Stops {
-        Stops { lines: true, ..Stops::new() }
-    }
-
-    /// The stop bits of `data` from offset `j` to the end of its block.
+    /// The stop mask of `data`'s block `k`: its quotes and backslashes,
+    /// and its line breaks too with `lines`.
     #[inline(always)]
-    fn from(&mut self, data: &[u8], j: usize) -> u64 {
-        let k = j / 64;
-        if self.block != k {
-            self.block = k;
-            let block = &data[k * 64..(k * 64 + 64).min(data.len())];
-            let stop = |v: u8x16| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
-            self.mask = if self.lines {
-                mask64(block, |v| stop(v) | v.simd_eq(u8x16::splat(b'\n')))
-            } else {
-                mask64(block, stop)
-            };
-        }
-        self.mask >> (j % 64)
+    fn block_mask(data: &[u8], k: usize, lines: bool) -> u64 {
+        let block = &data[k * 64..(k * 64 + 64).min(data.len())];
+        let stop = |v: u8x16| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
+        if lines { mask64(block, |v| stop(v) | v.simd_eq(u8x16::splat(b'\n'))) } else { mask64(block, stop) }
     }
 
     /// The end (after the closing quote) of the string starting at
@@ -579,28 +561,115 @@ impl Stops {
             Outcome::NeedMore(i)
         })
     }
+}
 
-    /// [`Stops::string_end`], `None` when the string does not end in `data`.
+impl StopMasks for Stops {
     #[inline(always)]
-    pub(crate) fn end_of_string(&mut self, data: &[u8], i: usize) -> Option<(usize, bool)> {
+    fn stops_from(&mut self, data: &[u8], j: usize) -> (u128, usize) {
+        let k = j / 64;
+        if self.block != k {
+            self.block = k;
+            self.mask = Stops::block_mask(data, k, false);
+        }
+        (u128::from(self.mask >> (j % 64)), k * 64 + 64)
+    }
+
+    #[inline(always)]
+    fn lines(&self) -> bool {
+        false
+    }
+}
+
+/// Where the quotes and backslashes of data being read are (see [`Stops`]
+/// and [`LineStops`]), and so where its strings end.
+pub(crate) trait StopMasks {
+    /// The stop bits of `data` from offset `j` on (bit 0 is byte `j`), and
+    /// the offset where they end: the bytes from there on are not in them.
+    fn stops_from(&mut self, data: &[u8], j: usize) -> (u128, usize);
+
+    /// Whether strings end at line breaks: a string that reaches one has
+    /// no end ([`StopMasks::end_of_string`] is `None`), for data read a
+    /// line at a time whose line ends are not known yet.
+    fn lines(&self) -> bool;
+
+    /// The end (after the closing quote) of the string starting at
+    /// `data[i]` (a quote) and whether it holds escapes, `None` when it does
+    /// not end in `data` (or reaches a line break, with [`StopMasks::lines`]).
+    #[inline(always)]
+    fn end_of_string(&mut self, data: &[u8], i: usize) -> Option<(usize, bool)> {
         let mut j = i + 1;
         let mut escaped = false;
         while j < data.len() {
-            let m = self.from(data, j);
+            let (m, until) = self.stops_from(data, j);
             if m == 0 {
-                j = (j / 64 + 1) * 64;
+                j = until;
                 continue;
             }
             let next = j + m.trailing_zeros() as usize;
             match data[next] {
                 b'"' => return Some((next + 1, escaped)),
-                b'\n' if self.lines => return None,
+                b'\n' if self.lines() => return None,
                 _ => {}
             }
             escaped = true;
             j = next + 2;
         }
         None
+    }
+}
+
+/// Blocks whose masks [`LineStops`] computes at once.
+pub(crate) const BATCH_BLOCKS: usize = 64;
+
+/// The quotes, backslashes and line breaks of data read a line at a time
+/// by records of a shape (`json_shape`), whose strings must not reach a
+/// line break. The masks are computed for 64 blocks (4 KiB) at once and
+/// read two blocks at a time, so a line's strings end without a branch on
+/// whether its next value lies in another block than the last, nor on
+/// whether a string runs on into the next block (both at random offsets,
+/// a few times per line).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LineStops {
+    /// The block (offset / 64 in the data being read) of `masks[0]`.
+    first: usize,
+    /// Stop masks of blocks `first..`, at least two (zero past the data).
+    masks: Vec<u64>,
+}
+
+impl LineStops {
+    /// Forgets the masks: the data being read changed.
+    pub(crate) fn clear(&mut self) {
+        self.masks.clear();
+    }
+
+    /// Computes the masks of up to [`BATCH_BLOCKS`] blocks from block `k`.
+    #[cold]
+    #[inline(never)]
+    fn fill(&mut self, data: &[u8], k: usize) {
+        self.first = k;
+        self.masks.clear();
+        let blocks = data.len().div_ceil(64);
+        self.masks.extend((k..(k + BATCH_BLOCKS).min(blocks)).map(|b| Stops::block_mask(data, b, true)));
+        self.masks.resize(self.masks.len().max(2), 0);
+    }
+}
+
+impl StopMasks for LineStops {
+    #[inline(always)]
+    fn stops_from(&mut self, data: &[u8], j: usize) -> (u128, usize) {
+        let k = j / 64;
+        // Also true when `k` is before `first` (wrapping), or with no masks.
+        if k.wrapping_sub(self.first) >= self.masks.len().saturating_sub(1) {
+            self.fill(data, k);
+        }
+        let r = k - self.first;
+        let two = u128::from(self.masks[r]) | u128::from(self.masks[r + 1]) << 64;
+        (two >> (j % 64), k * 64 + 128)
+    }
+
+    #[inline(always)]
+    fn lines(&self) -> bool {
+        true
     }
 }
 
@@ -625,8 +694,22 @@ pub(crate) fn literal_of(b: u8) -> Option<&'static [u8]> {
 /// Whether `c` can continue a number token (anything else ends it).
 #[inline(always)]
 fn in_number(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')
+    IN_NUMBER[usize::from(c)]
 }
+
+/// [`in_number`] of every byte: one load, where the tests of ranges took
+/// a branch on each number's end that mispredicted when the byte after
+/// numbers varies (`,` `}` `.` `e`).
+static IN_NUMBER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.');
+        c += 1;
+    }
+    t
+};
 
 /// The end of the number token starting at `data[i]` (a `-` or a digit),
 /// as [`number_end`] gives it, and whether the token is a number

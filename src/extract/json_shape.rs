@@ -24,7 +24,7 @@
 use std::ops::Range;
 
 use crate::detect::classify::two_words;
-use crate::extract::json_lexer::{Stops, is_space, literal_of, number_token};
+use crate::extract::json_lexer::{LineStops, StopMasks, Stops, is_space, literal_of, number_token};
 
 /// Records with more members than this get no shape.
 const MAX_MEMBERS: usize = 64;
@@ -65,7 +65,7 @@ impl Piece {
 /// reads it, or `None` when there is none there that ends by `end` (a
 /// container, an invalid number, an unterminated string, anything else).
 #[inline(always)]
-fn scalar_end(data: &[u8], i: usize, end: usize, stops: &mut Stops) -> Option<usize> {
+fn scalar_end(data: &[u8], i: usize, end: usize, stops: &mut impl StopMasks) -> Option<usize> {
     let e = match *data[..end].get(i)? {
         b'"' => stops.end_of_string(data, i)?.0,
         b'-' | b'0'..=b'9' => match number_token(data, i) {
@@ -148,7 +148,7 @@ impl Shape {
     /// pieces of later members in order, each followed by a scalar value,
     /// then the closing piece (see the module docs). `stops` holds the
     /// quote masks of `data`'s blocks.
-    pub fn record_end(&self, data: &[u8], i: usize, end: usize, stops: &mut Stops) -> Option<usize> {
+    pub fn record_end(&self, data: &[u8], i: usize, end: usize, stops: &mut impl StopMasks) -> Option<usize> {
         let close = &self.close;
         // Its first byte (`}` unless whitespace comes first) tells whether
         // to compare it: most values are followed by another member.
@@ -199,7 +199,7 @@ pub(crate) struct Shapes {
     pause: u32,
     /// Quote masks of the data being read, kept from line to line while
     /// it is the same: same address, length and offset in the file.
-    stops: Stops,
+    stops: LineStops,
     data: (usize, usize, u64),
     /// Lines that matched a shape.
     pub hits: u64,
@@ -212,7 +212,7 @@ impl Default for Shapes {
             first: 0,
             misses: 0,
             pause: 0,
-            stops: Stops::lines(),
+            stops: LineStops::default(),
             data: (0, 0, u64::MAX),
             hits: 0,
         }
@@ -234,7 +234,8 @@ impl Shapes {
         }
         let id = (data.as_ptr() as usize, data.len(), base);
         if self.data != id {
-            (self.data, self.stops) = (id, Stops::lines());
+            self.data = id;
+            self.stops.clear();
         }
         for k in [self.first, 1 - self.first] {
             let Some(shape) = &self.slots[k] else { continue };
@@ -274,7 +275,7 @@ impl Shapes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::json_lexer::{Lexer, MAX_DEPTH, Outcome, PathTrie, Tokens};
+    use crate::extract::json_lexer::{BATCH_BLOCKS, Lexer, MAX_DEPTH, Outcome, PathTrie, Tokens};
 
     /// Whether the tokenizer reads `line` as one valid JSON value.
     fn lexer_valid(line: &[u8]) -> bool {
@@ -390,6 +391,34 @@ mod tests {
         for buf in ["{\"a\":\"x\ny\"}\n", "{\"a\":\"x\"}", "{\"a\":\"x\"} ", "{\"a\":\"x\"} z\n", "{\"a\":1\n}\n"] {
             assert_eq!(end(&mut shapes, buf), None, "{buf:?}");
         }
+    }
+
+    /// Lines read one after another through one buffer of many 64-byte
+    /// blocks and several batches of masks: strings of every length up to
+    /// three blocks, with escapes, ending at every offset of a block.
+    #[test]
+    fn strings_end_across_blocks_and_batches() {
+        let mut shapes = Shapes::default();
+        let first = r#"{"a":"x","b":1}"#;
+        shapes.learn(first.as_bytes(), 0, first.len());
+        let (mut buf, mut lines) = (String::new(), Vec::new());
+        for n in 0..400 {
+            let text = match n % 7 {
+                0 => format!("{}\\\"{}", "e".repeat(n % 150), "f".repeat(n % 11)),
+                // A line break in a string: not a line of the shape.
+                1 => format!("{}\n{}", "g".repeat(n % 190), "h".repeat(n % 13)),
+                _ => "s".repeat(n % 190),
+            };
+            let start = buf.len();
+            buf += &format!("{{\"a\":\"{text}\",\"b\":{n}}}\n");
+            lines.push((start, buf.len(), n % 7 != 1));
+        }
+        assert!(buf.len() > 4 * 64 * BATCH_BLOCKS);
+        for &(start, end, shaped) in &lines {
+            let want = shaped.then_some(end);
+            assert_eq!(shapes.line_end(buf.as_bytes(), 0, start), want, "{:?}", &buf[start..end]);
+        }
+        assert_eq!(shapes.hits, lines.iter().filter(|l| l.2).count() as u64);
     }
 
     #[test]
