@@ -557,6 +557,101 @@ pub fn capture_is_match(hir: &Hir) -> bool {
     }
 }
 
+/// The bytes that may stand on either side of a value between one-byte
+/// edges: see [`capture_edges`]. An empty set is no edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edges {
+    /// The bytes of the edge before the value.
+    pub lead: [u64; 4],
+    /// The bytes of the edge after it.
+    pub trail: [u64; 4],
+}
+
+impl Edges {
+    /// The value's span in the match `start..end` of `hay`: a byte off
+    /// each end that is an edge byte.
+    pub fn value(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let has = |set: &[u64; 4], b: u8| set[usize::from(b >> 6)] >> (b & 63) & 1 == 1;
+        let start = start + usize::from(start < end && has(&self.lead, hay[start]));
+        let end = end - usize::from(start < end && has(&self.trail, hay[end - 1]));
+        (start, end)
+    }
+}
+
+/// When group 1 is the whole match but for one-byte edges that it can hold
+/// none of, each of them optional or not, and assertions
+/// (`(?:^|[^A-Za-z0-9/+])(...)(?:[^A-Za-z0-9/+=]|$)`), those edges: the
+/// value's span then follows from the match's ([`Edges::value`]), without
+/// a capture search. A byte of an edge's set at the match's start (or end)
+/// is the edge, since the value holds no such byte, and the value is never
+/// empty.
+pub fn capture_edges(hir: &Hir) -> Option<Edges> {
+    let HirKind::Concat(parts) = hir.kind() else { return None };
+    let at = parts.iter().position(|p| matches!(p.kind(), HirKind::Capture(c) if c.index == 1))?;
+    let HirKind::Capture(c) = parts[at].kind() else { return None };
+    if c.sub.properties().minimum_len().is_none_or(|n| n == 0) {
+        return None;
+    }
+    let held = byte_set(&c.sub);
+    // Assertions, and at most one one-byte edge.
+    let edge = |parts: &[Hir]| -> Option<Bytes> {
+        let mut edge: Option<Bytes> = None;
+        for p in parts.iter().filter(|p| !matches!(p.kind(), HirKind::Look(_))) {
+            if edge.is_some() {
+                return None;
+            }
+            edge = Some(one_byte(p)?);
+        }
+        let edge = edge.unwrap_or_default();
+        (!edge.intersects(held)).then_some(edge)
+    };
+    Some(Edges { lead: edge(&parts[..at])?.0, trail: edge(&parts[at + 1..])?.0 })
+}
+
+/// The bytes of a part that matches one byte, or one byte or nothing (a
+/// class or a one-byte literal, alone or beside assertions: `(?:^|[^a-z])`).
+fn one_byte(hir: &Hir) -> Option<Bytes> {
+    match hir.kind() {
+        HirKind::Literal(lit) if lit.0.len() == 1 => Some(byte_set(hir)),
+        HirKind::Class(regex_syntax::hir::Class::Bytes(_)) => Some(byte_set(hir)),
+        HirKind::Alternation(branches) => branches.iter().try_fold(Bytes::default(), |set, b| match b.kind() {
+            HirKind::Look(_) => Some(set),
+            _ => Some(set.union(one_byte(b)?)),
+        }),
+        _ => None,
+    }
+}
+
+/// Every byte a match of `hir` can hold (any byte from 0x80 up for a
+/// Unicode class reaching past ASCII).
+fn byte_set(hir: &Hir) -> Bytes {
+    let mut set = Bytes::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.add(b)),
+        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
+            c.ranges().iter().for_each(|r| set.add_range(r.start(), r.end()))
+        }
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (lo, hi) = (r.start() as u32, r.end() as u32);
+                if lo < 0x80 {
+                    set.add_range(lo as u8, hi.min(0x7F) as u8);
+                }
+                if hi >= 0x80 {
+                    set.add_range(0x80, 0xFF);
+                }
+            }
+        }
+        HirKind::Capture(c) => set = byte_set(&c.sub),
+        HirKind::Repetition(r) => set = byte_set(&r.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            set = parts.iter().fold(set, |acc, p| acc.union(byte_set(p)));
+        }
+    }
+    set
+}
+
 /// Whether every match is a run of digits and separators that starts and
 /// ends with a digit at a word boundary (`\b(...)\b` around digits): in a
 /// digit group, such a match starts at the group's start or just after a
@@ -913,6 +1008,33 @@ mod tests {
         assert!(!is(r";(\d{13,16})=\d{4}"));
         assert!(!is(r"(a)|(b)"));
         assert!(!is(r"\d{9}"));
+    }
+
+    #[test]
+    fn values_between_one_byte_edges() {
+        let edges = |p: &str| capture_edges(&parse(p, false).unwrap());
+        let aws = edges(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)").unwrap();
+        let key = "k".repeat(40);
+        assert_eq!(aws.value(format!("={key};").as_bytes(), 0, 42), (1, 41));
+        assert_eq!(aws.value(key.as_bytes(), 0, 40), (0, 40), "the text's start and end stand for the edges");
+        assert_eq!(aws.value(format!("{key} ").as_bytes(), 0, 41), (0, 40));
+        let phone = edges(r"(?:^|[^\d+])(\+1\d{10})\b").unwrap();
+        assert_eq!(phone.value(b"x+14155550132", 0, 13), (1, 13));
+        assert_eq!(edges(r"(?:^|[^\d])(\+1\d{10})\b"), None, "`+` is an edge byte and the value's first");
+        assert!(edges(r"[,;]\b(\d+)").is_some(), "assertions beside an edge");
+        // An edge byte the value can hold, an edge of two bytes, an optional
+        // edge written as a repetition, a value that can be empty, two edges
+        // on one side, no group.
+        for p in [
+            r"(?:^|[^a-z])([a-z0-9]+)",
+            r"(?:^|ab)(x+)",
+            r"[^a-z]?([a-z]+)",
+            r"[^a-z]([a-z]*)",
+            r"[,;][,;](\d+)",
+            r"\d{9}",
+        ] {
+            assert_eq!(edges(p), None, "{p}");
+        }
     }
 
     #[test]

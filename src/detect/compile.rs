@@ -48,6 +48,9 @@ pub(crate) struct CompiledRule {
     /// or group 1 is the whole match but for assertions (`\b(...)\b`), so
     /// that the value is found without a capture search.
     pub group: usize,
+    /// With a `group` of 1, the one-byte edges around the value, when its
+    /// span follows from the match's (see [`analyze::capture_edges`]).
+    pub edges: Option<analyze::Edges>,
     pub max_len: usize,
     /// The fewest digits any match holds.
     pub min_digits: u32,
@@ -143,7 +146,9 @@ impl CompiledRule {
         let id = s.id.as_str();
         let hir = analyze::parse(&s.regex, s.unicode)
             .map_err(|e| RuleError::compile(id, format!("regex does not parse: {e}")))?;
-        let group = if hir.properties().explicit_captures_len() > 0 { 1 } else { 0 };
+        let captures = hir.properties().explicit_captures_len() > 0;
+        // Group 1 holds the value; 0 when the match is the value.
+        let group = if !captures || analyze::capture_is_match(&hir) { 0 } else { 1 };
         if hir.properties().minimum_len() == Some(0) {
             return Err(RuleError::compile(id, "regex matches the empty string"));
         }
@@ -173,7 +178,8 @@ impl CompiledRule {
                 }
                 cell
             },
-            group: if analyze::capture_is_match(&hir) { 0 } else { group },
+            group,
+            edges: if group == 1 { analyze::capture_edges(&hir) } else { None },
             max_len: analyze::max_len(&hir),
             min_digits,
             digit_span: analyze::digit_span(&hir),
@@ -189,7 +195,7 @@ impl CompiledRule {
             runs: shapes::RunShapes::of(&hir),
             group_validator: s
                 .validator
-                .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && group == 1),
+                .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && captures),
             anchor,
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,

@@ -1536,6 +1536,9 @@ impl Scanner {
             // The value's span; a capture search only when it is not the match's.
             let v = if r.group == 0 {
                 m.span()
+            } else if let Some(edges) = &r.edges {
+                let (start, end) = edges.value(hay, m.start(), m.end());
+                regex_automata::Span { start, end }
             } else if let Some((_, _, v)) = last.filter(|&(id, span, _)| id == haystack_id && span == m.span()) {
                 v
             } else {
@@ -1731,6 +1734,62 @@ mod tests {
                 };
                 proptest::prop_assert_eq!(overlapping(&found[0]), overlapping(&found[1]), "{:?} {:?} {:?}", hay, win, anchor);
             }
+        }
+    }
+
+    /// Pieces of haystacks for [`edges_give_the_captured_value`].
+    const EDGE_PIECES: &[&str] = &[
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "0123456789abcdef0123456789abcdef01234567",
+        "AKIAIOSFODNN7EXAMPLE",
+        "4155550132",
+        "+1",
+        "+44 20 7946 0958",
+        "192.168.10.1",
+        "fe80::1ff:fe23:4567:890a",
+        "2001:db8::8a2e:370:7334",
+        "030 / 901820",
+        "k",
+        "9",
+        "+",
+        "/",
+        "=",
+        " ",
+        "-",
+        ":",
+        ".",
+        "\n",
+        "(",
+        ")",
+    ];
+
+    proptest::proptest! {
+        /// A value's span taken from its match between one-byte edges is the
+        /// span of the capture group, for every built-in rule that has edges.
+        #[test]
+        fn edges_give_the_captured_value(picks in proptest::collection::vec(0..EDGE_PIECES.len(), 1..30)) {
+            let hay: String = picks.iter().map(|&i| EDGE_PIECES[i]).collect();
+            let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+            for rule in scanner.rules.iter().filter(|r| r.edges.is_some()) {
+                let re = rule.regex();
+                let mut caps = re.create_captures();
+                for m in re.find_iter(hay.as_bytes()) {
+                    let input = Input::new(hay.as_bytes()).span(m.span()).anchored(Anchored::Pattern(m.pattern()));
+                    re.search_captures(&input, &mut caps);
+                    let group = caps.get_group(1).map(|g| (g.start, g.end));
+                    let derived = rule.edges.unwrap().value(hay.as_bytes(), m.start(), m.end());
+                    proptest::prop_assert_eq!(group, Some(derived), "{} in {:?}", rule.id, hay);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rules_with_value_edges() {
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let ids: Vec<&str> = scanner.rules.iter().filter(|r| r.edges.is_some()).map(|r| &*r.id).collect();
+        for id in ["cred.aws.2", "pii.ip.2"] {
+            assert!(ids.contains(&id), "{ids:?}");
         }
     }
 
