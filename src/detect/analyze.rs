@@ -425,25 +425,9 @@ fn span(hir: &Hir) -> Span {
                 single(set)
             })
             .fold(none, concat2),
-        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
-            let mut set = Bytes::default();
-            for r in c.ranges() {
-                set.add_range(r.start(), r.end());
-            }
-            single(set)
-        }
-        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
-            let mut set = Bytes::default();
-            for r in c.ranges() {
-                let (lo, hi) = (r.start() as u32, r.end() as u32);
-                if lo < 0x80 {
-                    set.add_range(lo as u8, hi.min(0x7F) as u8);
-                }
-                if hi >= 0x80 {
-                    set.add_range(0x80, 0xFF);
-                }
-            }
-            let mut s = single(set);
+        HirKind::Class(c @ regex_syntax::hir::Class::Bytes(_)) => single(class_bytes(c)),
+        HirKind::Class(c @ regex_syntax::hir::Class::Unicode(_)) => {
+            let mut s = single(class_bytes(c));
             s.len = hir.properties().maximum_len().unwrap_or(4);
             s
         }
@@ -622,17 +606,13 @@ fn one_byte(hir: &Hir) -> Option<Bytes> {
     }
 }
 
-/// Every byte a match of `hir` can hold (any byte from 0x80 up for a
-/// Unicode class reaching past ASCII).
-fn byte_set(hir: &Hir) -> Bytes {
+/// The bytes of a class's matches: any byte from 0x80 up for a Unicode
+/// class reaching past ASCII.
+fn class_bytes(class: &regex_syntax::hir::Class) -> Bytes {
     let mut set = Bytes::default();
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.add(b)),
-        HirKind::Class(regex_syntax::hir::Class::Bytes(c)) => {
-            c.ranges().iter().for_each(|r| set.add_range(r.start(), r.end()))
-        }
-        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+    match class {
+        regex_syntax::hir::Class::Bytes(c) => c.ranges().iter().for_each(|r| set.add_range(r.start(), r.end())),
+        regex_syntax::hir::Class::Unicode(c) => {
             for r in c.ranges() {
                 let (lo, hi) = (r.start() as u32, r.end() as u32);
                 if lo < 0x80 {
@@ -643,6 +623,17 @@ fn byte_set(hir: &Hir) -> Bytes {
                 }
             }
         }
+    }
+    set
+}
+
+/// Every byte a match of `hir` can hold (see [`class_bytes`]).
+fn byte_set(hir: &Hir) -> Bytes {
+    let mut set = Bytes::default();
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.add(b)),
+        HirKind::Class(c) => set = class_bytes(c),
         HirKind::Capture(c) => set = byte_set(&c.sub),
         HirKind::Repetition(r) => set = byte_set(&r.sub),
         HirKind::Concat(parts) | HirKind::Alternation(parts) => {
