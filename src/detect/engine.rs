@@ -1793,6 +1793,15 @@ mod tests {
         }
     }
 
+    /// Digit-group finding has a build with constant run steps for the
+    /// built-in rules' thresholds: they must still be those.
+    #[test]
+    fn builtin_rules_have_the_digit_thresholds_compiled_for_them() {
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let g = scanner.group_digits.expect("built-in digit rules");
+        assert_eq!((g.near, g.everywhere), digits::BUILT_IN_DIGITS);
+    }
+
     /// The compiled regex of built-in rule `id`.
     fn builtin_rule_regex(id: &str) -> meta::Regex {
         let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
