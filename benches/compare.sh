@@ -4,6 +4,7 @@
 #   benches/compare.sh                # 1 GiB corpus
 #   benches/compare.sh --size 200M    # smaller run
 #   benches/compare.sh --runs 5 --data /path/to/existing/corpus
+#   benches/compare.sh --pgo          # trawl built by scripts/build-pgo
 #
 # Generates data with ../shared/bench/gen_corpus.py (deterministic, seed 42),
 # builds trawl in release mode, then times trawl (every built-in rule, with
@@ -18,12 +19,14 @@ set -euo pipefail
 SIZE=1G
 RUNS=3
 DATA=""
+PGO=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) SIZE="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --data) DATA="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        --pgo) PGO=1; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -57,8 +60,12 @@ fi
 BYTES=$(du -sb "$DATA" | cut -f1)
 CORES=$(nproc)
 
-cargo build --release --quiet
-TRAWL="$ROOT/target/release/trawl"
+if [ "$PGO" = 1 ]; then
+    TRAWL="$("$ROOT/scripts/build-pgo")"
+else
+    cargo build --release --quiet
+    TRAWL="$ROOT/target/release/trawl"
+fi
 
 # ripgrep's equivalent pattern set: card numbers, SSN, e-mail, phone, IBAN,
 # AWS access key id, GitHub token, PEM header, JWT.
@@ -99,11 +106,12 @@ TRAWL_RSS_N=$(rss "$(trawl_cmd "")")
 RG_RSS_1=$(rss "$(rg_cmd -j1)")
 RG_RSS_N=$(rss "$(rg_cmd "")")
 
-python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" <<'PY'
+BUILD=$([ "$PGO" = 1 ] && echo "release with PGO (scripts/build-pgo)" || echo "release")
+python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" "$BUILD" <<'PY'
 import glob, json, statistics, sys
 out, nbytes, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rss = dict(zip(["trawl j1", "trawl all", "rg j1", "rg all"], sys.argv[4:8]))
-cpu = sys.argv[8]
+cpu, build = sys.argv[8], sys.argv[9]
 times, cpu_times = {}, {}
 for path in sorted(glob.glob(f"{out}.round*")):
     for r in json.load(open(path))["results"]:
@@ -111,7 +119,7 @@ for path in sorted(glob.glob(f"{out}.round*")):
         cpu_times.setdefault(r["command"], []).append(r["user"] + r["system"])
 rows = {c: (statistics.mean(t), statistics.stdev(t) if len(t) > 1 else 0.0) for c, t in times.items()}
 mb = nbytes / 1e6
-print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores")
+print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores, trawl build: {build}")
 print(f"{'run':<10} {'threads':>7} {'time s':>9} {'MB/s':>8} {'MB/s/core':>10} {'peak RSS':>10}")
 for tool in ["trawl", "rg"]:
     for label, threads in [("j1", 1), ("all", cores)]:

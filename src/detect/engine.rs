@@ -132,12 +132,14 @@ fn digit_levels(compiled: &[CompiledRule], digit_rules: &[u32]) -> Vec<DigitLeve
             .iter()
             .map(|&r| digit_reach(&compiled[r as usize]))
             .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+        let fails = sep_fails(compiled, &members);
         levels.push(DigitLevel {
             min_digits,
             rules: members,
             set: std::sync::OnceLock::new(),
             reach,
             starts: shapes.chunks(64).map(StartFilter::new).collect(),
+            sep_fails: fails,
         });
     }
     levels
@@ -227,6 +229,44 @@ struct DigitLevel {
     /// Which member rules can start a value around a given group (one
     /// filter per 64 rules).
     starts: Vec<StartFilter>,
+    /// For each filter of `starts` and each separator count `s` below
+    /// [`SEP_MASKS`], the member rules that a group with `s` separators
+    /// fails at once: their separators all lie inside the group and they
+    /// need more than `s` (the first test of [`Scanner::digit_rule_may_match`],
+    /// here one mask per group instead of a rule's fields read per start).
+    sep_fails: Vec<[u64; SEP_MASKS]>,
+}
+
+/// For each digit count up to the highest threshold, the last of `levels`
+/// whose threshold it reaches (0 below the lowest); groups with more
+/// digits take the last entry. A table read per group instead of a binary
+/// search over the levels.
+fn level_of_digits(levels: &[DigitLevel]) -> Vec<usize> {
+    let top = levels.last().map_or(0, |l| l.min_digits);
+    (0..=top).map(|d| levels.partition_point(|l| l.min_digits <= d).saturating_sub(1)).collect()
+}
+
+/// Separator counts with a mask in [`DigitLevel::sep_fails`]; groups with
+/// more are left to the per-rule test.
+const SEP_MASKS: usize = 8;
+
+/// The masks of [`DigitLevel::sep_fails`] for `members`, 64 at a time.
+fn sep_fails(compiled: &[CompiledRule], members: &[u32]) -> Vec<[u64; SEP_MASKS]> {
+    members
+        .chunks(64)
+        .map(|chunk| {
+            let mut masks = [0u64; SEP_MASKS];
+            for (p, &r) in chunk.iter().enumerate() {
+                let rule = &compiled[r as usize];
+                if rule.digit_span == Some((0, 0)) {
+                    for (s, mask) in masks.iter_mut().enumerate() {
+                        *mask |= u64::from(rule.min_separators > s as u32) << p;
+                    }
+                }
+            }
+            masks
+        })
+        .collect()
 }
 
 impl DigitLevel {
@@ -516,6 +556,8 @@ pub struct Scanner {
     rare: Vec<(u8, Vec<Target>)>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
     digit_levels: Vec<DigitLevel>,
+    /// The level of a group by its digit count (see [`level_of_digits`]).
+    digit_level_of: Vec<usize>,
     /// Rules anchored on a two-letter code and two digits, by code (`A`..`Z` squared).
     country_rules: Vec<Vec<u32>>,
     has_country_rules: bool,
@@ -864,6 +906,7 @@ impl Scanner {
             literal_targets,
             word_literal_targets,
             rare,
+            digit_level_of: level_of_digits(&digit_levels),
             digit_levels,
             has_country_rules: country_rules.iter().any(|v| !v.is_empty()),
             country_rules,
@@ -1362,7 +1405,7 @@ impl Scanner {
         }
         for &gi in &level_groups {
             let g = s.groups[gi as usize];
-            let li = self.digit_levels.partition_point(|l| l.min_digits <= g.digits) - 1;
+            let li = self.digit_level_of[(g.digits as usize).min(self.digit_level_of.len() - 1)];
             let level = &self.digit_levels[li];
             s.stats.digit_groups += 1;
             // Cheap necessary conditions first: most groups (ids, timestamps,
@@ -1371,7 +1414,8 @@ impl Scanner {
             pass.clear();
             let mut facts = GroupFacts::new(&s.classes, &mut tokens);
             for (k, filter) in level.starts.iter().enumerate() {
-                let mut starts = filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0);
+                let fails = level.sep_fails[k].get(g.seps as usize).copied().unwrap_or(0);
+                let mut starts = filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) & !fails;
                 while starts != 0 {
                     let p = k * 64 + starts.trailing_zeros() as usize;
                     starts &= starts - 1;
@@ -1800,6 +1844,47 @@ mod tests {
         let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
         let g = scanner.group_digits.expect("built-in digit rules");
         assert_eq!((g.near, g.everywhere), digits::BUILT_IN_DIGITS);
+    }
+
+    /// The separator masks drop exactly the rules whose separators lie
+    /// inside the group and need more than it has, and none for groups
+    /// past the masks; the formatted SSN (two separators) is among those
+    /// dropped for groups without any.
+    #[test]
+    fn separator_masks_drop_the_rules_a_group_has_too_few_separators_for() {
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let ssn = scanner.rules.iter().position(|r| &*r.id == "pii.ssn.1").unwrap() as u32;
+        let mut dropped_ssn = false;
+        for level in &scanner.digit_levels {
+            assert_eq!(level.sep_fails.len(), level.starts.len());
+            for (k, chunk) in level.rules.chunks(64).enumerate() {
+                for seps in 0..SEP_MASKS as u32 + 2 {
+                    let fails = level.sep_fails[k].get(seps as usize).copied().unwrap_or(0);
+                    for (p, &r) in chunk.iter().enumerate() {
+                        let rule = &scanner.rules[r as usize];
+                        let too_few = rule.digit_span == Some((0, 0)) && rule.min_separators > seps;
+                        let dropped = fails >> p & 1 == 1;
+                        assert_eq!(dropped, too_few && seps < SEP_MASKS as u32, "{} with {seps} separators", rule.id);
+                        dropped_ssn |= dropped && r == ssn && seps == 0;
+                    }
+                }
+            }
+        }
+        assert!(dropped_ssn);
+    }
+
+    /// A group's level from the table is the last level whose threshold
+    /// its digit count reaches, at every count.
+    #[test]
+    fn digit_level_table_agrees_with_the_thresholds() {
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let levels = &scanner.digit_levels;
+        assert!(levels.len() > 1);
+        for digits in levels[0].min_digits..100 {
+            let li = scanner.digit_level_of[(digits as usize).min(scanner.digit_level_of.len() - 1)];
+            assert!(levels[li].min_digits <= digits, "{digits} digits");
+            assert!(levels.get(li + 1).is_none_or(|l| l.min_digits > digits), "{digits} digits");
+        }
     }
 
     /// The compiled regex of built-in rule `id`.
