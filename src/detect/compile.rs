@@ -132,6 +132,14 @@ fn wants_prefilter(anchor: &AnchorKind) -> bool {
 }
 
 impl CompiledRule {
+    /// Whether a digit group with `seps` separators is too few for this
+    /// rule: its separators all lie inside the group (`\d{3}-\d{2}-\d{4}`)
+    /// and it needs more than the group has.
+    #[inline(always)]
+    pub(crate) fn needs_more_separators(&self, seps: u32) -> bool {
+        self.digit_span == Some((0, 0)) && self.min_separators > seps
+    }
+
     /// The compiled regex. A pattern that parsed but fails to build (which
     /// `rules check` reports) never matches.
     pub(crate) fn regex(&self) -> &meta::Regex {

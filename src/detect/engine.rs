@@ -132,7 +132,7 @@ fn digit_levels(compiled: &[CompiledRule], digit_rules: &[u32]) -> Vec<DigitLeve
             .iter()
             .map(|&r| digit_reach(&compiled[r as usize]))
             .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
-        let fails = sep_fails(compiled, &members);
+        let fails = sep_fail_masks(compiled, &members);
         levels.push(DigitLevel {
             min_digits,
             rules: members,
@@ -251,17 +251,14 @@ fn level_of_digits(levels: &[DigitLevel]) -> Vec<usize> {
 const SEP_MASKS: usize = 8;
 
 /// The masks of [`DigitLevel::sep_fails`] for `members`, 64 at a time.
-fn sep_fails(compiled: &[CompiledRule], members: &[u32]) -> Vec<[u64; SEP_MASKS]> {
+fn sep_fail_masks(compiled: &[CompiledRule], members: &[u32]) -> Vec<[u64; SEP_MASKS]> {
     members
         .chunks(64)
         .map(|chunk| {
             let mut masks = [0u64; SEP_MASKS];
-            for (p, &r) in chunk.iter().enumerate() {
-                let rule = &compiled[r as usize];
-                if rule.digit_span == Some((0, 0)) {
-                    for (s, mask) in masks.iter_mut().enumerate() {
-                        *mask |= u64::from(rule.min_separators > s as u32) << p;
-                    }
+            for (s, mask) in masks.iter_mut().enumerate() {
+                for (p, &r) in chunk.iter().enumerate() {
+                    *mask |= u64::from(compiled[r as usize].needs_more_separators(s as u32)) << p;
                 }
             }
             masks
@@ -270,6 +267,13 @@ fn sep_fails(compiled: &[CompiledRule], members: &[u32]) -> Vec<[u64; SEP_MASKS]
 }
 
 impl DigitLevel {
+    /// The member rules of filter `k` (bits) that a group with `seps`
+    /// separators fails at once (none past [`SEP_MASKS`]).
+    #[inline]
+    fn fails_for(&self, k: usize, seps: u32) -> u64 {
+        self.sep_fails[k].get(seps as usize).copied().unwrap_or(0)
+    }
+
     /// The multi-pattern regex (a lazy DFA in practice), compiled on first
     /// use: most scans never need every level, and compiling up front would
     /// slow start-up.
@@ -1405,7 +1409,7 @@ impl Scanner {
         }
         for &gi in &level_groups {
             let g = s.groups[gi as usize];
-            let li = self.digit_level_of[(g.digits as usize).min(self.digit_level_of.len() - 1)];
+            let li = self.level_of(g.digits);
             let level = &self.digit_levels[li];
             s.stats.digit_groups += 1;
             // Cheap necessary conditions first: most groups (ids, timestamps,
@@ -1414,7 +1418,7 @@ impl Scanner {
             pass.clear();
             let mut facts = GroupFacts::new(&s.classes, &mut tokens);
             for (k, filter) in level.starts.iter().enumerate() {
-                let fails = level.sep_fails[k].get(g.seps as usize).copied().unwrap_or(0);
+                let fails = level.fails_for(k, g.seps);
                 let mut starts = filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) & !fails;
                 while starts != 0 {
                     let p = k * 64 + starts.trailing_zeros() as usize;
@@ -1443,6 +1447,13 @@ impl Scanner {
             s.pass = pass;
         }
         s.level_groups = level_groups;
+    }
+
+    /// The digit level of a group with `digits` digits, at least the
+    /// lowest level's threshold.
+    #[inline]
+    fn level_of(&self, digits: u32) -> usize {
+        self.digit_level_of[(digits as usize).min(self.digit_level_of.len() - 1)]
     }
 
     /// Runs level `li`'s multi-pattern regex around group `g` and returns
@@ -1491,10 +1502,10 @@ impl Scanner {
     /// checks learnt about the group for the next rule.
     #[inline(always)]
     fn digit_rule_may_match(&self, rule: &CompiledRule, g: &Group, hay: &[u8], facts: &mut GroupFacts) -> bool {
-        // The commonest rejection, without a call: a rule whose separators
-        // all lie inside the group (`\d{3}-\d{2}-\d{4}`) and a group with
-        // fewer (number-dense data: ids, amounts, epoch times have none).
-        if rule.digit_span == Some((0, 0)) && rule.min_separators > g.seps {
+        // The commonest rejection, without a call (the level's masks made it
+        // already for groups with few separators): a rule whose separators
+        // all lie inside the group and a group with fewer.
+        if rule.needs_more_separators(g.seps) {
             return false;
         }
         // Next, a rule's run shapes against the lengths of the group's runs
@@ -1859,10 +1870,10 @@ mod tests {
             assert_eq!(level.sep_fails.len(), level.starts.len());
             for (k, chunk) in level.rules.chunks(64).enumerate() {
                 for seps in 0..SEP_MASKS as u32 + 2 {
-                    let fails = level.sep_fails[k].get(seps as usize).copied().unwrap_or(0);
+                    let fails = level.fails_for(k, seps);
                     for (p, &r) in chunk.iter().enumerate() {
                         let rule = &scanner.rules[r as usize];
-                        let too_few = rule.digit_span == Some((0, 0)) && rule.min_separators > seps;
+                        let too_few = rule.needs_more_separators(seps);
                         let dropped = fails >> p & 1 == 1;
                         assert_eq!(dropped, too_few && seps < SEP_MASKS as u32, "{} with {seps} separators", rule.id);
                         dropped_ssn |= dropped && r == ssn && seps == 0;
@@ -1881,7 +1892,7 @@ mod tests {
         let levels = &scanner.digit_levels;
         assert!(levels.len() > 1);
         for digits in levels[0].min_digits..100 {
-            let li = scanner.digit_level_of[(digits as usize).min(scanner.digit_level_of.len() - 1)];
+            let li = scanner.level_of(digits);
             assert!(levels[li].min_digits <= digits, "{digits} digits");
             assert!(levels.get(li + 1).is_none_or(|l| l.min_digits > digits), "{digits} digits");
         }
