@@ -351,7 +351,7 @@ impl Bytes {
     }
 }
 
-/// How the digits of a match sit in it (see [`digit_span`]).
+/// How the digits of a match sit in it (see [`DigitFacts::digit_span`]).
 #[derive(Clone, Copy, Debug)]
 struct Span {
     /// Some match contains a digit.
@@ -518,14 +518,41 @@ fn concat2(a: Span, b: Span) -> Span {
     }
 }
 
-/// Where the digits of a digit-anchored rule's matches sit: `Some((lead,
-/// trail))` when every match's digits form one digit group (only
-/// separators, at most two in a row, between any two digits), with at most
-/// `lead` bytes before its first digit and `trail` after its last; `None`
-/// when that cannot be shown, so the caller must allow the whole match length.
-pub fn digit_span(hir: &Hir) -> Option<(usize, usize)> {
-    let s = span(hir);
-    (s.has && s.one_group && s.lead < MAX_MATCH_LEN && s.trail < MAX_MATCH_LEN).then_some((s.lead, s.trail))
+/// How the digits of a pattern's matches sit in them, worked out once for
+/// [`DigitFacts::digit_span`] and [`DigitFacts::start_shape`] (a walk of the
+/// whole pattern, which compiling a rule would otherwise do twice).
+#[derive(Clone, Copy, Debug)]
+pub struct DigitFacts(Span);
+
+impl DigitFacts {
+    /// The facts of `hir`.
+    pub fn of(hir: &Hir) -> DigitFacts {
+        DigitFacts(span(hir))
+    }
+
+    /// Where the digits of a digit-anchored rule's matches sit: `Some((lead,
+    /// trail))` when every match's digits form one digit group (only
+    /// separators, at most two in a row, between any two digits), with at most
+    /// `lead` bytes before its first digit and `trail` after its last; `None`
+    /// when that cannot be shown, so the caller must allow the whole match length.
+    pub fn digit_span(&self) -> Option<(usize, usize)> {
+        let s = &self.0;
+        (s.has && s.one_group && s.lead < MAX_MATCH_LEN && s.trail < MAX_MATCH_LEN).then_some((s.lead, s.trail))
+    }
+
+    /// How the matches of a rule anchored on digit groups of at least
+    /// `threshold` digits start, when the group holding a match's first digit
+    /// is always such a group (the match's digits form one group, or its first
+    /// run alone has `threshold` digits) and the start is known: a value or
+    /// match that starts with a digit must not be able to follow another digit
+    /// (`7\d{8}` can start anywhere in `12347123456789`).
+    ///
+    /// Of the value's first bytes (`+` for `(?:^|[^\d])(\+1...)`) and the
+    /// match's (`;` for `;(\d{13,19})=...`), the narrower set is used.
+    /// `hir` is the pattern these facts are of.
+    pub fn start_shape(&self, hir: &Hir, threshold: u32) -> Option<StartShape> {
+        start_shape_with(hir, &self.0, threshold)
+    }
 }
 
 /// Whether capture group 1 spans the whole match but for assertions around
@@ -764,17 +791,8 @@ pub struct StartShape {
     pub second_bytes: Option<[u64; 4]>,
 }
 
-/// How the matches of a rule anchored on digit groups of at least
-/// `threshold` digits start, when the group holding a match's first digit
-/// is always such a group (the match's digits form one group, or its first
-/// run alone has `threshold` digits) and the start is known: a value or
-/// match that starts with a digit must not be able to follow another digit
-/// (`7\d{8}` can start anywhere in `12347123456789`).
-///
-/// Of the value's first bytes (`+` for `(?:^|[^\d])(\+1...)`) and the
-/// match's (`;` for `;(\d{13,19})=...`), the narrower set is used.
-pub fn start_shape(hir: &Hir, threshold: u32) -> Option<StartShape> {
-    let s = span(hir);
+/// [`DigitFacts::start_shape`] given the span `s` of `hir`.
+fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
     let one_group = s.has && s.one_group;
     if !s.has || s.lead >= MAX_MATCH_LEN || !(one_group || first_run_digits(hir) >= threshold) {
         return None;
@@ -958,6 +976,12 @@ fn leading_parts(hir: &Hir) -> Option<Vec<&Hir>> {
 mod tests {
     use super::*;
 
+    /// [`DigitFacts::start_shape`] of pattern `p`.
+    fn shape(p: &str, threshold: u32) -> Option<StartShape> {
+        let hir = parse(p, false).unwrap();
+        DigitFacts::of(&hir).start_shape(&hir, threshold)
+    }
+
     fn anchor_of(p: &str) -> Option<Anchor> {
         anchor(&parse(p, false).unwrap())
     }
@@ -1092,7 +1116,7 @@ mod tests {
 
     #[test]
     fn digit_spans() {
-        let ds = |p: &str| digit_span(&parse(p, false).unwrap());
+        let ds = |p: &str| DigitFacts::of(&parse(p, false).unwrap()).digit_span();
         assert_eq!(ds(r"\b(\d{3}-\d{2}-\d{4})\b"), Some((0, 0)));
         assert_eq!(ds(r"\b(\d{4}(?:[\x20-]?\d{4}){3})\b"), Some((0, 0)));
         assert_eq!(ds(r"(\+1[\x20.-]?\(?\d{3}\)?[\x20.-]?\d{3}[\x20.-]?\d{4})\b"), Some((1, 0)));
@@ -1125,8 +1149,7 @@ mod tests {
         assert_eq!(fb(r"a?"), None);
         let bytes =
             |b: [u64; 4]| (0..=255u8).filter(|&x| b[(x >> 6) as usize] >> (x & 63) & 1 == 1).collect::<Vec<u8>>();
-        let first =
-            |p: &str, threshold: u32| start_shape(&parse(p, false).unwrap(), threshold).map(|s| bytes(s.first_bytes));
+        let first = |p: &str, threshold: u32| shape(p, threshold).map(|s| bytes(s.first_bytes));
         // A boundary before the value: the value's first byte counts.
         assert_eq!(first(r"(?:^|[^\d\x20])(\+1\d{10})\b", 11), Some(b"+".to_vec()));
         // A prefix that can hold digits: the match's first bytes count, and a
@@ -1143,12 +1166,11 @@ mod tests {
         assert_eq!(first(r"(?:x)?(\d{3})", 3), None);
         // Digits in two groups: judged by the first run when it alone reaches the
         // threshold, by the match's first byte (narrower than the value's).
-        let track = start_shape(&parse(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?", false).unwrap(), 13);
+        let track = shape(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?", 13);
         assert_eq!(track.map(|s| (s.lead, bytes(s.first_bytes))), Some((1, b";".to_vec())));
         assert_eq!(first(r";(\d{13,19})=(?:\d{4}|=)\d{0,20}\?", 14), None);
         assert_eq!(first(r"\b\d{3}x\d{3}", 6), None);
-        let second =
-            |p: &str, t: u32| start_shape(&parse(p, false).unwrap(), t).and_then(|s| s.second_bytes.map(bytes));
+        let second = |p: &str, t: u32| shape(p, t).and_then(|s| s.second_bytes.map(bytes));
         assert_eq!(second(r"(?:^|[^\d])((?:\+49[\x20.-]?|0049[\x20.-])[1-9]\d{6})", 7), Some(b"04".to_vec()));
         assert_eq!(second(r"(?:^|[^\d])(\+1\d{10})", 11), Some(b"1".to_vec()));
         assert_eq!(second(r"\b(\d{3}-\d{2})", 5), None, "ten digits are too many literals");

@@ -55,14 +55,14 @@ pub(crate) struct CompiledRule {
     /// The fewest digits any match holds.
     pub min_digits: u32,
     /// Bytes a match can have before its first digit and after its last,
-    /// when all its digits form one digit group (see `analyze::digit_span`).
+    /// when all its digits form one digit group (see `analyze::DigitFacts::digit_span`).
     pub digit_span: Option<(usize, usize)>,
     /// The fewest separators (` -./()`) any match holds.
     pub min_separators: u32,
     /// Which separators a match can hold (bit `i`: the `i`-th byte of ` -./()`).
     pub separators: u8,
     /// Where a digit rule's matches start relative to the digit group of
-    /// their first digit, when known (see `analyze::start_shape`).
+    /// their first digit, when known (see `analyze::DigitFacts::start_shape`).
     pub start: Option<analyze::StartShape>,
     /// A keyword-anchored rule's declared `digits`: every match holds a
     /// run of that many digits joined by separators it can hold.
@@ -172,6 +172,7 @@ impl CompiledRule {
             },
         };
         let min_digits = analyze::min_digits(&hir);
+        let facts = analyze::DigitFacts::of(&hir);
         Ok(CompiledRule {
             id: Arc::from(id),
             data_type: Arc::from(s.data_type.as_str()),
@@ -190,13 +191,13 @@ impl CompiledRule {
             edges: if group == 1 { analyze::capture_edges(&hir) } else { None },
             max_len: analyze::max_len(&hir),
             min_digits,
-            digit_span: analyze::digit_span(&hir),
+            digit_span: facts.digit_span(),
             min_separators: analyze::min_separators(&hir),
             separators: analyze::separator_bytes(&hir),
             start: match anchor {
-                AnchorKind::Digits(d) => analyze::start_shape(&hir, d),
+                AnchorKind::Digits(d) => facts.start_shape(&hir, d),
                 // Keyword-anchored rules judged by the groups in their windows.
-                AnchorKind::Keyword => analyze::start_shape(&hir, min_digits),
+                AnchorKind::Keyword => facts.start_shape(&hir, min_digits),
                 _ => None,
             },
             digit_run: s.digits.filter(|_| anchor == AnchorKind::Keyword),

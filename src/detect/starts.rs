@@ -2,7 +2,7 @@
 //! judged for up to 64 rules at once with two table lookups per position.
 //!
 //! A rule whose matches' first digit always lies in a group long enough to
-//! trigger it (see `analyze::start_shape`) starts its value at most `lead`
+//! trigger it (see `analyze::DigitFacts::start_shape`) starts its value at most `lead`
 //! bytes before that group's first digit, or inside the group at a separator
 //! or the digit after one. The value's first bytes are known: `+` for
 //! `+1 212...`, `;` for track data, a digit for a bare number; and when every

@@ -19,6 +19,8 @@ pub(crate) enum Kind {
     Toml { path: String, source: toml::de::Error },
     #[error("{path}: invalid custom data identifier file")]
     Json { path: String, source: serde_json::Error },
+    #[error("{path}: invalid built-in rule file")]
+    Builtin { path: String, source: serde_json::Error },
     #[error("{path}: cannot read rule file")]
     Io { path: String, source: std::io::Error },
     #[error("rule {id} ({path}): {message}")]
@@ -72,8 +74,9 @@ impl Rules {
         Rules::default()
     }
 
-    /// The rules embedded in the binary (every file under `patterns/`),
-    /// parsed on rayon's global thread pool and kept in file order.
+    /// The rules embedded in the binary (every file under `patterns/`,
+    /// embedded as JSON by the build script), parsed on rayon's global
+    /// thread pool and kept in file order.
     ///
     /// # Errors
     /// Fails only if a built-in file is malformed, which the test suite rules out.
@@ -86,7 +89,8 @@ impl Rules {
             .par_iter()
             .map(|(path, text)| {
                 let origin = format!("builtin:{path}");
-                let file = parse_toml(&origin, text);
+                let file =
+                    serde_json::from_str(text).map_err(|source| Kind::Builtin { path: origin.clone(), source }.into());
                 (origin, file)
             })
             .collect();
