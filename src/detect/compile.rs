@@ -140,6 +140,11 @@ impl CompiledRule {
         self.digit_span == Some((0, 0)) && self.min_separators > seps
     }
 
+    /// Whether [`CompiledRule::regex`] is built already.
+    pub(crate) fn regex_built(&self) -> bool {
+        self.regex.get().is_some()
+    }
+
     /// The compiled regex. A pattern that parsed but fails to build (which
     /// `rules check` reports) never matches.
     pub(crate) fn regex(&self) -> &meta::Regex {

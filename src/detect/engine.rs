@@ -1063,6 +1063,7 @@ impl Scanner {
         }
         let mut pending = std::mem::take(&mut scratch.pending);
         pending.sort_by_key(|p| p.rule);
+        self.build_regexes(&pending);
         for p in pending.drain(..) {
             let state = &mut scratch.rule_states[p.rule as usize];
             self.search_parts(state, scratch.haystack_id, &mut scratch.cands, hay, p.rule, p.win, p.anchor, p.anchored);
@@ -1082,6 +1083,24 @@ impl Scanner {
                 }
             }
         }
+    }
+
+    /// Builds the regexes of the rules of `pending` (sorted by rule) that
+    /// are not built yet, on rayon's threads, when there are two or more.
+    /// Rule regexes are built on first use, and a small file that brings
+    /// many rules into play spent most of its scan building them one after
+    /// the other while the other threads had nothing to do; once every rule
+    /// in play is built, this is a look at each window's rule.
+    fn build_regexes(&self, pending: &[Pending]) {
+        let unbuilt = |p: &&Pending| !self.rules[p.rule as usize].regex_built();
+        let mut rest = pending.iter().filter(unbuilt);
+        let Some(first) = rest.next() else { return };
+        let Some(second) = rest.find(|p| p.rule != first.rule) else { return };
+        let mut rules: Vec<u32> = [first.rule, second.rule].into_iter().chain(rest.map(|p| p.rule)).collect();
+        rules.dedup();
+        rules.par_iter().for_each(|&r| {
+            self.rules[r as usize].regex();
+        });
     }
 
     /// Keyword-only rules whose keyword the container supplies: they run
@@ -1846,6 +1865,24 @@ mod tests {
         for id in ["cred.aws.2", "pii.ip.2"] {
             assert!(ids.contains(&id), "{ids:?}");
         }
+    }
+
+    /// The regexes of the rules with queued windows are built up front when
+    /// two or more are not built yet, and a lone one is left to the search.
+    #[test]
+    fn queued_rules_regexes_are_built_together() {
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let queued = |rule: u32| Pending { rule, win: 0..0, anchor: 0..0, anchored: false };
+        let built = |r: u32| scanner.rules[r as usize].regex_built();
+        scanner.build_regexes(&[queued(3), queued(3)]);
+        assert!(!built(3), "one rule's regex is left to its search");
+        scanner.build_regexes(&[queued(3), queued(3), queued(5), queued(9), queued(9)]);
+        assert!([3, 5, 9].into_iter().all(built));
+        assert!(!built(4) && !built(10), "only the queued rules");
+        scanner.build_regexes(&[queued(5), queued(7)]);
+        assert!(!built(7), "one rule left to build, beside one that is built");
+        scanner.build_regexes(&[queued(5), queued(7), queued(8)]);
+        assert!(built(7) && built(8));
     }
 
     /// Digit-group finding has a build with constant run steps for the
