@@ -124,11 +124,14 @@ pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParal
 /// roots would only wait: `ignore` parks an idle walker thread a
 /// millisecond at a time, and the scan's end waited for it to wake.
 fn walker_threads(paths: &[PathBuf], threads: usize) -> usize {
+    if !paths.iter().all(|p| p.is_file()) {
+        return threads;
+    }
     let wanted = match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(12),
         n => n,
     };
-    if paths.iter().all(|p| p.is_file()) { wanted.min(paths.len()).max(1) } else { threads }
+    wanted.min(paths.len()).max(1)
 }
 
 /// Turns a walker error into a problem naming the path.
