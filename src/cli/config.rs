@@ -43,12 +43,41 @@ pub fn load_rules(args: &RuleArgs) -> Result<Rules> {
 /// the threads are theirs.
 const ALONE_SPLIT_BYTES: u64 = 32 << 20;
 
-/// The size from which files are split among the threads: lower when the
-/// only path to scan is one local file.
-fn split_bytes(paths: &[String]) -> u64 {
-    match paths {
-        [one] if !one.starts_with("s3://") && std::fs::metadata(one).is_ok_and(|m| m.is_file()) => ALONE_SPLIT_BYTES,
-        _ => Options::default().split_bytes,
+/// The paths to scan, sorted out once: S3 URIs, local roots, and whether
+/// every local root is a regular file.
+struct Roots {
+    s3: Vec<String>,
+    local: Vec<PathBuf>,
+    /// Every local root is a file (and there is one): each is one piece
+    /// of the walker's work.
+    files_only: bool,
+}
+
+impl Roots {
+    fn of(paths: &[String]) -> Roots {
+        let (s3, local): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(|p| p.starts_with("s3://"));
+        let local: Vec<PathBuf> = local.into_iter().map(PathBuf::from).collect();
+        let files_only = !local.is_empty() && local.iter().all(|p| p.is_file());
+        Roots { s3, local, files_only }
+    }
+
+    /// The size from which files are split among the threads: lower when
+    /// the only path to scan is one local file.
+    fn split_bytes(&self) -> u64 {
+        if self.files_only && self.local.len() == 1 && self.s3.is_empty() {
+            ALONE_SPLIT_BYTES
+        } else {
+            Options::default().split_bytes
+        }
+    }
+
+    /// The walker's threads, given the threads asked for (`None`: `ignore`
+    /// picks, one per core up to 12) and the pool's `threads`. When every
+    /// root is a file, no more than there are files: `ignore` gives each
+    /// root to one thread and parks an idle one a millisecond at a time,
+    /// so an extra thread only held up the scan's end until it woke.
+    fn walker_threads(&self, asked: Option<usize>, threads: usize) -> usize {
+        if self.files_only { threads.min(self.local.len()) } else { asked.unwrap_or(0) }
     }
 }
 
@@ -79,6 +108,7 @@ impl ScanConfig {
             .thread_name(|i| format!("trawl-segment-{i}"))
             .build_global();
         let rules = load_rules(&args.rules)?;
+        let roots = Roots::of(&args.paths);
         let mut allow = AllowList::new();
         for f in &args.allow_list {
             allow.add_file(f).with_context(|| format!("failed to load allow list {}", f.display()))?;
@@ -104,13 +134,13 @@ impl ScanConfig {
                 ..Limits::default()
             },
             parallel: threads,
-            split_bytes: split_bytes(&args.paths),
+            split_bytes: roots.split_bytes(),
         };
         let walk = WalkOptions {
             respect_ignore: args.respect_ignore,
             globs: args.glob.clone(),
             follow_links: !args.no_follow,
-            threads: args.threads.unwrap_or(0),
+            threads: roots.walker_threads(args.threads, threads),
             mmap: if args.no_mmap { MmapChoice::Never } else { MmapChoice::Auto },
             max_filesize: args.max_filesize,
         };
@@ -119,7 +149,7 @@ impl ScanConfig {
             MinConfidence::Medium => Confidence::Medium,
             MinConfidence::High => Confidence::High,
         };
-        let (s3, local): (Vec<String>, Vec<String>) = args.paths.iter().cloned().partition(|p| p.starts_with("s3://"));
+        let Roots { s3, local, .. } = roots;
         Ok(ScanConfig {
             // Only S3 sweeps record it (and it costs ~1 ms).
             rules_version: if s3.is_empty() { String::new() } else { rules.version() },
@@ -127,7 +157,7 @@ impl ScanConfig {
             extract,
             walk,
             min_confidence,
-            local: local.into_iter().map(PathBuf::from).collect(),
+            local,
             s3,
         })
     }
@@ -143,12 +173,33 @@ mod tests {
         let file = dir.path().join("a.jsonl");
         std::fs::write(&file, b"{}\n").expect("write");
         let (file, dir) = (file.display().to_string(), dir.path().display().to_string());
-        assert_eq!(split_bytes(std::slice::from_ref(&file)), ALONE_SPLIT_BYTES);
+        let split = |paths: &[String]| Roots::of(paths).split_bytes();
+        assert_eq!(split(std::slice::from_ref(&file)), ALONE_SPLIT_BYTES);
         let default = Options::default().split_bytes;
         assert!(default > ALONE_SPLIT_BYTES);
-        assert_eq!(split_bytes(std::slice::from_ref(&dir)), default, "a directory");
-        assert_eq!(split_bytes(&[file.clone(), file.clone()]), default, "two paths");
-        assert_eq!(split_bytes(&["s3://bucket/a.jsonl".to_string()]), default, "an S3 object");
-        assert_eq!(split_bytes(&[format!("{dir}/missing")]), default, "no such file");
+        assert_eq!(split(std::slice::from_ref(&dir)), default, "a directory");
+        assert_eq!(split(&[file.clone(), file.clone()]), default, "two paths");
+        assert_eq!(split(&[file.clone(), "s3://bucket/b.jsonl".to_string()]), default, "a file and an S3 object");
+        assert_eq!(split(&["s3://bucket/a.jsonl".to_string()]), default, "an S3 object");
+        assert_eq!(split(&[format!("{dir}/missing")]), default, "no such file");
+    }
+
+    #[test]
+    fn file_roots_get_no_more_walker_threads_than_there_are_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files: Vec<String> = (0..3).map(|i| dir.path().join(format!("{i}.txt")).display().to_string()).collect();
+        for f in &files {
+            std::fs::write(f, "hello").expect("write");
+        }
+        let walkers = |paths: &[String], asked: Option<usize>, threads| Roots::of(paths).walker_threads(asked, threads);
+        assert_eq!(walkers(&files[..1], Some(8), 8), 1);
+        assert_eq!(walkers(&files, Some(8), 8), 3);
+        assert_eq!(walkers(&files, Some(2), 2), 2);
+        assert_eq!(walkers(&files[..1], None, 2), 1, "one per core, but one file");
+        let with_dir = [files[0].clone(), dir.path().display().to_string()];
+        assert_eq!(walkers(&with_dir, Some(8), 8), 8, "a directory may hold any number of files");
+        assert_eq!(walkers(&with_dir, None, 2), 0, "left to the walker");
+        let missing = [dir.path().join("gone.txt").display().to_string()];
+        assert_eq!(walkers(&missing, Some(4), 4), 4, "a missing root is reported by the walker");
     }
 }

@@ -106,7 +106,7 @@ pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParal
         .parents(respect)
         .require_git(false)
         .follow_links(opts.follow_links)
-        .threads(walker_threads(paths, opts.threads));
+        .threads(opts.threads);
     if !opts.globs.is_empty() {
         let mut ob =
             ignore::overrides::OverrideBuilder::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
@@ -116,22 +116,6 @@ pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParal
         b.overrides(ob.build()?);
     }
     Ok(b.build_parallel())
-}
-
-/// The walker's threads for `paths` when `threads` are asked for (0: one
-/// per core, at most 12, as `ignore` counts them). A root that is a file
-/// is one piece of work, so when every root is one, more threads than
-/// roots would only wait: `ignore` parks an idle walker thread a
-/// millisecond at a time, and the scan's end waited for it to wake.
-fn walker_threads(paths: &[PathBuf], threads: usize) -> usize {
-    if !paths.iter().all(|p| p.is_file()) {
-        return threads;
-    }
-    let wanted = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(12),
-        n => n,
-    };
-    wanted.min(paths.len()).max(1)
 }
 
 /// Turns a walker error into a problem naming the path.
@@ -149,27 +133,4 @@ pub fn walk_problem(err: &ignore::Error) -> Problem {
     }
     let (path, reason) = find(err, None);
     Problem::error(path.map(|p| display_path(&p)).unwrap_or_else(|| "<walk>".into()), reason)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_roots_get_no_more_walker_threads_than_there_are_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let files: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("{i}.txt"))).collect();
-        for f in &files {
-            std::fs::write(f, "hello").unwrap();
-        }
-        assert_eq!(walker_threads(&files[..1], 8), 1);
-        assert_eq!(walker_threads(&files, 8), 3);
-        assert_eq!(walker_threads(&files, 2), 2);
-        assert_eq!(walker_threads(&files[..1], 0), 1, "one per core, but one file");
-        let with_dir = [files[0].clone(), dir.path().to_path_buf()];
-        assert_eq!(walker_threads(&with_dir, 8), 8, "a directory may hold any number of files");
-        assert_eq!(walker_threads(&with_dir, 0), 0, "left to the walker");
-        let missing = [dir.path().join("gone.txt")];
-        assert_eq!(walker_threads(&missing, 4), 4, "a missing root is reported by the walker");
-    }
 }
