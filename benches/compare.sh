@@ -40,9 +40,11 @@ need() {
     if command -v apt-get >/dev/null 2>&1; then
         (apt-get install -y "$2" >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null 2>&1)) && return 0
     fi
+    # The newest release first; if it needs a newer Rust than the one
+    # installed, the last release known to build with an older one.
     case "$1" in
-        rg) cargo install ripgrep ;;
-        hyperfine) cargo install hyperfine ;;
+        rg) cargo install --locked ripgrep || cargo install --locked ripgrep --version 15.2.0 ;;
+        hyperfine) cargo install --locked hyperfine || cargo install --locked hyperfine --version 1.20.0 ;;
         *) echo "please install $2" >&2; exit 2 ;;
     esac
 }
@@ -107,11 +109,11 @@ RG_RSS_1=$(rss "$(rg_cmd -j1)")
 RG_RSS_N=$(rss "$(rg_cmd "")")
 
 BUILD=$([ "$PGO" = 1 ] && echo "release with PGO (scripts/build-pgo)" || echo "release")
-python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" "$BUILD" <<'PY'
+python3 - "$OUT" "$BYTES" "$CORES" "$TRAWL_RSS_1" "$TRAWL_RSS_N" "$RG_RSS_1" "$RG_RSS_N" "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')" "$BUILD" "$(rg --version | head -1)" <<'PY'
 import glob, json, statistics, sys
 out, nbytes, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rss = dict(zip(["trawl j1", "trawl all", "rg j1", "rg all"], sys.argv[4:8]))
-cpu, build = sys.argv[8], sys.argv[9]
+cpu, build, rg_version = sys.argv[8], sys.argv[9], sys.argv[10]
 times, cpu_times = {}, {}
 for path in sorted(glob.glob(f"{out}.round*")):
     for r in json.load(open(path))["results"]:
@@ -119,7 +121,7 @@ for path in sorted(glob.glob(f"{out}.round*")):
         cpu_times.setdefault(r["command"], []).append(r["user"] + r["system"])
 rows = {c: (statistics.mean(t), statistics.stdev(t) if len(t) > 1 else 0.0) for c, t in times.items()}
 mb = nbytes / 1e6
-print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores, trawl build: {build}")
+print(f"data: {mb:.0f} MB ({nbytes} bytes), machine: {cpu}, {cores} cores, trawl build: {build}, {rg_version}")
 print(f"{'run':<10} {'threads':>7} {'time s':>9} {'MB/s':>8} {'MB/s/core':>10} {'peak RSS':>10}")
 for tool in ["trawl", "rg"]:
     for label, threads in [("j1", 1), ("all", cores)]:

@@ -203,8 +203,9 @@ impl<T> Sink for QueueSink<'_, T> {
 }
 
 /// Runs `run` on every job on up to `threads` threads (each with a scratch
-/// of `scanner`; all but one borrowed from a process-wide budget of
-/// `threads - 1`), and passes every event to `on_step` with its job's index
+/// of `scanner`, the first the caller's `scratch`, kept from one wave of
+/// jobs to the next; all but one thread borrowed from a process-wide budget
+/// of `threads - 1`), and passes every event to `on_step` with its job's index
 /// and `sink`, jobs in order and each job's events in the order it sent
 /// them; findings go on to `sink` after `on_step` has seen them. Stops
 /// (skipping the jobs not started) once `on_step` returns false or the sink
@@ -235,17 +236,23 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
     let threads = threads.max(1);
     let cap = QUEUED;
     let stop = AtomicBool::new(false);
+    // The workers' scratches, kept from wave to wave so that each warms its
+    // regexes' lazy DFAs once, not once per wave; the first is the caller's
+    // (already warm when it scanned other files), given back at the end.
+    let mut pool = vec![std::mem::replace(scratch, scanner.scratch())];
     for (wave, chunk) in jobs.chunks(JOBS_PER_WAVE).enumerate() {
         let queues: Vec<Queue<T>> = chunk.iter().map(|_| Queue::new()).collect();
         let next = AtomicUsize::new(0);
         let window = Window { drained: Mutex::new(0), moved: Condvar::new() };
         let ahead = AHEAD_PER_THREAD * threads;
         let helpers = borrow_helpers(threads.min(chunk.len()) - 1, threads - 1);
+        pool.resize_with(pool.len().max(1 + helpers), || scanner.scratch());
+        let (next, window, stop, queues, run) = (&next, &window, &stop, &queues, &run);
         let go_on = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..1 + helpers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut s = scanner.scratch();
+            let workers: Vec<_> = pool
+                .drain(..1 + helpers)
+                .map(|mut s| {
+                    scope.spawn(move || {
                         loop {
                             let i = next.fetch_add(1, Ordering::SeqCst);
                             if i >= chunk.len() {
@@ -290,9 +297,10 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
                 queues.iter().for_each(Queue::drop_listener);
             }
             window.advance(usize::MAX);
-            for w in workers {
-                scratch.absorb_stats(&w.join().expect("scan worker"));
-            }
+            // In the order taken: the caller's scratch stays first.
+            let mut used: Vec<Scratch> = workers.into_iter().map(|w| w.join().expect("scan worker")).collect();
+            used.append(&mut pool);
+            pool = used;
             go_on
         });
         return_helpers(helpers);
@@ -300,6 +308,11 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
             outcome.finished = false;
             break;
         }
+    }
+    let mut pool = pool.into_iter();
+    *scratch = pool.next().expect("the caller's scratch");
+    for s in pool {
+        scratch.absorb_stats(&s);
     }
     outcome
 }
@@ -363,6 +376,53 @@ mod tests {
             .collect();
         assert!(want.len() > 40 * QUEUED / 2);
         assert!(seen == want, "{} events, {} expected", seen.len(), want.len());
+    }
+
+    /// Runs `jobs` jobs, each scanning `hay` with the scratch it is given,
+    /// and returns, for each job, how many bytes that scratch had scanned
+    /// before it.
+    fn bytes_before_each_job(scratch: &mut Scratch, threads: usize, jobs: usize, hay: &[u8]) -> Vec<u64> {
+        let scanner = builtin();
+        let jobs: Vec<usize> = (0..jobs).collect();
+        let before = Mutex::new(vec![0; jobs.len()]);
+        let outcome = run_ordered(
+            scanner,
+            scratch,
+            threads,
+            &jobs,
+            |&j, s, _| {
+                before.lock().unwrap()[j] = s.stats().bytes;
+                scanner.find(s, hay, 0..hay.len(), &crate::detect::Context::none(), &mut |_| true);
+            },
+            &mut Collect::default(),
+            |_, _, _| true,
+        );
+        assert!(outcome.finished);
+        before.into_inner().unwrap()
+    }
+
+    #[test]
+    fn scratches_are_kept_from_wave_to_wave_and_the_callers_given_back() {
+        let scanner = builtin();
+        let hay = b"call 555-0100 or mail ops@example.com, ssn 123-45-6789\n".repeat(20);
+        let n = 2 * JOBS_PER_WAVE + 3;
+        // One thread: every job, in every wave, runs on the caller's scratch,
+        // which arrives with 7 bytes scanned and leaves with all of them.
+        let mut scratch = scanner.scratch();
+        scanner.find(&mut scratch, b"warm up", 0..7, &crate::detect::Context::none(), &mut |_| true);
+        let before = bytes_before_each_job(&mut scratch, 1, n, &hay);
+        let want: Vec<u64> = (0..n as u64).map(|j| 7 + j * hay.len() as u64).collect();
+        assert!(before == want, "a wave started on a scratch of its own");
+        assert_eq!(scratch.stats().bytes, 7 + n as u64 * hay.len() as u64);
+        // Two threads: every byte counted once in the caller's statistics,
+        // and the jobs of later waves run on scratches that have scanned.
+        let mut scratch = scanner.scratch();
+        let before = bytes_before_each_job(&mut scratch, 2, n, &hay);
+        assert_eq!(scratch.stats().bytes, n as u64 * hay.len() as u64);
+        // One fresh scratch per thread that ran a job (the helper thread is
+        // borrowed from a budget other tests share, so it may be missing).
+        let fresh = before.iter().filter(|&&b| b == 0).count();
+        assert!((1..=2).contains(&fresh), "{fresh} jobs started on a fresh scratch");
     }
 
     #[test]

@@ -170,10 +170,9 @@ fn scan_segment(
     let read = src.read_at(start, &mut buf);
     let out = read.map(|()| {
         let report = (r.start - start) as usize..(r.end - start) as usize;
-        let segment = Segment { buf: &buf, base: start, report: report.clone() };
-        scanner.scan_segment(scratch, &segment, source, opts, sink);
-        let (newlines, last) = crate::detect::stream::newlines(&buf[report]);
-        Part { newlines, last_newline: last.map(|i| r.start + i as u64) }
+        let segment = Segment { buf: &buf, base: start, report };
+        let done = scanner.scan_segment(scratch, &segment, source, opts, sink);
+        Part { newlines: done.newlines, last_newline: done.last_newline }
     });
     BUF.set(buf);
     out
