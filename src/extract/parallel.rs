@@ -29,7 +29,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::detect::Scanner;
-use crate::detect::stream::Segment;
+use crate::detect::stream::{Segment, SegmentScan};
 use crate::extract::blocks::{Lines, Window};
 use crate::extract::ordered::{Step, run_ordered};
 use crate::extract::{
@@ -62,13 +62,6 @@ const JSON_SEGMENT: u64 = 16 << 20;
 /// Bytes per segment of a delimited table: as for JSON Lines, each segment
 /// reads its records twice (a dry run to find where they end, then the scan).
 const TABLE_SEGMENT: u64 = 16 << 20;
-
-/// What one plain-text segment holds besides its findings: its newlines,
-/// and the offset of the last one.
-struct Part {
-    newlines: u64,
-    last_newline: Option<u64>,
-}
 
 /// Scans `src` as plain UTF-8 text with up to `x.options().parallel` threads.
 pub(crate) fn scan_text(
@@ -158,7 +151,7 @@ fn scan_segment(
     source: &str,
     opts: &TextOptions,
     sink: &mut dyn Sink,
-) -> std::io::Result<Part> {
+) -> std::io::Result<SegmentScan> {
     thread_local! {
         static BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
@@ -170,9 +163,7 @@ fn scan_segment(
     let read = src.read_at(start, &mut buf);
     let out = read.map(|()| {
         let report = (r.start - start) as usize..(r.end - start) as usize;
-        let segment = Segment { buf: &buf, base: start, report };
-        let done = scanner.scan_segment(scratch, &segment, source, opts, sink);
-        Part { newlines: done.newlines, last_newline: done.last_newline }
+        scanner.scan_segment(scratch, &Segment { buf: &buf, base: start, report }, source, opts, sink)
     });
     BUF.set(buf);
     out
