@@ -36,7 +36,11 @@ impl Problem {
         Problem { source: source.into(), reason: reason.into(), severity: Severity::Partial }
     }
 
-    /// A source that was scanned, with a caveat.
+    /// A source that was scanned, with a caveat, or one left out by
+    /// design: a FIFO, socket or device met in a walk, a symlink not
+    /// followed, a binary file skipped with `--skip-binary`, an S3 object
+    /// deleted since it was listed or in an archive storage class. Listed,
+    /// but not counted as unscanned by the exit code.
     pub fn warning(source: impl Into<String>, reason: impl Into<String>) -> Problem {
         Problem { source: source.into(), reason: reason.into(), severity: Severity::Warning }
     }

@@ -232,6 +232,28 @@ fn bad_input_is_reported_and_the_scan_goes_on() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 
+/// FIFOs and devices hold no file data: a walk lists them as skipped,
+/// with their reason, without opening them (a FIFO with no writer would
+/// block the scan) and without failing the scan.
+#[cfg(unix)]
+#[test]
+fn special_files_are_listed_not_opened() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("a.txt"), format!("ssn: {SSN}\n")).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(p.join("pipe")).status().unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", p.join("zero")).unwrap();
+    let out = run(&["scan", "-f", "jsonl", "."], p);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for name in ["pipe", "zero"] {
+        assert!(err.lines().any(|l| l.contains(name) && l.contains("not a regular file")), "{name}: {err}");
+    }
+    let found = jsonl(&out);
+    assert!(found.iter().all(|f| f["source"] == "a.txt") && !found.is_empty(), "{found:?}");
+}
+
 #[test]
 fn utf16_files_are_decoded() {
     let d = tempfile::tempdir().unwrap();
