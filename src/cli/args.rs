@@ -111,7 +111,8 @@ pub enum OutputFormat {
 /// Flags of `trawl scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories and s3://bucket/prefix URIs to scan.
+    /// Files, directories and s3://bucket/prefix URIs to scan; `-` reads
+    /// standard input (named `<stdin>` in findings).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
 

@@ -9,7 +9,7 @@ use crate::cli::args::ScanArgs;
 use crate::cli::config::ScanConfig;
 use crate::cli::exit::ExitCode;
 use crate::cli::report::{ChannelSink, Reporter, StatsOnDrop, summary_on_stderr};
-use trawl::extract::Extractor;
+use trawl::extract::{Data, Extractor};
 use trawl::source::fs;
 use trawl::{Problem, Sink};
 
@@ -50,6 +50,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// The name findings give standard input (`-` on the command line).
+const STDIN: &str = "<stdin>";
+
 fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
     let walker = match fs::walker(&cfg.local, &cfg.walk) {
         Ok(w) => w,
@@ -73,7 +76,18 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
                     return ignore::WalkState::Continue;
                 }
             };
-            let Some(ft) = entry.file_type() else { return ignore::WalkState::Continue };
+            if entry.is_stdin() {
+                // `-`: standard input, streamed once.
+                let mut stdin = std::io::stdin().lock();
+                if !x.scan(&mut scratch.scratch, Data::Stream(&mut stdin), STDIN, &mut sink) {
+                    return ignore::WalkState::Quit;
+                }
+                return ignore::WalkState::Continue;
+            }
+            let Some(ft) = entry.file_type() else {
+                sink.problem(Problem::error(fs::display_path(entry.path()), "unknown file type"));
+                return ignore::WalkState::Continue;
+            };
             if ft.is_dir() {
                 return ignore::WalkState::Continue;
             }

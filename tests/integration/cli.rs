@@ -1,7 +1,7 @@
 //! The command line: output formats, exit codes, bad input, redaction, walking.
 
 use std::path::Path;
-use std::process::Output;
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
@@ -181,7 +181,7 @@ fn output_file_and_broken_pipe() {
     let mut child = bin()
         .args(["scan", "-f", "jsonl", "-q", "big.txt"])
         .current_dir(d.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
@@ -230,6 +230,41 @@ fn bad_input_is_reported_and_the_scan_goes_on() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("binary file skipped"), "{}", stderr(&out));
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+/// `-` reads standard input as one stream: its format sniffed from its
+/// bytes (a CSV table, a gzip stream), its findings named `<stdin>`, next to
+/// the files given with it.
+#[test]
+fn standard_input_is_scanned_as_a_stream() {
+    use std::io::Write;
+    let d = tree();
+    let with_stdin = |input: Vec<u8>, args: &[&str]| {
+        let mut child = bin()
+            .args(args)
+            .current_dir(d.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let table = format!("name,ssn\nJo,{SSN}\n").into_bytes();
+    let out = with_stdin(table.clone(), &["scan", "-f", "jsonl", "-"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["source"], "<stdin>");
+    assert_eq!(found[0]["location"]["row"], 2);
+    assert_eq!(found[0]["location"]["column"], "ssn");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&table).unwrap();
+    let out = with_stdin(gz.finish().unwrap(), &["scan", "-f", "jsonl", "-", "logs"]);
+    let found = jsonl(&out);
+    assert!(found.iter().any(|f| f["source"] == "<stdin>" && f["location"]["column"] == "ssn"), "{found:?}");
+    assert!(found.iter().any(|f| f["source"] == "logs/app.log"), "{found:?}");
 }
 
 /// FIFOs and devices hold no file data: a walk lists them as skipped,
