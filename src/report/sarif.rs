@@ -3,10 +3,13 @@
 //! Each finding is a result whose rule is the trawl rule; the level follows
 //! the confidence (high → error, medium → warning, low → note). The message
 //! carries the masked value only. Files that could not be scanned become
-//! tool execution notifications.
+//! tool execution notifications. A source's name becomes a URI reference
+//! ([`artifact_uri`]): code-scanning services reject a location whose
+//! `uri` is not one.
 
 use std::io::{self, Write};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use crate::detect::RuleInfo;
@@ -14,6 +17,43 @@ use crate::report::finding::{Confidence, Finding, Location};
 use crate::report::printer::{JsonArray, Printer};
 use crate::report::sink::{Problem, Severity};
 use crate::report::summary::Summary;
+
+/// The bytes a URI path keeps as they are (RFC 3986 `pchar` and `/`):
+/// letters, digits, `-._~`, the sub-delimiters `!$&'()*+,;=`, `:` and `@`.
+const PATH_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/');
+
+/// A source's name (a path, `archive.zip!member`, `s3://bucket/key`,
+/// `<stdin>`) as a SARIF `artifactLocation.uri`: a URI reference, with
+/// every byte a URI path cannot hold (spaces, `#`, `?`, `%`, `<>`,
+/// non-ASCII...) percent-encoded. An `s3://` name keeps its scheme; a
+/// relative path whose first segment holds a `:` gets a leading `./`, so
+/// that it is not read as a scheme.
+pub fn artifact_uri(source: &str) -> String {
+    if let Some(rest) = source.strip_prefix("s3://") {
+        return format!("s3://{}", utf8_percent_encode(rest, PATH_SAFE));
+    }
+    let path = utf8_percent_encode(source, PATH_SAFE).to_string();
+    let first = path.split('/').next().unwrap_or("");
+    if first.contains(':') { format!("./{path}") } else { path }
+}
 
 /// Streams a SARIF log.
 pub struct Sarif<W: Write + Send> {
@@ -115,8 +155,7 @@ impl<W: Write + Send> Printer for Sarif<W> {
             "{:016x}",
             xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes())
         );
-        let mut location =
-            json!({"physicalLocation": {"artifactLocation": {"uri": f.source}, "region": region(&f.location)}});
+        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": artifact_uri(&f.source)}, "region": region(&f.location)}});
         if let Some(l) = logical(&f.location) {
             location["logicalLocations"] = l;
         }
@@ -144,7 +183,7 @@ impl<W: Write + Send> Printer for Sarif<W> {
                 json!({
                     "level": if p.severity == Severity::Warning { "warning" } else { "error" },
                     "message": {"text": format!("{}: {}", p.source, p.reason)},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": p.source}}}],
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(&p.source)}}}],
                 })
             })
             .collect();
@@ -152,5 +191,28 @@ impl<W: Write + Send> Printer for Sarif<W> {
             json!({"executionSuccessful": summary.not_scanned.is_empty(), "toolExecutionNotifications": notes});
         write!(self.out, "\n],\"invocations\":[{invocation}]}}]}}\n")?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::artifact_uri;
+
+    #[test]
+    fn sources_become_uri_references() {
+        for (source, uri) in [
+            ("logs/app.log", "logs/app.log"),
+            ("/var/data/x.csv", "/var/data/x.csv"),
+            ("corpus/exports.zip!billing/payments_1.csv", "corpus/exports.zip!billing/payments_1.csv"),
+            ("my data/Q1 #3?.csv", "my%20data/Q1%20%233%3F.csv"),
+            ("100%.txt", "100%25.txt"),
+            ("<stdin>", "%3Cstdin%3E"),
+            ("données/é.txt", "donn%C3%A9es/%C3%A9.txt"),
+            ("a:b/c.txt", "./a:b/c.txt"),
+            ("dir/a:b.txt", "dir/a:b.txt"),
+            ("s3://bucket/exports/2024 Q1/a#1.csv", "s3://bucket/exports/2024%20Q1/a%231.csv"),
+        ] {
+            assert_eq!(artifact_uri(source), uri, "{source}");
+        }
     }
 }

@@ -152,6 +152,19 @@ fn sarif_is_valid_shape() {
 }
 
 #[test]
+fn sarif_locations_are_uri_references() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("q1 exports")).unwrap();
+    std::fs::write(d.path().join("q1 exports/#1 100%.txt"), format!("ssn: {SSN}\n")).unwrap();
+    let out = run(&["scan", "-f", "sarif", "-q", "."], d.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF JSON");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let uri = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "q1%20exports/%231%20100%25.txt");
+}
+
+#[test]
 fn macie_findings_one_per_file() {
     let d = tree();
     let out = run(&["scan", "-f", "macie", "-q", "."], d.path());
