@@ -13,7 +13,7 @@ use anyhow::{Context as _, Result};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::cli::args::{OutputFormat, ScanArgs};
-use trawl::report::{Human, JsonDocument, JsonLines, Macie, Printer, Sarif, Summary, human_bytes};
+use trawl::report::{Human, JsonDocument, JsonLines, Macie, Printer, Sarif, Summary, human_bytes, printable};
 use trawl::{Confidence, Finding, Problem, RuleInfo, Scanned, Sink};
 
 /// What scanning threads send.
@@ -220,7 +220,7 @@ fn run(
             Event::Problem(p) => {
                 summary.add_problem(p);
                 if let Some(b) = &bar {
-                    b.suspend(|| eprintln!("trawl: {}: {}", p.source, p.reason));
+                    b.suspend(|| eprintln!("trawl: {}: {}", printable(&p.source), printable(&p.reason)));
                 } else if !progress {
                     // Problems are listed in the summary; nothing to draw here.
                 }

@@ -3,7 +3,8 @@
 //! `finding.rs` is the model, `redact.rs` masks values, `sink.rs` is the push
 //! interface scans write to, `summary.rs` totals a scan, and the printers
 //! (`printer.rs` for human and JSON, `sarif.rs`, `macie.rs`) turn the event
-//! stream into output.
+//! stream into output; `terminal.rs` keeps control characters of scanned
+//! names off the terminal.
 
 mod finding;
 mod json_finding;
@@ -13,6 +14,7 @@ mod redact;
 mod sarif;
 mod sink;
 mod summary;
+mod terminal;
 
 pub use finding::{Category, CellLocation, Confidence, Finding, Location, RecordLocation, ShortLocation, TextLocation};
 pub use macie::Macie;
@@ -21,6 +23,7 @@ pub use redact::redact;
 pub use sarif::Sarif;
 pub use sink::{Collect, Problem, Scanned, Severity, Sink};
 pub use summary::{Summary, human_bytes};
+pub use terminal::printable;
 
 use crate::detect::{Match, RuleInfo};
 

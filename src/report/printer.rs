@@ -10,6 +10,7 @@ use crate::report::finding::Finding;
 use crate::report::json_finding::write_finding;
 use crate::report::sink::{Problem, Scanned};
 use crate::report::summary::Summary;
+use crate::report::terminal::printable;
 
 /// Writes one output format.
 pub trait Printer: Send {
@@ -74,14 +75,15 @@ impl<W: Write + Send> Printer for Human<W> {
             if self.current.is_some() {
                 writeln!(out)?;
             }
+            let source = printable(&f.source);
             if self.color {
-                writeln!(out, "\x1b[1;35m{}\x1b[0m", f.source)?;
+                writeln!(out, "\x1b[1;35m{source}\x1b[0m")?;
             } else {
-                writeln!(out, "{}", f.source)?;
+                writeln!(out, "{source}")?;
             }
             self.current = Some(f.source.clone());
         }
-        let value = f.value.as_deref().unwrap_or(&f.redacted);
+        let value = printable(f.value.as_deref().unwrap_or(&f.redacted));
         let (conf, validated) = (f.confidence, if f.validated { ", validated" } else { "" });
         let loc = f.location.short();
         if self.color {

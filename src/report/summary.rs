@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::report::finding::Finding;
 use crate::report::sink::{Problem, Scanned, Severity};
+use crate::report::terminal::printable;
 
 /// Totals for one scan, built from the event stream.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -86,14 +87,14 @@ impl Summary {
         if !self.warnings.is_empty() {
             s.push_str(&format!("warnings ({}):\n", self.warnings.len()));
             for p in &self.warnings {
-                s.push_str(&format!("  {}: {}\n", p.source, p.reason));
+                s.push_str(&format!("  {}: {}\n", printable(&p.source), printable(&p.reason)));
             }
         }
         if !self.not_scanned.is_empty() {
             s.push_str(&format!("not scanned or partly scanned ({}):\n", self.not_scanned.len()));
             for p in &self.not_scanned {
                 let how = if p.severity == Severity::Partial { "partly scanned: " } else { "" };
-                s.push_str(&format!("  {}: {how}{}\n", p.source, p.reason));
+                s.push_str(&format!("  {}: {how}{}\n", printable(&p.source), printable(&p.reason)));
             }
         }
         s

@@ -280,6 +280,28 @@ fn standard_input_is_scanned_as_a_stream() {
     assert!(found.iter().any(|f| f["source"] == "logs/app.log"), "{found:?}");
 }
 
+/// Names from the data scanned reach the terminal report without their
+/// control characters: a file named with escape sequences cannot redraw
+/// the report (and hide another file's findings).
+#[cfg(unix)]
+#[test]
+fn names_with_escape_sequences_are_shown_escaped() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("a\x1b[1A\x1b[2Kb.txt"), format!("ssn: {SSN}\n")).unwrap();
+    std::os::unix::fs::symlink(p.join("nowhere"), p.join("gone\x1b]0;title\x07")).unwrap();
+    let out = run(&["scan", "."], p);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    for (name, text) in [("stdout", stdout(&out)), ("stderr", stderr(&out))] {
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{name}: {text:?}");
+    }
+    assert!(stdout(&out).contains("a\\u{1b}[1A\\u{1b}[2Kb.txt"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("gone\\u{1b}]0;title\\u{7}"), "{}", stderr(&out));
+    // Machine-readable output keeps the exact name.
+    let found = jsonl(&run(&["scan", "-f", "jsonl", "-q", "."], p));
+    assert_eq!(found[0]["source"], "a\x1b[1A\x1b[2Kb.txt");
+}
+
 /// FIFOs and devices hold no file data: a walk lists them as skipped,
 /// with their reason, without opening them (a FIFO with no writer would
 /// block the scan) and without failing the scan.
