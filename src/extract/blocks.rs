@@ -26,6 +26,7 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 use crate::detect::{Context, Match, Scanner, Scratch};
+use crate::extract::names::NameMask;
 use crate::report::{Finding, Location, Sink, TextLocation};
 
 /// A sliding window over a reader, addressed by absolute offsets.
@@ -534,12 +535,14 @@ pub(crate) struct Emitter<'a> {
     pub lines: Lines,
     /// Findings emitted so far.
     pub findings: u64,
+    /// Masks sensitive data in column names and JSON paths.
+    names: NameMask,
 }
 
 impl<'a> Emitter<'a> {
     /// An emitter for `source`.
     pub fn new(source: &'a str, show_values: bool) -> Emitter<'a> {
-        Emitter { source, show_values, lines: Lines::new(), findings: 0 }
+        Emitter { source, show_values, lines: Lines::new(), findings: 0, names: NameMask::default() }
     }
 
     /// Sends the finding for `hit` at `location`; returns whether the sink wants more.
@@ -548,9 +551,12 @@ impl<'a> Emitter<'a> {
         scanner: &Scanner,
         w: &Window<'_>,
         hit: &Hit,
-        location: Location,
+        mut location: Location,
         sink: &mut dyn Sink,
     ) -> bool {
+        if !self.show_values {
+            self.names.mask_location(scanner, &mut location);
+        }
         let info = scanner.rule_info(hit.m.rule);
         let value = match &hit.value {
             Some(v) => v.as_slice(),

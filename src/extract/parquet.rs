@@ -658,7 +658,7 @@ mod tests {
             [
                 g(0, 0, "$.attrs.ssn", "USA_SOCIAL_SECURITY_NUMBER"),
                 g(0, 0, "$.birth_ts", "DATE_OF_BIRTH"),
-                g(0, 1, "$.attrs['jane.doe@example.com']", "EMAIL_ADDRESS"),
+                g(0, 1, "$.attrs['j*******@example.com']", "EMAIL_ADDRESS"),
                 g(0, 1, "$.customer_ssn_dec", "USA_SOCIAL_SECURITY_NUMBER"),
                 g(0, 1, "$.status", "EMAIL_ADDRESS"),
                 g(1, 2, "$.dob", "DATE_OF_BIRTH"),

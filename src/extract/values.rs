@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 use crate::detect::{Context, Match, Scratch};
 use crate::extract::Extractor;
+use crate::extract::names::NameMask;
 use crate::report::{Finding, Location, RecordLocation, Sink};
 
 /// One value in a batch.
@@ -138,12 +139,14 @@ pub(crate) struct Emit<'a, 'x> {
     pub bytes: u64,
     /// Scan a batch as one haystack (see the module docs); off by default.
     pub batched: bool,
+    /// Masks sensitive data in JSON paths (map keys).
+    names: NameMask,
 }
 
 impl<'a, 'x> Emit<'a, 'x> {
     /// Emits to `sink` for `source`, scanning values one by one.
     pub(crate) fn new(x: &'a Extractor<'x>, scratch: &'a mut Scratch, source: &'a str, sink: &'a mut dyn Sink) -> Self {
-        Emit { x, scratch, source, sink, findings: 0, bytes: 0, batched: false }
+        Emit { x, scratch, source, sink, findings: 0, bytes: 0, batched: false, names: NameMask::default() }
     }
 
     /// Scans and empties `batch`, whose values have context `ctx` and JSON
@@ -160,7 +163,7 @@ impl<'a, 'x> Emit<'a, 'x> {
         for (i, m) in found {
             let slot = &batch.slots[i];
             let value = &batch.hay[slot.start..slot.end];
-            let location = Location::Record(RecordLocation {
+            let mut location = Location::Record(RecordLocation {
                 record: slot.record,
                 json_path: slot.path.as_deref().unwrap_or(path).to_string(),
                 row_group,
@@ -168,6 +171,9 @@ impl<'a, 'x> Emit<'a, 'x> {
                 byte_start: None,
                 byte_end: None,
             });
+            if !show {
+                self.names.mask_location(scanner, &mut location);
+            }
             let info = scanner.rule_info(m.rule);
             self.findings += 1;
             if !self.sink.finding(Finding::from_match(&info, &m, self.source, location, &value[m.start..m.end], show)) {

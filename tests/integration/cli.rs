@@ -110,6 +110,45 @@ fn values_are_redacted_in_every_format() {
 }
 
 #[test]
+fn values_in_column_names_and_json_keys_are_redacted() {
+    // A JSON key, a JSON Lines key and a CSV header cell holding sensitive
+    // data: the locations that name them would print it in full.
+    let d = tempfile::tempdir().unwrap();
+    let email = "jane.doe@corp.example";
+    std::fs::write(d.path().join("keys.json"), format!(r#"{{"users": {{"{CARD}": {{"ssn": "{SSN}"}}}}}}"#)).unwrap();
+    std::fs::write(d.path().join("keys.jsonl"), format!("{{\"x\": [1, {{\"{email}\": \"{SSN}\"}}]}}\n")).unwrap();
+    std::fs::write(d.path().join("hdr.csv"), format!("id,{email}\n1,{SSN}\n")).unwrap();
+    for format in ["human", "json", "jsonl", "sarif", "macie"] {
+        let text = stdout(&run(&["scan", "-f", format, "-q", "."], d.path()));
+        for raw in [CARD, SSN, email] {
+            assert!(!text.contains(raw), "{format} leaked {raw}:\n{text}");
+        }
+    }
+    let out = run(&["scan", "-f", "jsonl", "-q", "."], d.path());
+    let mut places: Vec<String> = jsonl(&out)
+        .iter()
+        .filter(|f| f["type"] == "USA_SOCIAL_SECURITY_NUMBER")
+        .map(|f| {
+            let l = &f["location"];
+            format!("{} {}", f["source"].as_str().unwrap(), l.get("json_path").or(l.get("column")).unwrap())
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            r#"hdr.csv "j*******@corp.example""#,
+            r#"keys.json "$.users['4532********0366'].ssn""#,
+            r#"keys.jsonl "$.x[1]['j*******@corp.example']""#,
+        ]
+    );
+    // Values asked for in full: names in full too.
+    let out = run(&["scan", "-f", "jsonl", "-q", "--show-values", "keys.json"], d.path());
+    let paths: Vec<Value> = jsonl(&out).iter().map(|f| f["location"]["json_path"].clone()).collect();
+    assert!(paths.contains(&Value::from(format!("$.users['{CARD}'].ssn"))), "{paths:?}");
+}
+
+#[test]
 fn human_report_groups_per_file_and_summarizes() {
     let d = tree();
     let out = run(&["scan", "."], d.path());
