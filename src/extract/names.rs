@@ -19,8 +19,13 @@ use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 use crate::detect::{Context, Scanner, Scratch};
 use crate::report::{Location, redact};
 
-/// More distinct names than this are not cached (each is then scanned per finding).
+/// More distinct names than this, or names longer than [`MAX_CACHED_LEN`]
+/// bytes, are not cached (each is then scanned per finding): the cache
+/// holds at most about 2.5 MiB of names, whatever the data.
 const MAX_CACHED: usize = 10_000;
+
+/// The longest name cached, in bytes.
+const MAX_CACHED_LEN: usize = 256;
 
 /// Masks the names in findings' locations for one source (see the module docs).
 #[derive(Default)]
@@ -127,7 +132,7 @@ impl NameMask {
         });
         spans.retain(|&(s, e, _)| !keep.iter().any(|&(a, b)| s < b && a < e));
         let masked = (!spans.is_empty()).then(|| redact_spans(scanner, name, spans));
-        if self.cache.len() < MAX_CACHED {
+        if self.cache.len() < MAX_CACHED && name.len() <= MAX_CACHED_LEN {
             self.cache.insert(name.to_string(), masked.clone());
         }
         masked

@@ -110,8 +110,13 @@ pub(crate) struct Contexts {
     map: HashMap<String, Context>,
 }
 
-/// More distinct paths than this (map keys used as names) are not cached.
+/// More distinct paths than this (map keys used as names), or paths longer
+/// than [`MAX_CONTEXT_NAME`] bytes, are not cached: the cache stays small
+/// whatever the keys of a map column.
 const MAX_CONTEXTS: usize = 10_000;
+
+/// The longest path whose context is cached, in bytes.
+const MAX_CONTEXT_NAME: usize = 256;
 
 impl Contexts {
     /// The context of column path `name`.
@@ -120,7 +125,7 @@ impl Contexts {
             return c.clone();
         }
         let c = x.scanner().context_for(name);
-        if self.map.len() < MAX_CONTEXTS {
+        if self.map.len() < MAX_CONTEXTS && name.len() <= MAX_CONTEXT_NAME {
             self.map.insert(name.to_string(), c.clone());
         }
         c
