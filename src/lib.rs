@@ -12,7 +12,8 @@
 //! - [`Scratch`]: per-thread working memory for a scanner.
 //! - [`Finding`] and [`Location`]: what is reported and where.
 //! - [`Sink`]: receives findings as a scan produces them.
-//! - [`extract`]: scanning files by format (text, CSV, JSON, Parquet, archives).
+//! - [`extract`]: scanning files by format (text, CSV, JSON, Parquet, archives),
+//!   and Arrow record batches in memory ([`extract::Extractor::scan_record_batch`]).
 //!
 //! # Example
 //! ```
@@ -53,3 +54,8 @@ pub mod extract;
 pub mod source;
 #[cfg(test)]
 mod testutil;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -41,6 +41,25 @@ use crate::detect::{Scanner, Scratch};
 use crate::report::{Problem, Scanned, Sink};
 pub use sniff::{Format, sniff};
 
+/// The `arrow-array` crate whose [`RecordBatch`](arrow_array::RecordBatch)
+/// [`Extractor::scan_record_batch`] takes, so that callers build batches
+/// with the same version.
+#[cfg(feature = "parquet")]
+pub use arrow_array;
+
+/// What [`Extractor::scan_record_batch`] did.
+#[cfg(feature = "parquet")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchScan {
+    /// Findings sent to the sink.
+    pub findings: u64,
+    /// Bytes of values scanned, as written out as text (integers in decimal,
+    /// dates and timestamps in ISO form).
+    pub bytes: u64,
+    /// Whether the sink wants more (false once it asked to stop).
+    pub more: bool,
+}
+
 /// Malformed records of one file (CSV rows, JSON lines) reported one by one;
 /// the rest are counted in one warning.
 pub(crate) const MAX_WARNINGS: u64 = 10;
@@ -329,6 +348,54 @@ impl<'s> Extractor<'s> {
     pub fn scan(&self, scratch: &mut Scratch, data: Data<'_>, source: &str, sink: &mut dyn Sink) -> bool {
         let budget = Budget::default();
         self.scan_nested(scratch, data, source, source, Nesting { depth: 0, budget: &budget }, sink)
+    }
+
+    /// Scans an Arrow record batch held in memory (from DataFusion, Polars,
+    /// a Flight stream, an ETL step about to write it) as a Parquet row
+    /// group is scanned: every value with its column path as keyword context
+    /// (a column named `ssn` makes 9-digit values SSNs), integers in
+    /// decimal, dates and timestamps as ISO text, lists, structs and maps
+    /// walked down to their leaves. Findings are placed at record
+    /// `first_record + row` and JSON path (`$.customer.email`,
+    /// `$.phones[1]`); for a stream of batches, pass the rows seen so far.
+    ///
+    /// Sends findings (and warnings for columns of types that cannot be
+    /// scanned) to `sink`, but no [`Scanned`] event: what a batch is part of
+    /// is the caller's to say. Build batches with the [`arrow_array`]
+    /// re-exported here, or a version of `arrow-array` equal to it.
+    ///
+    /// # Example
+    /// ```
+    /// use std::sync::Arc;
+    /// use trawl::extract::arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    /// use trawl::extract::{Extractor, Options};
+    /// use trawl::{Finding, Location, Rules, Scanner};
+    ///
+    /// let scanner = Scanner::new(&Rules::builtin()?)?;
+    /// let opts = Options::default();
+    /// let x = Extractor::new(&scanner, &opts);
+    /// let batch = RecordBatch::try_from_iter([
+    ///     ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+    ///     ("ssn", Arc::new(Int64Array::from(vec![7, 219_445_178])) as ArrayRef),
+    /// ])?;
+    /// let mut findings: Vec<Finding> = Vec::new();
+    /// let done = x.scan_record_batch(&mut scanner.scratch(), &batch, 1000, "orders", &mut findings);
+    /// assert_eq!(done.findings, 1);
+    /// assert_eq!(findings[0].data_type.as_ref(), "USA_SOCIAL_SECURITY_NUMBER");
+    /// let Location::Record(at) = &findings[0].location else { unreachable!() };
+    /// assert_eq!((at.record, at.json_path.as_str()), (1001, "$.ssn"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "parquet")]
+    pub fn scan_record_batch(
+        &self,
+        scratch: &mut Scratch,
+        batch: &arrow_array::RecordBatch,
+        first_record: u64,
+        source: &str,
+        sink: &mut dyn Sink,
+    ) -> BatchScan {
+        parquet::scan_batch(self, scratch, batch, first_record, source, sink)
     }
 
     /// Scans a source found inside another one (an archive member, a

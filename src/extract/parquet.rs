@@ -19,6 +19,9 @@
 //! only when they are whole numbers, lists, structs and maps walked down to
 //! their leaves. Booleans, nulls and fractional floats are not scanned.
 //!
+//! `scan_batch` scans an Arrow record batch held in memory the same way
+//! (the library's `Extractor::scan_record_batch`).
+//!
 //! Without the `parquet` feature, Parquet files are reported as not scanned.
 
 use crate::Scratch;
@@ -51,6 +54,19 @@ pub(crate) fn scan(
     }
 }
 
+/// Scans an Arrow record batch (see [`Extractor::scan_record_batch`]).
+#[cfg(feature = "parquet")]
+pub(crate) fn scan_batch(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    batch: &arrow_array::RecordBatch,
+    first_record: u64,
+    source: &str,
+    sink: &mut dyn Sink,
+) -> crate::extract::BatchScan {
+    imp::scan_batch(x, scratch, batch, first_record, source, sink)
+}
+
 #[cfg(feature = "parquet")]
 mod imp {
     use std::collections::BTreeMap;
@@ -74,7 +90,7 @@ mod imp {
     use crate::Scratch;
     use crate::extract::ordered::{Step, run_ordered};
     use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
-    use crate::extract::{Extractor, RandomAccess, RandomReader};
+    use crate::extract::{BatchScan, Extractor, RandomAccess, RandomReader};
     use crate::report::{Problem, Scanned, Severity, Sink};
 
     /// Ranged reads of a [`RandomAccess`] source, for the footer.
@@ -189,6 +205,36 @@ mod imp {
             container: false,
         });
         go_on
+    }
+
+    /// Scans `batch`, whose first row is record `first_record`, one column
+    /// at a time and [`BATCH_ROWS`] rows at a time.
+    pub(super) fn scan_batch(
+        x: &Extractor<'_>,
+        scratch: &mut Scratch,
+        batch: &arrow_array::RecordBatch,
+        first_record: u64,
+        source: &str,
+        sink: &mut dyn Sink,
+    ) -> BatchScan {
+        let mut walk = Walk::new(Emit::new(x, scratch, source, sink));
+        let schema = batch.schema();
+        let mut more = true;
+        'columns: for (field, column) in schema.fields().iter().zip(batch.columns()) {
+            let name = field.name();
+            let path = json_path_child("$", name);
+            for from in (0..batch.num_rows()).step_by(BATCH_ROWS) {
+                let part = column.slice(from, BATCH_ROWS.min(batch.num_rows() - from));
+                let record = first_record + from as u64;
+                let elems: Vec<Elem> =
+                    (0..part.len()).map(|i| Elem { idx: i, record: record + i as u64, path: None }).collect();
+                if !walk.walk(part.as_ref(), &elems, name, &path) {
+                    more = false;
+                    break 'columns;
+                }
+            }
+        }
+        BatchScan { findings: walk.emit.findings, bytes: walk.emit.bytes, more }
     }
 
     /// Scans the row groups on several threads and sends what they find in
@@ -582,8 +628,9 @@ mod tests {
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
 
+    use super::BATCH_ROWS;
     use crate::extract::{Data, Extractor, Options};
-    use crate::report::{Collect, Location, Severity};
+    use crate::report::{Collect, Finding, Location, Severity, Sink};
 
     fn write(batch: &RecordBatch, rows_per_group: usize) -> Vec<u8> {
         let props = WriterProperties::builder().set_max_row_group_row_count(Some(rows_per_group)).build();
@@ -666,6 +713,64 @@ mod tests {
         );
         let s = out.scanned.last().expect("scanned");
         assert_eq!((s.format.as_str(), s.findings, s.container), ("parquet", 6, false));
+    }
+
+    #[test]
+    fn record_batches_in_memory() {
+        use arrow_array::StructArray;
+        use arrow_schema::{DataType, Field};
+        // More rows than one walk step, a nested struct, a map keyed by e-mail addresses.
+        let rows = BATCH_ROWS + 10;
+        let ssn: Vec<Option<i64>> = (0..rows).map(|i| (i % 5000 == 4999).then_some(219_445_178)).collect();
+        let emails: Vec<Option<&str>> =
+            (0..rows).map(|i| (i == BATCH_ROWS + 3).then_some("mail jane.doe@corp.example")).collect();
+        let contact = StructArray::from(vec![(
+            Arc::new(Field::new("note", DataType::Utf8, true)),
+            Arc::new(StringArray::from(emails)) as ArrayRef,
+        )]);
+        let mut map = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+        for i in 0..rows {
+            if i == 7 {
+                map.keys().append_value("bob@example.net");
+                map.values().append_value("x");
+            }
+            map.append(true).expect("map row");
+        }
+        let batch = RecordBatch::try_from_iter([
+            ("ssn", Arc::new(Int64Array::from(ssn)) as ArrayRef),
+            ("contact", Arc::new(contact) as ArrayRef),
+            ("attrs", Arc::new(map.finish()) as ArrayRef),
+        ])
+        .expect("batch");
+        let scanner = crate::testutil::builtin();
+        let opts = Options::default();
+        let x = Extractor::new(scanner, &opts);
+        let mut out = Collect::default();
+        let done = x.scan_record_batch(&mut scanner.scratch(), &batch, 100, "batch", &mut out);
+        let g = |r: u64, p: &str, t: &str| (None, r, p.to_string(), t.to_string());
+        assert_eq!(
+            places(&out),
+            [
+                g(107, "$.attrs['b**@example.net']", "EMAIL_ADDRESS"),
+                g(5099, "$.ssn", "USA_SOCIAL_SECURITY_NUMBER"),
+                g(100 + BATCH_ROWS as u64 + 3, "$.contact.note", "EMAIL_ADDRESS"),
+            ]
+        );
+        assert_eq!((done.findings, done.more), (3, true));
+        assert!(done.bytes > 0);
+        assert!(out.problems.is_empty() && out.scanned.is_empty(), "{:?} {:?}", out.problems, out.scanned);
+
+        /// Wants no more after its first finding.
+        struct First(Vec<Finding>);
+        impl Sink for First {
+            fn finding(&mut self, f: Finding) -> bool {
+                self.0.push(f);
+                false
+            }
+        }
+        let mut first = First(Vec::new());
+        let done = x.scan_record_batch(&mut scanner.scratch(), &batch, 0, "batch", &mut first);
+        assert_eq!((first.0.len(), done.findings, done.more), (1, 1, false));
     }
 
     #[test]
