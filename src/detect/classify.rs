@@ -14,6 +14,9 @@ use wide::{i8x16, u8x16};
 pub struct Classes {
     /// One entry per block: digit, separator, upper, lower, high masks.
     blocks: Vec<[u64; 5]>,
+    /// Whether the haystack holds a backslash (which may start an escape,
+    /// see `detect::escapes`).
+    backslash: bool,
 }
 
 const DIGIT: usize = 0;
@@ -55,7 +58,7 @@ pub(crate) fn mask64(block: &[u8], hit: impl Fn(u8x16) -> u8x16) -> u64 {
 /// bytes are those with their top bit set, which the movemask reads
 /// directly.
 #[inline(always)]
-fn masks16(bytes: [u8; 16]) -> [u32; 5] {
+fn masks16(bytes: [u8; 16]) -> ([u32; 5], i8x16) {
     let v = i8x16::from(bytes.map(|b| b as i8));
     let below = |lo: u8, n: u8| {
         let shifted = v + i8x16::splat(0x80u8.wrapping_sub(lo) as i8);
@@ -67,15 +70,18 @@ fn masks16(bytes: [u8; 16]) -> [u32; 5] {
     // ` `, then `(` and `)` (equal once their last bit is set), then `-./`.
     let sep =
         v.simd_eq(i8x16::splat(b' ' as i8)) | (v | i8x16::splat(1)).simd_eq(i8x16::splat(b')' as i8)) | below(b'-', 3);
-    [digit.to_bitmask(), sep.to_bitmask(), upper.to_bitmask(), lower.to_bitmask(), v.to_bitmask()]
+    let masks = [digit.to_bitmask(), sep.to_bitmask(), upper.to_bitmask(), lower.to_bitmask(), v.to_bitmask()];
+    (masks, v.simd_eq(i8x16::splat(b'\\' as i8)))
 }
 
+/// The class masks of a block; its backslashes are ORed into `backslash`.
 #[inline(always)]
-fn block_masks(block: &[u8; 64]) -> [u64; 5] {
+fn block_masks(block: &[u8; 64], backslash: &mut i8x16) -> [u64; 5] {
     let mut m = [0u64; 5];
     for j in 0..4 {
         let arr: [u8; 16] = block[j * 16..j * 16 + 16].try_into().expect("16 bytes");
-        let part = masks16(arr);
+        let (part, b) = masks16(arr);
+        *backslash |= b;
         for (k, p) in part.iter().enumerate() {
             m[k] |= u64::from(*p) << (j * 16);
         }
@@ -88,15 +94,31 @@ impl Classes {
     pub fn compute(&mut self, hay: &[u8]) {
         self.blocks.clear();
         self.blocks.reserve(hay.len().div_ceil(64));
+        let mut backslash = i8x16::splat(0);
         let mut chunks = hay.chunks_exact(64);
-        self.blocks.extend(chunks.by_ref().map(|block| block_masks(block.try_into().expect("64 bytes"))));
+        self.blocks
+            .extend(chunks.by_ref().map(|block| block_masks(block.try_into().expect("64 bytes"), &mut backslash)));
         let rest = chunks.remainder();
         if !rest.is_empty() {
             // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
             let mut tail = [1u8; 64];
             tail[..rest.len()].copy_from_slice(rest);
-            self.blocks.push(block_masks(&tail));
+            let m = block_masks(&tail, &mut backslash);
+            self.blocks.push(m);
         }
+        self.backslash = backslash.to_bitmask() != 0;
+    }
+
+    /// Whether the haystack holds a backslash.
+    #[inline]
+    pub fn has_backslash(&self) -> bool {
+        self.backslash
+    }
+
+    /// Takes byte `at` out of the lower-case letters (it was replaced by a
+    /// byte of no class: see `detect::escapes`).
+    pub(crate) fn clear_lower(&mut self, at: usize) {
+        self.blocks[at / 64][LOWER] &= !(1u64 << (at % 64));
     }
 
     /// Number of 64-byte blocks.

@@ -20,6 +20,7 @@ use regex_automata::{Anchored, Input, PatternSet, Span, meta};
 use crate::detect::classify::Classes;
 use crate::detect::compile::{self, AnchorKind, CompiledRule};
 use crate::detect::digits::{self, Group};
+use crate::detect::escapes;
 use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
 use crate::detect::prefilter::{self, Literals};
@@ -714,6 +715,8 @@ pub struct Scratch {
     /// Every keyword hit of a match-dense haystack (see `Scanner::confirm`).
     near_hits: Vec<KeywordHit>,
     matches: Vec<Match>,
+    /// The haystack with its whitespace escapes decoded (see `detect::escapes`).
+    decoded: Vec<u8>,
 }
 
 impl Scratch {
@@ -955,6 +958,7 @@ impl Scanner {
             pending: Vec::new(),
             near_hits: Vec::new(),
             matches: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -1047,6 +1051,23 @@ impl Scanner {
             return;
         }
         scratch.classes.compute(hay);
+        // Whitespace escapes (`\n`, `\t`) read as what they stand for: the
+        // rest of the scan runs on a copy with them decoded, when there are any.
+        let mut decoded = std::mem::take(&mut scratch.decoded);
+        let hay = if escapes::decode_whitespace(hay, &mut scratch.classes, &mut decoded) { &decoded[..] } else { hay };
+        self.find_classified(scratch, hay, report, ctx, f);
+        scratch.decoded = decoded;
+    }
+
+    /// [`Scanner::find`] once the classes of `hay` are computed.
+    fn find_classified(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        report: Range<usize>,
+        ctx: &Context,
+        f: &mut dyn FnMut(&Match) -> bool,
+    ) {
         self.context_anchors(scratch, hay, ctx);
         self.literal_anchors(scratch, hay);
         // Keyword hits are collected before digit groups, which are found

@@ -9,6 +9,7 @@ pub(crate) mod classify;
 mod compile;
 mod digits;
 mod engine;
+mod escapes;
 mod keywords;
 mod prefilter;
 mod resolve;

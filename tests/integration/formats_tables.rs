@@ -268,6 +268,39 @@ fn json_nested_objects_and_arrays() {
 }
 
 #[test]
+fn whitespace_escapes_separate_words_in_json_and_text() {
+    // `\n` and `\t` as JSON strings and logs write them: the keyword after
+    // one is a word of its own, and a value after one stands alone.
+    let lines = [
+        format!(r#"{{"note":"Customer record\nSSN: {SSN}"}}"#),
+        format!(r#"{{"note":"card:\t{CARD} and x\n219-44-5178"}}"#),
+        r#"{"note":"a\njane.doe@corp.example"}"#.to_string(),
+        // An escaped backslash escapes nothing after it.
+        format!(r#"{{"path":"C:\\nSSN {SSN}"}}"#),
+    ];
+    let jsonl = lines.join("\n") + "\n";
+    let out = crate::util::scan_bytes(jsonl.as_bytes(), "escapes.jsonl");
+    assert_eq!(
+        found(&out),
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ record 0 $.note",
+            "CREDIT_CARD_NUMBER @ record 1 $.note",
+            "USA_SOCIAL_SECURITY_NUMBER @ record 1 $.note",
+            "EMAIL_ADDRESS @ record 2 $.note",
+        ]
+    );
+    let email = &out.findings[3];
+    let Location::Record(r) = &email.location else { unreachable!() };
+    let start = r.byte_start.unwrap() as usize;
+    assert_eq!(&jsonl[start..r.byte_end.unwrap() as usize], "jane.doe@corp.example");
+    // The same in a plain log line.
+    let log = format!("2024-05-01 INFO msg=\"x\\nSSN: {SSN}\\tcard {CARD}\"\n");
+    let types: Vec<String> =
+        crate::util::scan_bytes(log.as_bytes(), "app.log").findings.iter().map(|f| f.data_type.to_string()).collect();
+    assert_eq!(types, ["USA_SOCIAL_SECURITY_NUMBER", "CREDIT_CARD_NUMBER"]);
+}
+
+#[test]
 fn json_keywords_near_a_value_count_as_in_text() {
     // Besides the path, a keyword close before the value counts, as in plain
     // text: here the document type in the sibling field.

@@ -1,0 +1,99 @@
+//! Whitespace escapes read as the whitespace they stand for.
+//!
+//! JSON strings, logs and source code write line breaks and tabs as `\n`,
+//! `\r` and `\t`. Read as bytes, the escape letter glues onto the word after
+//! it: in `"Customer record\nSSN: 219445178"` the keyword is `nSSN`, and in
+//! `"card:\t4532015112830366"` no word boundary comes before the card
+//! number, so both went unfound. Before a haystack is scanned, each such
+//! escape letter is replaced by the byte it stands for (`\n` by a line
+//! feed), in a copy, so that offsets do not move and reported values are
+//! read from the original bytes. A backslash that is itself escaped
+//! (`\\n`: a backslash, then the letter `n`) starts no escape.
+//!
+//! The copy is made only for haystacks that hold such an escape; whether one
+//! holds a backslash at all comes with the byte classes, at no extra pass.
+
+use crate::detect::classify::Classes;
+
+/// The byte an escape letter stands for, or `None` for a letter that
+/// starts no whitespace escape.
+#[inline]
+fn whitespace_of(letter: u8) -> Option<u8> {
+    match letter {
+        b'n' => Some(b'\n'),
+        b't' => Some(b'\t'),
+        b'r' => Some(b'\r'),
+        _ => None,
+    }
+}
+
+/// When `hay` (whose classes are `classes`) holds whitespace escapes,
+/// writes into `out` a copy of it with their letters replaced by the
+/// whitespace they stand for, takes those letters out of `classes`, and
+/// returns true; returns false (leaving `out` unspecified) when it holds none.
+pub(crate) fn decode_whitespace(hay: &[u8], classes: &mut Classes, out: &mut Vec<u8>) -> bool {
+    if !classes.has_backslash() {
+        return false;
+    }
+    let mut copied = false;
+    let mut skip_to = 0;
+    for at in memchr::memchr_iter(b'\\', hay) {
+        if at < skip_to {
+            continue;
+        }
+        let Some(&next) = hay.get(at + 1) else { break };
+        if next == b'\\' {
+            // An escaped backslash: the byte after it is not escaped.
+            skip_to = at + 2;
+            continue;
+        }
+        let Some(ws) = whitespace_of(next) else { continue };
+        if !copied {
+            out.clear();
+            out.extend_from_slice(hay);
+            copied = true;
+        }
+        out[at + 1] = ws;
+        classes.clear_lower(at + 1);
+    }
+    copied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(hay: &[u8]) -> Option<Vec<u8>> {
+        let mut classes = Classes::default();
+        classes.compute(hay);
+        let mut out = Vec::new();
+        decode_whitespace(hay, &mut classes, &mut out).then(|| {
+            let mut fresh = Classes::default();
+            fresh.compute(&out);
+            for k in 0..fresh.blocks() {
+                assert_eq!(fresh.lower(k), classes.lower(k), "lower-case mask of block {k} patched as recomputed");
+            }
+            out
+        })
+    }
+
+    #[test]
+    fn escape_letters_become_whitespace() {
+        assert_eq!(
+            decoded(br#"{"note":"record\nSSN: 1\tx\r\n"}"#).unwrap(),
+            b"{\"note\":\"record\\\nSSN: 1\\\tx\\\r\\\n\"}"
+        );
+        // Offsets do not move.
+        let long = [&[b'a'; 100][..], br"x\nssn"].concat();
+        assert_eq!(decoded(&long).unwrap()[102], b'\n');
+    }
+
+    #[test]
+    fn escaped_backslashes_and_other_escapes_are_left_alone() {
+        assert_eq!(decoded(br"C:\\new \u0041 \x41 \b \\"), None);
+        assert_eq!(decoded(br"no backslash here"), None);
+        assert_eq!(decoded(br"ends with \"), None);
+        // After an escaped backslash, the next one escapes again.
+        assert_eq!(decoded(br"\\\n").unwrap(), b"\\\\\\\n");
+    }
+}
