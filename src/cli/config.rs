@@ -12,14 +12,7 @@ use trawl::{AllowList, Confidence, Rules, Scanner, TextOptions};
 
 /// Loads the rules selected by `args`.
 pub fn load_rules(args: &RuleArgs) -> Result<Rules> {
-    let mut rules = if args.no_builtin_rules {
-        Rules::empty()
-    } else {
-        Rules::builtin().context("failed to load built-in rules")?
-    };
-    for path in &args.rules {
-        rules.add_path(path).with_context(|| format!("failed to load rules from {}", path.display()))?;
-    }
+    let mut rules = load_all_rules(args)?;
     let known: Vec<String> = rules.iter().map(|r| r.syntax.data_type.clone()).collect();
     for t in args.types.iter().chain(&args.exclude_types) {
         if !known.iter().any(|k| k == t) {
@@ -36,6 +29,33 @@ pub fn load_rules(args: &RuleArgs) -> Result<Rules> {
         bail!("no rules selected");
     }
     Ok(rules)
+}
+
+/// The built-in rules (unless `--no-builtin-rules`) and the `--rules`
+/// files, whatever the types selected.
+fn load_all_rules(args: &RuleArgs) -> Result<Rules> {
+    let mut rules = if args.no_builtin_rules {
+        Rules::empty()
+    } else {
+        Rules::builtin().context("failed to load built-in rules")?
+    };
+    for path in &args.rules {
+        rules.add_path(path).with_context(|| format!("failed to load rules from {}", path.display()))?;
+    }
+    Ok(rules)
+}
+
+/// The rules that mask location names: all of them when the scan is
+/// limited to some types (a JSON key holding a card number is masked in a
+/// scan for e-mail addresses), the built-in ones included even with
+/// `--no-builtin-rules` (only them if the `--rules` files reuse built-in
+/// ids); `None` when the scan's own rules are all of them.
+fn name_rules(args: &RuleArgs) -> Option<Rules> {
+    if args.types.is_empty() && args.exclude_types.is_empty() && !args.no_builtin_rules {
+        return None;
+    }
+    let all = RuleArgs { rules: args.rules.clone(), ..RuleArgs::default() };
+    load_all_rules(&all).ok().or_else(|| Rules::builtin().ok())
 }
 
 /// Files given alone are split among the threads from this size on (any
@@ -116,7 +136,10 @@ impl ScanConfig {
         for r in &args.allow_regex {
             allow.add_regex(r).context("invalid --allow-regex")?;
         }
-        let scanner = Scanner::with_allow_list(&rules, allow).context("failed to compile rules")?;
+        let mut scanner = Scanner::with_allow_list(&rules, allow).context("failed to compile rules")?;
+        if let Some(all) = name_rules(&args.rules) {
+            scanner.set_name_rules(all);
+        }
         let mut text = TextOptions { show_values: args.show_values, ..TextOptions::default() };
         if let Some(c) = args.chunk_size {
             text.chunk_size = c.max(1) as usize;

@@ -545,6 +545,14 @@ const DIRECT_DIGIT_RULES: usize = 2;
 /// and their windows short.
 const KEYWORD_GROUP_CACHE_BYTES: usize = 1 << 20;
 
+/// The rules that mask location names, compiled on first use (see
+/// [`Scanner::set_name_rules`]); `None` inside when they do not compile.
+#[derive(Debug)]
+struct NameRules {
+    rules: Rules,
+    scanner: std::sync::OnceLock<Option<Box<Scanner>>>,
+}
+
 /// A set of rules compiled for scanning. Build once, share across threads
 /// (it is `Send + Sync`), and give each thread its own [`Scratch`].
 #[derive(Debug)]
@@ -598,6 +606,8 @@ pub struct Scanner {
     full_rules: Vec<u32>,
     allow: AllowList,
     context: usize,
+    /// Rules that mask location names instead of these (see [`Scanner::set_name_rules`]).
+    name_rules: Option<NameRules>,
 }
 
 /// Fewest digits of the digit groups a scan collects. Digit-anchored rules
@@ -932,7 +942,25 @@ impl Scanner {
             full_rules,
             allow,
             context,
+            name_rules: None,
         })
+    }
+
+    /// Masks sensitive data in location names (column names and JSON paths,
+    /// which come from the data: see `extract`) with `rules` instead of this
+    /// scanner's own: a scan limited to some types (`--types`) still masks a
+    /// card number used as a JSON key. Compiled on first use.
+    pub fn set_name_rules(&mut self, rules: Rules) {
+        self.name_rules = Some(NameRules { rules, scanner: std::sync::OnceLock::new() });
+    }
+
+    /// The scanner that masks location names: the one compiled from the
+    /// rules of [`Scanner::set_name_rules`], else this one.
+    pub fn name_scanner(&self) -> &Scanner {
+        match &self.name_rules {
+            Some(n) => n.scanner.get_or_init(|| Scanner::new(&n.rules).ok().map(Box::new)).as_deref().unwrap_or(self),
+            None => self,
+        }
     }
 
     /// Fresh working memory for one thread.

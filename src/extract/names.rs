@@ -10,7 +10,8 @@
 //! same rules as the data, and every match in it is replaced by its
 //! redaction (`$.users['4532********0366'].ssn`), unless the user asked for
 //! values in full. Names are scanned once each (a cache per source), and only
-//! when a finding is reported under them.
+//! when a finding is reported under them, with the scanner's name rules
+//! (`Scanner::set_name_rules`: all rules, when a scan is limited to some types).
 
 use std::collections::HashMap;
 
@@ -52,6 +53,7 @@ impl NameMask {
     /// Replaces the sensitive data in `location`'s column name or JSON path
     /// by its redaction.
     pub(crate) fn mask_location(&mut self, scanner: &Scanner, location: &mut Location) {
+        let scanner = scanner.name_scanner();
         let (name, path) = match location {
             Location::Cell(c) => (&mut c.column, false),
             Location::Record(r) => (&mut r.json_path, true),
