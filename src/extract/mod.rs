@@ -425,35 +425,73 @@ impl<'s> Extractor<'s> {
                 let format = self.format_of(&head, hint, head.len() as u64 == r.len());
                 self.dispatch_random(scratch, r, format, source, nest, sink)
             }
-            Data::Stream(reader) => {
-                let mut head = Vec::with_capacity(sniff::SNIFF_LEN);
-                let mut eof = false;
-                while head.len() < sniff::SNIFF_LEN {
-                    let old = head.len();
-                    head.resize(sniff::SNIFF_LEN, 0);
-                    match reader.read(&mut head[old..]) {
-                        Ok(0) => {
-                            head.truncate(old);
-                            eof = true;
-                            break;
-                        }
-                        Ok(n) => head.truncate(old + n),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => head.truncate(old),
-                        Err(e) => {
-                            head.truncate(old);
-                            sink.problem(Problem::error(source, format!("cannot read: {e}")));
-                            return true;
-                        }
-                    }
+            Data::Stream(reader) => self.scan_sniffed_stream(scratch, reader, source, hint, nest, None, sink),
+        }
+    }
+
+    /// Scans a stream whose format is sniffed from its first bytes. For
+    /// text decoded from UTF-16 (`utf16`: its format), only a table or JSON
+    /// found in the decoded text changes how it is read; anything else is
+    /// scanned as the decoded text.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_sniffed_stream(
+        &self,
+        scratch: &mut Scratch,
+        reader: &mut dyn Read,
+        source: &str,
+        hint: &str,
+        nest: Nesting<'_>,
+        utf16: Option<Format>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let mut head = Vec::with_capacity(sniff::SNIFF_LEN);
+        let mut eof = false;
+        while head.len() < sniff::SNIFF_LEN {
+            let old = head.len();
+            head.resize(sniff::SNIFF_LEN, 0);
+            match reader.read(&mut head[old..]) {
+                Ok(0) => {
+                    head.truncate(old);
+                    eof = true;
+                    break;
                 }
-                let format = self.format_of(&head, hint, eof);
-                if eof {
-                    return self.dispatch_bytes(scratch, &head, format, source, nest, sink);
+                Ok(n) => head.truncate(old + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => head.truncate(old),
+                Err(e) => {
+                    head.truncate(old);
+                    sink.problem(Problem::error(source, format!("cannot read: {e}")));
+                    return true;
                 }
-                let mut chained = io::Cursor::new(head).chain(reader);
-                self.dispatch_stream(scratch, &mut chained, format, source, nest, sink)
             }
         }
+        let format = self.format_of(&head, hint, eof);
+        let mut chained = io::Cursor::new(head).chain(reader);
+        if let Some(utf16) = utf16
+            && !matches!(format, Format::Delimited(_) | Format::Json | Format::Jsonl)
+        {
+            return plain::scan_text_stream(self, scratch, &mut chained, utf16, source, sink);
+        }
+        if eof {
+            let head = chained.into_inner().0.into_inner();
+            return self.dispatch_bytes(scratch, &head, format, source, nest, sink);
+        }
+        self.dispatch_stream(scratch, &mut chained, format, source, nest, sink)
+    }
+
+    /// Scans UTF-16 text (`format`) from `reader`, decoded to UTF-8: as a
+    /// table or JSON when the decoded text is one (Excel's "Unicode text"
+    /// export is a UTF-16 TSV), else as text.
+    fn scan_utf16(
+        &self,
+        scratch: &mut Scratch,
+        reader: &mut dyn Read,
+        format: Format,
+        source: &str,
+        nest: Nesting<'_>,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let mut decoder = plain::Utf16Decoder::new(reader, format == Format::Utf16Be);
+        self.scan_sniffed_stream(scratch, &mut decoder, source, source, nest, Some(format), sink)
     }
 
     /// The format to read data as, given the options.
@@ -499,7 +537,7 @@ impl<'s> Extractor<'s> {
             Format::Binary if self.opts.skip_binary => self.skip_binary(source, bytes.len() as u64, sink),
             Format::Utf16Le | Format::Utf16Be => {
                 let mut r = bytes;
-                plain::scan_utf16(self, scratch, &mut r, format, source, sink)
+                self.scan_utf16(scratch, &mut r, format, source, nest, sink)
             }
             Format::Delimited(d) => delimited::scan_bytes(self, scratch, bytes, d, source, sink),
             Format::Json | Format::Jsonl => json::scan_bytes(self, scratch, bytes, format, source, sink),
@@ -531,7 +569,7 @@ impl<'s> Extractor<'s> {
     ) -> bool {
         match format {
             Format::Binary if self.opts.skip_binary => self.skip_binary(source, 0, sink),
-            Format::Utf16Le | Format::Utf16Be => plain::scan_utf16(self, scratch, reader, format, source, sink),
+            Format::Utf16Le | Format::Utf16Be => self.scan_utf16(scratch, reader, format, source, nest, sink),
             Format::Delimited(d) => delimited::scan_stream(self, scratch, reader, d, source, sink),
             Format::Json | Format::Jsonl => json::scan_stream(self, scratch, reader, format, source, nest, sink),
             Format::Avro => avro::scan(self, scratch, reader, source, nest, sink),

@@ -199,18 +199,6 @@ impl Read for Utf16Decoder<'_> {
     }
 }
 
-pub(crate) fn scan_utf16(
-    x: &Extractor<'_>,
-    scratch: &mut Scratch,
-    reader: &mut dyn Read,
-    format: Format,
-    source: &str,
-    sink: &mut dyn Sink,
-) -> bool {
-    let mut decoder = Utf16Decoder::new(reader, format == Format::Utf16Be);
-    scan_text_stream(x, scratch, &mut decoder, format, source, sink)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,27 +209,46 @@ fn looks_jsonl(text: &[u8]) -> bool {
     ok(a) && (ok(b) || !text.ends_with(b"\n") && lines.next().is_none())
 }
 
-/// A delimiter used the same number of times (at least once) on each of the
-/// first complete lines, if there is one; `,` is preferred, then tab, `;`, `|`.
+/// A delimiter used the same number of times (at least once) in each of the
+/// first complete records, if there is one; `,` is preferred, then tab,
+/// `;`, `|`. A record ends at a line break outside double quotes, so that a
+/// quoted field holding line breaks (`"line one\nline two"`) is one field.
 fn delimiter(text: &[u8]) -> Option<u8> {
-    // Twenty complete, non-empty lines are enough; never look past them.
-    let mut lines: Vec<&[u8]> = Vec::with_capacity(20);
-    let mut rest = text;
-    while lines.len() < 20 {
-        let Some(nl) = memchr::memchr(b'\n', rest) else { break };
-        let line = &rest[..nl];
-        rest = &rest[nl + 1..];
-        if !line.trim_ascii().is_empty() {
-            lines.push(line);
-        }
-    }
-    if lines.len() < 2 {
+    // Twenty complete, non-empty records are enough; never look past them.
+    let records = first_records(text, 20);
+    if records.len() < 2 {
         return None;
     }
     [b',', b'\t', b';', b'|'].into_iter().find(|&d| {
-        let counts: Vec<usize> = lines.iter().map(|l| count_unquoted(l, d)).collect();
+        let counts: Vec<usize> = records.iter().map(|l| count_unquoted(l, d)).collect();
         counts[0] >= 1 && counts.iter().all(|&c| c == counts[0])
     })
+}
+
+/// Up to `max` complete, non-empty records of `text`: each ends at a line
+/// feed outside double quotes (a quote inside a field is written `""`,
+/// which toggles twice).
+fn first_records(text: &[u8], max: usize) -> Vec<&[u8]> {
+    let mut records = Vec::with_capacity(max);
+    let (mut start, mut quoted) = (0, false);
+    for i in memchr::memchr2_iter(b'"', b'\n', text) {
+        if text[i] == b'"' {
+            quoted = !quoted;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        let record = &text[start..i];
+        start = i + 1;
+        if !record.trim_ascii().is_empty() {
+            records.push(record);
+            if records.len() == max {
+                break;
+            }
+        }
+    }
+    records
 }
 
 fn count_unquoted(line: &[u8], d: u8) -> usize {
@@ -271,6 +290,13 @@ mod tests {
             (b"name,email\njane,j@x.io\n", "export", Format::Delimited(b',')),
             (b"name\temail\njane\tj@x.io\n", "x.tsv", Format::Delimited(b'\t')),
             (b"a;b;c\n1;2;3\n", "x.csv", Format::Delimited(b';')),
+            // A quoted field with line breaks in the first records.
+            (
+                b"id,notes,ssn\n1,\"line one\nline two\",x\n2,\"a \"\"b\"\"\",y\n3,c,z\n",
+                "export",
+                Format::Delimited(b','),
+            ),
+            (b"id\tnotes\n1\t\"two\nlines\"\n2\tb\n", "-", Format::Delimited(b'\t')),
             (b"hello world\nsecond line\n", "x.txt", Format::Text),
             (b"hello, world\nsecond, line\n", "notes.md", Format::Text),
             (b"", "x", Format::Text),

@@ -268,6 +268,35 @@ fn json_nested_objects_and_arrays() {
 }
 
 #[test]
+fn utf16_tables_and_json_lines_are_read_as_such() {
+    // Excel's "Unicode text" export: UTF-16 LE with a byte-order mark, tabs, CRLF.
+    let tsv: String = format!("name\tnotes\tssn\r\nJane\tsome notes\t{SSN}\r\n");
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(tsv.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    assert_eq!(found(&crate::util::scan_bytes(&le, "export.txt")), ["USA_SOCIAL_SECURITY_NUMBER @ r2c3:ssn"]);
+    let jsonl = format!("{{\"ssn\": \"{SSN}\"}}\n{{\"id\": 2}}\n");
+    let be: Vec<u8> = jsonl.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(found(&crate::util::scan_bytes(&be, "events")), ["USA_SOCIAL_SECURITY_NUMBER @ record 0 $.ssn"]);
+    // UTF-16 prose stays text, reported as UTF-16.
+    let text: Vec<u8> = "card 4954 2555 0349 1068\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let out = crate::util::scan_bytes(&text, "notes");
+    assert_eq!(found(&out), ["CREDIT_CARD_NUMBER @ 1:6"]);
+    assert_eq!(out.scanned[0].format, "utf-16le");
+}
+
+#[test]
+fn tables_with_line_breaks_in_their_first_fields_are_recognized_without_a_name() {
+    let mut csv = format!("id,name,notes,ssn\n1,Jane,\"line one\nline two\",{SSN}\n");
+    for i in 2..6 {
+        csv.push_str(&format!("{i},Jane,some notes about this customer,{SSN}\n"));
+    }
+    for name in ["export.dat", "<stdin>"] {
+        let cells: Vec<String> = found(&scan_stream(csv.as_bytes(), name, 7));
+        assert_eq!(cells.len(), 5, "{name}: {cells:?}");
+        assert_eq!(cells[0], "USA_SOCIAL_SECURITY_NUMBER @ r2c4:ssn");
+    }
+}
+
+#[test]
 fn whitespace_escapes_separate_words_in_json_and_text() {
     // `\n` and `\t` as JSON strings and logs write them: the keyword after
     // one is a word of its own, and a value after one stands alone.
