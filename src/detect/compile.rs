@@ -79,6 +79,8 @@ pub(crate) struct CompiledRule {
     pub has_keywords: bool,
     pub keyword_required: bool,
     pub distance: usize,
+    /// `distance` runs to the end of the match (see `RuleSyntax::keyword_distance_to_end`).
+    pub distance_to_end: bool,
     pub before_only: bool,
     pub validator: Option<Validator>,
     pub ignore_values: HashSet<Vec<u8>>,
@@ -158,12 +160,12 @@ impl CompiledRule {
         let s = &rule.syntax;
         let id = s.id.as_str();
         let hir = analyze::parse(&s.regex, s.unicode)
-            .map_err(|e| RuleError::compile(id, format!("regex does not parse: {e}")))?;
+            .map_err(|e| RuleError::invalid(rule, format!("regex does not parse: {e}")))?;
         let captures = hir.properties().explicit_captures_len() > 0;
         // Group 1 holds the value; 0 when the match is the value.
         let group = if !captures || analyze::capture_is_match(&hir) { 0 } else { 1 };
         if hir.properties().minimum_len() == Some(0) {
-            return Err(RuleError::compile(id, "regex matches the empty string"));
+            return Err(RuleError::invalid(rule, "regex matches the empty string"));
         }
         // A keyword is far rarer than a digit group (every log line has a few
         // numbers), so rules that require one are found through it.
@@ -188,7 +190,8 @@ impl CompiledRule {
                 // is an error at load time rather than a silent no-match.
                 let cell = std::sync::OnceLock::new();
                 if !rule.origin.starts_with("builtin:") {
-                    let _ = cell.set(build_regex(&hir, wants_prefilter(&anchor)).map_err(|e| RuleError::regex(id, e))?);
+                    let _ =
+                        cell.set(build_regex(&hir, wants_prefilter(&anchor)).map_err(|e| RuleError::regex(rule, e))?);
                 }
                 cell
             },
@@ -214,6 +217,7 @@ impl CompiledRule {
             has_keywords: !s.keywords.is_empty(),
             keyword_required: s.keyword_required,
             distance: s.keyword_distance.unwrap_or(DEFAULT_KEYWORD_DISTANCE) as usize,
+            distance_to_end: s.keyword_distance_to_end,
             before_only: s.keyword_position == KeywordPosition::Before,
             validator: s.validator,
             ignore_values: s.ignore_values.iter().map(|v| canonical_value(v.as_bytes())).collect(),

@@ -1716,11 +1716,17 @@ impl Scanner {
                 continue;
             }
             let value = (c.start, c.end);
+            // Measured to the end of the match, the distance left before the
+            // value is what the match after the value does not take.
+            let distance =
+                if r.distance_to_end { r.distance.checked_sub(c.full_end - c.start) } else { Some(r.distance) };
             let keyword = r.has_keywords
                 && (ctx.has(ri)
-                    || self.keywords.as_ref().is_some_and(|k| match whole {
-                        Some(_) => k.near_among(&all_hits, hay.len(), c.rule, value, r.distance, r.before_only),
-                        None => k.near(hay, &s.classes, c.rule, value, r.distance, r.before_only),
+                    || distance.is_some_and(|distance| {
+                        self.keywords.as_ref().is_some_and(|k| match whole {
+                            Some(_) => k.near_among(&all_hits, hay.len(), c.rule, value, distance, r.before_only),
+                            None => k.near(hay, &s.classes, c.rule, value, distance, r.before_only),
+                        })
                     }));
             if r.keyword_required && !keyword {
                 continue;

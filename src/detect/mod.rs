@@ -28,8 +28,7 @@ pub use engine::{Context, EngineStats, Match, RuleInfo, Scanner, Scratch};
 /// The rule does not compile; the message says why.
 pub(crate) fn analyze_rule(rule: &crate::rules::Rule) -> Result<&'static str, String> {
     let c = compile::CompiledRule::compile(rule).map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
-    c.build_regex()
-        .map_err(|e| format!("{:#}", anyhow::Error::from(crate::rules::RuleError::regex(&rule.syntax.id, e))))?;
+    c.build_regex().map_err(|e| format!("{:#}", anyhow::Error::from(crate::rules::RuleError::regex(rule, e))))?;
     Ok(match c.anchor {
         compile::AnchorKind::Literal(_) => "literal",
         compile::AnchorKind::Digits(_) => "digits",

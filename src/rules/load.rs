@@ -25,8 +25,8 @@ pub(crate) enum Kind {
     Io { path: String, source: std::io::Error },
     #[error("rule {id} ({path}): {message}")]
     Invalid { id: String, path: String, message: String },
-    #[error("rule {id}: regex does not compile")]
-    Regex { id: String, source: Box<regex_automata::meta::BuildError> },
+    #[error("rule {id} ({path}): regex does not compile")]
+    Regex { id: String, path: String, source: Box<regex_automata::meta::BuildError> },
     #[error("rule {id}: {message}")]
     Compile { id: String, message: String },
 }
@@ -36,8 +36,8 @@ impl RuleError {
         RuleError(Kind::Invalid { id: rule.syntax.id.clone(), path: rule.origin.clone(), message: message.into() })
     }
 
-    pub(crate) fn regex(id: &str, source: Box<regex_automata::meta::BuildError>) -> RuleError {
-        RuleError(Kind::Regex { id: id.to_string(), source })
+    pub(crate) fn regex(rule: &Rule, source: Box<regex_automata::meta::BuildError>) -> RuleError {
+        RuleError(Kind::Regex { id: rule.syntax.id.clone(), path: rule.origin.clone(), source })
     }
 
     pub(crate) fn compile(id: &str, message: impl Into<String>) -> RuleError {
@@ -152,24 +152,39 @@ impl Rules {
         Ok(())
     }
 
-    /// Adds Macie custom data identifiers from JSON (an object or an array of objects).
+    /// Adds Macie custom data identifiers from JSON: an object, an array of
+    /// objects, or Macie's `{"customDataIdentifiers": [...]}`. Identifiers
+    /// marked `deleted` are not loaded.
     ///
     /// # Errors
-    /// The JSON does not describe custom data identifiers, or one is invalid.
+    /// The JSON does not describe custom data identifiers, or one is invalid
+    /// (the message names the identifier's position and the field).
     pub fn add_json(&mut self, origin: &str, text: &str) -> Result<(), RuleError> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum OneOrMany {
-            One(Box<CustomDataIdentifier>),
-            Many(Vec<CustomDataIdentifier>),
-        }
-        let parsed: OneOrMany =
+        let value: serde_json::Value =
             serde_json::from_str(text).map_err(|source| Kind::Json { path: origin.to_string(), source })?;
-        let list = match parsed {
-            OneOrMany::One(c) => vec![*c],
-            OneOrMany::Many(v) => v,
+        let items = match value {
+            serde_json::Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (Some(i), v)).collect(),
+            serde_json::Value::Object(mut o) if o.len() == 1 && o.contains_key("customDataIdentifiers") => {
+                match o.remove("customDataIdentifiers") {
+                    Some(serde_json::Value::Array(items)) => {
+                        items.into_iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
+                    }
+                    other => vec![(None, other.unwrap_or_default())],
+                }
+            }
+            other => vec![(None, other)],
         };
-        for custom in list {
+        for (index, item) in items {
+            let custom: CustomDataIdentifier = serde_json::from_value(item).map_err(|source| Kind::Json {
+                path: match index {
+                    Some(i) => format!("{origin} (identifier {i})"),
+                    None => origin.to_string(),
+                },
+                source,
+            })?;
+            if custom.deleted {
+                continue;
+            }
             self.push(Rule { syntax: custom.to_rule(), origin: origin.to_string() })?;
         }
         Ok(())
@@ -333,6 +348,41 @@ mod tests {
         assert_eq!(rule.syntax.keyword_distance, Some(20));
         assert!(rule.syntax.keyword_required);
         assert_eq!(rule.syntax.keyword_position, crate::rules::KeywordPosition::Before);
+    }
+
+    #[test]
+    fn macie_get_custom_data_identifier_output_loads() {
+        // `aws macie2 get-custom-data-identifier` output: Macie's own id (a
+        // UUID) and bookkeeping fields; a deleted identifier is left out.
+        let one = |name: &str, deleted: bool| {
+            format!(
+                r#"{{"arn":"arn:aws:macie2:us-east-1:123456789012:custom-data-identifier/3b1e3f5a","createdAt":"2024-01-01T00:00:00Z","deleted":{deleted},"description":"d","id":"3b1e3f5a-8c1a-4f1e-9a7b-2c5d6e7f8a9b","ignoreWords":[],"keywords":["employee"],"maximumMatchDistance":50,"name":"{name}","regex":"EMP-[0-9]{{6}}","severityLevels":[{{"occurrencesThreshold":1,"severity":"LOW"}}],"tags":{{}}}}"#
+            )
+        };
+        let mut rules = Rules::empty();
+        rules.add_json("get.json", &one("Employee ID", false)).unwrap();
+        rules
+            .add_json(
+                "list.json",
+                &format!(r#"{{"customDataIdentifiers":[{},{}]}}"#, one("Badge", false), one("Old", true)),
+            )
+            .unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r.syntax.id.as_str()).collect();
+        assert_eq!(ids, ["custom.employee-id", "custom.badge"]);
+        assert!(rules.iter().all(|r| r.syntax.keyword_distance_to_end));
+    }
+
+    #[test]
+    fn macie_identifier_errors_name_the_field_and_the_identifier() {
+        let mut rules = Rules::empty();
+        let err = rules
+            .add_json(
+                "c.json",
+                r#"[{"name":"A","regex":"A-[0-9]{4}"},{"name":"B","regex":"B-[0-9]{4}","maximumMatchDistanse":5}]"#,
+            )
+            .unwrap_err();
+        let msg = format!("{:#}", anyhow::Error::from(err));
+        assert!(msg.contains("c.json (identifier 1)") && msg.contains("unknown field `maximumMatchDistanse`"), "{msg}");
     }
 
     #[test]

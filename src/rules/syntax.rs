@@ -63,6 +63,11 @@ pub struct RuleSyntax {
     /// How many characters may separate a keyword from the value.
     #[serde(default)]
     pub keyword_distance: Option<u32>,
+    /// Whether `keyword_distance` runs from the end of the keyword to the
+    /// end of the match (Macie's `maximumMatchDistance`, set for custom data
+    /// identifiers) instead of to the start of the value. Not a rule file field.
+    #[serde(skip)]
+    pub keyword_distance_to_end: bool,
     /// Whether keywords may follow the value or must precede it.
     #[serde(default)]
     pub keyword_position: KeywordPosition,
@@ -107,8 +112,10 @@ pub struct RuleSyntax {
 
 /// A rule written as an Amazon Macie custom data identifier.
 ///
-/// The field names follow Macie's `CreateCustomDataIdentifier` request, so a
-/// JSON export of an identifier (camelCase) loads as well as TOML (snake_case).
+/// The field names follow Macie's `CreateCustomDataIdentifier` request and
+/// `GetCustomDataIdentifier` response, so the JSON of either (camelCase,
+/// e.g. `aws macie2 get-custom-data-identifier --id ...`) loads as it is,
+/// as well as TOML (snake_case).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomDataIdentifier {
@@ -128,9 +135,22 @@ pub struct CustomDataIdentifier {
     /// A description, kept for reports.
     #[serde(default)]
     pub description: String,
-    /// Optional stable id; derived from the name when absent.
+    /// Optional stable rule id (`custom.employee-id`); derived from the name
+    /// when absent or when it is Macie's own id (a UUID, not a rule id).
     #[serde(default)]
     pub id: Option<String>,
+    /// Macie's ARN of the identifier; accepted and ignored.
+    #[serde(default)]
+    pub arn: Option<String>,
+    /// When Macie created the identifier; accepted and ignored.
+    #[serde(default, alias = "createdAt")]
+    pub created_at: Option<serde_json::Value>,
+    /// Whether the identifier was deleted in Macie: a deleted identifier is not loaded.
+    #[serde(default)]
+    pub deleted: bool,
+    /// The idempotency token of a `CreateCustomDataIdentifier` request; accepted and ignored.
+    #[serde(default, alias = "clientToken")]
+    pub client_token: Option<String>,
     /// Optional examples, checked like a rule's.
     #[serde(default)]
     pub examples: Vec<String>,
@@ -147,7 +167,8 @@ pub struct CustomDataIdentifier {
 
 impl CustomDataIdentifier {
     /// Converts the identifier to a rule with Macie's custom identifier semantics:
-    /// keywords required (when given) and only before the match, distance default 50.
+    /// keywords required (when given) and only before the match, within the
+    /// distance (default 50) from the end of the keyword to the end of the match.
     pub fn to_rule(&self) -> RuleSyntax {
         let slug: String = self
             .name
@@ -162,6 +183,7 @@ impl CustomDataIdentifier {
             id: self
                 .id
                 .clone()
+                .filter(|id| id.contains('.'))
                 .unwrap_or_else(|| format!("custom.{}", if slug.is_empty() { "unnamed" } else { &slug })),
             data_type: self.name.clone(),
             name: self.name.clone(),
@@ -170,6 +192,7 @@ impl CustomDataIdentifier {
             keyword_required: !self.keywords.is_empty(),
             keywords: self.keywords.clone(),
             keyword_distance: Some(self.maximum_match_distance.unwrap_or(DEFAULT_CUSTOM_DISTANCE)),
+            keyword_distance_to_end: true,
             keyword_position: KeywordPosition::Before,
             digits: None,
             validator: None,

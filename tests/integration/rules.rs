@@ -48,3 +48,32 @@ fn user_rules_and_macie_custom_identifiers_load() {
     assert_eq!(lines[0]["category"], "CUSTOM_IDENTIFIER");
     assert_eq!(lines[0]["location"]["line"], 1);
 }
+
+#[test]
+fn macie_maximum_match_distance_runs_to_the_end_of_the_match() {
+    // Macie: at most `maximumMatchDistance` characters from the end of the
+    // keyword to the end of the match. `ORD-12345678` is 12 characters, so
+    // with 20 the keyword may end at most 8 characters before the match.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ord.json"),
+        r#"{"name":"ACME_ORDER","regex":"ORD-[0-9]{8}","keywords":["order"],"maximumMatchDistance":20}"#,
+    )
+    .unwrap();
+    let lines: String =
+        [1, 8, 9, 20].iter().map(|gap| format!("order{}ORD-1234567{}\n", " ".repeat(*gap), gap % 10)).collect();
+    let data = dir.path().join("orders.txt");
+    std::fs::write(&data, lines).unwrap();
+    let out = bin()
+        .args(["scan", "--no-builtin-rules", "--rules"])
+        .arg(dir.path().join("ord.json"))
+        .args(["-f", "jsonl", "-q"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let found: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(found, [1, 2], "gaps of 1 and 8 found, 9 and 20 not");
+}
