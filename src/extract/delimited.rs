@@ -109,6 +109,8 @@ struct Rec {
     fields: Range<usize>,
     /// Why the record is read as text.
     malformed: Option<String>,
+    /// Whether it is read as text for being over the length limit (see [`Table::warn`]).
+    over_limit: bool,
     /// Whether the record is well formed but its fields were only counted,
     /// not split (see [`Table::lazy`]): they are split when a match reaches it.
     unread: bool,
@@ -374,7 +376,8 @@ impl<'a> Table<'a> {
                     pos = skip_line(w, pos, self.chunk, &mut self.emit.lines);
                     continue;
                 };
-                self.warn(w, pos, self.row, &format!("line longer than {} bytes", self.max_record), *sink);
+                let reason = format!("longer than {} bytes, the record limit", self.max_record);
+                self.warn(w, pos, self.row, &reason, true, *sink);
                 let (end, go_on) =
                     blocks::scan_long_line(self.scanner, scratch, w, pos, self.chunk, &mut self.emit, *sink);
                 if !go_on {
@@ -514,8 +517,16 @@ impl<'a> Table<'a> {
     /// A record over the length limit, read as text from `start` to `end`.
     fn too_long(&mut self, start: u64, end: u64, fields: usize) -> Rec {
         self.row += 1;
-        let reason = format!("record longer than {} bytes", self.max_record);
-        Rec { start, end, row: self.row, fields: fields..fields, malformed: Some(reason), unread: false }
+        let reason = format!("longer than {} bytes, the record limit", self.max_record);
+        Rec {
+            start,
+            end,
+            row: self.row,
+            fields: fields..fields,
+            malformed: Some(reason),
+            over_limit: true,
+            unread: false,
+        }
     }
 
     /// Decides whether the record at `start..end`, whose fields were pushed
@@ -549,12 +560,28 @@ impl<'a> Table<'a> {
         match reason {
             None => {
                 let unread = matches!(read, Reading::Counted(_));
-                Rec { start, end, row: self.row, fields: first..fields.len(), malformed: None, unread }
+                Rec {
+                    start,
+                    end,
+                    row: self.row,
+                    fields: first..fields.len(),
+                    malformed: None,
+                    over_limit: false,
+                    unread,
+                }
             }
             Some(reason) => {
                 fields.truncate(first);
                 let end = multi_line().unwrap_or(end);
-                Rec { start, end, row: self.row, fields: first..first, malformed: Some(reason), unread: false }
+                Rec {
+                    start,
+                    end,
+                    row: self.row,
+                    fields: first..first,
+                    malformed: Some(reason),
+                    over_limit: false,
+                    unread: false,
+                }
             }
         }
     }
@@ -640,7 +667,7 @@ impl<'a> Table<'a> {
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
             while let Some(rec) = warnings.next_if(|r| r.start <= hit.start) {
-                self.warn(w, rec.start, rec.row, rec.malformed.as_deref().unwrap_or("malformed"), sink);
+                self.warn(w, rec.start, rec.row, rec.malformed.as_deref().unwrap_or("malformed"), rec.over_limit, sink);
             }
             let location = self.locate(w, hit, recs);
             if !self.emit.send(self.scanner, w, hit, location, sink) {
@@ -648,7 +675,7 @@ impl<'a> Table<'a> {
             }
         }
         for rec in warnings {
-            self.warn(w, rec.start, rec.row, rec.malformed.as_deref().unwrap_or("malformed"), sink);
+            self.warn(w, rec.start, rec.row, rec.malformed.as_deref().unwrap_or("malformed"), rec.over_limit, sink);
         }
         true
     }
@@ -678,13 +705,21 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// Reports the row at `pos` as read as text (one by one up to `max_warnings`).
-    fn warn(&mut self, w: &Window<'_>, pos: u64, row: u64, reason: &str, sink: &mut dyn Sink) {
+    /// Reports the row at `pos` as read as text, for `reason` (one by one up
+    /// to `max_warnings`). A row over
+    /// the length limit (`over_limit`) loses its column names, which values
+    /// may need as keywords: the table is then partly scanned.
+    fn warn(&mut self, w: &Window<'_>, pos: u64, row: u64, reason: &str, over_limit: bool, sink: &mut dyn Sink) {
         let (line, _) = self.emit.lines.at(w, pos);
         self.malformed += 1;
         if self.malformed <= self.max_warnings {
-            let msg = format!("row {row} (line {line}) does not parse: {reason}; scanned as text");
-            sink.problem(Problem::warning(self.emit.source, msg));
+            if over_limit {
+                let msg = format!("row {row} (line {line}) is {reason}; scanned as text, without its column names");
+                sink.problem(Problem::partial(self.emit.source, msg));
+            } else {
+                let msg = format!("row {row} (line {line}) does not parse: {reason}; scanned as text");
+                sink.problem(Problem::warning(self.emit.source, msg));
+            }
         }
     }
 }
@@ -937,6 +972,8 @@ mod tests {
             );
             assert_eq!(out.problems.len(), 2, "{:?}", out.problems);
             assert!(out.problems[0].reason.contains("longer than 1000 bytes"), "{:?}", out.problems);
+            // Its column names are lost to the limit: partly scanned.
+            assert_eq!(out.problems[0].severity, crate::report::Severity::Partial);
         }
     }
 

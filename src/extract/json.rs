@@ -251,6 +251,21 @@ fn read_tokens(
 struct Warning {
     at: u64,
     reason: String,
+    /// Read as text for being over the length limit, not for being invalid:
+    /// what follows loses its JSON paths, so the source is partly scanned.
+    over_limit: bool,
+}
+
+impl Warning {
+    /// JSON that does not parse at `at`.
+    fn invalid(at: u64, reason: String) -> Warning {
+        Warning { at, reason, over_limit: false }
+    }
+
+    /// A line or value at `at` over the `max` byte limit.
+    fn over_limit(at: u64, what: &str, max: u64) -> Warning {
+        Warning { at, reason: format!("{what}longer than {max} bytes"), over_limit: true }
+    }
 }
 
 struct JsonScan<'a> {
@@ -377,8 +392,7 @@ impl JsonScan<'_> {
                                 w.fill_to(w.end() + (w.end() - at).max(self.chunk));
                                 limit = w.end().min(cap);
                             } else {
-                                let reason = format!("a value longer than {} bytes", self.max_token);
-                                warnings.push(Warning { at, reason });
+                                warnings.push(Warning::over_limit(at, "a value ", self.max_token));
                                 self.as_text = true;
                                 pos = at;
                                 break;
@@ -386,7 +400,7 @@ impl JsonScan<'_> {
                         }
                         Outcome::Error(at, reason) => {
                             let at = w.base() + at as u64;
-                            warnings.push(Warning { at, reason: reason.to_string() });
+                            warnings.push(Warning::invalid(at, reason.to_string()));
                             self.as_text = true;
                             pos = at;
                             break;
@@ -402,7 +416,7 @@ impl JsonScan<'_> {
                 self.tokens.items.truncate(i);
                 self.tokens.indexes.truncate(first_index);
                 warnings.retain(|x| x.at < at);
-                warnings.push(Warning { at, reason: format!("a value longer than {} bytes", self.max_token) });
+                warnings.push(Warning::over_limit(at, "a value ", self.max_token));
                 text.push(at..pos);
                 self.as_text = true;
             }
@@ -471,8 +485,7 @@ impl JsonScan<'_> {
                 }
             }
             if long_line {
-                let reason = format!("longer than {} bytes", self.max_token);
-                self.warn(w, &Warning { at: pos, reason }, sink);
+                self.warn(w, &Warning::over_limit(pos, "", self.max_token), sink);
                 let (end, go_on) =
                     blocks::scan_long_line(self.scanner, scratch, w, pos, self.chunk, &mut self.emit, sink);
                 if !go_on {
@@ -513,7 +526,7 @@ impl JsonScan<'_> {
         let mut blank = false;
         let bad = if end - pos > self.max_token {
             // As if it had not ended within the limit (whatever was buffered).
-            Some(format!("longer than {} bytes", self.max_token))
+            Some(Warning::over_limit(pos, "", self.max_token))
         } else {
             match lexer.run(data, w.rel(pos), true, w.base(), line, &mut self.trie, &mut self.tokens) {
                 Outcome::Empty => {
@@ -521,16 +534,16 @@ impl JsonScan<'_> {
                     None
                 }
                 Outcome::Done(e) if data[e..].iter().all(u8::is_ascii_whitespace) => None,
-                Outcome::Done(_) => Some("more data after the JSON value".to_string()),
-                Outcome::Error(_, reason) => Some(reason.to_string()),
-                Outcome::NeedMore(_) => Some("unexpected end of data".to_string()),
+                Outcome::Done(_) => Some(Warning::invalid(pos, "more data after the JSON value".to_string())),
+                Outcome::Error(_, reason) => Some(Warning::invalid(pos, reason.to_string())),
+                Outcome::NeedMore(_) => Some(Warning::invalid(pos, "unexpected end of data".to_string())),
             }
         };
-        if let Some(reason) = bad {
+        if let Some(warning) = bad {
             self.tokens.items.truncate(items);
             self.tokens.indexes.truncate(indexes);
             text.push(span);
-            warnings.push(Warning { at: pos, reason });
+            warnings.push(warning);
         } else if lexer.forced() {
             // A value scanned alone for its context: the line's tokens are needed.
             lexer.set_emit(true);
@@ -606,11 +619,22 @@ impl JsonScan<'_> {
             if self.malformed > self.max_warnings {
                 return;
             }
-            format!("line {line} is not valid JSON ({reason}); scanned as text")
+            if warning.over_limit {
+                format!("line {line} is {reason}, the record limit; scanned as text, without its JSON paths")
+            } else {
+                format!("line {line} is not valid JSON ({reason}); scanned as text")
+            }
+        } else if warning.over_limit {
+            format!(
+                "{reason} (the record limit) at line {line} (byte {}); the rest of the document is scanned as text, without its JSON paths",
+                warning.at
+            )
         } else {
             format!("{reason} at line {line} (byte {}); the rest of the document is scanned as text", warning.at)
         };
-        sink.problem(Problem::warning(self.emit.source, msg));
+        // Text without its paths can miss values that need a key as keyword.
+        let problem = if warning.over_limit { Problem::partial } else { Problem::warning };
+        sink.problem(problem(self.emit.source, msg));
     }
 }
 
@@ -810,6 +834,8 @@ mod tests {
                 "chunk {chunk}"
             );
             assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+            // Its paths are lost to the limit: partly scanned.
+            assert_eq!(out.problems[0].severity, Severity::Partial, "{:?}", out.problems);
             // Under the limit, the long value is located normally.
             let out = scan(doc.as_bytes(), Format::Json, chunk, 100, MAX_TOKEN);
             assert_eq!(found(&out)[1], "EMAIL_ADDRESS jane@example.com @ record 0 $.blob");
@@ -819,7 +845,11 @@ mod tests {
             let out = scan(data.as_bytes(), Format::Jsonl, chunk, 100, 1000);
             assert_eq!(out.findings.len(), 4, "{:?}", found(&out));
             assert_eq!(found(&out)[3], "USA_SOCIAL_SECURITY_NUMBER 409227781 @ record 1 $.ssn");
-            assert_eq!(out.problems[0].reason, "line 1 is not valid JSON (longer than 1000 bytes); scanned as text");
+            assert_eq!(
+                out.problems[0].reason,
+                "line 1 is longer than 1000 bytes, the record limit; scanned as text, without its JSON paths"
+            );
+            assert_eq!(out.problems[0].severity, Severity::Partial);
         }
     }
 
