@@ -45,6 +45,7 @@ pub(crate) fn scan_zip(
         findings,
         binary: false,
         container: true,
+        size: None,
     });
     go_on
 }
@@ -198,6 +199,7 @@ pub(crate) fn scan_tar(
         findings,
         binary: false,
         container: true,
+        size: None,
     });
     go_on
 }

@@ -108,6 +108,7 @@ mod imp {
             findings,
             binary: false,
             container: false,
+            size: None,
         });
         go_on
     }

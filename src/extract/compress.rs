@@ -126,6 +126,7 @@ fn scan_decoded(
         findings,
         binary: false,
         container: true,
+        size: None,
     });
     go_on
 }

@@ -86,6 +86,7 @@ pub(crate) fn scanned_records(
         findings,
         binary: false,
         container: false,
+        size: None,
     });
 }
 
@@ -320,6 +321,30 @@ pub fn buffer(reader: &mut dyn Read, max: u64) -> io::Result<Option<Vec<u8>>> {
     Ok(if n as u64 > max { None } else { Some(out) })
 }
 
+/// Puts the stored size of a top-level source in its [`Scanned`] event.
+struct StoredSize<'a> {
+    inner: &'a mut dyn Sink,
+    source: &'a str,
+    size: Option<u64>,
+}
+
+impl Sink for StoredSize<'_> {
+    fn finding(&mut self, finding: crate::report::Finding) -> bool {
+        self.inner.finding(finding)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn scanned(&mut self, mut scanned: Scanned) {
+        if scanned.source == self.source && scanned.size.is_none() {
+            scanned.size = self.size;
+        }
+        self.inner.scanned(scanned);
+    }
+}
+
 /// Reads sources of any supported format and scans them.
 pub struct Extractor<'s> {
     scanner: &'s Scanner,
@@ -347,7 +372,13 @@ impl<'s> Extractor<'s> {
     /// sink wants more.
     pub fn scan(&self, scratch: &mut Scratch, data: Data<'_>, source: &str, sink: &mut dyn Sink) -> bool {
         let budget = Budget::default();
-        self.scan_nested(scratch, data, source, source, Nesting { depth: 0, budget: &budget }, sink)
+        let size = match &data {
+            Data::Bytes(b) => Some(b.len() as u64),
+            Data::Random(r) => Some(r.len()),
+            Data::Stream(_) => None,
+        };
+        let mut sized = StoredSize { inner: sink, source, size };
+        self.scan_nested(scratch, data, source, source, Nesting { depth: 0, budget: &budget }, &mut sized)
     }
 
     /// Scans an Arrow record batch held in memory (from DataFusion, Polars,
@@ -639,6 +670,7 @@ impl<'s> Extractor<'s> {
             findings: 0,
             binary: true,
             container: false,
+            size: None,
         });
         let _ = bytes;
         true

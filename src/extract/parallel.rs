@@ -134,6 +134,7 @@ fn scan_text_in(
         findings: outcome.findings,
         binary: false,
         container: false,
+        size: None,
     });
     outcome.sink_wants_more
 }

@@ -203,6 +203,7 @@ mod imp {
             findings,
             binary: false,
             container: false,
+            size: None,
         });
         go_on
     }

@@ -46,6 +46,7 @@ pub(crate) fn scan_text_bytes(
         findings: stats.findings,
         binary: format == Format::Binary,
         container: false,
+        size: None,
     });
     !stats.stopped
 }
@@ -76,6 +77,7 @@ pub(crate) fn scan_text_stream(
         findings,
         binary: format == Format::Binary,
         container: false,
+        size: None,
     });
     !stopped
 }

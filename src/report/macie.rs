@@ -4,8 +4,11 @@
 //!
 //! As Macie does, each detection lists its total count and at most 15
 //! occurrences (`lineRanges` for text, `cells` for tables, `records` for
-//! JSON, JSONL, Parquet and Avro). Values are never included. For local
-//! files `resourcesAffected.s3Object.path` is the file path and no bucket is given.
+//! JSON, JSONL, Parquet and Avro), and `additionalOccurrences` says whether
+//! there were more. Values are never included. `s3Object.size` is the
+//! stored size of the file or object, `sizeClassified` the bytes scanned
+//! (decoded and decompressed). For local files
+//! `resourcesAffected.s3Object.path` is the file path and no bucket is given.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -29,7 +32,10 @@ struct Detection {
 #[derive(Default)]
 struct Object {
     by_category: BTreeMap<Category, BTreeMap<String, Detection>>,
+    /// Bytes scanned (decoded, decompressed).
     bytes: u64,
+    /// The stored size, when the source said it.
+    size: Option<u64>,
     partial: Option<String>,
 }
 
@@ -142,7 +148,7 @@ fn macie_finding(key: &str, obj: &Object) -> Value {
     };
     let extension =
         object_key.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(_, e)| e.to_string()).unwrap_or_default();
-    let mut s3_object = json!({"key": object_key, "path": match &bucket { Some(b) => format!("{b}/{object_key}"), None => key.to_string() }, "extension": extension, "size": obj.bytes});
+    let mut s3_object = json!({"key": object_key, "path": match &bucket { Some(b) => format!("{b}/{object_key}"), None => key.to_string() }, "extension": extension, "size": obj.size.unwrap_or(obj.bytes)});
     let mut resources = json!({});
     if let Some(b) = &bucket {
         s3_object["bucketArn"] = json!(format!("arn:aws:s3:::{b}"));
@@ -153,7 +159,9 @@ fn macie_finding(key: &str, obj: &Object) -> Value {
         Some(reason) => json!({"code": "PARTIAL", "reason": reason}),
         None => json!({"code": "COMPLETE"}),
     };
-    let mut result = json!({"status": status, "sizeClassified": obj.bytes, "sensitiveData": sensitive, "additionalOccurrences": false});
+    // Occurrences past the 15 listed per detection.
+    let additional = obj.by_category.values().flat_map(|d| d.values()).any(|d| d.count > d.occurrences.len() as u64);
+    let mut result = json!({"status": status, "sizeClassified": obj.bytes, "sensitiveData": sensitive, "additionalOccurrences": additional});
     if custom_total > 0 {
         result["customDataIdentifiers"] = json!({"totalCount": custom_total, "detections": custom});
     }
@@ -191,8 +199,12 @@ impl<W: Write + Send> Printer for Macie<W> {
 
     fn scanned(&mut self, s: &Scanned) -> io::Result<()> {
         let top = top_level(&s.source).to_string();
+        let obj = self.objects.entry(top.clone()).or_default();
         if !s.container {
-            self.objects.entry(top.clone()).or_default().bytes += s.bytes;
+            obj.bytes += s.bytes;
+        }
+        if top == s.source && s.size.is_some() {
+            obj.size = s.size;
         }
         if top == s.source {
             self.flush_object(&top)?;

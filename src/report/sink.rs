@@ -61,6 +61,10 @@ pub struct Scanned {
     pub binary: bool,
     /// Whether it is a container (archive, compressed stream) whose members are reported separately.
     pub container: bool,
+    /// The stored size of a top-level file or object (before decoding and
+    /// decompression), when known; `None` for members and streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// Receives findings and events as a scan produces them (push model).

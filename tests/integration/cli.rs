@@ -224,6 +224,40 @@ fn macie_findings_one_per_file() {
     assert_eq!(data["detections"][0]["count"], 1);
     assert_eq!(data["detections"][0]["occurrences"]["lineRanges"][0]["start"], 2);
     assert_eq!(app["classificationDetails"]["result"]["status"]["code"], "COMPLETE");
+    assert_eq!(app["classificationDetails"]["result"]["additionalOccurrences"], false);
+}
+
+#[test]
+fn macie_findings_give_stored_sizes_and_additional_occurrences() {
+    let d = tempfile::tempdir().unwrap();
+    let lines: String =
+        (0..20).map(|i| format!("ssn {}\n", SSN.replace("5178", &format!("{:04}", 5100 + i)))).collect();
+    std::fs::write(d.path().join("many.txt"), &lines).unwrap();
+    std::fs::write(d.path().join("many.txt.gz"), flate2_gzip(lines.as_bytes())).unwrap();
+    let found = jsonl(&run(&["scan", "-f", "macie", "-q", "."], d.path()));
+    assert_eq!(found.len(), 2, "{found:?}");
+    for f in &found {
+        let object = &f["resourcesAffected"]["s3Object"];
+        let stored = std::fs::metadata(d.path().join(object["path"].as_str().unwrap())).unwrap().len();
+        assert_eq!(object["size"], stored, "{f}");
+        let result = &f["classificationDetails"]["result"];
+        assert_eq!(result["sizeClassified"], lines.len(), "{f}");
+        // 20 occurrences, 15 listed.
+        let detection = &result["sensitiveData"][0]["detections"][0];
+        assert_eq!(
+            (detection["count"].as_u64(), detection["occurrences"]["lineRanges"].as_array().map(Vec::len)),
+            (Some(20), Some(15))
+        );
+        assert_eq!(result["additionalOccurrences"], true, "{f}");
+    }
+}
+
+/// `bytes` gzip-compressed.
+fn flate2_gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
 }
 
 #[test]
