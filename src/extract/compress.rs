@@ -293,7 +293,11 @@ mod tests {
                     assert_eq!(one.findings.len(), ahead.findings.len(), "{name} {case}");
                     assert!(one.findings == ahead.findings, "{name} {case}: findings differ");
                     assert_eq!(one.problems, ahead.problems, "{name} {case}");
-                    assert_eq!(one.scanned, ahead.scanned, "{name} {case}");
+                    // The stored size is given only by `Extractor::scan`, not by the inner scan run here.
+                    let unsized_ = |c: &Collect| -> Vec<Scanned> {
+                        c.scanned.iter().map(|s| Scanned { size: None, ..s.clone() }).collect()
+                    };
+                    assert_eq!(unsized_(&one), unsized_(&ahead), "{name} {case}");
                     continue;
                 }
                 // A decoder failing on corrupt data loses what its failing

@@ -594,7 +594,10 @@ mod tests {
     fn assert_same(parts: &Collect, whole: &Collect, segment: u64) {
         assert_eq!(parts.findings, whole.findings, "segment {segment}");
         assert_eq!(parts.problems, whole.problems, "segment {segment}");
-        assert_eq!(parts.scanned, whole.scanned, "segment {segment}");
+        // The stored size is given only by `Extractor::scan`, not by the segment scans run here.
+        let unsized_ =
+            |c: &Collect| -> Vec<Scanned> { c.scanned.iter().map(|s| Scanned { size: None, ..s.clone() }).collect() };
+        assert_eq!(unsized_(parts), unsized_(whole), "segment {segment}");
     }
 
     #[test]
