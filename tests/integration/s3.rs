@@ -903,3 +903,56 @@ fn the_sweeps_own_files_are_never_scanned() {
     assert_eq!(records.len(), 2, "one record per run, for data.txt only");
     assert!(records.iter().all(|r| r["key"] == "data.txt"));
 }
+
+/// The URIs recorded in a (plain JSON Lines) state file.
+fn state_uris(path: &Path) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return BTreeSet::new() };
+    text.lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| v["uri"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_killed_sweep_never_records_an_object_before_its_findings_are_written() {
+    let s = Server::start();
+    s.bucket("durable");
+    let total = 400;
+    for i in 0..total {
+        s.write("durable", &format!("obj-{i:03}.txt"), format!("contact person{i}@example.com\n"));
+    }
+    let rules = rules(false);
+    let work = tempfile::tempdir().unwrap();
+    let (state, output) = (work.path().join("state.jsonl"), work.path().join("out.jsonl"));
+    s.controls.delay_ms.store(10, Ordering::Relaxed);
+    let mut cmd = s.trawl();
+    cmd.args(["--format", "jsonl", "--no-builtin-rules", "--rules"])
+        .arg(rules.path())
+        .args(["s3://durable/", "--concurrency", "4", "-j", "2", "--state"])
+        .arg(&state)
+        .arg("--output")
+        .arg(&output)
+        .env("TRAWL_S3_CHECKPOINT_EVERY", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_uris(&state).len() < 60 {
+        assert!(Instant::now() < deadline, "no checkpoint within a minute");
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL: nothing more is written
+    child.wait().unwrap();
+    let done = state_uris(&state);
+    assert!(done.len() < total, "killed half-way: {} done", done.len());
+    let text = std::fs::read_to_string(&output).unwrap();
+    let written: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|f| f["source"].as_str().unwrap().to_string())
+        .collect();
+    let lost: Vec<&String> = done.difference(&written).collect();
+    assert!(lost.is_empty(), "{} objects in the state have no finding in the output: {lost:?}", lost.len());
+}

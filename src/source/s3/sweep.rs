@@ -276,7 +276,7 @@ pub fn sweep(
         }
         book.stats.pruned = pruned as u64;
     }
-    for p in ctx.checkpoint(true) {
+    for p in ctx.checkpoint(true, &mut *sink) {
         sink.problem(p);
     }
     let mut stats = ctx.book.lock().expect("book lock").stats.clone();
@@ -448,7 +448,12 @@ fn worker(ctx: &Ctx<'_>, rx: &Mutex<mpsc::UnboundedReceiver<Job>>, new_sink: &Si
         if outcome.stop {
             ctx.stop.store(true, Ordering::Relaxed);
         }
-        for p in ctx.finish(outcome) {
+        if ctx.state_place.is_some() {
+            // Its findings go on their way before the object is recorded as
+            // done; a checkpoint then waits for them to be written (`sync`).
+            sink.flush();
+        }
+        for p in ctx.finish(outcome, &mut *sink) {
             sink.problem(p);
         }
     }
@@ -466,8 +471,10 @@ fn run_job(ctx: &Ctx<'_>, scratch: &mut crate::Scratch, sink: &mut dyn Sink, job
 }
 
 impl Ctx<'_> {
-    /// Records an object's outcome; checkpoints when one is due. Returns problems to report.
-    fn finish(&self, o: Outcome) -> Vec<Problem> {
+    /// Records an object's outcome (its findings already passed on to the
+    /// sinks' output); checkpoints when one is due, through `sink`. Returns
+    /// problems to report.
+    fn finish(&self, o: Outcome, sink: &mut dyn Sink) -> Vec<Problem> {
         let uri = o.info.uri();
         let due = {
             let mut book = self.book.lock().expect("book lock");
@@ -517,12 +524,14 @@ impl Ctx<'_> {
                 false
             }
         };
-        if due { self.checkpoint(false) } else { Vec::new() }
+        if due { self.checkpoint(false, sink) } else { Vec::new() }
     }
 
-    /// Saves the results part, then the state. With `wait`, waits for a
-    /// checkpoint in progress; otherwise skips if one is in progress.
-    fn checkpoint(&self, wait: bool) -> Vec<Problem> {
+    /// Saves the results part, then makes the findings output durable
+    /// (`sink.sync()`), then saves the state: the state never records an
+    /// object whose result or findings are not stored. With `wait`, waits
+    /// for a checkpoint in progress; otherwise skips if one is in progress.
+    fn checkpoint(&self, wait: bool, sink: &mut dyn Sink) -> Vec<Problem> {
         let mut unwritten = match self.unwritten.try_lock() {
             Ok(g) => g,
             Err(std::sync::TryLockError::WouldBlock) if !wait => return Vec::new(),
@@ -548,10 +557,19 @@ impl Ctx<'_> {
                 }
             }
         }
-        // The state never records an object whose result is not stored.
-        if let (true, Some(place), Some(bytes)) = (unwritten.is_empty(), &self.state_place, state)
-            && let Err(e) = self.handle.block_on(store::write(&self.clients, place, bytes))
-        {
+        let (Some(place), Some(bytes)) = (&self.state_place, state) else { return problems };
+        // The state never records an object whose result is not stored...
+        if !unwritten.is_empty() {
+            return problems;
+        }
+        // ...nor one whose findings are not written: every object in the
+        // snapshot passed its findings on before it was recorded.
+        if let Err(e) = sink.sync() {
+            problems
+                .push(Problem::error(place.to_string(), format!("cannot write state: findings output failed: {e}")));
+            return problems;
+        }
+        if let Err(e) = self.handle.block_on(store::write(&self.clients, place, bytes)) {
             problems.push(Problem::error(place.to_string(), format!("cannot write state: {e}")));
         }
         problems
