@@ -956,3 +956,70 @@ fn a_killed_sweep_never_records_an_object_before_its_findings_are_written() {
     let lost: Vec<&String> = done.difference(&written).collect();
     assert!(lost.is_empty(), "{} objects in the state have no finding in the output: {lost:?}", lost.len());
 }
+
+#[test]
+fn settings_that_change_findings_rescan_and_output_settings_do_not() {
+    let s = Server::start();
+    s.bucket("cfg");
+    s.write("cfg", "a.txt", "contact alpha@example.com\n");
+    s.write("cfg", "b.txt", "contact beta@example.com\n");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("inner.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(b"contact zipped@example.com\n").unwrap();
+    s.write("cfg", "c.zip", w.finish().unwrap().into_inner());
+    let rules = rules(false);
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state.jsonl.gz");
+    let allow = work.path().join("allow.txt");
+    std::fs::write(&allow, "alpha@example.com\n").unwrap();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["s3://cfg/", "--state", state.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        scan(&s, rules.path(), &args)
+    };
+    let rescanned = |r: &Run, what: &str| {
+        assert!(r.stats().contains("3 scanned, 0 unchanged"), "{what}: {}\n{}", r.stats(), r.stderr);
+    };
+    let unchanged = |r: &Run, what: &str| {
+        assert!(r.stats().contains("0 scanned, 3 unchanged"), "{what}: {}\n{}", r.stats(), r.stderr);
+    };
+    // A stricter first run, then the default: what it hid is found.
+    let r = sweep(&["--allow-regex", "^beta@"]);
+    rescanned(&r, "first run");
+    assert!(!r.values().contains("beta@example.com"));
+    let r = sweep(&[]);
+    rescanned(&r, "--allow-regex dropped");
+    assert!(r.values().contains("beta@example.com"), "{:?}", r.values());
+    unchanged(&sweep(&[]), "same settings");
+    unchanged(&sweep(&["-j", "1", "--concurrency", "3", "--retries", "2"]), "threads and concurrency");
+    let mut cmd = s.trawl();
+    cmd.args(["--format", "jsonl", "--quiet", "--no-builtin-rules", "--rules"]).arg(rules.path()).args([
+        "s3://cfg/",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let out = cmd.output().unwrap();
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0), "another output format: nothing rescanned");
+    for extra in [
+        &["--min-confidence", "high"][..],
+        &["--allow-list", allow.to_str().unwrap()],
+        &["--no-archives"],
+        &["--text"],
+        &["--skip-binary"],
+        &["--max-archive-depth", "3"],
+        &["--max-archive-bytes", "1G"],
+        &["--max-archive-ratio", "50"],
+        &["--max-archive-members", "100"],
+        &["--max-filesize", "1M"],
+    ] {
+        rescanned(&sweep(extra), &format!("{extra:?}"));
+    }
+    unchanged(&sweep(&["--max-filesize", "1M"]), "the same again");
+    // The allow list's contents count, not its name.
+    rescanned(&sweep(&["--allow-list", allow.to_str().unwrap()]), "allow list");
+    unchanged(&sweep(&["--allow-list", allow.to_str().unwrap()]), "allow list again");
+    std::fs::write(&allow, "beta@example.com\n").unwrap();
+    let r = sweep(&["--allow-list", allow.to_str().unwrap()]);
+    rescanned(&r, "allow list edited");
+    assert!(r.values().contains("alpha@example.com") && !r.values().contains("beta@example.com"));
+}

@@ -34,7 +34,7 @@ use crate::source::s3::results::{Record, Results, Status};
 use crate::source::s3::retry::Failure;
 use crate::source::s3::scan::{self, Outcome};
 use crate::source::s3::shard::Shard;
-use crate::source::s3::state::State;
+use crate::source::s3::state::{State, Version};
 use crate::source::s3::uri::{Place, S3Uri};
 use crate::source::s3::{inventory, store};
 
@@ -76,6 +76,13 @@ pub struct S3Options {
     pub inventory: Option<String>,
     /// The rule-set version (see [`Rules::version`](crate::Rules::version)).
     pub rules_version: String,
+    /// A fingerprint of every other setting that changes what is found or
+    /// reported: `min_confidence`, the allow list (its contents), the
+    /// extraction options (structure, archives and their limits, binary
+    /// files), the size limit. A state saved with other settings (or other
+    /// rules) is not trusted: every object is scanned again. Settings of
+    /// output, threads and concurrency do not belong in it.
+    pub settings_version: String,
     /// Findings below this confidence are not reported nor counted.
     pub min_confidence: Confidence,
     /// When to save state and results.
@@ -94,6 +101,7 @@ impl Default for S3Options {
             results: None,
             inventory: None,
             rules_version: String::new(),
+            settings_version: String::new(),
             min_confidence: Confidence::Low,
             checkpoint: Checkpoint::default(),
         }
@@ -208,11 +216,12 @@ pub fn sweep(
         .build()
         .map_err(|e| S3Error(Kind::Runtime(e)))?;
     let clients = rt.block_on(Clients::connect(&opts.client));
+    let version = Version { rules: opts.rules_version.clone(), settings: opts.settings_version.clone() };
     let state = match &state_place {
         None => None,
         Some(p) => Some(match rt.block_on(store::read(&clients, p)) {
-            Ok(Some(bytes)) => State::parse(&bytes, &opts.rules_version, &p.to_string())?,
-            Ok(None) => State::fresh(&opts.rules_version),
+            Ok(Some(bytes)) => State::parse(&bytes, &version, &p.to_string())?,
+            Ok(None) => State::fresh(&version),
             Err(e) => return Err(S3Error::read("state file", p, e)),
         }),
     };
