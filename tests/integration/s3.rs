@@ -679,35 +679,75 @@ fn access_denied_on_one_object_does_not_stop_the_sweep() {
 }
 
 #[test]
-fn archived_storage_classes_are_skipped_with_the_reason() {
+fn archived_objects_are_tried_scanned_when_restored_and_skipped_otherwise() {
     let s = Server::start();
     s.bucket("cold");
-    for k in ["hot/a.txt", "glacier/b.txt", "deep/c.txt", "ir/d.txt"] {
+    for k in ["hot/a.txt", "glacier/b.txt", "glacier/restored.txt", "deep/c.txt", "ir/d.txt", "it/e.txt"] {
         s.write("cold", k, format!("contact owner@example.com {k}\n"));
     }
+    // Over 1 MiB and named .zip: read with ranged GETs from the first request.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("noise.bin", stored).unwrap();
+    w.write_all(&noise(1_300_000, 4)).unwrap();
+    w.start_file("people.csv", stored).unwrap();
+    w.write_all(b"email\nzipped.cold@example.com\n").unwrap();
+    s.write("cold", "glacier/big.zip", w.finish().unwrap().into_inner());
     *s.controls.storage_class.lock().unwrap() = vec![
         ("glacier/".into(), "GLACIER".into()),
         ("deep/".into(), "DEEP_ARCHIVE".into()),
         ("ir/".into(), "GLACIER_IR".into()),
+        ("it/".into(), "INTELLIGENT_TIERING".into()),
     ];
+    s.controls.restored.lock().unwrap().insert("glacier/restored.txt".into());
+    s.controls.archived.lock().unwrap().insert("it/e.txt".into());
     let rules = rules(false);
-    let out = tempfile::tempdir().unwrap();
-    let r = scan(&s, rules.path(), &["s3://cold/", "--results", out.path().to_str().unwrap()]);
+    let work = tempfile::tempdir().unwrap();
+    let (out, state) = (work.path().join("results"), work.path().join("state.jsonl"));
+    let args = ["s3://cold/", "--results", out.to_str().unwrap(), "--state", state.to_str().unwrap()];
+    let r = scan(&s, rules.path(), &args);
     assert_eq!(r.code, 1, "skips are warnings, not errors: {}", r.stderr);
-    assert_eq!(r.sources(), BTreeSet::from(["s3://cold/hot/a.txt".to_string(), "s3://cold/ir/d.txt".to_string()]));
+    let scanned: BTreeSet<String> =
+        ["hot/a.txt", "ir/d.txt", "glacier/restored.txt"].iter().map(|k| format!("s3://cold/{k}")).collect();
+    assert_eq!(r.sources(), scanned, "a restored object is scanned");
+    assert_eq!(r.problems("not_scanned"), vec![], "InvalidObjectState is not an error");
     let warnings = r.problems("warnings");
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(warnings.iter().any(|(s, w)| s == "s3://cold/glacier/b.txt" && w.contains("storage class GLACIER")));
-    assert!(warnings.iter().any(|(s, w)| s == "s3://cold/deep/c.txt" && w.contains("storage class DEEP_ARCHIVE")));
-    assert_eq!(
-        s.controls.gets("glacier/b.txt") + s.controls.gets("deep/c.txt"),
-        0,
-        "archived objects are never fetched"
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    for (key, class) in [
+        ("glacier/b.txt", "GLACIER"),
+        ("deep/c.txt", "DEEP_ARCHIVE"),
+        ("it/e.txt", "INTELLIGENT_TIERING"),
+        ("glacier/big.zip", "GLACIER"),
+    ] {
+        let uri = format!("s3://cold/{key}");
+        let w =
+            warnings.iter().find(|(s, _)| *s == uri).unwrap_or_else(|| panic!("no warning for {uri}: {warnings:?}"));
+        assert!(
+            w.1.starts_with(&format!("skipped: storage class {class}"))
+                && w.1.ends_with("(restore the object to scan it)"),
+            "{w:?}"
+        );
+    }
+    for key in ["glacier/b.txt", "deep/c.txt", "it/e.txt", "glacier/big.zip"] {
+        assert!(s.controls.gets(key) <= 1, "{key}: tried once, not retried");
+    }
+    let records = read_results(&out);
+    let skipped: BTreeSet<&str> =
+        records.iter().filter(|r| r["status"] == "SKIPPED").map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(skipped, BTreeSet::from(["glacier/b.txt", "deep/c.txt", "it/e.txt", "glacier/big.zip"]));
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["status"] == "SKIPPED")
+            .all(|r| r["reason"].as_str().unwrap().contains("restore the object to scan it"))
     );
-    let skipped: Vec<Value> = read_results(out.path()).into_iter().filter(|r| r["status"] == "SKIPPED").collect();
-    assert_eq!(skipped.len(), 2);
-    assert!(skipped.iter().all(|r| r["reason"].as_str().unwrap().contains("storage class")));
-    assert!(r.stats().contains("2 skipped"), "{}", r.stats());
+    assert!(r.stats().ends_with("4 skipped, 0 failed"), "{}", r.stats());
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert_eq!(text.lines().count(), 4, "the state records the three scanned objects only:\n{text}");
+    // Once restored, a skipped object is scanned by the next incremental sweep.
+    s.controls.restored.lock().unwrap().insert("glacier/b.txt".into());
+    let r = scan(&s, rules.path(), &args);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://cold/glacier/b.txt".to_string()]), "{}", r.stderr);
 }
 
 #[test]
@@ -788,6 +828,8 @@ fn an_inventory_replaces_the_listing() {
         "dest",
         &[("a.csv", "STANDARD"), ("dir/c d.csv", "STANDARD"), ("cold.csv", "GLACIER"), ("gone.csv", "STANDARD")],
     );
+    // The server answers as S3 does for an archived object that is not restored.
+    *s.controls.storage_class.lock().unwrap() = vec![("cold.csv".into(), "GLACIER".into())];
     let rules = rules(false);
     let r = scan(&s, rules.path(), &["s3://src/", "--inventory", &format!("s3://dest/{manifest}")]);
     assert_eq!(r.code, 1, "{}", r.stderr);

@@ -39,7 +39,9 @@ pub(crate) enum Failure {
     Denied(String),
     /// 404: it no longer exists.
     Gone(String),
-    /// The object is archived and must be restored first (InvalidObjectState).
+    /// The object is archived and must be restored first: `403
+    /// InvalidObjectState` (GLACIER or DEEP_ARCHIVE not restored, or an
+    /// Intelligent-Tiering archive access tier).
     Archived(String),
     /// 412: the object changed (If-Match failed).
     Changed,
@@ -63,13 +65,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let status = e.raw_response().map(|r| r.status().as_u16());
-    let code = e.code().unwrap_or_default();
-    let reason = describe(e);
+    failure(e.code().unwrap_or_default(), status, describe(e))
+}
+
+/// The failure of an error with S3 error `code` and HTTP `status`. The code
+/// decides before the status: S3 answers `InvalidObjectState` (an archived
+/// object) with a 403, which is not an access denied.
+fn failure(code: &str, status: Option<u16>, reason: String) -> Failure {
     match (code, status) {
+        ("InvalidObjectState", _) => Failure::Archived(reason),
         ("PreconditionFailed", _) | (_, Some(412)) => Failure::Changed,
         ("AccessDenied" | "AllAccessDisabled", _) | (_, Some(403)) => Failure::Denied(reason),
         ("NoSuchKey" | "NoSuchBucket", _) | (_, Some(404)) => Failure::Gone(reason),
-        ("InvalidObjectState", _) => Failure::Archived(reason),
         _ => Failure::Other(reason),
     }
 }
@@ -117,5 +124,23 @@ mod tests {
             assert!(d <= ceiling && d >= ceiling.mul_f64(0.09), "attempt {attempt}: {d:?}");
         }
         assert!(backoff(40) <= CAP);
+    }
+
+    #[test]
+    fn errors_are_classified_by_code_before_status() {
+        let r = || "why".to_string();
+        let cases: &[(&str, Option<u16>, Failure)] = &[
+            ("InvalidObjectState", Some(403), Failure::Archived(r())),
+            ("InvalidObjectState", None, Failure::Archived(r())),
+            ("AccessDenied", Some(403), Failure::Denied(r())),
+            ("", Some(403), Failure::Denied(r())),
+            ("NoSuchKey", Some(404), Failure::Gone(r())),
+            ("", Some(404), Failure::Gone(r())),
+            ("PreconditionFailed", Some(412), Failure::Changed),
+            ("SlowDown", Some(503), Failure::Other(r())),
+        ];
+        for (code, status, want) in cases {
+            assert_eq!(&failure(code, *status, r()), want, "{code} {status:?}");
+        }
     }
 }
