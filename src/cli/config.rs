@@ -55,7 +55,9 @@ struct Roots {
 
 impl Roots {
     fn of(paths: &[String]) -> Roots {
-        let (s3, local): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(|p| p.starts_with("s3://"));
+        // `s3://` in any case, as `S3Uri::is_s3` (which needs the `s3` feature).
+        let is_s3 = |p: &String| p.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"));
+        let (s3, local): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(is_s3);
         let local: Vec<PathBuf> = local.into_iter().map(PathBuf::from).collect();
         let files_only = !local.is_empty() && local.iter().all(|p| p.is_file());
         Roots { s3, local, files_only }

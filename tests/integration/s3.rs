@@ -903,6 +903,7 @@ fn bad_s3_flags_fail_before_scanning() {
         vec!["s3://b/", "--modified-after", "yesterday"],
         vec!["s3://b/", "--glob", "a["],
         vec!["s3:///nobucket"],
+        vec!["s3://b/", "--modified-after", "2024-06-02", "--modified-before", "2024-06-01"],
     ] {
         let mut cmd = s.trawl();
         let out = cmd.args(["--no-builtin-rules", "--rules"]).arg(rules.path()).args(&args).output().unwrap();
@@ -1064,4 +1065,15 @@ fn settings_that_change_findings_rescan_and_output_settings_do_not() {
     let r = sweep(&["--allow-list", allow.to_str().unwrap()]);
     rescanned(&r, "allow list edited");
     assert!(r.values().contains("alpha@example.com") && !r.values().contains("beta@example.com"));
+}
+
+#[test]
+fn an_s3_uri_scheme_is_case_insensitive() {
+    let s = Server::start();
+    s.bucket("some");
+    s.write("some", "data/a.txt", "contact upper.case@example.com\n");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["S3://some/data/"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://some/data/a.txt".to_string()]));
 }

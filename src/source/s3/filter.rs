@@ -128,7 +128,8 @@ impl Criteria {
     /// Compiles the criteria.
     ///
     /// # Errors
-    /// A glob or a time does not parse.
+    /// A glob or a time does not parse, or `--modified-after` is not before
+    /// `--modified-before` (an empty range).
     pub fn new(o: &CriteriaOptions) -> Result<Criteria, S3Error> {
         let include: Vec<&str> = o.globs.iter().filter(|g| !g.starts_with('!')).map(String::as_str).collect();
         let exclude: Vec<&str> = o.globs.iter().filter_map(|g| g.strip_prefix('!')).collect();
@@ -139,6 +140,14 @@ impl Criteria {
             .filter(|e| !e.is_empty())
             .map(|e| format!(".{e}"))
             .collect();
+        let after = o.modified_after.as_deref().map(|s| parse_time("--modified-after", s)).transpose()?;
+        let before = o.modified_before.as_deref().map(|s| parse_time("--modified-before", s)).transpose()?;
+        if let (Some(a), Some(b), Some(text), Some(until)) = (after, before, &o.modified_after, &o.modified_before)
+            && a >= b
+        {
+            let why = format!("not before --modified-before {until:?}: no object could match");
+            return Err(S3Error::flag("--modified-after", text, why));
+        }
         Ok(Criteria {
             include: Patterns::build(&include)?,
             exclude: Patterns::build(&exclude)?,
@@ -146,8 +155,8 @@ impl Criteria {
             min_size: o.min_size,
             max_size: o.max_size,
             max_filesize: o.max_filesize,
-            after: o.modified_after.as_deref().map(|s| parse_time("--modified-after", s)).transpose()?,
-            before: o.modified_before.as_deref().map(|s| parse_time("--modified-before", s)).transpose()?,
+            after,
+            before,
         })
     }
 
@@ -259,6 +268,15 @@ mod tests {
         unknown.last_modified = None;
         assert!(!scans(&c, &unknown), "no time, no match when a range is asked");
         assert!(parse_time("--modified-after", "yesterday").is_err());
+        for (after, before) in [("2024-06-02", "2024-06-01"), ("2024-06-01", "2024-06-01T00:00:00Z")] {
+            let o = CriteriaOptions {
+                modified_after: Some(after.into()),
+                modified_before: Some(before.into()),
+                ..Default::default()
+            };
+            let e = Criteria::new(&o).unwrap_err().to_string();
+            assert!(e.starts_with("invalid --modified-after") && e.contains("not before --modified-before"), "{e}");
+        }
         assert_eq!(parse_time("t", "1970-01-02").unwrap(), 86_400_000);
         assert_eq!(parse_time("t", "1970-01-01T01:00:00+01:00").unwrap(), 0);
     }
