@@ -876,6 +876,12 @@ fn a_parquet_inventory_is_read() {
     s.put("dest", "inv/manifest.json", serde_json::to_vec(&manifest).unwrap());
     let r = scan(&s, rules(false).path(), &["s3://src/", "--inventory", "s3://dest/inv/manifest.json"]);
     assert_eq!(r.sources(), BTreeSet::from(["s3://src/x.csv".to_string()]), "{}", r.stderr);
+    // No last_modified_date column: a date filter is refused, not left to select nothing.
+    let args = ["s3://src/", "--inventory", "s3://dest/inv/manifest.json", "--modified-after", "2024-01-01"];
+    let r = scan(&s, rules(false).path(), &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let failed = r.problems("not_scanned");
+    assert!(failed.iter().any(|(_, why)| why.contains("LastModifiedDate column")), "{failed:?}");
 }
 
 #[cfg(not(feature = "parquet"))]
@@ -1076,4 +1082,92 @@ fn an_s3_uri_scheme_is_case_insensitive() {
     let r = scan(&s, rules.path(), &["S3://some/data/"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.sources(), BTreeSet::from(["s3://some/data/a.txt".to_string()]));
+}
+
+#[test]
+fn an_inventory_of_another_bucket_is_an_error_naming_both() {
+    let s = Server::start();
+    for b in ["src", "dest", "other"] {
+        s.bucket(b);
+    }
+    s.write("src", "a.csv", "email\nowner.a@example.com\n");
+    s.write("other", "x.csv", "email\nowner.x@example.com\n");
+    let manifest = csv_inventory(&s, "src", "dest", &[("a.csv", "STANDARD")]);
+    let inv = format!("s3://dest/{manifest}");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["s3://other/", "--inventory", &inv]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.findings().is_empty());
+    let failed = r.problems("not_scanned");
+    assert!(
+        failed.iter().any(|(src, why)| src == "s3://other/" && why.contains("bucket src") && why.contains(&inv)),
+        "{failed:?}"
+    );
+    // The inventory's own bucket is still swept.
+    let r = scan(&s, rules.path(), &["s3://src/", "s3://other/", "--inventory", &inv]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://src/a.csv".to_string()]));
+    assert_eq!(s.controls.gets("x.csv"), 0, "the other bucket is not listed instead");
+}
+
+#[test]
+fn an_inventory_without_sizes_or_dates_refuses_the_filters_that_need_them() {
+    let s = Server::start();
+    s.bucket("src");
+    s.bucket("dest");
+    s.write("src", "big.csv", "email\nbig.owner@example.com\n");
+    s.write("src", "t.txt", "x");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for key in ["big.csv", "t.txt"] {
+        writeln!(gz, "\"src\",\"{key}\",\"\",\"STANDARD\"").unwrap();
+    }
+    s.put("dest", "inv/data/part-0.csv.gz", gz.finish().unwrap());
+    let manifest = serde_json::json!({"sourceBucket": "src", "destinationBucket": "arn:aws:s3:::dest",
+        "fileFormat": "CSV", "fileSchema": "Bucket, Key, ETag, StorageClass",
+        "files": [{"key": "inv/data/part-0.csv.gz"}]});
+    s.put("dest", "inv/manifest.json", serde_json::to_vec(&manifest).unwrap());
+    let rules = rules(false);
+    let inv = ["--inventory", "s3://dest/inv/manifest.json"];
+    let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv].concat());
+    assert_eq!(r.code, 1, "no filter: everything listed is scanned: {}", r.stderr);
+    for (flags, column) in [
+        (&["--max-size", "10"][..], "Size"),
+        (&["--min-size", "1"], "Size"),
+        (&["--modified-after", "2024-01-01"], "LastModifiedDate"),
+        (&["--modified-before", "2030-01-01"], "LastModifiedDate"),
+    ] {
+        let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv, flags].concat());
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(r.findings().is_empty(), "{flags:?}: nothing is scanned");
+        let failed = r.problems("not_scanned");
+        assert!(
+            failed.iter().any(|(_, why)| why.contains(flags[0]) && why.contains(&format!("{column} column"))),
+            "{flags:?}: {failed:?}"
+        );
+    }
+    // --max-filesize needs no column: the GET's length decides.
+    let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv, &["--max-filesize", "10"]].concat());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.findings().is_empty(), "big.csv is not scanned");
+    let failed = r.problems("not_scanned");
+    assert!(
+        failed.iter().any(|(src, why)| src == "s3://src/big.csv" && why.contains("larger than --max-filesize")),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_prefix_with_no_object_is_a_warning() {
+    let s = Server::start();
+    s.bucket("some");
+    s.write("some", "data/a.txt", "contact upper.case@example.com\n");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["s3://some/nothing-here/"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.problems("warnings"),
+        vec![("s3://some/nothing-here/".to_string(), "no object under s3://some/nothing-here/".to_string())]
+    );
+    let r = scan(&s, rules.path(), &["s3://some/data/"]);
+    assert_eq!((r.code, r.problems("warnings")), (1, vec![]), "{}", r.stderr);
 }

@@ -160,6 +160,29 @@ impl Criteria {
         })
     }
 
+    /// The flag that needs each object's size (`--min-size` or `--max-size`), if any.
+    pub(crate) fn size_flag(&self) -> Option<&'static str> {
+        match (self.min_size, self.max_size) {
+            (Some(_), _) => Some("--min-size"),
+            (None, Some(_)) => Some("--max-size"),
+            (None, None) => None,
+        }
+    }
+
+    /// The flag that needs each object's last-modified time, if any.
+    pub(crate) fn time_flag(&self) -> Option<&'static str> {
+        match (self.after, self.before) {
+            (Some(_), _) => Some("--modified-after"),
+            (None, Some(_)) => Some("--modified-before"),
+            (None, None) => None,
+        }
+    }
+
+    /// Objects larger than this are not scanned (`--max-filesize`).
+    pub(crate) fn max_filesize(&self) -> Option<u64> {
+        self.max_filesize
+    }
+
     /// Decides what to do with `obj`, whose URI is `uri`.
     pub fn verdict(&self, obj: &ObjectInfo, uri: &str) -> Verdict {
         // A zero-byte key ending in `/` is a console "folder", not data.

@@ -74,6 +74,20 @@ pub(crate) struct Remote {
     pub(crate) bucket: String,
     pub(crate) key: String,
     pub(crate) retries: u32,
+    /// Objects larger than this are not read (`--max-filesize`): checked
+    /// against the GET's length, since a listing may not give sizes (an
+    /// inventory without its `Size` column).
+    pub(crate) max_size: Option<u64>,
+}
+
+impl Remote {
+    /// Fails with [`Failure::TooLarge`] when `size` is over the limit.
+    fn check_size(&self, size: u64) -> Result<(), Failure> {
+        match self.max_size {
+            Some(max) if size > max => Err(Failure::TooLarge(size)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The bytes of a fetched object, in the form its scan needs.
@@ -118,6 +132,7 @@ impl Remote {
 pub(crate) async fn fetch(remote: Remote, info: &ObjectInfo, flags: Arc<Flags>) -> Result<Fetched, Failure> {
     let handle = Handle::current();
     if info.size > SMALL && random_by_name(&info.key) {
+        remote.check_size(info.size)?;
         let r = RangeReader::new(remote, handle, info.size, info.etag.clone(), Vec::new(), flags);
         r.prefetch_last().await?;
         let etag = r.etag.lock().expect("etag lock").clone();
@@ -128,6 +143,7 @@ pub(crate) async fn fetch(remote: Remote, info: &ObjectInfo, flags: Arc<Flags>) 
         let out = remote.get(None, None).await?;
         let etag = out.e_tag().map(normalize_etag);
         let size = out.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(info.size);
+        remote.check_size(size)?;
         let mut r =
             Resumable { remote: remote.clone(), etag: etag.clone(), size, offset: 0, body: out.body, failures: 0 };
         if size <= SMALL {

@@ -45,6 +45,8 @@ pub(crate) enum Failure {
     Archived(String),
     /// 412: the object changed (If-Match failed).
     Changed,
+    /// The object is larger than `--max-filesize` (this many bytes): not read.
+    TooLarge(u64),
     /// Anything else, after the SDK's retries.
     Other(String),
 }
@@ -55,6 +57,7 @@ impl Failure {
         match self {
             Failure::Denied(s) | Failure::Gone(s) | Failure::Archived(s) | Failure::Other(s) => s.clone(),
             Failure::Changed => "object changed during the scan".into(),
+            Failure::TooLarge(size) => format!("larger than --max-filesize ({size} bytes)"),
         }
     }
 }

@@ -68,6 +68,7 @@ impl Outcome {
             Failure::Archived(_) => {
                 (Status::Skipped, Problem::warning(uri, archived_reason(info.storage_class.as_deref())))
             }
+            f @ Failure::TooLarge(_) => (Status::Skipped, Problem::error(uri, f.reason())),
             f => (Status::Error, Problem::error(uri, f.reason())),
         };
         Outcome::not_scanned(info, status, problem, sink)
@@ -285,5 +286,10 @@ mod tests {
         let o = Outcome::failed(info(None), Failure::Denied("access denied (AccessDenied)".into()), &mut sink);
         assert_eq!(o.status, Status::Error, "access denied stays an error");
         assert_eq!(sink.problems[0].severity, Severity::Error);
+        let mut sink = Collect::default();
+        let o = Outcome::failed(info(None), Failure::TooLarge(2048), &mut sink);
+        assert_eq!((o.status, o.done), (Status::Skipped, false), "as when the listing gives the size");
+        assert_eq!(sink.problems[0].severity, Severity::Error, "an error, as for local files");
+        assert_eq!(sink.problems[0].reason, "larger than --max-filesize (2048 bytes)");
     }
 }

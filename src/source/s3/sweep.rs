@@ -337,13 +337,8 @@ async fn dispatch(
     let mut seen = HashSet::new();
     let mut complete = vec![false; targets.len()];
     if let Some(inv) = inventory {
-        let (tx, rx) = mpsc::channel(1024);
-        let producer = async move { inventory::read(&ctx.clients, inv, tx).await };
-        let (res, ()) = tokio::join!(producer, consume(ctx, rx, targets, &sem, &job_tx, &mut seen));
-        match res {
-            Ok(_) => complete.fill(!ctx.stop.load(Ordering::Relaxed)),
-            Err(e) => sink.problem(Problem::error(inv.to_string(), e)),
-        }
+        let mut to = Dispatch { sem: &sem, job_tx: &job_tx, seen: &mut seen };
+        from_inventory(ctx, targets, inv, &mut to, &mut complete, sink).await;
     } else {
         for (i, t) in targets.iter().enumerate() {
             if ctx.stop.load(Ordering::Relaxed) {
@@ -353,9 +348,16 @@ async fn dispatch(
             let (tx, rx) = mpsc::channel(1024);
             let producer = async move { list::list(&client, t, &tx).await };
             let one = std::slice::from_ref(t);
-            let (res, ()) = tokio::join!(producer, consume(ctx, rx, one, &sem, &job_tx, &mut seen));
+            let mut count = [0];
+            let mut to = Dispatch { sem: &sem, job_tx: &job_tx, seen: &mut seen };
+            let (res, ()) = tokio::join!(producer, consume(ctx, rx, one, &mut count, &mut to));
+            let stopped = ctx.stop.load(Ordering::Relaxed);
             match res {
-                Ok(_) => complete[i] = !ctx.stop.load(Ordering::Relaxed),
+                Ok(_) if count[0] == 0 && !stopped => {
+                    complete[i] = true;
+                    sink.problem(Problem::warning(t.to_string(), format!("no object under {t}")));
+                }
+                Ok(_) => complete[i] = !stopped,
                 Err(e) => sink.problem(Problem::error(t.to_string(), e)),
             }
         }
@@ -366,22 +368,74 @@ async fn dispatch(
     (seen, complete)
 }
 
-/// Selects the objects coming from `rx` and starts fetching them.
+/// Where listed objects go: fetch tasks, bounded by `sem`, sending jobs to
+/// `job_tx`; `seen` gathers the URIs listed that the state knows.
+struct Dispatch<'d> {
+    sem: &'d Arc<Semaphore>,
+    job_tx: &'d mpsc::UnboundedSender<Job>,
+    seen: &'d mut HashSet<String>,
+}
+
+/// Reads the inventory at `place` for `targets`. A target in another bucket
+/// than the one the inventory lists is an error naming both (not left out
+/// silently); a target the inventory has no object under, a warning.
+async fn from_inventory(
+    ctx: &Ctx<'_>,
+    targets: &[S3Uri],
+    place: &Place,
+    to: &mut Dispatch<'_>,
+    complete: &mut [bool],
+    sink: &mut dyn Sink,
+) {
+    let needs = inventory::Needs { size: ctx.criteria.size_flag(), modified: ctx.criteria.time_flag() };
+    let inv = match inventory::open(&ctx.clients, place, needs).await {
+        Ok(inv) => inv,
+        Err(e) => return sink.problem(Problem::error(place.to_string(), e)),
+    };
+    let inside: Vec<bool> = targets.iter().map(|t| inv.bucket().is_none_or(|b| b == t.bucket)).collect();
+    for (t, _) in targets.iter().zip(&inside).filter(|(_, inside)| !**inside) {
+        let bucket = inv.bucket().unwrap_or_default();
+        let why = format!("not in inventory {place}, which lists bucket {bucket} (scan {t} without --inventory)");
+        sink.problem(Problem::error(t.to_string(), why));
+    }
+    let listed: Vec<S3Uri> =
+        targets.iter().zip(&inside).filter(|(_, inside)| **inside).map(|(t, _)| t.clone()).collect();
+    if listed.is_empty() {
+        return;
+    }
+    let mut counts = vec![0; listed.len()];
+    let (tx, rx) = mpsc::channel(1024);
+    let (res, ()) = tokio::join!(inv.read(&ctx.clients, tx), consume(ctx, rx, &listed, &mut counts, to));
+    if let Err(e) = res {
+        return sink.problem(Problem::error(place.to_string(), e));
+    }
+    let stopped = ctx.stop.load(Ordering::Relaxed);
+    for (c, inside) in complete.iter_mut().zip(&inside) {
+        *c = *inside && !stopped;
+    }
+    for (t, _) in listed.iter().zip(&counts).filter(|(_, n)| **n == 0 && !stopped) {
+        sink.problem(Problem::warning(t.to_string(), format!("no object under {t} in inventory {place}")));
+    }
+}
+
+/// Selects the objects coming from `rx` and starts fetching them; counts
+/// the objects under each target in `counts`.
 async fn consume(
     ctx: &Ctx<'_>,
     mut rx: mpsc::Receiver<ObjectInfo>,
     targets: &[S3Uri],
-    sem: &Arc<Semaphore>,
-    job_tx: &mpsc::UnboundedSender<Job>,
-    seen: &mut HashSet<String>,
+    counts: &mut [u64],
+    to: &mut Dispatch<'_>,
 ) {
+    let Dispatch { sem, job_tx, seen } = to;
     while let Some(info) = rx.recv().await {
         if ctx.stop.load(Ordering::Relaxed) {
             break;
         }
-        if !targets.iter().any(|t| t.bucket == info.bucket && info.key.starts_with(&t.key)) {
+        let Some(target) = targets.iter().position(|t| t.bucket == info.bucket && info.key.starts_with(&t.key)) else {
             continue; // an inventory row outside the URIs
-        }
+        };
+        counts[target] += 1;
         let uri = info.uri();
         let unchanged = {
             let mut book = ctx.book.lock().expect("book lock");
@@ -423,6 +477,7 @@ async fn consume(
             bucket: info.bucket.clone(),
             key: info.key.clone(),
             retries: ctx.clients.retries(),
+            max_size: ctx.criteria.max_filesize(),
         };
         let tx = job_tx.clone();
         tokio::spawn(async move {
