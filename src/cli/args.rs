@@ -226,7 +226,9 @@ pub struct S3Args {
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub retries: u32,
     /// Incremental sweep state (local file or s3:// URI): scan only objects that are new or
-    /// changed since the last run, or all of them if the rules changed; resumable.
+    /// changed since the last run, or all of them if the rules or a setting that changes
+    /// findings (--min-confidence, allow lists, --text, archive options, --skip-binary,
+    /// --max-filesize) changed; resumable.
     #[arg(long, value_name = "PATH")]
     pub state: Option<String>,
     /// Write one discovery-result record per object (JSONL.gz, no values) under this

@@ -169,6 +169,7 @@ fn s3_plan(cfg: &ScanConfig, args: &ScanArgs) -> Result<S3Plan> {
         results: a.results.clone(),
         inventory: a.inventory.clone(),
         rules_version: cfg.rules_version.clone(),
+        settings_version: cfg.settings_version.clone(),
         min_confidence: cfg.min_confidence,
         checkpoint,
     })

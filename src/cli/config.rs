@@ -75,7 +75,9 @@ struct Roots {
 
 impl Roots {
     fn of(paths: &[String]) -> Roots {
-        let (s3, local): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(|p| p.starts_with("s3://"));
+        // `s3://` in any case, as `S3Uri::is_s3` (which needs the `s3` feature).
+        let is_s3 = |p: &String| p.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"));
+        let (s3, local): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(is_s3);
         let local: Vec<PathBuf> = local.into_iter().map(PathBuf::from).collect();
         let files_only = !local.is_empty() && local.iter().all(|p| p.is_file());
         Roots { s3, local, files_only }
@@ -110,6 +112,10 @@ pub struct ScanConfig {
     /// The rule set's fingerprint, for S3 sweep state (empty when no S3 URI is scanned).
     #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     pub rules_version: String,
+    /// The fingerprint of the other settings that change findings, for S3
+    /// sweep state (empty when no S3 URI is scanned; see [`settings_version`]).
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub settings_version: String,
     pub local: Vec<PathBuf>,
     pub s3: Vec<String>,
 }
@@ -176,6 +182,7 @@ impl ScanConfig {
         Ok(ScanConfig {
             // Only S3 sweeps record it (and it costs ~1 ms).
             rules_version: if s3.is_empty() { String::new() } else { rules.version() },
+            settings_version: if s3.is_empty() { String::new() } else { settings_version(args)? },
             scanner,
             extract,
             walk,
@@ -184,6 +191,41 @@ impl ScanConfig {
             s3,
         })
     }
+}
+
+/// A fingerprint (xxh3-64, hex) of every setting besides the rules that
+/// changes what a scan finds or reports: `--min-confidence`, the allow lists
+/// (their contents, not their names) and regexes, `--text`, `--no-archives`,
+/// the archive limits, `--skip-binary` and `--max-filesize`. An S3 sweep's
+/// state made with other settings is not trusted, so that a stricter run
+/// never hides data from the runs after it. Output settings (format, values
+/// shown, progress) and threads or concurrency do not count.
+///
+/// # Errors
+/// An allow-list file cannot be read.
+pub fn settings_version(args: &ScanArgs) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        "min_confidence={:?}\0allow_regex={:?}\0text={}\0no_archives={}\0skip_binary={}\0max_filesize={:?}\0\
+         max_archive_depth={}\0max_archive_bytes={}\0max_archive_ratio={}\0max_archive_members={}\0",
+        args.min_confidence,
+        args.allow_regex,
+        args.text,
+        args.no_archives,
+        args.skip_binary,
+        args.max_filesize,
+        args.max_archive_depth,
+        args.max_archive_bytes,
+        args.max_archive_ratio,
+        args.max_archive_members,
+    );
+    for f in &args.allow_list {
+        let bytes = std::fs::read(f).with_context(|| format!("failed to read allow list {}", f.display()))?;
+        let _ = write!(text, "allow_list={:016x}\0", xxhash_rust::xxh3::xxh3_64(&bytes));
+    }
+    Ok(format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes())))
 }
 
 #[cfg(test)]
@@ -224,5 +266,50 @@ mod tests {
         assert_eq!(walkers(&with_dir, None, 2), 0, "left to the walker");
         let missing = [dir.path().join("gone.txt").display().to_string()];
         assert_eq!(walkers(&missing, Some(4), 4), 4, "a missing root is reported by the walker");
+    }
+
+    #[test]
+    fn settings_that_change_findings_change_the_settings_version() {
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let allow = dir.path().join("allow.txt");
+        std::fs::write(&allow, "a@example.com\n").expect("write");
+        let allow = allow.display().to_string();
+        let version = |extra: &[&str]| {
+            let mut argv = vec!["trawl", "scan", "s3://b/"];
+            argv.extend_from_slice(extra);
+            let cli = crate::cli::args::Cli::try_parse_from(&argv).expect("valid flags");
+            let crate::cli::args::Command::Scan(args) = cli.command else { panic!("scan") };
+            settings_version(&args).expect("version")
+        };
+        let base = version(&[]);
+        assert_eq!(base.len(), 16);
+        for same in [
+            &["-f", "jsonl", "-o", "out.jsonl", "--show-values", "--quiet", "--no-progress"][..],
+            &["-j", "3", "--concurrency", "5", "--retries", "1", "--no-mmap"],
+            &["--state", "s.jsonl", "--results", "r/", "--shard", "1/2"],
+            &["--glob", "*.csv", "--extension", "csv", "--min-size", "1", "--modified-after", "2024-01-01"],
+        ] {
+            assert_eq!(version(same), base, "{same:?} does not change what is found");
+        }
+        let mut seen = std::collections::HashSet::from([base]);
+        for changed in [
+            &["--min-confidence", "medium"][..],
+            &["--allow-regex", "x"],
+            &["--allow-list", &allow],
+            &["--text"],
+            &["--no-archives"],
+            &["--skip-binary"],
+            &["--max-filesize", "1M"],
+            &["--max-archive-depth", "2"],
+            &["--max-archive-bytes", "1G"],
+            &["--max-archive-ratio", "10"],
+            &["--max-archive-members", "5"],
+        ] {
+            assert!(seen.insert(version(changed)), "{changed:?} changes what is found");
+        }
+        let before = version(&["--allow-list", &allow]);
+        std::fs::write(&allow, "b@example.com\n").expect("write");
+        assert_ne!(version(&["--allow-list", &allow]), before, "the allow list's contents count");
     }
 }

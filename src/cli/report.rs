@@ -22,6 +22,8 @@ pub enum Event {
     Stats(trawl::detect::EngineStats),
     Problem(Problem),
     Scanned(Scanned),
+    /// Write and flush everything received so far, then answer.
+    Sync(Sender<io::Result<()>>),
 }
 
 /// A sink on a scanning thread: filters by confidence, batches findings of
@@ -90,7 +92,7 @@ impl ChannelSink {
     }
 
     /// Sends everything pending.
-    fn flush(&mut self) {
+    fn send_pending(&mut self) {
         self.close_batch();
         if !self.pending.is_empty() {
             let events = std::mem::take(&mut self.pending);
@@ -128,11 +130,27 @@ impl Sink for ChannelSink {
     fn scanned(&mut self, s: Scanned) {
         self.send(Event::Scanned(s));
     }
+
+    fn flush(&mut self) {
+        self.send_pending();
+    }
+
+    /// Sends what is pending, then waits for the reporter to have written
+    /// and flushed (and synced) everything it received before: events sent
+    /// earlier by any sink, in this thread or another, come first.
+    fn sync(&mut self) -> io::Result<()> {
+        self.send_pending();
+        let (ack, answer) = crossbeam_channel::bounded(1);
+        if self.tx.send(vec![Event::Sync(ack)]).is_err() {
+            return Err(io::Error::other("the output is closed"));
+        }
+        answer.recv().unwrap_or_else(|_| Err(io::Error::other("the output could not be written")))
+    }
 }
 
 impl Drop for ChannelSink {
     fn drop(&mut self) {
-        self.flush();
+        self.send_pending();
     }
 }
 
@@ -153,8 +171,8 @@ impl Reporter {
     /// Starts the reporter thread for `args`; `rules` describes the rules for SARIF.
     pub fn start(args: &ScanArgs, rules: Vec<RuleInfo>) -> Result<Reporter> {
         let out: Box<dyn Write + Send> = match &args.output {
-            Some(p) => Box::new(io::BufWriter::new(create(p)?)),
-            None => Box::new(io::BufWriter::new(io::stdout())),
+            Some(p) => Box::new(Durable::new(create(p)?)),
+            None => Box::new(Durable::stdout()),
         };
         let color = args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let printer: Box<dyn Printer> = match args.format {
@@ -184,6 +202,59 @@ impl Reporter {
     }
 }
 
+/// The output, buffered; flushing it also syncs it to disk when it is a
+/// file (`-o FILE`, or standard output redirected to a file), so that what a
+/// flush wrote survives a crash. Flushes happen at the end and at each
+/// checkpoint of an S3 sweep's state, not per finding.
+struct Durable {
+    out: io::BufWriter<Box<dyn Write + Send>>,
+    /// The file to sync, if the output is one.
+    file: Option<std::fs::File>,
+}
+
+impl Durable {
+    fn new(file: std::fs::File) -> Durable {
+        let sync = file.try_clone().ok();
+        Durable { out: io::BufWriter::new(Box::new(file)), file: sync }
+    }
+
+    fn stdout() -> Durable {
+        Durable { out: io::BufWriter::new(Box::new(io::stdout())), file: stdout_file() }
+    }
+}
+
+/// Standard output as a file, when it is a regular file (`> out.jsonl`).
+#[cfg(unix)]
+fn stdout_file() -> Option<std::fs::File> {
+    use std::os::fd::AsFd;
+    let fd = io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let file = std::fs::File::from(fd);
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+#[cfg(not(unix))]
+fn stdout_file() -> Option<std::fs::File> {
+    None
+}
+
+impl Write for Durable {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        match &self.file {
+            Some(f) => f.sync_data(),
+            None => Ok(()),
+        }
+    }
+}
+
 fn create(p: &Path) -> Result<std::fs::File> {
     std::fs::File::create(p).with_context(|| format!("failed to create {}", p.display()))
 }
@@ -206,7 +277,7 @@ fn run(
     let mut failed: Option<io::Error> = None;
     for ev in rx.into_iter().flatten() {
         if failed.is_some() {
-            continue; // drain so that senders never block
+            continue; // drain so that senders never block (a `Sync` dropped unanswered fails)
         }
         let r = match &ev {
             Event::Findings(batch) => batch.iter().try_for_each(|f| {
@@ -237,6 +308,15 @@ fn run(
                     ));
                 }
                 printer.scanned(s)
+            }
+            Event::Sync(ack) => {
+                let r = printer.flush();
+                let answer = match &r {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+                };
+                let _ = ack.send(answer);
+                r
             }
         };
         if let Err(e) = r {
@@ -343,5 +423,47 @@ mod tests {
         assert!(
             matches!(rest.as_slice(), [events] if matches!(events.as_slice(), [Event::Findings(b)] if b.len() == 10))
         );
+    }
+
+    /// A writer into shared memory, which only shows what was flushed.
+    #[derive(Clone, Default)]
+    struct Flushed {
+        pending: Vec<u8>,
+        shown: Arc<std::sync::Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Flushed {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.pending.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.shown.lock().unwrap().append(&mut self.pending);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn sync_returns_once_everything_sent_before_is_flushed() {
+        let out = Flushed::default();
+        let shown = out.shown.clone();
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
+        let quit = Arc::new(AtomicBool::new(false));
+        let q = quit.clone();
+        let reporter = std::thread::spawn(move || run(rx, Box::new(JsonLines::new(out)), false, q));
+        let mut other = ChannelSink::new(tx.clone(), Confidence::Low, quit.clone());
+        let mut sink = ChannelSink::new(tx, Confidence::Low, quit);
+        for n in 0..5 {
+            assert!(other.finding(finding(n)));
+        }
+        other.flush(); // another thread's object, passed on before it is recorded as done
+        assert!(sink.finding(finding(9)), "held in this sink's batch until the sync");
+        assert_eq!(shown.lock().unwrap().len(), 0, "nothing flushed yet");
+        sink.sync().unwrap();
+        let lines = String::from_utf8(shown.lock().unwrap().clone()).unwrap().lines().count();
+        assert_eq!(lines, 6, "both sinks' findings are written and flushed");
+        drop((sink, other));
+        reporter.join().unwrap().unwrap();
     }
 }

@@ -219,4 +219,8 @@ impl<W: Write + Send> Printer for Macie<W> {
         }
         self.out.flush()
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }

@@ -44,6 +44,17 @@ pub trait Printer: Send {
     /// Writing fails.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 
+    /// Writes out what was printed so far and flushes the output (findings
+    /// of a source still being gathered, as the Macie format does, wait for
+    /// their source's end). Printers that buffer must override it; the
+    /// default does nothing.
+    ///
+    /// # Errors
+    /// Writing fails.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Whether the summary is part of this format's output (otherwise the
     /// command prints it on standard error).
     fn includes_summary(&self) -> bool {
@@ -99,6 +110,10 @@ impl<W: Write + Send> Printer for Human<W> {
     }
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
@@ -191,6 +206,10 @@ impl<W: Write + Send> Printer for JsonLines<W> {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.out.flush()
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// One JSON document: `{"findings": [...], "summary": {...}}`, with findings
@@ -225,6 +244,10 @@ impl<W: Write + Send> Printer for JsonDocument<W> {
         self.out.write_all(b"\n],\"summary\":")?;
         serde_json::to_writer_pretty(&mut self.out, summary)?;
         self.out.write_all(b"}\n")?;
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 

@@ -192,6 +192,10 @@ impl<W: Write + Send> Printer for Sarif<W> {
         write!(self.out, "\n],\"invocations\":[{invocation}]}}]}}\n")?;
         self.out.flush()
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]

@@ -84,6 +84,25 @@ pub trait Sink {
     fn scanned(&mut self, scanned: Scanned) {
         let _ = scanned;
     }
+
+    /// Passes on what this sink holds back (a batch of findings not sent
+    /// yet), without waiting for it to be written. The S3 sweep calls it
+    /// before it records an object as done in its state.
+    fn flush(&mut self) {}
+
+    /// Makes everything reported so far, through this sink and every other
+    /// sink writing to the same output, durable: written, flushed, and for a
+    /// file synced to disk. The S3 sweep calls it before each checkpoint of
+    /// its state, so that the state never records an object whose findings
+    /// could still be lost. The default only calls [`Sink::flush`]: right for
+    /// sinks that keep what they receive in memory.
+    ///
+    /// # Errors
+    /// The output could not be written.
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.flush();
+        Ok(())
+    }
 }
 
 impl Sink for Vec<Finding> {

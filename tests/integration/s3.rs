@@ -679,35 +679,75 @@ fn access_denied_on_one_object_does_not_stop_the_sweep() {
 }
 
 #[test]
-fn archived_storage_classes_are_skipped_with_the_reason() {
+fn archived_objects_are_tried_scanned_when_restored_and_skipped_otherwise() {
     let s = Server::start();
     s.bucket("cold");
-    for k in ["hot/a.txt", "glacier/b.txt", "deep/c.txt", "ir/d.txt"] {
+    for k in ["hot/a.txt", "glacier/b.txt", "glacier/restored.txt", "deep/c.txt", "ir/d.txt", "it/e.txt"] {
         s.write("cold", k, format!("contact owner@example.com {k}\n"));
     }
+    // Over 1 MiB and named .zip: read with ranged GETs from the first request.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("noise.bin", stored).unwrap();
+    w.write_all(&noise(1_300_000, 4)).unwrap();
+    w.start_file("people.csv", stored).unwrap();
+    w.write_all(b"email\nzipped.cold@example.com\n").unwrap();
+    s.write("cold", "glacier/big.zip", w.finish().unwrap().into_inner());
     *s.controls.storage_class.lock().unwrap() = vec![
         ("glacier/".into(), "GLACIER".into()),
         ("deep/".into(), "DEEP_ARCHIVE".into()),
         ("ir/".into(), "GLACIER_IR".into()),
+        ("it/".into(), "INTELLIGENT_TIERING".into()),
     ];
+    s.controls.restored.lock().unwrap().insert("glacier/restored.txt".into());
+    s.controls.archived.lock().unwrap().insert("it/e.txt".into());
     let rules = rules(false);
-    let out = tempfile::tempdir().unwrap();
-    let r = scan(&s, rules.path(), &["s3://cold/", "--results", out.path().to_str().unwrap()]);
+    let work = tempfile::tempdir().unwrap();
+    let (out, state) = (work.path().join("results"), work.path().join("state.jsonl"));
+    let args = ["s3://cold/", "--results", out.to_str().unwrap(), "--state", state.to_str().unwrap()];
+    let r = scan(&s, rules.path(), &args);
     assert_eq!(r.code, 1, "skips are warnings, not errors: {}", r.stderr);
-    assert_eq!(r.sources(), BTreeSet::from(["s3://cold/hot/a.txt".to_string(), "s3://cold/ir/d.txt".to_string()]));
+    let scanned: BTreeSet<String> =
+        ["hot/a.txt", "ir/d.txt", "glacier/restored.txt"].iter().map(|k| format!("s3://cold/{k}")).collect();
+    assert_eq!(r.sources(), scanned, "a restored object is scanned");
+    assert_eq!(r.problems("not_scanned"), vec![], "InvalidObjectState is not an error");
     let warnings = r.problems("warnings");
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(warnings.iter().any(|(s, w)| s == "s3://cold/glacier/b.txt" && w.contains("storage class GLACIER")));
-    assert!(warnings.iter().any(|(s, w)| s == "s3://cold/deep/c.txt" && w.contains("storage class DEEP_ARCHIVE")));
-    assert_eq!(
-        s.controls.gets("glacier/b.txt") + s.controls.gets("deep/c.txt"),
-        0,
-        "archived objects are never fetched"
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    for (key, class) in [
+        ("glacier/b.txt", "GLACIER"),
+        ("deep/c.txt", "DEEP_ARCHIVE"),
+        ("it/e.txt", "INTELLIGENT_TIERING"),
+        ("glacier/big.zip", "GLACIER"),
+    ] {
+        let uri = format!("s3://cold/{key}");
+        let w =
+            warnings.iter().find(|(s, _)| *s == uri).unwrap_or_else(|| panic!("no warning for {uri}: {warnings:?}"));
+        assert!(
+            w.1.starts_with(&format!("skipped: storage class {class}"))
+                && w.1.ends_with("(restore the object to scan it)"),
+            "{w:?}"
+        );
+    }
+    for key in ["glacier/b.txt", "deep/c.txt", "it/e.txt", "glacier/big.zip"] {
+        assert!(s.controls.gets(key) <= 1, "{key}: tried once, not retried");
+    }
+    let records = read_results(&out);
+    let skipped: BTreeSet<&str> =
+        records.iter().filter(|r| r["status"] == "SKIPPED").map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(skipped, BTreeSet::from(["glacier/b.txt", "deep/c.txt", "it/e.txt", "glacier/big.zip"]));
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["status"] == "SKIPPED")
+            .all(|r| r["reason"].as_str().unwrap().contains("restore the object to scan it"))
     );
-    let skipped: Vec<Value> = read_results(out.path()).into_iter().filter(|r| r["status"] == "SKIPPED").collect();
-    assert_eq!(skipped.len(), 2);
-    assert!(skipped.iter().all(|r| r["reason"].as_str().unwrap().contains("storage class")));
-    assert!(r.stats().contains("2 skipped"), "{}", r.stats());
+    assert!(r.stats().ends_with("4 skipped, 0 failed"), "{}", r.stats());
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert_eq!(text.lines().count(), 4, "the state records the three scanned objects only:\n{text}");
+    // Once restored, a skipped object is scanned by the next incremental sweep.
+    s.controls.restored.lock().unwrap().insert("glacier/b.txt".into());
+    let r = scan(&s, rules.path(), &args);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://cold/glacier/b.txt".to_string()]), "{}", r.stderr);
 }
 
 #[test]
@@ -788,6 +828,8 @@ fn an_inventory_replaces_the_listing() {
         "dest",
         &[("a.csv", "STANDARD"), ("dir/c d.csv", "STANDARD"), ("cold.csv", "GLACIER"), ("gone.csv", "STANDARD")],
     );
+    // The server answers as S3 does for an archived object that is not restored.
+    *s.controls.storage_class.lock().unwrap() = vec![("cold.csv".into(), "GLACIER".into())];
     let rules = rules(false);
     let r = scan(&s, rules.path(), &["s3://src/", "--inventory", &format!("s3://dest/{manifest}")]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -834,6 +876,12 @@ fn a_parquet_inventory_is_read() {
     s.put("dest", "inv/manifest.json", serde_json::to_vec(&manifest).unwrap());
     let r = scan(&s, rules(false).path(), &["s3://src/", "--inventory", "s3://dest/inv/manifest.json"]);
     assert_eq!(r.sources(), BTreeSet::from(["s3://src/x.csv".to_string()]), "{}", r.stderr);
+    // No last_modified_date column: a date filter is refused, not left to select nothing.
+    let args = ["s3://src/", "--inventory", "s3://dest/inv/manifest.json", "--modified-after", "2024-01-01"];
+    let r = scan(&s, rules(false).path(), &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let failed = r.problems("not_scanned");
+    assert!(failed.iter().any(|(_, why)| why.contains("LastModifiedDate column")), "{failed:?}");
 }
 
 #[cfg(not(feature = "parquet"))]
@@ -861,6 +909,7 @@ fn bad_s3_flags_fail_before_scanning() {
         vec!["s3://b/", "--modified-after", "yesterday"],
         vec!["s3://b/", "--glob", "a["],
         vec!["s3:///nobucket"],
+        vec!["s3://b/", "--modified-after", "2024-06-02", "--modified-before", "2024-06-01"],
     ] {
         let mut cmd = s.trawl();
         let out = cmd.args(["--no-builtin-rules", "--rules"]).arg(rules.path()).args(&args).output().unwrap();
@@ -902,4 +951,223 @@ fn the_sweeps_own_files_are_never_scanned() {
     let records = s3_results(&s, "self", "ops/");
     assert_eq!(records.len(), 2, "one record per run, for data.txt only");
     assert!(records.iter().all(|r| r["key"] == "data.txt"));
+}
+
+/// The URIs recorded in a (plain JSON Lines) state file.
+fn state_uris(path: &Path) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return BTreeSet::new() };
+    text.lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| v["uri"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_killed_sweep_never_records_an_object_before_its_findings_are_written() {
+    let s = Server::start();
+    s.bucket("durable");
+    let total = 400;
+    for i in 0..total {
+        s.write("durable", &format!("obj-{i:03}.txt"), format!("contact person{i}@example.com\n"));
+    }
+    let rules = rules(false);
+    let work = tempfile::tempdir().unwrap();
+    let (state, output) = (work.path().join("state.jsonl"), work.path().join("out.jsonl"));
+    s.controls.delay_ms.store(10, Ordering::Relaxed);
+    let mut cmd = s.trawl();
+    cmd.args(["--format", "jsonl", "--no-builtin-rules", "--rules"])
+        .arg(rules.path())
+        .args(["s3://durable/", "--concurrency", "4", "-j", "2", "--state"])
+        .arg(&state)
+        .arg("--output")
+        .arg(&output)
+        .env("TRAWL_S3_CHECKPOINT_EVERY", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_uris(&state).len() < 60 {
+        assert!(Instant::now() < deadline, "no checkpoint within a minute");
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL: nothing more is written
+    child.wait().unwrap();
+    let done = state_uris(&state);
+    assert!(done.len() < total, "killed half-way: {} done", done.len());
+    let text = std::fs::read_to_string(&output).unwrap();
+    let written: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|f| f["source"].as_str().unwrap().to_string())
+        .collect();
+    let lost: Vec<&String> = done.difference(&written).collect();
+    assert!(lost.is_empty(), "{} objects in the state have no finding in the output: {lost:?}", lost.len());
+}
+
+#[test]
+fn settings_that_change_findings_rescan_and_output_settings_do_not() {
+    let s = Server::start();
+    s.bucket("cfg");
+    s.write("cfg", "a.txt", "contact alpha@example.com\n");
+    s.write("cfg", "b.txt", "contact beta@example.com\n");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("inner.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(b"contact zipped@example.com\n").unwrap();
+    s.write("cfg", "c.zip", w.finish().unwrap().into_inner());
+    let rules = rules(false);
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state.jsonl.gz");
+    let allow = work.path().join("allow.txt");
+    std::fs::write(&allow, "alpha@example.com\n").unwrap();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["s3://cfg/", "--state", state.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        scan(&s, rules.path(), &args)
+    };
+    let rescanned = |r: &Run, what: &str| {
+        assert!(r.stats().contains("3 scanned, 0 unchanged"), "{what}: {}\n{}", r.stats(), r.stderr);
+    };
+    let unchanged = |r: &Run, what: &str| {
+        assert!(r.stats().contains("0 scanned, 3 unchanged"), "{what}: {}\n{}", r.stats(), r.stderr);
+    };
+    // A stricter first run, then the default: what it hid is found.
+    let r = sweep(&["--allow-regex", "^beta@"]);
+    rescanned(&r, "first run");
+    assert!(!r.values().contains("beta@example.com"));
+    let r = sweep(&[]);
+    rescanned(&r, "--allow-regex dropped");
+    assert!(r.values().contains("beta@example.com"), "{:?}", r.values());
+    unchanged(&sweep(&[]), "same settings");
+    unchanged(&sweep(&["-j", "1", "--concurrency", "3", "--retries", "2"]), "threads and concurrency");
+    let mut cmd = s.trawl();
+    cmd.args(["--format", "jsonl", "--quiet", "--no-builtin-rules", "--rules"]).arg(rules.path()).args([
+        "s3://cfg/",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let out = cmd.output().unwrap();
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0), "another output format: nothing rescanned");
+    for extra in [
+        &["--min-confidence", "high"][..],
+        &["--allow-list", allow.to_str().unwrap()],
+        &["--no-archives"],
+        &["--text"],
+        &["--skip-binary"],
+        &["--max-archive-depth", "3"],
+        &["--max-archive-bytes", "1G"],
+        &["--max-archive-ratio", "50"],
+        &["--max-archive-members", "100"],
+        &["--max-filesize", "1M"],
+    ] {
+        rescanned(&sweep(extra), &format!("{extra:?}"));
+    }
+    unchanged(&sweep(&["--max-filesize", "1M"]), "the same again");
+    // The allow list's contents count, not its name.
+    rescanned(&sweep(&["--allow-list", allow.to_str().unwrap()]), "allow list");
+    unchanged(&sweep(&["--allow-list", allow.to_str().unwrap()]), "allow list again");
+    std::fs::write(&allow, "beta@example.com\n").unwrap();
+    let r = sweep(&["--allow-list", allow.to_str().unwrap()]);
+    rescanned(&r, "allow list edited");
+    assert!(r.values().contains("alpha@example.com") && !r.values().contains("beta@example.com"));
+}
+
+#[test]
+fn an_s3_uri_scheme_is_case_insensitive() {
+    let s = Server::start();
+    s.bucket("some");
+    s.write("some", "data/a.txt", "contact upper.case@example.com\n");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["S3://some/data/"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://some/data/a.txt".to_string()]));
+}
+
+#[test]
+fn an_inventory_of_another_bucket_is_an_error_naming_both() {
+    let s = Server::start();
+    for b in ["src", "dest", "other"] {
+        s.bucket(b);
+    }
+    s.write("src", "a.csv", "email\nowner.a@example.com\n");
+    s.write("other", "x.csv", "email\nowner.x@example.com\n");
+    let manifest = csv_inventory(&s, "src", "dest", &[("a.csv", "STANDARD")]);
+    let inv = format!("s3://dest/{manifest}");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["s3://other/", "--inventory", &inv]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.findings().is_empty());
+    let failed = r.problems("not_scanned");
+    assert!(
+        failed.iter().any(|(src, why)| src == "s3://other/" && why.contains("bucket src") && why.contains(&inv)),
+        "{failed:?}"
+    );
+    // The inventory's own bucket is still swept.
+    let r = scan(&s, rules.path(), &["s3://src/", "s3://other/", "--inventory", &inv]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.sources(), BTreeSet::from(["s3://src/a.csv".to_string()]));
+    assert_eq!(s.controls.gets("x.csv"), 0, "the other bucket is not listed instead");
+}
+
+#[test]
+fn an_inventory_without_sizes_or_dates_refuses_the_filters_that_need_them() {
+    let s = Server::start();
+    s.bucket("src");
+    s.bucket("dest");
+    s.write("src", "big.csv", "email\nbig.owner@example.com\n");
+    s.write("src", "t.txt", "x");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for key in ["big.csv", "t.txt"] {
+        writeln!(gz, "\"src\",\"{key}\",\"\",\"STANDARD\"").unwrap();
+    }
+    s.put("dest", "inv/data/part-0.csv.gz", gz.finish().unwrap());
+    let manifest = serde_json::json!({"sourceBucket": "src", "destinationBucket": "arn:aws:s3:::dest",
+        "fileFormat": "CSV", "fileSchema": "Bucket, Key, ETag, StorageClass",
+        "files": [{"key": "inv/data/part-0.csv.gz"}]});
+    s.put("dest", "inv/manifest.json", serde_json::to_vec(&manifest).unwrap());
+    let rules = rules(false);
+    let inv = ["--inventory", "s3://dest/inv/manifest.json"];
+    let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv].concat());
+    assert_eq!(r.code, 1, "no filter: everything listed is scanned: {}", r.stderr);
+    for (flags, column) in [
+        (&["--max-size", "10"][..], "Size"),
+        (&["--min-size", "1"], "Size"),
+        (&["--modified-after", "2024-01-01"], "LastModifiedDate"),
+        (&["--modified-before", "2030-01-01"], "LastModifiedDate"),
+    ] {
+        let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv, flags].concat());
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(r.findings().is_empty(), "{flags:?}: nothing is scanned");
+        let failed = r.problems("not_scanned");
+        assert!(
+            failed.iter().any(|(_, why)| why.contains(flags[0]) && why.contains(&format!("{column} column"))),
+            "{flags:?}: {failed:?}"
+        );
+    }
+    // --max-filesize needs no column: the GET's length decides.
+    let r = scan(&s, rules.path(), &[&["s3://src/"][..], &inv, &["--max-filesize", "10"]].concat());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.findings().is_empty(), "big.csv is not scanned");
+    let failed = r.problems("not_scanned");
+    assert!(
+        failed.iter().any(|(src, why)| src == "s3://src/big.csv" && why.contains("larger than --max-filesize")),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_prefix_with_no_object_is_a_warning() {
+    let s = Server::start();
+    s.bucket("some");
+    s.write("some", "data/a.txt", "contact upper.case@example.com\n");
+    let rules = rules(false);
+    let r = scan(&s, rules.path(), &["s3://some/nothing-here/"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.problems("warnings"),
+        vec![("s3://some/nothing-here/".to_string(), "no object under s3://some/nothing-here/".to_string())]
+    );
+    let r = scan(&s, rules.path(), &["s3://some/data/"]);
+    assert_eq!((r.code, r.problems("warnings")), (1, vec![]), "{}", r.stderr);
 }

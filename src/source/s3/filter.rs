@@ -1,7 +1,8 @@
 //! Object criteria, as Macie's jobs have them: include/exclude globs on the
 //! key, extensions, a size range and a last-modified range; plus the objects
-//! that cannot be read as they are (archived storage classes, over
-//! `--max-filesize`). The key prefix comes from the URI and is applied by the
+//! that cannot be read as they are (over `--max-filesize`). Archived objects
+//! are selected: whether one can be read is known only by trying (a restored
+//! GLACIER object is listed as GLACIER still). The key prefix comes from the URI and is applied by the
 //! listing.
 
 use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
@@ -12,8 +13,26 @@ use crate::source::s3::error::{Kind, S3Error};
 use crate::source::s3::list::ObjectInfo;
 
 /// Storage classes whose objects must be restored before they can be read.
-/// `GLACIER_IR` (Instant Retrieval) is readable at once and is scanned.
+/// `GLACIER_IR` (Instant Retrieval) is readable at once. Objects of these
+/// classes are still selected: a restored one is read like any other; one
+/// that is not answers `InvalidObjectState` and is skipped with
+/// [`archived_reason`].
 pub const ARCHIVED_CLASSES: [&str; 2] = ["GLACIER", "DEEP_ARCHIVE"];
+
+/// Why an object that answered `InvalidObjectState` was skipped, given the
+/// storage class its listing gave: `skipped: storage class GLACIER (restore
+/// the object to scan it)`, or for a class that is not archived as such (an
+/// Intelligent-Tiering archive access tier) `skipped: storage class
+/// INTELLIGENT_TIERING, archive tier (restore the object to scan it)`.
+pub fn archived_reason(class: Option<&str>) -> String {
+    match class {
+        Some(c) if ARCHIVED_CLASSES.contains(&c) => {
+            format!("skipped: storage class {c} (restore the object to scan it)")
+        }
+        Some(c) => format!("skipped: storage class {c}, archive tier (restore the object to scan it)"),
+        None => "skipped: archived (restore the object to scan it)".to_string(),
+    }
+}
 
 /// The criteria as given on the command line.
 #[derive(Clone, Debug, Default)]
@@ -109,7 +128,8 @@ impl Criteria {
     /// Compiles the criteria.
     ///
     /// # Errors
-    /// A glob or a time does not parse.
+    /// A glob or a time does not parse, or `--modified-after` is not before
+    /// `--modified-before` (an empty range).
     pub fn new(o: &CriteriaOptions) -> Result<Criteria, S3Error> {
         let include: Vec<&str> = o.globs.iter().filter(|g| !g.starts_with('!')).map(String::as_str).collect();
         let exclude: Vec<&str> = o.globs.iter().filter_map(|g| g.strip_prefix('!')).collect();
@@ -120,6 +140,14 @@ impl Criteria {
             .filter(|e| !e.is_empty())
             .map(|e| format!(".{e}"))
             .collect();
+        let after = o.modified_after.as_deref().map(|s| parse_time("--modified-after", s)).transpose()?;
+        let before = o.modified_before.as_deref().map(|s| parse_time("--modified-before", s)).transpose()?;
+        if let (Some(a), Some(b), Some(text), Some(until)) = (after, before, &o.modified_after, &o.modified_before)
+            && a >= b
+        {
+            let why = format!("not before --modified-before {until:?}: no object could match");
+            return Err(S3Error::flag("--modified-after", text, why));
+        }
         Ok(Criteria {
             include: Patterns::build(&include)?,
             exclude: Patterns::build(&exclude)?,
@@ -127,9 +155,32 @@ impl Criteria {
             min_size: o.min_size,
             max_size: o.max_size,
             max_filesize: o.max_filesize,
-            after: o.modified_after.as_deref().map(|s| parse_time("--modified-after", s)).transpose()?,
-            before: o.modified_before.as_deref().map(|s| parse_time("--modified-before", s)).transpose()?,
+            after,
+            before,
         })
+    }
+
+    /// The flag that needs each object's size (`--min-size` or `--max-size`), if any.
+    pub(crate) fn size_flag(&self) -> Option<&'static str> {
+        match (self.min_size, self.max_size) {
+            (Some(_), _) => Some("--min-size"),
+            (None, Some(_)) => Some("--max-size"),
+            (None, None) => None,
+        }
+    }
+
+    /// The flag that needs each object's last-modified time, if any.
+    pub(crate) fn time_flag(&self) -> Option<&'static str> {
+        match (self.after, self.before) {
+            (Some(_), _) => Some("--modified-after"),
+            (None, Some(_)) => Some("--modified-before"),
+            (None, None) => None,
+        }
+    }
+
+    /// Objects larger than this are not scanned (`--max-filesize`).
+    pub(crate) fn max_filesize(&self) -> Option<u64> {
+        self.max_filesize
     }
 
     /// Decides what to do with `obj`, whose URI is `uri`.
@@ -158,14 +209,6 @@ impl Criteria {
             if self.after.is_some_and(|a| t < a) || self.before.is_some_and(|b| t >= b) {
                 return Verdict::Excluded;
             }
-        }
-        if let Some(class) = obj.storage_class.as_deref()
-            && ARCHIVED_CLASSES.contains(&class)
-        {
-            return Verdict::Skip(Problem::warning(
-                uri,
-                format!("skipped: storage class {class} (restore the object to scan it)"),
-            ));
         }
         if let Some(max) = self.max_filesize
             && obj.size > max
@@ -248,32 +291,33 @@ mod tests {
         unknown.last_modified = None;
         assert!(!scans(&c, &unknown), "no time, no match when a range is asked");
         assert!(parse_time("--modified-after", "yesterday").is_err());
+        for (after, before) in [("2024-06-02", "2024-06-01"), ("2024-06-01", "2024-06-01T00:00:00Z")] {
+            let o = CriteriaOptions {
+                modified_after: Some(after.into()),
+                modified_before: Some(before.into()),
+                ..Default::default()
+            };
+            let e = Criteria::new(&o).unwrap_err().to_string();
+            assert!(e.starts_with("invalid --modified-after") && e.contains("not before --modified-before"), "{e}");
+        }
         assert_eq!(parse_time("t", "1970-01-02").unwrap(), 86_400_000);
         assert_eq!(parse_time("t", "1970-01-01T01:00:00+01:00").unwrap(), 0);
     }
 
     #[test]
-    fn archived_classes_and_size_limit_are_skipped_with_reason() {
+    fn archived_classes_are_tried_and_the_size_limit_is_skipped_with_reason() {
         let c = crit(|o| o.max_filesize = Some(100));
-        for (class, skipped) in [
-            ("GLACIER", true),
-            ("DEEP_ARCHIVE", true),
-            ("GLACIER_IR", false),
-            ("STANDARD", false),
-            ("STANDARD_IA", false),
-        ] {
+        for class in ["GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "STANDARD", "INTELLIGENT_TIERING"] {
             let mut o = obj("a.csv", 10);
             o.storage_class = Some(class.into());
-            match c.verdict(&o, "s3://b/a.csv") {
-                Verdict::Skip(p) => {
-                    assert!(skipped, "{class}");
-                    assert_eq!(p.severity, crate::report::Severity::Warning);
-                    assert_eq!(p.source, "s3://b/a.csv");
-                    assert!(p.reason.contains(class), "{}", p.reason);
-                }
-                v => assert!(!skipped && v == Verdict::Scan, "{class}: {v:?}"),
-            }
+            assert_eq!(c.verdict(&o, "s3://b/a.csv"), Verdict::Scan, "{class}: restored or not, it is tried");
         }
+        assert_eq!(archived_reason(Some("GLACIER")), "skipped: storage class GLACIER (restore the object to scan it)");
+        assert_eq!(
+            archived_reason(Some("INTELLIGENT_TIERING")),
+            "skipped: storage class INTELLIGENT_TIERING, archive tier (restore the object to scan it)"
+        );
+        assert_eq!(archived_reason(None), "skipped: archived (restore the object to scan it)");
         match c.verdict(&obj("big", 101), "s3://b/big") {
             Verdict::Skip(p) => assert_eq!(p.severity, crate::report::Severity::Error),
             v => panic!("{v:?}"),

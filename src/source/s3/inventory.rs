@@ -44,41 +44,102 @@ fn bucket_of(arn: &str) -> &str {
     arn.strip_prefix("arn:aws:s3:::").or_else(|| arn.rsplit(":::").next()).unwrap_or(arn)
 }
 
-/// Reads the inventory behind `manifest` into `tx`; returns the number of objects sent.
+/// The columns some criteria need and an inventory may lack: the flag that
+/// needs each (`--max-size`...), if any.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Needs {
+    /// The flag that needs the `Size` column.
+    pub(crate) size: Option<&'static str>,
+    /// The flag that needs the `LastModifiedDate` column.
+    pub(crate) modified: Option<&'static str>,
+}
+
+impl Needs {
+    /// Fails when the inventory lacks a column a flag needs; `has` tells
+    /// whether it has a column (by its fileSchema name), `schema` is shown.
+    fn check(&self, has: impl Fn(&str) -> bool, schema: &str) -> Result<(), String> {
+        for (flag, column) in [(self.size, "Size"), (self.modified, "LastModifiedDate")] {
+            if let Some(flag) = flag
+                && !has(column)
+            {
+                return Err(format!(
+                    "{flag} needs the inventory's {column} column, which it lacks ({schema}): \
+                     add {column} to the inventory's fields, or leave {flag} out"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An inventory whose manifest has been read.
+pub(crate) struct Inventory {
+    manifest: Manifest,
+    place: Place,
+    format: DataFormat,
+    /// Where its data files are, when not beside a local manifest.
+    dest: Option<String>,
+}
+
+/// Reads and checks the manifest at `place`.
 ///
 /// # Errors
-/// The manifest or a data file cannot be read or parsed: the reason.
-pub(crate) async fn read(clients: &Clients, manifest: &Place, tx: mpsc::Sender<ObjectInfo>) -> Result<u64, String> {
-    let bytes = store::read(clients, manifest)
+/// The manifest cannot be read or parsed, its format is not supported, or
+/// (CSV) it lacks a column that a criterion needs.
+pub(crate) async fn open(clients: &Clients, place: &Place, needs: Needs) -> Result<Inventory, String> {
+    let bytes = store::read(clients, place)
         .await
         .map_err(|e| format!("cannot read inventory manifest: {e}"))?
         .ok_or_else(|| "inventory manifest not found".to_string())?;
     let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| format!("invalid inventory manifest: {e}"))?;
     let format = match m.file_format.to_ascii_lowercase().as_str() {
-        "csv" => DataFormat::Csv(csv_columns(&m.file_schema)?),
-        "parquet" => DataFormat::Parquet,
+        "csv" => {
+            let cols = csv_columns(&m.file_schema)?;
+            let has = |c: &str| match c {
+                "Size" => cols.size.is_some(),
+                _ => cols.last_modified.is_some(),
+            };
+            needs.check(has, &format!("fileSchema {:?}", m.file_schema))?;
+            DataFormat::Csv(cols)
+        }
+        "parquet" => DataFormat::Parquet(needs),
         other => return Err(format!("inventory format {other:?} is not supported (CSV and Parquet are)")),
     };
-    let dest = match (&m.destination_bucket, manifest) {
+    let dest = match (&m.destination_bucket, place) {
         (Some(d), _) => Some(bucket_of(d).to_string()),
         (None, Place::S3(u)) => Some(u.bucket.clone()),
         (None, Place::Local(_)) => None,
     };
-    let source_bucket = m.source_bucket.clone().unwrap_or_default();
-    let mut sent = 0;
-    for f in &m.files {
-        let data = fetch_data(clients, manifest, dest.as_deref(), &f.key).await?;
-        let fmt = format.clone();
-        let tx = tx.clone();
-        let sb = source_bucket.clone();
-        let name = f.key.clone();
-        let n = tokio::task::spawn_blocking(move || parse(data, &fmt, &sb, &tx))
-            .await
-            .map_err(|e| format!("inventory reader failed: {e}"))?
-            .map_err(|e| format!("inventory data file {name}: {e}"))?;
-        sent += n;
+    Ok(Inventory { manifest: m, place: place.clone(), format, dest })
+}
+
+impl Inventory {
+    /// The bucket the inventory lists (its manifest's `sourceBucket`), when it says.
+    pub(crate) fn bucket(&self) -> Option<&str> {
+        self.manifest.source_bucket.as_deref().filter(|b| !b.is_empty())
     }
-    Ok(sent)
+
+    /// Reads the inventory's rows into `tx`; returns the number of objects sent.
+    ///
+    /// # Errors
+    /// A data file cannot be read or parsed: the reason.
+    pub(crate) async fn read(&self, clients: &Clients, tx: mpsc::Sender<ObjectInfo>) -> Result<u64, String> {
+        let source_bucket = self.bucket().unwrap_or_default().to_string();
+        let mut sent = 0;
+        for f in &self.manifest.files {
+            let data = fetch_data(clients, &self.place, self.dest.as_deref(), &f.key).await?;
+            let fmt = self.format.clone();
+            let tx = tx.clone();
+            let sb = source_bucket.clone();
+            let name = f.key.clone();
+            let n = tokio::task::spawn_blocking(move || parse(data, &fmt, &sb, &tx))
+                .await
+                .map_err(|e| format!("inventory reader failed: {e}"))?
+                .map_err(|e| format!("inventory data file {name}: {e}"))?;
+            sent += n;
+        }
+        Ok(sent)
+    }
 }
 
 /// A data file: a local file, or the body of a GET.
@@ -132,7 +193,8 @@ struct Columns {
 #[derive(Clone, Debug)]
 enum DataFormat {
     Csv(Columns),
-    Parquet,
+    /// Columns by name, checked per data file against what the criteria need.
+    Parquet(Needs),
 }
 
 fn csv_columns(schema: &str) -> Result<Columns, String> {
@@ -194,8 +256,8 @@ fn parse(data: Data, fmt: &DataFormat, source_bucket: &str, tx: &mpsc::Sender<Ob
                 parse_csv(&b[..], cols, source_bucket, tx)
             }
         }
-        (DataFormat::Parquet, Data::File(f)) => parse_parquet(f, source_bucket, tx),
-        (DataFormat::Parquet, Data::Remote(body)) => parse_parquet(body.into_bytes(), source_bucket, tx),
+        (DataFormat::Parquet(needs), Data::File(f)) => parse_parquet(f, *needs, source_bucket, tx),
+        (DataFormat::Parquet(needs), Data::Remote(body)) => parse_parquet(body.into_bytes(), *needs, source_bucket, tx),
     }
 }
 
@@ -230,6 +292,7 @@ fn parse_csv(r: impl Read, c: &Columns, source_bucket: &str, tx: &mpsc::Sender<O
 #[cfg(feature = "parquet")]
 fn parse_parquet<R: parquet::file::reader::ChunkReader + 'static>(
     data: R,
+    needs: Needs,
     source_bucket: &str,
     tx: &mpsc::Sender<ObjectInfo>,
 ) -> Result<u64, String> {
@@ -237,6 +300,17 @@ fn parse_parquet<R: parquet::file::reader::ChunkReader + 'static>(
     use parquet::record::Field;
 
     let reader = SerializedFileReader::new(data).map_err(|e| e.to_string())?;
+    let fields: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let has = |c: &str| fields.iter().any(|f| f == if c == "Size" { "size" } else { "last_modified_date" });
+    needs.check(has, &format!("columns {}", fields.join(", ")))?;
     let rows = reader.get_row_iter(None).map_err(|e| e.to_string())?;
     let mut n = 0;
     for row in rows {
@@ -287,7 +361,7 @@ fn parse_parquet<R: parquet::file::reader::ChunkReader + 'static>(
 }
 
 #[cfg(not(feature = "parquet"))]
-fn parse_parquet<R>(_: R, _: &str, _: &mpsc::Sender<ObjectInfo>) -> Result<u64, String> {
+fn parse_parquet<R>(_: R, _: Needs, _: &str, _: &mpsc::Sender<ObjectInfo>) -> Result<u64, String> {
     Err("this inventory is in Parquet format, and this trawl was built without the `parquet` feature \
          (rebuild with --features parquet, or configure the inventory as CSV)"
         .into())
@@ -327,5 +401,20 @@ mod tests {
         assert_eq!(o.storage_class.as_deref(), Some("GLACIER"));
         assert_eq!(o.last_modified, Some(parse_time("t", "2024-06-01").unwrap()));
         assert!(rx.try_recv().is_err(), "old versions and delete markers are not objects to scan");
+    }
+
+    #[test]
+    fn criteria_that_need_a_missing_column_are_refused() {
+        let cols = csv_columns("Bucket, Key, ETag, StorageClass").unwrap();
+        let has = |c: &str| if c == "Size" { cols.size.is_some() } else { cols.last_modified.is_some() };
+        assert_eq!(Needs::default().check(has, "s"), Ok(()));
+        let e =
+            Needs { size: Some("--max-size"), modified: None }.check(has, "fileSchema \"Bucket, Key\"").unwrap_err();
+        assert!(e.starts_with("--max-size needs the inventory's Size column, which it lacks (fileSchema"), "{e}");
+        let e = Needs { size: None, modified: Some("--modified-after") }.check(has, "s").unwrap_err();
+        assert!(e.contains("--modified-after needs the inventory's LastModifiedDate column"), "{e}");
+        let full = csv_columns("Bucket, Key, Size, LastModifiedDate").unwrap();
+        let has = |c: &str| if c == "Size" { full.size.is_some() } else { full.last_modified.is_some() };
+        assert_eq!(Needs { size: Some("--min-size"), modified: Some("--modified-before") }.check(has, "s"), Ok(()));
     }
 }

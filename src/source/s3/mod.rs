@@ -44,7 +44,7 @@ mod uri;
 
 pub use client::ClientOptions;
 pub use error::S3Error;
-pub use filter::{ARCHIVED_CLASSES, Criteria, CriteriaOptions, Verdict, parse_time};
+pub use filter::{ARCHIVED_CLASSES, Criteria, CriteriaOptions, Verdict, archived_reason, parse_time};
 pub use list::{ObjectInfo, normalize_etag};
 pub use results::{MAX_OCCURRENCES, Occurrence, ProblemRecord, Record, Status, Tally};
 pub use shard::{INDEX_VARS, Shard, shard_of};

@@ -74,6 +74,20 @@ pub(crate) struct Remote {
     pub(crate) bucket: String,
     pub(crate) key: String,
     pub(crate) retries: u32,
+    /// Objects larger than this are not read (`--max-filesize`): checked
+    /// against the GET's length, since a listing may not give sizes (an
+    /// inventory without its `Size` column).
+    pub(crate) max_size: Option<u64>,
+}
+
+impl Remote {
+    /// Fails with [`Failure::TooLarge`] when `size` is over the limit.
+    fn check_size(&self, size: u64) -> Result<(), Failure> {
+        match self.max_size {
+            Some(max) if size > max => Err(Failure::TooLarge(size)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The bytes of a fetched object, in the form its scan needs.
@@ -118,14 +132,18 @@ impl Remote {
 pub(crate) async fn fetch(remote: Remote, info: &ObjectInfo, flags: Arc<Flags>) -> Result<Fetched, Failure> {
     let handle = Handle::current();
     if info.size > SMALL && random_by_name(&info.key) {
+        remote.check_size(info.size)?;
         let r = RangeReader::new(remote, handle, info.size, info.etag.clone(), Vec::new(), flags);
-        return Ok(Fetched { etag: info.etag.clone(), size: info.size, body: Body::Random(r) });
+        r.prefetch_last().await?;
+        let etag = r.etag.lock().expect("etag lock").clone();
+        return Ok(Fetched { etag, size: info.size, body: Body::Random(r) });
     }
     let mut attempt = 0;
     'fetch: loop {
         let out = remote.get(None, None).await?;
         let etag = out.e_tag().map(normalize_etag);
         let size = out.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(info.size);
+        remote.check_size(size)?;
         let mut r =
             Resumable { remote: remote.clone(), etag: etag.clone(), size, offset: 0, body: out.body, failures: 0 };
         if size <= SMALL {
@@ -348,12 +366,54 @@ impl RangeReader {
         if self.flags.changed() {
             return Err(io::Error::other(Failure::Changed.reason()));
         }
+        match self.handle.block_on(self.get_range(start, end)) {
+            Ok(bytes) => Ok(bytes),
+            Err(Failure::Changed) => {
+                self.flags.set_changed();
+                Err(io::Error::other(Failure::Changed.reason()))
+            }
+            Err(f) => {
+                let why = f.reason();
+                self.flags.fail(&why);
+                Err(io::Error::other(why))
+            }
+        }
+    }
+
+    /// Reads the last block into the cache before the scan starts: formats
+    /// read from the end read it first anyway, and an object that cannot be
+    /// read at all (archived, denied, deleted) fails here, as a whole GET
+    /// does, rather than half-way through its scan.
+    async fn prefetch_last(&self) -> Result<(), Failure> {
+        if self.size == 0 {
+            return Ok(());
+        }
+        let index = (self.size - 1) / BLOCK;
+        let start = index * BLOCK;
+        let bytes = self.get_range(start, (start + BLOCK).min(self.size)).await?;
+        self.cache.lock().expect("cache lock").push_back((index, Arc::new(bytes)));
+        Ok(())
+    }
+
+    /// Bytes `start..end` with retries; the first ETag seen is kept for the
+    /// next ranges' `If-Match`.
+    async fn get_range(&self, start: u64, end: u64) -> Result<Vec<u8>, Failure> {
         let etag = self.etag.lock().expect("etag lock").clone();
-        let result = self.handle.block_on(async {
+        let (tag, bytes) = self.get_tagged(start, end, etag.as_deref()).await?;
+        let mut known = self.etag.lock().expect("etag lock");
+        if known.is_none() {
+            *known = tag;
+        }
+        Ok(bytes)
+    }
+
+    /// Bytes `start..end` and their ETag, `If-Match` `etag`, with retries.
+    async fn get_tagged(&self, start: u64, end: u64, etag: Option<&str>) -> Result<(Option<String>, Vec<u8>), Failure> {
+        {
             let mut failures = 0;
             loop {
                 let attempt = async {
-                    let out = self.remote.get(Some((start, Some(end - 1))), etag.as_deref()).await?;
+                    let out = self.remote.get(Some((start, Some(end - 1))), etag).await?;
                     let tag = out.e_tag().map(normalize_etag);
                     let bytes =
                         out.body.collect().await.map_err(|e| Failure::Other(format!("connection failed: {e}")))?;
@@ -379,24 +439,6 @@ impl RangeReader {
                 }
                 failures += 1;
                 retry::sleep(failures).await;
-            }
-        });
-        match result {
-            Ok((tag, bytes)) => {
-                let mut known = self.etag.lock().expect("etag lock");
-                if known.is_none() {
-                    *known = tag;
-                }
-                Ok(bytes)
-            }
-            Err(Failure::Changed) => {
-                self.flags.set_changed();
-                Err(io::Error::other(Failure::Changed.reason()))
-            }
-            Err(f) => {
-                let why = f.reason();
-                self.flags.fail(&why);
-                Err(io::Error::other(why))
             }
         }
     }

@@ -32,7 +32,7 @@ pub enum Status {
     Complete,
     /// Scanned, but part of it was not (a member over a limit, a corrupt member...).
     Partial,
-    /// Not scanned, on purpose (archived storage class, over `--max-filesize`, deleted since listed).
+    /// Not scanned, on purpose (archived and not restored, over `--max-filesize`, deleted since listed).
     Skipped,
     /// Could not be scanned (access denied, transfer failed after retries...).
     Error,

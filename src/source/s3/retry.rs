@@ -39,10 +39,14 @@ pub(crate) enum Failure {
     Denied(String),
     /// 404: it no longer exists.
     Gone(String),
-    /// The object is archived and must be restored first (InvalidObjectState).
+    /// The object is archived and must be restored first: `403
+    /// InvalidObjectState` (GLACIER or DEEP_ARCHIVE not restored, or an
+    /// Intelligent-Tiering archive access tier).
     Archived(String),
     /// 412: the object changed (If-Match failed).
     Changed,
+    /// The object is larger than `--max-filesize` (this many bytes): not read.
+    TooLarge(u64),
     /// Anything else, after the SDK's retries.
     Other(String),
 }
@@ -53,6 +57,7 @@ impl Failure {
         match self {
             Failure::Denied(s) | Failure::Gone(s) | Failure::Archived(s) | Failure::Other(s) => s.clone(),
             Failure::Changed => "object changed during the scan".into(),
+            Failure::TooLarge(size) => format!("larger than --max-filesize ({size} bytes)"),
         }
     }
 }
@@ -63,13 +68,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let status = e.raw_response().map(|r| r.status().as_u16());
-    let code = e.code().unwrap_or_default();
-    let reason = describe(e);
+    failure(e.code().unwrap_or_default(), status, describe(e))
+}
+
+/// The failure of an error with S3 error `code` and HTTP `status`. The code
+/// decides before the status: S3 answers `InvalidObjectState` (an archived
+/// object) with a 403, which is not an access denied.
+fn failure(code: &str, status: Option<u16>, reason: String) -> Failure {
     match (code, status) {
+        ("InvalidObjectState", _) => Failure::Archived(reason),
         ("PreconditionFailed", _) | (_, Some(412)) => Failure::Changed,
         ("AccessDenied" | "AllAccessDisabled", _) | (_, Some(403)) => Failure::Denied(reason),
         ("NoSuchKey" | "NoSuchBucket", _) | (_, Some(404)) => Failure::Gone(reason),
-        ("InvalidObjectState", _) => Failure::Archived(reason),
         _ => Failure::Other(reason),
     }
 }
@@ -117,5 +127,23 @@ mod tests {
             assert!(d <= ceiling && d >= ceiling.mul_f64(0.09), "attempt {attempt}: {d:?}");
         }
         assert!(backoff(40) <= CAP);
+    }
+
+    #[test]
+    fn errors_are_classified_by_code_before_status() {
+        let r = || "why".to_string();
+        let cases: &[(&str, Option<u16>, Failure)] = &[
+            ("InvalidObjectState", Some(403), Failure::Archived(r())),
+            ("InvalidObjectState", None, Failure::Archived(r())),
+            ("AccessDenied", Some(403), Failure::Denied(r())),
+            ("", Some(403), Failure::Denied(r())),
+            ("NoSuchKey", Some(404), Failure::Gone(r())),
+            ("", Some(404), Failure::Gone(r())),
+            ("PreconditionFailed", Some(412), Failure::Changed),
+            ("SlowDown", Some(503), Failure::Other(r())),
+        ];
+        for (code, status, want) in cases {
+            assert_eq!(&failure(code, *status, r()), want, "{code} {status:?}");
+        }
     }
 }

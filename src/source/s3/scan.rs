@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::Scratch;
 use crate::extract::{Data, Extractor};
 use crate::report::{Confidence, Finding, Problem, Scanned, Severity, Sink};
+use crate::source::s3::filter::archived_reason;
 use crate::source::s3::list::ObjectInfo;
 use crate::source::s3::object::{self, Body, Fetched, Flags, Remote};
 use crate::source::s3::results::{Status, Tally};
@@ -64,7 +65,10 @@ impl Outcome {
         let uri = info.uri();
         let (status, problem) = match f {
             Failure::Gone(r) => (Status::Skipped, Problem::warning(uri, format!("deleted since it was listed ({r})"))),
-            Failure::Archived(r) => (Status::Skipped, Problem::warning(uri, format!("skipped: {r}"))),
+            Failure::Archived(_) => {
+                (Status::Skipped, Problem::warning(uri, archived_reason(info.storage_class.as_deref())))
+            }
+            f @ Failure::TooLarge(_) => (Status::Skipped, Problem::error(uri, f.reason())),
             f => (Status::Error, Problem::error(uri, f.reason())),
         };
         Outcome::not_scanned(info, status, problem, sink)
@@ -246,5 +250,46 @@ fn finish(mut held: Held<'_>, mut info: ObjectInfo, fetched: &Fetched, flags: &F
         bytes,
         done,
         stop: stop || held.stop,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Collect;
+
+    fn info(class: Option<&str>) -> ObjectInfo {
+        ObjectInfo {
+            bucket: "b".into(),
+            key: "k.csv".into(),
+            size: 10,
+            etag: Some("e".into()),
+            last_modified: None,
+            storage_class: class.map(String::from),
+        }
+    }
+
+    #[test]
+    fn an_archived_object_is_skipped_with_a_warning_and_never_done() {
+        for class in [Some("GLACIER"), Some("INTELLIGENT_TIERING"), None] {
+            let mut sink = Collect::default();
+            let why = "archived object: restore it to scan it (InvalidObjectState)".to_string();
+            let o = Outcome::failed(info(class), Failure::Archived(why), &mut sink);
+            assert_eq!((o.status, o.done), (Status::Skipped, false), "{class:?}");
+            assert_eq!(sink.problems.len(), 1);
+            let p = &sink.problems[0];
+            assert_eq!((p.severity, p.source.as_str()), (Severity::Warning, "s3://b/k.csv"));
+            assert_eq!(p.reason, archived_reason(class));
+            assert_eq!(o.reason.as_deref(), Some(p.reason.as_str()));
+        }
+        let mut sink = Collect::default();
+        let o = Outcome::failed(info(None), Failure::Denied("access denied (AccessDenied)".into()), &mut sink);
+        assert_eq!(o.status, Status::Error, "access denied stays an error");
+        assert_eq!(sink.problems[0].severity, Severity::Error);
+        let mut sink = Collect::default();
+        let o = Outcome::failed(info(None), Failure::TooLarge(2048), &mut sink);
+        assert_eq!((o.status, o.done), (Status::Skipped, false), "as when the listing gives the size");
+        assert_eq!(sink.problems[0].severity, Severity::Error, "an error, as for local files");
+        assert_eq!(sink.problems[0].reason, "larger than --max-filesize (2048 bytes)");
     }
 }

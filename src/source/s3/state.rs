@@ -1,17 +1,20 @@
 //! The incremental sweep state (`--state`): which objects were scanned, in
-//! which version, with which rules.
+//! which version, with which rules and settings.
 //!
 //! # Format
 //! JSON Lines (gzip-compressed when the name ends in `.gz`). The first line
 //! is a header, then one line per object scanned, sorted by URI:
 //! ```text
-//! {"trawl_state":1,"rules_version":"9f1c2d3e4b5a6978","updated":"2024-06-01T02:00:00Z"}
+//! {"trawl_state":1,"rules_version":"9f1c2d3e4b5a6978","settings":"04c5a1e2f3b4d5c6","updated":"2024-06-01T02:00:00Z"}
 //! {"uri":"s3://bucket/a.csv","etag":"9a0364b9e99bb480dd25e1f0284c8555","size":1234,"last_modified_ms":1717200000000}
 //! ```
 //! An object is unchanged when its size matches and its ETag matches (or,
 //! for stores that list no ETag, its last-modified time). When the header's
-//! rules version differs from the rules in use, the state is ignored and
-//! every object is scanned again. Only objects scanned to the end (complete,
+//! rules version or settings fingerprint differs from the ones in use (the
+//! rules changed, or a setting that changes what is found or reported, such
+//! as `--min-confidence` or an allow list), the state is ignored and every
+//! object is scanned again. A header without `settings` (written before
+//! settings were recorded) matches no settings but empty ones. Only objects scanned to the end (complete,
 //! or partial for a reason inherent to the object such as a corrupt archive
 //! member) are recorded; failed and skipped objects are not, so the next
 //! run tries them again.
@@ -31,6 +34,8 @@ const FORMAT: u32 = 1;
 struct Header {
     trawl_state: u32,
     rules_version: String,
+    #[serde(default)]
+    settings: String,
     #[serde(default)]
     updated: String,
 }
@@ -52,27 +57,37 @@ struct Entry {
     last_modified: Option<i64>,
 }
 
+/// The rules and settings a state is valid for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Version {
+    /// The rule set's fingerprint.
+    pub(crate) rules: String,
+    /// The fingerprint of the other settings that change findings.
+    pub(crate) settings: String,
+}
+
 /// What the last runs scanned.
 #[derive(Debug)]
 pub(crate) struct State {
-    rules_version: String,
+    version: Version,
     entries: HashMap<String, Entry>,
     /// Objects recorded by this run (never pruned).
     recorded: HashSet<String>,
 }
 
 impl State {
-    /// An empty state for `rules_version`.
-    pub(crate) fn fresh(rules_version: &str) -> State {
-        State { rules_version: rules_version.to_string(), entries: HashMap::new(), recorded: HashSet::new() }
+    /// An empty state for `version`.
+    pub(crate) fn fresh(version: &Version) -> State {
+        State { version: version.clone(), entries: HashMap::new(), recorded: HashSet::new() }
     }
 
-    /// Reads a state file; an empty state when its rules version is not
-    /// `rules_version` (the rules changed: everything is scanned again).
+    /// Reads a state file; an empty state when its rules version or settings
+    /// are not `version`'s (the rules or settings changed: everything is
+    /// scanned again).
     ///
     /// # Errors
     /// The file is not a state file.
-    pub(crate) fn parse(bytes: &[u8], rules_version: &str, place: &str) -> Result<State, S3Error> {
+    pub(crate) fn parse(bytes: &[u8], version: &Version, place: &str) -> Result<State, S3Error> {
         let bad = |why: String| S3Error::parse("state file", place, why);
         let mut text = Vec::new();
         if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -81,20 +96,20 @@ impl State {
             text.extend_from_slice(bytes);
         }
         let mut lines = text.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-        let Some(first) = lines.next() else { return Ok(State::fresh(rules_version)) };
+        let Some(first) = lines.next() else { return Ok(State::fresh(version)) };
         let header: Header = serde_json::from_slice(first).map_err(|e| bad(format!("header: {e}")))?;
         if header.trawl_state != FORMAT {
             return Err(bad(format!("unknown format version {}", header.trawl_state)));
         }
-        if header.rules_version != rules_version {
-            return Ok(State::fresh(rules_version));
+        if header.rules_version != version.rules || header.settings != version.settings {
+            return Ok(State::fresh(version));
         }
         let mut entries = HashMap::new();
         for (i, l) in lines.enumerate() {
             let line: Line = serde_json::from_slice(l).map_err(|e| bad(format!("line {}: {e}", i + 2)))?;
             entries.insert(line.uri, Entry { etag: line.etag, size: line.size, last_modified: line.last_modified_ms });
         }
-        Ok(State { rules_version: rules_version.to_string(), entries, recorded: HashSet::new() })
+        Ok(State { version: version.clone(), entries, recorded: HashSet::new() })
     }
 
     /// Number of objects recorded.
@@ -141,7 +156,12 @@ impl State {
     /// The file's bytes; gzip-compressed when `gzip`.
     pub(crate) fn to_bytes(&self, gzip: bool, updated: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.entries.len() * 96);
-        let header = Header { trawl_state: FORMAT, rules_version: self.rules_version.clone(), updated: updated.into() };
+        let header = Header {
+            trawl_state: FORMAT,
+            rules_version: self.version.rules.clone(),
+            settings: self.version.settings.clone(),
+            updated: updated.into(),
+        };
         serde_json::to_writer(&mut out, &header).expect("state header serializes");
         out.push(b'\n');
         let mut uris: Vec<&String> = self.entries.keys().collect();
@@ -176,9 +196,13 @@ mod tests {
         }
     }
 
+    fn v(rules: &str) -> Version {
+        Version { rules: rules.into(), settings: "s1".into() }
+    }
+
     #[test]
     fn round_trip_and_change_detection() {
-        let mut s = State::fresh("v1");
+        let mut s = State::fresh(&v("v1"));
         let a = info("a.csv", 10, Some("e1"), Some(5));
         let b = info("b.csv", 20, None, Some(7));
         s.record(&a, "s3://b/a.csv", Some("e1"));
@@ -186,7 +210,7 @@ mod tests {
         for gzip in [false, true] {
             let bytes = s.to_bytes(gzip, "2024-01-01T00:00:00Z");
             assert_eq!(gzip, bytes.starts_with(&[0x1f, 0x8b]));
-            let t = State::parse(&bytes, "v1", "state").unwrap();
+            let t = State::parse(&bytes, &v("v1"), "state").unwrap();
             assert_eq!(t.len(), 2);
             assert!(t.unchanged(&a, "s3://b/a.csv"));
             assert!(!t.unchanged(&info("a.csv", 10, Some("e2"), Some(5)), "s3://b/a.csv"), "new etag");
@@ -194,23 +218,32 @@ mod tests {
             assert!(t.unchanged(&b, "s3://b/b.csv"), "no etag: last-modified decides");
             assert!(!t.unchanged(&info("b.csv", 20, None, Some(8)), "s3://b/b.csv"));
             assert!(!t.unchanged(&info("c.csv", 1, None, None), "s3://b/c.csv"), "new object");
-            let other_rules = State::parse(&bytes, "v2", "state").unwrap();
+            let other_rules = State::parse(&bytes, &v("v2"), "state").unwrap();
             assert_eq!(other_rules.len(), 0, "rules changed: everything is scanned again");
+            let other_settings = Version { rules: "v1".into(), settings: "s2".into() };
+            assert_eq!(State::parse(&bytes, &other_settings, "state").unwrap().len(), 0, "settings changed");
         }
         let text = String::from_utf8(s.to_bytes(false, "now")).unwrap();
-        assert!(text.starts_with("{\"trawl_state\":1,\"rules_version\":\"v1\""), "{text}");
+        assert!(text.starts_with("{\"trawl_state\":1,\"rules_version\":\"v1\",\"settings\":\"s1\""), "{text}");
         assert_eq!(text.lines().count(), 3);
-        assert!(State::parse(b"not json\n", "v1", "state").is_err());
-        assert_eq!(State::parse(b"", "v1", "state").unwrap().len(), 0);
+        assert!(State::parse(b"not json\n", &v("v1"), "state").is_err());
+        assert_eq!(State::parse(b"", &v("v1"), "state").unwrap().len(), 0);
+        // A state written before settings were recorded: trusted only without settings.
+        let old = b"{\"trawl_state\":1,\"rules_version\":\"v1\"}\n{\"uri\":\"s3://b/a.csv\",\"size\":10}\n";
+        assert_eq!(State::parse(old, &v("v1"), "state").unwrap().len(), 0);
+        assert_eq!(
+            State::parse(old, &Version { rules: "v1".into(), settings: String::new() }, "state").unwrap().len(),
+            1
+        );
     }
 
     #[test]
     fn prune_forgets_deleted_objects_under_the_prefix_only() {
-        let mut s = State::fresh("v");
+        let mut s = State::fresh(&v("v"));
         for k in ["p/a", "p/b", "q/c"] {
             s.record(&info(k, 1, Some("e"), None), &format!("s3://b/{k}"), None);
         }
-        let mut s = State::parse(&s.to_bytes(false, "t"), "v", "state").unwrap();
+        let mut s = State::parse(&s.to_bytes(false, "t"), &v("v"), "state").unwrap();
         s.record(&info("p/new", 1, Some("e"), None), "s3://b/p/new", None);
         let seen: HashSet<String> = ["s3://b/p/a".to_string()].into();
         assert_eq!(s.prune("s3://b/p/", &seen), 1);

@@ -34,7 +34,7 @@ use crate::source::s3::results::{Record, Results, Status};
 use crate::source::s3::retry::Failure;
 use crate::source::s3::scan::{self, Outcome};
 use crate::source::s3::shard::Shard;
-use crate::source::s3::state::State;
+use crate::source::s3::state::{State, Version};
 use crate::source::s3::uri::{Place, S3Uri};
 use crate::source::s3::{inventory, store};
 
@@ -76,6 +76,13 @@ pub struct S3Options {
     pub inventory: Option<String>,
     /// The rule-set version (see [`Rules::version`](crate::Rules::version)).
     pub rules_version: String,
+    /// A fingerprint of every other setting that changes what is found or
+    /// reported: `min_confidence`, the allow list (its contents), the
+    /// extraction options (structure, archives and their limits, binary
+    /// files), the size limit. A state saved with other settings (or other
+    /// rules) is not trusted: every object is scanned again. Settings of
+    /// output, threads and concurrency do not belong in it.
+    pub settings_version: String,
     /// Findings below this confidence are not reported nor counted.
     pub min_confidence: Confidence,
     /// When to save state and results.
@@ -94,6 +101,7 @@ impl Default for S3Options {
             results: None,
             inventory: None,
             rules_version: String::new(),
+            settings_version: String::new(),
             min_confidence: Confidence::Low,
             checkpoint: Checkpoint::default(),
         }
@@ -208,11 +216,12 @@ pub fn sweep(
         .build()
         .map_err(|e| S3Error(Kind::Runtime(e)))?;
     let clients = rt.block_on(Clients::connect(&opts.client));
+    let version = Version { rules: opts.rules_version.clone(), settings: opts.settings_version.clone() };
     let state = match &state_place {
         None => None,
         Some(p) => Some(match rt.block_on(store::read(&clients, p)) {
-            Ok(Some(bytes)) => State::parse(&bytes, &opts.rules_version, &p.to_string())?,
-            Ok(None) => State::fresh(&opts.rules_version),
+            Ok(Some(bytes)) => State::parse(&bytes, &version, &p.to_string())?,
+            Ok(None) => State::fresh(&version),
             Err(e) => return Err(S3Error::read("state file", p, e)),
         }),
     };
@@ -276,7 +285,7 @@ pub fn sweep(
         }
         book.stats.pruned = pruned as u64;
     }
-    for p in ctx.checkpoint(true) {
+    for p in ctx.checkpoint(true, &mut *sink) {
         sink.problem(p);
     }
     let mut stats = ctx.book.lock().expect("book lock").stats.clone();
@@ -328,13 +337,8 @@ async fn dispatch(
     let mut seen = HashSet::new();
     let mut complete = vec![false; targets.len()];
     if let Some(inv) = inventory {
-        let (tx, rx) = mpsc::channel(1024);
-        let producer = async move { inventory::read(&ctx.clients, inv, tx).await };
-        let (res, ()) = tokio::join!(producer, consume(ctx, rx, targets, &sem, &job_tx, &mut seen));
-        match res {
-            Ok(_) => complete.fill(!ctx.stop.load(Ordering::Relaxed)),
-            Err(e) => sink.problem(Problem::error(inv.to_string(), e)),
-        }
+        let mut to = Dispatch { sem: &sem, job_tx: &job_tx, seen: &mut seen };
+        from_inventory(ctx, targets, inv, &mut to, &mut complete, sink).await;
     } else {
         for (i, t) in targets.iter().enumerate() {
             if ctx.stop.load(Ordering::Relaxed) {
@@ -344,9 +348,16 @@ async fn dispatch(
             let (tx, rx) = mpsc::channel(1024);
             let producer = async move { list::list(&client, t, &tx).await };
             let one = std::slice::from_ref(t);
-            let (res, ()) = tokio::join!(producer, consume(ctx, rx, one, &sem, &job_tx, &mut seen));
+            let mut count = [0];
+            let mut to = Dispatch { sem: &sem, job_tx: &job_tx, seen: &mut seen };
+            let (res, ()) = tokio::join!(producer, consume(ctx, rx, one, &mut count, &mut to));
+            let stopped = ctx.stop.load(Ordering::Relaxed);
             match res {
-                Ok(_) => complete[i] = !ctx.stop.load(Ordering::Relaxed),
+                Ok(_) if count[0] == 0 && !stopped => {
+                    complete[i] = true;
+                    sink.problem(Problem::warning(t.to_string(), format!("no object under {t}")));
+                }
+                Ok(_) => complete[i] = !stopped,
                 Err(e) => sink.problem(Problem::error(t.to_string(), e)),
             }
         }
@@ -357,22 +368,74 @@ async fn dispatch(
     (seen, complete)
 }
 
-/// Selects the objects coming from `rx` and starts fetching them.
+/// Where listed objects go: fetch tasks, bounded by `sem`, sending jobs to
+/// `job_tx`; `seen` gathers the URIs listed that the state knows.
+struct Dispatch<'d> {
+    sem: &'d Arc<Semaphore>,
+    job_tx: &'d mpsc::UnboundedSender<Job>,
+    seen: &'d mut HashSet<String>,
+}
+
+/// Reads the inventory at `place` for `targets`. A target in another bucket
+/// than the one the inventory lists is an error naming both (not left out
+/// silently); a target the inventory has no object under, a warning.
+async fn from_inventory(
+    ctx: &Ctx<'_>,
+    targets: &[S3Uri],
+    place: &Place,
+    to: &mut Dispatch<'_>,
+    complete: &mut [bool],
+    sink: &mut dyn Sink,
+) {
+    let needs = inventory::Needs { size: ctx.criteria.size_flag(), modified: ctx.criteria.time_flag() };
+    let inv = match inventory::open(&ctx.clients, place, needs).await {
+        Ok(inv) => inv,
+        Err(e) => return sink.problem(Problem::error(place.to_string(), e)),
+    };
+    let inside: Vec<bool> = targets.iter().map(|t| inv.bucket().is_none_or(|b| b == t.bucket)).collect();
+    for (t, _) in targets.iter().zip(&inside).filter(|(_, inside)| !**inside) {
+        let bucket = inv.bucket().unwrap_or_default();
+        let why = format!("not in inventory {place}, which lists bucket {bucket} (scan {t} without --inventory)");
+        sink.problem(Problem::error(t.to_string(), why));
+    }
+    let listed: Vec<S3Uri> =
+        targets.iter().zip(&inside).filter(|(_, inside)| **inside).map(|(t, _)| t.clone()).collect();
+    if listed.is_empty() {
+        return;
+    }
+    let mut counts = vec![0; listed.len()];
+    let (tx, rx) = mpsc::channel(1024);
+    let (res, ()) = tokio::join!(inv.read(&ctx.clients, tx), consume(ctx, rx, &listed, &mut counts, to));
+    if let Err(e) = res {
+        return sink.problem(Problem::error(place.to_string(), e));
+    }
+    let stopped = ctx.stop.load(Ordering::Relaxed);
+    for (c, inside) in complete.iter_mut().zip(&inside) {
+        *c = *inside && !stopped;
+    }
+    for (t, _) in listed.iter().zip(&counts).filter(|(_, n)| **n == 0 && !stopped) {
+        sink.problem(Problem::warning(t.to_string(), format!("no object under {t} in inventory {place}")));
+    }
+}
+
+/// Selects the objects coming from `rx` and starts fetching them; counts
+/// the objects under each target in `counts`.
 async fn consume(
     ctx: &Ctx<'_>,
     mut rx: mpsc::Receiver<ObjectInfo>,
     targets: &[S3Uri],
-    sem: &Arc<Semaphore>,
-    job_tx: &mpsc::UnboundedSender<Job>,
-    seen: &mut HashSet<String>,
+    counts: &mut [u64],
+    to: &mut Dispatch<'_>,
 ) {
+    let Dispatch { sem, job_tx, seen } = to;
     while let Some(info) = rx.recv().await {
         if ctx.stop.load(Ordering::Relaxed) {
             break;
         }
-        if !targets.iter().any(|t| t.bucket == info.bucket && info.key.starts_with(&t.key)) {
+        let Some(target) = targets.iter().position(|t| t.bucket == info.bucket && info.key.starts_with(&t.key)) else {
             continue; // an inventory row outside the URIs
-        }
+        };
+        counts[target] += 1;
         let uri = info.uri();
         let unchanged = {
             let mut book = ctx.book.lock().expect("book lock");
@@ -414,6 +477,7 @@ async fn consume(
             bucket: info.bucket.clone(),
             key: info.key.clone(),
             retries: ctx.clients.retries(),
+            max_size: ctx.criteria.max_filesize(),
         };
         let tx = job_tx.clone();
         tokio::spawn(async move {
@@ -448,7 +512,12 @@ fn worker(ctx: &Ctx<'_>, rx: &Mutex<mpsc::UnboundedReceiver<Job>>, new_sink: &Si
         if outcome.stop {
             ctx.stop.store(true, Ordering::Relaxed);
         }
-        for p in ctx.finish(outcome) {
+        if ctx.state_place.is_some() {
+            // Its findings go on their way before the object is recorded as
+            // done; a checkpoint then waits for them to be written (`sync`).
+            sink.flush();
+        }
+        for p in ctx.finish(outcome, &mut *sink) {
             sink.problem(p);
         }
     }
@@ -466,8 +535,10 @@ fn run_job(ctx: &Ctx<'_>, scratch: &mut crate::Scratch, sink: &mut dyn Sink, job
 }
 
 impl Ctx<'_> {
-    /// Records an object's outcome; checkpoints when one is due. Returns problems to report.
-    fn finish(&self, o: Outcome) -> Vec<Problem> {
+    /// Records an object's outcome (its findings already passed on to the
+    /// sinks' output); checkpoints when one is due, through `sink`. Returns
+    /// problems to report.
+    fn finish(&self, o: Outcome, sink: &mut dyn Sink) -> Vec<Problem> {
         let uri = o.info.uri();
         let due = {
             let mut book = self.book.lock().expect("book lock");
@@ -517,12 +588,14 @@ impl Ctx<'_> {
                 false
             }
         };
-        if due { self.checkpoint(false) } else { Vec::new() }
+        if due { self.checkpoint(false, sink) } else { Vec::new() }
     }
 
-    /// Saves the results part, then the state. With `wait`, waits for a
-    /// checkpoint in progress; otherwise skips if one is in progress.
-    fn checkpoint(&self, wait: bool) -> Vec<Problem> {
+    /// Saves the results part, then makes the findings output durable
+    /// (`sink.sync()`), then saves the state: the state never records an
+    /// object whose result or findings are not stored. With `wait`, waits
+    /// for a checkpoint in progress; otherwise skips if one is in progress.
+    fn checkpoint(&self, wait: bool, sink: &mut dyn Sink) -> Vec<Problem> {
         let mut unwritten = match self.unwritten.try_lock() {
             Ok(g) => g,
             Err(std::sync::TryLockError::WouldBlock) if !wait => return Vec::new(),
@@ -548,10 +621,19 @@ impl Ctx<'_> {
                 }
             }
         }
-        // The state never records an object whose result is not stored.
-        if let (true, Some(place), Some(bytes)) = (unwritten.is_empty(), &self.state_place, state)
-            && let Err(e) = self.handle.block_on(store::write(&self.clients, place, bytes))
-        {
+        let (Some(place), Some(bytes)) = (&self.state_place, state) else { return problems };
+        // The state never records an object whose result is not stored...
+        if !unwritten.is_empty() {
+            return problems;
+        }
+        // ...nor one whose findings are not written: every object in the
+        // snapshot passed its findings on before it was recorded.
+        if let Err(e) = sink.sync() {
+            problems
+                .push(Problem::error(place.to_string(), format!("cannot write state: findings output failed: {e}")));
+            return problems;
+        }
+        if let Err(e) = self.handle.block_on(store::write(&self.clients, place, bytes)) {
             problems.push(Problem::error(place.to_string(), format!("cannot write state: {e}")));
         }
         problems

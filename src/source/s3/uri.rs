@@ -17,12 +17,18 @@ pub struct S3Uri {
 }
 
 impl S3Uri {
-    /// Parses `s3://bucket` or `s3://bucket/key`.
+    /// Whether `s` is an S3 URI: it starts with `s3://`, in any case (`S3://`).
+    pub fn is_s3(s: &str) -> bool {
+        s.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"))
+    }
+
+    /// Parses `s3://bucket` or `s3://bucket/key` (the scheme in any case).
     ///
     /// # Errors
     /// The string does not start with `s3://` or names no bucket.
     pub fn parse(s: &str) -> Result<S3Uri, S3Error> {
-        let rest = s.strip_prefix("s3://").ok_or_else(|| S3Error::uri(s, "does not start with s3://"))?;
+        let rest =
+            s.get(5..).filter(|_| S3Uri::is_s3(s)).ok_or_else(|| S3Error::uri(s, "does not start with s3://"))?;
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(S3Error::uri(s, "no bucket name"));
@@ -55,12 +61,12 @@ pub enum Place {
 }
 
 impl Place {
-    /// `s3://...` is S3, anything else a local path.
+    /// `s3://...` (in any case) is S3, anything else a local path.
     ///
     /// # Errors
     /// An `s3://` string names no bucket.
     pub fn parse(s: &str) -> Result<Place, S3Error> {
-        if s.starts_with("s3://") { Ok(Place::S3(S3Uri::parse(s)?)) } else { Ok(Place::Local(PathBuf::from(s))) }
+        if S3Uri::is_s3(s) { Ok(Place::S3(S3Uri::parse(s)?)) } else { Ok(Place::Local(PathBuf::from(s))) }
     }
 
     /// The place `name` inside this one taken as a directory (or key prefix).
@@ -129,6 +135,9 @@ mod tests {
         assert_eq!(u.key, "");
         assert!(S3Uri::parse("s3:///key").is_err());
         assert!(S3Uri::parse("http://x/y").is_err());
+        assert_eq!(S3Uri::parse("S3://Bucket/Key").unwrap().to_string(), "s3://Bucket/Key", "the scheme in any case");
+        assert!(S3Uri::is_s3("s3://b") && S3Uri::is_s3("S3://b") && !S3Uri::is_s3("s3:/b") && !S3Uri::is_s3("s3"));
+        assert_eq!(Place::parse("S3://b/state.jsonl").unwrap().to_string(), "s3://b/state.jsonl");
         assert_eq!(S3Uri::object("b", "k/x"), "s3://b/k/x");
     }
 

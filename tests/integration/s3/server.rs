@@ -32,8 +32,15 @@ pub type Cut = (usize, Option<(PathBuf, Vec<u8>)>);
 pub struct Controls {
     /// Keys whose GetObject answers 403 AccessDenied.
     pub deny_get: Mutex<HashSet<String>>,
-    /// Key prefixes listed with this storage class.
+    /// Key prefixes listed with this storage class. A GetObject of a key
+    /// listed as `GLACIER` or `DEEP_ARCHIVE` answers 403 InvalidObjectState,
+    /// as S3 does, unless the key is in `restored`.
     pub storage_class: Mutex<Vec<(String, String)>>,
+    /// Archived keys that have been restored: readable, and listed still in their archive class.
+    pub restored: Mutex<HashSet<String>>,
+    /// Keys whose GetObject answers 403 InvalidObjectState whatever their
+    /// class (an Intelligent-Tiering archive access tier).
+    pub archived: Mutex<HashSet<String>>,
     /// Every n-th request fails (0: never): 503 SlowDown, 500, then a GET
     /// body cut half-way, in turn.
     pub every: AtomicU64,
@@ -61,6 +68,16 @@ impl Controls {
     /// Ranged GetObject requests for `key` so far.
     pub fn ranged_gets(&self, key: &str) -> u64 {
         self.ranged_gets.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+
+    /// Whether a GetObject of `key` answers InvalidObjectState: archived and not restored.
+    fn unreadable(&self, key: &str) -> bool {
+        if self.archived.lock().unwrap().contains(key) {
+            return true;
+        }
+        let classes = self.storage_class.lock().unwrap();
+        let class = classes.iter().find(|(p, _)| key.starts_with(p.as_str())).map(|(_, c)| c.as_str());
+        matches!(class, Some("GLACIER" | "DEEP_ARCHIVE")) && !self.restored.lock().unwrap().contains(key)
     }
 
     fn count(&self, kind: &'static str) {
@@ -135,6 +152,9 @@ impl S3 for TestS3 {
         }
         if self.controls.deny_get.lock().unwrap().contains(&key) {
             return Err(s3_error!(AccessDenied, "Access Denied"));
+        }
+        if self.controls.unreadable(&key) {
+            return Err(s3_error!(InvalidObjectState, "The operation is not valid for the object's storage class"));
         }
         if let Some(ETagCondition::ETag(want)) = &req.input.if_match {
             let have = self.etag(&req, &bucket, &key).await?;
