@@ -155,7 +155,14 @@ impl<W: Write + Send> Printer for Sarif<W> {
             "{:016x}",
             xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes())
         );
-        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": artifact_uri(&f.source)}, "region": region(&f.location)}});
+        let mut physical = json!({"artifactLocation": {"uri": artifact_uri(&f.source)}});
+        // SARIF wants a region to hold a line or an offset: records read
+        // from Parquet and Avro have neither, only their logical location.
+        let region = region(&f.location);
+        if region.as_object().is_some_and(|r| !r.is_empty()) {
+            physical["region"] = region;
+        }
+        let mut location = json!({"physicalLocation": physical});
         if let Some(l) = logical(&f.location) {
             location["logicalLocations"] = l;
         }
@@ -200,7 +207,46 @@ impl<W: Write + Send> Printer for Sarif<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::artifact_uri;
+    use super::*;
+    use crate::report::{Category, RecordLocation};
+
+    #[test]
+    fn records_without_lines_have_no_empty_region() {
+        let rules = vec![RuleInfo {
+            id: "pii.ssn.2".into(),
+            data_type: "USA_SOCIAL_SECURITY_NUMBER".into(),
+            category: Category::PersonalInformation,
+        }];
+        let mut out = Vec::new();
+        let mut sarif = Sarif::new(&mut out, rules);
+        let record = |line: Option<u64>| Finding {
+            source: "t.parquet".into(),
+            data_type: "USA_SOCIAL_SECURITY_NUMBER".into(),
+            category: Category::PersonalInformation,
+            rule: "pii.ssn.2".into(),
+            location: Location::Record(RecordLocation {
+                record: 3,
+                json_path: "$.ssn".into(),
+                row_group: Some(0),
+                line,
+                byte_start: line.map(|_| 10),
+                byte_end: line.map(|_| 19),
+            }),
+            validated: true,
+            confidence: Confidence::High,
+            redacted: "*****3921".into(),
+            value: None,
+        };
+        sarif.finding(&record(None)).unwrap();
+        sarif.finding(&record(Some(2))).unwrap();
+        sarif.finish(&Summary::default()).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let parquet = &results[0]["locations"][0];
+        assert!(parquet["physicalLocation"].get("region").is_none(), "{parquet}");
+        assert_eq!(parquet["logicalLocations"][0]["fullyQualifiedName"], "record 3 $.ssn");
+        assert_eq!(results[1]["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    }
 
     #[test]
     fn sources_become_uri_references() {
