@@ -168,6 +168,8 @@ pub struct KeywordSet {
     /// number`...), but none followed by a quote.
     heads: Box<[u64; HEAD_BITS / 64]>,
     keyword_rules: Vec<Vec<u32>>,
+    /// Whether keyword `k` is one of the [`GENERIC_KEYWORDS`].
+    generic: Vec<bool>,
     longest: usize,
     first_bytes: FirstBytes,
     /// When all keywords start with one of a few ASCII letters, those letters
@@ -278,6 +280,27 @@ fn names_a_product(rest: &[u8]) -> bool {
     }
 }
 
+/// Keywords that are everyday words before they are labels (`call`,
+/// `contact`, `text`): followed by an identifier word (see
+/// [`names_an_identifier`]) they name a record's id, not a value of their
+/// rules' type (`contact_id`, `call_id`, `cell_id` hold internal ids that
+/// the phone rules would misread as numbers).
+const GENERIC_KEYWORDS: &[&str] = &["call", "cell", "contact", "mob", "mobile", "reach", "sms", "text"];
+
+/// Whether a keyword followed by `rest` names an identifier: one separator
+/// (`_`, `-`, `.`, space), then the word `id`, `ids`, `uuid`, `guid`,
+/// `idx` or `seq`, in any case.
+fn names_an_identifier(rest: &[u8]) -> bool {
+    let Some((&sep, after)) = rest.split_first() else { return false };
+    if !matches!(sep, b'_' | b'-' | b'.' | b' ') {
+        return false;
+    }
+    let n = after.iter().take(5).take_while(|b| b.is_ascii_alphanumeric()).count();
+    let word = after[..n].to_ascii_lowercase();
+    matches!(word.as_slice(), b"id" | b"ids" | b"uuid" | b"guid" | b"idx" | b"seq")
+        && after.get(n).is_none_or(|b| !b.is_ascii_alphanumeric())
+}
+
 /// Up to this many distinct first letters are filtered with SIMD compares.
 const MAX_FIRST_LETTERS: usize = 6;
 
@@ -373,6 +396,8 @@ impl KeywordSet {
             let h = head_hash(word_head(&f.first, 0, f.first.len()), f.first.len(), next);
             heads[h / 64] |= 1 << (h % 64);
         }
+        let generic: Vec<bool> =
+            keywords.iter().map(|k| GENERIC_KEYWORDS.iter().any(|g| g.eq_ignore_ascii_case(k.trim()))).collect();
         let mut keyword_rules = vec![Vec::new(); keywords.len()];
         for (k, rule) in pairs {
             let ki = keywords.binary_search(&k.as_str()).expect("keyword was collected above");
@@ -434,6 +459,7 @@ impl KeywordSet {
             bits,
             heads,
             keyword_rules,
+            generic,
             longest,
             first_bytes,
             first_letters,
@@ -566,6 +592,7 @@ impl KeywordSet {
                 && same(&hay[word_end..end], &form.rest)
                 && hay.get(end).is_none_or(|&b| norm_byte(b) == b' ')
                 && !names_a_product(&hay[end..])
+                && !(self.generic[form.keyword as usize] && names_an_identifier(&hay[end..]))
             {
                 f(KeywordHit { keyword: form.keyword, start: s, end });
             }
@@ -787,6 +814,20 @@ mod tests {
         assert_eq!(&"customer_SSN=123"[s..e], "SSN");
         assert_eq!(set.rules_of(k), &[1]);
         assert_eq!(hits(&set, "ssn").len(), 1, "keyword spanning the whole haystack");
+    }
+
+    #[test]
+    fn everyday_keywords_before_an_id_word_are_not_keywords() {
+        let set =
+            KeywordSet::new(&[("call".into(), 0), ("contact".into(), 0), ("phone".into(), 1), ("tax id".into(), 2)])
+                .unwrap();
+        for hay in ["contact_id", "rpc call seq=2125550199", "Call-ID: 7", "contact.uuid", "CALL IDS"] {
+            assert!(hits(&set, hay).is_empty(), "{hay}");
+        }
+        // Other keywords keep theirs; an id word must be a word of its own.
+        for hay in ["phone_id", "tax_id", "call me", "contact idaho", "contact: 415", "call"] {
+            assert_eq!(hits(&set, hay).len(), 1, "{hay}");
+        }
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! E-mail address (`addr-spec` of RFC 5322 §3.4.1, dot-atom form only, with
 //! the length limits of RFC 5321 §4.5.3.1 and host names per RFC 1123).
 //!
-//! - Local part: 1-64 characters of ``A-Z a-z 0-9 . ! # $ % & ' * + / = ? ^ _ ` { | } ~ -``,
-//!   not starting or ending with `.`, no `..`.
-//! - Domain: at most 253 characters, at least two labels; each label 1-63
-//!   characters of `A-Z a-z 0-9 -`, not starting or ending with `-`.
-//! - Top-level domain: 2-24 letters, or an IDNA `xn--` label.
+//! - Local part: 1-64 bytes of ``A-Z a-z 0-9 . ! # $ % & ' * + / = ? ^ _ ` { | } ~ -``
+//!   or non-ASCII UTF-8 (internationalized addresses, RFC 6531:
+//!   `françois@exemple.fr`), not starting or ending with `.`, no `..`.
+//! - Domain: at most 253 bytes, at least two labels; each label 1-63
+//!   bytes of `A-Z a-z 0-9 -` or non-ASCII UTF-8 (`müller.de`), not
+//!   starting or ending with `-`.
+//! - Top-level domain: 2-24 letters, an IDNA `xn--` label, or a
+//!   non-ASCII label of at least two characters (`рф`).
+//! - The whole address is valid UTF-8.
 //!
 //! Reserved example domains (`example.com`, `.test`, ...) are accepted:
 //! test data uses them. File names that look like addresses
@@ -21,7 +25,7 @@ pub fn check(value: &[u8]) -> bool {
         return false;
     };
     let (local, domain) = (&value[..at], &value[at + 1..]);
-    local_ok(local) && domain_ok(domain)
+    local_ok(local) && domain_ok(domain) && (value.is_ascii() || std::str::from_utf8(value).is_ok())
 }
 
 fn local_ok(local: &[u8]) -> bool {
@@ -29,7 +33,7 @@ fn local_ok(local: &[u8]) -> bool {
         && local.first() != Some(&b'.')
         && local.last() != Some(&b'.')
         && !local.windows(2).any(|w| w == b"..")
-        && local.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
+        && local.iter().all(|&b| b.is_ascii_alphanumeric() || !b.is_ascii() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
 }
 
 fn domain_ok(domain: &[u8]) -> bool {
@@ -52,13 +56,15 @@ fn label_ok(label: &[u8]) -> bool {
     (1..=63).contains(&label.len())
         && label.first() != Some(&b'-')
         && label.last() != Some(&b'-')
-        && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        && label.iter().all(|&b| b.is_ascii_alphanumeric() || !b.is_ascii() || b == b'-')
 }
 
 fn tld_ok(tld: &[u8]) -> bool {
     let idna = tld.len() > 4 && tld[..4].eq_ignore_ascii_case(b"xn--");
     let letters = (2..=24).contains(&tld.len()) && tld.iter().all(u8::is_ascii_alphabetic);
-    (idna || letters) && !FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e))
+    // Two or more non-ASCII characters (each two bytes or more).
+    let unicode = tld.len() >= 4 && !tld.iter().any(u8::is_ascii);
+    (idna || letters || unicode) && !FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e))
 }
 
 #[cfg(test)]
@@ -114,7 +120,11 @@ mod tests {
             ("style@media.css".into(), false),
             ("chunk@1.2.js".into(), false),
             ("user@example.xn--".into(), false),
-            ("jane\u{e9}@example.com".into(), false),
+            ("jan\u{e9}@example.com".into(), true),
+            ("fran\u{e7}ois.dupont@exemple.fr".into(), true),
+            ("j\u{fc}rgen@m\u{fc}ller.de".into(), true),
+            ("user@\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}".into(), true),
+            ("user@example.\u{440}".into(), false), // one-character TLD
             ("".into(), false),
             ("not an email".into(), false),
         ];
