@@ -1823,6 +1823,7 @@ def track_ok(s):
     return m is not None and valid_card(m.group(1))
 
 VALIDATORS = {
+    "URL_CREDENTIALS": lambda v: re.fullmatch(r"[^\s/@'\"<>\\]{3,128}", v) is not None,
     "AWS_CREDENTIALS": lambda v: re.fullmatch(TOKEN_RX["AWS_CREDENTIALS"], v) is not None,
     "AWS_ACCESS_KEY_ID": lambda v: re.fullmatch(TOKEN_RX["AWS_ACCESS_KEY_ID"], v) is not None and "EXAMPLE" not in v,
     "GCP_API_KEY": lambda v: re.fullmatch(TOKEN_RX["GCP_API_KEY"], v) is not None,
@@ -3561,7 +3562,7 @@ def cfg_env(i):
     d.ln("NODE_ENV=production")
     d.ln("PORT=%d" % ch(3000, 8080, 8000, 5000))
     d.ln("APP_VERSION={$v}", v=neg_version())
-    d.ln("DATABASE_URL=postgres://app:%s@postgres:5432/app" % rs(ALNUM, 18))
+    d.ln("DATABASE_URL=postgres://app:{$p}@postgres:5432/app", p=P("URL_CREDENTIALS", rs(ALNUM, 18)))
     d.ln("REDIS_URL=redis://redis:6379/0")
     opts = ["aws", "stripe", "openai", "slack", "gmaps", "hf", "github", "gitlab", "anthropic", "smtp", "placeholder", "pgp"]
     chosen = rng.sample(opts, 5)

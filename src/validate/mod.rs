@@ -32,6 +32,7 @@ mod phone;
 mod spain_dni;
 mod uk_nhs;
 mod uk_nino;
+mod url_password;
 mod us_dea;
 mod us_itin;
 mod us_npi;
@@ -117,6 +118,9 @@ pub enum Validator {
     /// GitHub token: CRC32 checksum of the classic `ghp_`/`gho_`/... tokens;
     /// fine-grained `github_pat_` tokens by structure.
     GithubToken,
+    /// A password in a URL's user information (`scheme://user:password@host`)
+    /// that is not a template or placeholder.
+    UrlPassword,
 }
 
 impl Validator {
@@ -149,6 +153,7 @@ impl Validator {
         Validator::Email,
         Validator::Phone,
         Validator::GithubToken,
+        Validator::UrlPassword,
     ];
 
     /// Whether `value` passes this validator.
@@ -181,6 +186,7 @@ impl Validator {
             Validator::Email => email::check(value),
             Validator::Phone => phone::check(value),
             Validator::GithubToken => github_token::check(value),
+            Validator::UrlPassword => url_password::check(value),
         }
     }
 
@@ -214,6 +220,7 @@ impl Validator {
             Validator::Email => "email",
             Validator::Phone => "phone",
             Validator::GithubToken => "github_token",
+            Validator::UrlPassword => "url_password",
         }
     }
 }
