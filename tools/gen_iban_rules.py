@@ -79,7 +79,34 @@ COUNTRIES = {
     "VG": ("VIRGIN_ISLANDS_BANK_ACCOUNT_NUMBER", "British Virgin Islands", "4!a16!n", "VG96VPVG0000012345678901"),
 }
 
+# Countries of the SWIFT IBAN registry that Macie has no managed data
+# identifier for, named in the same style (not Macie types): their IBANs are
+# found all the same (SEPA members among them).
+EXTRA_COUNTRIES = {
+    "AT": ("AUSTRIA_BANK_ACCOUNT_NUMBER", "Austria", "5!n11!n", "AT611904300234573201"),
+    "AZ": ("AZERBAIJAN_BANK_ACCOUNT_NUMBER", "Azerbaijan", "4!a20!c", "AZ21NABZ00000000137010001944"),
+    "BE": ("BELGIUM_BANK_ACCOUNT_NUMBER", "Belgium", "3!n7!n2!n", "BE68539007547034"),
+    "BH": ("BAHRAIN_BANK_ACCOUNT_NUMBER", "Bahrain", "4!a14!c", "BH67BMAG00001299123456"),
+    "GI": ("GIBRALTAR_BANK_ACCOUNT_NUMBER", "Gibraltar", "4!a15!c", "GI75NWBK000000007099453"),
+    "GT": ("GUATEMALA_BANK_ACCOUNT_NUMBER", "Guatemala", "4!c20!c", "GT82TRAJ01020000001210029690"),
+    "IL": ("ISRAEL_BANK_ACCOUNT_NUMBER", "Israel", "3!n3!n13!n", "IL620108000000099999999"),
+    "KW": ("KUWAIT_BANK_ACCOUNT_NUMBER", "Kuwait", "4!a22!c", "KW81CBKU0000000000001234560101"),
+    "KZ": ("KAZAKHSTAN_BANK_ACCOUNT_NUMBER", "Kazakhstan", "3!n13!c", "KZ86125KZT5004100100"),
+    "LB": ("LEBANON_BANK_ACCOUNT_NUMBER", "Lebanon", "4!n20!c", "LB62099900000001001901229114"),
+    "LU": ("LUXEMBOURG_BANK_ACCOUNT_NUMBER", "Luxembourg", "3!n13!c", "LU280019400644750000"),
+    "LV": ("LATVIA_BANK_ACCOUNT_NUMBER", "Latvia", "4!a13!c", "LV80BANK0000435195001"),
+    "MD": ("MOLDOVA_BANK_ACCOUNT_NUMBER", "Moldova", "2!c18!c", "MD24AG000225100013104168"),
+    "NO": ("NORWAY_BANK_ACCOUNT_NUMBER", "Norway", "4!n6!n1!n", "NO9386011117947"),
+    "PK": ("PAKISTAN_BANK_ACCOUNT_NUMBER", "Pakistan", "4!a16!c", "PK36SCBL0000001123456702"),
+    "PS": ("PALESTINE_BANK_ACCOUNT_NUMBER", "Palestine", "4!a21!c", "PS92PALS000000000400123456702"),
+    "QA": ("QATAR_BANK_ACCOUNT_NUMBER", "Qatar", "4!a21!c", "QA58DOHB00001234567890ABCDEFG"),
+    "RO": ("ROMANIA_BANK_ACCOUNT_NUMBER", "Romania", "4!a16!c", "RO49AAAA1B31007593840000"),
+    "SA": ("SAUDI_ARABIA_BANK_ACCOUNT_NUMBER", "Saudi Arabia", "2!n18!c", "SA0380000000608010167519"),
+}
+
 LENGTHS = {
+    "AT": 20, "AZ": 28, "BE": 16, "BH": 22, "GI": 23, "GT": 28, "IL": 23, "KW": 30, "KZ": 20,
+    "LB": 28, "LU": 20, "LV": 21, "MD": 24, "NO": 15, "PK": 24, "PS": 29, "QA": 29, "RO": 24, "SA": 24,
     "AL": 28, "AD": 24, "BA": 20, "BR": 29, "BG": 22, "CR": 22, "HR": 21, "CY": 28, "CZ": 24,
     "DK": 18, "DO": 28, "EG": 29, "EE": 20, "FO": 18, "FI": 18, "FR": 27, "GE": 22, "DE": 22,
     "GR": 27, "GL": 18, "HU": 28, "IS": 26, "IE": 22, "IT": 27, "JO": 30, "XK": 20, "LI": 21,
@@ -223,7 +250,8 @@ def bad_check(iban):
 
 
 def iban_rule(rng, cc):
-    macie_id, name, fmt, registry_example = COUNTRIES[cc]
+    macie = cc in COUNTRIES
+    macie_id, name, fmt, registry_example = COUNTRIES[cc] if macie else EXTRA_COUNTRIES[cc]
     kinds = expand(fmt)
     assert 4 + len(kinds) == LENGTHS[cc], (cc, len(kinds))
     full = ["n", "n"] + kinds
@@ -266,8 +294,9 @@ def iban_rule(rng, cc):
         'validator = "iban"',
         'confidence = "low"',
         f"priority = {PRIORITY_IBAN}",
-        f"description = {toml_str(f'{name} International Bank Account Number ({LENGTHS[cc]} characters, BBAN {fmt}), compact or in groups of four separated by spaces or hyphens; mod-97 checked.')}",
-        'references = ["https://www.swift.com/standards/data-standards/iban-international-bank-account-number", "https://docs.aws.amazon.com/macie/latest/user/mdis-reference-financial.html"]',
+        f"description = {toml_str(f'{name} International Bank Account Number ({LENGTHS[cc]} characters, BBAN {fmt}), compact or in groups of four separated by spaces or hyphens; mod-97 checked.' + ('' if macie else ' Not a Macie managed data identifier.'))}",
+        ('references = ["https://www.swift.com/standards/data-standards/iban-international-bank-account-number", "https://docs.aws.amazon.com/macie/latest/user/mdis-reference-financial.html"]'
+         if macie else 'references = ["https://www.swift.com/standards/data-standards/iban-international-bank-account-number"]'),
         "ignore_values = " + toml_list(ignore),
         "examples = " + toml_list(examples),
         "negative_examples = " + toml_list(negatives),
@@ -338,10 +367,13 @@ def render():
         "#\n"
         "# One IBAN rule per country that Amazon Macie has a <COUNTRY>_BANK_ACCOUNT_NUMBER\n"
         "# managed data identifier for (no keyword needed, mod-97 validated), and the\n"
-        "# keyword-gated BBAN rules Macie has for France, Germany, Italy, Spain and the UK.\n\n"
+        "# keyword-gated BBAN rules Macie has for France, Germany, Italy, Spain and the UK,\n"
+        "# then one IBAN rule per other country of the SWIFT registry that trawl covers\n"
+        "# (types in Macie's naming style, not Macie types).\n\n"
     )
     body = [iban_rule(rng, cc) for cc in sorted(COUNTRIES, key=lambda c: COUNTRIES[c][0])]
     body += [bban_rule(rng, cc) for cc in ("FR", "DE", "IT", "ES", "GB")]
+    body += [iban_rule(rng, cc) for cc in sorted(EXTRA_COUNTRIES, key=lambda c: EXTRA_COUNTRIES[c][0])]
     return head + "\n".join(body)
 
 
