@@ -23,6 +23,7 @@ mod json_cuts;
 mod json_lexer;
 mod json_shape;
 mod limit;
+mod md_tables;
 mod names;
 mod ordered;
 mod parallel;

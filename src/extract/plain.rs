@@ -6,7 +6,7 @@
 use std::io::{self, Read};
 
 use crate::Scratch;
-use crate::extract::{Extractor, Format};
+use crate::extract::{Extractor, Format, md_tables};
 use crate::report::{Finding, Problem, Scanned, Sink};
 
 /// Counts findings on their way to the real sink.
@@ -38,17 +38,78 @@ pub(crate) fn scan_text_bytes(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let stats = x.scanner().scan_slice(scratch, bytes, source, &x.options().text, sink);
+    // Markdown tables: their cells are scanned again with their column's
+    // context (see `md_tables`) after the text pass, whose findings are held
+    // back, so that a value is reported once and all go out in file order.
+    let tables = if x.options().structured && format == Format::Text && md_tables::may_hold_tables(source) {
+        md_tables::find(bytes)
+    } else {
+        Vec::new()
+    };
+    if tables.is_empty() {
+        let stats = x.scanner().scan_slice(scratch, bytes, source, &x.options().text, sink);
+        return text_scanned(format, source, stats.bytes, stats.findings, !stats.stopped, sink);
+    }
+    let mut held = Holding { inner: sink, found: Vec::new() };
+    let stats = x.scanner().scan_slice(scratch, bytes, source, &x.options().text, &mut held);
+    let mut found = held.found;
+    let known: Vec<std::ops::Range<u64>> = found.iter().filter_map(|f| text_span(&f.location)).collect();
+    found.extend(md_tables::scan(x, scratch, bytes, &tables, &known, source));
+    found.sort_by_key(|f| text_span(&f.location).map_or(0, |r| r.start));
+    let mut sent = 0;
+    let mut go_on = true;
+    for f in found {
+        sent += 1;
+        if !sink.finding(f) {
+            go_on = false;
+            break;
+        }
+    }
+    text_scanned(format, source, stats.bytes, sent, go_on, sink)
+}
+
+/// The byte range of a text location.
+fn text_span(location: &crate::report::Location) -> Option<std::ops::Range<u64>> {
+    match location {
+        crate::report::Location::Text(t) => Some(t.byte_start..t.byte_end),
+        _ => None,
+    }
+}
+
+/// Reports a text source as scanned; returns `go_on`.
+fn text_scanned(format: Format, source: &str, bytes: u64, findings: u64, go_on: bool, sink: &mut dyn Sink) -> bool {
     sink.scanned(Scanned {
         source: source.to_string(),
         format: format.name().into(),
-        bytes: stats.bytes,
-        findings: stats.findings,
+        bytes,
+        findings,
         binary: format == Format::Binary,
         container: false,
         size: None,
     });
-    !stats.stopped
+    go_on
+}
+
+/// Holds the findings back (they go out once a file's tables are scanned),
+/// passes the rest on.
+struct Holding<'a> {
+    inner: &'a mut dyn Sink,
+    found: Vec<Finding>,
+}
+
+impl Sink for Holding<'_> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.found.push(finding);
+        true
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn scanned(&mut self, scanned: Scanned) {
+        self.inner.scanned(scanned);
+    }
 }
 
 pub(crate) fn scan_text_stream(

@@ -297,6 +297,28 @@ fn tables_with_line_breaks_in_their_first_fields_are_recognized_without_a_name()
 }
 
 #[test]
+fn markdown_tables_give_their_column_names_as_keywords() {
+    let md = format!(
+        "# Customers\n\n| Name | SSN | DOB | Phone |\n|---|:---:|---|---|\n\
+         | Jane Roe | {SSN} | 1985-03-14 | 415-555-0132 |\n| Ann Lee | 219-44-5178 | n/a | n/a |\n\nThe id 512483921 is no SSN here.\n"
+    );
+    let out = crate::util::scan_bytes(md.as_bytes(), "customers.md");
+    assert_eq!(
+        found(&out),
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ 5:14",
+            "DATE_OF_BIRTH @ 5:26",
+            "PHONE_NUMBER @ 5:39",
+            // Found by the text pass (a dashed SSN needs no keyword), reported once.
+            "USA_SOCIAL_SECURITY_NUMBER @ 6:13",
+        ]
+    );
+    let Location::Text(t) = &out.findings[0].location else { unreachable!() };
+    assert_eq!(&md[t.byte_start as usize..t.byte_end as usize], SSN);
+    assert_eq!(out.scanned[0].findings, 4);
+}
+
+#[test]
 fn whitespace_escapes_separate_words_in_json_and_text() {
     // `\n` and `\t` as JSON strings and logs write them: the keyword after
     // one is a word of its own, and a value after one stands alone.
