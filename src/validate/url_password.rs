@@ -4,7 +4,7 @@
 //!
 //! A value passes when it:
 //!
-//! - is 3 to 128 printable ASCII bytes or UTF-8 text, without spaces, and
+//! - is 3 to 128 printable ASCII bytes (the rule's regex takes up to 64) or UTF-8 text, without spaces, and
 //!   holds at least one letter or digit;
 //! - is not a template or variable (`${DB_PASS}`, `{{ password }}`,
 //!   `$PGPASSWORD`, `%s`, `%(password)s`, `[password]`);
