@@ -16,7 +16,8 @@
 //! A table is a line with a `|`, followed by a delimiter row (cells of
 //! dashes, optionally with `:` for alignment) with as many cells, then the
 //! rows up to the first line without a `|` or a blank line (GitHub Flavored
-//! Markdown's tables). The text pass runs as for any text; then each cell of
+//! Markdown's tables). The tables `psql` and `mysql` print are read the
+//! same way: their rule under the header is dashes between `+`. The text pass runs as for any text; then each cell of
 //! a column whose name names a rule's keyword is scanned alone with that
 //! context, and what it finds that the text pass did not is reported at its
 //! line and column. Only Markdown and plain text files read whole are
@@ -66,19 +67,31 @@ fn cells(line: &[u8], at: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether `line` is a delimiter row: a pipe, and cells of at least one
-/// `-`, with an optional `:` at either end.
-fn is_delimiter(line: &[u8]) -> bool {
+/// The number of columns of `line` when it is a delimiter row, else `None`:
+/// Markdown's (`|---|:---:|`, cells of at least one `-` with an optional
+/// `:` at either end, between pipes), or the rule of `psql` and `mysql`
+/// output (`-----+------`, `+-----+------+`: dashes between `+`).
+fn delimiter_columns(line: &[u8]) -> Option<usize> {
+    let trimmed = line.trim_ascii();
+    if !trimmed.contains(&b'-') {
+        return None;
+    }
+    if trimmed.iter().all(|&b| b == b'-' || b == b'+') && trimmed.contains(&b'+') {
+        let inner = trimmed.strip_prefix(b"+").unwrap_or(trimmed);
+        let inner = inner.strip_suffix(b"+").unwrap_or(inner);
+        let parts: Vec<&[u8]> = inner.split(|&b| b == b'+').collect();
+        return parts.iter().all(|p| !p.is_empty()).then_some(parts.len());
+    }
     let cs = cells(line, 0);
-    line.contains(&b'-')
-        && line.contains(&b'|')
+    let markdown = line.contains(&b'|')
         && !cs.is_empty()
         && cs.iter().all(|c| {
             let cell = &line[c.clone()];
             let inner = cell.strip_prefix(b":").unwrap_or(cell);
             let inner = inner.strip_suffix(b":").unwrap_or(inner);
             !inner.is_empty() && inner.iter().all(|&b| b == b'-')
-        })
+        });
+    markdown.then_some(cs.len())
 }
 
 /// Whether a source so named is searched for tables: Markdown and plain
@@ -99,12 +112,13 @@ pub(crate) fn may_hold_tables(source: &str) -> bool {
 /// The Markdown tables of `text`.
 pub(crate) fn find(text: &[u8]) -> Vec<Table> {
     let mut tables = Vec::new();
-    // Most texts hold no table: one pass finds whether a pipe is followed
-    // by a dash (`|-`, `| -`, `|:-`, `| :-`), as in every delimiter row.
-    let delimiter_like = memchr::memchr_iter(b'|', text).any(|p| {
+    // Most texts hold no table: one pass finds whether a pipe or a plus is
+    // followed by a dash (`|-`, `| -`, `|:-`, `| :-`, `-+-`), as in every
+    // delimiter row.
+    let delimiter_like = memchr::memchr2_iter(b'|', b'+', text).any(|p| {
         let rest = &text[p + 1..];
-        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
-        let rest = rest.strip_prefix(b":").unwrap_or(rest);
+        let rest = if text[p] == b'|' { rest.strip_prefix(b" ").unwrap_or(rest) } else { rest };
+        let rest = if text[p] == b'|' { rest.strip_prefix(b":").unwrap_or(rest) } else { rest };
         rest.first() == Some(&b'-')
     });
     if !delimiter_like {
@@ -121,12 +135,13 @@ pub(crate) fn find(text: &[u8]) -> Vec<Table> {
     while i + 1 < lines.len() {
         let (head_at, head) = lines[i];
         let (_, delim) = lines[i + 1];
-        if !head.contains(&b'|') || !is_delimiter(delim) {
+        let columns = if head.contains(&b'|') { delimiter_columns(delim) } else { None };
+        let Some(columns) = columns else {
             i += 1;
             continue;
-        }
+        };
         let header = cells(head, head_at);
-        if header.len() != cells(delim, 0).len() || header.len() < 2 {
+        if header.len() != columns || header.len() < 2 {
             i += 1;
             continue;
         }
@@ -221,10 +236,13 @@ mod tests {
         let line = b"a | b\\|c | ";
         let got: Vec<&[u8]> = cells(line, 0).into_iter().map(|r| &line[r]).collect();
         assert_eq!(got, [&b"a"[..], b"b\\|c"]);
-        assert!(is_delimiter(b"|---|:---:|--:|"));
-        assert!(is_delimiter(b" --- | --- "));
-        assert!(!is_delimiter(b"| a | --- |"));
-        assert!(!is_delimiter(b"----"));
+        assert_eq!(delimiter_columns(b"|---|:---:|--:|"), Some(3));
+        assert_eq!(delimiter_columns(b" --- | --- "), Some(2));
+        assert_eq!(delimiter_columns(b"----------+-----------+------"), Some(3));
+        assert_eq!(delimiter_columns(b"+------+-----+"), Some(2));
+        assert_eq!(delimiter_columns(b"| a | --- |"), None);
+        assert_eq!(delimiter_columns(b"----"), None);
+        assert_eq!(delimiter_columns(b"--++--"), None);
     }
 
     #[test]
@@ -240,5 +258,12 @@ mod tests {
         assert_eq!(&text[t.rows[1].1[1].clone()], b"512483921");
         assert!(find(b"a | b\nc | d\n").is_empty());
         assert!(find(b"| a | b |\n|---|\n| 1 | 2 |\n").is_empty(), "a delimiter row of another width");
+        // psql and mysql output.
+        let psql = b"   name   |    ssn    \n----------+-----------\n Jane Roe | 219445178\n(1 row)\n";
+        let t = &find(psql)[0];
+        assert_eq!((&psql[t.header[1].clone()], t.rows.len()), (&b"ssn"[..], 1));
+        let mysql = b"+------+-----------+\n| name | ssn       |\n+------+-----------+\n| Jane | 219445178 |\n+------+-----------+\n";
+        let t = &find(mysql)[0];
+        assert_eq!((&mysql[t.rows[0].1[1].clone()], t.rows.len()), (&b"219445178"[..], 1));
     }
 }
