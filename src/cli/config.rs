@@ -206,6 +206,8 @@ impl ScanConfig {
 pub fn settings_version(args: &ScanArgs) -> Result<String> {
     use std::fmt::Write as _;
     let mut text = String::new();
+    // What the engine finds changes with trawl's version and detection epoch.
+    let _ = write!(text, "trawl={}\0epoch={}\0", env!("CARGO_PKG_VERSION"), trawl::detect::DETECTION_EPOCH);
     let _ = write!(
         text,
         "min_confidence={:?}\0allow_regex={:?}\0text={}\0no_archives={}\0skip_binary={}\0max_filesize={:?}\0\

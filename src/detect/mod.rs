@@ -18,6 +18,12 @@ mod starts;
 pub mod stream;
 
 pub use analyze::MAX_MATCH_LEN;
+
+/// Changes whenever a change to the engine itself (not to the rule files,
+/// which the rules' fingerprint covers) changes what a scan finds: an
+/// incremental S3 sweep records it with its settings, so that such a change
+/// (whitespace escapes decoded, Markdown tables read) rescans every object.
+pub const DETECTION_EPOCH: u32 = 2;
 pub(crate) use engine::NameBuffers;
 pub use engine::{Context, EngineStats, Match, RuleInfo, Scanner, Scratch};
 
