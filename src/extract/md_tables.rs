@@ -218,6 +218,20 @@ pub(crate) fn scan(
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any mix of table-like pieces: no panic, and every cell lies in the text.
+        #[test]
+        fn tables_of_any_text_stay_in_bounds(pieces in proptest::collection::vec(0usize..9, 0..200)) {
+            const PIECES: [&[u8]; 9] = [b"|", b"-", b":", b"+", b" ", b"\n", b"\r\n", b"ssn", b"\\"];
+            let text: Vec<u8> = pieces.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            for t in find(&text) {
+                for c in t.header.iter().chain(t.rows.iter().flat_map(|(_, r)| r.iter())) {
+                    proptest::prop_assert!(c.start <= c.end && c.end <= text.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn which_files_are_searched() {
         for name in ["README.md", "docs/x.MARKDOWN", "notes.txt", "a.zip!b/c.rst", "LICENSE", "dir/.profile"] {

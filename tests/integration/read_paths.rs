@@ -75,6 +75,14 @@ fn tiny_chunks_match_whole_buffer() {
 }
 
 #[test]
+fn tiny_chunks_match_whole_buffer_across_whitespace_escapes() {
+    // Escapes and the values after them fall on every chunk boundary.
+    let line = "{\"note\":\"record\\nSSN: 219445178\\tcard 4532015112830366\\\\nssn 512483921\"}\n";
+    let hay = line.repeat(40);
+    check_chunks(hay.as_bytes(), &[7, 64, 1000], 80);
+}
+
+#[test]
 fn chunked_reads_match_whole_buffer() {
     let hay = corpus_sample();
     assert!(hay.len() > 20_000, "sample too small: {}", hay.len());
