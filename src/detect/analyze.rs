@@ -293,6 +293,58 @@ fn concat(parts: &[Hir], after_non_alnum: bool) -> Option<Anchor> {
     best
 }
 
+/// A literal of at least two bytes that every match holds before `anchor`
+/// (found by [`anchor`] in `hir`): the longest common prefix of a run of
+/// exact parts of the top-level concatenation before the anchor's part.
+/// `URL_CREDENTIALS` (`scheme:/{1,2}user:(password)@host`, anchored on `@`)
+/// needs `:/` there: a window without it cannot match, and most `@` (every
+/// e-mail address) open one. `None` when there is no such literal.
+pub fn needs_before(hir: &Hir, anchor: &Anchor) -> Option<Vec<u8>> {
+    let mut h = hir;
+    while let HirKind::Capture(c) = h.kind() {
+        h = &c.sub;
+    }
+    let HirKind::Concat(parts) = h.kind() else { return None };
+    let exacts: Vec<Option<Vec<Vec<u8>>>> = parts.iter().map(exact).collect();
+    let k = exacts.iter().position(|e| e.as_ref() == Some(&anchor.literals))?;
+    let mut best: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < k {
+        let Some(first) = &exacts[i] else {
+            i += 1;
+            continue;
+        };
+        let mut lits = first.clone();
+        let mut j = i + 1;
+        while j < k {
+            let Some(next) = &exacts[j] else { break };
+            if lits.len().saturating_mul(next.len()) > MAX_ANCHOR_LITERALS {
+                break;
+            }
+            lits = lits.iter().flat_map(|a| next.iter().map(move |b| [a.as_slice(), b.as_slice()].concat())).collect();
+            j += 1;
+        }
+        // A repetition of one literal that ends the run still starts with
+        // its required rounds (`/{1,2}` after `:`: `:/`).
+        if j < k
+            && let HirKind::Repetition(rep) = parts[j].kind()
+            && let Some([one]) = exact(&rep.sub).as_deref()
+        {
+            let required = one.repeat(rep.min as usize);
+            lits = lits.iter().map(|a| [a.as_slice(), required.as_slice()].concat()).collect();
+        }
+        let common = lits.iter().skip(1).fold(lits[0].clone(), |p, l| {
+            let n = p.iter().zip(l).take_while(|(a, b)| a == b).count();
+            p[..n].to_vec()
+        });
+        if common.len() >= 2 && best.as_ref().is_none_or(|b| common.len() > b.len()) {
+            best = Some(common);
+        }
+        i = j;
+    }
+    best
+}
+
 /// The fewest ASCII digits any match contains (saturating).
 pub fn min_digits(hir: &Hir) -> u32 {
     use regex_syntax::hir::Class;
@@ -974,6 +1026,19 @@ fn leading_parts(hir: &Hir) -> Option<Vec<&Hir>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bytes_needed_before_an_anchor() {
+        let needs = |re: &str| {
+            let hir = parse(re, false).unwrap();
+            anchor(&hir).and_then(|a| needs_before(&hir, &a))
+        };
+        let url = r#"(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}:/{1,2}[^\s/:@'"<>\\]{1,32}:([^\s/@'"<>\\]{1,64})@[A-Za-z0-9\[]"#;
+        assert_eq!(needs(url), Some(b":/".to_vec()));
+        assert_eq!(needs(r"\b([a-z0-9.]{1,64}@[a-z0-9.]{2,})\b"), None);
+        assert_eq!(needs(r"key=abc[0-9]{4}@x"), None, "the anchor holds the literal itself");
+    }
+
     use super::*;
 
     /// [`DigitFacts::start_shape`] of pattern `p`.

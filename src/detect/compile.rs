@@ -72,6 +72,10 @@ pub(crate) struct CompiledRule {
     /// the value is a run of the group between separators (see
     /// `analyze::digit_bounded`). Only payment card numbers so far.
     pub group_validator: Option<Validator>,
+    /// For a literal-anchored rule, bytes every match holds before the
+    /// anchor (see `analyze::needs_before`): a window without them before
+    /// its anchor is not searched.
+    pub needs_before: Option<Vec<u8>>,
     /// The exact layouts of digit runs and separators of a digit rule's
     /// matches, when it has few (see `detect::shapes`).
     pub runs: Option<shapes::RunShapes>,
@@ -210,6 +214,10 @@ impl CompiledRule {
             },
             digit_run: s.digits.filter(|_| anchor == AnchorKind::Keyword),
             runs: shapes::RunShapes::of(&hir),
+            needs_before: match &anchor {
+                AnchorKind::Literal(a) => analyze::needs_before(&hir, a),
+                _ => None,
+            },
             group_validator: s
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && captures),

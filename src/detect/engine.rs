@@ -1309,6 +1309,9 @@ impl Scanner {
             let targets = &self.rare.iter().find(|(b, _)| *b == hay[pos]).expect("a rare byte").1;
             for &(rule, before, after) in targets {
                 let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
+                if self.lacks_needed_bytes(rule, hay, win.start..pos) {
+                    continue;
+                }
                 self.search_at(s, rule, win, pos..pos + 1, before == 0);
             }
         };
@@ -1326,8 +1329,19 @@ impl Scanner {
     fn literal_hit(&self, s: &mut Scratch, hay: &[u8], targets: &[Target], at: Range<usize>) {
         for &(rule, before, after) in targets {
             let win = at.start.saturating_sub(before)..(at.end + after).min(hay.len());
+            if self.lacks_needed_bytes(rule, hay, win.start..at.start) {
+                continue;
+            }
             self.search_at(s, rule, win, at.clone(), before == 0);
         }
+    }
+
+    /// Whether `rule` needs bytes before its anchor (see
+    /// `CompiledRule::needs_before`) that `hay[before]`, the window's part
+    /// before the anchor, lacks: then no match can be there.
+    #[inline]
+    fn lacks_needed_bytes(&self, rule: u32, hay: &[u8], before: Range<usize>) -> bool {
+        self.rules[rule as usize].needs_before.as_ref().is_some_and(|n| memchr::memmem::find(&hay[before], n).is_none())
     }
 
     #[inline(never)]
