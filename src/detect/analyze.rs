@@ -227,6 +227,23 @@ fn find(hir: &Hir, after_non_alnum: bool) -> Option<Anchor> {
     }
 }
 
+/// The literals of a run of adjacent exact parts: `first`, joined by cross
+/// product with the exact parts from index `from` on (before `end`) while
+/// the set stays small; and the index where the run stops.
+fn exact_run(first: &[Vec<u8>], exacts: &[Option<Vec<Vec<u8>>>], from: usize, end: usize) -> (Vec<Vec<u8>>, usize) {
+    let mut lits = first.to_vec();
+    let mut j = from;
+    while j < end {
+        let Some(next) = &exacts[j] else { break };
+        if lits.len().saturating_mul(next.len()) > MAX_ANCHOR_LITERALS {
+            break;
+        }
+        lits = lits.iter().flat_map(|a| next.iter().map(move |b| [a.as_slice(), b.as_slice()].concat())).collect();
+        j += 1;
+    }
+    (lits, j)
+}
+
 /// The best anchor of a concatenation: a run of adjacent exact parts joined
 /// into longer literals, or an anchor nested in one part.
 fn concat(parts: &[Hir], after_non_alnum: bool) -> Option<Anchor> {
@@ -247,16 +264,7 @@ fn concat(parts: &[Hir], after_non_alnum: bool) -> Option<Anchor> {
             i += 1;
             continue;
         };
-        let mut lits = first.clone();
-        let mut j = i + 1;
-        while j < parts.len() {
-            let Some(next) = &exacts[j] else { break };
-            if lits.len().saturating_mul(next.len()) > MAX_ANCHOR_LITERALS {
-                break;
-            }
-            lits = lits.iter().flat_map(|a| next.iter().map(move |b| [a.as_slice(), b.as_slice()].concat())).collect();
-            j += 1;
-        }
+        let (mut lits, j) = exact_run(first, &exacts, i + 1, parts.len());
         lits.sort();
         lits.dedup();
         // The literal may be shorter than the run's maximum length when parts vary in length.
@@ -314,16 +322,7 @@ pub fn needs_before(hir: &Hir, anchor: &Anchor) -> Option<Vec<u8>> {
             i += 1;
             continue;
         };
-        let mut lits = first.clone();
-        let mut j = i + 1;
-        while j < k {
-            let Some(next) = &exacts[j] else { break };
-            if lits.len().saturating_mul(next.len()) > MAX_ANCHOR_LITERALS {
-                break;
-            }
-            lits = lits.iter().flat_map(|a| next.iter().map(move |b| [a.as_slice(), b.as_slice()].concat())).collect();
-            j += 1;
-        }
+        let (mut lits, j) = exact_run(first, &exacts, i + 1, k);
         // A repetition of one literal that ends the run still starts with
         // its required rounds (`/{1,2}` after `:`: `:/`).
         if j < k

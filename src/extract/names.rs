@@ -148,8 +148,8 @@ fn redact_spans(scanner: &Scanner, name: &str, spans: &mut [(usize, usize, usize
     let mut out = String::with_capacity(name.len());
     let mut at = 0;
     for &(s, e, rule) in spans.iter() {
-        let s = floor_char_boundary(name, s.max(at));
-        let e = ceil_char_boundary(name, e);
+        let s = name.floor_char_boundary(s.max(at));
+        let e = name.ceil_char_boundary(e);
         if e <= s {
             continue;
         }
@@ -188,20 +188,6 @@ fn array_indexes(path: &str, out: &mut Vec<(usize, usize)>) {
         }
         i += 1;
     }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i.min(s.len())
 }
 
 #[cfg(test)]

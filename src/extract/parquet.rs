@@ -56,16 +56,7 @@ pub(crate) fn scan(
 
 /// Scans an Arrow record batch (see [`Extractor::scan_record_batch`]).
 #[cfg(feature = "parquet")]
-pub(crate) fn scan_batch(
-    x: &Extractor<'_>,
-    scratch: &mut Scratch,
-    batch: &arrow_array::RecordBatch,
-    first_record: u64,
-    source: &str,
-    sink: &mut dyn Sink,
-) -> crate::extract::BatchScan {
-    imp::scan_batch(x, scratch, batch, first_record, source, sink)
-}
+pub(crate) use imp::scan_batch;
 
 #[cfg(feature = "parquet")]
 mod imp {
@@ -210,7 +201,7 @@ mod imp {
 
     /// Scans `batch`, whose first row is record `first_record`, one column
     /// at a time and [`BATCH_ROWS`] rows at a time.
-    pub(super) fn scan_batch(
+    pub(crate) fn scan_batch(
         x: &Extractor<'_>,
         scratch: &mut Scratch,
         batch: &arrow_array::RecordBatch,
