@@ -214,7 +214,9 @@ struct Durable {
 
 impl Durable {
     fn new(file: std::fs::File) -> Durable {
-        let sync = file.try_clone().ok();
+        // Only a regular file is synced: `fsync` of `/dev/null`, a FIFO or
+        // a terminal fails with `EINVAL`, and there is nothing to keep.
+        let sync = file.metadata().is_ok_and(|m| m.is_file()).then(|| file.try_clone().ok()).flatten();
         Durable { out: io::BufWriter::new(Box::new(file)), file: sync }
     }
 
@@ -248,8 +250,11 @@ impl Write for Durable {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()?;
-        match &self.file {
-            Some(f) => f.sync_data(),
+        match self.file.as_ref().map(std::fs::File::sync_data) {
+            // A file system that cannot sync (some FUSE and network file
+            // systems) still holds what was written.
+            Some(Err(e)) if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => Ok(()),
+            Some(r) => r,
             None => Ok(()),
         }
     }

@@ -268,6 +268,13 @@ fn output_file_and_broken_pipe() {
     assert!(out.stdout.is_empty());
     let written = std::fs::read_to_string(d.path().join("out.jsonl")).unwrap();
     assert!(written.contains("CREDIT_CARD_NUMBER"));
+    // An output that cannot be synced to disk (a device, as in benchmarks) is no error.
+    #[cfg(unix)]
+    for format in ["jsonl", "human", "sarif"] {
+        let out = run(&["scan", "-f", format, "-q", "-o", "/dev/null", "logs"], d.path());
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     // A reader that goes away early is not an error (as with `| head`).
     let big = d.path().join("big.txt");
     std::fs::write(&big, format!("card {CARD}\n").repeat(20_000)).unwrap();
