@@ -133,7 +133,7 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
-    /// Write findings to FILE instead of standard output.
+    /// Write findings to FILE instead of standard output (`-` is standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Print found values in full. By default every output masks them.
@@ -163,8 +163,13 @@ pub struct ScanArgs {
     /// Skip binary files instead of scanning them for embedded text (counted either way).
     #[arg(long)]
     pub skip_binary: bool,
-    /// Never memory-map files.
-    #[arg(long)]
+    /// Memory-map files of 1 to 32 MiB instead of reading them. Off by default: a file
+    /// truncated by another process while it is mapped (a log rotated with copytruncate)
+    /// crashes the scan with SIGBUS.
+    #[arg(long, overrides_with = "no_mmap")]
+    pub mmap: bool,
+    /// Never memory-map files (the default).
+    #[arg(long, hide = true)]
     pub no_mmap: bool,
     /// Skip files and objects larger than SIZE (e.g. 500M, 2G); they are reported as not scanned.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]

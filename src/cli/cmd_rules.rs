@@ -26,7 +26,7 @@ pub fn list(args: &RulesListArgs) -> Result<ExitCode> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &list)?;
+            serde_json::to_writer_pretty(&mut out, &list).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
         ListFormat::Human => {
@@ -53,7 +53,11 @@ pub fn list(args: &RulesListArgs) -> Result<ExitCode> {
 pub fn check(args: &RulesCheckArgs) -> Result<ExitCode> {
     let rules = load_rules(&args.rules)?;
     let report = trawl::rules::check(&rules);
-    println!("{report}");
     let failed = !report.problems.is_empty() || (args.warnings_as_errors && !report.warnings.is_empty());
+    // A reader that goes away early (`| head`) does not change the verdict.
+    match writeln!(std::io::stdout().lock(), "{report}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
     Ok(if failed { ExitCode::Error } else { ExitCode::Clean })
 }

@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::cli::args::ScanArgs;
 use crate::cli::config::ScanConfig;
 use crate::cli::exit::ExitCode;
+use crate::cli::output;
 use crate::cli::report::{ChannelSink, Reporter, StatsOnDrop, summary_on_stderr};
 use trawl::extract::{Data, Extractor};
 use trawl::source::fs;
@@ -19,22 +20,38 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     // a tenth of a small file's scan.
     let cfg: &ScanConfig = Box::leak(Box::new(ScanConfig::build(args)?));
     let s3 = if cfg.s3.is_empty() { None } else { Some(s3_plan(cfg, args)?) };
+    let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    if let Some(out) = output
+        && let Some(input) = cfg.local.iter().find(|p| output::same_file(p, out))
+    {
+        anyhow::bail!(
+            "the output file {} is also an input ({}): it would be overwritten",
+            out.display(),
+            input.display()
+        );
+    }
     let infos = (0..cfg.scanner.rule_count()).map(|i| cfg.scanner.rule_info(i)).collect();
     let reporter = Reporter::start(args, infos)?;
     let x = Extractor::new(&cfg.scanner, &cfg.extract);
 
     if !cfg.local.is_empty() {
-        scan_local(cfg, &x, &reporter);
+        // The output, when it is a file a walk may meet, is not scanned.
+        let own = output::OwnOutput::of(output);
+        scan_local(cfg, &x, &reporter, &own);
     }
     let s3_stats = s3.and_then(|plan| scan_s3(cfg, &plan, &x, &reporter));
 
     let outcome = reporter.finish()?;
-    if outcome.broken_pipe {
-        return Ok(ExitCode::Clean);
-    }
     let summary = outcome.summary;
-    if summary_on_stderr(args) {
+    if outcome.broken_pipe {
+        // The reader went away (`| head`): no summary, but the exit code
+        // still says what was found, and what could not be scanned is named.
+        eprint!("{}", summary.problems_to_human());
+    } else if summary_on_stderr(args) {
         eprint!("{}", summary.to_human());
+    } else {
+        // `--quiet` (or a JSON document on standard output): the reasons for exit code 2 still go to standard error.
+        eprint!("{}", summary.problems_to_human());
     }
     if let Some(line) = s3_stats
         && !args.quiet
@@ -53,7 +70,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 /// The name findings give standard input (`-` on the command line).
 const STDIN: &str = "<stdin>";
 
-fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
+fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &output::OwnOutput) {
     let walker = match fs::walker(&cfg.local, &cfg.walk) {
         Ok(w) => w,
         Err(e) => {
@@ -92,10 +109,31 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter) {
                 return ignore::WalkState::Continue;
             }
             let path = entry.path();
+            if !ft.is_file() && !ft.is_symlink() && entry.depth() == 0 {
+                // A pipe or device named on the command line (`<(zcat x.gz)`,
+                // `/dev/stdin`): read once as a stream, as `-` is.
+                return match std::fs::File::open(path) {
+                    Ok(mut f) => {
+                        let name = fs::display_path(path);
+                        if x.scan(&mut scratch.scratch, Data::Stream(&mut f), &name, &mut sink) {
+                            ignore::WalkState::Continue
+                        } else {
+                            ignore::WalkState::Quit
+                        }
+                    }
+                    Err(e) => {
+                        sink.problem(Problem::error(fs::display_path(path), fs::describe_io(&e)));
+                        ignore::WalkState::Continue
+                    }
+                };
+            }
             if !ft.is_file() {
                 // A symlink that was not followed, a socket, a FIFO, a device.
                 let what = if ft.is_symlink() { "symlink not followed (--no-follow)" } else { "not a regular file" };
                 sink.problem(Problem::warning(fs::display_path(path), what));
+                return ignore::WalkState::Continue;
+            }
+            if own.is(&entry) {
                 return ignore::WalkState::Continue;
             }
             if let Some(max) = cfg.walk.max_filesize

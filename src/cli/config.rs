@@ -170,7 +170,7 @@ impl ScanConfig {
             globs: args.glob.clone(),
             follow_links: !args.no_follow,
             threads: roots.walker_threads(args.threads, threads),
-            mmap: if args.no_mmap { MmapChoice::Never } else { MmapChoice::Auto },
+            mmap: if args.mmap { MmapChoice::Auto } else { MmapChoice::Never },
             max_filesize: args.max_filesize,
         };
         let min_confidence = match args.min_confidence {
@@ -288,7 +288,7 @@ mod tests {
         assert_eq!(base.len(), 16);
         for same in [
             &["-f", "jsonl", "-o", "out.jsonl", "--show-values", "--quiet", "--no-progress"][..],
-            &["-j", "3", "--concurrency", "5", "--retries", "1", "--no-mmap"],
+            &["-j", "3", "--concurrency", "5", "--retries", "1", "--no-mmap", "--mmap"],
             &["--state", "s.jsonl", "--results", "r/", "--shard", "1/2"],
             &["--glob", "*.csv", "--extension", "csv", "--min-size", "1", "--modified-after", "2024-01-01"],
         ] {

@@ -7,6 +7,7 @@ mod cmd_rules;
 mod cmd_scan;
 mod config;
 pub mod exit;
+mod output;
 mod report;
 
 use anyhow::Result;

@@ -40,6 +40,9 @@ pub struct ChannelSink {
     pending_findings: usize,
     since: Instant,
     min_confidence: Confidence,
+    /// Findings of each source left out by `min_confidence`, taken off
+    /// its `Scanned` count when it comes.
+    dropped: std::collections::HashMap<String, u64>,
     quit: Arc<AtomicBool>,
 }
 
@@ -65,6 +68,7 @@ impl ChannelSink {
             pending_findings: 0,
             since: Instant::now(),
             min_confidence,
+            dropped: std::collections::HashMap::new(),
             quit,
         }
     }
@@ -119,6 +123,8 @@ impl Sink for ChannelSink {
             if self.batch.len() >= BATCH {
                 self.close_batch();
             }
+        } else {
+            *self.dropped.entry(f.source).or_default() += 1;
         }
         !self.quit.load(Ordering::Relaxed)
     }
@@ -127,7 +133,10 @@ impl Sink for ChannelSink {
         self.send(Event::Problem(p));
     }
 
-    fn scanned(&mut self, s: Scanned) {
+    fn scanned(&mut self, mut s: Scanned) {
+        if let Some(n) = self.dropped.remove(&s.source) {
+            s.findings = s.findings.saturating_sub(n);
+        }
         self.send(Event::Scanned(s));
     }
 
@@ -171,8 +180,9 @@ impl Reporter {
     /// Starts the reporter thread for `args`; `rules` describes the rules for SARIF.
     pub fn start(args: &ScanArgs, rules: Vec<RuleInfo>) -> Result<Reporter> {
         let out: Box<dyn Write + Send> = match &args.output {
-            Some(p) => Box::new(Durable::new(create(p)?)),
-            None => Box::new(Durable::stdout()),
+            // `-o -`: standard output, as `-` is standard input.
+            Some(p) if p.as_os_str() != "-" => Box::new(Durable::new(create(p)?)),
+            _ => Box::new(Durable::stdout()),
         };
         let color = args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let printer: Box<dyn Printer> = match args.format {

@@ -305,8 +305,9 @@ impl Scanner {
     /// Scans a reader as text, holding at most one chunk plus context in memory.
     ///
     /// # Errors
-    /// Reading fails. Findings reported before the error have reached `sink`;
-    /// `TextStats` for them is lost, so callers that need counts should count in the sink.
+    /// Reading fails. The bytes read before the error are scanned, and their
+    /// findings have reached `sink`; `TextStats` for them is lost, so callers
+    /// that need counts should count in the sink.
     pub fn scan_reader(
         &self,
         scratch: &mut Scratch,
@@ -338,11 +339,16 @@ impl Scanner {
         let mut base = 0u64;
         let mut report_start = 0u64;
         let mut eof = false;
+        // A read error ends the data: what was read before it is still scanned.
+        let mut failed = None;
         loop {
             let want = (report_start - base + chunk + context) as usize;
             while rb.len() < want && !eof {
                 let grow = (want - rb.len()).clamp(64 * 1024, 8 << 20);
-                eof = rb.read_from(reader, grow)? == 0;
+                match rb.read_from(reader, grow) {
+                    Ok(n) => eof = n == 0,
+                    Err(e) => (eof, failed) = (true, Some(e)),
+                }
             }
             let buf = rb.data();
             let buf_end = base + buf.len() as u64;
@@ -375,7 +381,7 @@ impl Scanner {
                 base = keep_from;
             }
         }
-        Ok(scan.stats)
+        failed.map_or(Ok(scan.stats), Err)
     }
 }
 

@@ -231,6 +231,10 @@ impl RandomAccess for std::fs::File {
 pub struct RandomReader<'a> {
     src: &'a dyn RandomAccess,
     pos: u64,
+    /// The source's length when the reader was made: a file that shrinks
+    /// during the scan (truncated by another process) makes a read fail,
+    /// reported as a partial scan, instead of ending the data early.
+    len: u64,
 }
 
 impl<'a> RandomReader<'a> {
@@ -241,13 +245,13 @@ impl<'a> RandomReader<'a> {
 
     /// Reads `src` from offset `pos`.
     pub fn at(src: &'a dyn RandomAccess, pos: u64) -> RandomReader<'a> {
-        RandomReader { src, pos }
+        RandomReader { src, pos, len: src.len() }
     }
 }
 
 impl Read for RandomReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.src.len().saturating_sub(self.pos);
+        let left = self.len.saturating_sub(self.pos);
         let n = (buf.len() as u64).min(left) as usize;
         if n == 0 {
             return Ok(0);
@@ -260,7 +264,7 @@ impl Read for RandomReader<'_> {
 
 impl io::Seek for RandomReader<'_> {
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        let len = self.src.len() as i128;
+        let len = self.len as i128;
         let new = match pos {
             io::SeekFrom::Start(p) => p as i128,
             io::SeekFrom::End(d) => len + d as i128,

@@ -721,6 +721,45 @@ mod tests {
         }
     }
 
+    /// A file truncated to `short` bytes by another process once it has
+    /// been read past its first bytes: from then on its length is `short`,
+    /// and reads past that fail, as reads past a file's end do.
+    struct Truncated<'a> {
+        data: &'a [u8],
+        short: u64,
+        truncated: std::sync::atomic::AtomicBool,
+    }
+
+    impl RandomAccess for Truncated<'_> {
+        fn len(&self) -> u64 {
+            if self.truncated.load(std::sync::atomic::Ordering::Relaxed) { self.short } else { self.data.len() as u64 }
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+            if offset > 0 {
+                self.truncated.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            let end = if self.truncated.load(std::sync::atomic::Ordering::Relaxed) { self.short } else { u64::MAX };
+            Failing(self.data, end).read_at(offset, buf)
+        }
+    }
+
+    #[test]
+    fn a_file_truncated_during_the_scan_is_reported_as_partly_scanned() {
+        let scanner = builtin();
+        let opts = Options { parallel: 1, ..Options::default() };
+        let x = Extractor::new(scanner, &opts);
+        let bytes = text().repeat(4);
+        let short = bytes.len() as u64 * 3 / 4;
+        let src = Truncated { data: &bytes, short, truncated: false.into() };
+        let (mut out, mut scratch) = (Collect::default(), scanner.scratch());
+        assert!(x.scan(&mut scratch, crate::extract::Data::Random(&src), "t.txt", &mut out));
+        assert!(src.truncated.load(std::sync::atomic::Ordering::Relaxed), "read in more than one piece");
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("read error"), "{}", out.problems[0].reason);
+        assert!(!out.findings.is_empty(), "{:?}", out.problems);
+        assert!(out.findings.iter().all(|f| matches!(&f.location, Location::Text(t) if t.byte_start < short)));
+    }
+
     #[test]
     fn a_read_error_is_reported_and_what_came_before_is_kept() {
         let scanner = builtin();

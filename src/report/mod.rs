@@ -19,7 +19,7 @@ mod terminal;
 pub use finding::{Category, CellLocation, Confidence, Finding, Location, RecordLocation, ShortLocation, TextLocation};
 pub use macie::Macie;
 pub use printer::{Human, JsonDocument, JsonLines, Printer};
-pub use redact::redact;
+pub use redact::{PUBLIC_PREFIXES, redact};
 pub use sarif::Sarif;
 pub use sink::{Collect, Problem, Scanned, Severity, Sink};
 pub use summary::{Summary, human_bytes};

@@ -7,8 +7,11 @@ use crate::report::finding::Category;
 
 /// Returns `value` with most of it masked by `*`, keeping separators.
 ///
-/// - credentials keep at most a 4-character public prefix (`AKIA`, `ghp_`)
-///   and a PEM or PuTTY header line; the rest is masked and capped in length;
+/// - credentials keep at most 4 characters of a public prefix that names
+///   their kind (`AKIA`, `ghp_`, `sk_l` of `sk_live_`, `eyJ` of a JWT; see
+///   [`PUBLIC_PREFIXES`]) and a PEM or PuTTY header line; the rest, and the
+///   whole of secrets without such a prefix (AWS secret keys, passwords,
+///   Basic credentials), is masked and capped in length;
 /// - e-mail addresses keep the first character of the local part and the domain;
 /// - other values with 12 or more letters and digits keep the first 4 and the
 ///   last 4 (`4532 **** **** 0366`), those with 7 to 11 keep the last 4
@@ -55,6 +58,53 @@ pub fn redact(value: &str, category: Category) -> String {
     out
 }
 
+/// The fixed prefixes of credential formats: the same in every token of a
+/// kind, so showing them reveals nothing but the kind. A secret that starts
+/// with none of them is masked whole.
+pub const PUBLIC_PREFIXES: &[&str] = &[
+    // AWS access key ids.
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    // Google API keys.
+    "AIza",
+    // GitHub tokens.
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    // GitLab tokens.
+    "glpat-",
+    "glrt-",
+    "glptt-",
+    "gldt-",
+    "glcbt-",
+    "glffct-",
+    "glsoat-",
+    "gloas-",
+    "glimt-",
+    "glagent-",
+    "glft-",
+    "glwt-",
+    // Hugging Face, OpenAI, Anthropic, Stripe and Slack tokens and webhooks.
+    "hf_",
+    "api_org_",
+    "sk-",
+    "sk-proj-",
+    "sk-svcacct-",
+    "sk-admin-",
+    "sk-ant-",
+    "sk_live_",
+    "rk_live_",
+    "xox",
+    "https://hooks.slack.com/",
+    // JSON Web Tokens (`{"` in base64).
+    "eyJ",
+];
+
 /// Masks a secret, keeping only what identifies its kind.
 fn redact_secret(value: &str) -> String {
     const MAX_STARS: usize = 16;
@@ -67,8 +117,10 @@ fn redact_secret(value: &str) -> String {
         // Short secrets (passwords) are masked whole; even their length stays hidden.
         return "****".to_string();
     }
-    let mut out: String = value.chars().take(4).collect();
-    out.extend(std::iter::repeat_n('*', (total - 4).min(MAX_STARS)));
+    // Prefixes are ASCII: `keep` characters are `keep` bytes.
+    let keep = PUBLIC_PREFIXES.iter().filter(|p| value.starts_with(*p)).map(|p| p.len().min(4)).max().unwrap_or(0);
+    let mut out = value[..keep].to_string();
+    out.extend(std::iter::repeat_n('*', (total - keep).min(MAX_STARS)));
     out
 }
 
@@ -86,6 +138,15 @@ mod tests {
             ("jane.doe@example.com", Category::PersonalInformation, "j*******@example.com"),
             ("AKIAZ7XJQW3MVDK2PLRT", Category::Credentials, "AKIA****************"),
             ("hunter2", Category::Credentials, "****"),
+            // No public prefix: nothing of the secret is shown.
+            ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", Category::Credentials, "****************"),
+            ("YXBpOnMzY3IzdC1wYXNzd29yZA==", Category::Credentials, "****************"),
+            ("ghp_ZJ2hNq1mF5xW8c3V7bK9tY4pL6rD0sA1uE2i", Category::Credentials, "ghp_****************"),
+            ("github_pat_11ABCDEFG0123456789abc_xyz", Category::Credentials, "gith****************"),
+            ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", Category::Credentials, "sk_l****************"),
+            ("sk-proj-abcdefghijklmnopqrstuvwx", Category::Credentials, "sk-p****************"),
+            ("hf_abcdefghijklmnopqrstuvwxyzabcdefgh", Category::Credentials, "hf_****************"),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", Category::Credentials, "eyJ****************"),
             (
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----",
                 Category::Credentials,

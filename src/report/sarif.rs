@@ -7,6 +7,7 @@
 //! ([`artifact_uri`]): code-scanning services reject a location whose
 //! `uri` is not one.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use crate::detect::RuleInfo;
 use crate::report::finding::{Confidence, Finding, Location};
 use crate::report::printer::{JsonArray, Printer};
-use crate::report::sink::{Problem, Severity};
+use crate::report::sink::{Problem, Scanned, Severity};
 use crate::report::summary::Summary;
 
 /// The bytes a URI path keeps as they are (RFC 3986 `pchar` and `/`):
@@ -61,12 +62,18 @@ pub struct Sarif<W: Write + Send> {
     rules: Vec<RuleInfo>,
     started: bool,
     results: JsonArray,
+    /// Per source being reported, how many findings so far had each
+    /// fingerprint base (source, rule, redacted value): repeats of one
+    /// masked value in a file get distinct fingerprints. A source's counts
+    /// are dropped when it is done ([`Printer::scanned`]), so memory does
+    /// not grow with the findings of a whole scan.
+    repeats: HashMap<String, HashMap<u64, u32>>,
 }
 
 impl<W: Write + Send> Sarif<W> {
     /// A SARIF printer describing `rules` in the tool section.
     pub fn new(out: W, rules: Vec<RuleInfo>) -> Sarif<W> {
-        Sarif { out, rules, started: false, results: JsonArray::default() }
+        Sarif { out, rules, started: false, results: JsonArray::default(), repeats: HashMap::new() }
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -151,10 +158,12 @@ impl<W: Write + Send> Printer for Sarif<W> {
         };
         let rule_index = self.rules.iter().position(|r| r.id == f.rule);
         let shown = f.value.as_deref().unwrap_or(&f.redacted);
-        let fingerprint = format!(
-            "{:016x}",
-            xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes())
-        );
+        // Stable when other lines of the file change, unlike its line: the
+        // n-th finding of this rule and masked value in this source.
+        let base = xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes());
+        let n = self.repeats.entry(f.source.clone()).or_default().entry(base).or_insert(0);
+        *n += 1;
+        let fingerprint = format!("{base:016x}:{n}");
         let mut physical = json!({"artifactLocation": {"uri": artifact_uri(&f.source)}});
         // SARIF wants a region to hold a line or an offset: records read
         // from Parquet and Avro have neither, only their logical location.
@@ -178,6 +187,11 @@ impl<W: Write + Send> Printer for Sarif<W> {
             result["ruleIndex"] = json!(i);
         }
         self.results.push(&mut self.out, &result)
+    }
+
+    fn scanned(&mut self, s: &Scanned) -> io::Result<()> {
+        self.repeats.remove(&s.source);
+        Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
@@ -246,6 +260,60 @@ mod tests {
         assert!(parquet["physicalLocation"].get("region").is_none(), "{parquet}");
         assert_eq!(parquet["logicalLocations"][0]["fullyQualifiedName"], "record 3 $.ssn");
         assert_eq!(results[1]["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+        // The same masked value twice in one source: two fingerprints.
+        let prints: Vec<&Value> = results.iter().map(|r| &r["partialFingerprints"]["trawlFinding/v1"]).collect();
+        assert_ne!(prints[0], prints[1]);
+        assert!(
+            prints[0].as_str().unwrap().ends_with(":1") && prints[1].as_str().unwrap().ends_with(":2"),
+            "{prints:?}"
+        );
+    }
+
+    #[test]
+    fn repeats_are_counted_per_source_until_it_is_done() {
+        let mut out = Vec::new();
+        let mut sarif = Sarif::new(&mut out, Vec::new());
+        let at = |source: &str, line: u64| Finding {
+            source: source.into(),
+            data_type: "EMAIL_ADDRESS".into(),
+            category: Category::PersonalInformation,
+            rule: "pii.email.1".into(),
+            location: Location::Text(crate::report::finding::TextLocation {
+                line,
+                column: 1,
+                byte_start: 0,
+                byte_end: 5,
+            }),
+            validated: true,
+            confidence: Confidence::High,
+            redacted: "j***@example.com".into(),
+            value: None,
+        };
+        let scanned = |source: &str| Scanned {
+            source: source.into(),
+            format: "text".into(),
+            bytes: 10,
+            findings: 2,
+            binary: false,
+            container: false,
+            size: None,
+        };
+        for source in ["a.txt", "b.txt"] {
+            sarif.finding(&at(source, 1)).unwrap();
+            sarif.finding(&at(source, 7)).unwrap();
+            sarif.scanned(&scanned(source)).unwrap();
+        }
+        assert!(sarif.repeats.is_empty(), "counts are dropped once a source is done");
+        sarif.finish(&Summary::default()).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        let prints: Vec<String> = doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["trawlFinding/v1"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(prints.iter().collect::<std::collections::HashSet<_>>().len(), 4, "{prints:?}");
+        assert!(prints[0].ends_with(":1") && prints[1].ends_with(":2") && prints[2].ends_with(":1"), "{prints:?}");
     }
 
     #[test]

@@ -90,6 +90,15 @@ impl Summary {
                 s.push_str(&format!("  {}: {}\n", printable(&p.source), printable(&p.reason)));
             }
         }
+        s.push_str(&self.problems_to_human());
+        s
+    }
+
+    /// What was not scanned, or only partly, as text for a terminal (empty
+    /// when everything was scanned): the reasons for exit code 2, printed
+    /// even when the rest of the summary is not (`--quiet`).
+    pub fn problems_to_human(&self) -> String {
+        let mut s = String::new();
         if !self.not_scanned.is_empty() {
             s.push_str(&format!("not scanned or partly scanned ({}):\n", self.not_scanned.len()));
             for p in &self.not_scanned {

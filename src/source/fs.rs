@@ -32,17 +32,37 @@ impl Default for WalkOptions {
             globs: Vec::new(),
             follow_links: true,
             threads: 0,
-            mmap: MmapChoice::Auto,
+            mmap: MmapChoice::Never,
             max_filesize: None,
         }
     }
 }
 
 /// The name a finding gives for a file: the path as given on the command
-/// line joined with the path below it, as ripgrep prints paths.
+/// line joined with the path below it, as ripgrep prints paths. Bytes of a
+/// name that are not UTF-8 (possible on Unix) are written `\xFF`, so that
+/// two such names stay apart and each can be told from the other.
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    s.strip_prefix("./").map(str::to_string).unwrap_or_else(|| s.into_owned())
+    let s = lossless(path);
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(unix)]
+fn lossless(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn lossless(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
 }
 
 /// Scans one local file with `x`, reporting problems to `sink`.
@@ -63,6 +83,10 @@ pub fn scan_file(x: &Extractor<'_>, scratch: &mut Scratch, path: &Path, mmap: Mm
         }
         Ok(Contents::Map(m)) => x.scan(scratch, Data::Bytes(&m), &source, sink),
         Ok(Contents::Large(f)) => x.scan(scratch, Data::Random(&f as &dyn RandomAccess), &source, sink),
+        Ok(Contents::Stream(head, f)) => {
+            let mut rest = std::io::Read::chain(std::io::Cursor::new(head), f);
+            x.scan(scratch, Data::Stream(&mut rest), &source, sink)
+        }
         Err(e) => {
             sink.problem(Problem::error(source, describe_io(&e)));
             true
@@ -74,7 +98,7 @@ pub fn scan_file(x: &Extractor<'_>, scratch: &mut Scratch, path: &Path, mmap: Mm
 pub fn describe_io(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
-        K::NotFound => "no such file (vanished, or a dangling symlink)".into(),
+        K::NotFound => "no such file or directory (or a dangling symlink, or removed during the scan)".into(),
         K::PermissionDenied => "permission denied".into(),
         _ => {
             let s = e.to_string();
@@ -107,6 +131,9 @@ pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParal
         .require_git(false)
         .follow_links(opts.follow_links)
         .threads(opts.threads);
+    if respect {
+        b.add_custom_ignore_filename(".rgignore");
+    }
     if !opts.globs.is_empty() {
         let mut ob =
             ignore::overrides::OverrideBuilder::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
@@ -133,4 +160,17 @@ pub fn walk_problem(err: &ignore::Error) -> Problem {
     }
     let (path, reason) = find(err, None);
     Problem::error(path.map(|p| display_path(&p)).unwrap_or_else(|| "<walk>".into()), reason)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| super::display_path(std::path::Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"./logs/a\xff.txt"), "logs/a\\xFF.txt");
+        assert_ne!(name(b"a\xff.txt"), name(b"a\xfe.txt"));
+        assert_eq!(name("données/é.txt".as_bytes()), "données/é.txt");
+    }
 }

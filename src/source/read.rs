@@ -21,14 +21,25 @@ pub enum Contents {
     Map(memmap2::Mmap),
     /// Too large to hold: read on demand.
     Large(File),
+    /// Longer than its size said (a file of `/proc` or `/sys`, which report
+    /// 0 bytes, or one growing fast): the bytes read so far, then the rest
+    /// of the file, read once as a stream so that memory stays bounded.
+    Stream(Vec<u8>, File),
 }
 
 /// Whether to use memory maps at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Files are read by default: a map saves the kernel's copy of the bytes
+/// but nothing measurable on the benchmark corpus, and a file truncated
+/// while it is mapped (a log rotated with `copytruncate`) kills the
+/// process with SIGBUS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MmapChoice {
-    /// Map files between 1 MiB and 32 MiB.
+    /// Map files between 1 MiB and 32 MiB (`--mmap`): a file truncated by
+    /// another process during the scan crashes it.
     Auto,
     /// Never map.
+    #[default]
     Never,
 }
 
@@ -64,8 +75,14 @@ pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Resu
     }
     buf.clear();
     buf.reserve(len as usize + 1);
+    // At most what a buffer may hold: a file whose size says nothing of its
+    // length (`/proc/self/pagemap` reports 0 and yields gigabytes) goes on
+    // as a stream.
     let mut file = file;
-    file.read_to_end(&mut buf)?;
+    (&mut file).take(MMAP_MAX + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MMAP_MAX {
+        return Ok(Contents::Stream(buf, file));
+    }
     Ok(Contents::Buffer(buf))
 }
 
@@ -73,7 +90,8 @@ pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Resu
 ///
 /// If another process truncates the file while it is mapped, reading the lost
 /// pages raises SIGBUS; this is the documented risk of every memory-mapping
-/// reader (ripgrep has the same) and `--no-mmap` avoids it.
+/// reader (ripgrep has the same), which is why maps are only made with
+/// [`MmapChoice::Auto`] (`--mmap`).
 #[allow(unsafe_code)]
 fn map_file(file: &File) -> io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only and private to this process; the bytes are
@@ -102,6 +120,11 @@ mod tests {
         drop(f);
         assert!(matches!(open(&mid, MmapChoice::Auto).unwrap(), Contents::Map(m) if m.len() as u64 == MMAP_MIN + 10));
         assert!(matches!(open(&mid, MmapChoice::Never).unwrap(), Contents::Buffer(_)));
+        assert_eq!(
+            MmapChoice::default(),
+            MmapChoice::Never,
+            "maps only when asked for (a truncated map raises SIGBUS)"
+        );
         let err = open(dir.path(), MmapChoice::Auto).err().unwrap();
         assert!(err.to_string().contains("not a regular file") || err.kind() == io::ErrorKind::IsADirectory, "{err}");
     }
