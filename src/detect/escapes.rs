@@ -27,6 +27,27 @@ fn whitespace_of(letter: u8) -> Option<u8> {
     }
 }
 
+/// The next whitespace escape of `hay` whose backslash is at or after
+/// `from`: the offset of its letter and the byte it stands for. A backslash
+/// escaped by the one before it starts none.
+#[inline]
+fn next_escape(hay: &[u8], mut from: usize) -> Option<(usize, u8)> {
+    while let Some(k) = memchr::memchr(b'\\', hay.get(from..)?) {
+        let at = from + k;
+        let next = *hay.get(at + 1)?;
+        if next == b'\\' {
+            // An escaped backslash: the byte after it is not escaped.
+            from = at + 2;
+            continue;
+        }
+        if let Some(ws) = whitespace_of(next) {
+            return Some((at + 1, ws));
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// When `hay` (whose classes are `classes`) holds whitespace escapes,
 /// writes into `out` a copy of it with their letters replaced by the
 /// whitespace they stand for, takes those letters out of `classes`, and
@@ -35,28 +56,30 @@ pub(crate) fn decode_whitespace(hay: &[u8], classes: &mut Classes, out: &mut Vec
     if !classes.has_backslash() {
         return false;
     }
-    let mut copied = false;
-    let mut skip_to = 0;
-    for at in memchr::memchr_iter(b'\\', hay) {
-        if at < skip_to {
-            continue;
+    let Some(mut at) = next_escape(hay, 0) else { return false };
+    out.clear();
+    out.extend_from_slice(hay);
+    loop {
+        let (letter, ws) = at;
+        out[letter] = ws;
+        classes.clear_lower(letter);
+        match next_escape(hay, letter + 1) {
+            Some(next) => at = next,
+            None => return true,
         }
-        let Some(&next) = hay.get(at + 1) else { break };
-        if next == b'\\' {
-            // An escaped backslash: the byte after it is not escaped.
-            skip_to = at + 2;
-            continue;
-        }
-        let Some(ws) = whitespace_of(next) else { continue };
-        if !copied {
-            out.clear();
-            out.extend_from_slice(hay);
-            copied = true;
-        }
-        out[at + 1] = ws;
-        classes.clear_lower(at + 1);
     }
-    copied
+}
+
+/// Replaces the whitespace escapes of `buf` in place, as
+/// [`decode_whitespace`] does in its copy: for a caller that already holds
+/// a copy of its haystack (with values blanked), so that the scan of it
+/// makes no second one. Nothing is left to decode afterwards.
+pub(crate) fn decode_in_place(buf: &mut [u8]) {
+    let mut from = 0;
+    while let Some((letter, ws)) = next_escape(buf, from) {
+        buf[letter] = ws;
+        from = letter + 1;
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +118,22 @@ mod tests {
         assert_eq!(decoded(br"ends with \"), None);
         // After an escaped backslash, the next one escapes again.
         assert_eq!(decoded(br"\\\n").unwrap(), b"\\\\\\\n");
+    }
+
+    #[test]
+    fn decoding_in_place_agrees_with_the_copy_and_leaves_nothing_to_decode() {
+        let cases: &[&[u8]] = &[
+            br#"{"note":"record\nSSN: 1\tx\r\n"}"#,
+            br"C:\\new \u0041 \\\n \\\\n x\",
+            br"-----BEGIN RSA PRIVATE KEY-----\nMIIE\nabc\n-----END RSA PRIVATE KEY-----",
+            br"no backslash here",
+            br"\n\n\t",
+        ];
+        for &hay in cases {
+            let mut buf = hay.to_vec();
+            decode_in_place(&mut buf);
+            assert_eq!(decoded(hay).unwrap_or_else(|| hay.to_vec()), buf, "{}", String::from_utf8_lossy(hay));
+            assert_eq!(decoded(&buf), None, "{}", String::from_utf8_lossy(hay));
+        }
     }
 }

@@ -9,7 +9,7 @@ pub(crate) mod classify;
 mod compile;
 mod digits;
 mod engine;
-mod escapes;
+pub(crate) mod escapes;
 mod keywords;
 mod prefilter;
 mod resolve;

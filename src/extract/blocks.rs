@@ -507,6 +507,8 @@ pub(crate) fn fast_scan(
             let (a, b) = (r.start.clamp(lo, hi), r.end.clamp(lo, hi));
             copy[(a - lo) as usize..(b - lo) as usize].fill(b' ');
         }
+        // Escapes decoded here, in this copy, spare the engine a second one.
+        crate::detect::escapes::decode_in_place(&mut copy);
         &copy
     };
     let rel = (report.start - lo) as usize..(report.end - lo) as usize;
