@@ -154,6 +154,16 @@ impl Lines {
         Lines { pos, line, line_start: pos }
     }
 
+    /// Resumes counting at absolute offset `pos`, the start of 1-based line
+    /// `line`, which the caller knows (a JSON Lines scan counts its lines
+    /// as it reads them): the newlines before it are not counted again.
+    /// Offsets before `pos` must not be asked for afterwards.
+    pub fn skip_to(&mut self, pos: u64, line: u64) {
+        if pos > self.pos {
+            *self = Lines::from_line(pos, line);
+        }
+    }
+
     /// The count after `end`, when `newlines` newlines lie between this
     /// count's offset and `end`, the last of them before `last_line_start`.
     pub fn followed_by(&self, end: u64, newlines: u64, last_line_start: Option<u64>) -> Lines {

@@ -501,6 +501,8 @@ impl JsonScan<'_> {
             if self.trie.is_full() {
                 self.trie.clear();
             }
+            // `pos` starts line `line` (0-based): no newline before it needs counting.
+            self.emit.lines.skip_to(pos, line + 1);
             w.release_before(pos.saturating_sub(context), &mut self.emit.lines);
         }
     }
