@@ -63,7 +63,8 @@ fn check_rule(
     report: &mut CheckReport,
 ) {
     let s = &rule.syntax;
-    let id = &s.id;
+    // Messages name the rule as `ID (FILE)`, as rule errors do.
+    let id = &format!("{} ({})", s.id, rule.origin);
     if s.examples.is_empty() {
         // Macie's custom data identifiers have no examples: a warning for them.
         let custom = s.category == crate::report::Category::CustomIdentifier;
@@ -84,7 +85,7 @@ fn check_rule(
     };
     for ex in &s.examples {
         let found = find(scratch, ex);
-        if !found.iter().any(|f| f.rule.as_ref() == id.as_str()) {
+        if !found.iter().any(|f| f.rule.as_ref() == s.id.as_str()) {
             let got: Vec<String> = found.iter().map(|f| format!("{} ({})", f.rule, f.data_type)).collect();
             report.problems.push(format!(
                 "rule {id}: example not found: {ex:?} (found: {})",
@@ -94,7 +95,7 @@ fn check_rule(
     }
     for ex in &s.negative_examples {
         let found = find(scratch, ex);
-        if found.iter().any(|f| f.rule.as_ref() == id.as_str()) {
+        if found.iter().any(|f| f.rule.as_ref() == s.id.as_str()) {
             report.problems.push(format!("rule {id}: negative example found: {ex:?}"));
         }
         if s.keyword_required || !s.keywords.is_empty() {

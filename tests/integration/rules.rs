@@ -20,6 +20,34 @@ fn rules_check_command_reports_no_issues() {
 }
 
 #[test]
+fn rules_check_names_the_file_of_a_failing_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("badge.toml"),
+        r#"[[rule]]
+id = "acme.badge.1"
+type = "ACME_BADGE"
+name = "ACME badge number"
+category = "PERSONAL_INFORMATION"
+regex = 'BADGE-[0-9]{6}'
+examples = ["badge BADGE-12345"]
+"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["rules", "check", "--no-builtin-rules", "--rules"])
+        .arg(dir.path().join("badge.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("acme.badge.1") && stdout.contains("badge.toml") && stdout.contains("example not found"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn user_rules_and_macie_custom_identifiers_load() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
