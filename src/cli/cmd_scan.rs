@@ -70,6 +70,20 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 /// The name findings give standard input (`-` on the command line).
 const STDIN: &str = "<stdin>";
 
+/// Standard input as a file of its own: a closed or write-only standard
+/// input fails its reads (reported) instead of reading as empty, as the
+/// standard library's handle has it.
+#[cfg(unix)]
+fn stdin_file() -> std::io::Result<Box<dyn std::io::Read>> {
+    use std::os::fd::AsFd;
+    Ok(Box::new(std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?)))
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> std::io::Result<Box<dyn std::io::Read>> {
+    Ok(Box::new(std::io::stdin()))
+}
+
 fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &output::OwnOutput) {
     let walker = match fs::walker(&cfg.local, &cfg.walk) {
         Ok(w) => w,
@@ -95,7 +109,16 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &ou
             };
             if entry.is_stdin() {
                 // `-`: standard input, streamed once.
-                let mut stdin = std::io::stdin().lock();
+                let mut stdin = match stdin_file() {
+                    Ok(f) => f,
+                    Err(e) => {
+                        sink.problem(Problem::error(
+                            STDIN,
+                            format!("cannot read standard input: {}", fs::describe_io(&e)),
+                        ));
+                        return ignore::WalkState::Continue;
+                    }
+                };
                 if !x.scan(&mut scratch.scratch, Data::Stream(&mut stdin), STDIN, &mut sink) {
                     return ignore::WalkState::Quit;
                 }

@@ -474,6 +474,14 @@ fn standard_input_is_scanned_as_a_stream() {
         child.stdin.take().unwrap().write_all(&input).unwrap();
         child.wait_with_output().unwrap()
     };
+    // A standard input that cannot be read (open for writing only) is no empty input.
+    #[cfg(unix)]
+    {
+        let write_only = std::fs::File::create(d.path().join("write-only")).unwrap();
+        let out = bin().args(["scan", "-q", "-"]).current_dir(d.path()).stdin(write_only).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("<stdin>"), "{}", stderr(&out));
+    }
     let table = format!("name,ssn\nJo,{SSN}\n").into_bytes();
     let out = with_stdin(table.clone(), &["scan", "-f", "jsonl", "-"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
