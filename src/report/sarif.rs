@@ -65,8 +65,9 @@ pub struct Sarif<W: Write + Send> {
     /// Per source being reported, how many findings so far had each
     /// fingerprint base (source, rule, redacted value): repeats of one
     /// masked value in a file get distinct fingerprints. A source's counts
-    /// are dropped when it is done ([`Printer::scanned`]), so memory does
-    /// not grow with the findings of a whole scan.
+    /// are dropped when it is done ([`Printer::scanned`]), and at most
+    /// [`MAX_COUNTED`] are kept per source, so memory does not grow with
+    /// the findings of a whole scan or of one file.
     repeats: HashMap<String, HashMap<u64, u32>>,
 }
 
@@ -103,6 +104,19 @@ impl<W: Write + Send> Sarif<W> {
             self.out,
             "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"results\":["
         )
+    }
+}
+
+/// Distinct fingerprint bases counted per source (see [`Sarif::finding`]):
+/// memory stays bounded however many findings one file holds.
+const MAX_COUNTED: usize = 1 << 16;
+
+/// Where a finding is, as a short key: its byte offset, or its record or row.
+fn location_key(loc: &Location) -> String {
+    match loc {
+        Location::Text(t) => t.byte_start.to_string(),
+        Location::Cell(c) => format!("r{}c{}", c.row, c.column_index),
+        Location::Record(r) => format!("r{}{}", r.record, r.json_path),
     }
 }
 
@@ -161,9 +175,21 @@ impl<W: Write + Send> Printer for Sarif<W> {
         // Stable when other lines of the file change, unlike its line: the
         // n-th finding of this rule and masked value in this source.
         let base = xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes());
-        let n = self.repeats.entry(f.source.clone()).or_default().entry(base).or_insert(0);
-        *n += 1;
-        let fingerprint = format!("{base:016x}:{n}");
+        let counts = self.repeats.entry(f.source.clone()).or_default();
+        let full = counts.len() >= MAX_COUNTED;
+        let fingerprint = match counts.get_mut(&base) {
+            Some(n) => {
+                *n += 1;
+                format!("{base:016x}:{n}")
+            }
+            // A source with more distinct values than are counted (a table
+            // dense in findings): its location tells the rest apart.
+            None if full => format!("{base:016x}@{}", location_key(&f.location)),
+            None => {
+                counts.insert(base, 1);
+                format!("{base:016x}:1")
+            }
+        };
         let mut physical = json!({"artifactLocation": {"uri": artifact_uri(&f.source)}});
         // SARIF wants a region to hold a line or an offset: records read
         // from Parquet and Avro have neither, only their logical location.
@@ -314,6 +340,31 @@ mod tests {
             .collect();
         assert_eq!(prints.iter().collect::<std::collections::HashSet<_>>().len(), 4, "{prints:?}");
         assert!(prints[0].ends_with(":1") && prints[1].ends_with(":2") && prints[2].ends_with(":1"), "{prints:?}");
+    }
+
+    #[test]
+    fn counts_per_source_are_bounded() {
+        let mut sarif = Sarif::new(std::io::sink(), Vec::new());
+        let at = |k: u64| Finding {
+            source: "dense.txt".into(),
+            data_type: "EMAIL_ADDRESS".into(),
+            category: Category::PersonalInformation,
+            rule: "pii.email.1".into(),
+            location: Location::Text(crate::report::finding::TextLocation {
+                line: k + 1,
+                column: 1,
+                byte_start: k * 40,
+                byte_end: k * 40 + 20,
+            }),
+            validated: true,
+            confidence: Confidence::High,
+            redacted: format!("j***{k}@example.com"),
+            value: None,
+        };
+        for k in 0..MAX_COUNTED as u64 + 10 {
+            sarif.finding(&at(k)).unwrap();
+        }
+        assert_eq!(sarif.repeats["dense.txt"].len(), MAX_COUNTED);
     }
 
     #[test]
