@@ -78,6 +78,9 @@ mod imp {
     use parquet::file::reader::{ChunkReader, Length};
 
     use super::BATCH_ROWS;
+
+    /// Deepest nesting of a column read (a struct or list level each).
+    const MAX_DEPTH: usize = 100;
     use crate::Scratch;
     use crate::extract::ordered::{Step, run_ordered};
     use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
@@ -171,6 +174,17 @@ mod imp {
             }
         };
         let md = meta.metadata();
+        // The Parquet reader builds nested columns by recursion: a schema
+        // nested hundreds of levels deep (a few KB of file) overflowed the
+        // thread's stack and killed the process.
+        let depth = md.file_metadata().schema_descr().columns().iter().map(|c| c.path().parts().len()).max();
+        if let Some(depth) = depth.filter(|&d| d > MAX_DEPTH) {
+            sink.problem(Problem::error(
+                source,
+                format!("columns nested {depth} levels deep, over the limit of {MAX_DEPTH}"),
+            ));
+            return true;
+        }
         let groups = md.num_row_groups();
         // Row index of each row group's first row.
         let first_rows: Vec<u64> = (0..groups)
@@ -298,10 +312,20 @@ mod imp {
                 .map(|i| rg.column(i).byte_range())
                 .collect();
             let total: u64 = ranges.iter().map(|r| r.1).sum();
-            if total > max_buffer {
+            // Held in memory as read, and as decoded: a column of a few KB
+            // of zstd can hold a 700 MB string.
+            let decoded: u64 = (0..descr.num_columns())
+                .filter(|&i| descr.get_column_root_idx(i) == root)
+                .map(|i| rg.column(i).uncompressed_size().max(0) as u64)
+                .sum();
+            if total.max(decoded) > max_buffer {
+                let what = if total > max_buffer { "bytes" } else { "bytes uncompressed" };
                 walk.emit.sink.problem(Problem::partial(
                     source,
-                    format!("row group {g}, column {name}: {total} bytes, over the {max_buffer} byte buffer limit, not scanned"),
+                    format!(
+                        "row group {g}, column {name}: {} {what}, over the {max_buffer} byte buffer limit, not scanned",
+                        total.max(decoded)
+                    ),
                 ));
                 continue;
             }
@@ -821,5 +845,63 @@ mod tests {
             assert_eq!(many.problems, one.problems, "{threads} threads");
             assert_eq!(many.scanned, one.scanned, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn deep_nesting_and_large_decoded_columns_are_reported_not_fatal() {
+        use arrow_array::StructArray;
+        use arrow_schema::Field;
+        // A struct nested 105 levels: over the limit (the reader recurses per level).
+        let mut array: ArrayRef = Arc::new(StringArray::from(vec!["219-44-5178"]));
+        for level in 0..105 {
+            let field = Arc::new(Field::new(format!("l{level}"), array.data_type().clone(), true));
+            array = Arc::new(StructArray::from(vec![(field, array)]));
+        }
+        let deep = RecordBatch::try_from_iter([("deep", array)]).unwrap();
+        // The writer recurses per level too: it gets a stack of its own.
+        let bytes = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || {
+                // Without the Arrow schema in the metadata, whose reader has a depth limit of its own.
+                let opts = parquet::arrow::arrow_writer::ArrowWriterOptions::new().with_skip_arrow_metadata(true);
+                let mut out = Vec::new();
+                let mut w = ArrowWriter::try_new_with_options(&mut out, deep.schema(), opts).expect("writer");
+                w.write(&deep).expect("write");
+                w.close().expect("close");
+                out
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let out = scan(&bytes, "deep.parquet");
+        assert!(out.findings.is_empty());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].reason.contains("nested 106 levels deep"), "{}", out.problems[0].reason);
+        // A column that compresses well: small on disk, large decoded.
+        let note = format!("{} ssn: 219-44-5178", "x".repeat(200_000));
+        let batch =
+            RecordBatch::try_from_iter([("note", Arc::new(StringArray::from(vec![note])) as ArrayRef)]).unwrap();
+        let props =
+            WriterProperties::builder().set_compression(parquet::basic::Compression::ZSTD(Default::default())).build();
+        let mut bytes = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        assert!(bytes.len() < 50_000, "{}", bytes.len());
+        let scanner = crate::testutil::builtin();
+        let mut opts = Options::default();
+        opts.limits.max_buffer = 100_000;
+        let x = Extractor::new(scanner, &opts);
+        let mut out = Collect::default();
+        x.scan(&mut scanner.scratch(), Data::Bytes(&bytes), "big.parquet", &mut out);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].severity, Severity::Partial);
+        assert!(
+            out.problems[0].reason.contains("bytes uncompressed, over the 100000 byte buffer limit"),
+            "{}",
+            out.problems[0].reason
+        );
+        // Within the limit, the value is found.
+        assert_eq!(scan(&bytes, "big.parquet").findings.len(), 1);
     }
 }
