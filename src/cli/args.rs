@@ -186,7 +186,8 @@ pub struct ScanArgs {
     /// Most decompressed bytes read out of one file or object (bomb limit).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64G")]
     pub max_archive_bytes: u64,
-    /// Largest decompressed/compressed ratio allowed for a member over 1 MiB (bomb limit).
+    /// Largest decompressed/compressed ratio allowed for a member over 1 MiB (bomb limit; a
+    /// sparse tar member counts its holes as decompressed bytes).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_archive_ratio: u64,
     /// Most members read from one archive.

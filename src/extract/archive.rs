@@ -254,7 +254,16 @@ fn tar_members(
             T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => continue,
             _ => {}
         }
-        let mut limited = Limited::unlimited(&mut entry, "tar member");
+        // A sparse member's holes read as zeros: 10 KB of archive can stand
+        // for a terabyte, so its bytes count as decompressed ones do.
+        let stored = entry.header().entry_size().unwrap_or(0);
+        let mut limited = if kind == T::GNUSparse {
+            let limits = x.options().limits;
+            Limited::new(&mut entry, "sparse tar member", Compressed::Known(stored), limits, nest.budget)
+                .declared_size(size)
+        } else {
+            Limited::unlimited(&mut entry, "tar member")
+        };
         if !scan_member(x, scratch, &mut limited, size, &member, &name, nest, sink) {
             return false;
         }
@@ -385,6 +394,48 @@ mod tests {
         let partial: Vec<_> = out.problems.iter().filter(|p| p.source == "t.tar!big.txt").collect();
         assert_eq!(partial.len(), 1, "{:?}", out.problems);
         assert!(partial[0].reason.contains("truncated tar member: 40000 of 85000 bytes"), "{}", partial[0].reason);
+    }
+
+    /// A tar holding a GNU sparse member of `real` bytes: holes, then
+    /// `data` at its end (the only bytes stored), then a plain member.
+    fn sparse_tar(real: u64, data: &[u8]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_path("sparse.bin").unwrap();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.set_real_size(real);
+        let octal = |field: &mut [u8; 12], n: u64| {
+            let s = format!("{n:011o}\0");
+            field.copy_from_slice(s.as_bytes());
+        };
+        octal(&mut gnu.sparse[0].offset, real - data.len() as u64);
+        octal(&mut gnu.sparse[0].numbytes, data.len() as u64);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+        let mut plain = tar::Header::new_gnu();
+        plain.set_path("after.txt").unwrap();
+        plain.set_size(22);
+        plain.set_mode(0o644);
+        plain.set_cksum();
+        b.append(&plain, &b"card 4532015112830366\n"[..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn sparse_tar_members_count_as_decompressed_bytes() {
+        // Small: read whole, its value found.
+        let out = scan_with(&sparse_tar(100_000, b"ssn: 512-48-3921\n"), "s.tar", &Options::default());
+        assert_eq!(out.findings.len(), 2, "{:?} {:?}", out.findings, out.problems);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        // Gigabytes of holes: cut at the ratio limit, and the scan goes on.
+        let out = scan_with(&sparse_tar(4 << 30, b"ssn: 512-48-3921\n"), "s.tar", &Options::default());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].source, "s.tar!sparse.bin");
+        assert!(out.problems[0].reason.contains("possible decompression bomb"), "{}", out.problems[0].reason);
+        assert!(out.findings.iter().any(|f| f.source == "s.tar!after.txt"), "{:?}", out.findings);
     }
 
     #[test]
