@@ -259,7 +259,9 @@ struct Warning {
 impl Warning {
     /// JSON that does not parse at `at`.
     fn invalid(at: u64, reason: String) -> Warning {
-        Warning { at, reason, over_limit: false }
+        // Nesting past the depth limit is a limit too: the values below it lose their paths.
+        let over_limit = reason == json_lexer::TOO_DEEP;
+        Warning { at, reason, over_limit }
     }
 
     /// A line or value at `at` over the `max` byte limit.
@@ -621,14 +623,19 @@ impl JsonScan<'_> {
             if self.malformed > self.max_warnings {
                 return;
             }
-            if warning.over_limit {
+            if warning.over_limit && reason == json_lexer::TOO_DEEP {
+                format!(
+                    "line {line} is not read as JSON ({reason}, the depth limit); scanned as text, without its JSON paths"
+                )
+            } else if warning.over_limit {
                 format!("line {line} is {reason}, the record limit; scanned as text, without its JSON paths")
             } else {
                 format!("line {line} is not valid JSON ({reason}); scanned as text")
             }
         } else if warning.over_limit {
+            let limit = if reason == json_lexer::TOO_DEEP { "the depth limit" } else { "the record limit" };
             format!(
-                "{reason} (the record limit) at line {line} (byte {}); the rest of the document is scanned as text, without its JSON paths",
+                "{reason} ({limit}) at line {line} (byte {}); the rest of the document is scanned as text, without its JSON paths",
                 warning.at
             )
         } else {
@@ -806,15 +813,18 @@ mod tests {
             assert_eq!(out.problems.len(), 1);
             assert_eq!(
                 out.problems[0].reason,
-                "nesting deeper than 256 levels at line 1 (byte 279); the rest of the document is scanned as text"
+                "nesting deeper than 256 levels (the depth limit) at line 1 (byte 279); the rest of the document is scanned as text, without its JSON paths"
             );
+            // Values below the limit lose their paths (a key's keyword): partly scanned.
+            assert_eq!(out.problems[0].severity, Severity::Partial);
             let line = format!("{doc}\n{{\"ssn\": 409227781}}\n");
             let out = scan(line.as_bytes(), Format::Jsonl, 1 << 20, usize::MAX, MAX_TOKEN);
             assert_eq!(out.findings.len(), 3);
             assert_eq!(
                 out.problems[0].reason,
-                "line 1 is not valid JSON (nesting deeper than 256 levels); scanned as text"
+                "line 1 is not read as JSON (nesting deeper than 256 levels, the depth limit); scanned as text, without its JSON paths"
             );
+            assert_eq!(out.problems[0].severity, Severity::Partial);
             assert_eq!(found(&out)[2], "USA_SOCIAL_SECURITY_NUMBER 409227781 @ record 1 $.ssn");
         }
     }

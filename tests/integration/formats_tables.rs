@@ -412,7 +412,11 @@ fn json_nested_300_deep_is_reported() {
     let out = scan_both(dir.path(), "deep.json", doc.as_bytes());
     assert_eq!(found(&out), ["USA_SOCIAL_SECURITY_NUMBER @ record 0 $.ssn", "EMAIL_ADDRESS @ 1:331"]);
     assert_eq!(out.problems.len(), 1);
-    assert!(out.problems[0].reason.starts_with("nesting deeper than 256 levels at line 1"), "{:?}", out.problems);
+    assert!(
+        out.problems[0].reason.starts_with("nesting deeper than 256 levels (the depth limit) at line 1"),
+        "{:?}",
+        out.problems
+    );
     assert_eq!(out.scanned[0].format, "json");
     // Far deeper: still no stack overflow.
     let doc = format!("{}{}", "{\"a\":".repeat(100_000), "1");
