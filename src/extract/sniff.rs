@@ -96,7 +96,11 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
         return f;
     }
     let ext = extension(name);
-    if looks_binary(head) {
+    // A table or JSON export with a stray NUL byte in a cell is still that
+    // table: read as binary, its column names would be lost.
+    let structured =
+        matches!(ext.as_deref(), Some("csv" | "tsv" | "tab" | "psv" | "json" | "geojson" | "jsonl" | "ndjson"));
+    if looks_binary(head, structured) {
         return Format::Binary;
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -176,13 +180,17 @@ fn utf16_without_bom(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// Binary: NUL bytes, or many control bytes, in the head.
-fn looks_binary(head: &[u8]) -> bool {
+/// Binary: NUL bytes, or many control bytes, in the head. With
+/// `tolerant` (a name that says table or JSON), a few NUL bytes are not
+/// enough: only NULs making up 1% of the head (and more than 10), or many
+/// control bytes.
+fn looks_binary(head: &[u8], tolerant: bool) -> bool {
     let sample = &head[..head.len().min(8192)];
-    if memchr::memchr(0, sample).is_some() {
+    let nuls = memchr::memchr_iter(0, sample).count();
+    if nuls > 0 && (!tolerant || nuls * 100 > sample.len().max(1000)) {
         return true;
     }
-    let control = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1B)).count();
+    let control = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, 0 | b'\n' | b'\r' | b'\t' | 0x0C | 0x1B)).count();
     control * 20 > sample.len().max(1)
 }
 
@@ -298,6 +306,11 @@ mod tests {
             ),
             (b"id\tnotes\n1\t\"two\nlines\"\n2\tb\n", "-", Format::Delimited(b'\t')),
             (b"hello world\nsecond line\n", "x.txt", Format::Text),
+            // A stray NUL: binary in text, not in a file named as a table or JSON.
+            (b"id,name,ssn\n1,na\x00me,219445178\n2,jo,219445178\n", "x.csv", Format::Delimited(b',')),
+            (b"id,name,ssn\n1,na\x00me,219445178\n2,jo,219445178\n", "x.txt", Format::Binary),
+            (b"{\"a\":\"x\x00\"}\n{\"a\":2}\n", "x.jsonl", Format::Jsonl),
+            (&[&b"a,"[..], &[0u8; 20], b"\n"].concat(), "x.csv", Format::Binary),
             (b"hello, world\nsecond, line\n", "notes.md", Format::Text),
             (b"", "x", Format::Text),
         ];
