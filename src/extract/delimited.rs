@@ -339,8 +339,30 @@ impl<'a> Table<'a> {
         let context = self.scanner.context_len() as u64;
         w.fill_to(self.chunk.max(64 * 1024) + context);
         let pos = if w.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        // The rows that decide the header whole, however long (a table of
+        // 100,000 columns has a header of a megabyte), up to the record
+        // limit: cut short, the header would go unread and the columns
+        // unnamed, their names no keywords.
+        while !w.eof() && w.end() - pos < self.max_record.saturating_mul(2) && !self.sample_complete(w, pos) {
+            w.fill_to(w.end() + (w.end() - w.base()).max(64 * 1024));
+        }
         self.read_header(w, pos);
         pos
+    }
+
+    /// Whether the window holds the records [`Table::read_header`] reads
+    /// from `pos` (or the data ends first).
+    fn sample_complete(&self, w: &Window<'_>, pos: u64) -> bool {
+        let (mut fields, mut memo, mut at) = (Vec::new(), QuoteMemo::default(), w.rel(pos));
+        for _ in 0..HEADER_SAMPLE {
+            fields.clear();
+            match records::parse(w.bytes(), at, self.layout.delimiter, w.eof(), w.base(), &mut fields, &mut memo) {
+                Parsed::Record { end, .. } | Parsed::Blank(end) => at = end,
+                Parsed::End => return true,
+                Parsed::Incomplete => return false,
+            }
+        }
+        true
     }
 
     /// Reads the records from `pos` until the data ends or a record starts
@@ -835,6 +857,22 @@ mod tests {
         table.lazy = lazy;
         scan_table(table, &mut scratch, w, delimiter, "t.csv", &mut out);
         out
+    }
+
+    #[test]
+    fn a_header_longer_than_the_first_read_still_names_the_columns() {
+        // 30,000 columns: a header of about 200 KB, over the first read of a stream.
+        let mut data = (0..29_999).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",") + ",ssn\n";
+        for r in 0..3 {
+            data += &((0..29_999).map(|i| ((r + i) % 10).to_string()).collect::<Vec<_>>().join(",") + ",219445178\n");
+        }
+        assert!(data.len() > 200_000);
+        for step in [0, 64 * 1024, 1 << 20] {
+            let out = scan(data.as_bytes(), b',', 64 * 1024, step, MAX_RECORD);
+            let found = found(&out);
+            assert_eq!(found.len(), 3, "step {step}: {found:?}");
+            assert!(found.iter().all(|f| f.ends_with("c30000:ssn")), "step {step}: {found:?}");
+        }
     }
 
     /// `TYPE value @ r<row>c<column>:<name>` or `TYPE value @ <line>:<column>` for text.
