@@ -131,13 +131,23 @@ fn scan_decoded(
     go_on
 }
 
+/// The most memory the xz decoder may use (its dictionary): streams that
+/// need more fail with an error instead of growing the process.
+const XZ_MEMORY: u64 = 256 << 20;
+
 /// The streaming decoder for `format` over `input`.
 fn decoder<'a, R: BufRead + 'a>(format: Format, input: R) -> std::io::Result<Box<dyn Read + 'a>> {
     Ok(match format {
         Format::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(input)),
         Format::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),
         Format::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
-        Format::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(input)),
+        Format::Xz => {
+            // The dictionary is the decoder's memory: 64 MiB at `xz -9`, and
+            // up to 1.5 GiB for a stream made to exhaust it.
+            let stream = liblzma::stream::Stream::new_auto_decoder(XZ_MEMORY, liblzma::stream::CONCATENATED)
+                .map_err(std::io::Error::other)?;
+            Box::new(liblzma::bufread::XzDecoder::new_stream(input, stream))
+        }
         other => {
             return Err(std::io::Error::other(format!("{} is not a compressed stream format", other.name())));
         }
@@ -353,6 +363,27 @@ mod tests {
         assert_eq!(p.source, "t.txt.gz");
         assert!(p.reason.starts_with("truncated gzip stream after "), "{}", p.reason);
         assert!(!out.findings.is_empty() && out.findings.len() < 2000, "{}", out.findings.len());
+    }
+
+    #[test]
+    fn xz_streams_needing_too_much_memory_are_reported() {
+        // A dictionary of 512 MiB (over the decoder's limit) for a few bytes of text.
+        let mut opts = liblzma::stream::LzmaOptions::new_preset(0).unwrap();
+        opts.dict_size(512 << 20);
+        let mut filters = liblzma::stream::Filters::new();
+        filters.lzma2(&opts);
+        let stream = liblzma::stream::Stream::new_stream_encoder(&filters, liblzma::stream::Check::Crc64).unwrap();
+        let mut e = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
+        e.write_all(b"ssn: 512-48-3921\n").unwrap();
+        let xz = e.finish().unwrap();
+        let out = scan_with(&xz, "big-dict.txt.xz", &Options::default());
+        assert!(out.findings.is_empty());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(
+            out.problems[0].reason.contains("needs more memory to decode than allowed"),
+            "{}",
+            out.problems[0].reason
+        );
     }
 
     #[test]
