@@ -164,7 +164,7 @@ impl<R: Read> Read for Limited<'_, R> {
                 Err(e) => {
                     self.cut = Some(if e.kind() == io::ErrorKind::UnexpectedEof {
                         format!("truncated {} after {} bytes", self.what, self.delivered)
-                    } else if e.to_string().contains("memory limit") {
+                    } else if e.to_string().contains("memory limit") || e.to_string().contains("too much memory") {
                         // Not corrupt: made with a dictionary larger than the decoder may hold.
                         format!(
                             "{} needs more memory to decode than allowed ({e}), not read after {} bytes",
