@@ -1,5 +1,6 @@
-//! Reading one local file: small files into a buffer, mid-sized ones through
-//! a memory map, huge ones by positioned reads so memory stays bounded.
+//! Reading one local file: small files into a buffer (mid-sized ones through
+//! a memory map with `--mmap`), large ones by positioned reads so memory
+//! stays bounded.
 //!
 //! This is the only place with `unsafe` code (the memory map).
 
@@ -12,6 +13,9 @@ const MMAP_MIN: u64 = 1 << 20;
 /// Files larger than this are read in blocks rather than mapped, so that the
 /// mapped pages never count against the process's memory.
 const MMAP_MAX: u64 = 32 << 20;
+/// Files larger than this are read in blocks rather than whole (when not
+/// mapped), so that each thread holds at most this much of a file.
+const READ_MAX: u64 = 8 << 20;
 
 /// How one file's bytes are held.
 pub enum Contents {
@@ -63,7 +67,7 @@ pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Resu
         return Err(io::Error::other("not a regular file"));
     }
     let len = meta.len();
-    if len > MMAP_MAX {
+    if len > MMAP_MAX || (len > READ_MAX && mmap == MmapChoice::Never) {
         return Ok(Contents::Large(file));
     }
     // Fall back to reading if the map fails (special file systems).
@@ -79,8 +83,8 @@ pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Resu
     // length (`/proc/self/pagemap` reports 0 and yields gigabytes) goes on
     // as a stream.
     let mut file = file;
-    (&mut file).take(MMAP_MAX + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MMAP_MAX {
+    (&mut file).take(READ_MAX + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > READ_MAX {
         return Ok(Contents::Stream(buf, file));
     }
     Ok(Contents::Buffer(buf))
@@ -125,6 +129,11 @@ mod tests {
             MmapChoice::Never,
             "maps only when asked for (a truncated map raises SIGBUS)"
         );
+        // Read whole up to a few MiB; larger files in blocks, unless mapped.
+        let large = dir.path().join("large");
+        std::fs::write(&large, vec![b'x'; (READ_MAX + 1) as usize]).unwrap();
+        assert!(matches!(open(&large, MmapChoice::Never).unwrap(), Contents::Large(_)));
+        assert!(matches!(open(&large, MmapChoice::Auto).unwrap(), Contents::Map(_)));
         let err = open(dir.path(), MmapChoice::Auto).err().unwrap();
         assert!(err.to_string().contains("not a regular file") || err.kind() == io::ErrorKind::IsADirectory, "{err}");
     }
