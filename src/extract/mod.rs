@@ -210,7 +210,13 @@ impl RandomAccess for std::fs::File {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         #[cfg(unix)]
         {
-            std::os::unix::fs::FileExt::read_exact_at(self, buf, offset)
+            std::os::unix::fs::FileExt::read_exact_at(self, buf, offset).map_err(|e| {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    io::Error::new(e.kind(), "the file ends before its size said (truncated during the scan?)")
+                } else {
+                    e
+                }
+            })
         }
         #[cfg(windows)]
         {

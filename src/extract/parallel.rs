@@ -743,6 +743,19 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn reading_past_the_end_of_a_file_names_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("short.txt");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        let mut buf = [0u8; 8];
+        assert!(RandomAccess::read_at(&f, 2, &mut buf).is_ok());
+        let err = RandomAccess::read_at(&f, 5, &mut buf).unwrap_err();
+        assert!(err.to_string().contains("truncated during the scan"), "{err}");
+    }
+
     #[test]
     fn a_file_truncated_during_the_scan_is_reported_as_partly_scanned() {
         let scanner = builtin();
