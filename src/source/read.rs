@@ -134,6 +134,14 @@ mod tests {
         std::fs::write(&large, vec![b'x'; (READ_MAX + 1) as usize]).unwrap();
         assert!(matches!(open(&large, MmapChoice::Never).unwrap(), Contents::Large(_)));
         assert!(matches!(open(&large, MmapChoice::Auto).unwrap(), Contents::Map(_)));
+        // A file that says 0 bytes and yields gigabytes goes on as a stream.
+        #[cfg(target_os = "linux")]
+        match open(Path::new("/proc/self/pagemap"), MmapChoice::Never) {
+            Ok(Contents::Stream(head, _)) => assert_eq!(head.len() as u64, READ_MAX + 1),
+            Ok(_) => panic!("/proc/self/pagemap read whole"),
+            // Some sandboxes do not let a process read its page map.
+            Err(e) => eprintln!("/proc/self/pagemap not readable here: {e}"),
+        }
         let err = open(dir.path(), MmapChoice::Auto).err().unwrap();
         assert!(err.to_string().contains("not a regular file") || err.kind() == io::ErrorKind::IsADirectory, "{err}");
     }
