@@ -19,6 +19,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     // thousands of small allocations, and freeing them one by one took ~2 ms,
     // a tenth of a small file's scan.
     let cfg: &ScanConfig = Box::leak(Box::new(ScanConfig::build(args)?));
+    if cfg.s3.is_empty() {
+        s3_only_flags_unused(args)?;
+    }
     let s3 = if cfg.s3.is_empty() { None } else { Some(s3_plan(cfg, args)?) };
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     if let Some(out) = output
@@ -65,6 +68,34 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::Clean
     })
+}
+
+/// Fails when flags that select or track S3 objects are given with no
+/// s3:// URI: they would change nothing, and a local scan that seems
+/// filtered (`--min-size`, `--shard`) would scan everything.
+fn s3_only_flags_unused(args: &ScanArgs) -> Result<()> {
+    let a = &args.s3;
+    let given: Vec<&str> = [
+        ("--state", a.state.is_some()),
+        ("--results", a.results.is_some()),
+        ("--shard", a.shard.is_some()),
+        ("--inventory", a.inventory.is_some()),
+        ("--extension", !a.extension.is_empty()),
+        ("--min-size", a.min_size.is_some()),
+        ("--max-size", a.max_size.is_some()),
+        ("--modified-after", a.modified_after.is_some()),
+        ("--modified-before", a.modified_before.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, set)| set.then_some(flag))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} select or track S3 objects, and no s3:// URI was given (local files are selected with --glob and --max-filesize)",
+        given.join(", ")
+    )
 }
 
 /// The name findings give standard input (`-` on the command line).

@@ -99,6 +99,11 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let help = stdout(&run(&["scan", "--help"], d.path()));
     assert!(help.contains("Exit codes") && help.contains("2 wins over 1"), "{help}");
+    // Flags that select S3 objects, with no s3:// URI: an error, not a filter silently unused.
+    let out = run(&["scan", "-q", "--min-size", "1K", "--shard", "1/2", "logs"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--shard, --min-size select or track S3 objects"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
