@@ -139,7 +139,8 @@ pub struct ScanArgs {
     /// Print found values in full. By default every output masks them.
     #[arg(long)]
     pub show_values: bool,
-    /// Print no summary and no progress on standard error.
+    /// Print no summary and no progress on standard error (what could not be scanned is still
+    /// listed there, with the reason).
     #[arg(short, long)]
     pub quiet: bool,
     /// Show a progress bar on standard error (default: when it is a terminal).
