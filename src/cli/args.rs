@@ -296,6 +296,14 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok((n * mult as f64) as u64)
 }
 
+impl ScanArgs {
+    /// The file findings are written to: `-o FILE`, or `None` for standard
+    /// output (no `-o`, or `-o -`).
+    pub fn output_file(&self) -> Option<&std::path::Path> {
+        self.output.as_deref().filter(|p| p.as_os_str() != "-")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

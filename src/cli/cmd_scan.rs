@@ -23,7 +23,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         s3_only_flags_unused(args)?;
     }
     let s3 = if cfg.s3.is_empty() { None } else { Some(s3_plan(cfg, args)?) };
-    let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let output = args.output_file();
     if let Some(out) = output
         && let Some(input) = cfg.local.iter().find(|p| output::same_file(p, out))
     {
@@ -46,14 +46,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 
     let outcome = reporter.finish()?;
     let summary = outcome.summary;
-    if outcome.broken_pipe {
-        // The reader went away (`| head`): no summary, but the exit code
-        // still says what was found, and what could not be scanned is named.
-        eprint!("{}", summary.problems_to_human());
-    } else if summary_on_stderr(args) {
+    // Without a summary (`--quiet`, a JSON document on standard output, or a
+    // reader gone away as with `| head`), the reasons for exit code 2 still
+    // go to standard error.
+    if !outcome.broken_pipe && summary_on_stderr(args) {
         eprint!("{}", summary.to_human());
     } else {
-        // `--quiet` (or a JSON document on standard output): the reasons for exit code 2 still go to standard error.
         eprint!("{}", summary.problems_to_human());
     }
     if let Some(line) = s3_stats
@@ -115,6 +113,31 @@ fn stdin_file() -> std::io::Result<Box<dyn std::io::Read>> {
     Ok(Box::new(std::io::stdin()))
 }
 
+/// Scans `reader` (standard input, or a pipe or device named on the
+/// command line) once as a stream named `name`, or reports why it could not
+/// be opened.
+fn scan_stream(
+    x: &Extractor<'_>,
+    scratch: &mut trawl::Scratch,
+    reader: std::io::Result<Box<dyn std::io::Read>>,
+    name: &str,
+    sink: &mut ChannelSink,
+) -> ignore::WalkState {
+    match reader {
+        Ok(mut r) => {
+            if x.scan(scratch, Data::Stream(&mut r), name, sink) {
+                ignore::WalkState::Continue
+            } else {
+                ignore::WalkState::Quit
+            }
+        }
+        Err(e) => {
+            sink.problem(Problem::error(name, format!("cannot read: {}", fs::describe_io(&e))));
+            ignore::WalkState::Continue
+        }
+    }
+}
+
 fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &output::OwnOutput) {
     let walker = match fs::walker(&cfg.local, &cfg.walk) {
         Ok(w) => w,
@@ -140,20 +163,7 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &ou
             };
             if entry.is_stdin() {
                 // `-`: standard input, streamed once.
-                let mut stdin = match stdin_file() {
-                    Ok(f) => f,
-                    Err(e) => {
-                        sink.problem(Problem::error(
-                            STDIN,
-                            format!("cannot read standard input: {}", fs::describe_io(&e)),
-                        ));
-                        return ignore::WalkState::Continue;
-                    }
-                };
-                if !x.scan(&mut scratch.scratch, Data::Stream(&mut stdin), STDIN, &mut sink) {
-                    return ignore::WalkState::Quit;
-                }
-                return ignore::WalkState::Continue;
+                return scan_stream(x, &mut scratch.scratch, stdin_file(), STDIN, &mut sink);
             }
             let Some(ft) = entry.file_type() else {
                 sink.problem(Problem::error(fs::display_path(entry.path()), "unknown file type"));
@@ -166,20 +176,8 @@ fn scan_local(cfg: &ScanConfig, x: &Extractor<'_>, reporter: &Reporter, own: &ou
             if !ft.is_file() && !ft.is_symlink() && entry.depth() == 0 {
                 // A pipe or device named on the command line (`<(zcat x.gz)`,
                 // `/dev/stdin`): read once as a stream, as `-` is.
-                return match std::fs::File::open(path) {
-                    Ok(mut f) => {
-                        let name = fs::display_path(path);
-                        if x.scan(&mut scratch.scratch, Data::Stream(&mut f), &name, &mut sink) {
-                            ignore::WalkState::Continue
-                        } else {
-                            ignore::WalkState::Quit
-                        }
-                    }
-                    Err(e) => {
-                        sink.problem(Problem::error(fs::display_path(path), fs::describe_io(&e)));
-                        ignore::WalkState::Continue
-                    }
-                };
+                let file = std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn std::io::Read>);
+                return scan_stream(x, &mut scratch.scratch, file, &fs::display_path(path), &mut sink);
             }
             if !ft.is_file() {
                 // A symlink that was not followed, a socket, a FIFO, a device.

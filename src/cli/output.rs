@@ -38,7 +38,7 @@ impl OwnOutput {
     pub fn of(output: Option<&Path>) -> OwnOutput {
         let meta = match output {
             Some(p) => std::fs::metadata(p).ok(),
-            None => stdout_metadata(),
+            None => stdout_file().and_then(|f| f.metadata().ok()),
         };
         OwnOutput { file: meta.filter(std::fs::Metadata::is_file).and_then(|m| id(&m)) }
     }
@@ -61,15 +61,17 @@ fn entry_ino(_: &ignore::DirEntry) -> Option<u64> {
     None
 }
 
+/// Standard output as a file, when it is a regular file (`> out.jsonl`).
 #[cfg(unix)]
-fn stdout_metadata() -> Option<std::fs::Metadata> {
+pub fn stdout_file() -> Option<std::fs::File> {
     use std::os::fd::AsFd;
     let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
-    std::fs::File::from(fd).metadata().ok()
+    let file = std::fs::File::from(fd);
+    file.metadata().ok()?.is_file().then_some(file)
 }
 
 #[cfg(not(unix))]
-fn stdout_metadata() -> Option<std::fs::Metadata> {
+pub fn stdout_file() -> Option<std::fs::File> {
     None
 }
 

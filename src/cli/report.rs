@@ -179,10 +179,9 @@ pub struct Outcome {
 impl Reporter {
     /// Starts the reporter thread for `args`; `rules` describes the rules for SARIF.
     pub fn start(args: &ScanArgs, rules: Vec<RuleInfo>) -> Result<Reporter> {
-        let out: Box<dyn Write + Send> = match &args.output {
-            // `-o -`: standard output, as `-` is standard input.
-            Some(p) if p.as_os_str() != "-" => Box::new(Durable::new(create(p)?)),
-            _ => Box::new(Durable::stdout()),
+        let out: Box<dyn Write + Send> = match args.output_file() {
+            Some(p) => Box::new(Durable::new(create(p)?)),
+            None => Box::new(Durable::stdout()),
         };
         let color = args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let printer: Box<dyn Printer> = match args.format {
@@ -231,22 +230,8 @@ impl Durable {
     }
 
     fn stdout() -> Durable {
-        Durable { out: io::BufWriter::new(Box::new(io::stdout())), file: stdout_file() }
+        Durable { out: io::BufWriter::new(Box::new(io::stdout())), file: crate::cli::output::stdout_file() }
     }
-}
-
-/// Standard output as a file, when it is a regular file (`> out.jsonl`).
-#[cfg(unix)]
-fn stdout_file() -> Option<std::fs::File> {
-    use std::os::fd::AsFd;
-    let fd = io::stdout().as_fd().try_clone_to_owned().ok()?;
-    let file = std::fs::File::from(fd);
-    file.metadata().ok()?.is_file().then_some(file)
-}
-
-#[cfg(not(unix))]
-fn stdout_file() -> Option<std::fs::File> {
-    None
 }
 
 impl Write for Durable {

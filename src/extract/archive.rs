@@ -256,8 +256,8 @@ fn tar_members(
         }
         // A sparse member's holes read as zeros: 10 KB of archive can stand
         // for a terabyte, so its bytes count as decompressed ones do.
-        let stored = entry.header().entry_size().unwrap_or(0);
         let mut limited = if kind == T::GNUSparse {
+            let stored = entry.header().entry_size().unwrap_or(0);
             let limits = x.options().limits;
             Limited::new(&mut entry, "sparse tar member", Compressed::Known(stored), limits, nest.budget)
                 .declared_size(size)

@@ -343,26 +343,14 @@ impl<'a> Table<'a> {
         // 100,000 columns has a header of a megabyte), up to the record
         // limit: cut short, the header would go unread and the columns
         // unnamed, their names no keywords.
-        while !w.eof() && w.end() - pos < self.max_record.saturating_mul(2) && !self.sample_complete(w, pos) {
+        loop {
+            let (rows, complete) = self.header_sample(w, pos);
+            if complete || w.eof() || w.end() - pos >= self.max_record.saturating_mul(2) {
+                self.name_columns(&rows);
+                return pos;
+            }
             w.fill_to(w.end() + (w.end() - w.base()).max(64 * 1024));
         }
-        self.read_header(w, pos);
-        pos
-    }
-
-    /// Whether the window holds the records [`Table::read_header`] reads
-    /// from `pos` (or the data ends first).
-    fn sample_complete(&self, w: &Window<'_>, pos: u64) -> bool {
-        let (mut fields, mut memo, mut at) = (Vec::new(), QuoteMemo::default(), w.rel(pos));
-        for _ in 0..HEADER_SAMPLE {
-            fields.clear();
-            match records::parse(w.bytes(), at, self.layout.delimiter, w.eof(), w.base(), &mut fields, &mut memo) {
-                Parsed::Record { end, .. } | Parsed::Blank(end) => at = end,
-                Parsed::End => return true,
-                Parsed::Incomplete => return false,
-            }
-        }
-        true
     }
 
     /// Reads the records from `pos` until the data ends or a record starts
@@ -608,9 +596,10 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// Reads the first records to decide whether the first row is a header,
-    /// and names the columns (and their keyword contexts) if it is.
-    fn read_header(&mut self, w: &Window<'_>, pos: u64) {
+    /// The first records from `pos` (as many as decide whether the first
+    /// row is a header), their fields unquoted, and whether the window held
+    /// them all (or the data ended first).
+    fn header_sample(&self, w: &Window<'_>, pos: u64) -> (Vec<Vec<Vec<u8>>>, bool) {
         let mut fields = Vec::new();
         let mut rows: Vec<Vec<Vec<u8>>> = Vec::new();
         let mut at = w.rel(pos);
@@ -623,10 +612,17 @@ impl<'a> Table<'a> {
                     at = end;
                 }
                 Parsed::Blank(end) => at = end,
-                Parsed::End | Parsed::Incomplete => break,
+                Parsed::End => break,
+                Parsed::Incomplete => return (rows, false),
             }
         }
-        if rows.is_empty() || !records::looks_like_header(&rows) {
+        (rows, true)
+    }
+
+    /// Names the columns (and their keyword contexts) after the first of
+    /// `rows` when it is a header.
+    fn name_columns(&mut self, rows: &[Vec<Vec<u8>>]) {
+        if rows.is_empty() || !records::looks_like_header(rows) {
             return;
         }
         for (i, cell) in rows[0].iter().enumerate() {

@@ -162,9 +162,10 @@ impl<R: Read> Read for Limited<'_, R> {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    let reason = e.to_string();
                     self.cut = Some(if e.kind() == io::ErrorKind::UnexpectedEof {
                         format!("truncated {} after {} bytes", self.what, self.delivered)
-                    } else if e.to_string().contains("memory limit") || e.to_string().contains("too much memory") {
+                    } else if reason.contains("memory limit") || reason.contains("too much memory") {
                         // Not corrupt: made with a dictionary larger than the decoder may hold.
                         format!(
                             "{} needs more memory to decode than allowed ({e}), not read after {} bytes",

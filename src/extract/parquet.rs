@@ -307,17 +307,15 @@ mod imp {
         walk.row_group = Some(g as u64);
         for root in 0..roots {
             let name = descr.root_schema().get_fields()[root].name().to_string();
-            let ranges: Vec<(u64, u64)> = (0..descr.num_columns())
+            let chunks: Vec<_> = (0..descr.num_columns())
                 .filter(|&i| descr.get_column_root_idx(i) == root)
-                .map(|i| rg.column(i).byte_range())
+                .map(|i| rg.column(i))
                 .collect();
+            let ranges: Vec<(u64, u64)> = chunks.iter().map(|c| c.byte_range()).collect();
             let total: u64 = ranges.iter().map(|r| r.1).sum();
             // Held in memory as read, and as decoded: a column of a few KB
             // of zstd can hold a 700 MB string.
-            let decoded: u64 = (0..descr.num_columns())
-                .filter(|&i| descr.get_column_root_idx(i) == root)
-                .map(|i| rg.column(i).uncompressed_size().max(0) as u64)
-                .sum();
+            let decoded: u64 = chunks.iter().map(|c| c.uncompressed_size().max(0) as u64).sum();
             if total.max(decoded) > max_buffer {
                 let what = if total > max_buffer { "bytes" } else { "bytes uncompressed" };
                 walk.emit.sink.problem(Problem::partial(
