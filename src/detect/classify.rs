@@ -3,10 +3,13 @@
 //! ASCII letters, or non-ASCII. The prefilters (digit groups, country codes,
 //! keyword word starts) then work on these masks a word at a time.
 //!
-//! The masks are computed 16 bytes at a time with SSE2 compares and
-//! movemask through the safe `wide` crate.
+//! The masks are computed with the widest vector unit the processor has
+//! (`detect::vectors`): 64 bytes per compare with AVX-512BW, 32 with AVX2,
+//! else 16 with SSE2 compares and movemask through the safe `wide` crate.
 
 use wide::{i8x16, u8x16};
+
+use crate::detect::vectors;
 
 /// Per-block class masks of a haystack (bit `i` of block `k` is byte `64k + i`).
 /// The last block is padded with bytes of no class.
@@ -74,6 +77,16 @@ fn masks16(bytes: [u8; 16]) -> ([u32; 5], i8x16) {
     (masks, v.simd_eq(i8x16::splat(b'\\' as i8)))
 }
 
+/// The class masks of a block (bit `i` of class `c` at `[c]`, in the
+/// order digit, separator, upper, lower, high) and whether it holds a
+/// backslash, 16 bytes at a time (the portable kernel of `detect::vectors`).
+#[inline(always)]
+pub(crate) fn classes16(block: &[u8; 64]) -> ([u64; 5], bool) {
+    let mut backslash = i8x16::splat(0);
+    let m = block_masks(block, &mut backslash);
+    (m, backslash.to_bitmask() != 0)
+}
+
 /// The class masks of a block; its backslashes are ORed into `backslash`.
 #[inline(always)]
 fn block_masks(block: &[u8; 64], backslash: &mut i8x16) -> [u64; 5] {
@@ -89,24 +102,46 @@ fn block_masks(block: &[u8; 64], backslash: &mut i8x16) -> [u64; 5] {
     m
 }
 
+/// Pushes the class masks of every 64-byte block of `hay` (the last one
+/// padded) onto `blocks`, each from `masks`, which also reports whether the
+/// block holds a backslash; returns whether any does.
+#[inline(always)]
+pub(crate) fn fill(
+    blocks: &mut Vec<[u64; 5]>,
+    hay: &[u8],
+    mut masks: impl FnMut(&[u8; 64]) -> ([u64; 5], bool),
+) -> bool {
+    let mut chunks = hay.chunks_exact(64);
+    let rest = chunks.remainder();
+    // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
+    let mut tail = [1u8; 64];
+    tail[..rest.len()].copy_from_slice(rest);
+    let tail = (!rest.is_empty()).then_some(&tail[..]);
+    let mut backslash = false;
+    // A plain loop (no iterator adapter, whose code would not have the
+    // caller's target features), with one call site, so that `masks` is
+    // inlined.
+    for block in chunks.by_ref().chain(tail) {
+        let (m, b) = masks(block.try_into().expect("64 bytes"));
+        backslash |= b;
+        blocks.push(m);
+    }
+    backslash
+}
+
+/// The mask of the bytes of `block` equal to one of `set`, 16 bytes at a
+/// time (the portable kernel of `detect::vectors`).
+#[inline(always)]
+pub(crate) fn eq_set16<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
+    mask64(block, |v| set.iter().fold(u8x16::splat(0), |m, &b| m | v.simd_eq(u8x16::splat(b))))
+}
+
 impl Classes {
     /// Computes the masks of `hay`, replacing the previous contents.
     pub fn compute(&mut self, hay: &[u8]) {
         self.blocks.clear();
         self.blocks.reserve(hay.len().div_ceil(64));
-        let mut backslash = i8x16::splat(0);
-        let mut chunks = hay.chunks_exact(64);
-        self.blocks
-            .extend(chunks.by_ref().map(|block| block_masks(block.try_into().expect("64 bytes"), &mut backslash)));
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
-            let mut tail = [1u8; 64];
-            tail[..rest.len()].copy_from_slice(rest);
-            let m = block_masks(&tail, &mut backslash);
-            self.blocks.push(m);
-        }
-        self.backslash = backslash.to_bitmask() != 0;
+        self.backslash = vectors::class_blocks(&mut self.blocks, hay);
     }
 
     /// Whether the haystack holds a backslash.

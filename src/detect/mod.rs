@@ -1,8 +1,10 @@
 //! Detection: compiling rules into a [`Scanner`] and running it over bytes.
 //!
 //! `engine.rs` holds the scanner; `analyze.rs`, `keywords.rs` and `digits.rs`
-//! are its prefilters; `stream.rs` scans readers in chunks and places matches
-//! in lines and columns.
+//! are its prefilters, working on the byte-class masks of `classify.rs`
+//! (computed with the processor's widest vector unit, `vectors.rs`);
+//! `stream.rs` scans readers in chunks and places matches in lines and
+//! columns.
 
 mod analyze;
 pub(crate) mod classify;
@@ -16,6 +18,7 @@ mod resolve;
 mod shapes;
 mod starts;
 pub mod stream;
+pub(crate) mod vectors;
 
 pub use analyze::MAX_MATCH_LEN;
 

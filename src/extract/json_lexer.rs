@@ -542,13 +542,11 @@ impl Stops {
         Stops { block: usize::MAX, mask: 0 }
     }
 
-    /// The stop mask of `data`'s block `k`: its quotes and backslashes,
-    /// and its line breaks too with `lines`.
+    /// The stop mask of `data`'s block `k`: its quotes and backslashes.
     #[inline(always)]
-    fn block_mask(data: &[u8], k: usize, lines: bool) -> u64 {
+    fn block_mask(data: &[u8], k: usize) -> u64 {
         let block = &data[k * 64..(k * 64 + 64).min(data.len())];
-        let stop = |v: u8x16| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
-        if lines { mask64(block, |v| stop(v) | v.simd_eq(u8x16::splat(b'\n'))) } else { mask64(block, stop) }
+        mask64(block, |v| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\')))
     }
 
     /// The end (after the closing quote) of the string starting at
@@ -569,7 +567,7 @@ impl StopMasks for Stops {
         let k = j / 64;
         if self.block != k {
             self.block = k;
-            self.mask = Stops::block_mask(data, k, false);
+            self.mask = Stops::block_mask(data, k);
         }
         (u128::from(self.mask >> (j % 64)), k * 64 + 64)
     }
@@ -649,7 +647,12 @@ impl LineStops {
         self.first = k;
         self.masks.clear();
         let blocks = data.len().div_ceil(64);
-        self.masks.extend((k..(k + BATCH_BLOCKS).min(blocks)).map(|b| Stops::block_mask(data, b, true)));
+        crate::detect::vectors::eq_masks(
+            data,
+            k..(k + BATCH_BLOCKS).min(blocks),
+            [b'"', b'\\', b'\n'],
+            &mut self.masks,
+        );
         self.masks.resize(self.masks.len().max(2), 0);
     }
 }

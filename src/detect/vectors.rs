@@ -1,0 +1,291 @@
+//! Byte masks through the widest vector unit the processor has. One
+//! `trawl` binary runs on every x86-64 processor: the loops that turn bytes
+//! into bit masks (byte classes for the prefilters, stop bytes for the
+//! JSON and CSV readers) are built for the baseline (SSE2, 16 bytes per
+//! compare, through `wide`) and again with `target_feature` for AVX2 (32
+//! bytes) and AVX-512BW (64 bytes, one compare per class straight into a
+//! 64-bit mask), and each call picks the widest the processor has (the
+//! check reads a flag the standard library caches).
+//!
+//! The kernels are written with plain loops: code the standard library
+//! generates for an iterator adapter or `array::map` is not built with the
+//! caller's target features and cannot inline a kernel that is, which made
+//! the first version call a function per block.
+//!
+//! Other hot loops (the keyword and digit-group walks over 64-bit masks)
+//! were also built for the bit instructions (`POPCNT`, `BMI1`, `BMI2`): no
+//! difference was measurable, so they are not.
+
+use std::ops::Range;
+
+use crate::detect::classify::{classes16, eq_set16, fill};
+
+/// The widest vector unit the processor has, as far as trawl uses one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Vectors {
+    /// AVX-512F and AVX-512BW: a compare of 64 bytes gives a mask.
+    Avx512,
+    /// AVX2: 32 bytes per compare.
+    Avx2,
+    /// The baseline (SSE2 on x86-64, or another processor's 128-bit unit).
+    Baseline,
+}
+
+/// The vector unit to use.
+#[inline]
+pub(crate) fn vectors() -> Vectors {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512bw") {
+            return Vectors::Avx512;
+        }
+        if is_x86_feature_detected!("avx2") {
+            return Vectors::Avx2;
+        }
+    }
+    Vectors::Baseline
+}
+
+/// Pushes the class masks of every 64-byte block of `hay` onto `blocks`
+/// (see `Classes::compute`); returns whether `hay` holds a backslash.
+pub(crate) fn class_blocks(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
+    class_blocks_with(vectors(), blocks, hay)
+}
+
+#[allow(unsafe_code)]
+fn class_blocks_with(unit: Vectors, blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
+    match unit {
+        // SAFETY: `vectors` found AVX-512F and AVX-512BW.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx512 => unsafe { x86::class_blocks_avx512(blocks, hay) },
+        // SAFETY: `vectors` found AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx2 => unsafe { x86::class_blocks_avx2(blocks, hay) },
+        _ => fill(blocks, hay, classes16),
+    }
+}
+
+/// Pushes onto `out` the mask of each 64-byte block `b` in `blocks` of
+/// `data` (bytes `64 * b..`, the last one shorter) whose bytes equal one of
+/// `bytes`; bits past the data are clear.
+pub(crate) fn eq_masks<const N: usize>(data: &[u8], blocks: Range<usize>, bytes: [u8; N], out: &mut Vec<u64>) {
+    eq_masks_with(vectors(), data, blocks, bytes, out)
+}
+
+#[allow(unsafe_code)]
+fn eq_masks_with<const N: usize>(unit: Vectors, data: &[u8], blocks: Range<usize>, bytes: [u8; N], out: &mut Vec<u64>) {
+    match unit {
+        // SAFETY: `vectors` found AVX-512F and AVX-512BW.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx512 => unsafe { x86::eq_masks_avx512(data, blocks, bytes, out) },
+        // SAFETY: `vectors` found AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx2 => unsafe { x86::eq_masks_avx2(data, blocks, bytes, out) },
+        _ => each_block(data, blocks, out, |block| eq_set16(block, &bytes)),
+    }
+}
+
+/// Pushes onto `out` one mask per 64-byte block of `data` in `blocks`
+/// (block `b` is `data[64 * b..]`), each from `mask` (the last block padded
+/// with zeros, whose bits are then cleared).
+#[inline(always)]
+fn each_block(data: &[u8], blocks: Range<usize>, out: &mut Vec<u64>, mut mask: impl FnMut(&[u8; 64]) -> u64) {
+    out.reserve(blocks.len());
+    let mut padded = [0u8; 64];
+    for b in blocks {
+        let part = &data[b * 64..(b * 64 + 64).min(data.len())];
+        let block: &[u8; 64] = match part.try_into() {
+            Ok(block) => block,
+            Err(_) => {
+                // Only the last block is short.
+                padded[..part.len()].copy_from_slice(part);
+                &padded
+            }
+        };
+        // One call site, so that `mask` is inlined.
+        out.push(mask(block) & !(u64::MAX.checked_shl(part.len() as u32).unwrap_or(0)));
+    }
+}
+
+/// The AVX2 and AVX-512BW kernels.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+    use std::ops::Range;
+
+    use super::each_block;
+    use crate::detect::classify::fill;
+
+    /// `classify::classes16` for 64 bytes, 32 at a time.
+    #[target_feature(enable = "avx2")]
+    fn classes_avx2(block: &[u8; 64]) -> ([u64; 5], bool) {
+        let mut m = [0u64; 5];
+        let mut backslash = 0u32;
+        for h in 0..2 {
+            let half: [u8; 32] = block[h * 32..h * 32 + 32].try_into().expect("32 bytes");
+            let v: __m256i = bytemuck::cast(half);
+            // `lo..lo + n` moved to the bottom of the signed bytes, then one signed compare.
+            let below = |lo: u8, n: u8| {
+                let shifted = _mm256_add_epi8(v, _mm256_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+                _mm256_cmpgt_epi8(_mm256_set1_epi8((0x80 + n) as i8), shifted)
+            };
+            let eq = |x: __m256i, b: u8| _mm256_cmpeq_epi8(x, _mm256_set1_epi8(b as i8));
+            // ` `, then `(` and `)` (equal once their last bit is set), then `-./`.
+            let sep = _mm256_or_si256(
+                _mm256_or_si256(eq(v, b' '), eq(_mm256_or_si256(v, _mm256_set1_epi8(1)), b')')),
+                below(b'-', 3),
+            );
+            let classes = [below(b'0', 10), sep, below(b'A', 26), below(b'a', 26), v];
+            for c in 0..5 {
+                m[c] |= u64::from(_mm256_movemask_epi8(classes[c]) as u32) << (32 * h);
+            }
+            backslash |= _mm256_movemask_epi8(eq(v, b'\\')) as u32;
+        }
+        (m, backslash != 0)
+    }
+
+    /// `classify::classes16` for 64 bytes at once: each class is one
+    /// unsigned range compare (`byte - lo < n`) straight into a mask.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn classes_avx512(block: &[u8; 64]) -> ([u64; 5], bool) {
+        let v: __m512i = bytemuck::cast(*block);
+        let range = |lo: u8, n: u8| {
+            _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(lo as i8)), _mm512_set1_epi8(n as i8))
+        };
+        let eq = |x: __m512i, b: u8| _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b as i8));
+        let sep = eq(v, b' ') | eq(_mm512_or_si512(v, _mm512_set1_epi8(1)), b')') | range(b'-', 3);
+        let m = [range(b'0', 10), sep, range(b'A', 26), range(b'a', 26), _mm512_movepi8_mask(v)];
+        (m, eq(v, b'\\') != 0)
+    }
+
+    /// `classify::eq_set16` for 64 bytes, 32 at a time.
+    #[target_feature(enable = "avx2")]
+    fn eq_set_avx2<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
+        let mut out = 0;
+        for h in 0..2 {
+            let half: [u8; 32] = block[h * 32..h * 32 + 32].try_into().expect("32 bytes");
+            let v: __m256i = bytemuck::cast(half);
+            let mut hit = _mm256_setzero_si256();
+            for &b in set {
+                hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8)));
+            }
+            out |= u64::from(_mm256_movemask_epi8(hit) as u32) << (32 * h);
+        }
+        out
+    }
+
+    /// `classify::eq_set16` for 64 bytes at once.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn eq_set_avx512<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
+        let v: __m512i = bytemuck::cast(*block);
+        let mut out = 0;
+        for &b in set {
+            out |= _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b as i8));
+        }
+        out
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn class_blocks_avx2(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
+        fill(blocks, hay, |block| classes_avx2(block))
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn class_blocks_avx512(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
+        fill(blocks, hay, |block| classes_avx512(block))
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn eq_masks_avx2<const N: usize>(data: &[u8], blocks: Range<usize>, bytes: [u8; N], out: &mut Vec<u64>) {
+        each_block(data, blocks, out, |block| eq_set_avx2(block, &bytes))
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn eq_masks_avx512<const N: usize>(
+        data: &[u8],
+        blocks: Range<usize>,
+        bytes: [u8; N],
+        out: &mut Vec<u64>,
+    ) {
+        each_block(data, blocks, out, |block| eq_set_avx512(block, &bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The units this processor can run, the baseline first.
+    fn units() -> Vec<Vectors> {
+        let mut units = vec![Vectors::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx2") {
+                units.push(Vectors::Avx2);
+            }
+            if is_x86_feature_detected!("avx512bw") {
+                units.push(Vectors::Avx512);
+            }
+        }
+        units
+    }
+
+    /// Inputs of every length class: empty, short, one block, a padded
+    /// last block, and every byte value, with and without a backslash.
+    fn inputs() -> Vec<Vec<u8>> {
+        let mut hay: Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        hay.extend(0..=255u8);
+        let mut out = Vec::new();
+        for len in [0, 1, 31, 32, 63, 64, 65, 127, 128, 500, hay.len()] {
+            let clean: Vec<u8> = hay[..len].iter().map(|&b| if b == b'\\' { b'x' } else { b }).collect();
+            let mut with = clean.clone();
+            if let Some(last) = with.last_mut() {
+                *last = b'\\';
+            }
+            out.extend([clean, with]);
+        }
+        out
+    }
+
+    #[test]
+    fn every_unit_computes_the_classes_of_every_byte() {
+        let class_of = |b: u8| {
+            [b.is_ascii_digit(), b" -./()".contains(&b), b.is_ascii_uppercase(), b.is_ascii_lowercase(), b >= 0x80]
+        };
+        for unit in units() {
+            for hay in inputs() {
+                let mut blocks = Vec::new();
+                let backslash = class_blocks_with(unit, &mut blocks, &hay);
+                assert_eq!(backslash, hay.contains(&b'\\'), "{unit:?}, {} bytes", hay.len());
+                assert_eq!(blocks.len(), hay.len().div_ceil(64));
+                for (i, &b) in hay.iter().enumerate() {
+                    let got: Vec<bool> = blocks[i / 64].iter().map(|m| m >> (i % 64) & 1 == 1).collect();
+                    assert_eq!(got, class_of(b), "{unit:?}, byte {b:#04x} at {i}");
+                }
+                for i in hay.len()..hay.len().next_multiple_of(64) {
+                    assert!(blocks[i / 64].iter().all(|m| m >> (i % 64) & 1 == 0), "{unit:?}: padding has no class");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_unit_finds_the_bytes_of_a_set() {
+        let set = [b'"', b'\\', b'\n'];
+        for unit in units() {
+            for hay in inputs() {
+                let want = |from: usize| -> u64 {
+                    let part = &hay[from.min(hay.len())..(from + 64).min(hay.len())];
+                    part.iter().enumerate().fold(0, |m, (j, x)| m | u64::from(set.contains(x)) << j)
+                };
+                let blocks = hay.len().div_ceil(64);
+                for first in [0, 1] {
+                    let mut got = Vec::new();
+                    eq_masks_with(unit, &hay, first.min(blocks)..blocks, set, &mut got);
+                    let expected: Vec<u64> = (first.min(blocks)..blocks).map(|b| want(b * 64)).collect();
+                    assert_eq!(got, expected, "{unit:?}, {} bytes from block {first}", hay.len());
+                }
+            }
+        }
+    }
+}
