@@ -88,17 +88,33 @@ pub fn scan_file(x: &Extractor<'_>, scratch: &mut Scratch, path: &Path, mmap: Mm
             x.scan(scratch, Data::Stream(&mut rest), &source, sink)
         }
         Err(e) => {
-            sink.problem(Problem::error(source, describe_io(&e)));
+            sink.problem(dangling(path, &e).unwrap_or_else(|| Problem::error(source, describe_io(&e))));
             true
         }
     }
+}
+
+/// A warning for `path` when `e` says it does not exist because it is a
+/// symbolic link whose target does not: the link holds no data, so there
+/// is nothing that was not scanned (a build tree's stale links would
+/// otherwise fail every scan of it). `None` for any other error, and for a
+/// file removed during the scan, which stays an error.
+fn dangling(path: &Path, e: &std::io::Error) -> Option<Problem> {
+    if e.kind() != std::io::ErrorKind::NotFound || !std::fs::symlink_metadata(path).ok()?.is_symlink() {
+        return None;
+    }
+    let target = std::fs::read_link(path).ok()?;
+    Some(Problem::warning(
+        display_path(path),
+        format!("dangling symlink: its target '{}' does not exist", target.display()),
+    ))
 }
 
 /// A short, lowercase reason for an I/O error.
 pub fn describe_io(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
-        K::NotFound => "no such file or directory (or a dangling symlink, or removed during the scan)".into(),
+        K::NotFound => "no such file or directory".into(),
         K::PermissionDenied => "permission denied".into(),
         _ => {
             let s = e.to_string();
@@ -157,6 +173,26 @@ pub fn walk_problem(err: &ignore::Error) -> Problem {
             ignore::Error::Io(e) => (path.map(Path::to_path_buf), describe_io(e)),
             other => (path.map(Path::to_path_buf), other.to_string()),
         }
+    }
+    fn io_error<'e>(
+        err: &'e ignore::Error,
+        path: Option<&'e Path>,
+        depth: usize,
+    ) -> Option<(&'e Path, &'e std::io::Error, usize)> {
+        match err {
+            ignore::Error::WithPath { path, err } => io_error(err, Some(path), depth),
+            ignore::Error::WithDepth { err, depth } => io_error(err, path, *depth),
+            ignore::Error::WithLineNumber { err, .. } => io_error(err, path, depth),
+            ignore::Error::Io(e) => Some((path?, e, depth)),
+            _ => None,
+        }
+    }
+    // A dangling link met in a walk is a warning; one named on the command
+    // line (depth 0) stays an error: that file was asked for.
+    if let Some((path, e, depth)) = io_error(err, None, 0)
+        && let Some(warning) = dangling(path, e)
+    {
+        return if depth > 0 { warning } else { Problem::error(warning.source, warning.reason) };
     }
     let (path, reason) = find(err, None);
     Problem::error(path.map(|p| display_path(&p)).unwrap_or_else(|| "<walk>".into()), reason)
