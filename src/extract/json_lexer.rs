@@ -621,8 +621,9 @@ pub(crate) const BATCH_BLOCKS: usize = 64;
 
 /// The quotes, backslashes and line breaks of data read a line at a time
 /// by records of a shape (`json_shape`), whose strings must not reach a
-/// line break. The masks are computed for 64 blocks (4 KiB) at once and
-/// read two blocks at a time, so a line's strings end without a branch on
+/// line break. The masks are computed for 64 blocks (4 KiB) at once, with
+/// the processor's widest vector unit (`detect::vectors`), and read two
+/// blocks at a time, so a line's strings end without a branch on
 /// whether its next value lies in another block than the last, nor on
 /// whether a string runs on into the next block (both at random offsets,
 /// a few times per line).
