@@ -1,7 +1,7 @@
 //! Byte masks through the widest vector unit the processor has. One
 //! `trawl` binary runs on every x86-64 processor: the loops that turn bytes
 //! into bit masks (byte classes for the prefilters, stop bytes for the
-//! JSON and CSV readers) are built for the baseline (SSE2, 16 bytes per
+//! JSON Lines reader) are built for the baseline (SSE2, 16 bytes per
 //! compare, through `wide`) and again with `target_feature` for AVX2 (32
 //! bytes) and AVX-512BW (64 bytes, one compare per class straight into a
 //! 64-bit mask), and each call picks the widest the processor has (the
@@ -119,7 +119,10 @@ mod x86 {
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
     fn classes_avx2(block: &[u8; 64]) -> ([u64; 5], bool) {
-        let mut m = [0u64; 5];
+        // Each class's two 32-bit halves written apart: joined into one
+        // `u64` by shifts, LLVM merged the compares into 64 one-bit lanes,
+        // which AVX2 has no mask for, and took the bits apart one by one.
+        let mut m = [[0u32; 2]; 5];
         let mut backslash = 0u32;
         for h in 0..2 {
             let half: [u8; 32] = block[h * 32..h * 32 + 32].try_into().expect("32 bytes");
@@ -137,11 +140,11 @@ mod x86 {
             );
             let classes = [below(b'0', 10), sep, below(b'A', 26), below(b'a', 26), v];
             for c in 0..5 {
-                m[c] |= u64::from(_mm256_movemask_epi8(classes[c]) as u32) << (32 * h);
+                m[c][h] = _mm256_movemask_epi8(classes[c]) as u32;
             }
             backslash |= _mm256_movemask_epi8(eq(v, b'\\')) as u32;
         }
-        (m, backslash != 0)
+        (bytemuck::cast(m), backslash != 0)
     }
 
     /// `classify::classes16` for 64 bytes at once: each class is one
