@@ -102,33 +102,6 @@ fn block_masks(block: &[u8; 64], backslash: &mut i8x16) -> [u64; 5] {
     m
 }
 
-/// Pushes the class masks of every 64-byte block of `hay` (the last one
-/// padded) onto `blocks`, each from `masks`, which also reports whether the
-/// block holds a backslash; returns whether any does.
-#[inline(always)]
-pub(crate) fn fill(
-    blocks: &mut Vec<[u64; 5]>,
-    hay: &[u8],
-    mut masks: impl FnMut(&[u8; 64]) -> ([u64; 5], bool),
-) -> bool {
-    let mut chunks = hay.chunks_exact(64);
-    let rest = chunks.remainder();
-    // Pad with a byte of no class (0x01 is not a digit, separator, letter or high byte).
-    let mut tail = [1u8; 64];
-    tail[..rest.len()].copy_from_slice(rest);
-    let tail = (!rest.is_empty()).then_some(&tail[..]);
-    let mut backslash = false;
-    // A plain loop (no iterator adapter, whose code would not have the
-    // caller's target features), with one call site, so that `masks` is
-    // inlined.
-    for block in chunks.by_ref().chain(tail) {
-        let (m, b) = masks(block.try_into().expect("64 bytes"));
-        backslash |= b;
-        blocks.push(m);
-    }
-    backslash
-}
-
 /// The mask of the bytes of `block` equal to one of `set`, 16 bytes at a
 /// time (the portable kernel of `detect::vectors`).
 #[inline(always)]

@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use crate::detect::classify::{classes16, eq_set16, fill};
+use crate::detect::classify::{classes16, eq_set16};
 
 /// The widest vector unit the processor has, as far as trawl uses one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +61,7 @@ fn class_blocks_with(unit: Vectors, blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> b
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx2 => unsafe { x86::class_blocks_avx2(blocks, hay) },
-        _ => fill(blocks, hay, classes16),
+        _ => class_blocks_of(blocks, hay, classes16),
     }
 }
 
@@ -81,30 +81,49 @@ fn eq_masks_with<const N: usize>(unit: Vectors, data: &[u8], blocks: Range<usize
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx2 => unsafe { x86::eq_masks_avx2(data, blocks, bytes, out) },
-        _ => each_block(data, blocks, out, |block| eq_set16(block, &bytes)),
+        _ => eq_blocks_of(data, blocks, out, |block| eq_set16(block, &bytes)),
     }
 }
 
-/// Pushes onto `out` one mask per 64-byte block of `data` in `blocks`
-/// (block `b` is `data[64 * b..]`), each from `mask` (the last block padded
-/// with zeros, whose bits are then cleared).
+/// Calls `f` on each 64-byte block `b` in `blocks` of `data` (bytes
+/// `64 * b..`) with the number of its bytes in `data`: the last block, if
+/// short, is padded with `pad`. A plain loop (no iterator adapter, whose
+/// code would not have the caller's target features) with one call site,
+/// so that `f` and the kernel it calls are inlined.
 #[inline(always)]
-fn each_block(data: &[u8], blocks: Range<usize>, out: &mut Vec<u64>, mut mask: impl FnMut(&[u8; 64]) -> u64) {
-    out.reserve(blocks.len());
-    let mut padded = [0u8; 64];
-    for b in blocks {
-        let part = &data[b * 64..(b * 64 + 64).min(data.len())];
-        let block: &[u8; 64] = match part.try_into() {
-            Ok(block) => block,
-            Err(_) => {
-                // Only the last block is short.
-                padded[..part.len()].copy_from_slice(part);
-                &padded
-            }
-        };
-        // One call site, so that `mask` is inlined.
-        out.push(mask(block) & !(u64::MAX.checked_shl(part.len() as u32).unwrap_or(0)));
+fn each_block(data: &[u8], blocks: Range<usize>, pad: u8, mut f: impl FnMut(&[u8; 64], usize)) {
+    let bytes = &data[(blocks.start * 64).min(data.len())..(blocks.end * 64).min(data.len())];
+    let mut chunks = bytes.chunks_exact(64);
+    let rest = chunks.remainder();
+    let mut tail = [pad; 64];
+    tail[..rest.len()].copy_from_slice(rest);
+    let tail = (!rest.is_empty()).then_some(&tail[..]);
+    let full = chunks.len();
+    for (i, block) in chunks.by_ref().chain(tail).enumerate() {
+        f(block.try_into().expect("64 bytes"), if i < full { 64 } else { rest.len() });
     }
+}
+
+/// Pushes the class masks of `hay`'s blocks onto `blocks`, each from
+/// `masks` (the last block padded with 0x01, a byte of no class); returns
+/// whether a block holds a backslash.
+#[inline(always)]
+fn class_blocks_of(blocks: &mut Vec<[u64; 5]>, hay: &[u8], masks: impl Fn(&[u8; 64]) -> ([u64; 5], bool)) -> bool {
+    let mut backslash = false;
+    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, _| {
+        let (m, b) = masks(block);
+        backslash |= b;
+        blocks.push(m);
+    });
+    backslash
+}
+
+/// Pushes onto `out` the mask from `mask` of each block in `blocks` of
+/// `data`, its bits past the data cleared.
+#[inline(always)]
+fn eq_blocks_of(data: &[u8], blocks: Range<usize>, out: &mut Vec<u64>, mask: impl Fn(&[u8; 64]) -> u64) {
+    out.reserve(blocks.len());
+    each_block(data, blocks, 0, |block, len| out.push(mask(block) & (u64::MAX >> (64 - len))));
 }
 
 /// The AVX2 and AVX-512BW kernels.
@@ -113,8 +132,7 @@ mod x86 {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    use super::each_block;
-    use crate::detect::classify::fill;
+    use super::{class_blocks_of, eq_blocks_of};
 
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
@@ -190,17 +208,17 @@ mod x86 {
 
     #[target_feature(enable = "avx2")]
     pub(super) fn class_blocks_avx2(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-        fill(blocks, hay, |block| classes_avx2(block))
+        class_blocks_of(blocks, hay, |block| classes_avx2(block))
     }
 
     #[target_feature(enable = "avx512f,avx512bw")]
     pub(super) fn class_blocks_avx512(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-        fill(blocks, hay, |block| classes_avx512(block))
+        class_blocks_of(blocks, hay, |block| classes_avx512(block))
     }
 
     #[target_feature(enable = "avx2")]
     pub(super) fn eq_masks_avx2<const N: usize>(data: &[u8], blocks: Range<usize>, bytes: [u8; N], out: &mut Vec<u64>) {
-        each_block(data, blocks, out, |block| eq_set_avx2(block, &bytes))
+        eq_blocks_of(data, blocks, out, |block| eq_set_avx2(block, &bytes))
     }
 
     #[target_feature(enable = "avx512f,avx512bw")]
@@ -210,7 +228,7 @@ mod x86 {
         bytes: [u8; N],
         out: &mut Vec<u64>,
     ) {
-        each_block(data, blocks, out, |block| eq_set_avx512(block, &bytes))
+        eq_blocks_of(data, blocks, out, |block| eq_set_avx512(block, &bytes))
     }
 }
 
