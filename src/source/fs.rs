@@ -163,39 +163,34 @@ pub fn walker(paths: &[PathBuf], opts: &WalkOptions) -> Result<ignore::WalkParal
 
 /// Turns a walker error into a problem naming the path.
 pub fn walk_problem(err: &ignore::Error) -> Problem {
-    fn find(err: &ignore::Error, path: Option<&Path>) -> (Option<PathBuf>, String) {
-        match err {
-            ignore::Error::WithPath { path, err } => find(err, Some(path)),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => find(err, path),
-            ignore::Error::Loop { child, ancestor } => {
-                (Some(child.clone()), format!("symlink loop: points back to {}", ancestor.display()))
-            }
-            ignore::Error::Io(e) => (path.map(Path::to_path_buf), describe_io(e)),
-            other => (path.map(Path::to_path_buf), other.to_string()),
-        }
-    }
-    fn io_error<'e>(
+    /// The innermost error, with the path and depth its wrappers give.
+    fn unwrap<'e>(
         err: &'e ignore::Error,
         path: Option<&'e Path>,
         depth: usize,
-    ) -> Option<(&'e Path, &'e std::io::Error, usize)> {
+    ) -> (Option<&'e Path>, usize, &'e ignore::Error) {
         match err {
-            ignore::Error::WithPath { path, err } => io_error(err, Some(path), depth),
-            ignore::Error::WithDepth { err, depth } => io_error(err, path, *depth),
-            ignore::Error::WithLineNumber { err, .. } => io_error(err, path, depth),
-            ignore::Error::Io(e) => Some((path?, e, depth)),
-            _ => None,
+            ignore::Error::WithPath { path, err } => unwrap(err, Some(path), depth),
+            ignore::Error::WithDepth { err, depth } => unwrap(err, path, *depth),
+            ignore::Error::WithLineNumber { err, .. } => unwrap(err, path, depth),
+            other => (path, depth, other),
         }
     }
-    // A dangling link met in a walk is a warning; one named on the command
-    // line (depth 0) stays an error: that file was asked for.
-    if let Some((path, e, depth)) = io_error(err, None, 0)
-        && let Some(warning) = dangling(path, e)
-    {
-        return if depth > 0 { warning } else { Problem::error(warning.source, warning.reason) };
+    let (path, depth, inner) = unwrap(err, None, 0);
+    let name = |p: Option<&Path>| p.map(display_path).unwrap_or_else(|| "<walk>".into());
+    match inner {
+        ignore::Error::Loop { child, ancestor } => {
+            Problem::error(display_path(child), format!("symlink loop: points back to {}", ancestor.display()))
+        }
+        ignore::Error::Io(e) => match path.and_then(|p| dangling(p, e)) {
+            // A dangling link met in a walk is a warning; one named on the
+            // command line (depth 0) stays an error: that file was asked for.
+            Some(warning) if depth > 0 => warning,
+            Some(warning) => Problem::error(warning.source, warning.reason),
+            None => Problem::error(name(path), describe_io(e)),
+        },
+        other => Problem::error(name(path), other.to_string()),
     }
-    let (path, reason) = find(err, None);
-    Problem::error(path.map(|p| display_path(&p)).unwrap_or_else(|| "<walk>".into()), reason)
 }
 
 #[cfg(test)]
