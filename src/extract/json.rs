@@ -602,7 +602,10 @@ impl JsonScan<'_> {
             Place::Unit(u) => {
                 let t = &self.tokens.items[u];
                 let indexes = &self.tokens.indexes[t.indexes.start as usize..t.indexes.end as usize];
-                let (line, _) = self.emit.lines.at(w, hit.start);
+                // A JSON Lines record is its line (0-based), so its newlines
+                // need no count; a document's records are not lines.
+                let line = if self.lines { t.record + 1 } else { self.emit.lines.at(w, hit.start).0 };
+                debug_assert_eq!(line, self.emit.lines.at(w, hit.start).0, "the line of a record");
                 Location::Record(RecordLocation {
                     record: t.record,
                     json_path: self.trie.path(t.node, indexes),
