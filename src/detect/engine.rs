@@ -1188,26 +1188,9 @@ impl Scanner {
         // Blocks within reach of a digit, where the digit-needing rules' keywords can matter.
         let mut live = std::mem::take(&mut s.live);
         live.clear();
-        if self.digit_triggers.is_some() {
-            let c = &s.classes;
-            let blocks = c.blocks();
-            let r = self.trigger_blocks;
-            let mut k = 0;
-            while let Some(d) = (k..blocks).find(|&b| c.digit(b) != 0) {
-                // Cover [d - r, e + r] where e is the last digit block of a run
-                // in which digit blocks are at most r apart.
-                let mut e = d;
-                while let Some(n) = (e + 1..blocks.min(e + 1 + r)).find(|&b| c.digit(b) != 0) {
-                    e = n;
-                }
-                let lo = d.saturating_sub(r).max(k);
-                let hi = (e + r + 1).min(blocks);
-                live.push(lo * 64..(hi * 64).min(hay.len()));
-                k = hi;
-            }
-        }
-        let live_bytes: usize = live.iter().map(|r| r.len()).sum();
-        if let Some(t) = self.all_triggers.as_ref().filter(|_| live_bytes * 4 > hay.len() * 3) {
+        let mostly_live = self.digit_triggers.is_some()
+            && live_ranges(&s.classes, hay.len(), self.trigger_blocks, self.all_triggers.is_some(), &mut live);
+        if let Some(t) = self.all_triggers.as_ref().filter(|_| mostly_live) {
             // Mostly live (logs, tables): one scan of every trigger keyword.
             t.for_each(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::All)));
         } else {
@@ -1770,6 +1753,39 @@ fn tries_starts(win: &Range<usize>, anchor: &Range<usize>) -> bool {
     anchor.end.saturating_sub(win.start) * TRY_BYTES <= win.len()
 }
 
+/// Pushes onto `live` the ranges of the haystack (`len` bytes, class
+/// masks `c`) within `reach` blocks of a block holding a digit, and returns
+/// whether they make up most of it (over three quarters). With
+/// `stop_when_mostly`, a haystack whose digit blocks alone make up most of
+/// it (logs, tables, JSON Lines) gets `true` and no ranges: the ranges'
+/// loop (several branches per block) is then replaced by a count.
+fn live_ranges(c: &Classes, len: usize, reach: usize, stop_when_mostly: bool, live: &mut Vec<Range<usize>>) -> bool {
+    let mostly = |bytes: usize| bytes * 4 > len * 3;
+    let blocks = c.blocks();
+    if stop_when_mostly {
+        // The digit blocks' bytes (the last block may be short).
+        let full = (0..blocks.saturating_sub(1)).filter(|&b| c.digit(b) != 0).count() * 64;
+        let last = blocks.checked_sub(1).filter(|&b| c.digit(b) != 0).map_or(0, |b| len - b * 64);
+        if mostly(full + last) {
+            return true;
+        }
+    }
+    let mut k = 0;
+    while let Some(d) = (k..blocks).find(|&b| c.digit(b) != 0) {
+        // Cover [d - reach, e + reach] where e is the last digit block of a
+        // run in which digit blocks are at most `reach` apart.
+        let mut e = d;
+        while let Some(n) = (e + 1..blocks.min(e + 1 + reach)).find(|&b| c.digit(b) != 0) {
+            e = n;
+        }
+        let lo = d.saturating_sub(reach).max(k);
+        let hi = (e + reach + 1).min(blocks);
+        live.push(lo * 64..(hi * 64).min(len));
+        k = hi;
+    }
+    mostly(live.iter().map(|r| r.len()).sum())
+}
+
 /// Calls `f` with each match of `re` in `hay[win]` that may overlap
 /// `anchor`: leftmost-first matches from `win.start` on, each search going
 /// on from the end of the last match, until one ends at or past the
@@ -1924,6 +1940,33 @@ mod tests {
                     proptest::prop_assert_eq!(group, Some(derived), "{} in {:?}", rule.id, hay);
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The count that stands for the live ranges when digit blocks
+        /// alone make up most of a haystack agrees with the ranges.
+        #[test]
+        fn live_ranges_counted_or_listed_agree(
+            digit_blocks in proptest::collection::vec(proptest::bool::weighted(0.7), 0..40),
+            tail in 0usize..64,
+            reach in 0usize..4,
+        ) {
+            let len = (digit_blocks.len() * 64).saturating_sub(tail);
+            // One digit in each digit block that holds a byte, at an offset that varies with the block.
+            let mut hay = vec![b'x'; len];
+            for (b, _) in digit_blocks.iter().enumerate().filter(|&(b, &digit)| digit && b * 64 < len) {
+                let block_len = (len - b * 64).min(64);
+                hay[b * 64 + b % block_len] = b'7';
+            }
+            let mut classes = Classes::default();
+            classes.compute(&hay);
+            let (mut listed, mut counted) = (Vec::new(), Vec::new());
+            let want = live_ranges(&classes, len, reach, false, &mut listed);
+            let got = live_ranges(&classes, len, reach, true, &mut counted);
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert!(counted.is_empty() || counted == listed);
+            proptest::prop_assert_eq!(want, listed.iter().map(|r| r.len()).sum::<usize>() * 4 > len * 3);
         }
     }
 
