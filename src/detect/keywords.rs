@@ -160,12 +160,13 @@ pub struct KeywordSet {
     by_code: Vec<u32>,
     /// Bit `code`: some form has that trigram.
     bits: Box<[u64; CODES / 64]>,
-    /// Bit [`head_hash`] of every form's first word, with the first byte
-    /// of its second word (0 for one-word forms): a word whose two bits
-    /// (with 0 and with the byte after the one that ends it) are clear
-    /// starts no keyword. Most words that pass the trigram table
+    /// Bit [`head_hash`] of every form's first word, with the first two
+    /// bytes of its second word (0 for one-word forms): a word whose two
+    /// bits (with 0 and with the two bytes after the one that ends it) are
+    /// clear starts no keyword. Most words that pass the trigram table
     /// are rejected here: the `id` of `user_id` starts keywords (`id
-    /// number`...), but none followed by a quote.
+    /// number`...), but none followed by a quote; the `user` of `user_id`
+    /// starts `user ip`, but no keyword goes on with `id`.
     heads: Box<[u64; HEAD_BITS / 64]>,
     keyword_rules: Vec<Vec<u32>>,
     /// Whether keyword `k` is one of the [`GENERIC_KEYWORDS`].
@@ -246,11 +247,11 @@ fn word_head(hay: &[u8], s: usize, len: usize) -> u64 {
 }
 
 /// The bit of [`KeywordSet::heads`] for a word with head `head` (see
-/// [`word_head`]) and `len` bytes, followed by a word starting with `next`
-/// (normalized; 0 for none).
+/// [`word_head`]) and `len` bytes, followed by a word starting with the
+/// two bytes of `next` (normalized, the first in the low byte; 0 for none).
 #[inline(always)]
-fn head_hash(head: u64, len: usize, next: u8) -> usize {
-    let extra = ((len as u64) << 8 | u64::from(next)).rotate_right(16);
+fn head_hash(head: u64, len: usize, next: u16) -> usize {
+    let extra = ((len as u64) << 16 | u64::from(next)).rotate_right(24);
     let x = (head ^ extra).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (x >> (64 - HEAD_BITS.trailing_zeros())) as usize
 }
@@ -391,8 +392,12 @@ impl KeywordSet {
         for f in &forms {
             let c = code_of(f);
             bits[c / 64] |= 1 << (c % 64);
-            // `rest` is a space, then the next word.
-            let next = f.rest.get(1).copied().unwrap_or(0);
+            // `rest` is a space, then the next word: its first two bytes (a
+            // space for the second when that word has one byte).
+            let next = match f.rest.get(1) {
+                Some(&b) => u16::from(b) | u16::from(f.rest.get(2).copied().unwrap_or(b' ')) << 8,
+                None => 0,
+            };
             let h = head_hash(word_head(&f.first, 0, f.first.len()), f.first.len(), next);
             heads[h / 64] |= 1 << (h % 64);
         }
@@ -530,8 +535,13 @@ impl KeywordSet {
     #[inline(always)]
     fn at_word(&self, hay: &[u8], s: usize, code: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
         let head = word_head(hay, s, len);
-        // The word ends at a byte that normalizes to a space; a second word may follow it.
-        let next = hay.get(s + len + 1).map_or(0, |&b| norm_byte(b));
+        // The word ends at a byte that normalizes to a space; a second word
+        // may follow it, of which two bytes are hashed (`user_id` is then
+        // told from `user ip` before any compare).
+        let next = match hay.get(s + len + 1) {
+            Some(&b) => u16::from(norm_byte(b)) | u16::from(hay.get(s + len + 2).map_or(b' ', |&c| norm_byte(c))) << 8,
+            None => 0,
+        };
         let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
             self.verify(hay, s, len, head, code, f);
