@@ -64,11 +64,43 @@ pub(crate) struct Segment<'a> {
 /// A read buffer that zeroes its storage once: bytes `..filled` are data,
 /// the rest is space already allocated and initialized for the next reads.
 /// (Growing a `Vec` with `resize` before every read would zero the whole
-/// read size each time, however little the reader returns.)
-#[derive(Debug, Default)]
+/// read size each time, however little the reader returns.) A dropped
+/// buffer leaves its storage to the next one made on the same thread, so
+/// that a thread reading file after file in blocks allocates and zeroes
+/// its storage once, not once per file.
+#[derive(Debug)]
 pub(crate) struct ReadBuffer {
     storage: Vec<u8>,
     filled: usize,
+}
+
+thread_local! {
+    /// The storage of the last [`ReadBuffer`] dropped on this thread.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Storage larger than this (a buffer that grew for one long line) is
+/// freed rather than kept for the next buffer.
+const SPARE_MAX: usize = 16 << 20;
+
+impl Default for ReadBuffer {
+    fn default() -> ReadBuffer {
+        ReadBuffer { storage: SPARE.try_with(std::cell::Cell::take).unwrap_or_default(), filled: 0 }
+    }
+}
+
+impl Drop for ReadBuffer {
+    fn drop(&mut self) {
+        if self.storage.len() <= SPARE_MAX {
+            let storage = std::mem::take(&mut self.storage);
+            // Of two buffers (one read inside another), the larger storage
+            // is kept. A thread's storage is gone once it exits.
+            let _ = SPARE.try_with(|spare| {
+                let other = spare.take();
+                spare.set(if other.len() > storage.len() { other } else { storage });
+            });
+        }
+    }
 }
 
 impl ReadBuffer {
@@ -388,6 +420,23 @@ impl Scanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_buffer_reuses_the_storage_of_the_last_one_dropped_on_its_thread() {
+        let data = vec![7u8; 300 << 10];
+        let mut first = ReadBuffer::default();
+        while first.read_from(&mut &data[first.len()..], 1 << 20).unwrap() > 0 {}
+        assert_eq!(first.data(), &data[..]);
+        let grown = first.storage.len();
+        assert!(grown >= data.len());
+        drop(first);
+        let mut second = ReadBuffer::default();
+        assert_eq!((second.storage.len(), second.len()), (grown, 0), "the storage is kept, the data is not");
+        assert_eq!(second.read_from(&mut &b"abc"[..], 10).unwrap(), 3);
+        assert_eq!(second.data(), b"abc");
+        // Another thread starts afresh.
+        std::thread::spawn(|| assert_eq!(ReadBuffer::default().storage.len(), 0)).join().unwrap();
+    }
     use crate::Rules;
 
     fn scanner() -> Scanner {
