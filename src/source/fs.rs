@@ -116,6 +116,10 @@ pub fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
         K::NotFound => "no such file or directory".into(),
         K::PermissionDenied => "permission denied".into(),
+        K::WouldBlock => {
+            "a read would wait for data that may never come (a device or kernel file such as /proc/kmsg); not read"
+                .into()
+        }
         _ => {
             let s = e.to_string();
             let s = s.split(" (os error").next().unwrap_or(&s).to_string();

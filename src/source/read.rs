@@ -66,7 +66,7 @@ pub fn open(path: &Path, mmap: MmapChoice) -> io::Result<Contents> {
 /// # Errors
 /// The file cannot be opened or read, or is not a regular file.
 pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Result<Contents> {
-    let file = File::open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
@@ -93,6 +93,19 @@ pub fn open_reusing(path: &Path, mmap: MmapChoice, mut buf: Vec<u8>) -> io::Resu
         return Ok(Contents::Stream(buf, file));
     }
     Ok(Contents::Buffer(buf))
+}
+
+/// Opens `path` for reading without waiting: a file that would make a
+/// read wait for data (`/proc/kmsg` waits for kernel messages; a named
+/// pipe with no writer waits at its opening) fails at once with
+/// `WouldBlock`, or turns out not to be a regular file, instead of
+/// hanging the scan. Files on disk ignore the flag.
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    options.open(path)
 }
 
 /// Maps `file` read-only.
@@ -149,6 +162,22 @@ mod tests {
             Ok(_) => panic!("/proc/self/pagemap read whole"),
             // Some sandboxes do not let a process read its page map.
             Err(e) => eprintln!("/proc/self/pagemap not readable here: {e}"),
+        }
+        // A named pipe with no writer: refused at once, not waited on.
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let path = fifo.clone();
+                std::thread::spawn(move || {
+                    tx.send(open(&path, MmapChoice::Never).map(|_| ()).map_err(|e| e.to_string()))
+                });
+                let got =
+                    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("opening a pipe waited for a writer");
+                assert_eq!(got, Err("not a regular file".to_string()));
+            }
         }
         let err = open(dir.path(), MmapChoice::Auto).err().unwrap();
         assert!(err.to_string().contains("not a regular file") || err.kind() == io::ErrorKind::IsADirectory, "{err}");
