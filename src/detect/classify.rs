@@ -102,10 +102,11 @@ fn block_masks(block: &[u8; 64], backslash: &mut i8x16) -> [u64; 5] {
     m
 }
 
-/// The mask of the bytes of `block` equal to one of `set`, 16 bytes at a
-/// time (the portable kernel of `detect::vectors`).
+/// Bit `i` set when `block[i]` (at most 64 bytes) equals one of `set`,
+/// 16 bytes at a time (also the portable kernel of `detect::vectors`).
+/// Bytes past the end of `block` read as zero: with 0 in `set`, mask them off.
 #[inline(always)]
-pub(crate) fn eq_set16<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
+pub(crate) fn eq_mask<const N: usize>(block: &[u8], set: &[u8; N]) -> u64 {
     mask64(block, |v| set.iter().fold(u8x16::splat(0), |m, &b| m | v.simd_eq(u8x16::splat(b))))
 }
 

@@ -246,6 +246,14 @@ fn word_head(hay: &[u8], s: usize, len: usize) -> u64 {
     if len >= 8 { folded } else { folded & ((1u64 << (8 * len)) - 1) }
 }
 
+/// The `next` of [`head_hash`]: the first two (normalized) bytes of the
+/// word after, given its first byte, if any, and the byte after that (a
+/// space when there is none: a one-byte word ending the text).
+#[inline(always)]
+fn next_word_key(first: Option<u8>, second: Option<u8>) -> u16 {
+    first.map_or(0, |b| u16::from(b) | u16::from(second.unwrap_or(b' ')) << 8)
+}
+
 /// The bit of [`KeywordSet::heads`] for a word with head `head` (see
 /// [`word_head`]) and `len` bytes, followed by a word starting with the
 /// two bytes of `next` (normalized, the first in the low byte; 0 for none).
@@ -392,12 +400,8 @@ impl KeywordSet {
         for f in &forms {
             let c = code_of(f);
             bits[c / 64] |= 1 << (c % 64);
-            // `rest` is a space, then the next word: its first two bytes (a
-            // space for the second when that word has one byte).
-            let next = match f.rest.get(1) {
-                Some(&b) => u16::from(b) | u16::from(f.rest.get(2).copied().unwrap_or(b' ')) << 8,
-                None => 0,
-            };
+            // `rest` is a space, then the next word.
+            let next = next_word_key(f.rest.get(1).copied(), f.rest.get(2).copied());
             let h = head_hash(word_head(&f.first, 0, f.first.len()), f.first.len(), next);
             heads[h / 64] |= 1 << (h % 64);
         }
@@ -538,10 +542,8 @@ impl KeywordSet {
         // The word ends at a byte that normalizes to a space; a second word
         // may follow it, of which two bytes are hashed (`user_id` is then
         // told from `user ip` before any compare).
-        let next = match hay.get(s + len + 1) {
-            Some(&b) => u16::from(norm_byte(b)) | u16::from(hay.get(s + len + 2).map_or(b' ', |&c| norm_byte(c))) << 8,
-            None => 0,
-        };
+        let byte = |i: usize| hay.get(i).map(|&b| norm_byte(b));
+        let next = next_word_key(byte(s + len + 1), byte(s + len + 2));
         let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
             self.verify(hay, s, len, head, code, f);

@@ -420,6 +420,7 @@ impl Scanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Rules;
 
     #[test]
     fn a_read_buffer_reuses_the_storage_of_the_last_one_dropped_on_its_thread() {
@@ -437,7 +438,6 @@ mod tests {
         // Another thread starts afresh.
         std::thread::spawn(|| assert_eq!(ReadBuffer::default().storage.len(), 0)).join().unwrap();
     }
-    use crate::Rules;
 
     fn scanner() -> Scanner {
         let mut rules = Rules::empty();

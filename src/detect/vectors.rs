@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use crate::detect::classify::{classes16, eq_set16};
+use crate::detect::classify::{classes16, eq_mask};
 
 /// The widest vector unit the processor has, as far as trawl uses one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +81,7 @@ fn eq_masks_with<const N: usize>(unit: Vectors, data: &[u8], blocks: Range<usize
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx2 => unsafe { x86::eq_masks_avx2(data, blocks, bytes, out) },
-        _ => eq_blocks_of(data, blocks, out, |block| eq_set16(block, &bytes)),
+        _ => eq_blocks_of(data, blocks, out, |block| eq_mask(block, &bytes)),
     }
 }
 
@@ -179,7 +179,7 @@ mod x86 {
         (m, eq(v, b'\\') != 0)
     }
 
-    /// `classify::eq_set16` for 64 bytes, 32 at a time.
+    /// `classify::eq_mask` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
     fn eq_set_avx2<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
         let mut out = 0;
@@ -195,7 +195,7 @@ mod x86 {
         out
     }
 
-    /// `classify::eq_set16` for 64 bytes at once.
+    /// `classify::eq_mask` for 64 bytes at once.
     #[target_feature(enable = "avx512f,avx512bw")]
     fn eq_set_avx512<const N: usize>(block: &[u8; 64], set: &[u8; N]) -> u64 {
         let v: __m512i = bytemuck::cast(*block);

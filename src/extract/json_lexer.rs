@@ -17,9 +17,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 
-use wide::u8x16;
-
-use crate::detect::classify::mask64;
+use crate::detect::classify::eq_mask;
 use crate::detect::{Context, NameBuffers, Scanner};
 
 /// The deepest nesting read as JSON; deeper documents are reported and read as text.
@@ -546,7 +544,7 @@ impl Stops {
     #[inline(always)]
     fn block_mask(data: &[u8], k: usize) -> u64 {
         let block = &data[k * 64..(k * 64 + 64).min(data.len())];
-        mask64(block, |v| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\')))
+        eq_mask(block, b"\"\\")
     }
 
     /// The end (after the closing quote) of the string starting at

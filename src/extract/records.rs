@@ -11,9 +11,7 @@
 
 use std::ops::Range;
 
-use wide::u8x16;
-
-use crate::detect::classify::mask64;
+use crate::detect::classify::eq_mask;
 
 /// One field: its raw bytes, quotes included, without the delimiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +102,7 @@ impl QuoteMemo {
             _ => {
                 let block = &data[k..end];
                 let own = u64::MAX >> (64 - block.len());
-                let masks = (specials(block), mask64(block, |v| v.simd_eq(u8x16::splat(delimiter))) & own);
+                let masks = (specials(block), eq_mask(block, &[delimiter]) & own);
                 self.masks = Some((key, masks));
                 masks
             }
@@ -452,7 +450,7 @@ pub(crate) fn single_line_records(data: &[u8], from: usize, delimiter: u8, until
 /// Bit `i` set when `block[i]` (at most 64 bytes) is a quote or a line break.
 #[inline]
 fn specials(block: &[u8]) -> u64 {
-    mask64(block, |v| v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\n')) | v.simd_eq(u8x16::splat(b'\r')))
+    eq_mask(block, b"\"\n\r")
 }
 
 /// The offsets from `from` on of the bytes of `data` that `mask` marks in
