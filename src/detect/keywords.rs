@@ -129,6 +129,7 @@ fn trigram(a: u8, b: u8, c: u8) -> usize {
 use std::ops::Range;
 
 use crate::detect::classify::{Classes, two_words};
+use crate::detect::vectors::{self, TrigramTables};
 
 const CODES: usize = 1 << 15;
 
@@ -186,6 +187,11 @@ pub struct KeywordSet {
     literal_run: Box<[u16]>,
     /// Bit `code`: some literal has that trigram.
     literal_bits: Box<[u64; CODES / 64]>,
+    /// The codes of `bits` in two hashed tables: where the processor looks
+    /// them up 64 at a time ([`vectors::trigram_filter`]), the word starts
+    /// of a block whose trigram no keyword nor literal has are dropped
+    /// before any is looked up one by one.
+    filter: TrigramTables,
 }
 
 /// A literal found at word starts: its trigram code (of its first letter
@@ -436,6 +442,13 @@ impl KeywordSet {
                 }
             })
             .collect();
+        let mut filter: TrigramTables = [[0; 128]; 2];
+        for code in (0..CODES).filter(|&c| bits[c / 64] >> (c % 64) & 1 == 1) {
+            let hashes = vectors::trigram_hashes(code >> 10, (code >> 5) & 31, code & 31);
+            for (table, h) in filter.iter_mut().zip(hashes) {
+                table[h / 8] |= 1 << (h % 8);
+            }
+        }
         word_literals.sort_by_key(|l| l.code);
         let mut literal_runs: Vec<Range<u32>> = Vec::new();
         let mut literal_run = vec![0u16; if word_literals.is_empty() { 0 } else { CODES }].into_boxed_slice();
@@ -476,6 +489,7 @@ impl KeywordSet {
             literal_runs,
             literal_run,
             literal_bits,
+            filter,
         })
     }
 
@@ -618,13 +632,13 @@ impl KeywordSet {
     }
 
     /// Calls `f` for every keyword that starts in `range`, in order of start.
-    pub fn for_each_range(
-        &self,
-        hay: &[u8],
-        classes: &Classes,
-        range: std::ops::Range<usize>,
-        mut f: impl FnMut(KeywordHit),
-    ) {
+    pub fn for_each_range(&self, hay: &[u8], classes: &Classes, range: Range<usize>, f: impl FnMut(KeywordHit)) {
+        self.walk(hay, classes, range, vectors::has_trigram_filter(), f);
+    }
+
+    /// [`KeywordSet::for_each_range`], with the trigram filter or without
+    /// (`filtered`, only where the processor has it).
+    fn walk(&self, hay: &[u8], classes: &Classes, range: Range<usize>, filtered: bool, mut f: impl FnMut(KeywordHit)) {
         if range.start >= range.end {
             return;
         }
@@ -635,6 +649,9 @@ impl KeywordSet {
         // block's known starts are written and read, so the array is not
         // cleared per block.
         let mut codes = [0u16; 64];
+        // The trigram filter's masks of up to 64 blocks from block
+        // `filter_first`, computed when a block with starts needs them.
+        let (mut filter, mut filter_first) = ([0u64; 64], usize::MAX);
         for k in first_block..=last_block.min(classes.blocks().saturating_sub(1)) {
             let word = classes.word(k);
             // Only starts inside the range.
@@ -657,6 +674,15 @@ impl KeywordSet {
             }
             if starts | after_high == 0 {
                 continue;
+            }
+            if filtered {
+                if k < filter_first || k - filter_first >= 64 {
+                    filter_first = k;
+                    let class: &[u8; 128] = RAW_CLASS[..128].try_into().expect("128 bytes");
+                    vectors::trigram_filter(hay, k, last_block + 1 - k, &self.filter, class, &mut filter);
+                }
+                let passed = filter[k - filter_first];
+                (starts, after_high) = (starts & passed, after_high & passed);
             }
             if let Some(letters) = self.first_letters {
                 let m = letter_mask(&hay[k * 64..(k * 64 + 64).min(hay.len())], letters);
@@ -1010,6 +1036,58 @@ mod tests {
         let kw = hits.len() - dob;
         assert_eq!(kw, (0..2000).filter(|i| i % 700 < 500).count());
         assert!(hits.windows(2).all(|w| w[0].start < w[1].start));
+    }
+
+    #[test]
+    fn the_trigram_filter_drops_no_keyword_nor_literal() {
+        if !vectors::has_trigram_filter() {
+            return;
+        }
+        let words =
+            ["ssn", "date of birth", "passport", "iban", "ip", "cc", "card", "Visa", "dl#", "naïve", "überweisung"];
+        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+        let literals = [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec(), b"xoxb-".to_vec()];
+        let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
+        // Keywords, literals, words sharing their first letters, digits,
+        // non-ASCII bytes (before letters too) and stray bytes, from a fixed seed.
+        let pieces: [&[u8]; 16] = [
+            b"SSN",
+            b"date-of-birth",
+            b"passports",
+            b"ip",
+            b"ipx",
+            b"AKIAX",
+            b"ghp_a",
+            b"-----BEGIN ",
+            b"\xc3\xa9Visa",
+            b"na\xc3\xafve",
+            b"\xc3\xbcberweisung",
+            b"card9",
+            b"cc",
+            b"dl#",
+            b"1234",
+            b"\xff\x80xoxb-",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut hay = Vec::new();
+        while hay.len() < 64 * 150 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            hay.extend_from_slice(pieces[(seed >> 60) as usize]);
+            hay.push(b" _:\n,\"-."[(seed >> 52) as usize % 8]);
+        }
+        let mut classes = Classes::default();
+        classes.compute(&hay);
+        let hits = |range: Range<usize>, filtered: bool| {
+            let mut out = Vec::new();
+            set.walk(&hay, &classes, range, filtered, |h| out.push(h));
+            out
+        };
+        let len = hay.len();
+        for range in [0..len, 1..len, 64 * 70 + 5..len, 0..64 * 64 + 1, 100..130, len - 3..len] {
+            let want = hits(range.clone(), false);
+            assert!(!want.is_empty() || range.len() < 64, "{range:?}");
+            assert_eq!(hits(range.clone(), true), want, "{range:?}");
+        }
     }
 
     #[test]
