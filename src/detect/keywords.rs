@@ -693,7 +693,11 @@ impl KeywordSet {
             // The starts whose trigram some form has, without a branch on
             // each (about one start in five passes in logs, unpredictably).
             let mut known = 0u64;
-            if let Some(block) = hay.get(k * 64..k * 64 + 66) {
+            if filtered {
+                // Nearly every start the filter passed has a known
+                // trigram: each is looked up with its word.
+                (known, starts) = (starts, 0);
+            } else if let Some(block) = hay.get(k * 64..k * 64 + 66) {
                 // The block and the two bytes after it: trigrams read without bounds checks.
                 let block: &[u8; 66] = block.try_into().expect("66 bytes");
                 while starts != 0 {
@@ -716,7 +720,7 @@ impl KeywordSet {
             while known != 0 {
                 let i = known.trailing_zeros() as usize;
                 known &= known - 1;
-                let code = usize::from(codes[i]);
+                let code = if filtered { Self::code_at(hay, k * 64 + i) } else { usize::from(codes[i]) };
                 if after_high >> i & 1 == 1 {
                     if self.has_literal(code) {
                         self.verify_literals(hay, k * 64 + i, code, &mut f);
