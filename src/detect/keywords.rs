@@ -228,6 +228,12 @@ pub fn word_literal_lead(lit: &[u8], follows_non_alnum: bool) -> Option<usize> {
     (ok && lit.len() - lead >= 3).then_some(lead)
 }
 
+/// The shortest range walked with the trigram filter
+/// ([`vectors::trigram_filter`]): on the short ranges around values the
+/// filter's set-up (its tables loaded into vector registers) costs more
+/// than the trigram lookups it saves.
+const FILTERED_RANGE: usize = 1024;
+
 /// Bits of [`KeywordSet::heads`] (4 KiB, for about a thousand forms).
 const HEAD_BITS: usize = 1 << 15;
 
@@ -633,7 +639,8 @@ impl KeywordSet {
 
     /// Calls `f` for every keyword that starts in `range`, in order of start.
     pub fn for_each_range(&self, hay: &[u8], classes: &Classes, range: Range<usize>, f: impl FnMut(KeywordHit)) {
-        self.walk(hay, classes, range, vectors::has_trigram_filter(), f);
+        let filtered = range.len() >= FILTERED_RANGE && vectors::has_trigram_filter();
+        self.walk(hay, classes, range, filtered, f);
     }
 
     /// [`KeywordSet::for_each_range`], with the trigram filter or without
