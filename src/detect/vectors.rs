@@ -12,10 +12,11 @@
 //! caller's target features and cannot inline a kernel that is, which made
 //! the first version call a function per block.
 //!
-//! One kernel has no baseline version: the keyword walk's trigram filter
-//! ([`trigram_filter`]) needs AVX-512 VBMI's byte shuffle over two
+//! One kernel has no baseline vector version: the keyword walk's trigram
+//! filter ([`trigram_filter`]) needs AVX-512 VBMI's byte shuffle over two
 //! registers (a 128-byte table lookup per byte); without it the walk looks
-//! every word start's trigram up one by one, as it did before the filter.
+//! every word start's trigram up one by one, as it did before the filter
+//! (a byte-by-byte filter gives the same masks, for tests).
 //!
 //! Other hot loops (the keyword and digit-group walks over 64-bit masks)
 //! were also built for the bit instructions (`POPCNT`, `BMI1`, `BMI2`): no
@@ -126,7 +127,9 @@ pub(crate) fn has_trigram_filter() -> bool {
 /// classes (by `class`, of the bytes' low 7 bits; 28 for bytes from 0x80)
 /// of bytes `i`, `i + 1` and `i + 2`, the third taken as class 0 when the
 /// second is of class 0, and bytes past the data of class 0 (offsets past
-/// the data are not set). Call it only where [`has_trigram_filter`].
+/// the data are not set). Fast only where [`has_trigram_filter`]; elsewhere
+/// a byte-by-byte version gives the same masks (for tests: the keyword
+/// walk does not filter there).
 #[allow(unsafe_code)]
 pub(crate) fn trigram_filter(
     data: &[u8],
@@ -136,14 +139,36 @@ pub(crate) fn trigram_filter(
     class: &[u8; 128],
     out: &mut [u64; 64],
 ) {
-    assert!(has_trigram_filter(), "the trigram filter needs AVX-512 VBMI");
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: checked above: the processor has AVX-512F, AVX-512BW and AVX-512 VBMI.
-    unsafe {
-        x86::trigram_filter_vbmi(data, first, n.min(64), tables, class, out)
+    if has_trigram_filter() {
+        // SAFETY: `has_trigram_filter` found AVX-512F, AVX-512BW and AVX-512 VBMI.
+        unsafe { x86::trigram_filter_vbmi(data, first, n.min(64), tables, class, out) };
+        return;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (data, first, n, tables, class, out);
+    trigram_filter_bytes(data, first, n, tables, class, out);
+}
+
+/// [`trigram_filter`] a byte at a time.
+fn trigram_filter_bytes(
+    data: &[u8],
+    first: usize,
+    n: usize,
+    tables: &TrigramTables,
+    class: &[u8; 128],
+    out: &mut [u64; 64],
+) {
+    let class_at =
+        |i: usize| data.get(i).map_or(0, |&b| if b >= 0x80 { 28 } else { usize::from(class[usize::from(b)]) });
+    for (j, mask) in out.iter_mut().enumerate().take(n.min(64)) {
+        *mask = 0;
+        let at = (first + j) * 64;
+        for i in at..(at + 64).min(data.len()) {
+            let (a, b) = (class_at(i), class_at(i + 1));
+            let c = if b == 0 { 0 } else { class_at(i + 2) };
+            let hit = trigram_hashes(a, b, c).iter().zip(tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1);
+            *mask |= u64::from(hit) << (i - at);
+        }
+    }
 }
 
 /// Calls `f` on each 64-byte block `b` in `blocks` of `data` (bytes
@@ -437,9 +462,6 @@ mod tests {
 
     #[test]
     fn the_trigram_filter_passes_the_trigrams_of_its_tables() {
-        if !has_trigram_filter() {
-            return;
-        }
         // Classes as the keyword walk's: letters 1..=26, digits 27, others 0.
         let mut class = [0u8; 128];
         for b in 0..128u8 {
@@ -465,20 +487,24 @@ mod tests {
                     t[h / 8] |= 1 << (h % 8);
                 }
             }
-            let blocks = hay.len().div_ceil(64);
             for first in [0, 1, 3] {
-                let mut out = [u64::MAX; 64];
-                trigram_filter(&hay, first, 64, &tables, &class, &mut out);
-                for (j, &mask) in out.iter().enumerate() {
+                let mut want = [0u64; 64];
+                for (j, mask) in want.iter_mut().enumerate() {
                     for bit in 0..64 {
                         let i = (first + j) * 64 + bit;
-                        let want = i < hay.len() && {
-                            let (a, b, c) = trigram(&hay, i);
-                            trigram_hashes(a, b, c).iter().zip(&tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1)
-                        };
-                        assert_eq!(mask >> bit & 1 == 1, want, "{} bytes, offset {i} (blocks {blocks})", hay.len());
+                        let (a, b, c) = trigram(&hay, i);
+                        let hit =
+                            trigram_hashes(a, b, c).iter().zip(&tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1);
+                        *mask |= u64::from(i < hay.len() && hit) << bit;
                     }
                 }
+                // The processor's version (the vector kernel where it has one) and the byte-by-byte one.
+                let mut fast = [u64::MAX; 64];
+                trigram_filter(&hay, first, 64, &tables, &class, &mut fast);
+                let mut bytes = [u64::MAX; 64];
+                trigram_filter_bytes(&hay, first, 64, &tables, &class, &mut bytes);
+                assert_eq!(fast, want, "{} bytes from block {first}", hay.len());
+                assert_eq!(bytes, want, "{} bytes from block {first}", hay.len());
             }
         }
     }
