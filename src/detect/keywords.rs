@@ -129,7 +129,7 @@ fn trigram(a: u8, b: u8, c: u8) -> usize {
 use std::ops::Range;
 
 use crate::detect::classify::{Classes, two_words};
-use crate::detect::vectors::{self, TrigramTables};
+use crate::detect::vectors::{self, TrigramFilter};
 
 const CODES: usize = 1 << 15;
 
@@ -188,10 +188,10 @@ pub struct KeywordSet {
     /// Bit `code`: some literal has that trigram.
     literal_bits: Box<[u64; CODES / 64]>,
     /// The codes of `bits` in two hashed tables: where the processor looks
-    /// them up 64 at a time ([`vectors::trigram_filter`]), the word starts
+    /// them up 64 at a time ([`TrigramFilter::masks`]), the word starts
     /// of a block whose trigram no keyword nor literal has are dropped
     /// before any is looked up one by one.
-    filter: TrigramTables,
+    filter: TrigramFilter,
 }
 
 /// A literal found at word starts: its trigram code (of its first letter
@@ -229,7 +229,7 @@ pub fn word_literal_lead(lit: &[u8], follows_non_alnum: bool) -> Option<usize> {
 }
 
 /// The shortest range walked with the trigram filter
-/// ([`vectors::trigram_filter`]): on the short ranges around values the
+/// ([`TrigramFilter::masks`]): on the short ranges around values the
 /// filter's set-up (its tables loaded into vector registers) costs more
 /// than the trigram lookups it saves.
 const FILTERED_RANGE: usize = 1024;
@@ -448,12 +448,9 @@ impl KeywordSet {
                 }
             })
             .collect();
-        let mut filter: TrigramTables = [[0; 128]; 2];
+        let mut filter = TrigramFilter::new(RAW_CLASS[..128].try_into().expect("128 bytes"));
         for code in (0..CODES).filter(|&c| bits[c / 64] >> (c % 64) & 1 == 1) {
-            let hashes = vectors::trigram_hashes(code >> 10, (code >> 5) & 31, code & 31);
-            for (table, h) in filter.iter_mut().zip(hashes) {
-                table[h / 8] |= 1 << (h % 8);
-            }
+            filter.insert(code >> 10, (code >> 5) & 31, code & 31);
         }
         word_literals.sort_by_key(|l| l.code);
         let mut literal_runs: Vec<Range<u32>> = Vec::new();
@@ -658,7 +655,7 @@ impl KeywordSet {
         let mut codes = [0u16; 64];
         // The trigram filter's masks of up to 64 blocks from block
         // `filter_first`, computed when a block with starts needs them.
-        let (mut filter, mut filter_first) = ([0u64; 64], usize::MAX);
+        let (mut passing, mut filter_first) = ([0u64; 64], usize::MAX);
         for k in first_block..=last_block.min(classes.blocks().saturating_sub(1)) {
             let word = classes.word(k);
             // Only starts inside the range.
@@ -685,10 +682,9 @@ impl KeywordSet {
             if filtered {
                 if k < filter_first || k - filter_first >= 64 {
                     filter_first = k;
-                    let class: &[u8; 128] = RAW_CLASS[..128].try_into().expect("128 bytes");
-                    vectors::trigram_filter(hay, k, last_block + 1 - k, &self.filter, class, &mut filter);
+                    self.filter.masks(hay, k, last_block + 1 - k, &mut passing);
                 }
-                let passed = filter[k - filter_first];
+                let passed = passing[k - filter_first];
                 (starts, after_high) = (starts & passed, after_high & passed);
             }
             if let Some(letters) = self.first_letters {

@@ -13,7 +13,7 @@
 //! the first version call a function per block.
 //!
 //! One kernel has no baseline vector version: the keyword walk's trigram
-//! filter ([`trigram_filter`]) needs AVX-512 VBMI's byte shuffle over two
+//! filter ([`TrigramFilter::masks`]) needs AVX-512 VBMI's byte shuffle over two
 //! registers (a 128-byte table lookup per byte); without it the walk looks
 //! every word start's trigram up one by one, as it did before the filter
 //! (a byte-by-byte filter gives the same masks, for tests).
@@ -91,24 +91,32 @@ fn eq_masks_with<const N: usize>(unit: Vectors, data: &[u8], blocks: Range<usize
     }
 }
 
-/// Two bit tables of 1,024 bits over trigram codes (see [`trigram_hashes`]).
-pub(crate) type TrigramTables = [[u8; 128]; 2];
+/// The keyword walk's trigram filter: the class of each ASCII byte that
+/// trigrams are read in (bytes from 0x80 are class 28), and two bit tables
+/// of 1,024 bits holding the hashes ([`trigram_hashes`]) of the trigrams
+/// to let through.
+#[derive(Clone, Debug)]
+pub(crate) struct TrigramFilter {
+    class: [u8; 128],
+    tables: [[u8; 128]; 2],
+}
 
 /// The bit of the trigram of byte classes `(a, b, c)` (each below 32; the
 /// keyword walk's trigram code is `a << 10 | b << 5 | c`) in each of the two
-/// [`TrigramTables`]. Two hashes rather than one exact table of 32,768 bits,
-/// so that a vector unit looks 64 trigrams up at once: the tables are 128
-/// bytes each, the size of one two-register byte shuffle, and each hash's
-/// byte index and bit come out of byte shifts and XORs. On the benchmark
-/// corpus the pair passes 27% of word starts, where 26% have a keyword's
-/// trigram (the best pair of a search over shift amounts).
+/// tables of a [`TrigramFilter`]. Two hashes rather than one exact table of
+/// 32,768 bits, so that a vector unit looks 64 trigrams up at once: the
+/// tables are 128 bytes each, the size of one two-register byte shuffle,
+/// and each hash's byte index and bit come out of byte shifts and XORs. On
+/// the benchmark corpus the pair passes 27% of word starts, where 26% have
+/// a keyword's trigram (the best pair of a search over shift amounts).
 #[inline]
-pub(crate) fn trigram_hashes(a: usize, b: usize, c: usize) -> [usize; 2] {
+fn trigram_hashes(a: usize, b: usize, c: usize) -> [usize; 2] {
     [((a << 5) ^ b ^ (c << 3)) & 1023, (a ^ (b << 5) ^ (c << 2)) & 1023]
 }
 
-/// Whether this processor runs [`trigram_filter`] (it has AVX-512 VBMI,
-/// whose byte shuffle over two registers looks up a 128-byte table).
+/// Whether this processor runs [`TrigramFilter::masks`] with its vector
+/// kernel (it has AVX-512 VBMI, whose byte shuffle over two registers looks
+/// up a 128-byte table).
 #[inline]
 pub(crate) fn has_trigram_filter() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -121,52 +129,60 @@ pub(crate) fn has_trigram_filter() -> bool {
     }
 }
 
-/// For each of the `n` (at most 64) blocks of `data` from block `first`,
-/// writes to `out` the mask of its offsets whose trigram has its bits in
-/// both of `tables` ([`trigram_hashes`]). The trigram of offset `i` is the
-/// classes (by `class`, of the bytes' low 7 bits; 28 for bytes from 0x80)
-/// of bytes `i`, `i + 1` and `i + 2`, the third taken as class 0 when the
-/// second is of class 0, and bytes past the data of class 0 (offsets past
-/// the data are not set). Fast only where [`has_trigram_filter`]; elsewhere
-/// a byte-by-byte version gives the same masks (for tests: the keyword
-/// walk does not filter there).
-#[allow(unsafe_code)]
-pub(crate) fn trigram_filter(
-    data: &[u8],
-    first: usize,
-    n: usize,
-    tables: &TrigramTables,
-    class: &[u8; 128],
-    out: &mut [u64; 64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if has_trigram_filter() {
-        // SAFETY: `has_trigram_filter` found AVX-512F, AVX-512BW and AVX-512 VBMI.
-        unsafe { x86::trigram_filter_vbmi(data, first, n.min(64), tables, class, out) };
-        return;
+impl TrigramFilter {
+    /// A filter letting nothing through yet, reading trigrams in `class`.
+    pub(crate) fn new(class: [u8; 128]) -> TrigramFilter {
+        TrigramFilter { class, tables: [[0; 128]; 2] }
     }
-    trigram_filter_bytes(data, first, n, tables, class, out);
-}
 
-/// [`trigram_filter`] a byte at a time.
-fn trigram_filter_bytes(
-    data: &[u8],
-    first: usize,
-    n: usize,
-    tables: &TrigramTables,
-    class: &[u8; 128],
-    out: &mut [u64; 64],
-) {
-    let class_at =
-        |i: usize| data.get(i).map_or(0, |&b| if b >= 0x80 { 28 } else { usize::from(class[usize::from(b)]) });
-    for (j, mask) in out.iter_mut().enumerate().take(n.min(64)) {
-        *mask = 0;
-        let at = (first + j) * 64;
-        for i in at..(at + 64).min(data.len()) {
-            let (a, b) = (class_at(i), class_at(i + 1));
-            let c = if b == 0 { 0 } else { class_at(i + 2) };
-            let hit = trigram_hashes(a, b, c).iter().zip(tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1);
-            *mask |= u64::from(hit) << (i - at);
+    /// Lets the trigram of classes `(a, b, c)` through.
+    pub(crate) fn insert(&mut self, a: usize, b: usize, c: usize) {
+        for (table, h) in self.tables.iter_mut().zip(trigram_hashes(a, b, c)) {
+            table[h / 8] |= 1 << (h % 8);
+        }
+    }
+
+    /// Whether the trigram of classes `(a, b, c)` gets through.
+    fn passes(&self, a: usize, b: usize, c: usize) -> bool {
+        trigram_hashes(a, b, c).iter().zip(&self.tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1)
+    }
+
+    /// The classes of the trigram at offset `i` of `data`: of bytes `i`,
+    /// `i + 1` and `i + 2`, the third taken as class 0 when the second is
+    /// of class 0, and bytes past the data of class 0.
+    fn trigram_at(&self, data: &[u8], i: usize) -> (usize, usize, usize) {
+        let class =
+            |i: usize| data.get(i).map_or(0, |&b| if b >= 0x80 { 28 } else { usize::from(self.class[usize::from(b)]) });
+        let (a, b) = (class(i), class(i + 1));
+        (a, b, if b == 0 { 0 } else { class(i + 2) })
+    }
+
+    /// For each of the `n` (at most 64) blocks of `data` from block
+    /// `first`, writes to `out` the mask of its offsets whose trigram
+    /// ([`TrigramFilter::trigram_at`]) gets through (offsets past the data
+    /// are not set). Fast only where [`has_trigram_filter`]; elsewhere a
+    /// byte-by-byte version gives the same masks (for tests: the keyword
+    /// walk does not filter there).
+    #[allow(unsafe_code)]
+    pub(crate) fn masks(&self, data: &[u8], first: usize, n: usize, out: &mut [u64; 64]) {
+        #[cfg(target_arch = "x86_64")]
+        if has_trigram_filter() {
+            // SAFETY: `has_trigram_filter` found AVX-512F, AVX-512BW and AVX-512 VBMI.
+            unsafe { x86::trigram_filter_vbmi(self, data, first, n.min(64), out) };
+            return;
+        }
+        self.masks_bytewise(data, first, n, out);
+    }
+
+    /// [`TrigramFilter::masks`] a byte at a time.
+    fn masks_bytewise(&self, data: &[u8], first: usize, n: usize, out: &mut [u64; 64]) {
+        for (j, mask) in out.iter_mut().enumerate().take(n.min(64)) {
+            *mask = 0;
+            let at = (first + j) * 64;
+            for i in at..(at + 64).min(data.len()) {
+                let (a, b, c) = self.trigram_at(data, i);
+                *mask |= u64::from(self.passes(a, b, c)) << (i - at);
+            }
         }
     }
 }
@@ -292,17 +308,16 @@ mod x86 {
         out
     }
 
-    /// `vectors::trigram_filter` for up to 64 blocks from block `first`:
+    /// `TrigramFilter::masks` for up to 64 blocks from block `first`:
     /// each block's three byte classes by one two-register shuffle of the
     /// class table, then each table's byte by another, its bit by a
     /// one-register shuffle, and the two tests into a mask.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn trigram_filter_vbmi(
+        filter: &super::TrigramFilter,
         data: &[u8],
         first: usize,
         n: usize,
-        tables: &super::TrigramTables,
-        class: &[u8; 128],
         out: &mut [u64; 64],
     ) {
         let halves = |t: &[u8; 128]| -> (__m512i, __m512i) {
@@ -311,9 +326,9 @@ mod x86 {
             (bytemuck::cast(lo), bytemuck::cast(hi))
         };
         let set = |b: u8| _mm512_set1_epi8(b as i8);
-        let (class_lo, class_hi) = halves(class);
-        let (one_lo, one_hi) = halves(&tables[0]);
-        let (two_lo, two_hi) = halves(&tables[1]);
+        let (class_lo, class_hi) = halves(&filter.class);
+        let (one_lo, one_hi) = halves(&filter.tables[0]);
+        let (two_lo, two_hi) = halves(&filter.tables[1]);
         let bit_of: __m512i = bytemuck::cast([[1u8, 2, 4, 8, 16, 32, 64, 128]; 8]);
         let blocks = data.len().div_ceil(64).saturating_sub(first).min(n);
         // The classes of block `first + j`, zero-padded past the data.
@@ -472,41 +487,45 @@ mod tests {
                 _ => 0,
             };
         }
-        let class_of =
-            |b: Option<&u8>| b.map_or(0, |&b| if b >= 0x80 { 28 } else { usize::from(class[usize::from(b)]) });
-        let trigram = |hay: &[u8], i: usize| {
-            let (a, b) = (class_of(hay.get(i)), class_of(hay.get(i + 1)));
-            (a, b, if b == 0 { 0 } else { class_of(hay.get(i + 2)) })
-        };
         for hay in inputs() {
-            // Tables holding the trigrams at every third offset.
-            let mut tables: TrigramTables = [[0; 128]; 2];
+            // A filter letting the trigrams at every third offset through.
+            let mut filter = TrigramFilter::new(class);
             for i in (0..hay.len()).step_by(3) {
-                let (a, b, c) = trigram(&hay, i);
-                for (t, h) in tables.iter_mut().zip(trigram_hashes(a, b, c)) {
-                    t[h / 8] |= 1 << (h % 8);
-                }
+                let (a, b, c) = filter.trigram_at(&hay, i);
+                filter.insert(a, b, c);
             }
             for first in [0, 1, 3] {
                 let mut want = [0u64; 64];
                 for (j, mask) in want.iter_mut().enumerate() {
                     for bit in 0..64 {
                         let i = (first + j) * 64 + bit;
-                        let (a, b, c) = trigram(&hay, i);
-                        let hit =
-                            trigram_hashes(a, b, c).iter().zip(&tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1);
-                        *mask |= u64::from(i < hay.len() && hit) << bit;
+                        let (a, b, c) = filter.trigram_at(&hay, i);
+                        *mask |= u64::from(i < hay.len() && filter.passes(a, b, c)) << bit;
                     }
                 }
                 // The processor's version (the vector kernel where it has one) and the byte-by-byte one.
                 let mut fast = [u64::MAX; 64];
-                trigram_filter(&hay, first, 64, &tables, &class, &mut fast);
-                let mut bytes = [u64::MAX; 64];
-                trigram_filter_bytes(&hay, first, 64, &tables, &class, &mut bytes);
+                filter.masks(&hay, first, 64, &mut fast);
+                let mut bytewise = [u64::MAX; 64];
+                filter.masks_bytewise(&hay, first, 64, &mut bytewise);
                 assert_eq!(fast, want, "{} bytes from block {first}", hay.len());
-                assert_eq!(bytes, want, "{} bytes from block {first}", hay.len());
+                assert_eq!(bytewise, want, "{} bytes from block {first}", hay.len());
             }
         }
+    }
+
+    #[test]
+    fn trigram_classes_follow_the_class_table() {
+        let mut class = [0u8; 128];
+        class[usize::from(b'a')] = 1;
+        class[usize::from(b'b')] = 2;
+        let filter = TrigramFilter::new(class);
+        assert_eq!(filter.trigram_at(b"ab", 0), (1, 2, 0));
+        assert_eq!(filter.trigram_at(b"aba", 0), (1, 2, 1));
+        // A second byte of class 0 ends the word: the third counts as 0.
+        assert_eq!(filter.trigram_at(b"a b", 0), (1, 0, 0));
+        assert_eq!(filter.trigram_at(b"\xc3b", 0), (28, 2, 0));
+        assert_eq!(filter.trigram_at(b"a", 3), (0, 0, 0));
     }
 
     #[test]
