@@ -130,9 +130,12 @@ fn groups_with(
     out: &mut Vec<Group>,
 ) {
     let blocks = c.blocks();
-    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
     let mut carry = 0u64; // the group mask's last bit in the previous block
     let mut cur = group_mask(c, 0);
+    // The blocks where long enough runs start, walked to their ends a
+    // batch at a time (see `Starts`).
+    let mut queue = [Starts::default(); QUEUE + 1];
+    let mut queued = 0;
     for k in 0..blocks {
         let next = group_mask(c, k + 1);
         if cur == 0 {
@@ -158,13 +161,50 @@ fn groups_with(
         let run = if is_near { near_run } else { run };
         let need = if is_near { near_digits } else { min_digits };
         let starts = cur & !((cur << 1) | carry);
-        let mut bits = run & starts;
+        let bits = run & starts;
+        // Queued without a branch on whether any run starts here: in logs
+        // and JSON Lines about every other block has one (a timestamp),
+        // unpredictably.
+        queue[queued] = Starts { k, bits, cur, next, need };
+        queued += usize::from(bits != 0);
+        if queued == QUEUE {
+            walk_runs(c, len, &queue[..queued], out);
+            queued = 0;
+        }
+        carry = cur >> 63;
+        cur = next;
+    }
+    walk_runs(c, len, &queue[..queued], out);
+}
+
+/// Blocks [`groups_with`] queues before walking their runs.
+const QUEUE: usize = 64;
+
+/// A block of [`groups_with`] where runs long enough for its threshold
+/// start: the block, those starts, its group mask and the next block's,
+/// and the digits a group starting there needs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Starts {
+    k: usize,
+    bits: u64,
+    cur: u64,
+    next: u64,
+    need: u32,
+}
+
+/// Walks each queued run to its end, across blocks, counting digits, and
+/// appends the groups with enough digits to `out`.
+#[inline(always)]
+fn walk_runs(c: &Classes, len: usize, queue: &[Starts], out: &mut Vec<Group>) {
+    let blocks = c.blocks();
+    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
+    for q in queue {
+        let mut bits = q.bits;
         while bits != 0 {
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            // Walk the run to its end, across blocks, counting digits.
-            let (mut kk, mut from, mut digits, mut seps) = (k, s, 0u32, 0u32);
-            let mut mask = cur;
+            let (mut kk, mut from, mut digits, mut seps) = (q.k, s, 0u32, 0u32);
+            let mut mask = q.cur;
             let end = loop {
                 let ones = (mask >> from).trailing_ones() as usize;
                 let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
@@ -176,14 +216,12 @@ fn groups_with(
                 }
                 kk += 1;
                 from = 0;
-                mask = if kk == k + 1 { next } else { group_mask(c, kk) };
+                mask = if kk == q.k + 1 { q.next } else { group_mask(c, kk) };
             };
             // Runs long enough in bytes but short of digits (dates,
             // addresses) come and go unpredictably.
-            push_if(out, Group { start: k * 64 + s, end: end.min(len), digits, seps }, digits >= need);
+            push_if(out, Group { start: q.k * 64 + s, end: end.min(len), digits, seps }, digits >= q.need);
         }
-        carry = cur >> 63;
-        cur = next;
     }
 }
 
