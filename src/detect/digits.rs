@@ -133,8 +133,9 @@ fn groups_with(
     let mut carry = 0u64; // the group mask's last bit in the previous block
     let mut cur = group_mask(c, 0);
     // The blocks where long enough runs start, walked to their ends a
-    // batch at a time (see `Starts`).
-    let mut queue = [Starts::default(); QUEUE + 1];
+    // batch at a time (see `Starts`); a batch is walked as soon as it is
+    // full, so an entry is always free for the next block.
+    let mut queue = [Starts::default(); QUEUE];
     let mut queued = 0;
     for k in 0..blocks {
         let next = group_mask(c, k + 1);
