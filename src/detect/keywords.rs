@@ -1073,12 +1073,11 @@ mod tests {
             b"1234",
             b"\xff\x80xoxb-",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rng = crate::testutil::XorShift(0x9E37_79B9_7F4A_7C15);
         let mut hay = Vec::new();
         while hay.len() < 64 * 150 {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            hay.extend_from_slice(pieces[(seed >> 60) as usize]);
-            hay.push(b" _:\n,\"-."[(seed >> 52) as usize % 8]);
+            hay.extend_from_slice(pieces[rng.below(pieces.len())]);
+            hay.push(b" _:\n,\"-."[rng.below(8)]);
         }
         let mut classes = Classes::default();
         classes.compute(&hay);
