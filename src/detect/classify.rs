@@ -9,6 +9,7 @@
 
 use wide::{i8x16, u8x16};
 
+use crate::detect::quiet::QuietStarts;
 use crate::detect::vectors;
 
 /// Per-block class masks of a haystack (bit `i` of block `k` is byte `64k + i`).
@@ -20,6 +21,9 @@ pub struct Classes {
     /// Whether the haystack holds a backslash (which may start an escape,
     /// see `detect::escapes`).
     backslash: bool,
+    /// Per block, the word starts known to start no keyword nor literal
+    /// (see [`Classes::set_quiet`]); empty when none are known.
+    quiet: Vec<u64>,
 }
 
 const DIGIT: usize = 0;
@@ -116,6 +120,27 @@ impl Classes {
         self.blocks.clear();
         self.blocks.reserve(hay.len().div_ceil(64));
         self.backslash = vectors::class_blocks(&mut self.blocks, hay);
+        self.quiet.clear();
+    }
+
+    /// Sets the word starts at which the keyword walks need not look,
+    /// known from the bytes around them (a record's keys: see
+    /// `detect::quiet`), where the haystack starts at offset `at` of the
+    /// data `quiet` marks. Called after [`Classes::compute`], which forgets them.
+    pub(crate) fn set_quiet(&mut self, quiet: &QuietStarts, at: u64) {
+        quiet.blocks_into(at, self.blocks.len(), &mut self.quiet);
+    }
+
+    /// Whether some word starts were set as quiet ([`Classes::set_quiet`]).
+    #[inline]
+    pub(crate) fn has_quiet(&self) -> bool {
+        !self.quiet.is_empty()
+    }
+
+    /// The quiet word starts of block `k` ([`Classes::set_quiet`]).
+    #[inline(always)]
+    pub(crate) fn quiet(&self, k: usize) -> u64 {
+        self.quiet.get(k).copied().unwrap_or(0)
     }
 
     /// Whether the haystack holds a backslash.

@@ -24,6 +24,7 @@ use crate::detect::escapes;
 use crate::detect::keywords::KeywordHit;
 use crate::detect::keywords::{self, KeywordSet};
 use crate::detect::prefilter::{self, Literals};
+use crate::detect::quiet::QuietStarts;
 use crate::detect::resolve;
 use crate::detect::shapes;
 use crate::detect::starts::StartFilter;
@@ -1072,6 +1073,22 @@ impl Scanner {
         ctx: &Context,
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
+        self.find_quiet(scratch, hay, report, ctx, None, f);
+    }
+
+    /// As [`Scanner::find`], skipping the word starts that `quiet` marks,
+    /// where `hay[0]` is at offset `at` (see `detect::quiet`): the findings
+    /// are the same, as long as the bytes around each mark are those it
+    /// was made for.
+    pub(crate) fn find_quiet(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        report: Range<usize>,
+        ctx: &Context,
+        quiet: Option<(&QuietStarts, u64)>,
+        f: &mut dyn FnMut(&Match) -> bool,
+    ) {
         scratch.cands.clear();
         scratch.haystack_id += 1;
         scratch.stats.bytes += hay.len() as u64;
@@ -1083,6 +1100,9 @@ impl Scanner {
         // rest of the scan runs on a copy with them decoded, when there are any.
         let mut decoded = std::mem::take(&mut scratch.decoded);
         let hay = if escapes::decode_whitespace(hay, &mut scratch.classes, &mut decoded) { &decoded[..] } else { hay };
+        if let Some((quiet, at)) = quiet {
+            scratch.classes.set_quiet(quiet, at);
+        }
         self.find_classified(scratch, hay, report, ctx, f);
         scratch.decoded = decoded;
     }
@@ -1150,6 +1170,21 @@ impl Scanner {
         rules.par_iter().for_each(|&r| {
             self.rules[r as usize].regex();
         });
+    }
+
+    /// The offsets among the first 64 of `piece` at which none of the
+    /// scanner's keyword walks can find anything, whatever bytes come
+    /// before or after it (see `detect::quiet`); none when `piece` holds a
+    /// backslash, whose escapes the scan may decode.
+    pub(crate) fn quiet_starts(&self, piece: &[u8]) -> u64 {
+        if piece.contains(&b'\\') {
+            return 0;
+        }
+        [&self.keywords, &self.digit_triggers, &self.any_triggers, &self.all_triggers]
+            .into_iter()
+            .flatten()
+            .fold(u64::MAX, |quiet, set| quiet & set.quiet_starts(piece))
+            & if piece.len() >= 64 { u64::MAX } else { (1 << piece.len()) - 1 }
     }
 
     /// Keyword-only rules whose keyword the container supplies: they run

@@ -628,6 +628,42 @@ impl KeywordSet {
         }
     }
 
+    /// The offsets among the first 64 of `piece` at which no keyword or
+    /// literal of this set can start, whatever bytes come before or after
+    /// `piece` (bit `i` for offset `i`): the word there ends inside `piece`,
+    /// no literal has its trigram, and every form with its trigram differs
+    /// from the bytes of `piece` before they run out. A record's keys
+    /// between its values (`,"trace_id":`) are such bytes, repeated on
+    /// every line: the keyword walk skips them where it knows they occur
+    /// ([`Classes::set_quiet`]). Word starts only depend on the bytes of
+    /// `piece` from offset 1 on, so offset 0 is never quiet.
+    pub(crate) fn quiet_starts(&self, piece: &[u8]) -> u64 {
+        let is_word = |b: u8| RAW_CLASS[usize::from(b)] != 0;
+        let same = |text: &[u8], form: &[u8]| text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k);
+        let mut quiet = 0u64;
+        for s in 1..piece.len().min(64) {
+            let len = piece[s..].iter().take_while(|&&b| is_word(b)).count();
+            // The walk reads a word's length from two blocks of masks, and
+            // its trigram from the two bytes after its first.
+            if len == 0 || len > 64 || s + len.max(3) > piece.len() || s + len == piece.len() {
+                continue;
+            }
+            let code = Self::code_at(piece, s);
+            if self.has_literal(code) {
+                continue;
+            }
+            let forms = &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize];
+            let may_match = forms.iter().any(|&fi| {
+                let form = &self.forms[fi as usize];
+                form.first.len() == len && same(&piece[s..s + len], &form.first) && same(&piece[s + len..], &form.rest)
+            });
+            if !may_match {
+                quiet |= 1 << s;
+            }
+        }
+        quiet
+    }
+
     /// Calls `f` for every keyword in `hay`, in order of start, given the
     /// class masks of `hay`.
     pub fn for_each(&self, hay: &[u8], classes: &Classes, f: impl FnMut(KeywordHit)) {
@@ -637,12 +673,25 @@ impl KeywordSet {
     /// Calls `f` for every keyword that starts in `range`, in order of start.
     pub fn for_each_range(&self, hay: &[u8], classes: &Classes, range: Range<usize>, f: impl FnMut(KeywordHit)) {
         let filtered = range.len() >= FILTERED_RANGE && vectors::has_trigram_filter();
-        self.walk(hay, classes, range, filtered, f);
+        // Most haystacks have no quiet starts: their walk does not read any.
+        if classes.has_quiet() {
+            self.walk::<true>(hay, classes, range, filtered, f);
+        } else {
+            self.walk::<false>(hay, classes, range, filtered, f);
+        }
     }
 
     /// [`KeywordSet::for_each_range`], with the trigram filter or without
-    /// (`filtered`, only where the processor has it).
-    fn walk(&self, hay: &[u8], classes: &Classes, range: Range<usize>, filtered: bool, mut f: impl FnMut(KeywordHit)) {
+    /// (`filtered`, only where the processor has it), skipping the quiet
+    /// starts of `classes` when `QUIET` (see `detect::quiet`).
+    fn walk<const QUIET: bool>(
+        &self,
+        hay: &[u8],
+        classes: &Classes,
+        range: Range<usize>,
+        filtered: bool,
+        mut f: impl FnMut(KeywordHit),
+    ) {
         if range.start >= range.end {
             return;
         }
@@ -667,13 +716,15 @@ impl KeywordSet {
                 FirstBytes::Letters => classes.upper(k) | classes.lower(k),
                 FirstBytes::Any => word,
             };
-            let mut starts = first & !((word << 1) | prev_word) & in_range;
+            // Not the starts known to start nothing (a record's keys).
+            let quiet = if QUIET { classes.quiet(k) } else { 0 };
+            let mut starts = first & !((word << 1) | prev_word) & in_range & !quiet;
             prev_word = word >> 63;
             // Letters right after a non-ASCII byte start no word, but a literal can start there.
             let mut after_high = 0;
             if !self.literals.is_empty() {
                 let high = classes.high(k);
-                after_high = (classes.upper(k) | classes.lower(k)) & ((high << 1) | prev_high) & in_range;
+                after_high = (classes.upper(k) | classes.lower(k)) & ((high << 1) | prev_high) & in_range & !quiet;
                 prev_high = high >> 63;
             }
             if starts | after_high == 0 {
@@ -817,6 +868,7 @@ impl KeywordSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::quiet::QuietStarts;
 
     fn normalize_name(name: &str) -> Vec<u8> {
         let mut out = Vec::new();
@@ -1046,6 +1098,104 @@ mod tests {
     }
 
     #[test]
+    fn quiet_starts_are_those_of_words_that_start_nothing() {
+        let pairs: Vec<(String, u32)> =
+            ["ssn", "credit card", "id number", "user name"].iter().map(|w| (w.to_string(), 0)).collect();
+        let set = KeywordSet::with_literals(&pairs, &[b"AKIA".to_vec()]).unwrap();
+        // The offsets of the words of `piece` that are quiet.
+        let quiet = |piece: &str| {
+            let mask = set.quiet_starts(piece.as_bytes());
+            (0..64).filter(|i| mask >> i & 1 == 1).collect::<Vec<usize>>()
+        };
+        // `user` and `id` start keywords, but none goes on with `_id` or `":`.
+        assert_eq!(quiet(r#","user_id":"#), [2, 3, 4, 5, 7, 8]);
+        // `credit` goes on with `_card`; `card` alone starts nothing.
+        assert_eq!(quiet(r#","credit_card":"#), [3, 4, 5, 6, 7, 9, 10, 11, 12]);
+        assert_eq!(quiet(r#","credit":"#), [2, 3, 4, 5, 6, 7]);
+        assert_eq!(quiet(r#","ssn":"#), [3, 4]);
+        assert_eq!(quiet(r#","akiaxyz":"#), [3, 4, 5, 6, 7, 8]);
+        // A word that the piece's end cuts may go on after it.
+        assert_eq!(quiet(r#","trace_credit"#), [2, 3, 4, 5, 6]);
+        assert_eq!(quiet(r#","id number"#), [3]);
+    }
+
+    #[test]
+    fn quiet_starts_change_no_hit() {
+        // Keywords of one word and of several, literals, and pieces made
+        // of their words, other words, separators and stray bytes, put
+        // between random bytes of the same kind, in short texts and in
+        // texts long enough for the trigram filter.
+        let words = ["ssn", "credit card", "id number", "user name", "passport", "visa"];
+        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+        let literals = [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec()];
+        let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
+        let parts: [&str; 26] = [
+            "ssn",
+            "credit",
+            "card",
+            "id",
+            "number",
+            "user",
+            "name",
+            "passport",
+            "pass",
+            "port",
+            "visa",
+            "AKIAX",
+            "ghp_",
+            "-----BEGIN ",
+            "trace",
+            "x",
+            "\u{e9}",
+            "_",
+            "-",
+            " ",
+            "\"",
+            ":",
+            ",",
+            "{",
+            "7",
+            "\\n",
+        ];
+        let mut rng = crate::testutil::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut random = |n: usize, out: &mut Vec<u8>| {
+            for _ in 0..n {
+                out.extend_from_slice(parts[rng.below(parts.len())].as_bytes());
+            }
+        };
+        let (mut quiet_bits, mut loud_words) = (0, 0);
+        for round in 0..4000 {
+            let mut piece = b",\"".to_vec();
+            random(1 + round % 4, &mut piece);
+            if round % 3 > 0 {
+                piece.extend_from_slice(b"\":");
+            }
+            let mut hay = Vec::new();
+            random(if round % 2 == 0 { 3 } else { 400 }, &mut hay);
+            let at = hay.len();
+            hay.extend_from_slice(&piece);
+            random(3, &mut hay);
+            let mask = set.quiet_starts(&piece);
+            quiet_bits += mask.count_ones();
+            let mut classes = Classes::default();
+            classes.compute(&hay);
+            let word_starts =
+                (0..piece.len()).filter(|&i| i > 0 && classes.word((at + i) / 64) >> ((at + i) % 64) & 1 == 1);
+            loud_words += word_starts.filter(|&i| mask >> i & 1 == 0 && i < 64).count();
+            let mut plain = Vec::new();
+            set.for_each(&hay, &classes, |h| plain.push(h));
+            let mut marks = QuietStarts::default();
+            marks.reset(0);
+            marks.mark(at as u64, mask);
+            classes.set_quiet(&marks, 0);
+            let mut skipped = Vec::new();
+            set.for_each(&hay, &classes, |h| skipped.push(h));
+            assert_eq!(skipped, plain, "{:?} in {:?}", String::from_utf8_lossy(&piece), String::from_utf8_lossy(&hay));
+        }
+        assert!(quiet_bits > 10_000 && loud_words > 1_000, "both kinds of words occur: {quiet_bits} {loud_words}");
+    }
+
+    #[test]
     fn the_trigram_filter_drops_no_keyword_nor_literal() {
         // Filtered by the vector kernel where the processor has it, else byte by byte.
         let words =
@@ -1083,7 +1233,7 @@ mod tests {
         classes.compute(&hay);
         let hits = |range: Range<usize>, filtered: bool| {
             let mut out = Vec::new();
-            set.walk(&hay, &classes, range, filtered, |h| out.push(h));
+            set.walk::<false>(&hay, &classes, range, filtered, |h| out.push(h));
             out
         };
         let len = hay.len();

@@ -14,6 +14,7 @@ mod engine;
 pub(crate) mod escapes;
 mod keywords;
 mod prefilter;
+pub(crate) mod quiet;
 mod resolve;
 mod shapes;
 mod starts;

@@ -25,6 +25,7 @@
 use std::io::{self, Read};
 use std::ops::Range;
 
+use crate::detect::quiet::QuietStarts;
 use crate::detect::{Context, Match, Scanner, Scratch};
 use crate::extract::names::NameMask;
 use crate::report::{Finding, Location, Sink, TextLocation};
@@ -234,6 +235,11 @@ pub(crate) trait Units {
     fn materialize(&mut self, _spans: &[Range<u64>]) -> bool {
         false
     }
+    /// The word starts of the block known to start no keyword (see
+    /// `detect::quiet`), when the format knows any.
+    fn quiet(&self) -> Option<&QuietStarts> {
+        None
+    }
 }
 
 /// Where a hit belongs.
@@ -287,7 +293,7 @@ pub(crate) fn scan_block(
         .filter(|c| !w.get(c.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
         .collect();
     let mut fast: Vec<(u64, u64, Match)> = Vec::new();
-    fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, &mut fast);
+    fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, units.quiet(), &mut fast);
     let mut hits = Vec::with_capacity(fast.len());
     let in_text = |at: u64| {
         let i = text.partition_point(|r| r.start <= at);
@@ -313,7 +319,7 @@ pub(crate) fn scan_block(
         let mut rest = text;
         while let Some(first) = rest.first() {
             let n = 1 + rest.windows(2).take_while(|p| p[1].start <= p[0].end + gap).count();
-            fast_scan(scanner, scratch, w, first.start..rest[n - 1].end, bounds.clone(), &[], &mut text_hits);
+            fast_scan(scanner, scratch, w, first.start..rest[n - 1].end, bounds.clone(), &[], None, &mut text_hits);
             rest = &rest[n..];
         }
         hits.extend(text_hits.into_iter().filter(|&(start, ..)| in_text(start)).map(|(start, end, m)| Hit {
@@ -491,7 +497,8 @@ fn blank_numbers(text: &mut [u8]) {
 /// Scans `report` as plain text (no keyword context), reporting every match
 /// that starts in it at absolute offsets. The window must hold `report`; the
 /// bytes it holds around it, within `bounds`, serve as context. The `masked`
-/// ranges are read as spaces.
+/// ranges are read as spaces; the keyword walks skip the `quiet` word starts.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fast_scan(
     scanner: &Scanner,
     scratch: &mut Scratch,
@@ -499,6 +506,7 @@ pub(crate) fn fast_scan(
     report: Range<u64>,
     bounds: Range<u64>,
     masked: &[Range<u64>],
+    quiet: Option<&QuietStarts>,
     out: &mut Vec<(u64, u64, Match)>,
 ) {
     if report.is_empty() {
@@ -522,7 +530,7 @@ pub(crate) fn fast_scan(
         &copy
     };
     let rel = (report.start - lo) as usize..(report.end - lo) as usize;
-    scanner.find(scratch, hay, rel, &Context::none(), &mut |m| {
+    scanner.find_quiet(scratch, hay, rel, &Context::none(), quiet.map(|q| (q, lo)), &mut |m| {
         out.push((lo + m.start as u64, lo + m.end as u64, *m));
         true
     });
@@ -610,7 +618,7 @@ pub(crate) fn scan_long_line(
             _ => (pos + chunk).min(w.end()),
         };
         let mut fast = Vec::new();
-        fast_scan(scanner, scratch, w, pos..end, 0..u64::MAX, &[], &mut fast);
+        fast_scan(scanner, scratch, w, pos..end, 0..u64::MAX, &[], None, &mut fast);
         for (start, end, m) in fast {
             let hit = Hit { start, end, m, value: None, place: Place::Text };
             let location = emit.text_location(w, &hit);

@@ -21,6 +21,7 @@ use std::io::Read;
 use std::ops::Range;
 
 use crate::Scratch;
+use crate::detect::quiet::QuietStarts;
 use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Place, Unit, Units, Window};
 use crate::extract::json_lexer::{self, Lexer, MAX_DEPTH, Outcome, PathTrie, Token, Tokens};
@@ -167,6 +168,8 @@ struct TokenUnits<'t, 's, 'w> {
     unread: &'t [Unread],
     lexer: &'t mut Lexer,
     w: &'t Window<'w>,
+    /// The quiet word starts of the block's lines (JSON Lines only).
+    quiet: Option<&'t QuietStarts>,
 }
 
 impl TokenUnits<'_, '_, '_> {
@@ -206,6 +209,10 @@ impl Units for TokenUnits<'_, '_, '_> {
 
     fn context(&self, ctx: u32) -> &Context {
         &self.trie.contexts()[ctx as usize]
+    }
+
+    fn quiet(&self) -> Option<&QuietStarts> {
+        self.quiet
     }
 
     fn materialize(&mut self, spans: &[Range<u64>]) -> bool {
@@ -294,7 +301,7 @@ struct JsonScan<'a> {
     /// their tokens (else every line's tokens are written out as it is read).
     lazy: bool,
     /// Record shapes that check most lines without the tokenizer.
-    shapes: Shapes,
+    shapes: Shapes<'a>,
     malformed: u64,
     /// A document is read as text from an error on, to the end of the data.
     as_text: bool,
@@ -318,7 +325,7 @@ impl<'a> JsonScan<'a> {
             unread: Vec::new(),
             relex: Lexer::new(MAX_DEPTH),
             lazy: true,
-            shapes: Shapes::default(),
+            shapes: Shapes::with_scanner(x.scanner()),
             malformed: 0,
             as_text: false,
         }
@@ -449,6 +456,7 @@ impl JsonScan<'_> {
             let block_start = pos;
             self.tokens.clear();
             self.unread.clear();
+            self.shapes.quiet.reset(block_start);
             let mut text = Vec::new();
             let mut warnings = Vec::new();
             let mut long_line = false;
@@ -577,6 +585,7 @@ impl JsonScan<'_> {
             unread: &self.unread,
             lexer: &mut self.relex,
             w,
+            quiet: self.lines.then_some(&self.shapes.quiet),
         };
         let hits =
             blocks::scan_block(self.scanner, scratch, w, block, 0..u64::MAX, &mut units, text, &json_lexer::unescape);

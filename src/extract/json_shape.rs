@@ -20,10 +20,16 @@
 //! the first one after the closing piece (its strings must not reach a line
 //! break), so it is not searched for first. Any other line goes to the
 //! tokenizer, as before.
+//!
+//! Given a scanner, a shape also knows which word starts of its keys can
+//! start no keyword (`Scanner::quiet_starts`), and marks them for each line
+//! it checks, for the block's text pass to skip (see `detect::quiet`).
 
 use std::ops::Range;
 
+use crate::detect::Scanner;
 use crate::detect::classify::two_words;
+use crate::detect::quiet::QuietStarts;
 use crate::extract::json_lexer::{LineStops, StopMasks, Stops, is_space, literal_of, number_token};
 
 /// Records with more members than this get no shape.
@@ -51,13 +57,16 @@ struct Piece {
     len: usize,
     head: [u64; 2],
     mask: [u64; 2],
+    /// The word starts among its first 64 bytes at which the scan's
+    /// keyword walks can find nothing (`Scanner::quiet_starts`).
+    quiet: u64,
 }
 
 impl Piece {
     fn new(bytes: &[u8], range: Range<usize>) -> Piece {
         let piece = &bytes[range.clone()];
         let ones = vec![0xff; piece.len().min(16)];
-        Piece { head: two_words(piece, 0), mask: two_words(&ones, 0), len: range.len(), range }
+        Piece { head: two_words(piece, 0), mask: two_words(&ones, 0), len: range.len(), range, quiet: 0 }
     }
 }
 
@@ -133,6 +142,14 @@ impl Shape {
         }
     }
 
+    /// Sets each member piece's word starts at which `scanner`'s keyword
+    /// walks can find nothing.
+    fn set_quiet(&mut self, scanner: &Scanner) {
+        for p in &mut self.members {
+            p.quiet = scanner.quiet_starts(&self.bytes[p.range.clone()]);
+        }
+    }
+
     /// Whether piece `p` occurs at `data[at]`, ending by `end`.
     #[inline(always)]
     fn piece_at(&self, p: &Piece, data: &[u8], at: usize, end: usize) -> bool {
@@ -147,8 +164,17 @@ impl Shape {
     /// closing piece), if one does by `end`: its first member's piece, then
     /// pieces of later members in order, each followed by a scalar value,
     /// then the closing piece (see the module docs). `stops` holds the
-    /// quote masks of `data`'s blocks.
-    pub fn record_end(&self, data: &[u8], i: usize, end: usize, stops: &mut impl StopMasks) -> Option<usize> {
+    /// quote masks of `data`'s blocks. Each member piece found at
+    /// `data[at]` is passed to `quiet` with its quiet word starts
+    /// ([`Shape::set_quiet`]), whether the record then ends or not.
+    pub fn record_end(
+        &self,
+        data: &[u8],
+        i: usize,
+        end: usize,
+        stops: &mut impl StopMasks,
+        quiet: &mut impl FnMut(usize, u64),
+    ) -> Option<usize> {
         let close = &self.close;
         // Its first byte (`}` unless whitespace comes first) tells whether
         // to compare it: most values are followed by another member.
@@ -157,6 +183,7 @@ impl Shape {
         if !self.piece_at(first, data, i, end) {
             return None;
         }
+        quiet(i, first.quiet);
         let mut at = i + first.len;
         let mut next = 1;
         loop {
@@ -169,6 +196,7 @@ impl Shape {
                 let p = self.members.get(next)?;
                 next += 1;
                 if self.piece_at(p, data, at, end) {
+                    quiet(at, p.quiet);
                     at += p.len;
                     break;
                 }
@@ -188,8 +216,11 @@ const PAUSE: u32 = 1024;
 /// When many lines in a row match neither (nested records, keys in every
 /// order), shapes are neither tried nor learnt for a while, so that such
 /// files pay no more than a few tries per thousand lines.
+///
+/// With a scanner, the quiet word starts of the members' pieces are marked
+/// in [`Shapes::quiet`] as lines are checked (see `detect::quiet`).
 #[derive(Debug)]
-pub(crate) struct Shapes {
+pub(crate) struct Shapes<'s> {
     slots: [Option<Shape>; 2],
     /// The slot tried first: the one that matched or was learnt last.
     first: usize,
@@ -203,10 +234,15 @@ pub(crate) struct Shapes {
     data: (usize, usize, u64),
     /// Lines that matched a shape.
     pub hits: u64,
+    /// The scanner whose quiet word starts are marked, if any.
+    scanner: Option<&'s Scanner>,
+    /// The quiet word starts of the pieces of the lines checked since its
+    /// last reset, at offsets in the file.
+    pub quiet: QuietStarts,
 }
 
-impl Default for Shapes {
-    fn default() -> Shapes {
+impl Default for Shapes<'_> {
+    fn default() -> Self {
         Shapes {
             slots: [None, None],
             first: 0,
@@ -215,11 +251,18 @@ impl Default for Shapes {
             stops: LineStops::default(),
             data: (0, 0, u64::MAX),
             hits: 0,
+            scanner: None,
+            quiet: QuietStarts::default(),
         }
     }
 }
 
-impl Shapes {
+impl<'s> Shapes<'s> {
+    /// Shapes that mark the quiet word starts of `scanner` in the lines they check.
+    pub fn with_scanner(scanner: &'s Scanner) -> Shapes<'s> {
+        Shapes { scanner: Some(scanner), ..Shapes::default() }
+    }
+
     /// Where the line starting at `data[i]` ends (after its newline) when
     /// it is a record of one of the shapes ([`Shape::record_end`]) with
     /// only whitespace after it, and its newline is in `data`: the
@@ -237,9 +280,11 @@ impl Shapes {
             self.data = id;
             self.stops.clear();
         }
+        let quiet = &mut self.quiet;
+        let mut mark = |at: usize, mask: u64| quiet.mark(base + at as u64, mask);
         for k in [self.first, 1 - self.first] {
             let Some(shape) = &self.slots[k] else { continue };
-            let Some(mut at) = shape.record_end(data, i, data.len(), &mut self.stops) else { continue };
+            let Some(mut at) = shape.record_end(data, i, data.len(), &mut self.stops, &mut mark) else { continue };
             while data.get(at).is_some_and(|&b| b != b'\n' && b.is_ascii_whitespace()) {
                 at += 1;
             }
@@ -264,7 +309,10 @@ impl Shapes {
         if self.pause > 0 {
             return;
         }
-        if let Some(shape) = Shape::of(data, i, end) {
+        if let Some(mut shape) = Shape::of(data, i, end) {
+            if let Some(scanner) = self.scanner {
+                shape.set_quiet(scanner);
+            }
             let k = 1 - self.first;
             self.slots[k] = Some(shape);
             self.first = k;
@@ -297,7 +345,7 @@ mod tests {
     /// (followed by a newline and more data), which must agree.
     fn matches(shape: &Shape, line: &str) -> bool {
         let alone = shape
-            .record_end(line.as_bytes(), 0, line.len(), &mut Stops::new())
+            .record_end(line.as_bytes(), 0, line.len(), &mut Stops::new(), &mut |_, _| {})
             .is_some_and(|e| line.as_bytes()[e..].iter().all(u8::is_ascii_whitespace));
         let buf = format!("x{line}\n\"}} 1\n{RECORD}\n");
         let mut shapes = Shapes { slots: [Some(shape.clone()), None], ..Shapes::default() };
@@ -391,6 +439,38 @@ mod tests {
         for buf in ["{\"a\":\"x\ny\"}\n", "{\"a\":\"x\"}", "{\"a\":\"x\"} ", "{\"a\":\"x\"} z\n", "{\"a\":1\n}\n"] {
             assert_eq!(end(&mut shapes, buf), None, "{buf:?}");
         }
+    }
+
+    #[test]
+    fn lines_of_a_shape_mark_the_quiet_starts_of_their_keys() {
+        let scanner = crate::testutil::builtin();
+        let mut shapes = Shapes::with_scanner(scanner);
+        // `user` and `id` start keywords (`user name`, `id number`) but not
+        // here; a key with a backslash gets no marks (escapes may be decoded).
+        let first = r#"{"trace_id":"a","user_id":7,"n\u0041me":"b"}"#;
+        shapes.learn(first.as_bytes(), 0, first.len());
+        let buf = format!("{first}\n{{\"trace_id\":\"xyz\",\"n\\u0041me\":\"c\"}}\n");
+        shapes.quiet.reset(1000);
+        let lines = [0, first.len() + 1];
+        for &at in &lines {
+            assert!(shapes.line_end(buf.as_bytes(), 1000, at).is_some(), "{}", &buf[at..]);
+        }
+        let marked: Vec<usize> = (0..buf.len()).filter(|&i| shapes.quiet.bits(1000 + i as u64) & 1 == 1).collect();
+        // Each word start of `trace_id` and `user_id`, whose words' bytes are all marked.
+        let key = |line: usize, key: &str| {
+            let at = lines[line] + buf[lines[line]..].find(&format!("\"{key}\"")).unwrap() + 1;
+            at..at + key.len()
+        };
+        for k in [key(0, "trace_id"), key(0, "user_id"), key(1, "trace_id")] {
+            for i in k.clone().filter(|&i| buf.as_bytes()[i] != b'_') {
+                assert!(marked.contains(&i), "{i} in {k:?}: {marked:?}");
+            }
+        }
+        // Nothing else: not the values, nor the key with an escape.
+        let keys = [key(0, "trace_id"), key(0, "user_id"), key(1, "trace_id")];
+        assert!(marked.iter().all(|i| keys.iter().any(|k| k.contains(i))), "{marked:?}");
+        assert_eq!(scanner.quiet_starts(br#","n\u0041me":"#), 0);
+        assert_ne!(scanner.quiet_starts(br#","name":"#), 0);
     }
 
     /// Lines read one after another through one buffer of many 64-byte
