@@ -187,6 +187,12 @@ pub struct KeywordSet {
     literal_run: Box<[u16]>,
     /// Bit `code`: some literal has that trigram.
     literal_bits: Box<[u64; CODES / 64]>,
+    /// Bit [`literal_key`] of every literal's first three bytes from its
+    /// first letter, as they are (literals are matched exactly): a word
+    /// whose trigram some literal has, but whose case none has (`HTTP` of
+    /// every web log line against `https://hooks.slack.com/`), is rejected
+    /// before the literals of its trigram are compared.
+    literal_keys: Box<[u64; CODES / 64]>,
     /// The codes of `bits` in two hashed tables: where the processor looks
     /// them up 64 at a time ([`TrigramFilter::masks`]), the word starts
     /// of a block whose trigram no keyword nor literal has are dropped
@@ -256,6 +262,20 @@ fn word_head(hay: &[u8], s: usize, len: usize) -> u64 {
     };
     let folded = raw | 0x2020_2020_2020_2020;
     if len >= 8 { folded } else { folded & ((1u64 << (8 * len)) - 1) }
+}
+
+/// A hash of the three bytes of `hay` from offset `s`, as they are (bytes
+/// past its end read as zero), to a bit of [`KeywordSet::literal_keys`].
+#[inline(always)]
+fn literal_key(hay: &[u8], s: usize) -> usize {
+    let bytes = match hay.get(s..s + 3) {
+        Some(b) => [b[0], b[1], b[2], 0],
+        None => {
+            let at = |i: usize| hay.get(i).copied().unwrap_or(0);
+            [at(s), at(s + 1), at(s + 2), 0]
+        }
+    };
+    (u32::from_le_bytes(bytes).wrapping_mul(0x9E37_79B1) >> (32 - CODES.trailing_zeros())) as usize
 }
 
 /// The `next` of [`head_hash`]: the first two (normalized) bytes of the
@@ -427,6 +447,7 @@ impl KeywordSet {
             }
         }
         let mut literal_bits = Box::new([0u64; CODES / 64]);
+        let mut literal_keys = Box::new([0u64; CODES / 64]);
         let mut word_literals: Vec<WordLiteral> = literals
             .iter()
             .enumerate()
@@ -435,6 +456,8 @@ impl KeywordSet {
                 let code = Self::code_at(l, lead);
                 bits[code / 64] |= 1 << (code % 64);
                 literal_bits[code / 64] |= 1 << (code % 64);
+                let key = literal_key(l, lead);
+                literal_keys[key / 64] |= 1 << (key % 64);
                 let from_letter = &l[lead..l.len().min(lead + 16)];
                 let mut ones = [0xFFu8; 16];
                 ones[from_letter.len()..].fill(0);
@@ -492,6 +515,7 @@ impl KeywordSet {
             literal_runs,
             literal_run,
             literal_bits,
+            literal_keys,
             filter,
         })
     }
@@ -565,9 +589,16 @@ impl KeywordSet {
         if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
             self.verify(hay, s, len, head, code, f);
         }
-        if self.has_literal(code) {
+        if self.has_literal(code) && self.has_literal_key(literal_key(hay, s)) {
             self.verify_literals(hay, s, code, f);
         }
+    }
+
+    /// Whether some literal's first three bytes from its first letter have
+    /// [`literal_key`] `key`.
+    #[inline(always)]
+    fn has_literal_key(&self, key: usize) -> bool {
+        self.literal_keys[key / 64] >> (key % 64) & 1 == 1
     }
 
     /// Whether some literal has trigram `code`.
@@ -1095,6 +1126,18 @@ mod tests {
         let kw = hits.len() - dob;
         assert_eq!(kw, (0..2000).filter(|i| i % 700 < 500).count());
         assert!(hits.windows(2).all(|w| w[0].start < w[1].start));
+    }
+
+    #[test]
+    fn literal_keys_tell_a_literal_from_its_trigram_in_another_case() {
+        let set = KeywordSet::with_literals(&[], &[b"https://hooks.slack.com/".to_vec(), b"AKIA".to_vec()]).unwrap();
+        assert!(set.has_literal_key(literal_key(b"https://x", 0)));
+        assert!(set.has_literal_key(literal_key(b"AKI", 0)), "read up to the end of the text");
+        assert!(!set.has_literal_key(literal_key(b"HTTP/1.1", 0)));
+        assert!(!set.has_literal_key(literal_key(b"akia", 0)));
+        let text = b"GET / HTTP/1.1 https://hooks.slack.com/services/T0 akia AKIA";
+        let found: Vec<(usize, usize)> = all_hits(&set, text).iter().map(|h| (h.start, h.end)).collect();
+        assert_eq!(found, [(15, 39), (56, 60)]);
     }
 
     #[test]
