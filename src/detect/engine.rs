@@ -1172,19 +1172,20 @@ impl Scanner {
         });
     }
 
-    /// The offsets among the first 64 of `piece` at which none of the
-    /// scanner's keyword walks can find anything, whatever bytes come
-    /// before or after it (see `detect::quiet`); none when `piece` holds a
-    /// backslash, whose escapes the scan may decode.
+    /// The word starts among the first 64 offsets of `piece` at which some
+    /// of the scanner's keyword walks would look, but none can find
+    /// anything, whatever bytes come before or after `piece` (see
+    /// `detect::quiet`); none when `piece` holds a backslash, whose escapes
+    /// the scan may decode.
     pub(crate) fn quiet_starts(&self, piece: &[u8]) -> u64 {
         if piece.contains(&b'\\') {
             return 0;
         }
-        [&self.keywords, &self.digit_triggers, &self.any_triggers, &self.all_triggers]
-            .into_iter()
-            .flatten()
-            .fold(u64::MAX, |quiet, set| quiet & set.quiet_starts(piece))
-            & if piece.len() >= 64 { u64::MAX } else { (1 << piece.len()) - 1 }
+        let sets =
+            || [&self.keywords, &self.digit_triggers, &self.any_triggers, &self.all_triggers].into_iter().flatten();
+        // Only the starts some walk would look at are worth marking.
+        let known = sets().fold(0, |known, set| known | set.known_starts(piece));
+        sets().fold(known, |quiet, set| quiet & set.quiet_starts(piece))
     }
 
     /// Keyword-only rules whose keyword the container supplies: they run

@@ -695,6 +695,16 @@ impl KeywordSet {
         quiet
     }
 
+    /// The word starts among the first 64 offsets of `piece` (after its
+    /// first byte) whose trigram some form or literal of this set has: the
+    /// only ones the walk would look at.
+    pub(crate) fn known_starts(&self, piece: &[u8]) -> u64 {
+        let is_word = |b: u8| RAW_CLASS[usize::from(b)] != 0;
+        (1..piece.len().min(64))
+            .filter(|&s| is_word(piece[s]) && !is_word(piece[s - 1]) && self.has_code(Self::code_at(piece, s)))
+            .fold(0, |known, s| known | 1 << s)
+    }
+
     /// Calls `f` for every keyword in `hay`, in order of start, given the
     /// class masks of `hay`.
     pub fn for_each(&self, hay: &[u8], classes: &Classes, f: impl FnMut(KeywordHit)) {
