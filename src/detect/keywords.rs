@@ -278,6 +278,20 @@ fn literal_key(hay: &[u8], s: usize) -> usize {
     (u32::from_le_bytes(bytes).wrapping_mul(0x9E37_79B1) >> (32 - CODES.trailing_zeros())) as usize
 }
 
+/// Whether `b` is a word byte: an ASCII letter or digit, or a non-ASCII
+/// byte (the word mask of [`Classes::word`]).
+#[inline(always)]
+fn is_word_byte(b: u8) -> bool {
+    RAW_CLASS[usize::from(b)] != 0
+}
+
+/// Whether `text`, normalized, and the normalized `form` agree over the
+/// shorter of the two.
+#[inline]
+fn same_prefix(text: &[u8], form: &[u8]) -> bool {
+    text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k)
+}
+
 /// The `next` of [`head_hash`]: the first two (normalized) bytes of the
 /// word after, given its first byte, if any, and the byte after that (a
 /// space when there is none: a one-byte word ending the text).
@@ -630,9 +644,7 @@ impl KeywordSet {
     #[inline(never)]
     fn verify(&self, hay: &[u8], s: usize, len: usize, head: u64, code: usize, f: &mut impl FnMut(KeywordHit)) {
         let word_end = s + len;
-        let same = |text: &[u8], form: &[u8]| {
-            text.len() == form.len() && text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k)
-        };
+        let same = |text: &[u8], form: &[u8]| text.len() == form.len() && same_prefix(text, form);
         // A word of up to 8 bytes is its head, compared with an ASCII form's key in one instruction.
         let word_key = (len <= 8).then_some(head);
         for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
@@ -669,11 +681,9 @@ impl KeywordSet {
     /// ([`Classes::set_quiet`]). Word starts only depend on the bytes of
     /// `piece` from offset 1 on, so offset 0 is never quiet.
     pub(crate) fn quiet_starts(&self, piece: &[u8]) -> u64 {
-        let is_word = |b: u8| RAW_CLASS[usize::from(b)] != 0;
-        let same = |text: &[u8], form: &[u8]| text.iter().zip(form).all(|(&t, &k)| norm_byte(t) == k);
         let mut quiet = 0u64;
         for s in 1..piece.len().min(64) {
-            let len = piece[s..].iter().take_while(|&&b| is_word(b)).count();
+            let len = piece[s..].iter().take_while(|&&b| is_word_byte(b)).count();
             // The walk reads a word's length from two blocks of masks, and
             // its trigram from the two bytes after its first.
             if len == 0 || len > 64 || s + len.max(3) > piece.len() || s + len == piece.len() {
@@ -686,7 +696,9 @@ impl KeywordSet {
             let forms = &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize];
             let may_match = forms.iter().any(|&fi| {
                 let form = &self.forms[fi as usize];
-                form.first.len() == len && same(&piece[s..s + len], &form.first) && same(&piece[s + len..], &form.rest)
+                form.first.len() == len
+                    && same_prefix(&piece[s..s + len], &form.first)
+                    && same_prefix(&piece[s + len..], &form.rest)
             });
             if !may_match {
                 quiet |= 1 << s;
@@ -699,9 +711,10 @@ impl KeywordSet {
     /// first byte) whose trigram some form or literal of this set has: the
     /// only ones the walk would look at.
     pub(crate) fn known_starts(&self, piece: &[u8]) -> u64 {
-        let is_word = |b: u8| RAW_CLASS[usize::from(b)] != 0;
         (1..piece.len().min(64))
-            .filter(|&s| is_word(piece[s]) && !is_word(piece[s - 1]) && self.has_code(Self::code_at(piece, s)))
+            .filter(|&s| {
+                is_word_byte(piece[s]) && !is_word_byte(piece[s - 1]) && self.has_code(Self::code_at(piece, s))
+            })
             .fold(0, |known, s| known | 1 << s)
     }
 
