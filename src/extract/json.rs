@@ -968,6 +968,36 @@ mod tests {
         assert_eq!(out.findings.len(), 75 * 3, "{:?}", found(&out));
     }
 
+    #[test]
+    fn keys_the_keyword_walk_skips_change_no_finding() {
+        // Enough lines of one record for its shape to mark the quiet word
+        // starts of its keys (`trace`, `user` and `id` begin keywords or
+        // share their trigrams), with values whose findings need keywords.
+        let data: String = (0..1000)
+            .map(|k| {
+                format!(
+                    r#"{{"trace_id":"{k:032x}","user_id":{k},"msg":"ssn {:03}-{:02}-{:04} card 4111 1111 1111 1111 dob 1990-01-{:02}"}}"#,
+                    100 + k % 600,
+                    10 + k % 80,
+                    1000 + k,
+                    1 + k % 28
+                ) + "\n"
+            })
+            .collect();
+        let mut opts = Options::default();
+        opts.text.show_values = true;
+        let x = Extractor::new(scanner(), &opts);
+        let mut s = JsonScan::new(&x, "t.json", true, MAX_TOKEN);
+        let mut out = Collect::default();
+        assert!(s.scan_lines(&mut scanner().scratch(), &mut Window::over(data.as_bytes()), &mut out));
+        assert_eq!(s.shapes.hits, 999);
+        let marked = (0..data.len() as u64).filter(|&i| s.shapes.quiet.bits(i) & 1 == 1).count();
+        assert!(marked > 1000, "{marked} quiet starts marked");
+        let whole = scan_lazy(data.as_bytes(), Format::Jsonl, 1 << 20, 0, MAX_TOKEN, false);
+        assert!(out.findings == whole.findings, "{} findings against {}", out.findings.len(), whole.findings.len());
+        assert!(out.findings.len() >= 1900, "{} findings", out.findings.len());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
         #[test]
