@@ -955,17 +955,27 @@ mod tests {
             })
             .map(|line| line + "\n")
             .collect();
+        let (out, hits, _) = scan_with_shapes(&data);
+        // All but the first line and the lines with a `phone` (a keyword context).
+        assert_eq!(hits, 300 - 1 - 75);
+        assert_eq!(out.findings.len(), 75 * 3, "{:?}", found(&out));
+    }
+
+    /// Scans JSON Lines `data` lazily, with record shapes, and checks that
+    /// it finds what a read of every line's tokens finds; returns the
+    /// findings, the lines a shape checked, and the quiet word starts
+    /// marked in the last block.
+    fn scan_with_shapes(data: &str) -> (Collect, u64, usize) {
         let mut opts = Options::default();
         opts.text.show_values = true;
         let x = Extractor::new(scanner(), &opts);
         let mut s = JsonScan::new(&x, "t.json", true, MAX_TOKEN);
         let mut out = Collect::default();
         assert!(s.scan_lines(&mut scanner().scratch(), &mut Window::over(data.as_bytes()), &mut out));
-        // All but the first line and the lines with a `phone` (a keyword context).
-        assert_eq!(s.shapes.hits, 300 - 1 - 75);
         let whole = scan_lazy(data.as_bytes(), Format::Jsonl, 1 << 20, 0, MAX_TOKEN, false);
-        assert_eq!(out.findings, whole.findings);
-        assert_eq!(out.findings.len(), 75 * 3, "{:?}", found(&out));
+        assert!(out.findings == whole.findings, "{} findings against {}", out.findings.len(), whole.findings.len());
+        let marked = (0..data.len() as u64).filter(|&i| s.shapes.quiet.bits(i) & 1 == 1).count();
+        (out, s.shapes.hits, marked)
     }
 
     #[test]
@@ -984,17 +994,9 @@ mod tests {
                 ) + "\n"
             })
             .collect();
-        let mut opts = Options::default();
-        opts.text.show_values = true;
-        let x = Extractor::new(scanner(), &opts);
-        let mut s = JsonScan::new(&x, "t.json", true, MAX_TOKEN);
-        let mut out = Collect::default();
-        assert!(s.scan_lines(&mut scanner().scratch(), &mut Window::over(data.as_bytes()), &mut out));
-        assert_eq!(s.shapes.hits, 999);
-        let marked = (0..data.len() as u64).filter(|&i| s.shapes.quiet.bits(i) & 1 == 1).count();
+        let (out, hits, marked) = scan_with_shapes(&data);
+        assert_eq!(hits, 999);
         assert!(marked > 1000, "{marked} quiet starts marked");
-        let whole = scan_lazy(data.as_bytes(), Format::Jsonl, 1 << 20, 0, MAX_TOKEN, false);
-        assert!(out.findings == whole.findings, "{} findings against {}", out.findings.len(), whole.findings.len());
         assert!(out.findings.len() >= 1900, "{} findings", out.findings.len());
     }
 
