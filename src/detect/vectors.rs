@@ -91,6 +91,37 @@ fn eq_masks_with<const N: usize>(unit: Vectors, data: &[u8], blocks: Range<usize
     }
 }
 
+/// Pushes onto `out`, for each 64-byte block `b` in `blocks` of `data`, the
+/// mask of each of `bytes` apart (`out[..][i]` for `bytes[i]`), from one
+/// read of the block; bits past the data are clear.
+pub(crate) fn eq_masks_each<const N: usize>(
+    data: &[u8],
+    blocks: Range<usize>,
+    bytes: [u8; N],
+    out: &mut Vec<[u64; N]>,
+) {
+    eq_masks_each_with(vectors(), data, blocks, bytes, out)
+}
+
+#[allow(unsafe_code)]
+fn eq_masks_each_with<const N: usize>(
+    unit: Vectors,
+    data: &[u8],
+    blocks: Range<usize>,
+    bytes: [u8; N],
+    out: &mut Vec<[u64; N]>,
+) {
+    match unit {
+        // SAFETY: `vectors` found AVX-512F and AVX-512BW.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx512 => unsafe { x86::eq_masks_each_avx512(data, blocks, bytes, out) },
+        // SAFETY: `vectors` found AVX2.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx2 => unsafe { x86::eq_masks_each_avx2(data, blocks, bytes, out) },
+        _ => each_blocks_of(data, blocks, out, |block| bytes.map(|b| eq_mask(block, &[b]))),
+    }
+}
+
 /// The keyword walk's trigram filter: the class of each ASCII byte that
 /// trigrams are read in (bytes from 0x80 are class 28), and two bit tables
 /// of 1,024 bits holding the hashes ([`trigram_hashes`]) of the trigrams
@@ -228,13 +259,32 @@ fn eq_blocks_of(data: &[u8], blocks: Range<usize>, out: &mut Vec<u64>, mask: imp
     each_block(data, blocks, 0, |block, len| out.push(mask(block) & (u64::MAX >> (64 - len))));
 }
 
+/// Pushes onto `out` the masks from `masks` of each block in `blocks` of
+/// `data`, their bits past the data cleared.
+#[inline(always)]
+fn each_blocks_of<const N: usize>(
+    data: &[u8],
+    blocks: Range<usize>,
+    out: &mut Vec<[u64; N]>,
+    masks: impl Fn(&[u8; 64]) -> [u64; N],
+) {
+    out.reserve(blocks.len());
+    each_block(data, blocks, 0, |block, len| {
+        let mut m = masks(block);
+        for x in &mut m {
+            *x &= u64::MAX >> (64 - len);
+        }
+        out.push(m);
+    });
+}
+
 /// The AVX2 and AVX-512BW kernels.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    use super::{class_blocks_of, eq_blocks_of};
+    use super::{class_blocks_of, each_blocks_of, eq_blocks_of};
 
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
@@ -406,6 +456,54 @@ mod x86 {
         eq_blocks_of(data, blocks, out, |block| eq_set_avx2(block, &bytes))
     }
 
+    #[target_feature(enable = "avx2")]
+    pub(super) fn eq_masks_each_avx2<const N: usize>(
+        data: &[u8],
+        blocks: Range<usize>,
+        bytes: [u8; N],
+        out: &mut Vec<[u64; N]>,
+    ) {
+        each_blocks_of(data, blocks, out, |block| {
+            let mut m = [0u64; N];
+            for h in 0..2 {
+                let half: [u8; 32] = block[h * 32..h * 32 + 32].try_into().expect("32 bytes");
+                let v: __m256i = bytemuck::cast(half);
+                for i in 0..N {
+                    let hit = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(bytes[i] as i8));
+                    m[i] |= u64::from(_mm256_movemask_epi8(hit) as u32) << (32 * h);
+                }
+            }
+            m
+        })
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn eq_masks_each_avx512<const N: usize>(
+        data: &[u8],
+        blocks: Range<usize>,
+        bytes: [u8; N],
+        out: &mut Vec<[u64; N]>,
+    ) {
+        let each = |block: &[u8; 64]| {
+            let v: __m512i = bytemuck::cast(*block);
+            let mut m = [0u64; N];
+            for i in 0..N {
+                m[i] = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(bytes[i] as i8));
+            }
+            m
+        };
+        // Whole blocks in one pass that writes without a check per block; then the last, if short.
+        let bytes_of = &data[(blocks.start * 64).min(data.len())..(blocks.end * 64).min(data.len())];
+        let chunks = bytes_of.chunks_exact(64);
+        let rest = chunks.remainder();
+        out.extend(chunks.map(|c| each(c.try_into().expect("64 bytes"))));
+        if !rest.is_empty() {
+            let mut tail = [0u8; 64];
+            tail[..rest.len()].copy_from_slice(rest);
+            out.push(each(&tail).map(|m| m & (u64::MAX >> (64 - rest.len()))));
+        }
+    }
+
     #[target_feature(enable = "avx512f,avx512bw")]
     pub(super) fn eq_masks_avx512<const N: usize>(
         data: &[u8],
@@ -543,6 +641,15 @@ mod tests {
                     eq_masks_with(unit, &hay, first.min(blocks)..blocks, set, &mut got);
                     let expected: Vec<u64> = (first.min(blocks)..blocks).map(|b| want(b * 64)).collect();
                     assert_eq!(got, expected, "{unit:?}, {} bytes from block {first}", hay.len());
+                    // Each byte apart, from one read: together they make the set's mask.
+                    let mut each = Vec::new();
+                    eq_masks_each_with(unit, &hay, first.min(blocks)..blocks, set, &mut each);
+                    let joined: Vec<u64> = each.iter().map(|m| m[0] | m[1] | m[2]).collect();
+                    assert_eq!(joined, expected, "{unit:?}, {} bytes from block {first}", hay.len());
+                    let mut quotes = Vec::new();
+                    eq_masks_with(unit, &hay, first.min(blocks)..blocks, [b'"'], &mut quotes);
+                    let firsts: Vec<u64> = each.iter().map(|m| m[0]).collect();
+                    assert_eq!(firsts, quotes, "{unit:?}, {} bytes from block {first}", hay.len());
                 }
             }
         }

@@ -21,7 +21,7 @@ use std::ops::Range;
 use crate::Scratch;
 use crate::detect::{Context, Scanner};
 use crate::extract::blocks::{self, Emitter, Hit, Lines, Place, Unit, Units, Window, skip_line};
-use crate::extract::records::{self, Field, Parsed, QuoteIssue, QuoteMemo};
+use crate::extract::records::{self, Field, Parsed, QuoteIssue, QuoteMemo, RunMasks};
 use crate::extract::{Extractor, Format, MAX_WARNINGS, RandomAccess, RandomReader, scanned_records};
 use crate::report::{CellLocation, Location, Problem, Sink};
 
@@ -103,8 +103,13 @@ struct Rec {
     start: u64,
     /// One past its last byte (terminator included).
     end: u64,
-    /// 1-based row (the header, if any, is row 1).
+    /// 1-based row (the header, if any, is row 1); of the first record
+    /// when it stands for several.
     row: u64,
+    /// How many records it stands for: more than one only for a run of
+    /// `unread` records of one line each ([`records::count_run`]), whose
+    /// records are the lines of `start..end`.
+    rows: u64,
     /// Its fields in the block's field list (empty when malformed or unread).
     fields: Range<usize>,
     /// Why the record is read as text.
@@ -129,7 +134,7 @@ enum Reading {
 /// malformed record has none), each with its column's keyword context. The
 /// fields of `unread` records are split when a match reaches them.
 struct CellUnits<'a, 'w> {
-    recs: &'a mut [Rec],
+    recs: &'a mut Vec<Rec>,
     fields: &'a mut Vec<Field>,
     w: &'a Window<'w>,
     delimiter: u8,
@@ -200,12 +205,14 @@ impl Units for CellUnits<'_, '_> {
         if !self.recs.iter().any(|r| r.unread) {
             return false;
         }
+        // The unread records the spans reach, with the part of each span in them.
         let mut wanted = Vec::new();
         for s in spans {
             let mut k = self.recs.partition_point(|r| r.end <= s.start);
             while k < self.recs.len() && self.recs[k].start < s.end {
-                if self.recs[k].unread {
-                    wanted.push(k);
+                let rec = &self.recs[k];
+                if rec.unread {
+                    wanted.push((k, s.start.max(rec.start)..s.end.min(rec.end)));
                 }
                 k += 1;
             }
@@ -213,36 +220,83 @@ impl Units for CellUnits<'_, '_> {
         if wanted.is_empty() {
             return false;
         }
-        wanted.sort_unstable();
-        wanted.dedup();
-        // The fields in file order: those already split, and those of the wanted records.
+        wanted.sort_unstable_by_key(|(k, r)| (*k, r.start));
+        // The records and fields in file order: those already split, the
+        // records reached split, and the rest of their runs left unread.
+        let w = self.w;
         let mut fields = Vec::with_capacity(self.fields.len() + 16 * wanted.len());
+        let mut recs = Vec::with_capacity(self.recs.len() + 2 * wanted.len());
         let mut memo = QuoteMemo::default();
         let mut next = wanted.iter().peekable();
-        for (k, rec) in self.recs.iter_mut().enumerate() {
-            let first = fields.len();
-            if next.next_if_eq(&&k).is_some() {
-                let w = self.w;
-                let parsed = records::parse(
-                    w.bytes(),
-                    w.rel(rec.start),
-                    self.delimiter,
-                    w.eof(),
-                    w.base(),
-                    &mut fields,
-                    &mut memo,
-                );
-                debug_assert_eq!(parsed, Parsed::Record { end: w.rel(rec.end), quote: QuoteIssue::None });
-                rec.unread = false;
-            } else {
+        for (k, mut rec) in std::mem::take(&mut *self.recs).into_iter().enumerate() {
+            if next.peek().is_none_or(|(i, _)| *i != k) {
+                let first = fields.len();
                 fields.extend_from_slice(&self.fields[rec.fields.clone()]);
+                rec.fields = first..fields.len();
+                recs.push(rec);
+                continue;
             }
-            rec.fields = first..fields.len();
+            // A run's records are its lines (see `Rec::rows`).
+            let unread = |start: u64, end: u64, row: u64, fields: usize| Rec {
+                start,
+                end,
+                row,
+                rows: newlines(w, start..end),
+                fields: fields..fields,
+                malformed: None,
+                over_limit: false,
+                unread: true,
+            };
+            let (mut at, mut row) = (rec.start, rec.row);
+            while let Some((_, span)) = next.next_if(|(i, _)| *i == k) {
+                if span.end <= at {
+                    continue;
+                }
+                // From the start of the line holding the span's first byte to the end of the one holding its last.
+                let from = at + memchr::memrchr(b'\n', w.get(at..span.start.max(at))).map_or(0, |i| i as u64 + 1);
+                let last = (span.end - 1).max(from);
+                let to = memchr::memchr(b'\n', w.get(last..rec.end)).map_or(rec.end, |i| last + i as u64 + 1);
+                if from > at {
+                    let before = unread(at, from, row, fields.len());
+                    row += before.rows;
+                    recs.push(before);
+                }
+                at = from;
+                while at < to {
+                    let first = fields.len();
+                    let parsed =
+                        records::parse(w.bytes(), w.rel(at), self.delimiter, w.eof(), w.base(), &mut fields, &mut memo);
+                    let Parsed::Record { end, quote: QuoteIssue::None } = parsed else {
+                        unreachable!("a counted record parses as one: {parsed:?}")
+                    };
+                    let end = w.base() + end as u64;
+                    recs.push(Rec {
+                        start: at,
+                        end,
+                        row,
+                        rows: 1,
+                        fields: first..fields.len(),
+                        malformed: None,
+                        over_limit: false,
+                        unread: false,
+                    });
+                    (at, row) = (end, row + 1);
+                }
+            }
+            if at < rec.end {
+                recs.push(unread(at, rec.end, row, fields.len()));
+            }
         }
+        *self.recs = recs;
         *self.fields = fields;
         self.last.set(0);
         true
     }
+}
+
+/// The line feeds of `w` in `range`: the records of a run there.
+fn newlines(w: &Window<'_>, range: Range<u64>) -> u64 {
+    crate::detect::stream::newlines(w.get(range)).0
 }
 
 /// How a table is laid out, as its first records tell: what every segment
@@ -298,6 +352,8 @@ struct Table<'a> {
     max_warnings: u64,
     emit: Emitter<'a>,
     memo: QuoteMemo,
+    /// The masks [`records::count_run`] reads.
+    run_masks: RunMasks,
     /// Whether records of one line (see [`records::count_fields`]) only have
     /// their fields counted when no column has a keyword context: their
     /// fields are split only when the block's text pass finds a match in
@@ -324,6 +380,7 @@ impl<'a> Table<'a> {
             max_warnings: MAX_WARNINGS,
             emit: Emitter::new(source, opts.text.show_values),
             memo: QuoteMemo::default(),
+            run_masks: RunMasks::default(),
             lazy: true,
             dense: false,
         }
@@ -461,6 +518,9 @@ impl<'a> Table<'a> {
         let count =
             self.lazy && !self.dense && self.layout.has_records() && self.layout.columns.iter().all(|c| c.ctx == 0);
         loop {
+            if count && self.read_run(w, pos, recs, fields.len(), (block_start + self.chunk).min(until)) {
+                return false;
+            }
             let before = fields.len();
             let counted = count
                 .then(|| records::count_fields(w.bytes(), w.rel(*pos), self.layout.delimiter, w.base(), &mut self.memo))
@@ -524,6 +584,40 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Reads the run of well-formed records of one line from `*pos` that
+    /// [`records::count_run`] counts, up to the first that ends at or after
+    /// `limit`, as one unread [`Rec`] (`fields`: the block's fields so far),
+    /// advancing `*pos`. Returns whether the block is then full: the run
+    /// reached `limit`.
+    fn read_run(&mut self, w: &Window<'_>, pos: &mut u64, recs: &mut Vec<Rec>, fields: usize, limit: u64) -> bool {
+        let rel = |x: u64| (x.saturating_sub(w.base())).min(w.bytes().len() as u64) as usize;
+        let (end, rows) = records::count_run(
+            w.bytes(),
+            w.rel(*pos),
+            self.layout.delimiter,
+            self.layout.expected,
+            (rel(limit), usize::try_from(self.max_record).unwrap_or(usize::MAX)),
+            &mut self.run_masks,
+        );
+        if rows == 0 {
+            return false;
+        }
+        let end = w.base() + end as u64;
+        recs.push(Rec {
+            start: *pos,
+            end,
+            row: self.row + 1,
+            rows,
+            fields: fields..fields,
+            malformed: None,
+            over_limit: false,
+            unread: true,
+        });
+        self.row += rows;
+        *pos = end;
+        end >= limit
+    }
+
     /// A record over the length limit, read as text from `start` to `end`.
     fn too_long(&mut self, start: u64, end: u64, fields: usize) -> Rec {
         self.row += 1;
@@ -532,6 +626,7 @@ impl<'a> Table<'a> {
             start,
             end,
             row: self.row,
+            rows: 1,
             fields: fields..fields,
             malformed: Some(reason),
             over_limit: true,
@@ -574,6 +669,7 @@ impl<'a> Table<'a> {
                     start,
                     end,
                     row: self.row,
+                    rows: 1,
                     fields: first..fields.len(),
                     malformed: None,
                     over_limit: false,
@@ -587,6 +683,7 @@ impl<'a> Table<'a> {
                     start,
                     end,
                     row: self.row,
+                    rows: 1,
                     fields: first..first,
                     malformed: Some(reason),
                     over_limit: false,
@@ -645,7 +742,7 @@ impl<'a> Table<'a> {
         scratch: &mut Scratch,
         w: &mut Window<'_>,
         block: Range<u64>,
-        recs: &mut [Rec],
+        recs: &mut Vec<Rec>,
         fields: &mut Vec<Field>,
         sink: &mut dyn Sink,
     ) -> bool {
@@ -680,7 +777,7 @@ impl<'a> Table<'a> {
             touched += usize::from(ri != last);
             last = ri;
         }
-        self.dense = 2 * touched > recs.len();
+        self.dense = 2 * touched as u64 > recs.iter().map(|r| r.rows).sum::<u64>();
         // Findings and warnings go out in file order.
         let mut warnings = recs.iter().filter(|r| r.malformed.is_some()).peekable();
         for hit in &hits {
@@ -1087,7 +1184,10 @@ mod tests {
         table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
         assert_eq!(recs.len(), 1, "the header is a block of its own");
         table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
-        assert_eq!((recs.len(), recs.iter().filter(|r| r.unread).count(), fields.len()), (40, 39, 0));
+        // Rows 2 to 23 and 25 to 41 in two runs, row 24 malformed.
+        let unread_rows = |recs: &[Rec]| recs.iter().filter(|r| r.unread).map(|r| r.rows).sum::<u64>();
+        assert_eq!((recs.len(), unread_rows(&recs), fields.len()), (3, 39, 0));
+        assert_eq!((recs[0].row, recs[0].rows, recs[1].row, recs[2].row, recs[2].rows), (2, 22, 24, 25, 17));
         let at = data.find("jane").unwrap() as u64;
         let mut units = CellUnits {
             recs: &mut recs,
@@ -1104,7 +1204,11 @@ mod tests {
         assert!(!units.materialize(std::slice::from_ref(&reached)), "already split");
         assert_eq!(units.count(), 3);
         assert_eq!(units.span(2).start, at - 9);
-        assert_eq!(recs.iter().filter(|r| r.unread).count(), 38);
+        // The run split around the record reached, which keeps its row.
+        assert_eq!(unread_rows(&recs), 38);
+        let rows: Vec<(u64, u64, bool)> = recs.iter().map(|r| (r.row, r.rows, r.unread)).collect();
+        assert_eq!(rows, [(2, 13, true), (15, 1, false), (16, 8, true), (24, 1, false), (25, 17, true)]);
+        assert_eq!(recs[1].start, data.find("13,r13").unwrap() as u64);
     }
 
     #[test]
@@ -1129,7 +1233,7 @@ mod tests {
         while pos < data.len() as u64 {
             let start = pos;
             table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
-            unread.push((recs.iter().filter(|r| r.unread).count(), table.dense));
+            unread.push((recs.iter().filter(|r| r.unread).map(|r| r.rows).sum::<u64>(), table.dense));
             assert!(table.scan_block(&mut scratch, &mut w, start..pos, &mut recs, &mut fields, &mut out));
         }
         // The header, then blocks of counted records, but for the block
@@ -1182,5 +1286,51 @@ mod tests {
             proptest::prop_assert_eq!(&lazy.findings, &split.findings);
             proptest::prop_assert_eq!(&lazy.problems, &split.problems);
         }
+
+        /// Tables whose rows mostly have the header's fields, read in runs of
+        /// counted records split where matches land: the findings (rows
+        /// and columns) and problems of records split one by one.
+        #[test]
+        fn tables_read_in_runs_give_what_split_records_give(
+            rows in proptest::collection::vec((0..4 * CELLS.len(), 0..4 * CELLS.len(), 0..8usize), 0..60),
+            crlf in proptest::bool::ANY,
+            chunk in 1usize..600,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut data = format!("id,note,extra{end}");
+            // Matches in few records, as in most tables (in most, records are split at once).
+            let cell = |k: usize| CELLS.get(k).copied().unwrap_or("plain");
+            for (i, &(a, b, kind)) in rows.iter().enumerate() {
+                let (a, b) = (cell(a), cell(b));
+                data += &match kind {
+                    // Mostly well-formed rows; some with a field too many, blank, or over two lines.
+                    0 => format!("{i},{a},{b},x{end}"),
+                    1 => end.to_string(),
+                    2 => format!("{i},\"two{end}lines {a}\",{b}{end}"),
+                    _ => format!("{i},{a},{b}{end}"),
+                };
+            }
+            for step in [0, 7] {
+                let lazy = scan_lazy(data.as_bytes(), b',', chunk, step, MAX_RECORD, true);
+                let split = scan_lazy(data.as_bytes(), b',', chunk, step, MAX_RECORD, false);
+                proptest::prop_assert_eq!(&lazy.findings, &split.findings);
+                proptest::prop_assert_eq!(&lazy.problems, &split.problems);
+            }
+        }
     }
+
+    /// Cells of [`tables_read_in_runs_give_what_split_records_give`]: plain,
+    /// quoted, and matches (one over two cells: a card number with a space).
+    const CELLS: &[&str] = &[
+        "plain",
+        "12",
+        "\"a, b\"",
+        "\"say \"\"hi\"\"\"",
+        "jane@example.com",
+        "\"mail jane@example.com now\"",
+        "4954255503491068",
+        "4954 2555",
+        "0349 1068",
+        "",
+    ];
 }

@@ -12,6 +12,7 @@
 use std::ops::Range;
 
 use crate::detect::classify::eq_mask;
+use crate::detect::vectors;
 
 /// One field: its raw bytes, quotes included, without the delimiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,6 +214,187 @@ pub(crate) fn count_fields(
         }
         (special, delims) = memo.masks_at(data, base, block, delimiter);
     }
+}
+
+/// Reusable buffers of [`count_run`]: per 64-byte block of the data from
+/// block `first` on, the masks of its quotes, line feeds, carriage
+/// returns and delimiters.
+#[derive(Debug, Default)]
+pub(crate) struct RunMasks {
+    first: usize,
+    masks: Vec<[u64; 4]>,
+}
+
+impl RunMasks {
+    /// Computes the masks of up to `n` blocks from block `k` of `data` (at
+    /// least one, when `k` is a block of `data`).
+    fn fill(&mut self, data: &[u8], delimiter: u8, k: usize, n: usize) {
+        self.first = k;
+        self.masks.clear();
+        vectors::eq_masks_each(
+            data,
+            k..data.len().div_ceil(64).min(k + n),
+            [b'"', b'\n', b'\r', delimiter],
+            &mut self.masks,
+        );
+    }
+
+    /// Whether block `k`'s masks are computed.
+    fn has(&self, k: usize) -> bool {
+        k.wrapping_sub(self.first) < self.masks.len()
+    }
+}
+
+/// The fewest and the most 64-byte blocks whose masks [`count_run`]
+/// computes at a time: it starts small, as the run may end at once, and
+/// doubles up to the most.
+const RUN_BLOCKS: (usize, usize) = (2, 64);
+
+/// Bit `i` set when an odd number of the bits of `x` at `0..=i` are set:
+/// with `CLMUL`, one carry-less multiply by all ones (the caller has
+/// checked the processor has it).
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefix_xor<const CLMUL: bool>(mut x: u64) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if CLMUL {
+        use std::arch::x86_64::{_mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x};
+        // SAFETY: `CLMUL` is only set where the processor has `pclmulqdq`.
+        return unsafe {
+            _mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set_epi64x(0, -1), 0)) as u64
+        };
+    }
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
+}
+
+/// The run of records from `data[at]` (a record start) that a table reads
+/// as well formed with their fields only counted: each one line, ending in
+/// `\n` (or `\r\n`) within `data`, with `fields` fields, at most `max_len`
+/// bytes long, its quotes whole quoted fields (opening at a field's start,
+/// closing right before a delimiter or line break, `""` inside). Stops
+/// before the first record that is not, before a blank line, and after
+/// the first record that ends at or after `limit`; returns where the run
+/// ends and how many records it holds. Every record it counts is one
+/// [`parse`] reads alike, with that many fields; it may stop earlier than
+/// reading record by record would (at a lone `\r`, or at a quote inside an
+/// unquoted field), leaving the record to [`parse`].
+///
+/// It reads 64 bytes at a time from masks of quotes, line breaks and
+/// delimiters, with no branch per quote or field: the bytes inside quoted
+/// fields are those after an odd number of quotes (a prefix XOR of the
+/// quote mask), delimiters there do not count, and each record's fields
+/// are the delimiters before its line feed, counted at once.
+pub(crate) fn count_run(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    fields: usize,
+    limits: (usize, usize),
+    masks: &mut RunMasks,
+) -> (usize, u64) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("popcnt") && is_x86_feature_detected!("pclmulqdq") {
+        #[allow(unsafe_code)]
+        // SAFETY: the processor has both.
+        return unsafe { count_run_bits(data, at, delimiter, fields, limits, masks) };
+    }
+    count_run_with::<false>(data, at, delimiter, fields, limits, masks)
+}
+
+/// [`count_run`] with the processor's `popcnt` and carry-less multiply.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt,pclmulqdq")]
+fn count_run_bits(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    fields: usize,
+    limits: (usize, usize),
+    masks: &mut RunMasks,
+) -> (usize, u64) {
+    count_run_with::<true>(data, at, delimiter, fields, limits, masks)
+}
+
+/// [`count_run`], with `CLMUL` where the processor has `pclmulqdq` (see [`prefix_xor`]).
+#[inline(always)]
+fn count_run_with<const CLMUL: bool>(
+    data: &[u8],
+    at: usize,
+    delimiter: u8,
+    fields: usize,
+    (limit, max_len): (usize, usize),
+    masks: &mut RunMasks,
+) -> (usize, u64) {
+    if matches!(delimiter, b'\n' | b'\r' | b'"') || at >= limit.min(data.len()) {
+        return (at, 0);
+    }
+    let (mut end, mut rows) = (at, 0u64);
+    // `rec`: where the current record starts; `count`: its delimiters in
+    // the blocks before `k`.
+    let (mut rec, mut count) = (at, 0usize);
+    if matches!(data[rec], b'\n' | b'\r') {
+        return (end, rows);
+    }
+    // Carried from the block before: whether it ended inside a quoted
+    // field (all ones), whether its last byte ends a field (a delimiter or
+    // line feed) or closes one (a quote), as bit 0.
+    let (mut inside, mut sep_before, mut close_before) = (0u64, 0u64, 0u64);
+    let mut step = RUN_BLOCKS.0;
+    let blocks = data.len().div_ceil(64);
+    let mut k = at / 64;
+    while k < blocks {
+        if !masks.has(k) {
+            masks.fill(data, delimiter, k, step);
+            step = (step * 2).min(RUN_BLOCKS.1);
+        }
+        let (j, base) = (k - masks.first, k * 64);
+        // Nothing before `at` (in its block only).
+        let from = u64::MAX.checked_shl(at.saturating_sub(base) as u32).unwrap_or(0);
+        let [q, n, r, d] = masks.masks[j].map(|m| m & from);
+        // The byte after the block, for quotes and `\r` at its end.
+        let next = data.get(base + 64).copied();
+        let next_stop = u64::from(next.is_some_and(|b| b == delimiter || matches!(b, b'\n' | b'\r' | b'"'))) << 63;
+        let next_feed = u64::from(next == Some(b'\n')) << 63;
+        // Bytes inside quoted fields; an opening quote is inside, a closing one not.
+        let quoted = prefix_xor::<CLMUL>(q) ^ inside;
+        let (opens, closes) = (q & quoted, q & !quoted);
+        // The record's first byte counts as following a field's end.
+        let starts = sep_before
+            | ((d | n) << 1)
+            | if at >= base { 1u64.checked_shl((at - base) as u32).unwrap_or(0) } else { 0 };
+        let bad = (opens & !(starts | (closes << 1) | close_before))
+            | (closes & !(((d | n | r | q) >> 1) | next_stop))
+            | (r & (quoted | !((n >> 1) | next_feed)))
+            | (n & quoted);
+        // Records ending before the first bad byte only.
+        let good = if bad == 0 { u64::MAX } else { (1u64 << bad.trailing_zeros()) - 1 };
+        let mut delims = d & !quoted & u64::MAX.checked_shl(rec.saturating_sub(base) as u32).unwrap_or(0);
+        let mut feeds = n & good;
+        while feeds != 0 {
+            let i = feeds.trailing_zeros() as usize;
+            feeds &= feeds - 1;
+            let rec_end = base + i + 1;
+            let before = (1u64 << i) - 1;
+            if count + (delims & before).count_ones() as usize + 1 != fields || rec_end - rec > max_len {
+                return (end, rows);
+            }
+            (end, rows, rec, count) = (rec_end, rows + 1, rec_end, 0);
+            if rec >= limit || data.get(rec).is_none_or(|&b| matches!(b, b'\n' | b'\r')) {
+                return (end, rows);
+            }
+            delims &= !(before | 1 << i);
+        }
+        if bad != 0 {
+            return (end, rows);
+        }
+        count += delims.count_ones() as usize;
+        (inside, sep_before, close_before) = (0u64.wrapping_sub(quoted >> 63), (d | n) >> 63, closes >> 63);
+        k += 1;
+    }
+    (end, rows)
 }
 
 /// The longest quoted field [`parse_simple`] reads; a longer one is left
@@ -740,6 +922,118 @@ mod tests {
         assert_eq!(check_counts(b"a\tb\t\tc\n", b'\t'), 1);
     }
 
+    /// Checks [`count_run`] from every record start of `data` against
+    /// [`count_fields`] record by record: the run is the records that it
+    /// counts with `fields` fields, of at most `max_len` bytes, up to the
+    /// first that ends at or after `limit`; it may stop earlier only before
+    /// a record with a `\r` or a quote inside an unquoted field. Returns the
+    /// records counted from the first start.
+    fn check_runs(data: &[u8], fields: usize, limit: usize, max_len: usize) -> u64 {
+        let mut first = None;
+        let mut at = 0;
+        let mut masks = RunMasks::default();
+        while at < data.len() {
+            let (end, rows) = count_run(data, at, b',', fields, (limit, max_len), &mut masks);
+            // Record by record.
+            let (mut rec, mut want) = (at, 0u64);
+            let mut memo = QuoteMemo::default();
+            let irregular = loop {
+                if rec >= limit.min(data.len()) {
+                    break None;
+                }
+                match count_fields(data, rec, b',', 0, &mut memo) {
+                    Some((e, n)) if n == fields && e - rec <= max_len => {
+                        if want == rows {
+                            break Some(rec..e);
+                        }
+                        (rec, want) = (e, want + 1);
+                    }
+                    _ => break None,
+                }
+            };
+            assert!(
+                rows <= want || irregular.is_none(),
+                "{:?} from {at}: {rows} records",
+                String::from_utf8_lossy(data)
+            );
+            if let Some(r) = irregular {
+                // Stopped before a record counted record by record: one with a `\r` or a quote inside a field.
+                let bytes = &data[r.clone()];
+                let odd_quote = (r.start..r.end).any(|k| {
+                    data[k] == b'"'
+                        && k > r.start
+                        && data[k - 1] != b','
+                        && data[k - 1] != b'"'
+                        && data.get(k + 1).is_some_and(|&b| b != b',' && b != b'\n' && b != b'\r' && b != b'"')
+                });
+                assert!(
+                    bytes.contains(&b'\r') || odd_quote || bytes.windows(2).any(|w| w[0] != b',' && w[1] == b'"'),
+                    "{:?} from {at}: stopped after {rows} records, before {:?}",
+                    String::from_utf8_lossy(data),
+                    String::from_utf8_lossy(bytes)
+                );
+            } else {
+                assert_eq!(rows, want, "{:?} from {at}", String::from_utf8_lossy(data));
+            }
+            // The run ends where its last record does.
+            let mut e = at;
+            let mut memo = QuoteMemo::default();
+            for _ in 0..rows {
+                e = count_fields(data, e, b',', 0, &mut memo).expect("counted").0;
+            }
+            assert_eq!(end, e, "{:?} from {at}", String::from_utf8_lossy(data));
+            first.get_or_insert(rows);
+            at = match parse(data, at, b',', true, 0, &mut Vec::new(), &mut QuoteMemo::default()) {
+                Parsed::Record { end, .. } | Parsed::Blank(end) => end,
+                Parsed::End | Parsed::Incomplete => break,
+            };
+        }
+        first.unwrap_or(0)
+    }
+
+    #[test]
+    fn prefix_xor_marks_the_bytes_after_an_odd_number_of_quotes() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..1000 {
+            x = x.rotate_left(7).wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let want =
+                (0..64).fold(0u64, |m, i| m | u64::from((x & (u64::MAX >> (63 - i))).count_ones() % 2 == 1) << i);
+            assert_eq!(prefix_xor::<false>(x), want, "{x:#x}");
+            #[cfg(target_arch = "x86_64")]
+            if is_x86_feature_detected!("pclmulqdq") {
+                assert_eq!(prefix_xor::<true>(x), want, "{x:#x}");
+            }
+        }
+        // Both versions of the run agree (the portable one is what other processors run).
+        let table: String = (0..300).map(|i| format!("{i},\"a,\"\"b\",{}\r\n", "z".repeat(i % 90))).collect();
+        let (mut a, mut b) = (RunMasks::default(), RunMasks::default());
+        for at in [0, table.find('\n').unwrap() + 1] {
+            let want = count_run_with::<false>(table.as_bytes(), at, b',', 3, (usize::MAX, usize::MAX), &mut a);
+            assert_eq!(count_run(table.as_bytes(), at, b',', 3, (usize::MAX, usize::MAX), &mut b), want);
+            assert_eq!(want, (table.len(), 300 - u64::from(at > 0)));
+        }
+    }
+
+    #[test]
+    fn runs_are_the_records_counted_one_by_one() {
+        let row = |i: usize| format!("{i},\"a, \"\"b\"\"\",{},x\n", "y".repeat(i * 7 % 150));
+        let table: String = (0..200).map(row).collect();
+        assert_eq!(check_runs(table.as_bytes(), 4, usize::MAX, usize::MAX), 200);
+        assert_eq!(check_runs(table.replace('\n', "\r\n").as_bytes(), 4, usize::MAX, usize::MAX), 200);
+        // The limit, the length limit and a record of other fields end a run.
+        let first_ends = table.find('\n').unwrap() + 1;
+        assert_eq!(check_runs(table.as_bytes(), 4, first_ends, usize::MAX), 1);
+        assert_eq!(check_runs(table.as_bytes(), 4, first_ends + 1, usize::MAX), 2);
+        assert_eq!(check_runs(table.as_bytes(), 4, usize::MAX, 20), 1, "the second record is 24 bytes");
+        assert_eq!(check_runs(table.as_bytes(), 3, usize::MAX, usize::MAX), 0);
+        let odd = table.replacen("5,\"a", "5,\"a\nb", 1);
+        assert_eq!(check_runs(odd.as_bytes(), 4, usize::MAX, usize::MAX), 5, "a record of two lines");
+        assert_eq!(check_runs(b"a,b\n\nc,d\n", 2, usize::MAX, usize::MAX), 1, "a blank line");
+        assert_eq!(check_runs(b"a,b\nc,d", 2, usize::MAX, usize::MAX), 1, "a record not ending in the data");
+        assert_eq!(check_runs(b"a,\"b\"c\nd,e\n", 2, usize::MAX, usize::MAX), 0, "stray bytes after a quote");
+        assert_eq!(check_runs(b"a,b\"c\nd,e\n", 2, usize::MAX, usize::MAX), 0, "a quote inside a field");
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         #[test]
@@ -751,6 +1045,10 @@ mod tests {
             check_single_lines(&data, cut.min(data.len()));
             check_single_lines(&data, data.len());
             check_counts(&data, b',');
+            for fields in 1..4 {
+                check_runs(&data, fields, cut, usize::MAX);
+                check_runs(&data, fields, data.len(), 9);
+            }
             for eof in [false, true] {
                 let (simple, general) = both_parsers(&data, eof);
                 proptest::prop_assert_eq!(simple, general);
