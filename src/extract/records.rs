@@ -342,6 +342,8 @@ fn count_run_with<const CLMUL: bool>(
     // field (all ones), whether its last byte ends a field (a delimiter or
     // line feed) or closes one (a quote), as bit 0.
     let (mut inside, mut sep_before, mut close_before) = (0u64, 0u64, 0u64);
+    // Masks of another call may be of other data (a window that moved).
+    masks.masks.clear();
     let mut step = RUN_BLOCKS.0;
     let blocks = data.len().div_ceil(64);
     let mut k = at / 64;
@@ -1012,6 +1014,17 @@ mod tests {
             assert_eq!(count_run(table.as_bytes(), at, b',', 3, (usize::MAX, usize::MAX), &mut b), want);
             assert_eq!(want, (table.len(), 300 - u64::from(at > 0)));
         }
+    }
+
+    #[test]
+    fn a_run_reads_the_masks_of_its_own_data() {
+        let mut masks = RunMasks::default();
+        let plain = b"a,b\nc,d\ne,f\n";
+        let quoted = b"a,\"b\nc,d\ne,f\n";
+        assert_eq!(count_run(plain, 0, b',', 2, (usize::MAX, usize::MAX), &mut masks), (12, 3));
+        // The same blocks of other bytes: a line break inside quotes ends the run at once.
+        assert_eq!(count_run(quoted, 0, b',', 2, (usize::MAX, usize::MAX), &mut masks), (0, 0));
+        assert_eq!(count_run(plain, 4, b',', 2, (usize::MAX, usize::MAX), &mut masks), (12, 2));
     }
 
     #[test]
