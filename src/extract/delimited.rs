@@ -32,6 +32,10 @@ pub(crate) const MAX_RECORD: u64 = 16 << 20;
 /// Records examined to decide whether the first row is a header.
 const HEADER_SAMPLE: usize = 20;
 
+/// The most records read one by one between two tries of a run that find
+/// none (see [`Table::read_run`]).
+const MAX_RUN_PAUSE: u32 = 255;
+
 /// Scans an in-memory table.
 pub(crate) fn scan_bytes(
     x: &Extractor<'_>,
@@ -357,6 +361,11 @@ struct Table<'a> {
     memo: QuoteMemo,
     /// The masks [`records::count_run`] reads.
     run_masks: RunMasks,
+    /// Records to read one by one before the next try of a run, after
+    /// tries that found none ([`Table::read_run`]), and the pause after
+    /// the last of them.
+    run_pause: u32,
+    run_backoff: u32,
     /// Whether records of one line (see [`records::count_fields`]) only have
     /// their fields counted when no column has a keyword context: their
     /// fields are split only when the block's text pass finds a match in
@@ -384,6 +393,8 @@ impl<'a> Table<'a> {
             emit: Emitter::new(source, opts.text.show_values),
             memo: QuoteMemo::default(),
             run_masks: RunMasks::default(),
+            run_pause: 0,
+            run_backoff: 0,
             lazy: true,
             dense: false,
         }
@@ -591,8 +602,13 @@ impl<'a> Table<'a> {
     /// [`records::count_run`] counts, up to the first that ends at or after
     /// `limit`, as one unread [`Rec`] (`fields`: the block's fields so far),
     /// advancing `*pos`. Returns whether the block is then full: the run
-    /// reached `limit`.
+    /// reached `limit`. After tries that found no run it waits a few
+    /// records (see [`MAX_RUN_PAUSE`]).
     fn read_run(&mut self, w: &Window<'_>, pos: &mut u64, recs: &mut Vec<Rec>, fields: usize, limit: u64) -> bool {
+        if self.run_pause > 0 {
+            self.run_pause -= 1;
+            return false;
+        }
         let rel = |x: u64| (x.saturating_sub(w.base())).min(w.bytes().len() as u64) as usize;
         let (end, rows) = records::count_run(
             w.bytes(),
@@ -603,8 +619,15 @@ impl<'a> Table<'a> {
             &mut self.run_masks,
         );
         if rows == 0 {
+            // Tried again after 1, 3, 7, ... records read one by one, up to
+            // MAX_RUN_PAUSE: a table whose records all fail the run's check
+            // (a quoted line break in each, lone `\r` line ends) pays a
+            // try for every few hundred records, not one per record.
+            self.run_backoff = (self.run_backoff * 2 + 1).min(MAX_RUN_PAUSE);
+            self.run_pause = self.run_backoff;
             return false;
         }
+        self.run_backoff = 0;
         let end = w.base() + end as u64;
         recs.push(Rec {
             start: *pos,
@@ -1234,6 +1257,33 @@ mod tests {
         }
         assert_eq!(whole.findings.len(), 21);
         assert!(whole.problems.iter().any(|p| p.reason.contains("5 fields, expected 3")));
+    }
+
+    #[test]
+    fn tries_of_runs_that_find_none_grow_apart() {
+        // 1,000 records with a quoted line break each, then 1,000 of one line.
+        let mut data = String::from("id,note,extra\n");
+        for i in 0..1000 {
+            data += &format!("{i},\"two\nlines\",x\n");
+        }
+        let multi_end = data.len() as u64;
+        for i in 0..1000 {
+            data += &format!("{i},one line,x\n");
+        }
+        let opts = Options::default();
+        let x = Extractor::new(scanner(), &opts);
+        let mut table = Table::new(&x, Layout::new(b','), "t.csv", MAX_RECORD);
+        let mut w = Window::over(data.as_bytes());
+        let mut pos = table.read_start(&mut w);
+        let (mut recs, mut fields) = (Vec::new(), Vec::new());
+        table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
+        table.read_block(&mut w, &mut pos, &mut recs, &mut fields, multi_end);
+        assert_eq!((pos, table.run_backoff), (multi_end, MAX_RUN_PAUSE), "tries every 256 records");
+        assert!(recs.iter().all(|r| r.rows == 1));
+        // The one-line records: within a pause, then one run to the end.
+        table.read_block(&mut w, &mut pos, &mut recs, &mut fields, u64::MAX);
+        assert_eq!((pos, table.run_backoff), (data.len() as u64, 0));
+        assert!(recs.len() < 257 && recs.last().is_some_and(|r| r.rows > 700), "{}", recs.len());
     }
 
     #[test]
