@@ -13,6 +13,7 @@ mod digits;
 mod engine;
 pub(crate) mod escapes;
 mod keywords;
+pub(crate) mod lines;
 mod prefilter;
 pub(crate) mod quiet;
 mod resolve;

@@ -10,6 +10,7 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 use crate::detect::engine::{Context, Match, Scanner, Scratch};
+use crate::detect::lines::Lines;
 use crate::report::{Finding, Location, Sink, TextLocation};
 
 /// The default chunk size: large enough that the overlap costs little, small
@@ -49,6 +50,9 @@ pub(crate) struct SegmentScan {
     pub newlines: u64,
     /// The absolute offset of the last of them.
     pub last_newline: Option<u64>,
+    /// UTF-16 code units after the last newline (or from the segment's
+    /// start, when it has none) to its end.
+    pub tail_units: u64,
 }
 
 /// One segment of a larger text, for [`Scanner::scan_segment`].
@@ -147,41 +151,11 @@ impl ReadBuffer {
     }
 }
 
-/// Incremental line counting over a stream.
-/// How many newlines `bytes` holds, and the offset of the last one:
-/// counted with SIMD rather than found one by one (logs and JSON Lines
-/// have a newline every 100–200 bytes), then the last found from the end.
-pub(crate) fn newlines(bytes: &[u8]) -> (u64, Option<usize>) {
-    (bytecount::count(bytes, b'\n') as u64, memchr::memrchr(b'\n', bytes))
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Lines {
-    /// Absolute offset counted up to.
-    pos: u64,
-    /// 1-based line number at `pos`.
-    line: u64,
-    /// Absolute offset of the start of that line.
-    line_start: u64,
-}
-
-impl Lines {
-    fn new() -> Lines {
-        Lines { pos: 0, line: 1, line_start: 0 }
-    }
-
-    /// Counts newlines up to absolute offset `to`; `buf` starts at absolute offset `base`.
-    fn advance(&mut self, buf: &[u8], base: u64, to: u64) {
-        if to <= self.pos {
-            return;
-        }
-        let from = (self.pos - base) as usize;
-        let (count, last) = newlines(&buf[from..(to - base) as usize]);
-        self.line += count;
-        if let Some(nl) = last {
-            self.line_start = base + (from + nl) as u64 + 1;
-        }
-        self.pos = to;
+/// Counts `lines` up to absolute offset `to` of `buf`, which starts at
+/// absolute offset `base`.
+fn advance(lines: &mut Lines, buf: &[u8], base: u64, to: u64) {
+    if to > lines.pos() {
+        lines.count(&buf[(lines.pos() - base) as usize..(to - base) as usize]);
     }
 }
 
@@ -218,10 +192,12 @@ impl TextScan<'_> {
         for m in found {
             let abs_start = base + (region.start + m.start) as u64;
             let abs_end = base + (region.start + m.end) as u64;
-            self.lines.advance(buf, base, abs_start);
+            advance(&mut self.lines, buf, base, abs_start);
+            let at = self.lines.position();
             let location = Location::Text(TextLocation {
-                line: self.lines.line,
-                column: abs_start - self.lines.line_start + 1,
+                line: at.line,
+                column: at.column,
+                column_utf16: at.column_utf16,
                 byte_start: abs_start,
                 byte_end: abs_end,
             });
@@ -314,7 +290,7 @@ impl Scanner {
         let context = self.context_len();
         let chunk = opts.chunk_size.max(1);
         let at = base + report.start as u64;
-        let lines = Lines { pos: at, line: 1, line_start: at };
+        let lines = Lines::from_line(at, 1);
         let ctx = Context::none();
         let mut scan = TextScan { scanner: self, source, opts, ctx: &ctx, lines, stats: TextStats::default() };
         let mut start = report.start;
@@ -329,9 +305,13 @@ impl Scanner {
         // The lines were counted up to each finding; counted on to the
         // segment's end, each byte is counted once (a second count of the
         // whole segment cost 1% of a large log's time on two threads).
-        scan.lines.advance(buf, base, base + report.end as u64);
-        let newlines = scan.lines.line - 1;
-        SegmentScan { newlines, last_newline: (newlines > 0).then(|| scan.lines.line_start - 1) }
+        advance(&mut scan.lines, buf, base, base + report.end as u64);
+        let newlines = scan.lines.line() - 1;
+        SegmentScan {
+            newlines,
+            last_newline: (newlines > 0).then(|| scan.lines.line_start() - 1),
+            tail_units: scan.lines.units().unwrap_or(0),
+        }
     }
 
     /// Scans a reader as text, holding at most one chunk plus context in memory.
@@ -407,7 +387,7 @@ impl Scanner {
             report_start = report_end;
             let keep_from = report_start.saturating_sub(context);
             if keep_from > base && (keep_from - base) as usize >= buf.len() / 2 {
-                scan.lines.advance(buf, base, keep_from);
+                advance(&mut scan.lines, buf, base, keep_from);
                 let n = rel(keep_from);
                 rb.consume(n);
                 base = keep_from;
@@ -482,6 +462,35 @@ regex = '\b(AKIA[A-Z2-7]{16})\b'
             })
             .collect();
         assert_eq!(locs, vec![(2, 6), (4, 5)]);
+    }
+
+    #[test]
+    fn columns_count_utf16_units_after_non_ascii_text() {
+        let s = scanner();
+        let mut scratch = s.scratch();
+        // "é" is 2 bytes and 1 unit, "😀" 4 bytes and 2 units.
+        let hay = "ssn: 123-45-6789
+clé 😀 ssn: 123-45-6789
+"
+        .as_bytes();
+        let mut whole: Vec<Finding> = Vec::new();
+        s.scan_slice(&mut scratch, hay, "x", &TextOptions::default(), &mut whole);
+        let cols: Vec<(u64, Option<u64>)> = whole
+            .iter()
+            .map(|f| match &f.location {
+                Location::Text(t) => (t.column, t.column_utf16),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(cols, vec![(6, None), (16, Some(13))]);
+        // The same from a reader giving one byte at a time, in tiny chunks.
+        for chunk in [1, 5, 64] {
+            let opts = TextOptions { chunk_size: chunk, show_values: false };
+            let mut read: Vec<Finding> = Vec::new();
+            let mut reader = crate::testutil::Dribble { data: hay, step: 1 };
+            s.scan_reader(&mut scratch, &mut reader, "x", &opts, &mut read).unwrap();
+            assert_eq!(read, whole, "chunk {chunk}");
+        }
     }
 
     #[test]

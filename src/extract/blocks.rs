@@ -136,59 +136,33 @@ impl<'r> Window<'r> {
     }
 }
 
-/// Incremental line counting over a [`Window`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Lines {
-    pos: u64,
-    line: u64,
-    line_start: u64,
-}
+pub(crate) use crate::detect::lines::Lines;
+use crate::detect::lines::Position;
 
+/// Line counting over a [`Window`].
 impl Lines {
-    /// Counting from the start of the data.
-    pub fn new() -> Lines {
-        Lines::from_line(0, 1)
-    }
-
-    /// Counting from absolute offset `pos`, the start of 1-based line `line`.
-    pub fn from_line(pos: u64, line: u64) -> Lines {
-        Lines { pos, line, line_start: pos }
-    }
-
-    /// Resumes counting at absolute offset `pos`, the start of 1-based line
-    /// `line`, which the caller knows (a JSON Lines scan counts its lines
-    /// as it reads them): the newlines before it are not counted again.
-    /// Offsets before `pos` must not be asked for afterwards.
-    pub fn skip_to(&mut self, pos: u64, line: u64) {
-        if pos > self.pos {
-            *self = Lines::from_line(pos, line);
-        }
-    }
-
-    /// The count after `end`, when `newlines` newlines lie between this
-    /// count's offset and `end`, the last of them before `last_line_start`.
-    pub fn followed_by(&self, end: u64, newlines: u64, last_line_start: Option<u64>) -> Lines {
-        Lines { pos: end, line: self.line + newlines, line_start: last_line_start.unwrap_or(self.line_start) }
-    }
-
     /// Counts lines up to absolute offset `to` (which must not precede earlier calls by
     /// more than what was already counted: offsets are asked for in increasing order).
     fn advance(&mut self, w: &Window<'_>, to: u64) {
-        if to <= self.pos {
-            return;
+        if to > self.pos() {
+            self.count(w.get(self.pos()..to));
         }
-        let (count, last) = crate::detect::stream::newlines(w.get(self.pos..to));
-        self.line += count;
-        if let Some(nl) = last {
-            self.line_start = self.pos + nl as u64 + 1;
-        }
-        self.pos = to;
     }
 
-    /// The 1-based line and column of absolute offset `at`.
+    /// The 1-based line and byte column of absolute offset `at`.
     pub fn at(&mut self, w: &Window<'_>, at: u64) -> (u64, u64) {
+        let p = self.position_at(w, at);
+        (p.line, p.column)
+    }
+
+    /// Where absolute offset `at` is.
+    pub fn position_at(&mut self, w: &Window<'_>, at: u64) -> Position {
         self.advance(w, at);
-        (self.line, at.saturating_sub(self.line_start) + 1)
+        let p = self.position();
+        // An offset already counted past (a hit inside a block whose end
+        // was counted) is on the line counted up to, or is not asked for.
+        let column = at.saturating_sub(self.line_start()) + 1;
+        if column == p.column { p } else { Position { column, column_utf16: None, ..p } }
     }
 }
 
@@ -588,8 +562,14 @@ impl<'a> Emitter<'a> {
 
     /// The plain-text location of `hit`.
     pub fn text_location(&mut self, w: &Window<'_>, hit: &Hit) -> Location {
-        let (line, column) = self.lines.at(w, hit.start);
-        Location::Text(TextLocation { line, column, byte_start: hit.start, byte_end: hit.end })
+        let at = self.lines.position_at(w, hit.start);
+        Location::Text(TextLocation {
+            line: at.line,
+            column: at.column,
+            column_utf16: at.column_utf16,
+            byte_start: hit.start,
+            byte_end: hit.end,
+        })
     }
 }
 

@@ -303,7 +303,7 @@ impl Units for CellUnits<'_, '_> {
 
 /// The line feeds of `w` in `range`: the records of a run there.
 fn newlines(w: &Window<'_>, range: Range<u64>) -> u64 {
-    crate::detect::stream::newlines(w.get(range)).0
+    crate::detect::lines::newlines(w.get(range)).0
 }
 
 /// How a table is laid out, as its first records tell: what every segment

@@ -28,6 +28,7 @@ use std::ops::Range;
 
 use crate::Scratch;
 use crate::detect::Context;
+use crate::detect::lines::column_utf16_after;
 use crate::extract::Extractor;
 use crate::report::{Finding, Location, TextLocation};
 
@@ -202,6 +203,7 @@ pub(crate) fn scan(
                     let location = Location::Text(TextLocation {
                         line: *line,
                         column: (cell.start + m.start - line_start) as u64 + 1,
+                        column_utf16: column_utf16_after(&text[line_start..cell.start + m.start]),
                         byte_start: start,
                         byte_end: end,
                     });

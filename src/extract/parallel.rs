@@ -88,8 +88,10 @@ fn scan_text_in(
     let len = src.len();
     let segments: Vec<Range<u64>> =
         (0..len.div_ceil(segment)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
-    // Lines before the segment being emitted, and where the last of them ended.
+    // Lines before the segment being emitted, where the last of them ended,
+    // and the UTF-16 code units of the line open at the segment's start.
     let (mut lines_before, mut line_start, mut scanned) = (0u64, 0u64, 0u64);
+    let mut open_units = 0u64;
     let outcome = run_ordered(
         scanner,
         scratch,
@@ -101,7 +103,11 @@ fn scan_text_in(
             Step::Finding(f) => {
                 if let Location::Text(t) = &mut f.location {
                     if t.line == 1 {
+                        // Counted from the segment's start: the line's
+                        // bytes and units before it are added.
+                        let units = open_units + t.column_utf16.unwrap_or(t.column);
                         t.column = t.byte_start - line_start + 1;
+                        t.column_utf16 = (units != t.column).then_some(units);
                     }
                     t.line += lines_before;
                 }
@@ -115,7 +121,9 @@ fn scan_text_in(
                 lines_before += part.newlines;
                 if let Some(nl) = part.last_newline {
                     line_start = nl + 1;
+                    open_units = 0;
                 }
+                open_units += part.tail_units;
                 scanned = segments[k].end;
                 true
             }
@@ -529,7 +537,8 @@ mod tests {
             t.push_str(&format!("{i} note ssn: 536-22-{:04} mail a{i}@example.com", 4100 + i % 80));
             t.push_str(&" filler".repeat(i % 37));
             if i % 50 == 7 {
-                t.push_str(&" long line".repeat(300)); // 3,000 bytes with no newline
+                // 4,500 bytes with no newline, in characters of 1 to 4 bytes.
+                t.push_str(&" l\u{f3}ng l\u{1F600}ne".repeat(300));
                 t.push_str(" card 4532 0151 1283 0366");
             }
             t.push('\n');
@@ -548,6 +557,18 @@ mod tests {
         let mut whole = Collect::default();
         x.scan(&mut scratch, Data::Bytes(&bytes), "t.txt", &mut whole);
         assert!(whole.findings.len() > 800, "{}", whole.findings.len());
+        // Columns in bytes and in UTF-16 code units, as counted from the line's start.
+        let mut wide = 0;
+        for f in &whole.findings {
+            let Location::Text(t) = &f.location else { panic!("{:?}", f.location) };
+            let at = t.byte_start as usize;
+            let start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let units = std::str::from_utf8(&bytes[start..at]).unwrap().encode_utf16().count() as u64 + 1;
+            assert_eq!(t.column, (at - start) as u64 + 1);
+            assert_eq!(t.column_utf16, (units != t.column).then_some(units), "{t:?}");
+            wide += usize::from(t.column_utf16.is_some());
+        }
+        assert!(wide >= 8, "{wide}");
         for segment in [1_000, 1_777, 4_096, 1 << 20] {
             let mut parts = Collect::default();
             assert!(scan_text_in(&x, &mut scratch, &Mem(&bytes), "t.txt", segment, &mut parts));

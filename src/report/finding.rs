@@ -142,6 +142,11 @@ pub struct TextLocation {
     pub line: u64,
     /// 1-based column, in bytes from the start of the line.
     pub column: u64,
+    /// 1-based column in UTF-16 code units (what SARIF consumers and most
+    /// editors count), given only when it is not `column`: the line holds
+    /// non-ASCII text before the value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column_utf16: Option<u64>,
     /// Offset of the first byte of the value.
     pub byte_start: u64,
     /// Offset one past the last byte of the value.

@@ -102,7 +102,7 @@ impl<W: Write + Send> Sarif<W> {
         });
         write!(
             self.out,
-            "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"results\":["
+            "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"columnKind\":\"utf16CodeUnits\",\"results\":["
         )
     }
 }
@@ -123,7 +123,7 @@ fn location_key(loc: &Location) -> String {
 fn region(loc: &Location) -> Value {
     match loc {
         Location::Text(t) => {
-            json!({"startLine": t.line, "startColumn": t.column, "byteOffset": t.byte_start, "byteLength": t.byte_end - t.byte_start})
+            json!({"startLine": t.line, "startColumn": t.column_utf16.unwrap_or(t.column), "byteOffset": t.byte_start, "byteLength": t.byte_end - t.byte_start})
         }
         Location::Cell(c) => {
             let mut r = json!({});
@@ -296,6 +296,41 @@ mod tests {
     }
 
     #[test]
+    fn columns_are_utf16_code_units_and_say_so() {
+        let mut out = Vec::new();
+        let mut sarif = Sarif::new(&mut out, Vec::new());
+        let at = |column: u64, column_utf16: Option<u64>| Finding {
+            source: "notes.txt".into(),
+            data_type: "EMAIL_ADDRESS".into(),
+            category: Category::PersonalInformation,
+            rule: "pii.email.1".into(),
+            location: Location::Text(crate::report::finding::TextLocation {
+                line: 4,
+                column,
+                column_utf16,
+                byte_start: 100,
+                byte_end: 120,
+            }),
+            validated: true,
+            confidence: Confidence::High,
+            redacted: "j***@example.com".into(),
+            value: None,
+        };
+        sarif.finding(&at(9, None)).unwrap();
+        sarif.finding(&at(16, Some(13))).unwrap();
+        sarif.finish(&Summary::default()).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["runs"][0]["columnKind"], "utf16CodeUnits");
+        let columns: Vec<&Value> = doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["locations"][0]["physicalLocation"]["region"]["startColumn"])
+            .collect();
+        assert_eq!(columns, [9, 13]);
+    }
+
+    #[test]
     fn repeats_are_counted_per_source_until_it_is_done() {
         let mut out = Vec::new();
         let mut sarif = Sarif::new(&mut out, Vec::new());
@@ -307,6 +342,7 @@ mod tests {
             location: Location::Text(crate::report::finding::TextLocation {
                 line,
                 column: 1,
+                column_utf16: None,
                 byte_start: 0,
                 byte_end: 5,
             }),
@@ -353,6 +389,7 @@ mod tests {
             location: Location::Text(crate::report::finding::TextLocation {
                 line: k + 1,
                 column: 1,
+                column_utf16: None,
                 byte_start: k * 40,
                 byte_end: k * 40 + 20,
             }),
