@@ -47,7 +47,7 @@ pub use detect::stream::{TextOptions, TextStats};
 pub use detect::{Context, Match, RuleInfo, Scanner, Scratch};
 pub use report::{
     Category, CellLocation, Collect, Confidence, Finding, Location, Problem, RecordLocation, Scanned, Severity, Sink,
-    TextLocation, redact,
+    Symbol, TextLocation, redact,
 };
 pub use rules::{AllowList, RuleError, Rules};
 pub mod extract;

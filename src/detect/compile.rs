@@ -1,14 +1,15 @@
 //! Compiling one rule: regex, anchor, keyword settings and filters.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use regex_automata::meta;
 use regex_syntax::hir::Hir;
 
 use crate::detect::analyze::{self, Anchor};
+use crate::detect::engine::RuleInfo;
 use crate::detect::shapes;
-use crate::report::{Category, Confidence};
+use crate::report::Confidence;
+use crate::report::Symbol;
 use crate::rules::syntax::{DEFAULT_KEYWORD_DISTANCE, KeywordPosition};
 use crate::rules::{Rule, RuleError};
 use crate::validate::Validator;
@@ -36,9 +37,8 @@ pub(crate) enum AnchorKind {
 /// A rule ready to run.
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
-    pub id: Arc<str>,
-    pub data_type: Arc<str>,
-    pub category: Category,
+    /// The rule's id, type and category, as findings carry them.
+    pub info: RuleInfo,
     /// The parsed pattern, compiled on first use (most rules never see a
     /// candidate in a given scan, and compiling all of them up front would
     /// dominate start-up); kept parsed, so that it is not parsed again then.
@@ -185,9 +185,7 @@ impl CompiledRule {
         let min_digits = analyze::min_digits(&hir);
         let facts = analyze::DigitFacts::of(&hir);
         Ok(CompiledRule {
-            id: Arc::from(id),
-            data_type: Arc::from(s.data_type.as_str()),
-            category: s.category,
+            info: RuleInfo { id: Symbol::new(id), data_type: Symbol::new(&s.data_type), category: s.category },
             regex: {
                 // Built-in rules are compiled lazily (the test suite proves
                 // they build); user rules are compiled now, so that a bad one

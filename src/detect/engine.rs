@@ -11,7 +11,6 @@
 //!    survivors that start in the report range, in order.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use regex_automata::util::captures::Captures;
@@ -28,6 +27,7 @@ use crate::detect::quiet::QuietStarts;
 use crate::detect::resolve;
 use crate::detect::shapes;
 use crate::detect::starts::StartFilter;
+use crate::report::Symbol;
 use crate::report::{Category, Confidence};
 use crate::rules::{AllowList, Rule, RuleError, Rules};
 use crate::validate::{Validator, credit_card};
@@ -50,12 +50,12 @@ pub struct Match {
 }
 
 /// What a scanner knows about one of its rules.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct RuleInfo {
     /// The rule id.
-    pub id: Arc<str>,
+    pub id: Symbol,
     /// The reported data type.
-    pub data_type: Arc<str>,
+    pub data_type: Symbol,
     /// The category.
     pub category: Category,
 }
@@ -1001,8 +1001,7 @@ impl Scanner {
     /// # Panics
     /// When `index` is not below [`Scanner::rule_count`].
     pub fn rule_info(&self, index: usize) -> RuleInfo {
-        let r = &self.rules[index];
-        RuleInfo { id: r.id.clone(), data_type: r.data_type.clone(), category: r.category }
+        self.rules[index].info
     }
 
     /// How the engine finds candidates for rule `index`, e.g. `literal "AKIA" at word starts, window -0/+16`,
@@ -1973,7 +1972,7 @@ mod tests {
                     re.search_captures(&input, &mut caps);
                     let group = caps.get_group(1).map(|g| (g.start, g.end));
                     let derived = rule.edges.unwrap().value(hay.as_bytes(), m.start(), m.end());
-                    proptest::prop_assert_eq!(group, Some(derived), "{} in {:?}", rule.id, hay);
+                    proptest::prop_assert_eq!(group, Some(derived), "{} in {:?}", rule.info.id, hay);
                 }
             }
         }
@@ -2009,7 +2008,7 @@ mod tests {
     #[test]
     fn rules_with_value_edges() {
         let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
-        let ids: Vec<&str> = scanner.rules.iter().filter(|r| r.edges.is_some()).map(|r| &*r.id).collect();
+        let ids: Vec<&str> = scanner.rules.iter().filter(|r| r.edges.is_some()).map(|r| &*r.info.id).collect();
         for id in ["cred.aws.2", "pii.ip.2"] {
             assert!(ids.contains(&id), "{ids:?}");
         }
@@ -2049,7 +2048,7 @@ mod tests {
     #[test]
     fn separator_masks_drop_the_rules_a_group_has_too_few_separators_for() {
         let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
-        let ssn = scanner.rules.iter().position(|r| &*r.id == "pii.ssn.1").unwrap() as u32;
+        let ssn = scanner.rules.iter().position(|r| &*r.info.id == "pii.ssn.1").unwrap() as u32;
         let mut dropped_ssn = false;
         for level in &scanner.digit_levels {
             assert_eq!(level.sep_fails.len(), level.starts.len());
@@ -2060,7 +2059,12 @@ mod tests {
                         let rule = &scanner.rules[r as usize];
                         let too_few = rule.needs_more_separators(seps);
                         let dropped = fails >> p & 1 == 1;
-                        assert_eq!(dropped, too_few && seps < SEP_MASKS as u32, "{} with {seps} separators", rule.id);
+                        assert_eq!(
+                            dropped,
+                            too_few && seps < SEP_MASKS as u32,
+                            "{} with {seps} separators",
+                            rule.info.id
+                        );
                         dropped_ssn |= dropped && r == ssn && seps == 0;
                     }
                 }
@@ -2086,7 +2090,7 @@ mod tests {
     /// The compiled regex of built-in rule `id`.
     fn builtin_rule_regex(id: &str) -> meta::Regex {
         let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
-        let rule = scanner.rules.iter().find(|r| &*r.id == id).expect("a built-in rule");
+        let rule = scanner.rules.iter().find(|r| &*r.info.id == id).expect("a built-in rule");
         rule.regex().clone()
     }
 

@@ -353,7 +353,7 @@ mod tests {
             .iter()
             .filter_map(|r| crate::detect::compile::CompiledRule::compile(r).ok())
             .filter(|c| c.runs.is_some())
-            .map(|c| c.id.to_string())
+            .map(|c| c.info.id.to_string())
             .collect();
         assert!(with.iter().any(|id| id == "pii.ssn.1"), "{with:?}");
     }

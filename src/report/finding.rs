@@ -4,8 +4,8 @@
 //! It does not decide how findings are printed (see the sibling printers) nor
 //! how values are masked (see `redact.rs`).
 
+use crate::report::symbol::Symbol;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -207,11 +207,11 @@ pub struct Finding {
     pub source: String,
     /// The sensitive data type, e.g. `CREDIT_CARD_NUMBER` (Macie's managed data identifier ID).
     #[serde(rename = "type")]
-    pub data_type: Arc<str>,
+    pub data_type: Symbol,
     /// The category of the type.
     pub category: Category,
     /// The id of the rule that matched, e.g. `pii.card.1`.
-    pub rule: Arc<str>,
+    pub rule: Symbol,
     /// Where the value is.
     pub location: Location,
     /// Whether a checksum or structural validator confirmed the value.

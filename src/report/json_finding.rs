@@ -105,7 +105,7 @@ fn string(s: &str, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use crate::report::Symbol;
 
     use proptest::prelude::*;
 
@@ -122,9 +122,9 @@ mod tests {
     fn finding(location: Location) -> Finding {
         Finding {
             source: "logs/app.log".into(),
-            data_type: Arc::from("USA_SOCIAL_SECURITY_NUMBER"),
+            data_type: "USA_SOCIAL_SECURITY_NUMBER".into(),
             category: Category::PersonalInformation,
-            rule: Arc::from("pii.ssn.1"),
+            rule: "pii.ssn.1".into(),
             location,
             validated: true,
             confidence: Confidence::High,
@@ -217,8 +217,8 @@ mod tests {
             });
             let mut f = finding(loc);
             f.source = source;
-            f.data_type = Arc::from(kind.as_str());
-            f.rule = Arc::from(kind.as_str());
+            f.data_type = Symbol::new(&kind);
+            f.rule = Symbol::new(&kind);
             f.redacted = redacted;
             f.value = value;
             prop_assert_eq!(ours(&f), serde_json::to_string(&f).unwrap());

@@ -14,6 +14,7 @@ mod redact;
 mod sarif;
 mod sink;
 mod summary;
+mod symbol;
 mod terminal;
 
 pub use finding::{Category, CellLocation, Confidence, Finding, Location, RecordLocation, ShortLocation, TextLocation};
@@ -23,6 +24,7 @@ pub use redact::{PUBLIC_PREFIXES, redact};
 pub use sarif::Sarif;
 pub use sink::{Collect, Problem, Scanned, Severity, Sink};
 pub use summary::{Summary, human_bytes};
+pub use symbol::Symbol;
 pub use terminal::printable;
 
 use crate::detect::{Match, RuleInfo};
@@ -41,9 +43,9 @@ impl Finding {
         let text = String::from_utf8_lossy(value);
         Finding {
             source: source.to_string(),
-            data_type: info.data_type.clone(),
+            data_type: info.data_type,
             category: info.category,
-            rule: info.id.clone(),
+            rule: info.id,
             location,
             validated: m.validated,
             confidence: m.confidence,
