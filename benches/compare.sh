@@ -5,8 +5,10 @@
 #   benches/compare.sh --size 200M    # smaller run
 #   benches/compare.sh --runs 5 --data /path/to/existing/corpus
 #   benches/compare.sh --pgo          # trawl built by scripts/build-pgo
+#   benches/compare.sh --size 100M --density-kib 0.25   # dense in findings
 #
-# Generates data with ../shared/bench/gen_corpus.py (deterministic, seed 42),
+# Generates data with ../shared/bench/gen_corpus.py (deterministic, seed 42;
+# one planted value per 10 KiB, or per --density-kib KiB),
 # builds trawl in release mode, then times trawl (every built-in rule, with
 # validation) and ripgrep (9 equivalent patterns) on the same files, warm
 # cache, with hyperfine: single-threaded (-j1 for both) and with all cores,
@@ -20,13 +22,15 @@ SIZE=1G
 RUNS=3
 DATA=""
 PGO=0
+DENSITY=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) SIZE="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --data) DATA="$2"; shift 2 ;;
         --pgo) PGO=1; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --density-kib) DENSITY="$2"; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -53,10 +57,10 @@ need hyperfine hyperfine
 [ -x /usr/bin/time ] || need /usr/bin/time time
 
 if [ -z "$DATA" ]; then
-    DATA="$ROOT/bench-data/corpus_$SIZE"
+    DATA="$ROOT/bench-data/corpus_$SIZE${DENSITY:+_density_$DENSITY}"
     if [ ! -d "$DATA" ]; then
         mkdir -p "$ROOT/bench-data"
-        python3 "$ROOT/../shared/bench/gen_corpus.py" "$DATA" --size "$SIZE" >/dev/null
+        python3 "$ROOT/../shared/bench/gen_corpus.py" "$DATA" --size "$SIZE" ${DENSITY:+--density-kib "$DENSITY"} >/dev/null
     fi
 fi
 BYTES=$(du -sb "$DATA" | cut -f1)

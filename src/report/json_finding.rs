@@ -42,6 +42,9 @@ fn location(loc: &Location, out: &mut Vec<u8>) {
         Location::Text(t) => {
             number(b"{\"line\":", t.line, out);
             number(b",\"column\":", t.column, out);
+            if let Some(c) = t.column_utf16 {
+                number(b",\"column_utf16\":", c, out);
+            }
             number(b",\"byte_start\":", t.byte_start, out);
             number(b",\"byte_end\":", t.byte_end, out);
         }
@@ -150,8 +153,15 @@ mod tests {
                 byte_end,
             })
         };
+        let wide = Location::Text(TextLocation {
+            line: 3,
+            column: 17,
+            column_utf16: Some(14),
+            byte_start: 120,
+            byte_end: 131,
+        });
         let mut cases =
-            vec![text, cell(None, None, None), cell(Some(4), Some(50), Some(61)), cell(None, Some(5), None)];
+            vec![text, wide, cell(None, None, None), cell(Some(4), Some(50), Some(61)), cell(None, Some(5), None)];
         cases.extend([record(None, None, None, None), record(Some(2), None, None, None)]);
         cases.extend([record(None, Some(7), Some(300), Some(311)), record(Some(0), Some(1), None, Some(9))]);
         for loc in cases {

@@ -72,7 +72,11 @@ fn occurrences(locs: &[Location]) -> Value {
     let mut records = Vec::new();
     for loc in locs {
         match loc {
-            Location::Text(t) => line_ranges.push(json!({"start": t.line, "end": t.line, "startColumn": t.column})),
+            // Macie counts the column in characters: UTF-16 code units
+            // are those, but for characters outside the Basic Multilingual
+            // Plane (which count two).
+            Location::Text(t) => line_ranges
+                .push(json!({"start": t.line, "end": t.line, "startColumn": t.column_utf16.unwrap_or(t.column)})),
             Location::Cell(c) => cells
                 .push(json!({"row": c.row, "column": c.column_index, "columnName": c.column, "cellReference": null})),
             Location::Record(r) => records.push(json!({"recordIndex": r.record, "jsonPath": r.json_path})),

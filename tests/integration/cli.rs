@@ -223,6 +223,25 @@ fn sarif_locations_are_uri_references() {
 }
 
 #[test]
+fn columns_after_non_ascii_text_count_utf16_units_where_consumers_expect_them() {
+    let d = tempfile::tempdir().unwrap();
+    // "é" is 2 bytes and 1 UTF-16 unit, "😀" 4 bytes and 2 units: the SSN
+    // starts at byte column 16, UTF-16 column 13.
+    std::fs::write(d.path().join("notes.txt"), format!("first\ncl\u{e9} \u{1F600} ssn: {SSN}\n")).unwrap();
+    let found = jsonl(&run(&["scan", "-f", "jsonl", "-q", "notes.txt"], d.path()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((&found[0]["location"]["column"], &found[0]["location"]["column_utf16"]), (&16.into(), &13.into()));
+    let sarif: Value =
+        serde_json::from_slice(&run(&["scan", "-f", "sarif", "-q", "notes.txt"], d.path()).stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["columnKind"], "utf16CodeUnits");
+    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], 13);
+    let macie = jsonl(&run(&["scan", "-f", "macie", "-q", "notes.txt"], d.path()));
+    let range = &macie[0]["classificationDetails"]["result"]["sensitiveData"][0]["detections"][0]["occurrences"]["lineRanges"]
+        [0];
+    assert_eq!((&range["start"], &range["startColumn"]), (&2.into(), &13.into()));
+}
+
+#[test]
 fn macie_findings_one_per_file() {
     let d = tree();
     let out = run(&["scan", "-f", "macie", "-q", "."], d.path());
