@@ -27,8 +27,7 @@ use crate::detect::quiet::QuietStarts;
 use crate::detect::resolve;
 use crate::detect::shapes;
 use crate::detect::starts::StartFilter;
-use crate::report::Symbol;
-use crate::report::{Category, Confidence};
+use crate::report::{Category, Confidence, Symbol};
 use crate::rules::{AllowList, Rule, RuleError, Rules};
 use crate::validate::{Validator, credit_card};
 

@@ -92,11 +92,6 @@ impl Lines {
         Lines { pos: end, line: self.line + newlines, line_start, units: (line_start == end).then_some(0) }
     }
 
-    /// The absolute offset counted up to.
-    pub fn pos(&self) -> u64 {
-        self.pos
-    }
-
     /// The 1-based line at the offset counted up to.
     pub fn line(&self) -> u64 {
         self.line
@@ -111,6 +106,15 @@ impl Lines {
     /// when known.
     pub fn units(&self) -> Option<u64> {
         self.units
+    }
+
+    /// Counts up to absolute offset `to` of `data`, whose first byte is at
+    /// absolute offset `base` and which holds the bytes from the offset
+    /// counted up to on; an offset already counted past counts nothing.
+    pub fn advance(&mut self, data: &[u8], base: u64, to: u64) {
+        if to > self.pos {
+            self.count(&data[(self.pos - base) as usize..(to - base) as usize]);
+        }
     }
 
     /// Counts `bytes`, the data from the offset counted up to on.
@@ -168,7 +172,7 @@ mod tests {
         for step in 1..6 {
             let mut lines = Lines::new();
             for &at in char_starts.iter().step_by(step) {
-                lines.count(&text.as_bytes()[lines.pos() as usize..at]);
+                lines.advance(text.as_bytes(), 0, at as u64);
                 assert_eq!(lines.position(), naive(text, at), "step {step}, at {at}");
             }
         }

@@ -127,7 +127,7 @@ impl<'r> Window<'r> {
         if keep_from <= self.base || self.rel(keep_from) < self.bytes().len() / 2 {
             return;
         }
-        lines.advance(self, keep_from);
+        lines.advance(self.bytes(), self.base, keep_from);
         let n = self.rel(keep_from);
         if let Data::Reader { buf, .. } = &mut self.data {
             buf.consume(n);
@@ -141,14 +141,6 @@ use crate::detect::lines::Position;
 
 /// Line counting over a [`Window`].
 impl Lines {
-    /// Counts lines up to absolute offset `to` (which must not precede earlier calls by
-    /// more than what was already counted: offsets are asked for in increasing order).
-    fn advance(&mut self, w: &Window<'_>, to: u64) {
-        if to > self.pos() {
-            self.count(w.get(self.pos()..to));
-        }
-    }
-
     /// The 1-based line and byte column of absolute offset `at`.
     pub fn at(&mut self, w: &Window<'_>, at: u64) -> (u64, u64) {
         let p = self.position_at(w, at);
@@ -157,7 +149,7 @@ impl Lines {
 
     /// Where absolute offset `at` is.
     pub fn position_at(&mut self, w: &Window<'_>, at: u64) -> Position {
-        self.advance(w, at);
+        self.advance(w.bytes(), w.base(), at);
         let p = self.position();
         // An offset already counted past (a hit inside a block whose end
         // was counted) is on the line counted up to, or is not asked for.

@@ -4,10 +4,11 @@
 //! It does not decide how findings are printed (see the sibling printers) nor
 //! how values are masked (see `redact.rs`).
 
-use crate::report::symbol::Symbol;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::report::symbol::Symbol;
 
 /// The category of a sensitive data type, named as Amazon Macie names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
