@@ -543,6 +543,19 @@ impl<'a> Emitter<'a> {
         if !self.show_values {
             self.names.mask_location(scanner, &mut location);
         }
+        self.send_located(scanner, w, hit, location, sink)
+    }
+
+    /// [`Emitter::send`] of a location whose name is masked already (see
+    /// [`Emitter::column_label`]).
+    pub fn send_located(
+        &mut self,
+        scanner: &Scanner,
+        w: &Window<'_>,
+        hit: &Hit,
+        location: Location,
+        sink: &mut dyn Sink,
+    ) -> bool {
         let info = scanner.rule_info(hit.m.rule);
         let value = match &hit.value {
             Some(v) => v.as_slice(),
@@ -550,6 +563,15 @@ impl<'a> Emitter<'a> {
         };
         self.findings += 1;
         sink.finding(Finding::from_match(&info, &hit.m, self.source, location, value, self.show_values))
+    }
+
+    /// A column's name as findings under it give it: with the sensitive
+    /// data in it masked, unless values are shown.
+    pub fn column_label(&mut self, scanner: &Scanner, name: String) -> String {
+        if self.show_values {
+            return name;
+        }
+        self.names.masked_column(scanner, &name).unwrap_or(name)
     }
 
     /// The plain-text location of `hit`.

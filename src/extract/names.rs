@@ -64,6 +64,12 @@ impl NameMask {
         }
     }
 
+    /// A table's column name with the sensitive data in it redacted, or
+    /// `None` when there is none.
+    pub(crate) fn masked_column(&mut self, scanner: &Scanner, name: &str) -> Option<String> {
+        self.masked(scanner.name_scanner(), name, false)
+    }
+
     /// `name` with its matches redacted, or `None` when nothing is found in
     /// it. In a JSON path (`path`), array indexes (`[1234567]`) are
     /// positions, not data: they are left alone, and a path is scanned (and

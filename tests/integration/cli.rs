@@ -165,6 +165,9 @@ fn values_in_column_names_and_json_keys_are_redacted() {
     let out = run(&["scan", "-f", "jsonl", "-q", "--show-values", "keys.json"], d.path());
     let paths: Vec<Value> = jsonl(&out).iter().map(|f| f["location"]["json_path"].clone()).collect();
     assert!(paths.contains(&Value::from(format!("$.users['{CARD}'].ssn"))), "{paths:?}");
+    let out = run(&["scan", "-f", "jsonl", "-q", "--show-values", "hdr.csv"], d.path());
+    let columns: Vec<Value> = jsonl(&out).iter().map(|f| f["location"]["column"].clone()).collect();
+    assert!(columns.contains(&Value::from(email)), "{columns:?}");
 }
 
 #[test]
