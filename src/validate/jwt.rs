@@ -17,6 +17,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
 /// Largest segment (in base64url characters) decoded in full.
 const MAX_SEGMENT: usize = 8 * 1024;
 
+/// Decoded segments up to this size (most headers and payloads) use a
+/// buffer on the stack that is small to clear; longer ones get one of
+/// their own.
+const SMALL_SEGMENT: usize = 768;
+
 /// Whether `value` is a structurally valid JWS-compact JWT.
 pub fn check(value: &[u8]) -> bool {
     let mut parts = value.split(|&b| b == b'.');
@@ -27,21 +32,21 @@ pub fn check(value: &[u8]) -> bool {
     if header.is_empty() || payload.is_empty() || !is_b64url(signature) {
         return false;
     }
-    let mut buf = [0u8; MAX_SEGMENT / 4 * 3];
-
     if header.len() > MAX_SEGMENT {
         return false;
     }
-    let Some(n) = decode(header, &mut buf) else {
+    let Some(alg_ok) = with_decoded(header, |h| {
+        let Ok(serde_json::Value::Object(h)) = serde_json::from_slice(h) else {
+            return false;
+        };
+        let Some(serde_json::Value::String(alg)) = h.get("alg") else {
+            return false;
+        };
+        !signature.is_empty() || alg.eq_ignore_ascii_case("none")
+    }) else {
         return false;
     };
-    let Ok(serde_json::Value::Object(h)) = serde_json::from_slice(&buf[..n]) else {
-        return false;
-    };
-    let Some(serde_json::Value::String(alg)) = h.get("alg") else {
-        return false;
-    };
-    if signature.is_empty() && !alg.eq_ignore_ascii_case("none") {
+    if !alg_ok {
         return false;
     }
 
@@ -49,18 +54,25 @@ pub fn check(value: &[u8]) -> bool {
         // Decode a prefix (a whole number of 4-character quanta) and check
         // that it opens an object; the rest only needs the right alphabet.
         let (head, tail) = payload.split_at(MAX_SEGMENT);
-        if !is_b64url(tail) {
-            return false;
-        }
-        let Some(n) = decode(head, &mut buf) else {
-            return false;
-        };
-        return buf[..n].trim_ascii_start().first() == Some(&b'{');
+        return is_b64url(tail) && with_decoded(head, |p| p.trim_ascii_start().first() == Some(&b'{')) == Some(true);
     }
-    let Some(n) = decode(payload, &mut buf) else {
-        return false;
-    };
-    matches!(serde_json::from_slice(&buf[..n]), Ok(serde_json::Value::Object(_)))
+    // An object: it opens with `{` and is valid JSON (read without building it).
+    with_decoded(payload, |p| {
+        p.trim_ascii_start().first() == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(p).is_ok()
+    }) == Some(true)
+}
+
+/// `f` of base64url `s` (at most [`MAX_SEGMENT`] characters) decoded, or
+/// `None` when `s` does not decode.
+fn with_decoded(s: &[u8], f: impl FnOnce(&[u8]) -> bool) -> Option<bool> {
+    let need = s.len().div_ceil(4) * 3;
+    if need <= SMALL_SEGMENT {
+        let mut buf = [0u8; SMALL_SEGMENT];
+        decode(s, &mut buf).map(|n| f(&buf[..n]))
+    } else {
+        let mut buf = vec![0u8; need];
+        decode(s, &mut buf).map(|n| f(&buf[..n]))
+    }
 }
 
 /// Whether `s` is base64url characters, optionally followed by up to two `=`.
@@ -140,6 +152,18 @@ mod tests {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = check(&bytes);
+        }
+
+        /// The payload, read without building it, is an object exactly
+        /// when `serde_json` reads it as one.
+        #[test]
+        fn payloads_pass_when_json_reads_an_object(payload in prop_oneof![
+            " ?\\{ ?(\"[a-z]{1,3}\": ?([0-9]{1,3}|\"[a-z]*\"|\\[[0-9,]{0,4}\\]|\\{\\}))?\\} ?",
+            "[{}\\[\\]\",:a-z0-9 ]{0,24}",
+        ]) {
+            let t = jwt(r#"{"alg":"HS256"}"#, &payload, "c2ln");
+            let object = matches!(serde_json::from_str(&payload), Ok(serde_json::Value::Object(_)));
+            prop_assert_eq!(check(t.as_bytes()), object, "{}", payload);
         }
 
         #[test]
