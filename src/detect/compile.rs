@@ -87,6 +87,10 @@ pub(crate) struct CompiledRule {
     pub before_only: bool,
     pub validator: Option<Validator>,
     pub ignore_values: HashSet<Vec<u8>>,
+    /// The lengths of `ignore_values` (sorted): a value of another
+    /// canonical length is on no list, and is neither copied nor hashed
+    /// (a JWT is longer than the 64 bytes looked up without a copy).
+    ignore_lengths: Vec<usize>,
     pub ignore_words: Vec<Vec<u8>>,
     pub base_confidence: Confidence,
     pub priority: i32,
@@ -225,6 +229,13 @@ impl CompiledRule {
             distance_to_end: s.keyword_distance_to_end,
             before_only: s.keyword_position == KeywordPosition::Before,
             validator: s.validator,
+            ignore_lengths: {
+                let mut lengths: Vec<usize> =
+                    s.ignore_values.iter().map(|v| canonical_bytes(v.as_bytes()).count()).collect();
+                lengths.sort_unstable();
+                lengths.dedup();
+                lengths
+            },
             ignore_values: s.ignore_values.iter().map(|v| canonical_value(v.as_bytes())).collect(),
             ignore_words: s.ignore_words.iter().map(|w| w.as_bytes().to_vec()).collect(),
             base_confidence: s.confidence.unwrap_or(Confidence::Low),
@@ -252,11 +263,13 @@ impl CompiledRule {
         self.ignores_value(value) || self.ignore_words.iter().any(|w| memchr::memmem::find(full, w).is_some())
     }
 
-    /// Whether `value` is on the rule's ignore list (canonically), looked up
-    /// without an allocation for values of up to 64 bytes: every candidate
-    /// of a rule with such a list is.
+    /// Whether `value` is on the rule's ignore list (canonically): every
+    /// candidate of a rule with such a list is asked. A value of a length
+    /// no listed value has is not looked up; the others are without an
+    /// allocation up to 64 bytes.
     fn ignores_value(&self, value: &[u8]) -> bool {
-        if self.ignore_values.is_empty() {
+        if self.ignore_values.is_empty() || self.ignore_lengths.binary_search(&canonical_bytes(value).count()).is_err()
+        {
             return false;
         }
         let mut buf = [0u8; 64];
