@@ -743,6 +743,21 @@ mod tests {
     }
 
     #[test]
+    fn a_trie_filled_by_unique_keys_starts_over_and_keeps_contexts() {
+        // More distinct paths than the trie holds, each line a new key: the
+        // trie is cleared (more than once) and `ssn` keeps its context
+        // (the nine-digit value has no dashes: only its key makes it one).
+        let lines = crate::extract::json_lexer::MAX_NODES * 2 + 10;
+        let data: String = (0..lines).map(|i| format!("{{\"id_{i}\":1,\"ssn\":\"512483921\"}}\n")).collect();
+        let out = scan(data.as_bytes(), Format::Jsonl, 1 << 20, usize::MAX, MAX_TOKEN);
+        let found = found(&out);
+        assert_eq!(found.len(), lines);
+        for (i, f) in found.iter().enumerate() {
+            assert_eq!(f, &format!("USA_SOCIAL_SECURITY_NUMBER 512483921 @ record {i} $.ssn"));
+        }
+    }
+
+    #[test]
     fn a_value_scanned_alone_for_its_context_comes_with_its_own_key_only() {
         // `021000021` is a valid routing number and no SSN. Under `ssn` it
         // is scanned alone with that key's context; the routing rule's

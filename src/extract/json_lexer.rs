@@ -35,7 +35,7 @@ const MAX_KEY: usize = 4096;
 /// split file's jobs has a trie) with 100,000; with 50,000, 42 and 86 MiB,
 /// and 20% faster (a smaller trie stays in cache). Files with fewer
 /// distinct paths (nearly all) never fill it.
-const MAX_NODES: usize = 50_000;
+pub(crate) const MAX_NODES: usize = 50_000;
 
 /// The root node (`$`).
 pub(crate) const ROOT: u32 = 0;
