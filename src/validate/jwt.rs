@@ -35,7 +35,7 @@ pub fn check(value: &[u8]) -> bool {
     if header.len() > MAX_SEGMENT {
         return false;
     }
-    let Some(alg_ok) = with_decoded(header, |h| {
+    let header_ok = with_decoded(header, |h| {
         let Ok(serde_json::Value::Object(h)) = serde_json::from_slice(h) else {
             return false;
         };
@@ -43,10 +43,8 @@ pub fn check(value: &[u8]) -> bool {
             return false;
         };
         !signature.is_empty() || alg.eq_ignore_ascii_case("none")
-    }) else {
-        return false;
-    };
-    if !alg_ok {
+    });
+    if header_ok != Some(true) {
         return false;
     }
 
@@ -66,13 +64,14 @@ pub fn check(value: &[u8]) -> bool {
 /// `None` when `s` does not decode.
 fn with_decoded(s: &[u8], f: impl FnOnce(&[u8]) -> bool) -> Option<bool> {
     let need = s.len().div_ceil(4) * 3;
-    if need <= SMALL_SEGMENT {
-        let mut buf = [0u8; SMALL_SEGMENT];
-        decode(s, &mut buf).map(|n| f(&buf[..n]))
+    let (mut small, mut large) = ([0u8; SMALL_SEGMENT], Vec::new());
+    let buf: &mut [u8] = if need <= SMALL_SEGMENT {
+        &mut small
     } else {
-        let mut buf = vec![0u8; need];
-        decode(s, &mut buf).map(|n| f(&buf[..n]))
-    }
+        large.resize(need, 0);
+        &mut large
+    };
+    decode(s, buf).map(|n| f(&buf[..n]))
 }
 
 /// Whether `s` is base64url characters, optionally followed by up to two `=`.
