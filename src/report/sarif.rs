@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::detect::RuleInfo;
@@ -18,6 +19,7 @@ use crate::report::finding::{Confidence, Finding, Location};
 use crate::report::printer::{JsonArray, Printer};
 use crate::report::sink::{Problem, Scanned, Severity};
 use crate::report::summary::Summary;
+use crate::report::symbol::Symbol;
 
 /// The bytes a URI path keeps as they are (RFC 3986 `pchar` and `/`):
 /// letters, digits, `-._~`, the sub-delimiters `!$&'()*+,;=`, `:` and `@`.
@@ -69,12 +71,28 @@ pub struct Sarif<W: Write + Send> {
     /// [`MAX_COUNTED`] are kept per source, so memory does not grow with
     /// the findings of a whole scan or of one file.
     repeats: HashMap<String, HashMap<u64, u32>>,
+    /// Each rule's index in `rules`, by id.
+    rule_index: HashMap<Symbol, usize>,
+    /// The bytes a fingerprint base is hashed from, reused.
+    key: Vec<u8>,
 }
 
 impl<W: Write + Send> Sarif<W> {
     /// A SARIF printer describing `rules` in the tool section.
     pub fn new(out: W, rules: Vec<RuleInfo>) -> Sarif<W> {
-        Sarif { out, rules, started: false, results: JsonArray::default(), repeats: HashMap::new() }
+        let mut rule_index = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            rule_index.entry(r.id).or_insert(i);
+        }
+        Sarif {
+            out,
+            rules,
+            started: false,
+            results: JsonArray::default(),
+            repeats: HashMap::new(),
+            rule_index,
+            key: Vec::new(),
+        }
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -120,44 +138,156 @@ fn location_key(loc: &Location) -> String {
     }
 }
 
-fn region(loc: &Location) -> Value {
+/// A result's region: a line or an offset, whichever the location has.
+#[derive(Serialize, Default, PartialEq)]
+struct Region {
+    #[serde(rename = "startLine", skip_serializing_if = "Option::is_none")]
+    start_line: Option<u64>,
+    #[serde(rename = "startColumn", skip_serializing_if = "Option::is_none")]
+    start_column: Option<u64>,
+    #[serde(rename = "byteOffset", skip_serializing_if = "Option::is_none")]
+    byte_offset: Option<u64>,
+    #[serde(rename = "byteLength", skip_serializing_if = "Option::is_none")]
+    byte_length: Option<u64>,
+}
+
+fn region(loc: &Location) -> Region {
+    let bytes = |s: Option<u64>, e: Option<u64>| s.zip(e).map(|(s, e)| (s, e - s)).unzip();
     match loc {
-        Location::Text(t) => {
-            json!({"startLine": t.line, "startColumn": t.column_utf16.unwrap_or(t.column), "byteOffset": t.byte_start, "byteLength": t.byte_end - t.byte_start})
-        }
+        Location::Text(t) => Region {
+            start_line: Some(t.line),
+            start_column: Some(t.column_utf16.unwrap_or(t.column)),
+            byte_offset: Some(t.byte_start),
+            byte_length: Some(t.byte_end - t.byte_start),
+        },
         Location::Cell(c) => {
-            let mut r = json!({});
-            if let Some(l) = c.line {
-                r["startLine"] = json!(l);
-            }
-            if let (Some(s), Some(e)) = (c.byte_start, c.byte_end) {
-                r["byteOffset"] = json!(s);
-                r["byteLength"] = json!(e - s);
-            }
-            r
+            let (byte_offset, byte_length) = bytes(c.byte_start, c.byte_end);
+            Region { start_line: c.line, start_column: None, byte_offset, byte_length }
         }
-        Location::Record(rec) => {
-            let mut r = json!({});
-            if let Some(l) = rec.line {
-                r["startLine"] = json!(l);
-            }
-            if let (Some(s), Some(e)) = (rec.byte_start, rec.byte_end) {
-                r["byteOffset"] = json!(s);
-                r["byteLength"] = json!(e - s);
-            }
-            r
+        Location::Record(r) => {
+            let (byte_offset, byte_length) = bytes(r.byte_start, r.byte_end);
+            Region { start_line: r.line, start_column: None, byte_offset, byte_length }
         }
     }
 }
 
-fn logical(loc: &Location) -> Option<Value> {
+/// A cell's column or a record's JSON path, as a SARIF logical location.
+#[derive(Serialize)]
+struct Logical<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(rename = "fullyQualifiedName")]
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+fn logical(loc: &Location) -> Option<[Logical<'_>; 1]> {
     match loc {
         Location::Text(_) => None,
-        Location::Cell(c) => Some(
-            json!([{"name": c.column, "fullyQualifiedName": format!("row {} column {}", c.row, c.column_index), "kind": "member"}]),
-        ),
-        Location::Record(r) => {
-            Some(json!([{"fullyQualifiedName": format!("record {} {}", r.record, r.json_path), "kind": "member"}]))
+        Location::Cell(c) => Some([Logical {
+            name: Some(&c.column),
+            fully_qualified_name: format!("row {} column {}", c.row, c.column_index),
+            kind: "member",
+        }]),
+        Location::Record(r) => Some([Logical {
+            name: None,
+            fully_qualified_name: format!("record {} {}", r.record, r.json_path),
+            kind: "member",
+        }]),
+    }
+}
+
+/// One SARIF result, written by `serde` as it is (a `serde_json::Value`
+/// built per finding, maps of sorted keys, made SARIF output four times
+/// as slow as JSON Lines on data dense in findings).
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text,
+    locations: [ResultLocation<'a>; 1],
+    #[serde(rename = "partialFingerprints")]
+    fingerprints: Fingerprints,
+    properties: Properties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct ResultLocation<'a> {
+    #[serde(rename = "physicalLocation")]
+    physical: Physical,
+    #[serde(rename = "logicalLocations", skip_serializing_if = "Option::is_none")]
+    logical: Option<[Logical<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct Physical {
+    #[serde(rename = "artifactLocation")]
+    artifact: Artifact,
+    /// SARIF wants a region to hold a line or an offset: records read from
+    /// Parquet and Avro have neither, only their logical location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "trawlFinding/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    #[serde(rename = "type")]
+    data_type: &'a str,
+    category: &'static str,
+    confidence: &'static str,
+    validated: bool,
+    location: &'a Location,
+}
+
+impl<'a> SarifResult<'a> {
+    /// The result of `f`, the rule at `rule_index`, with `fingerprint`.
+    fn of(f: &'a Finding, rule_index: Option<usize>, fingerprint: String) -> SarifResult<'a> {
+        let level = match f.confidence {
+            Confidence::High => "error",
+            Confidence::Medium => "warning",
+            Confidence::Low => "note",
+        };
+        let shown = f.value.as_deref().unwrap_or(&f.redacted);
+        let region = region(&f.location);
+        SarifResult {
+            rule_id: f.rule.as_str(),
+            rule_index,
+            level,
+            message: Text { text: format!("{} found: {}", f.data_type, shown) },
+            locations: [ResultLocation {
+                physical: Physical {
+                    artifact: Artifact { uri: artifact_uri(&f.source) },
+                    region: (region != Region::default()).then_some(region),
+                },
+                logical: logical(&f.location),
+            }],
+            fingerprints: Fingerprints { v1: fingerprint },
+            properties: Properties {
+                data_type: f.data_type.as_str(),
+                category: f.category.as_str(),
+                confidence: f.confidence.as_str(),
+                validated: f.validated,
+                location: &f.location,
+            },
         }
     }
 }
@@ -165,17 +295,20 @@ fn logical(loc: &Location) -> Option<Value> {
 impl<W: Write + Send> Printer for Sarif<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.start()?;
-        let level = match f.confidence {
-            Confidence::High => "error",
-            Confidence::Medium => "warning",
-            Confidence::Low => "note",
-        };
-        let rule_index = self.rules.iter().position(|r| r.id == f.rule);
-        let shown = f.value.as_deref().unwrap_or(&f.redacted);
+        let rule_index = self.rule_index.get(&f.rule).copied();
         // Stable when other lines of the file change, unlike its line: the
         // n-th finding of this rule and masked value in this source.
-        let base = xxhash_rust::xxh3::xxh3_64(format!("{}\0{}\0{}", f.source, f.rule, f.redacted).as_bytes());
-        let counts = self.repeats.entry(f.source.clone()).or_default();
+        self.key.clear();
+        for part in [f.source.as_bytes(), f.rule.as_bytes(), f.redacted.as_bytes()] {
+            self.key.extend_from_slice(part);
+            self.key.push(0);
+        }
+        self.key.pop();
+        let base = xxhash_rust::xxh3::xxh3_64(&self.key);
+        if !self.repeats.contains_key(&f.source) {
+            self.repeats.insert(f.source.clone(), HashMap::new());
+        }
+        let counts = self.repeats.get_mut(&f.source).expect("inserted above");
         let full = counts.len() >= MAX_COUNTED;
         let fingerprint = match counts.get_mut(&base) {
             Some(n) => {
@@ -190,29 +323,7 @@ impl<W: Write + Send> Printer for Sarif<W> {
                 format!("{base:016x}:1")
             }
         };
-        let mut physical = json!({"artifactLocation": {"uri": artifact_uri(&f.source)}});
-        // SARIF wants a region to hold a line or an offset: records read
-        // from Parquet and Avro have neither, only their logical location.
-        let region = region(&f.location);
-        if region.as_object().is_some_and(|r| !r.is_empty()) {
-            physical["region"] = region;
-        }
-        let mut location = json!({"physicalLocation": physical});
-        if let Some(l) = logical(&f.location) {
-            location["logicalLocations"] = l;
-        }
-        let mut result = json!({
-            "ruleId": f.rule.as_ref(),
-            "level": level,
-            "message": {"text": format!("{} found: {}", f.data_type, shown)},
-            "locations": [location],
-            "partialFingerprints": {"trawlFinding/v1": fingerprint},
-            "properties": {"type": f.data_type.as_ref(), "category": f.category.as_str(), "confidence": f.confidence.as_str(), "validated": f.validated, "location": f.location},
-        });
-        if let Some(i) = rule_index {
-            result["ruleIndex"] = json!(i);
-        }
-        self.results.push(&mut self.out, &result)
+        self.results.push(&mut self.out, &SarifResult::of(f, rule_index, fingerprint))
     }
 
     fn scanned(&mut self, s: &Scanned) -> io::Result<()> {
@@ -248,7 +359,120 @@ impl<W: Write + Send> Printer for Sarif<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Category, RecordLocation};
+    use crate::report::{Category, CellLocation, RecordLocation, TextLocation};
+
+    /// A result as `serde_json::Value`s built it before results were
+    /// written by `serde` from structs: the reference they must equal.
+    fn result_as_values(f: &Finding, rule_index: Option<usize>, fingerprint: &str) -> Value {
+        let region = match &f.location {
+            Location::Text(t) => {
+                json!({"startLine": t.line, "startColumn": t.column_utf16.unwrap_or(t.column), "byteOffset": t.byte_start, "byteLength": t.byte_end - t.byte_start})
+            }
+            Location::Cell(CellLocation { line, byte_start, byte_end, .. })
+            | Location::Record(RecordLocation { line, byte_start, byte_end, .. }) => {
+                let mut r = json!({});
+                if let Some(l) = line {
+                    r["startLine"] = json!(l);
+                }
+                if let (Some(s), Some(e)) = (byte_start, byte_end) {
+                    r["byteOffset"] = json!(s);
+                    r["byteLength"] = json!(e - s);
+                }
+                r
+            }
+        };
+        let mut physical = json!({"artifactLocation": {"uri": artifact_uri(&f.source)}});
+        if region.as_object().is_some_and(|r| !r.is_empty()) {
+            physical["region"] = region;
+        }
+        let mut location = json!({"physicalLocation": physical});
+        match &f.location {
+            Location::Text(_) => {}
+            Location::Cell(c) => {
+                location["logicalLocations"] = json!([{"name": c.column, "fullyQualifiedName": format!("row {} column {}", c.row, c.column_index), "kind": "member"}]);
+            }
+            Location::Record(r) => {
+                location["logicalLocations"] =
+                    json!([{"fullyQualifiedName": format!("record {} {}", r.record, r.json_path), "kind": "member"}]);
+            }
+        }
+        let level = match f.confidence {
+            Confidence::High => "error",
+            Confidence::Medium => "warning",
+            Confidence::Low => "note",
+        };
+        let shown = f.value.as_deref().unwrap_or(&f.redacted);
+        let mut result = json!({
+            "ruleId": f.rule.as_str(),
+            "level": level,
+            "message": {"text": format!("{} found: {}", f.data_type, shown)},
+            "locations": [location],
+            "partialFingerprints": {"trawlFinding/v1": fingerprint},
+            "properties": {"type": f.data_type.as_str(), "category": f.category.as_str(), "confidence": f.confidence.as_str(), "validated": f.validated, "location": f.location},
+        });
+        if let Some(i) = rule_index {
+            result["ruleIndex"] = json!(i);
+        }
+        result
+    }
+
+    #[test]
+    fn results_are_what_values_built_them_as() {
+        let text = |column_utf16| {
+            Location::Text(TextLocation { line: 7, column: 12, column_utf16, byte_start: 300, byte_end: 311 })
+        };
+        let cell = |line: Option<u64>, bytes: Option<(u64, u64)>| {
+            Location::Cell(CellLocation {
+                line,
+                byte_start: bytes.map(|b| b.0),
+                byte_end: bytes.map(|b| b.1),
+                row: 4,
+                column_index: 2,
+                column: "e\"mail \u{e9}".into(),
+            })
+        };
+        let record = |line: Option<u64>, bytes: Option<(u64, u64)>, row_group| {
+            Location::Record(RecordLocation {
+                record: 41,
+                json_path: "$.customer['tax id']".into(),
+                row_group,
+                line,
+                byte_start: bytes.map(|b| b.0),
+                byte_end: bytes.map(|b| b.1),
+            })
+        };
+        let locations = [
+            text(None),
+            text(Some(9)),
+            cell(None, None),
+            cell(Some(3), Some((40, 51))),
+            cell(Some(3), None),
+            record(None, None, Some(0)),
+            record(Some(1), Some((5, 16)), None),
+            record(None, Some((5, 16)), None),
+        ];
+        for (k, location) in locations.into_iter().enumerate() {
+            for (confidence, value) in
+                [(Confidence::High, None), (Confidence::Medium, Some("536-22-4100")), (Confidence::Low, None)]
+            {
+                let f = Finding {
+                    source: "dir/q1 exports/#1.csv".into(),
+                    data_type: "USA_SOCIAL_SECURITY_NUMBER".into(),
+                    category: Category::PersonalInformation,
+                    rule: "pii.ssn.1".into(),
+                    location: location.clone(),
+                    validated: k % 2 == 0,
+                    confidence,
+                    redacted: "***-**-4100".into(),
+                    value: value.map(String::from),
+                };
+                for rule_index in [None, Some(3)] {
+                    let ours = serde_json::to_value(SarifResult::of(&f, rule_index, "00ff:1".into())).unwrap();
+                    assert_eq!(ours, result_as_values(&f, rule_index, "00ff:1"), "{:?}", f.location);
+                }
+            }
+        }
+    }
 
     #[test]
     fn records_without_lines_have_no_empty_region() {
