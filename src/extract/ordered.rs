@@ -1,16 +1,24 @@
 //! Jobs run on several threads whose findings reach the sink in job order,
-//! with bounded memory: each job sends its findings and problems into a
-//! small bounded channel of its own, and the calling thread drains the
-//! channels one job after the other. A job ahead of the one being drained
-//! waits when its channel is full, and no job starts more than a few jobs
+//! with bounded memory: each run of jobs sends its findings and problems
+//! into a small bounded queue of its own, and the calling thread drains the
+//! queues one run after the other. A run ahead of the one being drained
+//! waits when its queue is full, and no run starts more than a few runs
 //! ahead of it, so however many findings the jobs make, and however slowly
 //! the sink takes them, only a few per thread are held.
 //!
-//! No deadlock: workers take jobs in increasing order, so when the caller
-//! waits for job `i`, job `i` has a worker (or is done), and that worker's
-//! channel is the one being drained.
+//! A worker takes several consecutive jobs at once as one run (when the
+//! caller allows it, see [`run_merged`]): as many as the findings per job
+//! of the run that ended last say will fit half a queue. Jobs are small, so that data dense
+//! in findings is cut into runs that each fit a queue and the threads never
+//! wait for one another; on ordinary data a run takes many jobs, so that
+//! per-run costs stay those of a large segment.
+//!
+//! No deadlock: workers take runs in increasing order, so when the caller
+//! waits for run `c`, run `c` has a worker (or is done), and that worker's
+//! queue is the one being drained.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -18,31 +26,30 @@ use crate::Scratch;
 use crate::detect::Scanner;
 use crate::report::{Finding, Problem, Sink};
 
-/// Findings and problems one job may have waiting. Enough that a job of
-/// ordinary data never waits (a 16 MiB JSONL segment of the benchmark data
-/// holds ~1,600 findings); on data where every line is a finding, each
-/// thread holds at most this many (~12 MiB).
-const QUEUED: usize = 4096;
+/// Findings and problems one run may have waiting. Enough that a run of
+/// ordinary data never waits; on data where every line is a finding, each
+/// thread holds at most this many (a few MiB).
+const QUEUED: usize = 16384;
 
-/// Events a job queues before the caller is woken to take them (unless
-/// the job is done): waking it for each finding made a context switch per
+/// Findings a run is sized to make, from the findings per job seen so far:
+/// half a queue, so that a run denser than the ones before it still
+/// rarely fills its queue.
+const RUN_FINDINGS: u64 = QUEUED as u64 / 2;
+
+/// Events a run queues before the caller is woken to take them (unless
+/// the run is done): waking it for each finding made a context switch per
 /// finding, with the workers preempted on a machine with as many cores as
 /// threads.
 const BATCH: usize = 64;
-const _: () = assert!(BATCH < QUEUED, "a job must be able to queue a batch");
+const _: () = assert!(BATCH < QUEUED, "a run must be able to queue a batch");
 
-/// Jobs a worker may start ahead of the one being drained, per thread.
+/// Runs a worker may start ahead of the one being drained, per thread.
 /// Without a limit, a slow sink (output piped to a slow reader) let the
-/// workers run through a whole wave, holding every finding of up to
-/// [`JOBS_PER_WAVE`] jobs.
+/// workers run through every job, holding every finding.
 const AHEAD_PER_THREAD: usize = 2;
 
-/// Jobs given queues at a time: bounds the queues alive for a file of many
-/// segments.
-const JOBS_PER_WAVE: usize = 256;
-
 /// Helper workers running in the process, over all files being split at
-/// once: each run has one worker of its own and borrows the others from a
+/// once: each call has one worker of its own and borrows the others from a
 /// budget of `threads - 1`, so that several large files scanned at once (one
 /// per walk thread) do not start `threads` workers each, with a scratch
 /// (and its regex caches) apiece.
@@ -69,23 +76,23 @@ pub(crate) fn return_helpers(n: usize) {
     HELPERS.fetch_sub(n, Ordering::SeqCst);
 }
 
-/// What a job sends, in order, ending with its result.
+/// What a run sends, in order, ending with its result.
 enum Event<T> {
     Finding(Finding),
     Problem(Problem),
     Done(T),
 }
 
-/// What the caller of [`run_ordered`] sees of a job's events: a finding
+/// What the caller of [`run_merged`] sees of a run's events: a finding
 /// about to be sent on (to amend), a problem (to send on or not), the
-/// job's result.
+/// run's result.
 pub(crate) enum Step<'f, T> {
     Finding(&'f mut Finding),
     Problem(Problem),
     Done(T),
 }
 
-/// How a [`run_ordered`] call ended.
+/// How a [`run_merged`] call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Outcome {
     /// Findings sent on.
@@ -96,15 +103,18 @@ pub(crate) struct Outcome {
     pub finished: bool,
 }
 
-/// One job's queue of events, filled by its worker and drained by the caller.
+/// One run's queue of events, filled by its worker and drained by the
+/// caller; used again, once drained, by a later run.
 struct Queue<T> {
     state: Mutex<State<T>>,
     changed: Condvar,
 }
 
 struct State<T> {
+    /// The jobs of the run using the queue (set by its worker before any event).
+    jobs: Range<usize>,
     events: VecDeque<Event<T>>,
-    /// The job has sent `Done`.
+    /// The run has sent `Done`.
     done: bool,
     /// The caller no longer listens.
     dropped: bool,
@@ -113,9 +123,14 @@ struct State<T> {
 impl<T> Queue<T> {
     fn new() -> Queue<T> {
         Queue {
-            state: Mutex::new(State { events: VecDeque::new(), done: false, dropped: false }),
+            state: Mutex::new(State { jobs: 0..0, events: VecDeque::new(), done: false, dropped: false }),
             changed: Condvar::new(),
         }
+    }
+
+    /// Gives the queue to the run of `jobs`; the run before has been drained.
+    fn start(&self, jobs: Range<usize>) {
+        self.state.lock().expect("queue lock").jobs = jobs;
     }
 
     /// Queues `event`, waiting while `cap` are queued; false once the caller stopped listening.
@@ -136,24 +151,27 @@ impl<T> Queue<T> {
         true
     }
 
-    /// Takes every queued event, waiting for a batch of them or the job's
-    /// end; an empty batch means the job is done.
-    fn take(&self, batch: &mut VecDeque<Event<T>>) {
+    /// Takes every queued event, waiting for a batch of them or the run's
+    /// end (the batch then ends with `Done`). Returns the run's jobs.
+    fn take(&self, batch: &mut VecDeque<Event<T>>) -> Range<usize> {
         let mut st = self.state.lock().expect("queue lock");
         while st.events.len() < BATCH && !st.done {
             st = self.changed.wait(st).expect("queue lock");
         }
         std::mem::swap(&mut st.events, batch);
         if st.done {
-            // Nothing more comes: free the buffer the swap left here, or
-            // every drained queue of the wave keeps one (up to `QUEUED`
-            // findings' worth each; 110 MB on a findings-dense log).
+            // Nothing more comes from this run: free the buffer the swap
+            // left here, or every drained queue keeps one (up to `QUEUED`
+            // findings' worth each; 110 MB on a findings-dense log), and
+            // wait for the next run's events on the next call.
             st.events = VecDeque::new();
+            st.done = false;
         }
         self.changed.notify_all();
+        st.jobs.clone()
     }
 
-    /// Stops listening: the job's further events are refused.
+    /// Stops listening: the run's further events are refused.
     fn drop_listener(&self) {
         let mut st = self.state.lock().expect("queue lock");
         st.dropped = true;
@@ -162,54 +180,99 @@ impl<T> Queue<T> {
     }
 }
 
-/// The first job not yet drained, which workers wait on before starting a
-/// job too far ahead of it.
+/// The first run not yet drained, which workers wait on before starting a
+/// run too far ahead of it.
 struct Window {
     drained: Mutex<usize>,
     moved: Condvar,
 }
 
 impl Window {
-    /// Waits until job `i` is fewer than `ahead` jobs past the first one not drained.
-    fn wait_for(&self, i: usize, ahead: usize) {
+    /// Waits until run `c` is fewer than `ahead` runs past the first one not drained.
+    fn wait_for(&self, c: usize, ahead: usize) {
         let mut d = self.drained.lock().expect("window lock");
-        while i >= d.saturating_add(ahead) {
+        while c >= d.saturating_add(ahead) {
             d = self.moved.wait(d).expect("window lock");
         }
     }
 
-    /// Jobs before `i` are drained (`usize::MAX` releases every worker).
-    fn advance(&self, i: usize) {
-        *self.drained.lock().expect("window lock") = i;
+    /// Runs before `c` are drained (`usize::MAX` releases every worker).
+    fn advance(&self, c: usize) {
+        *self.drained.lock().expect("window lock") = c;
         self.moved.notify_all();
     }
 }
 
-/// A sink that queues into a job's queue; it stops the job when the caller
-/// no longer listens.
+/// Hands out runs: the next job and run number, and how many jobs the next
+/// run takes, from the findings per job of the run that ended last (the
+/// data's density where the workers are).
+struct Pace {
+    state: Mutex<PaceState>,
+}
+
+#[derive(Default)]
+struct PaceState {
+    /// The next job to hand out and the number of the next run.
+    job: usize,
+    run: usize,
+    /// The jobs of the run that ended last (0 before any has ended), and
+    /// the findings and problems it sent.
+    last_jobs: u64,
+    last_events: u64,
+}
+
+impl Pace {
+    fn new() -> Pace {
+        Pace { state: Mutex::new(PaceState::default()) }
+    }
+
+    /// The next run of at most `merge` of the `jobs` jobs, and its number;
+    /// `None` once every job is taken.
+    fn claim(&self, jobs: usize, merge: usize) -> Option<(usize, Range<usize>)> {
+        let mut st = self.state.lock().expect("pace lock");
+        if st.job >= jobs {
+            return None;
+        }
+        // Until a run has ended, one job at a time.
+        let fit = match st.last_jobs {
+            0 => 1,
+            n => (RUN_FINDINGS.saturating_mul(n) / st.last_events.max(1)).max(1),
+        };
+        let take = usize::try_from(fit).unwrap_or(usize::MAX).min(merge.max(1));
+        let (job, run) = (st.job, st.run);
+        let end = job.saturating_add(take).min(jobs);
+        (st.job, st.run) = (end, run + 1);
+        Some((run, job..end))
+    }
+
+    /// Counts a run of `jobs` jobs that sent `events` findings and problems.
+    fn ended(&self, jobs: usize, events: u64) {
+        let mut st = self.state.lock().expect("pace lock");
+        (st.last_jobs, st.last_events) = (jobs as u64, events);
+    }
+}
+
+/// A sink that queues into a run's queue, counting what it queues; it
+/// stops the run when the caller no longer listens.
 struct QueueSink<'a, T> {
     queue: &'a Queue<T>,
     cap: usize,
+    sent: u64,
 }
 
 impl<T> Sink for QueueSink<'_, T> {
     fn finding(&mut self, finding: Finding) -> bool {
+        self.sent += 1;
         self.queue.push(Event::Finding(finding), self.cap)
     }
 
     fn problem(&mut self, problem: Problem) {
+        self.sent += 1;
         self.queue.push(Event::Problem(problem), self.cap);
     }
 }
 
-/// Runs `run` on every job on up to `threads` threads (each with a scratch
-/// of `scanner`, the first the caller's `scratch`, kept from one wave of
-/// jobs to the next; all but one thread borrowed from a process-wide budget
-/// of `threads - 1`), and passes every event to `on_step` with its job's index
-/// and `sink`, jobs in order and each job's events in the order it sent
-/// them; findings go on to `sink` after `on_step` has seen them. Stops
-/// (skipping the jobs not started) once `on_step` returns false or the sink
-/// refuses a finding. The workers' engine statistics are added to `scratch`.
+/// [`run_merged`] with each job run alone; `on_step` gets the job's index.
 pub(crate) fn run_ordered<J: Sync, T: Send>(
     scanner: &Scanner,
     scratch: &mut Scratch,
@@ -219,99 +282,118 @@ pub(crate) fn run_ordered<J: Sync, T: Send>(
     sink: &mut dyn Sink,
     mut on_step: impl FnMut(usize, Step<'_, T>, &mut dyn Sink) -> bool,
 ) -> Outcome {
+    let run = |js: &[J], s: &mut Scratch, out: &mut dyn Sink| run(&js[0], s, out);
+    run_merged(scanner, scratch, threads, jobs, 1, run, sink, |r, step, sink| on_step(r.start, step, sink))
+}
+
+/// Runs `run` on every job on up to `threads` threads (each with a scratch
+/// of `scanner`, the first the caller's `scratch`; all but one thread
+/// borrowed from a process-wide budget of `threads - 1`), a run of up to
+/// `merge` consecutive jobs at a time (`run` treats them as one job from
+/// the first's start to the last's end), and passes every event to
+/// `on_step` with its run's jobs and `sink`, runs in order and each run's
+/// events in the order it sent them; findings go on to `sink` after
+/// `on_step` has seen them. Stops (skipping the runs not started) once
+/// `on_step` returns false or the sink refuses a finding. The workers'
+/// engine statistics are added to `scratch`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_merged<J: Sync, T: Send>(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    threads: usize,
+    jobs: &[J],
+    merge: usize,
+    run: impl Fn(&[J], &mut Scratch, &mut dyn Sink) -> T + Sync,
+    sink: &mut dyn Sink,
+    mut on_step: impl FnMut(Range<usize>, Step<'_, T>, &mut dyn Sink) -> bool,
+) -> Outcome {
     let mut outcome = Outcome { findings: 0, sink_wants_more: true, finished: true };
+    if jobs.is_empty() {
+        return outcome;
+    }
     // Passes one event on; false to stop.
-    let mut step = |k: usize, event: Event<T>| match event {
+    let mut step = |r: Range<usize>, event: Event<T>| match event {
         Event::Finding(mut f) => {
-            if !on_step(k, Step::Finding(&mut f), &mut *sink) {
+            if !on_step(r, Step::Finding(&mut f), &mut *sink) {
                 return false;
             }
             outcome.findings += 1;
             outcome.sink_wants_more = sink.finding(f);
             outcome.sink_wants_more
         }
-        Event::Problem(p) => on_step(k, Step::Problem(p), &mut *sink),
-        Event::Done(out) => on_step(k, Step::Done(out), &mut *sink),
+        Event::Problem(p) => on_step(r, Step::Problem(p), &mut *sink),
+        Event::Done(out) => on_step(r, Step::Done(out), &mut *sink),
     };
     let threads = threads.max(1);
-    let cap = QUEUED;
+    let ahead = AHEAD_PER_THREAD * threads;
+    // A run uses queue `run % ahead`: it starts only once the run `ahead`
+    // before it is drained.
+    let queues: Vec<Queue<T>> = (0..ahead).map(|_| Queue::new()).collect();
+    let pace = Pace::new();
+    let window = Window { drained: Mutex::new(0), moved: Condvar::new() };
     let stop = AtomicBool::new(false);
-    // The workers' scratches, kept from wave to wave so that each warms its
-    // regexes' lazy DFAs once, not once per wave; the first is the caller's
-    // (already warm when it scanned other files), given back at the end.
-    let mut pool = vec![std::mem::replace(scratch, scanner.scratch())];
-    for (wave, chunk) in jobs.chunks(JOBS_PER_WAVE).enumerate() {
-        let queues: Vec<Queue<T>> = chunk.iter().map(|_| Queue::new()).collect();
-        let next = AtomicUsize::new(0);
-        let window = Window { drained: Mutex::new(0), moved: Condvar::new() };
-        let ahead = AHEAD_PER_THREAD * threads;
-        let helpers = borrow_helpers(threads.min(chunk.len()) - 1, threads - 1);
-        pool.resize_with(pool.len().max(1 + helpers), || scanner.scratch());
-        let (next, window, stop, queues, run) = (&next, &window, &stop, &queues, &run);
-        let go_on = std::thread::scope(|scope| {
-            let workers: Vec<_> = pool
-                .drain(..1 + helpers)
-                .map(|mut s| {
-                    scope.spawn(move || {
-                        loop {
-                            let i = next.fetch_add(1, Ordering::SeqCst);
-                            if i >= chunk.len() {
-                                break;
-                            }
-                            window.wait_for(i, ahead);
-                            if stop.load(Ordering::SeqCst) {
-                                break;
-                            }
-                            let q = &queues[i];
-                            let out = run(&chunk[i], &mut s, &mut QueueSink { queue: q, cap });
-                            // Always accepted: `Done` may exceed the cap by one.
-                            q.push(Event::Done(out), usize::MAX);
+    let helpers = borrow_helpers(threads.min(jobs.len()) - 1, threads - 1);
+    // The caller's scratch (already warm when it scanned other files) goes
+    // to the first worker, and is given back at the end.
+    let first = std::mem::replace(scratch, scanner.scratch());
+    let (pace, window, stop, queues, run) = (&pace, &window, &stop, &queues, &run);
+    let (go_on, used) = std::thread::scope(|scope| {
+        let workers: Vec<_> = std::iter::once(first)
+            .chain((0..helpers).map(|_| scanner.scratch()))
+            .map(|mut s| {
+                scope.spawn(move || {
+                    while let Some((c, r)) = pace.claim(jobs.len(), merge) {
+                        window.wait_for(c, ahead);
+                        if stop.load(Ordering::SeqCst) {
+                            break;
                         }
-                        s
-                    })
-                })
-                .collect();
-            let mut go_on = true;
-            let mut batch = VecDeque::new();
-            'jobs: for (i, q) in queues.iter().enumerate() {
-                loop {
-                    q.take(&mut batch);
-                    if batch.is_empty() {
-                        break;
+                        let q = &queues[c % ahead];
+                        q.start(r.clone());
+                        let mut out = QueueSink { queue: q, cap: QUEUED, sent: 0 };
+                        let result = run(&jobs[r.clone()], &mut s, &mut out);
+                        pace.ended(r.len(), out.sent);
+                        // Always accepted: `Done` may exceed the cap by one.
+                        q.push(Event::Done(result), usize::MAX);
                     }
-                    for event in batch.drain(..) {
-                        let done = matches!(event, Event::Done(_));
-                        if !step(wave * JOBS_PER_WAVE + i, event) {
-                            go_on = false;
-                            stop.store(true, Ordering::SeqCst);
-                            break 'jobs;
-                        }
-                        if done {
-                            window.advance(i + 1);
-                            continue 'jobs;
-                        }
+                    s
+                })
+            })
+            .collect();
+        let mut go_on = true;
+        let mut batch = VecDeque::new();
+        let (mut c, mut next_job) = (0, 0);
+        'runs: while next_job < jobs.len() {
+            let q = &queues[c % ahead];
+            loop {
+                let r = q.take(&mut batch);
+                for event in batch.drain(..) {
+                    let done = matches!(event, Event::Done(_));
+                    if !step(r.clone(), event) {
+                        go_on = false;
+                        stop.store(true, Ordering::SeqCst);
+                        break 'runs;
+                    }
+                    if done {
+                        (c, next_job) = (c + 1, r.end);
+                        window.advance(c);
+                        continue 'runs;
                     }
                 }
             }
-            if !go_on {
-                queues.iter().for_each(Queue::drop_listener);
-            }
-            window.advance(usize::MAX);
-            // In the order taken: the caller's scratch stays first.
-            let mut used: Vec<Scratch> = workers.into_iter().map(|w| w.join().expect("scan worker")).collect();
-            used.append(&mut pool);
-            pool = used;
-            go_on
-        });
-        return_helpers(helpers);
-        if !go_on {
-            outcome.finished = false;
-            break;
         }
-    }
-    let mut pool = pool.into_iter();
-    *scratch = pool.next().expect("the caller's scratch");
-    for s in pool {
+        if !go_on {
+            queues.iter().for_each(Queue::drop_listener);
+        }
+        window.advance(usize::MAX);
+        // In the order taken: the caller's scratch stays first.
+        let used: Vec<Scratch> = workers.into_iter().map(|w| w.join().expect("scan worker")).collect();
+        (go_on, used)
+    });
+    return_helpers(helpers);
+    outcome.finished = go_on;
+    let mut used = used.into_iter();
+    *scratch = used.next().expect("the caller's scratch");
+    for s in used {
         scratch.absorb_stats(&s);
     }
     outcome
@@ -348,7 +430,7 @@ mod tests {
         let scanner = builtin();
         let mut scratch = scanner.scratch();
         // Later jobs are quicker and make more findings than a queue holds.
-        let jobs: Vec<usize> = (0..40).collect();
+        let jobs: Vec<usize> = (0..20).collect();
         let mut seen = Vec::new();
         let mut out = Collect::default();
         let outcome = run_ordered(
@@ -357,8 +439,8 @@ mod tests {
             4,
             &jobs,
             |&j, _, sink| {
-                std::thread::sleep(std::time::Duration::from_millis((40 - j as u64) / 4));
-                for n in 0..(j as u64 * 250) {
+                std::thread::sleep(std::time::Duration::from_millis((20 - j as u64) / 2));
+                for n in 0..(j * QUEUED / 8) as u64 {
                     if !sink.finding(finding(j, n)) {
                         return false;
                     }
@@ -377,10 +459,10 @@ mod tests {
         );
         assert_eq!(outcome, Outcome { findings: seen.len() as u64, sink_wants_more: true, finished: true });
         assert_eq!(out.findings.len(), seen.len(), "every finding seen is sent on");
-        let want: Vec<(usize, String)> = (0..40)
-            .flat_map(|j| (0..j as u64 * 250).map(move |n| (j, finding(j, n).location.display_short())))
+        let want: Vec<(usize, String)> = (0..20)
+            .flat_map(|j| (0..(j * QUEUED / 8) as u64).map(move |n| (j, finding(j, n).location.display_short())))
             .collect();
-        assert!(want.len() > 40 * QUEUED / 2);
+        assert!(want.len() > 20 * QUEUED / 2);
         assert!(seen == want, "{} events, {} expected", seen.len(), want.len());
     }
 
@@ -408,20 +490,20 @@ mod tests {
     }
 
     #[test]
-    fn scratches_are_kept_from_wave_to_wave_and_the_callers_given_back() {
+    fn scratches_are_kept_from_job_to_job_and_the_callers_given_back() {
         let scanner = builtin();
         let hay = b"call 555-0100 or mail ops@example.com, ssn 123-45-6789\n".repeat(20);
-        let n = 2 * JOBS_PER_WAVE + 3;
-        // One thread: every job, in every wave, runs on the caller's scratch,
+        let n = 300;
+        // One thread: every job runs on the caller's scratch,
         // which arrives with 7 bytes scanned and leaves with all of them.
         let mut scratch = scanner.scratch();
         scanner.find(&mut scratch, b"warm up", 0..7, &crate::detect::Context::none(), &mut |_| true);
         let before = bytes_before_each_job(&mut scratch, 1, n, &hay);
         let want: Vec<u64> = (0..n as u64).map(|j| 7 + j * hay.len() as u64).collect();
-        assert!(before == want, "a wave started on a scratch of its own");
+        assert!(before == want, "a job started on a scratch of its own");
         assert_eq!(scratch.stats().bytes, 7 + n as u64 * hay.len() as u64);
         // Two threads: every byte counted once in the caller's statistics,
-        // and the jobs of later waves run on scratches that have scanned.
+        // and later jobs run on scratches that have scanned.
         let mut scratch = scanner.scratch();
         let before = bytes_before_each_job(&mut scratch, 2, n, &hay);
         assert_eq!(scratch.stats().bytes, n as u64 * hay.len() as u64);
@@ -511,5 +593,55 @@ mod tests {
         assert_eq!(out.findings.len(), 1_499, "the finding that stopped the run is not sent");
         assert_eq!(outcome.findings, 1_499);
         assert!(started.load(Ordering::SeqCst) <= 3, "{}", started.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn runs_merge_sparse_jobs_and_keep_dense_ones_alone() {
+        let scanner = builtin();
+        let mut scratch = scanner.scratch();
+        // 100 jobs with no findings, then 100 with more than a run is sized for.
+        let jobs: Vec<u64> = (0..200).map(|j| if j < 100 { 0 } else { RUN_FINDINGS + 500 }).collect();
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        let mut seen = Vec::new();
+        let outcome = run_merged(
+            scanner,
+            &mut scratch,
+            2,
+            &jobs,
+            16,
+            |js, _, sink| {
+                let first = (js.as_ptr() as usize - jobs.as_ptr() as usize) / std::mem::size_of::<u64>();
+                for (j, &n) in js.iter().enumerate() {
+                    for k in 0..n {
+                        sink.finding(finding(first + j, k));
+                    }
+                }
+                js.len()
+            },
+            &mut Collect::default(),
+            |r, step, _| {
+                match step {
+                    Step::Finding(f) => seen.push((f.source.clone(), f.location.line())),
+                    Step::Done(n) => {
+                        assert_eq!(n, r.len());
+                        runs.push(r);
+                    }
+                    Step::Problem(_) => unreachable!(),
+                }
+                true
+            },
+        );
+        assert!(outcome.finished);
+        // Runs cover the jobs in order, none longer than allowed.
+        assert_eq!(runs.first().map(|r| r.start), Some(0));
+        assert!(runs.windows(2).all(|w| w[0].end == w[1].start), "{runs:?}");
+        assert_eq!(runs.last().map(|r| r.end), Some(200));
+        assert!(runs.iter().all(|r| (1..=16).contains(&r.len())), "{runs:?}");
+        // Sparse jobs go many to a run; dense ones (once seen) one to a run.
+        assert!(runs.iter().any(|r| r.end <= 100 && r.len() == 16), "{runs:?}");
+        assert!(runs.iter().filter(|r| r.start >= 150).all(|r| r.len() == 1), "{runs:?}");
+        let want: Vec<(String, Option<u64>)> =
+            (100..200).flat_map(|j| (0..jobs[j]).map(move |k| (format!("job {j}"), Some(k)))).collect();
+        assert!(seen == want, "findings out of order");
     }
 }

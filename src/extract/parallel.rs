@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use crate::detect::Scanner;
 use crate::detect::stream::{Segment, SegmentScan};
 use crate::extract::blocks::{Lines, Window};
-use crate::extract::ordered::{Step, run_ordered};
+use crate::extract::ordered::{Step, run_merged};
 use crate::extract::{
     Extractor, Format, MAX_WARNINGS, Nesting, RandomAccess, RandomReader, delimited, json, json_cuts, scanned_records,
 };
@@ -46,7 +46,15 @@ use crate::{Scratch, TextOptions};
 /// this large takes a second or more alone.
 pub(crate) const MIN_BYTES: u64 = 256 << 20;
 
-/// Bytes per segment.
+/// Bytes per job: a file is cut into jobs this small, and a worker takes
+/// as many consecutive jobs at once as fit in one segment's size, or fewer
+/// where the data is dense in findings (see `extract::ordered`): the
+/// findings of one run must fit a small queue, or the workers after it
+/// wait for it, and a file where every line holds a finding would be
+/// scanned by one thread at a time.
+const JOB: u64 = 256 << 10;
+
+/// Bytes per segment of plain text.
 const SEGMENT: u64 = 2 << 20;
 
 /// Bytes per JSON Lines segment: each segment reads its lines twice (to
@@ -63,6 +71,31 @@ const JSON_SEGMENT: u64 = 16 << 20;
 /// reads its records twice (a dry run to find where they end, then the scan).
 const TABLE_SEGMENT: u64 = 16 << 20;
 
+/// How a file is cut into jobs: bytes per job (about), and the most
+/// consecutive jobs one worker scans at once as one segment.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    job: u64,
+    merge: usize,
+}
+
+impl Split {
+    /// Jobs of [`JOB`] bytes, merged up to segments of `segment` bytes.
+    fn segments_of(segment: u64) -> Split {
+        Split { job: JOB.min(segment), merge: segment.div_ceil(JOB).max(1) as usize }
+    }
+}
+
+/// The span from the first of `jobs` to the end of the last (`span` gives
+/// each one's): the segment a run of consecutive jobs scans as one.
+fn joined<J>(jobs: &[J], span: impl Fn(&J) -> Range<u64>) -> Range<u64> {
+    match jobs {
+        [first, .., last] => span(first).start..span(last).end,
+        [one] => span(one),
+        [] => 0..0,
+    }
+}
+
 /// Scans `src` as plain UTF-8 text with up to `x.options().parallel` threads.
 pub(crate) fn scan_text(
     x: &Extractor<'_>,
@@ -71,33 +104,34 @@ pub(crate) fn scan_text(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    scan_text_in(x, scratch, src, source, SEGMENT, sink)
+    scan_text_in(x, scratch, src, source, Split::segments_of(SEGMENT), sink)
 }
 
-/// [`scan_text`] with segments of `segment` bytes.
+/// [`scan_text`] split as `split` says.
 fn scan_text_in(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
     source: &str,
-    segment: u64,
+    split: Split,
     sink: &mut dyn Sink,
 ) -> bool {
     let scanner = x.scanner();
     let opts = &x.options().text;
     let len = src.len();
-    let segments: Vec<Range<u64>> =
-        (0..len.div_ceil(segment)).map(|k| k * segment..((k + 1) * segment).min(len)).collect();
+    let job = split.job.max(1);
+    let segments: Vec<Range<u64>> = (0..len.div_ceil(job)).map(|k| k * job..((k + 1) * job).min(len)).collect();
     // Lines before the segment being emitted, where the last of them ended,
     // and the UTF-16 code units of the line open at the segment's start.
     let (mut lines_before, mut line_start, mut scanned) = (0u64, 0u64, 0u64);
     let mut open_units = 0u64;
-    let outcome = run_ordered(
+    let outcome = run_merged(
         scanner,
         scratch,
         x.options().parallel,
         &segments,
-        |r, s, out| scan_segment(scanner, s, src, len, r.clone(), source, opts, out),
+        split.merge,
+        |rs, s, out| scan_segment(scanner, s, src, len, joined(rs, Range::clone), source, opts, out),
         sink,
         |k, step, sink| match step {
             Step::Finding(f) => {
@@ -124,12 +158,12 @@ fn scan_text_in(
                     open_units = 0;
                 }
                 open_units += part.tail_units;
-                scanned = segments[k].end;
+                scanned = segments[k.end - 1].end;
                 true
             }
             Step::Done(Err(e)) => {
                 // Reported; the scan goes on with the other files.
-                let at = segments[k].start;
+                let at = segments[k.start].start;
                 sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
                 false
             }
@@ -186,25 +220,26 @@ pub(crate) fn scan_jsonl(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    scan_jsonl_in(x, scratch, src, source, JSONL_SEGMENT, sink)
+    scan_jsonl_in(x, scratch, src, source, Split::segments_of(JSONL_SEGMENT), sink)
 }
 
-/// [`scan_jsonl`] with segments of about `segment` bytes.
+/// [`scan_jsonl`] split as `split` says.
 fn scan_jsonl_in(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
     source: &str,
-    segment: u64,
+    split: Split,
     sink: &mut dyn Sink,
 ) -> bool {
     let scanner = x.scanner();
     let context = scanner.context_len() as u64;
     let len = src.len();
-    // First pass: where each segment's lines start and end, and how many there are.
-    let cuts: Vec<u64> = (0..len.div_ceil(segment)).map(|k| k * segment).collect();
+    // First pass: where each job's lines start and end, and how many there are.
+    let job = split.job.max(1);
+    let cuts: Vec<u64> = (0..len.div_ceil(job)).map(|k| k * job).collect();
     let spans: Vec<std::io::Result<(Range<u64>, u64)>> =
-        cuts.par_iter().map(|&at| line_span(src, at, (at + segment).min(len))).collect();
+        cuts.par_iter().map(|&at| line_span(src, at, (at + job).min(len))).collect();
     let mut jobs: Vec<(Range<u64>, u64)> = Vec::new();
     let mut failed = None;
     let mut lines_before = 0;
@@ -221,22 +256,31 @@ fn scan_jsonl_in(
         }
     }
     // Second pass: the scan, each segment knowing the line it starts at.
-    let run = |(span, first_line): &(Range<u64>, u64), s: &mut Scratch, out: &mut dyn Sink| {
+    let run = |run: &[(Range<u64>, u64)], s: &mut Scratch, out: &mut dyn Sink| {
+        let (span, first_line) = (joined(run, |j| j.0.clone()), run[0].1);
         if span.is_empty() {
             return Ended::at(None);
         }
         let lo = span.start.saturating_sub(context);
         let mut reader = RandomReader::at(src, lo).take((span.end + context).min(len) - lo);
         let w = Window::new_at(&mut reader, lo);
-        Ended::at(json::scan_lines_segment(x, s, w, span.clone(), *first_line, source, out).1)
+        Ended::at(json::scan_lines_segment(x, s, w, span, first_line, source, out).1)
     };
-    let each = Segments { jobs: &jobs, records: |(span, _): &(Range<u64>, u64)| span.clone(), failed, len };
+    let each = Segments {
+        jobs: &jobs,
+        merge: split.merge,
+        records: |(span, _): &(Range<u64>, u64)| span.clone(),
+        failed,
+        len,
+    };
     run_segments(x, scratch, each, run, Format::Jsonl, "lines", source, sink)
 }
 
 /// The segments of one structured file, ready to scan.
 struct Segments<'j, J, R> {
     jobs: &'j [J],
+    /// The most consecutive jobs scanned at once as one segment.
+    merge: usize,
     /// The bytes whose records a job reads.
     records: R,
     /// Where cutting the file into segments met a read error, if it did:
@@ -263,7 +307,8 @@ impl Ended {
     }
 }
 
-/// Scans the segments of a structured file in order with `run`, and
+/// Scans the segments of a structured file in order with `run` (given
+/// runs of consecutive jobs, each scanned as one segment), and
 /// reports what one scan of the file would: the malformed records (`what`)
 /// the segments found, the first [`MAX_WARNINGS`] one by one and then
 /// their count, read errors, and the bytes scanned.
@@ -272,36 +317,36 @@ fn run_segments<J: Sync, R: Fn(&J) -> Range<u64>>(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     segments: Segments<'_, J, R>,
-    run: impl Fn(&J, &mut Scratch, &mut dyn Sink) -> Ended + Sync,
+    run: impl Fn(&[J], &mut Scratch, &mut dyn Sink) -> Ended + Sync,
     format: Format,
     what: &str,
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let Segments { jobs, records, failed, len } = segments;
+    let Segments { jobs, merge, records, failed, len } = segments;
     let (mut malformed, mut scanned) = (0u64, 0u64);
-    let outcome =
-        run_ordered(x.scanner(), scratch, x.options().parallel, jobs, run, sink, |k, step, sink| match step {
-            Step::Finding(_) => true,
-            // Every problem of a segment is a record read as text.
-            Step::Problem(p) => {
-                malformed += 1;
-                if malformed <= MAX_WARNINGS {
-                    sink.problem(p);
-                }
-                true
+    let par = x.options().parallel;
+    let outcome = run_merged(x.scanner(), scratch, par, jobs, merge, run, sink, |k, step, sink| match step {
+        Step::Finding(_) => true,
+        // Every problem of a segment is a record read as text.
+        Step::Problem(p) => {
+            malformed += 1;
+            if malformed <= MAX_WARNINGS {
+                sink.problem(p);
             }
-            Step::Done(Ended { error: None, to_end }) => {
-                scanned = if to_end { len } else { records(&jobs[k]).end };
-                !to_end
-            }
-            Step::Done(Ended { error: Some(e), to_end }) => {
-                let r = records(&jobs[k]);
-                let end = if to_end { len } else { r.end };
-                sink.problem(Problem::partial(source, format!("read error in bytes {}..{end}: {e}", r.start)));
-                false
-            }
-        });
+            true
+        }
+        Step::Done(Ended { error: None, to_end }) => {
+            scanned = if to_end { len } else { joined(&jobs[k], &records).end };
+            !to_end
+        }
+        Step::Done(Ended { error: Some(e), to_end }) => {
+            let r = joined(&jobs[k], &records);
+            let end = if to_end { len } else { r.end };
+            sink.problem(Problem::partial(source, format!("read error in bytes {}..{end}: {e}", r.start)));
+            false
+        }
+    });
     if let Some((at, e)) = failed.filter(|_| outcome.finished) {
         sink.problem(Problem::partial(source, format!("read error at byte {at}: {e}")));
     }
@@ -320,26 +365,26 @@ pub(crate) fn scan_json(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    scan_json_in(x, scratch, src, source, nest, JSON_SEGMENT, sink)
+    scan_json_in(x, scratch, src, source, nest, Split::segments_of(JSON_SEGMENT), sink)
 }
 
-/// [`scan_json`] with segments of about `segment` bytes.
+/// [`scan_json`] split as `split` says.
 fn scan_json_in(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
     source: &str,
     nest: Nesting<'_>,
-    segment: u64,
+    split: Split,
     sink: &mut dyn Sink,
 ) -> bool {
     let len = src.len();
-    let cuts = json_cuts::cuts(src, segment);
+    let cuts = json_cuts::cuts(src, split.job.max(1));
     if cuts.is_empty() {
         let mut reader = RandomReader::new(src);
         return json::scan_stream(x, scratch, &mut reader, Format::Json, source, nest, sink);
     }
-    // Segment k runs from cut k - 1 (the start for the first) to cut k (the end for the last).
+    // Job k runs from cut k - 1 (the start for the first) to cut k (the end for the last).
     let jobs: Vec<(Range<u64>, Option<&json_cuts::Cut>)> = (0..=cuts.len())
         .map(|k| {
             let cut = k.checked_sub(1).map(|i| &cuts[i]);
@@ -347,7 +392,11 @@ fn scan_json_in(
         })
         .collect();
     let context = x.scanner().context_len() as u64;
-    let run = |(span, cut): &(Range<u64>, Option<&json_cuts::Cut>), s: &mut Scratch, out: &mut dyn Sink| {
+    // A run resumes the document's open containers at its first job's cut,
+    // and reads on through the cuts of the others.
+    let span = |(span, _): &(Range<u64>, Option<&json_cuts::Cut>)| span.clone();
+    let run = |run: &[(Range<u64>, Option<&json_cuts::Cut>)], s: &mut Scratch, out: &mut dyn Sink| {
+        let (span, cut) = (joined(run, span), run[0].1);
         let lo = span.start.saturating_sub(context);
         let mut reader = RandomReader::at(src, lo);
         let w = Window::new_at(&mut reader, lo);
@@ -355,15 +404,10 @@ fn scan_json_in(
         let resume = cut
             .zip(open.as_deref())
             .map(|(c, open)| (open, Lines::new().followed_by(c.at, c.newlines, c.last_line_start)));
-        let ended = json::scan_document_segment(x, s, w, span.clone(), resume, source, out);
+        let ended = json::scan_document_segment(x, s, w, span, resume, source, out);
         Ended { error: ended.error, to_end: ended.to_end }
     };
-    let each = Segments {
-        jobs: &jobs,
-        records: |(span, _): &(Range<u64>, Option<&json_cuts::Cut>)| span.clone(),
-        failed: None,
-        len,
-    };
+    let each = Segments { jobs: &jobs, merge: split.merge, records: span, failed: None, len };
     run_segments(x, scratch, each, run, Format::Json, "values", source, sink)
 }
 
@@ -376,10 +420,19 @@ pub(crate) fn scan_delimited(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    scan_delimited_in(x, scratch, src, delimiter, source, TABLE_SEGMENT, delimited::MAX_RECORD, sink)
+    scan_delimited_in(
+        x,
+        scratch,
+        src,
+        delimiter,
+        source,
+        Split::segments_of(TABLE_SEGMENT),
+        delimited::MAX_RECORD,
+        sink,
+    )
 }
 
-/// [`scan_delimited`] with segments of about `segment` bytes and records cut at `max_record` bytes.
+/// [`scan_delimited`] split as `split` says, with records cut at `max_record` bytes.
 #[allow(clippy::too_many_arguments)]
 fn scan_delimited_in(
     x: &Extractor<'_>,
@@ -387,11 +440,11 @@ fn scan_delimited_in(
     src: &dyn RandomAccess,
     delimiter: u8,
     source: &str,
-    segment: u64,
+    split: Split,
     max_record: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    let (layout, jobs, failed) = match table_segments(x, src, delimiter, segment, max_record) {
+    let (layout, jobs, failed) = match table_segments(x, src, delimiter, split.job, max_record) {
         Ok(found) => found,
         // The first segment cannot be read in full: one thread reads what
         // it can and reports where reading failed, as for a small table.
@@ -400,11 +453,12 @@ fn scan_delimited_in(
             return delimited::scan_limited(x, scratch, Window::new(&mut reader), delimiter, source, max_record, sink);
         }
     };
-    let run = |job: &delimited::SegmentStart, s: &mut Scratch, out: &mut dyn Sink| {
-        Ended::at(delimited::scan_segment(x, s, src, &layout, job, source, max_record, out))
+    let records = |j: &delimited::SegmentStart| j.records.clone();
+    let run = |run: &[delimited::SegmentStart], s: &mut Scratch, out: &mut dyn Sink| {
+        let job = delimited::SegmentStart { records: joined(run, records), ..run[0].clone() };
+        Ended::at(delimited::scan_segment(x, s, src, &layout, &job, source, max_record, out))
     };
-    let each =
-        Segments { jobs: &jobs, records: |j: &delimited::SegmentStart| j.records.clone(), failed, len: src.len() };
+    let each = Segments { jobs: &jobs, merge: split.merge, records, failed, len: src.len() };
     run_segments(x, scratch, each, run, Format::Delimited(delimiter), "rows", source, sink)
 }
 
@@ -529,6 +583,13 @@ mod tests {
     use crate::report::Collect;
     use crate::testutil::builtin;
 
+    /// Jobs of `job` bytes, up to five scanned at once (as many as the
+    /// findings per job allow), so that segments are runs of several jobs
+    /// as well as jobs alone.
+    fn split(job: u64) -> Split {
+        Split { job, merge: 5 }
+    }
+
     /// Text with values of several kinds on lines of every length, some
     /// longer than a segment.
     fn text() -> Vec<u8> {
@@ -571,7 +632,7 @@ mod tests {
         assert!(wide >= 8, "{wide}");
         for segment in [1_000, 1_777, 4_096, 1 << 20] {
             let mut parts = Collect::default();
-            assert!(scan_text_in(&x, &mut scratch, &Mem(&bytes), "t.txt", segment, &mut parts));
+            assert!(scan_text_in(&x, &mut scratch, &Mem(&bytes), "t.txt", split(segment), &mut parts));
             assert!(parts.problems.is_empty(), "{:?}", parts.problems);
             assert_eq!(parts.findings, whole.findings, "segment {segment}");
             assert_eq!(parts.scanned[0].bytes, bytes.len() as u64);
@@ -636,7 +697,7 @@ mod tests {
         assert_eq!(whole.problems.len(), 11, "{:?}", whole.problems);
         for segment in [1_777, 4_096, 1 << 20] {
             let mut parts = Collect::default();
-            assert!(scan_jsonl_in(&x, &mut scratch, &Mem(&bytes), "t.jsonl", segment, &mut parts));
+            assert!(scan_jsonl_in(&x, &mut scratch, &Mem(&bytes), "t.jsonl", split(segment), &mut parts));
             assert_same(&parts, &whole, segment);
         }
     }
@@ -694,7 +755,7 @@ mod tests {
         for segment in [1_000, 1_777, 4_096, 1 << 20] {
             let mut parts = Collect::default();
             let src = Mem(&bytes);
-            assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", segment, max_record, &mut parts));
+            assert!(scan_delimited_in(&x, &mut scratch, &src, b',', "t.csv", split(segment), max_record, &mut parts));
             assert_same(&parts, &whole, segment);
             // The segments tile the table, and some guesses were read again.
             let (_, jobs, failed) = table_segments(&x, &src, b',', segment, max_record).unwrap();
@@ -805,7 +866,9 @@ mod tests {
         // Segments 0 to 2 read (with their context) before the failure point, segment 3 does not.
         let fail_at = 3 * 4_096 + scanner.context_len() as u64;
         assert!(bytes.len() as u64 > fail_at + 4_096);
-        assert!(scan_text_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.txt", 4_096, &mut out));
+        // Each job alone: a run of several would fail as a whole.
+        let alone = Split { job: 4_096, merge: 1 };
+        assert!(scan_text_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.txt", alone, &mut out));
         assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
         assert!(out.problems[0].reason.contains("read error at byte"), "{}", out.problems[0].reason);
         assert!(out.problems[0].reason.contains("12288"), "{}", out.problems[0].reason);
@@ -823,7 +886,7 @@ mod tests {
         let bytes = jsonl();
         let fail_at = bytes.len() as u64 / 2;
         let mut out = Collect::default();
-        assert!(scan_jsonl_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.jsonl", 4_096, &mut out));
+        assert!(scan_jsonl_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.jsonl", split(4_096), &mut out));
         assert_kept_before_read_error(&out, fail_at);
     }
 
@@ -899,7 +962,7 @@ mod tests {
                 let mut parts = Collect::default();
                 let budget = crate::extract::Budget::default();
                 let nest = Nesting { depth: 0, budget: &budget };
-                assert!(scan_json_in(&x, &mut scratch, &Mem(bytes), "t.json", nest, segment, &mut parts));
+                assert!(scan_json_in(&x, &mut scratch, &Mem(bytes), "t.json", nest, split(segment), &mut parts));
                 assert_same(&parts, &whole, segment);
             }
         }
@@ -944,7 +1007,7 @@ mod tests {
             let mut parts = Collect::default();
             let budget = crate::extract::Budget::default();
             let nest = Nesting { depth: 0, budget: &budget };
-            scan_json_in(&x, &mut scratch, &Mem(&doc), "t.json", nest, segment, &mut parts);
+            scan_json_in(&x, &mut scratch, &Mem(&doc), "t.json", nest, split(segment), &mut parts);
             proptest::prop_assert_eq!(&parts.findings, &whole.findings);
             proptest::prop_assert_eq!(&parts.problems, &whole.problems);
             proptest::prop_assert_eq!(&parts.scanned, &whole.scanned);
@@ -964,7 +1027,7 @@ mod tests {
         let mut out = Collect::default();
         let budget = crate::extract::Budget::default();
         let nest = Nesting { depth: 0, budget: &budget };
-        assert!(scan_json_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.json", nest, 256 << 10, &mut out));
+        assert!(scan_json_in(&x, &mut scratch, &Failing(&bytes, fail_at), "t.json", nest, split(256 << 10), &mut out));
         assert_kept_before_read_error(&out, fail_at);
     }
 
@@ -980,7 +1043,7 @@ mod tests {
         let scan = |fail_at: u64, scratch: &mut Scratch| {
             let mut out = Collect::default();
             let src = Failing(&bytes, fail_at);
-            assert!(scan_delimited_in(&x, scratch, &src, b',', "t.csv", 4_096, 3_000, &mut out));
+            assert!(scan_delimited_in(&x, scratch, &src, b',', "t.csv", split(4_096), 3_000, &mut out));
             out
         };
         let fail_at = bytes.len() as u64 / 2;
