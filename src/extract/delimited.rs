@@ -443,7 +443,9 @@ impl<'a> Table<'a> {
         let mut recs: Vec<Rec> = Vec::new();
         let mut fields: Vec<Field> = Vec::new();
         loop {
-            w.fill_to(pos + self.chunk + context);
+            // A chunk, but not far past the stop: a segment of a large
+            // table (or its dry run) may be much smaller than a chunk.
+            w.fill_to(pos + self.chunk.min(self.stop.saturating_sub(pos)).max(1) + context);
             if pos >= self.stop || pos >= w.end() && w.eof() {
                 return Some(pos);
             }
