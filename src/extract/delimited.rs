@@ -536,8 +536,15 @@ impl<'a> Table<'a> {
         // Fields are only counted while no column has a keyword context
         // (once the first record has fixed their number) and matches are
         // not in most records.
-        let count =
-            self.lazy && !self.dense && self.layout.has_records() && self.layout.columns.iter().all(|c| c.ctx == 0);
+        // Never from the header, which is a block of its own: the first
+        // segment of a table split among threads starts there with the
+        // number of fields known.
+        let header_next = self.row == 0 && self.layout.has_header;
+        let count = self.lazy
+            && !self.dense
+            && !header_next
+            && self.layout.has_records()
+            && self.layout.columns.iter().all(|c| c.ctx == 0);
         loop {
             if count && self.read_run(w, pos, recs, fields.len(), (block_start + self.chunk).min(until)) {
                 return false;

@@ -774,6 +774,46 @@ mod tests {
     }
 
     #[test]
+    fn table_segments_without_keyword_columns_find_what_one_scan_finds() {
+        // No column name is a keyword, so runs of one-line records are
+        // counted without splitting their fields, and findings from the
+        // first rows on: the first segment must not count the header into
+        // a run (its findings were lost).
+        let mut t = String::from("id,city,note\n");
+        for i in 0..3_000 {
+            let note = match i % 7 {
+                0 => format!("mail a{i}@example.com"),
+                3 => "card 4532 0151 1283 0366".to_string(),
+                _ => format!("n{i}"),
+            };
+            t.push_str(&format!("{i},Lyon,{note}\n"));
+        }
+        let bytes = t.into_bytes();
+        let scanner = builtin();
+        let opts = segment_options();
+        let x = Extractor::new(scanner, &opts);
+        let mut scratch = scanner.scratch();
+        let mut whole = Collect::default();
+        delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", 3_000, &mut whole);
+        assert!(whole.findings.len() > 800, "{}", whole.findings.len());
+        assert!(matches!(&whole.findings[0].location, Location::Cell(c) if c.row == 2), "{:?}", whole.findings[0]);
+        for segment in [1_000, 4_096, 1 << 20] {
+            let mut parts = Collect::default();
+            assert!(scan_delimited_in(
+                &x,
+                &mut scratch,
+                &Mem(&bytes),
+                b',',
+                "t.csv",
+                split(segment),
+                3_000,
+                &mut parts
+            ));
+            assert_same(&parts, &whole, segment);
+        }
+    }
+
+    #[test]
     fn line_spans_cut_at_line_starts() {
         let data = b"ab\ncd\n\nlong line here\nz";
         let src = Mem(data);
