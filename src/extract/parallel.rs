@@ -1,9 +1,11 @@
 //! One large plain-text, JSON Lines, JSON or delimited file scanned by several
-//! threads: the file is cut into segments, each read (with context on both
-//! sides) and scanned by one of `Options::parallel` threads, and the
-//! findings are emitted in file order (through `extract::ordered`, which
-//! holds only a few per segment) with their line numbers and columns made
-//! absolute.
+//! threads: the file is cut into small jobs, and each of
+//! `Options::parallel` threads takes runs of consecutive jobs (as many as
+//! the findings per job allow, up to a segment's size; see
+//! `extract::ordered`) and reads and scans each run as one segment, with
+//! context on both sides. The findings are emitted in file order (through
+//! `extract::ordered`, which holds only a few per run) with their line
+//! numbers and columns made absolute.
 //!
 //! JSON Lines segments are cut at line ends (a JSON value holds no raw
 //! newline, so every line is a record wherever the file is cut): a first
