@@ -50,9 +50,10 @@ const AHEAD_PER_THREAD: usize = 2;
 
 /// Helper workers running in the process, over all files being split at
 /// once: each call has one worker of its own and borrows the others from a
-/// budget of `threads - 1`, so that several large files scanned at once (one
-/// per walk thread) do not start `threads` workers each, with a scratch
-/// (and its regex caches) apiece.
+/// budget of `threads - 1` (when it starts, and again as its runs end while
+/// it has fewer than it wants), so that several large files scanned at once
+/// (one per walk thread) do not start `threads` workers each, with a
+/// scratch (and its regex caches) apiece.
 static HELPERS: AtomicUsize = AtomicUsize::new(0);
 
 /// Takes up to `want` helpers from a budget of `limit`; returns how many
@@ -332,32 +333,34 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
     let pace = Pace::new();
     let window = Window { drained: Mutex::new(0), moved: Condvar::new() };
     let stop = AtomicBool::new(false);
-    let helpers = borrow_helpers(threads.min(jobs.len()) - 1, threads - 1);
+    // Helpers wanted; those the budget lacks now are borrowed again as
+    // runs end (another split file may give them back).
+    let want = threads.min(jobs.len()) - 1;
+    let mut helpers = borrow_helpers(want, threads - 1);
     // The caller's scratch (already warm when it scanned other files) goes
     // to the first worker, and is given back at the end.
     let first = std::mem::replace(scratch, scanner.scratch());
     let (pace, window, stop, queues, run) = (&pace, &window, &stop, &queues, &run);
+    let work = move |mut s: Scratch| {
+        while let Some((c, r)) = pace.claim(jobs.len(), merge) {
+            window.wait_for(c, ahead);
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let q = &queues[c % ahead];
+            q.start(r.clone());
+            let mut out = QueueSink { queue: q, cap: QUEUED, sent: 0 };
+            let result = run(&jobs[r.clone()], &mut s, &mut out);
+            pace.ended(r.len(), out.sent);
+            // Always accepted: `Done` may exceed the cap by one.
+            q.push(Event::Done(result), usize::MAX);
+        }
+        s
+    };
     let (go_on, used) = std::thread::scope(|scope| {
-        let workers: Vec<_> = std::iter::once(first)
+        let mut workers: Vec<_> = std::iter::once(first)
             .chain((0..helpers).map(|_| scanner.scratch()))
-            .map(|mut s| {
-                scope.spawn(move || {
-                    while let Some((c, r)) = pace.claim(jobs.len(), merge) {
-                        window.wait_for(c, ahead);
-                        if stop.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let q = &queues[c % ahead];
-                        q.start(r.clone());
-                        let mut out = QueueSink { queue: q, cap: QUEUED, sent: 0 };
-                        let result = run(&jobs[r.clone()], &mut s, &mut out);
-                        pace.ended(r.len(), out.sent);
-                        // Always accepted: `Done` may exceed the cap by one.
-                        q.push(Event::Done(result), usize::MAX);
-                    }
-                    s
-                })
-            })
+            .map(|s| scope.spawn(move || work(s)))
             .collect();
         let mut go_on = true;
         let mut batch = VecDeque::new();
@@ -376,6 +379,11 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
                     if done {
                         (c, next_job) = (c + 1, r.end);
                         window.advance(c);
+                        if helpers < want && next_job < jobs.len() {
+                            let more = borrow_helpers(want - helpers, threads - 1);
+                            helpers += more;
+                            workers.extend((0..more).map(|_| scope.spawn(move || work(scanner.scratch()))));
+                        }
                         continue 'runs;
                     }
                 }
@@ -643,5 +651,46 @@ mod tests {
         let want: Vec<(String, Option<u64>)> =
             (100..200).flat_map(|j| (0..jobs[j]).map(move |k| (format!("job {j}"), Some(k)))).collect();
         assert!(seen == want, "findings out of order");
+    }
+
+    #[test]
+    fn helpers_given_back_by_others_join_a_running_file() {
+        let scanner = builtin();
+        let mut scratch = scanner.scratch();
+        // Another split file holds the whole budget of 7 helpers (other
+        // tests borrow with budgets of 3 at most, so they take none of it)
+        // and gives it back once 4 jobs of this one are done.
+        let mut held = borrow_helpers(7, 7);
+        let all_held = held == 7;
+        let jobs: Vec<usize> = (0..40).collect();
+        let ran = Mutex::new(Vec::new());
+        let outcome = run_ordered(
+            scanner,
+            &mut scratch,
+            8,
+            &jobs,
+            |&j, _, _| {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                ran.lock().unwrap().push((j, std::thread::current().id()));
+            },
+            &mut Collect::default(),
+            |j, _, _| {
+                if j == 3 {
+                    return_helpers(std::mem::take(&mut held));
+                }
+                true
+            },
+        );
+        return_helpers(held);
+        assert!(outcome.finished);
+        let ran = ran.into_inner().unwrap();
+        let threads = |jobs: Range<usize>| -> std::collections::HashSet<std::thread::ThreadId> {
+            ran.iter().filter(|(j, _)| jobs.contains(j)).map(|&(_, t)| t).collect()
+        };
+        assert_eq!(ran.len(), 40);
+        if all_held {
+            assert_eq!(threads(0..4).len(), 1, "the first jobs ran with no helper");
+        }
+        assert!(threads(0..40).len() >= 2, "no helper joined once the budget had some");
     }
 }
