@@ -258,8 +258,9 @@ fn scan_jsonl_in(
         }
     }
     // Second pass: the scan, each segment knowing the line it starts at.
+    let span = |(span, _): &(Range<u64>, u64)| span.clone();
     let run = |run: &[(Range<u64>, u64)], s: &mut Scratch, out: &mut dyn Sink| {
-        let (span, first_line) = (joined(run, |j| j.0.clone()), run[0].1);
+        let (span, first_line) = (joined(run, span), run[0].1);
         if span.is_empty() {
             return Ended::at(None);
         }
@@ -268,13 +269,7 @@ fn scan_jsonl_in(
         let w = Window::new_at(&mut reader, lo);
         Ended::at(json::scan_lines_segment(x, s, w, span, first_line, source, out).1)
     };
-    let each = Segments {
-        jobs: &jobs,
-        merge: split.merge,
-        records: |(span, _): &(Range<u64>, u64)| span.clone(),
-        failed,
-        len,
-    };
+    let each = Segments { jobs: &jobs, merge: split.merge, records: span, failed, len };
     run_segments(x, scratch, each, run, Format::Jsonl, "lines", source, sink)
 }
 
@@ -467,8 +462,9 @@ fn scan_delimited_in(
 /// A table's layout, its segments, and the read error that ended them early, if one did.
 type TableSegments = (delimited::Layout, Vec<delimited::SegmentStart>, Option<(u64, std::io::Error)>);
 
-/// The layout of the table in `src` and its segments, each starting where
-/// the records before it end (a quoted cell may hold line breaks, so a line
+/// The layout of the table in `src` and its segments (cut about `segment`
+/// bytes apart: the jobs that runs are made of), each starting where the
+/// records before it end (a quoted cell may hold line breaks, so a line
 /// start is not always a record start).
 ///
 /// Each segment after the first is guessed to start at the first line
