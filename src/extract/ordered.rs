@@ -39,8 +39,10 @@ const RUN_FINDINGS: u64 = QUEUED as u64 / 2;
 /// Events a run queues before the caller is woken to take them (unless
 /// the run is done): waking it for each finding made a context switch per
 /// finding, with the workers preempted on a machine with as many cores as
-/// threads.
-const BATCH: usize = 64;
+/// threads. 512 rather than 64: a 49 MB customer table on two threads made
+/// 36,000 context switches with 64 and 5,700 with 512, and took 0.94 of
+/// the CPU time.
+const BATCH: usize = 512;
 const _: () = assert!(BATCH < QUEUED, "a run must be able to queue a batch");
 
 /// Runs a worker may start ahead of the one being drained, per thread.
