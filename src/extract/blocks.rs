@@ -247,7 +247,7 @@ pub(crate) fn scan_block(
     units: &mut impl Units,
     text: &[Range<u64>],
     unescape: &dyn Fn(&[u8], &mut Vec<u8>),
-) -> Vec<Hit> {
+) -> Hits {
     let mut forced = Vec::new();
     units.forced(&mut forced);
     // Values scanned alone anyway are blanked for the fast pass when they
@@ -258,9 +258,12 @@ pub(crate) fn scan_block(
         .map(|&i| units.unit(i).content)
         .filter(|c| !w.get(c.clone()).iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
         .collect();
-    let mut fast: Vec<(u64, u64, Match)> = Vec::new();
+    let mut fast = FAST.take();
+    fast.clear();
     fast_scan(scanner, scratch, w, block, bounds.clone(), &masked, units.quiet(), &mut fast);
-    let mut hits = Vec::with_capacity(fast.len());
+    let mut hits = HITS.take();
+    hits.clear();
+    hits.reserve(fast.len());
     let in_text = |at: u64| {
         let i = text.partition_point(|r| r.start <= at);
         i > 0 && at < text[i - 1].end
@@ -302,9 +305,10 @@ pub(crate) fn scan_block(
     // no longer counts. `alone` holds those units, each with whether a
     // keyword finding is to be verified in it.
     let mut alone: Vec<(usize, bool)> = forced.iter().map(|&i| (i, false)).collect();
-    let mut placed = Vec::new();
+    let mut placed = PLACED.take();
+    placed.clear();
     let count = units.count();
-    for (start, end, m) in fast {
+    for (start, end, m) in fast.drain(..) {
         if in_text(start) {
             if masked.is_empty() {
                 hits.push(Hit { start, end, m, value: None, place: Place::Text });
@@ -331,8 +335,10 @@ pub(crate) fn scan_block(
     // not find them. A finding that starts in another unit and reaches
     // into one scanned alone (a private key split over two cells) stays as
     // it is: a scan alone reports only what starts in its unit.
-    let mut kept: Vec<(usize, Hit)> = Vec::new();
-    for hit in placed {
+    FAST.set(fast);
+    let mut kept = KEPT.take();
+    kept.clear();
+    for hit in placed.drain(..) {
         match hit.place {
             Place::Unit(i) if is_alone.has(i) => kept.push((i, hit)),
             _ => hits.push(hit),
@@ -341,7 +347,7 @@ pub(crate) fn scan_block(
     // By unit, so that each unit scanned alone finds its own at once.
     kept.sort_by_key(|&(i, _)| i);
     let mut hay = Vec::new();
-    let mut kept = ByUnit { items: &kept, next: 0 };
+    let mut by_unit = ByUnit { items: &kept, next: 0 };
     for &(i, verify) in &alone {
         let u = units.unit(i);
         if u.content.is_empty() {
@@ -378,7 +384,7 @@ pub(crate) fn scan_block(
         // findings that this scan did not reproduce stay unless they relied
         // on a keyword.
         let alone = &hits[before..];
-        let own = kept.of(i);
+        let own = by_unit.of(i);
         let extra: Vec<Hit> = own
             .iter()
             .map(|(_, h)| h)
@@ -388,7 +394,39 @@ pub(crate) fn scan_block(
         hits.extend(extra);
     }
     hits.sort_by_key(|h| (h.start, h.end));
-    hits
+    PLACED.set(placed);
+    kept.clear();
+    KEPT.set(kept);
+    Hits(hits)
+}
+
+/// The hits of one block, sorted by offset; their list is kept for the
+/// next block's when dropped (see `HITS`).
+pub(crate) struct Hits(Vec<Hit>);
+
+impl std::ops::Deref for Hits {
+    type Target = [Hit];
+
+    fn deref(&self) -> &[Hit] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Hits {
+    type Item = &'a Hit;
+    type IntoIter = std::slice::Iter<'a, Hit>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Drop for Hits {
+    fn drop(&mut self) {
+        let mut hits = std::mem::take(&mut self.0);
+        hits.clear();
+        HITS.set(hits);
+    }
 }
 
 /// Items sorted by unit, taken unit by unit in increasing order: one walk
@@ -509,6 +547,15 @@ thread_local! {
     /// allocator map and fault in its pages again for many blocks (20%
     /// more page faults on the benchmark's tables and JSON Lines).
     static BLANKED: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// [`scan_block`]'s lists, kept from block to block for the same
+    /// reason: on a table dense in findings they hold tens of thousands of
+    /// matches per block (a few MiB each), and glibc's allocator, left to
+    /// its own thresholds, gave them back to the kernel after each block
+    /// (about 2,200 page faults per 1 MiB block of a customer table).
+    static FAST: std::cell::Cell<Vec<(u64, u64, Match)>> = const { std::cell::Cell::new(Vec::new()) };
+    static PLACED: std::cell::Cell<Vec<Hit>> = const { std::cell::Cell::new(Vec::new()) };
+    static KEPT: std::cell::Cell<Vec<(usize, Hit)>> = const { std::cell::Cell::new(Vec::new()) };
+    static HITS: std::cell::Cell<Vec<Hit>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Builds findings from hits and sends them on, counting lines as it goes.
