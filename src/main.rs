@@ -10,7 +10,6 @@ use cli::exit::ExitCode;
 static ALLOC: cli::alloc::Split = cli::alloc::Split;
 
 fn main() {
-    cli::alloc::keep_large_blocks();
     let cli = cli::args::Cli::parse();
     let code = match cli::run(cli) {
         Ok(code) => code,

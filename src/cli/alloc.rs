@@ -13,23 +13,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// Blocks from this size on go to the system allocator.
 const LARGE: usize = 64 << 10;
 
-/// Makes the system allocator (glibc's) keep freed large blocks for the
-/// next ones, up to blocks of 32 MiB and 128 MiB free at the top of a heap.
-/// By default it adjusts both limits to the largest block freed so far, so
-/// the per-block lists of a scan dense in findings (a few MiB each, grown
-/// and freed once per 1 MiB block) were handed back to the kernel and
-/// faulted in again: 104,000 page faults on a 49 MB customer table, 8,300
-/// with this, and 4.5% less CPU time. Call before any thread starts.
-pub fn keep_large_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` only sets two of the allocator's parameters, to
-    // values it accepts; no other thread is allocating yet.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
-    }
-}
-
 /// Routes each block by its size (which `dealloc` and `realloc` are given
 /// again, so a block is always freed by the allocator that made it).
 pub struct Split;
@@ -141,39 +124,5 @@ mod tests {
                 Split.dealloc(p, layout);
             }
         }
-    }
-
-    /// Minor page faults of the calling thread so far.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn faults() -> i64 {
-        // SAFETY: `getrusage` fills the zeroed struct it is given.
-        unsafe {
-            let mut u: libc::rusage = std::mem::zeroed();
-            assert_eq!(libc::getrusage(libc::RUSAGE_THREAD, &mut u), 0);
-            u.ru_minflt
-        }
-    }
-
-    #[test]
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn freed_large_blocks_are_kept_for_the_next() {
-        keep_large_blocks();
-        // 8 MiB, written through, then freed: allocated again, it is the
-        // same memory (2,048 pages faulted in again otherwise).
-        let touch = || {
-            let layout = Layout::from_size_align(8 << 20, 8).unwrap();
-            // SAFETY: non-zero size; the block is written within its size and freed with its layout.
-            unsafe {
-                let p = System.alloc(layout);
-                assert!(!p.is_null());
-                p.write_bytes(1, layout.size());
-                System.dealloc(p, layout);
-            }
-        };
-        touch();
-        let before = faults();
-        touch();
-        let again = faults() - before;
-        assert!(again < 512, "{again} page faults for a block freed just before");
     }
 }
