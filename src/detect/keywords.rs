@@ -485,9 +485,17 @@ impl KeywordSet {
                 }
             })
             .collect();
+        // The filter lets through the first four bytes' classes of every
+        // form, followed by a word end, and of every literal from its first
+        // letter (the bytes after a short one of any class).
         let mut filter = TrigramFilter::new(RAW_CLASS[..128].try_into().expect("128 bytes"));
-        for code in (0..CODES).filter(|&c| bits[c / 64] >> (c % 64) & 1 == 1) {
-            filter.insert(code >> 10, (code >> 5) & 31, code & 31);
+        let classes_of =
+            |bytes: &[u8]| bytes.iter().take(4).map(|&b| usize::from(RAW_CLASS[usize::from(b)])).collect::<Vec<_>>();
+        for f in &forms {
+            filter.insert(&classes_of(&[&f.first[..], &f.rest[..], b" "].concat()));
+        }
+        for l in &word_literals {
+            filter.insert(&classes_of(&l.bytes[l.lead..]));
         }
         word_literals.sort_by_key(|l| l.code);
         let mut literal_runs: Vec<Range<u32>> = Vec::new();

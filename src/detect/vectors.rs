@@ -123,26 +123,39 @@ fn eq_masks_each_with<const N: usize>(
 }
 
 /// The keyword walk's trigram filter: the class of each ASCII byte that
-/// trigrams are read in (bytes from 0x80 are class 28), and two bit tables
-/// of 1,024 bits holding the hashes ([`trigram_hashes`]) of the trigrams
-/// to let through.
+/// grams are read in (bytes from 0x80 are class 28), two bit tables of
+/// 1,024 bits holding the hashes ([`gram_hashes`]) of the trigrams to let
+/// through, and a third holding those of the four-byte grams.
 #[derive(Clone, Debug)]
 pub(crate) struct TrigramFilter {
     class: [u8; 128],
-    tables: [[u8; 128]; 2],
+    tables: [[u8; 128]; 3],
 }
 
-/// The bit of the trigram of byte classes `(a, b, c)` (each below 32; the
-/// keyword walk's trigram code is `a << 10 | b << 5 | c`) in each of the two
-/// tables of a [`TrigramFilter`]. Two hashes rather than one exact table of
-/// 32,768 bits, so that a vector unit looks 64 trigrams up at once: the
+/// The classes of the four bytes from a word start (each below 32; the
+/// keyword walk's trigram code is `a << 10 | b << 5 | c`), as
+/// [`TrigramFilter::gram_at`] reads them.
+pub(crate) type Gram = [usize; 4];
+
+/// The bit of gram `[a, b, c, d]` in each of the three tables of a
+/// [`TrigramFilter`]: the first two hash its trigram (`c` taken as 0 when
+/// `b` is, a word of one byte), the third its four bytes (`d` taken as 0
+/// when `b` is; `c` is then the next word's first byte). Hashes rather than
+/// exact tables, so that a vector unit looks 64 grams up at once: the
 /// tables are 128 bytes each, the size of one two-register byte shuffle,
-/// and each hash's byte index and bit come out of byte shifts and XORs. On
-/// the benchmark corpus the pair passes 27% of word starts, where 26% have
-/// a keyword's trigram (the best pair of a search over shift amounts).
+/// and each hash's byte index and bit come out of byte shifts and XORs.
+/// On the benchmark corpus the trigram pair passes 27% of word starts,
+/// where 26% have a keyword's trigram (the best pair of a search over
+/// shift amounts); with the third table 15%, where 11% have a keyword's
+/// or literal's first four bytes (the best of 3,000 random shift amounts).
 #[inline]
-fn trigram_hashes(a: usize, b: usize, c: usize) -> [usize; 2] {
-    [((a << 5) ^ b ^ (c << 3)) & 1023, (a ^ (b << 5) ^ (c << 2)) & 1023]
+fn gram_hashes([a, b, c, d]: Gram) -> [usize; 3] {
+    let (c0, d0) = if b == 0 { (0, 0) } else { (c, d) };
+    [
+        ((a << 5) ^ b ^ (c0 << 3)) & 1023,
+        (a ^ (b << 5) ^ (c0 << 2)) & 1023,
+        (((a << 3) ^ (b >> 1) ^ (c << 1) ^ (d0 >> 2)) & 127) << 3 | ((d0 ^ b) & 7),
+    ]
 }
 
 /// Whether this processor runs [`TrigramFilter::masks`] with its vector
@@ -160,37 +173,50 @@ pub(crate) fn has_trigram_filter() -> bool {
     }
 }
 
+/// The number of byte classes (`0..=28`).
+const CLASSES: usize = 29;
+
 impl TrigramFilter {
-    /// A filter letting nothing through yet, reading trigrams in `class`.
+    /// A filter letting nothing through yet, reading grams in `class`.
     pub(crate) fn new(class: [u8; 128]) -> TrigramFilter {
-        TrigramFilter { class, tables: [[0; 128]; 2] }
+        TrigramFilter { class, tables: [[0; 128]; 3] }
     }
 
-    /// Lets the trigram of classes `(a, b, c)` through.
-    pub(crate) fn insert(&mut self, a: usize, b: usize, c: usize) {
-        for (table, h) in self.tables.iter_mut().zip(trigram_hashes(a, b, c)) {
-            table[h / 8] |= 1 << (h % 8);
+    /// Lets through the grams that start with the classes `known` (the
+    /// bytes after them of any class): what may start at a word start is
+    /// known for as many bytes as it has (and the word end after a
+    /// keyword).
+    pub(crate) fn insert(&mut self, known: &[usize]) {
+        let at = |j: usize| known.get(j).map_or(0..=CLASSES - 1, |&c| c..=c);
+        for a in at(0) {
+            for b in at(1) {
+                for c in at(2) {
+                    for d in at(3) {
+                        for (table, h) in self.tables.iter_mut().zip(gram_hashes([a, b, c, d])) {
+                            table[h / 8] |= 1 << (h % 8);
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// Whether the trigram of classes `(a, b, c)` gets through.
-    fn passes(&self, a: usize, b: usize, c: usize) -> bool {
-        trigram_hashes(a, b, c).iter().zip(&self.tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1)
+    /// Whether gram `g` gets through.
+    fn passes(&self, g: Gram) -> bool {
+        gram_hashes(g).iter().zip(&self.tables).all(|(&h, t)| t[h / 8] >> (h % 8) & 1 == 1)
     }
 
-    /// The classes of the trigram at offset `i` of `data`: of bytes `i`,
-    /// `i + 1` and `i + 2`, the third taken as class 0 when the second is
-    /// of class 0, and bytes past the data of class 0.
-    fn trigram_at(&self, data: &[u8], i: usize) -> (usize, usize, usize) {
+    /// The classes of the four bytes of `data` from offset `i`, bytes past
+    /// the data of class 0.
+    fn gram_at(&self, data: &[u8], i: usize) -> Gram {
         let class =
             |i: usize| data.get(i).map_or(0, |&b| if b >= 0x80 { 28 } else { usize::from(self.class[usize::from(b)]) });
-        let (a, b) = (class(i), class(i + 1));
-        (a, b, if b == 0 { 0 } else { class(i + 2) })
+        [class(i), class(i + 1), class(i + 2), class(i + 3)]
     }
 
     /// For each of the `n` (at most 64) blocks of `data` from block
     /// `first`, writes to `out` the mask of its offsets whose trigram
-    /// ([`TrigramFilter::trigram_at`]) gets through (offsets past the data
+    /// ([`TrigramFilter::gram_at`]) gets through (offsets past the data
     /// are not set). Fast only where [`has_trigram_filter`]; elsewhere a
     /// byte-by-byte version gives the same masks (for tests: the keyword
     /// walk does not filter there).
@@ -211,8 +237,7 @@ impl TrigramFilter {
             *mask = 0;
             let at = (first + j) * 64;
             for i in at..(at + 64).min(data.len()) {
-                let (a, b, c) = self.trigram_at(data, i);
-                *mask |= u64::from(self.passes(a, b, c)) << (i - at);
+                *mask |= u64::from(self.passes(self.gram_at(data, i))) << (i - at);
             }
         }
     }
@@ -365,9 +390,11 @@ mod x86 {
     }
 
     /// `TrigramFilter::masks` for up to 64 blocks from block `first`:
-    /// each block's three byte classes by one two-register shuffle of the
-    /// class table, then each table's byte by another, its bit by a
-    /// one-register shuffle, and the two tests into a mask.
+    /// each block's byte classes by one two-register shuffle of the class
+    /// table, the classes of the next three bytes by shuffles of this
+    /// block's and the next one's, then each table's byte by another
+    /// shuffle, its bit by a one-register one, and the three tests into a
+    /// mask.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn trigram_filter_vbmi(
         filter: &super::TrigramFilter,
@@ -385,6 +412,7 @@ mod x86 {
         let (class_lo, class_hi) = halves(&filter.class);
         let (one_lo, one_hi) = halves(&filter.tables[0]);
         let (two_lo, two_hi) = halves(&filter.tables[1]);
+        let (four_lo, four_hi) = halves(&filter.tables[2]);
         let bit_of: __m512i = bytemuck::cast([[1u8, 2, 4, 8, 16, 32, 64, 128]; 8]);
         let blocks = data.len().div_ceil(64).saturating_sub(first).min(n);
         // The classes of block `first + j`, zero-padded past the data.
@@ -404,16 +432,16 @@ mod x86 {
             _mm512_mask_mov_epi8(low, _mm512_movepi8_mask(v), set(28))
         };
         // Byte `i` of a shuffle of (this block, the next) by `AFTER[d - 1]`: byte `i + d`.
-        const AFTER: [[u8; 64]; 2] = {
-            let mut t = [[0u8; 64]; 2];
+        const AFTER: [[u8; 64]; 3] = {
+            let mut t = [[0u8; 64]; 3];
             let mut i = 0;
             while i < 64 {
-                (t[0][i], t[1][i]) = (i as u8 + 1, i as u8 + 2);
+                (t[0][i], t[1][i], t[2][i]) = (i as u8 + 1, i as u8 + 2, i as u8 + 3);
                 i += 1;
             }
             t
         };
-        let after: [__m512i; 2] = [bytemuck::cast(AFTER[0]), bytemuck::cast(AFTER[1])];
+        let after: [__m512i; 3] = AFTER.map(bytemuck::cast);
         let mut this = classes(0);
         for (j, mask) in out.iter_mut().enumerate().take(n) {
             if j >= blocks {
@@ -423,7 +451,12 @@ mod x86 {
             let next = classes(j + 1);
             let a = this;
             let b = _mm512_permutex2var_epi8(this, after[0], next);
-            let c = _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(b, b), _mm512_permutex2var_epi8(this, after[1], next));
+            // `c` and `d` as the trigram and the four-byte gram read them:
+            // after a word of one byte, `c` of the trigram and `d` are 0.
+            let word = _mm512_test_epi8_mask(b, b);
+            let raw_c = _mm512_permutex2var_epi8(this, after[1], next);
+            let c = _mm512_maskz_mov_epi8(word, raw_c);
+            let d = _mm512_maskz_mov_epi8(word, _mm512_permutex2var_epi8(this, after[2], next));
             this = next;
             // Byte shifts by 16-bit ones: classes are below 32, so left
             // shifts by 2 carry nothing into the next byte, and the bits a
@@ -442,8 +475,17 @@ mod x86 {
             );
             let bit = _mm512_shuffle_epi8(bit_of, and(_mm512_xor_si512(a, _mm512_slli_epi16::<2>(c)), 7));
             let two = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(two_lo, index, two_hi), bit);
+            // Table three: byte (a << 3 ^ b >> 1 ^ raw c << 1 ^ d >> 2), bit (d ^ b) & 7
+            // (the shuffle reads the index's low 7 bits: `b >> 1` may set bit 7).
+            let index = xor3(
+                _mm512_slli_epi16::<3>(a),
+                _mm512_srli_epi16::<1>(b),
+                _mm512_xor_si512(_mm512_slli_epi16::<1>(raw_c), and(_mm512_srli_epi16::<2>(d), 0x3f)),
+            );
+            let bit = _mm512_shuffle_epi8(bit_of, and(_mm512_xor_si512(d, b), 7));
+            let four = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(four_lo, index, four_hi), bit);
             let len = data.len() - (first + j) * 64;
-            *mask = one & two & if len < 64 { (1 << len) - 1 } else { u64::MAX };
+            *mask = one & two & four & if len < 64 { (1 << len) - 1 } else { u64::MAX };
         }
     }
 
@@ -570,7 +612,7 @@ mod tests {
     }
 
     #[test]
-    fn the_trigram_filter_passes_the_trigrams_of_its_tables() {
+    fn the_trigram_filter_passes_the_grams_of_its_tables() {
         // Classes as the keyword walk's: letters 1..=26, digits 27, others 0.
         let mut class = [0u8; 128];
         for b in 0..128u8 {
@@ -582,19 +624,17 @@ mod tests {
             };
         }
         for hay in inputs() {
-            // A filter letting the trigrams at every third offset through.
+            // A filter letting the grams at every third offset through.
             let mut filter = TrigramFilter::new(class);
             for i in (0..hay.len()).step_by(3) {
-                let (a, b, c) = filter.trigram_at(&hay, i);
-                filter.insert(a, b, c);
+                filter.insert(&filter.gram_at(&hay, i));
             }
             for first in [0, 1, 3] {
                 let mut want = [0u64; 64];
                 for (j, mask) in want.iter_mut().enumerate() {
                     for bit in 0..64 {
                         let i = (first + j) * 64 + bit;
-                        let (a, b, c) = filter.trigram_at(&hay, i);
-                        *mask |= u64::from(i < hay.len() && filter.passes(a, b, c)) << bit;
+                        *mask |= u64::from(i < hay.len() && filter.passes(filter.gram_at(&hay, i))) << bit;
                     }
                 }
                 // The processor's version (the vector kernel where it has one) and the byte-by-byte one.
@@ -609,17 +649,34 @@ mod tests {
     }
 
     #[test]
-    fn trigram_classes_follow_the_class_table() {
+    fn grams_follow_the_class_table() {
         let mut class = [0u8; 128];
         class[usize::from(b'a')] = 1;
         class[usize::from(b'b')] = 2;
         let filter = TrigramFilter::new(class);
-        assert_eq!(filter.trigram_at(b"ab", 0), (1, 2, 0));
-        assert_eq!(filter.trigram_at(b"aba", 0), (1, 2, 1));
-        // A second byte of class 0 ends the word: the third counts as 0.
-        assert_eq!(filter.trigram_at(b"a b", 0), (1, 0, 0));
-        assert_eq!(filter.trigram_at(b"\xc3b", 0), (28, 2, 0));
-        assert_eq!(filter.trigram_at(b"a", 3), (0, 0, 0));
+        assert_eq!(filter.gram_at(b"ab", 0), [1, 2, 0, 0]);
+        assert_eq!(filter.gram_at(b"abab", 0), [1, 2, 1, 2]);
+        assert_eq!(filter.gram_at(b"a b", 0), [1, 0, 2, 0]);
+        assert_eq!(filter.gram_at(b"\xc3b", 0), [28, 2, 0, 0]);
+        assert_eq!(filter.gram_at(b"a", 3), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_gram_known_in_part_lets_every_continuation_through() {
+        let mut filter = TrigramFilter::new([0; 128]);
+        filter.insert(&[1, 2]);
+        // A word of one byte: the fourth byte is not read, the third (the next word's) is.
+        filter.insert(&[3, 0, 4]);
+        for c in 0..CLASSES {
+            for d in 0..CLASSES {
+                assert!(filter.passes([1, 2, c, d]), "{c} {d}");
+                assert!(filter.passes([3, 0, 4, d]), "{d}");
+            }
+        }
+        // A second byte of class 0 ends the trigram: its third byte counts as 0.
+        assert_eq!(gram_hashes([3, 0, 4, 9])[..2], gram_hashes([3, 0, 0, 0])[..2]);
+        let passing = (0..CLASSES).flat_map(|b| (0..CLASSES).map(move |c| [5, b, c, 0])).filter(|&g| filter.passes(g));
+        assert!(passing.count() < CLASSES * CLASSES / 4, "a gram not inserted rarely passes");
     }
 
     #[test]
