@@ -1272,14 +1272,37 @@ mod tests {
     #[test]
     fn the_trigram_filter_drops_no_keyword_nor_literal() {
         // Filtered by the vector kernel where the processor has it, else byte by byte.
-        let words =
-            ["ssn", "date of birth", "passport", "iban", "ip", "cc", "card", "Visa", "dl#", "naïve", "überweisung"];
+        // Forms whose first word has 1, 2, 3 or more bytes (the filter's
+        // four-byte table reads the word after a short one), literals of 3
+        // bytes and more.
+        let words = [
+            "ssn",
+            "date of birth",
+            "passport",
+            "iban",
+            "ip",
+            "cc",
+            "card",
+            "Visa",
+            "dl#",
+            "naïve",
+            "überweisung",
+            "e mail",
+            "x api key",
+        ];
         let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
-        let literals = [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec(), b"xoxb-".to_vec()];
+        let literals =
+            [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec(), b"xoxb-".to_vec(), b"sk-".to_vec()];
         let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
         // Keywords, literals, words sharing their first letters, digits,
         // non-ASCII bytes (before letters too) and stray bytes, from a fixed seed.
-        let pieces: [&[u8]; 16] = [
+        let pieces: [&[u8]; 22] = [
+            b"e-mail",
+            b"E_MAIL",
+            b"e mailer",
+            b"x-api-key",
+            b"x ray",
+            b"sk-live",
             b"SSN",
             b"date-of-birth",
             b"passports",
@@ -1315,6 +1338,11 @@ mod tests {
             let want = hits(range.clone(), false);
             assert!(!want.is_empty() || range.len() < 64, "{range:?}");
             assert_eq!(hits(range.clone(), true), want, "{range:?}");
+        }
+        // The forms of short first words and the short literal are found.
+        let found: Vec<Vec<u8>> = hits(0..len, true).iter().map(|h| hay[h.start..h.end].to_ascii_lowercase()).collect();
+        for want in [&b"e-mail"[..], b"e_mail", b"x-api-key", b"sk-", b"ip", b"dl"] {
+            assert!(found.iter().any(|f| f == want), "{}", String::from_utf8_lossy(want));
         }
     }
 

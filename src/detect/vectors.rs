@@ -458,9 +458,10 @@ mod x86 {
             let c = _mm512_maskz_mov_epi8(word, raw_c);
             let d = _mm512_maskz_mov_epi8(word, _mm512_permutex2var_epi8(this, after[2], next));
             this = next;
-            // Byte shifts by 16-bit ones: classes are below 32, so left
-            // shifts by 2 carry nothing into the next byte, and the bits a
-            // right shift brings down from it are masked off.
+            // Byte shifts by 16-bit ones: classes are at most 28, so left
+            // shifts by up to 3 (224) carry nothing into the next byte, and
+            // the bits a right shift brings down from it are masked off (or
+            // land in an index's bit 7, which the table shuffles ignore).
             let and = |x: __m512i, m: u8| _mm512_and_si512(x, set(m));
             let xor3 = |x, y, z| _mm512_xor_si512(_mm512_xor_si512(x, y), z);
             // Table one: byte (a << 2 ^ b >> 3 ^ c), bit b & 7.
@@ -475,8 +476,7 @@ mod x86 {
             );
             let bit = _mm512_shuffle_epi8(bit_of, and(_mm512_xor_si512(a, _mm512_slli_epi16::<2>(c)), 7));
             let two = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(two_lo, index, two_hi), bit);
-            // Table three: byte (a << 3 ^ b >> 1 ^ raw c << 1 ^ d >> 2), bit (d ^ b) & 7
-            // (the shuffle reads the index's low 7 bits: `b >> 1` may set bit 7).
+            // Table three: byte (a << 3 ^ b >> 1 ^ raw c << 1 ^ d >> 2), bit (d ^ b) & 7.
             let index = xor3(
                 _mm512_slli_epi16::<3>(a),
                 _mm512_srli_epi16::<1>(b),
