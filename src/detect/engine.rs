@@ -160,7 +160,13 @@ fn merge_prefixes(lits: Vec<Vec<u8>>, targets: Vec<Vec<Target>>) -> (Vec<Vec<u8>
         match out_lits.iter().position(|p| lit.starts_with(p)) {
             Some(p) => {
                 let extra = lit.len() - out_lits[p].len();
-                out_targets[p].extend(targets[i].iter().map(|&(r, before, after)| (r, before, after + extra)));
+                // The folded literal's bytes after the prefix must follow each hit of it.
+                let rest = &lit[out_lits[p].len()..];
+                out_targets[p].extend(targets[i].iter().map(|t| Target {
+                    after: t.after + extra,
+                    rest: [rest, &t.rest[..]].concat().into(),
+                    ..t.clone()
+                }));
             }
             None => {
                 out_lits.push(lit.clone());
@@ -173,7 +179,17 @@ fn merge_prefixes(lits: Vec<Vec<u8>>, targets: Vec<Vec<Target>>) -> (Vec<Vec<u8>
 
 /// A rule anchored on a literal, with how far its matches reach before the
 /// literal and after its end.
-type Target = (u32, usize, usize);
+#[derive(Clone, Debug)]
+struct Target {
+    rule: u32,
+    before: usize,
+    after: usize,
+    /// The bytes that follow the literal in every match: the rest of a
+    /// longer literal that [`merge_prefixes`] folded into this one (empty
+    /// for the literal's own rules). A hit not followed by them opens no
+    /// window: the longer literal, where it occurs, is a hit of its own.
+    rest: Box<[u8]>,
+}
 
 /// Adds `target` to literal `lit` of the parallel lists `lits` and `targets`.
 fn add_literal(lits: &mut Vec<Vec<u8>>, targets: &mut Vec<Vec<Target>>, lit: &[u8], target: Target) {
@@ -813,7 +829,7 @@ impl Scanner {
             match &c.anchor {
                 AnchorKind::Literal(a) => {
                     for lit in &a.literals {
-                        let target = (i, a.before, a.after);
+                        let target = Target { rule: i, before: a.before, after: a.after, rest: Box::default() };
                         if lit.len() == 1 {
                             match rare.iter_mut().find(|(b, _)| *b == lit[0]) {
                                 Some((_, t)) => t.push(target),
@@ -1324,7 +1340,7 @@ impl Scanner {
         let mut at_rare = |pos: usize| {
             s.stats.rare_hits += 1;
             let targets = &self.rare.iter().find(|(b, _)| *b == hay[pos]).expect("a rare byte").1;
-            for &(rule, before, after) in targets {
+            for &Target { rule, before, after, .. } in targets {
                 let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
                 if self.lacks_needed_bytes(rule, hay, win.start..pos) {
                     continue;
@@ -1344,9 +1360,9 @@ impl Scanner {
 
     /// Searches the windows of `targets` around a literal found at `at`.
     fn literal_hit(&self, s: &mut Scratch, hay: &[u8], targets: &[Target], at: Range<usize>) {
-        for &(rule, before, after) in targets {
+        for &Target { rule, before, after, ref rest } in targets {
             let win = at.start.saturating_sub(before)..(at.end + after).min(hay.len());
-            if self.lacks_needed_bytes(rule, hay, win.start..at.start) {
+            if !hay[at.end..].starts_with(rest) || self.lacks_needed_bytes(rule, hay, win.start..at.start) {
                 continue;
             }
             self.search_at(s, rule, win, at.clone(), before == 0);
@@ -2378,6 +2394,41 @@ description = "test"
         let (found, searched) = find("kid 123-456-789, kid 2024-05-12 10:30, kid 12A, kid 99999");
         assert!(found.is_empty());
         assert_eq!(searched, 0, "no window holds six digits joined by spaces");
+    }
+
+    #[test]
+    fn a_folded_literal_opens_windows_only_where_it_occurs() {
+        // `tok-live-` is folded into `tok-`: a hit of `tok-` opens the
+        // longer literal's rule's window only when `live-` follows it.
+        let toml = r#"[[rule]]
+id = "t.short"
+type = "SHORT"
+name = "short"
+category = "CREDENTIALS"
+regex = '''\b(tok-[a-z]{8})\b'''
+description = "test"
+
+[[rule]]
+id = "t.long"
+type = "LONG"
+name = "long"
+category = "CREDENTIALS"
+regex = '''\b(tok-live-[0-9]{6})\b'''
+description = "test"
+"#;
+        let scanner = scanner_of(toml);
+        let find = |hay: &str| {
+            let mut scratch = scanner.scratch();
+            let found = values(&scanner, &mut scratch, hay);
+            (found, scratch.stats().windows)
+        };
+        assert_eq!(find("a tok-abcdefgh b"), (vec!["tok-abcdefgh".to_string()], 1));
+        assert_eq!(find("a tok-live-123456 b"), (vec!["tok-live-123456".to_string()], 2));
+        // The rest cut by the haystack's end: no window, as no match.
+        assert_eq!(find("a tok-liv").1, 1);
+        let (found, windows) = find("tok-abcdefgh tok-live-654321 tok-");
+        assert_eq!(found, ["tok-abcdefgh", "tok-live-654321"]);
+        assert_eq!(windows, 4, "three hits of the short rule, one of the long");
     }
 
     #[test]
