@@ -2126,6 +2126,14 @@ mod tests {
         Scanner::new(&set).unwrap()
     }
 
+    /// The values `scanner` finds in `hay` with a scratch of its own, and
+    /// the engine's work counts.
+    fn values_and_stats(scanner: &Scanner, hay: &str) -> (Vec<String>, EngineStats) {
+        let mut scratch = scanner.scratch();
+        let found = values(scanner, &mut scratch, hay);
+        (found, scratch.stats())
+    }
+
     /// The values `scanner` finds in `hay`, in order, scanning with `scratch`.
     fn values(scanner: &Scanner, scratch: &mut Scratch, hay: &str) -> Vec<String> {
         let mut found = Vec::new();
@@ -2382,9 +2390,8 @@ description = "test"
         let scanner = scanner_of(toml);
         assert_eq!(run_filter(&scanner.rules[0]), Some(6));
         let find = |hay: &str| {
-            let mut scratch = scanner.scratch();
-            let found = values(&scanner, &mut scratch, hay);
-            (found, scratch.stats().windows + scratch.stats().keyword_group_searches)
+            let (found, stats) = values_and_stats(&scanner, hay);
+            (found, stats.windows + stats.keyword_group_searches)
         };
         for value in ["1232A 123 456", "12345 678901", "2002B 123456"] {
             let (found, searched) = find(&format!("kid {value}."));
@@ -2418,9 +2425,8 @@ description = "test"
 "#;
         let scanner = scanner_of(toml);
         let find = |hay: &str| {
-            let mut scratch = scanner.scratch();
-            let found = values(&scanner, &mut scratch, hay);
-            (found, scratch.stats().windows)
+            let (found, stats) = values_and_stats(&scanner, hay);
+            (found, stats.windows)
         };
         assert_eq!(find("a tok-abcdefgh b"), (vec!["tok-abcdefgh".to_string()], 1));
         assert_eq!(find("a tok-live-123456 b"), (vec!["tok-live-123456".to_string()], 2));
