@@ -36,7 +36,7 @@ pub fn check(value: &[u8]) -> bool {
     if is_sequential(value) || is_repeated(value) || has_placeholder(value) {
         return false;
     }
-    shannon_bits(value) >= MIN_BITS
+    enough_bits(value)
 }
 
 /// Bit set of the character classes present: 1 lower, 2 upper, 4 digit, 8 symbol.
@@ -86,15 +86,49 @@ const PLACEHOLDER_FIRST: [bool; 256] = {
     t
 };
 
+/// Whether the Shannon entropy of (at most the first 65 535 bytes of)
+/// `value` is at least [`MIN_BITS`] bits per byte.
+///
+/// Most values are decided by two bounds of the histogram, without a
+/// logarithm: the entropy is at most `log2` of the number of distinct
+/// bytes (so fewer than 8 fail), and at least the min-entropy
+/// `-log2(max / n)` of the most frequent byte (so one that makes at most
+/// an eighth of the bytes passes). The sum is computed only between them.
+fn enough_bits(value: &[u8]) -> bool {
+    const _: () = assert!(MIN_BITS == 3.0, "the bounds below are for 3 bits");
+    let sample = &value[..value.len().min(usize::from(u16::MAX))];
+    let mut hist = [0u16; 256];
+    let (mut distinct, mut most) = (0u32, 0u16);
+    for &b in sample {
+        let c = &mut hist[usize::from(b)];
+        *c += 1;
+        distinct += u32::from(*c == 1);
+        most = most.max(*c);
+    }
+    if distinct < 8 {
+        return false;
+    }
+    if usize::from(most) * 8 <= sample.len() {
+        return true;
+    }
+    histogram_bits(&hist, sample.len()) >= MIN_BITS
+}
+
 /// Shannon entropy in bits per byte of (at most the first 65 535 bytes of)
 /// `value`.
+#[cfg(test)]
 fn shannon_bits(value: &[u8]) -> f64 {
     let sample = &value[..value.len().min(usize::from(u16::MAX))];
     let mut hist = [0u16; 256];
     for &b in sample {
         hist[usize::from(b)] += 1;
     }
-    let n = sample.len() as f64;
+    histogram_bits(&hist, sample.len())
+}
+
+/// Shannon entropy in bits per byte of `n` bytes with histogram `hist`.
+fn histogram_bits(hist: &[u16; 256], n: usize) -> f64 {
+    let n = n as f64;
     hist.iter()
         .filter(|&&c| c > 0)
         .map(|&c| {
@@ -171,6 +205,31 @@ mod tests {
             found += usize::from(windows(&v));
         }
         assert!(found > 1_000, "{found} values with a marker");
+    }
+
+    #[test]
+    fn the_bounds_decide_as_the_sum_does() {
+        let mut rng = crate::testutil::XorShift(0x454E_5452);
+        let mut decided = [0usize; 2];
+        for _ in 0..50_000 {
+            // Alphabets of 4 to 40 bytes, skewed toward their first bytes
+            // half the time: values on both sides of 3 bits and near it.
+            let alphabet = 4 + rng.below(37);
+            let v: Vec<u8> = (0..8 + rng.below(120))
+                .map(|_| {
+                    let reach = if rng.below(2) == 0 { alphabet } else { 1 + rng.below(alphabet) };
+                    let i = rng.below(reach);
+                    b'!' + i as u8
+                })
+                .collect();
+            let want = shannon_bits(&v) >= MIN_BITS;
+            assert_eq!(enough_bits(&v), want, "{}", String::from_utf8_lossy(&v));
+            decided[usize::from(want)] += 1;
+        }
+        assert!(decided[0] > 5_000 && decided[1] > 5_000, "{decided:?}");
+        // Exactly 3 bits: eight bytes, each an eighth of the value.
+        assert!(enough_bits(b"abcdefghabcdefghabcdefgh"));
+        assert!(!enough_bits(b"abcdefgabcdefgabcdefgabc"));
     }
 
     #[test]
