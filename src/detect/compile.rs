@@ -91,7 +91,9 @@ pub(crate) struct CompiledRule {
     /// canonical length is on no list, and is neither copied nor hashed
     /// (a JWT is longer than the 64 bytes looked up without a copy).
     ignore_lengths: Vec<usize>,
-    pub ignore_words: Vec<Vec<u8>>,
+    /// The rule's ignore words, each with its searcher built once (a
+    /// candidate of such a rule searches its match for each).
+    pub ignore_words: Vec<memchr::memmem::Finder<'static>>,
     pub base_confidence: Confidence,
     pub priority: i32,
 }
@@ -237,7 +239,11 @@ impl CompiledRule {
                 lengths
             },
             ignore_values: s.ignore_values.iter().map(|v| canonical_value(v.as_bytes())).collect(),
-            ignore_words: s.ignore_words.iter().map(|w| w.as_bytes().to_vec()).collect(),
+            ignore_words: s
+                .ignore_words
+                .iter()
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
+                .collect(),
             base_confidence: s.confidence.unwrap_or(Confidence::Low),
             priority: s.priority,
             hir,
@@ -260,7 +266,7 @@ impl CompiledRule {
 
     /// Whether the rule's ignore lists veto a match with this full text and value.
     pub(crate) fn ignored(&self, full: &[u8], value: &[u8]) -> bool {
-        self.ignores_value(value) || self.ignore_words.iter().any(|w| memchr::memmem::find(full, w).is_some())
+        self.ignores_value(value) || self.ignore_words.iter().any(|w| w.find(full).is_some())
     }
 
     /// Whether `value` is on the rule's ignore list (canonically): every

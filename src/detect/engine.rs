@@ -1362,7 +1362,12 @@ impl Scanner {
     fn literal_hit(&self, s: &mut Scratch, hay: &[u8], targets: &[Target], at: Range<usize>) {
         for &Target { rule, before, after, ref rest } in targets {
             let win = at.start.saturating_sub(before)..(at.end + after).min(hay.len());
-            if !hay[at.end..].starts_with(rest) || self.lacks_needed_bytes(rule, hay, win.start..at.start) {
+            // The first byte before the whole compare: most hits of a
+            // literal that longer ones share (`-----BEGIN `) are followed
+            // by another one's rest.
+            let after = &hay[at.end..];
+            let follows = rest.first().is_none_or(|b| after.first() == Some(b)) && after.starts_with(rest);
+            if !follows || self.lacks_needed_bytes(rule, hay, win.start..at.start) {
                 continue;
             }
             self.search_at(s, rule, win, at.clone(), before == 0);
