@@ -1,8 +1,8 @@
 //! JSON Web Token in compact serialization, RFC 7519 / RFC 7515 (JWS).
 //!
 //! Three base64url segments separated by `.`: header, payload and
-//! signature. The header must decode to a JSON object with a string `alg`
-//! member, the payload to a JSON object, and the signature must be
+//! signature. The header must decode to a JSON object with one string
+//! `alg` member, the payload to a JSON object, and the signature must be
 //! non-empty unless `alg` is `none` (an unsecured JWT, RFC 7519 §6).
 //! Base64url is decoded without padding; trailing `=` are tolerated.
 //!
