@@ -40,7 +40,12 @@ impl Finding {
         value: &[u8],
         show_value: bool,
     ) -> Finding {
-        let text = String::from_utf8_lossy(value);
+        // Checked by `from_utf8`'s word-at-a-time loop first: the lossy
+        // conversion reads byte by byte even when there is nothing to replace.
+        let text = match std::str::from_utf8(value) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(value),
+        };
         Finding {
             source: source.to_string(),
             data_type: info.data_type,
@@ -52,5 +57,22 @@ impl Finding {
             redacted: redact(&text, info.category),
             value: show_value.then(|| text.into_owned()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_read_as_utf8_with_bad_bytes_replaced() {
+        let info = RuleInfo { id: "r".into(), data_type: "T".into(), category: Category::PersonalInformation };
+        let m = Match { rule: 0, start: 0, end: 0, validated: false, keyword: false, confidence: Confidence::High };
+        let at = || Location::Text(TextLocation { line: 1, column: 1, column_utf16: None, byte_start: 0, byte_end: 1 });
+        let value = |bytes: &[u8]| Finding::from_match(&info, &m, "a.txt", at(), bytes, true).value.unwrap();
+        assert_eq!(value("123-45-6789 Jürgen".as_bytes()), "123-45-6789 Jürgen");
+        assert_eq!(value(b"123-45\xff6789"), "123-45\u{fffd}6789");
+        let masked = Finding::from_match(&info, &m, "a.txt", at(), b"4532 0151\xc3 1283 0366", false);
+        assert_eq!((masked.redacted.as_str(), masked.value), ("4532 ****\u{fffd} **** 0366", None));
     }
 }

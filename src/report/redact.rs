@@ -27,7 +27,7 @@ pub fn redact(value: &str, category: Category) -> String {
     if category == Category::Credentials {
         return redact_secret(value);
     }
-    if let Some(at) = value.find('@') {
+    if let Some(at) = memchr::memchr(b'@', value.as_bytes()) {
         let (local, domain) = value.split_at(at);
         if !local.is_empty() && !domain.contains(char::is_whitespace) {
             let mut out = String::with_capacity(value.len());
@@ -134,7 +134,14 @@ fn redact_secret(value: &str) -> String {
         return "****".to_string();
     }
     // Prefixes are ASCII: `keep` characters are `keep` bytes.
-    let keep = PUBLIC_PREFIXES.iter().filter(|p| value.starts_with(*p)).map(|p| p.len().min(4)).max().unwrap_or(0);
+    // Their first byte first: most secrets start with none of them.
+    let first = value.as_bytes()[0];
+    let keep = PUBLIC_PREFIXES
+        .iter()
+        .filter(|p| p.as_bytes()[0] == first && value.starts_with(*p))
+        .map(|p| p.len().min(4))
+        .max()
+        .unwrap_or(0);
     let mut out = value[..keep].to_string();
     out.extend(std::iter::repeat_n('*', (total - keep).min(MAX_STARS)));
     out
