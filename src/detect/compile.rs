@@ -274,8 +274,10 @@ impl CompiledRule {
     /// no listed value has is not looked up; the others are without an
     /// allocation up to 64 bytes.
     fn ignores_value(&self, value: &[u8]) -> bool {
-        if self.ignore_values.is_empty() || self.ignore_lengths.binary_search(&canonical_bytes(value).count()).is_err()
-        {
+        // Counted only up to one past the longest listed value: a longer
+        // one (a JWT, a private key) is on no list, however long.
+        let Some(&longest) = self.ignore_lengths.last() else { return false };
+        if self.ignore_lengths.binary_search(&canonical_bytes(value).take(longest + 1).count()).is_err() {
             return false;
         }
         let mut buf = [0u8; 64];
@@ -312,6 +314,8 @@ mod tests {
             ("tok-12345679", false),
             (&*format!("tok-{}", long.to_lowercase()), true),
             (&*format!("tok-{long}B"), false),
+            (&*format!("tok-{long}-"), true),
+            (&*format!("tok-{}", "A".repeat(500)), false),
         ] {
             assert_eq!(rule.ignored(value.as_bytes(), value.as_bytes()), ignored, "{value}");
         }
