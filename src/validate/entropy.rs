@@ -58,9 +58,10 @@ fn is_sequential(value: &[u8]) -> bool {
 }
 
 /// Whether `value` repeats a unit of up to 64 characters at least twice
-/// (`password12password12`).
+/// (`password12password12`). A unit of `p` bytes needs `value[p]` to be
+/// `value[0]`, which most `p` fail before any compare.
 fn is_repeated(value: &[u8]) -> bool {
-    (1..=(value.len() / 2).min(64)).any(|p| value[p..] == value[..value.len() - p])
+    (1..=(value.len() / 2).min(64)).any(|p| value[p] == value[0] && value[p..] == value[..value.len() - p])
 }
 
 /// Whether `value` contains a placeholder marker, ASCII case-insensitively.
@@ -230,6 +231,21 @@ mod tests {
         // Exactly 3 bits: eight bytes, each an eighth of the value.
         assert!(enough_bits(b"abcdefghabcdefghabcdefgh"));
         assert!(!enough_bits(b"abcdefgabcdefgabcdefgabc"));
+    }
+
+    #[test]
+    fn repeats_are_found_as_every_compare_finds_them() {
+        let mut rng = crate::testutil::XorShift(0x5245_5045);
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let unit: Vec<u8> = (0..1 + rng.below(6)).map(|_| b"ab1"[rng.below(3)]).collect();
+            let v: Vec<u8> =
+                unit.iter().cycle().take(rng.below(40)).copied().chain((0..rng.below(2)).map(|_| b'a')).collect();
+            let repeated = (1..=(v.len() / 2).min(64)).any(|p| v[p..] == v[..v.len() - p]);
+            assert_eq!(is_repeated(&v), repeated, "{}", String::from_utf8_lossy(&v));
+            found += usize::from(repeated);
+        }
+        assert!(found > 5_000, "{found}");
     }
 
     #[test]
