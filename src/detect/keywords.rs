@@ -129,6 +129,7 @@ fn trigram(a: u8, b: u8, c: u8) -> usize {
 use std::ops::Range;
 
 use crate::detect::classify::{Classes, two_words};
+use crate::detect::lookups::{self, Batch};
 use crate::detect::vectors::{self, TrigramFilter};
 
 const CODES: usize = 1 << 15;
@@ -275,7 +276,7 @@ fn literal_key(hay: &[u8], s: usize) -> usize {
             [at(s), at(s + 1), at(s + 2), 0]
         }
     };
-    (u32::from_le_bytes(bytes).wrapping_mul(0x9E37_79B1) >> (32 - CODES.trailing_zeros())) as usize
+    (u32::from_le_bytes(bytes).wrapping_mul(LITERAL_MULTIPLIER) >> LITERAL_SHIFT) as usize
 }
 
 /// Whether `b` is a word byte: an ASCII letter or digit, or a non-ASCII
@@ -306,9 +307,21 @@ fn next_word_key(first: Option<u8>, second: Option<u8>) -> u16 {
 #[inline(always)]
 fn head_hash(head: u64, len: usize, next: u16) -> usize {
     let extra = ((len as u64) << 16 | u64::from(next)).rotate_right(24);
-    let x = (head ^ extra).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (x >> (64 - HEAD_BITS.trailing_zeros())) as usize
+    let x = (head ^ extra).wrapping_mul(HEAD_MULTIPLIER);
+    (x >> HEAD_SHIFT) as usize
 }
+
+/// The multiplier of [`head_hash`].
+pub(crate) const HEAD_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The shift of [`head_hash`]: its top bits index [`KeywordSet::heads`].
+pub(crate) const HEAD_SHIFT: u32 = 64 - HEAD_BITS.trailing_zeros();
+
+/// The multiplier of [`literal_key`].
+pub(crate) const LITERAL_MULTIPLIER: u32 = 0x9E37_79B1;
+
+/// The shift of [`literal_key`]: its top bits index [`KeywordSet::literal_keys`].
+pub(crate) const LITERAL_SHIFT: u32 = 32 - CODES.trailing_zeros();
 
 /// Whether a keyword followed by `rest` names a product in a user-agent
 /// string instead of labelling a value (`Mobile/15E148`, `Mobile
@@ -601,6 +614,18 @@ impl KeywordSet {
     /// start whose trigram `code` some form has), given the word's length.
     #[inline(always)]
     fn at_word(&self, hay: &[u8], s: usize, code: usize, len: usize, f: &mut impl FnMut(KeywordHit)) {
+        if self.has_head(hay, s, len) {
+            self.verify(hay, s, len, word_head(hay, s, len), code, f);
+        }
+        if self.has_literal(code) && self.has_literal_key(literal_key(hay, s)) {
+            self.verify_literals(hay, s, code, f);
+        }
+    }
+
+    /// Whether some form's first word could be the word of `len` bytes at
+    /// offset `s` of `hay`, by the bits of [`KeywordSet::heads`].
+    #[inline(always)]
+    fn has_head(&self, hay: &[u8], s: usize, len: usize) -> bool {
         let head = word_head(hay, s, len);
         // The word ends at a byte that normalizes to a space; a second word
         // may follow it, of which two bytes are hashed (`user_id` is then
@@ -608,12 +633,7 @@ impl KeywordSet {
         let byte = |i: usize| hay.get(i).map(|&b| norm_byte(b));
         let next = next_word_key(byte(s + len + 1), byte(s + len + 2));
         let (one, two) = (head_hash(head, len, 0), head_hash(head, len, next));
-        if (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1 {
-            self.verify(hay, s, len, head, code, f);
-        }
-        if self.has_literal(code) && self.has_literal_key(literal_key(hay, s)) {
-            self.verify_literals(hay, s, code, f);
-        }
+        (self.heads[one / 64] >> (one % 64) | self.heads[two / 64] >> (two % 64)) & 1 == 1
     }
 
     /// Whether some literal's first three bytes from its first letter have
@@ -760,6 +780,10 @@ impl KeywordSet {
         let (first_block, last_block) = (range.start / 64, (range.end - 1) / 64);
         let mut prev_word = if first_block > 0 { classes.word(first_block - 1) >> 63 } else { 0 };
         let mut prev_high = if first_block > 0 { classes.high(first_block - 1) >> 63 } else { 0 };
+        // Where the processor has them, the filtered starts are looked up
+        // eight at a time (see `detect::lookups`).
+        let batched = filtered && lookups::has_batched_lookups();
+        let mut batch = Batch::default();
         // Trigram codes by offset in the block: only the entries of a
         // block's known starts are written and read, so the array is not
         // cleared per block.
@@ -833,6 +857,18 @@ impl KeywordSet {
             }
             // Word lengths from the masks (a word longer than what the two blocks show is long anyway).
             let next = if known != 0 && k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
+            if batched {
+                while known != 0 {
+                    let i = known.trailing_zeros() as usize;
+                    known &= known - 1;
+                    let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
+                    batch.push(k * 64 + i, len, after_high >> i & 1 == 1);
+                    if batch.is_full() {
+                        self.judge_batch(hay, &mut batch, &mut f);
+                    }
+                }
+                continue;
+            }
             while known != 0 {
                 let i = known.trailing_zeros() as usize;
                 known &= known - 1;
@@ -847,6 +883,30 @@ impl KeywordSet {
                 self.at_word(hay, k * 64 + i, code, len, &mut f);
             }
         }
+        if batch.n > 0 {
+            self.judge_batch(hay, &mut batch, &mut f);
+        }
+    }
+
+    /// Looks the starts of `batch` up at once ([`lookups::judge`]), compares
+    /// those left with their forms and literals in order, and empties it.
+    fn judge_batch(&self, hay: &[u8], batch: &mut Batch, f: &mut impl FnMut(KeywordHit)) {
+        let tables = lookups::Tables { heads: &self.heads, literal_keys: &self.literal_keys };
+        let (heads, keys) = lookups::judge(hay, batch, &tables);
+        let mut left = heads | keys;
+        while left != 0 {
+            let j = left.trailing_zeros() as usize;
+            left &= left - 1;
+            let (s, len) = (batch.pos[j] as usize, batch.len[j] as usize);
+            let code = Self::code_at(hay, s);
+            if heads >> j & 1 == 1 {
+                self.verify(hay, s, len, word_head(hay, s, len), code, f);
+            }
+            if keys >> j & 1 == 1 && self.has_literal(code) {
+                self.verify_literals(hay, s, code, f);
+            }
+        }
+        batch.n = 0;
     }
 
     /// Whether a hit of keyword `k` lies within `distance` bytes of `value`
@@ -1344,6 +1404,79 @@ mod tests {
         for want in [&b"e-mail"[..], b"e_mail", b"x-api-key", b"sk-", b"ip", b"dl"] {
             assert!(found.iter().any(|f| f == want), "{}", String::from_utf8_lossy(want));
         }
+    }
+
+    #[test]
+    fn batched_lookups_agree_with_one_by_one() {
+        if !lookups::has_batched_lookups() {
+            return; // The keyword walk looks starts up one by one there.
+        }
+        let words = ["user name", "id number", "api key", "ssn", "credit card", "x api key", "straße", "passport"];
+        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+        let set = KeywordSet::with_literals(&pairs, &[b"AKIA".to_vec(), b"https://hooks.slack.com/".to_vec()]).unwrap();
+        // Words that pass the heads or the literal keys and words that
+        // share only their first word or trigram, at every distance from
+        // the end of the text.
+        let pieces: [&[u8]; 16] = [
+            b"user",
+            b"USER",
+            b"name",
+            b"id",
+            b"number",
+            b"api",
+            b"key",
+            b"ssn",
+            b"credit",
+            b"card",
+            b"x",
+            b"stra\xc3\x9fe",
+            b"AKIA",
+            b"https",
+            b"HTTP",
+            b"passports",
+        ];
+        let mut rng = crate::testutil::XorShift(0x5851_F42D_4C95_7F2D);
+        let tables = lookups::Tables { heads: &set.heads, literal_keys: &set.literal_keys };
+        let (mut checked, mut heads, mut keys, mut near_end) = (0, 0, 0, 0);
+        for _ in 0..600 {
+            let mut hay = Vec::new();
+            while hay.len() < 40 + rng.below(60) {
+                hay.extend_from_slice(pieces[rng.below(pieces.len())]);
+                hay.push(b" _:\n,\"-."[rng.below(8)]);
+            }
+            hay.truncate(hay.len() - rng.below(3));
+            let starts: Vec<usize> =
+                (0..hay.len()).filter(|&s| is_word_byte(hay[s]) && (s == 0 || !is_word_byte(hay[s - 1]))).collect();
+            for lanes in starts.chunks(8) {
+                let mut batch = Batch::default();
+                for &s in lanes {
+                    let len = hay[s..].iter().take_while(|&&b| is_word_byte(b)).count();
+                    batch.push(s, len, rng.below(8) == 0);
+                }
+                let (head_bits, key_bits) = lookups::judge(&hay, &batch, &tables);
+                for (j, &s) in lanes.iter().enumerate() {
+                    let (len, high) = (batch.len[j] as usize, batch.high >> j & 1 == 1);
+                    let head = !high && set.has_head(&hay, s, len);
+                    let key = high || set.has_literal_key(literal_key(&hay, s));
+                    let (got_head, got_key) = (head_bits >> j & 1 == 1, key_bits >> j & 1 == 1);
+                    if s + len + 9 <= hay.len() {
+                        assert_eq!((got_head, got_key), (head, key), "{s} in {:?}", String::from_utf8_lossy(&hay));
+                    } else {
+                        // Too near the end to read 8 bytes: such a start passes.
+                        assert!(got_head >= head && got_key >= key, "{s} in {:?}", String::from_utf8_lossy(&hay));
+                        near_end += 1;
+                    }
+                    checked += 1;
+                    heads += usize::from(head);
+                    keys += usize::from(key && !high);
+                }
+                assert_eq!(u32::from(head_bits | key_bits) >> lanes.len(), 0, "no bits past the batch");
+            }
+        }
+        assert!(
+            checked > 5_000 && heads > 500 && keys > 500 && near_end > 1_000,
+            "{checked} {heads} {keys} {near_end}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod engine;
 pub(crate) mod escapes;
 mod keywords;
 pub(crate) mod lines;
+mod lookups;
 mod prefilter;
 pub(crate) mod quiet;
 mod resolve;
