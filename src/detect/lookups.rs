@@ -31,6 +31,7 @@ impl Batch {
     /// non-ASCII byte); the caller judges the batch once it is full.
     #[inline(always)]
     pub(crate) fn push(&mut self, pos: usize, len: usize, high: bool) {
+        debug_assert!(self.n < 8, "a full batch is judged before the next push");
         let j = self.n & 7;
         self.pos[j] = pos as u64;
         self.len[j] = len as u64;
