@@ -857,12 +857,12 @@ impl KeywordSet {
             }
             // Word lengths from the masks (a word longer than what the two blocks show is long anyway).
             let next = if known != 0 && k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
+            let word_len = |i: usize| ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
             if batched {
                 while known != 0 {
                     let i = known.trailing_zeros() as usize;
                     known &= known - 1;
-                    let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
-                    batch.push(k * 64 + i, len, after_high >> i & 1 == 1);
+                    batch.push(k * 64 + i, word_len(i), after_high >> i & 1 == 1);
                     if batch.is_full() {
                         self.judge_batch(hay, &mut batch, &mut f);
                     }
@@ -879,8 +879,7 @@ impl KeywordSet {
                     }
                     continue;
                 }
-                let len = ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
-                self.at_word(hay, k * 64 + i, code, len, &mut f);
+                self.at_word(hay, k * 64 + i, code, word_len(i), &mut f);
             }
         }
         if batch.n > 0 {
