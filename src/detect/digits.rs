@@ -13,6 +13,7 @@
 //! costs a few word operations per block and no per-run work.
 
 use crate::detect::classify::Classes;
+use crate::detect::run_lanes;
 
 /// The bytes that join the digit runs of a group, in the order that rules'
 /// separator bit sets use (bit `i` is `SEPARATORS[i]`).
@@ -104,39 +105,71 @@ pub(crate) const BUILT_IN_DIGITS: (u32, u32) = (6, 9);
 /// keywords.
 #[inline(never)]
 pub fn find_groups(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>) {
+    find_groups_walked(c, len, min_digits, near, out, run_lanes::available());
+}
+
+/// [`find_groups`], its runs walked in vector lanes when `lanes` (only
+/// where [`run_lanes::available`]), else one by one.
+#[inline(always)]
+fn find_groups_walked(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>, lanes: bool) {
     let min_digits = min_digits.max(1);
     let near_digits = near.min_digits.clamp(1, min_digits);
+    let walk = Walk { c, len, lanes };
     if (near_digits, min_digits) == BUILT_IN_DIGITS {
         const NEAR: ([u32; 7], usize) = run_steps(1, BUILT_IN_DIGITS.0);
         const FAR: ([u32; 7], usize) = run_steps(BUILT_IN_DIGITS.0, BUILT_IN_DIGITS.1);
-        return groups_with(c, len, (near_digits, &NEAR.0[..NEAR.1]), (min_digits, &FAR.0[..FAR.1]), near, out);
+        return groups_with(walk, (near_digits, &NEAR.0[..NEAR.1]), (min_digits, &FAR.0[..FAR.1]), near, out);
     }
     // Runs of the group mask long enough to hold the digits wanted: the
     // steps up to a near block's threshold, then on to the others'.
     let (near_steps, n) = run_steps(1, near_digits.min(64));
     let (far_steps, f) = run_steps(near_digits.min(64), min_digits.min(64));
-    groups_with(c, len, (near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]), near, out);
+    groups_with(walk, (near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]), near, out);
+}
+
+/// What [`groups_with`] walks the runs it queues over: the class masks,
+/// the haystack's length, and whether in vector lanes.
+#[derive(Clone, Copy)]
+struct Walk<'a> {
+    c: &'a Classes,
+    len: usize,
+    lanes: bool,
+}
+
+impl Walk<'_> {
+    /// Walks the runs of the queued blocks and empties the queue.
+    #[inline(always)]
+    fn runs(&self, queue: &mut Queue, spread: &mut run_lanes::Spread, out: &mut Vec<Group>) {
+        let q: &Queue = queue;
+        if self.lanes {
+            run_lanes::walk(q, spread, self.len, out, |i, s, out| walk_run(self.c, self.len, q, i, s, out));
+        } else {
+            walk_runs(self.c, self.len, q, out);
+        }
+        queue.n = 0;
+    }
 }
 
 /// [`find_groups`] with its thresholds and the run steps that reach them
 /// (up to the near blocks' threshold, then on to the others').
 #[inline(always)]
 fn groups_with(
-    c: &Classes,
-    len: usize,
+    walk: Walk,
     (near_digits, near_steps): (u32, &[u32]),
     (min_digits, far_steps): (u32, &[u32]),
     near: NearBlocks,
     out: &mut Vec<Group>,
 ) {
+    let c = walk.c;
     let blocks = c.blocks();
+    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
     let mut carry = 0u64; // the group mask's last bit in the previous block
     let mut cur = group_mask(c, 0);
     // The blocks where long enough runs start, walked to their ends a
-    // batch at a time (see `Starts`); a batch is walked as soon as it is
+    // batch at a time (see `Queue`); a batch is walked as soon as it is
     // full, so an entry is always free for the next block.
-    let mut queue = [Starts::default(); QUEUE];
-    let mut queued = 0;
+    let mut queue = Queue::default();
+    let mut spread = run_lanes::Spread::default();
     for k in 0..blocks {
         let next = group_mask(c, k + 1);
         if cur == 0 {
@@ -167,66 +200,89 @@ fn groups_with(
         // and JSON Lines about every other block has one (a date's ten
         // bytes are walked, then dropped with their eight digits), in no
         // order a branch predictor follows.
-        queue[queued] = Starts { k, bits, cur, next, need };
-        queued += usize::from(bits != 0);
-        if queued == QUEUE {
-            walk_runs(c, len, &queue[..queued], out);
-            queued = 0;
+        let i = queue.n;
+        (queue.k[i], queue.bits[i], queue.cur[i], queue.next[i]) = (k as u64, bits, cur, next);
+        (queue.digits[i], queue.next_digits[i], queue.need[i]) = (d(k), d(k + 1), u64::from(need));
+        queue.n += usize::from(bits != 0);
+        if queue.n == QUEUE {
+            walk.runs(&mut queue, &mut spread, out);
         }
         carry = cur >> 63;
         cur = next;
     }
-    walk_runs(c, len, &queue[..queued], out);
+    walk.runs(&mut queue, &mut spread, out);
 }
 
 /// Blocks [`groups_with`] queues before walking their runs: the walks
 /// take the same time in batches of 16 or 64, and a queue of 16 is less
 /// to set up for each of many small files.
-const QUEUE: usize = 16;
+pub(crate) const QUEUE: usize = 16;
 
-/// A block of [`groups_with`] where runs long enough for its threshold
-/// start: the block, those starts, its group mask and the next block's,
-/// and the digits a group starting there needs.
+/// The blocks of [`groups_with`] where runs long enough for its threshold
+/// start, one entry per array: the block, those starts, its group and
+/// digit masks and the next block's, and the digits a group starting
+/// there needs. Arrays, so that the vector walk reads eight entries' fields
+/// into the lanes of one register.
 #[derive(Clone, Copy, Debug, Default)]
-struct Starts {
-    k: usize,
-    bits: u64,
-    cur: u64,
-    next: u64,
-    need: u32,
+pub(crate) struct Queue {
+    /// The block.
+    pub(crate) k: [u64; QUEUE],
+    /// Bit `s`: a long enough run starts at offset `s` of the block.
+    pub(crate) bits: [u64; QUEUE],
+    /// The block's group mask.
+    pub(crate) cur: [u64; QUEUE],
+    /// The next block's group mask (0 past the last block).
+    pub(crate) next: [u64; QUEUE],
+    /// The block's digits.
+    pub(crate) digits: [u64; QUEUE],
+    /// The next block's digits (0 past the last block).
+    pub(crate) next_digits: [u64; QUEUE],
+    /// The digits a group starting in the block needs.
+    pub(crate) need: [u64; QUEUE],
+    /// How many entries are queued.
+    pub(crate) n: usize,
 }
 
 /// Walks each queued run to its end, across blocks, counting digits, and
 /// appends the groups with enough digits to `out`.
 #[inline(always)]
-fn walk_runs(c: &Classes, len: usize, queue: &[Starts], out: &mut Vec<Group>) {
-    let blocks = c.blocks();
-    let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
-    for q in queue {
-        let mut bits = q.bits;
+fn walk_runs(c: &Classes, len: usize, queue: &Queue, out: &mut Vec<Group>) {
+    for i in 0..queue.n {
+        let mut bits = queue.bits[i];
         while bits != 0 {
             let s = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let (mut kk, mut from, mut digits, mut seps) = (q.k, s, 0u32, 0u32);
-            let mut mask = q.cur;
-            let end = loop {
-                let ones = (mask >> from).trailing_ones() as usize;
-                let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
-                let dig = ((d(kk) >> from) & span).count_ones();
-                digits += dig;
-                seps += ones as u32 - dig;
-                if from + ones < 64 || kk + 1 == blocks {
-                    break kk * 64 + from + ones;
-                }
-                kk += 1;
-                from = 0;
-                mask = if kk == q.k + 1 { q.next } else { group_mask(c, kk) };
-            };
-            // Runs long enough in bytes but short of digits (dates,
-            // addresses) come and go unpredictably.
-            push_if(out, Group { start: q.k * 64 + s, end: end.min(len), digits, seps }, digits >= q.need);
+            walk_run(c, len, queue, i, s, out);
         }
     }
+}
+
+/// Walks the run starting at offset `s` of queued block `i` to its end,
+/// and appends its group to `out` when it has enough digits.
+#[inline(always)]
+fn walk_run(c: &Classes, len: usize, queue: &Queue, i: usize, s: usize, out: &mut Vec<Group>) {
+    let blocks = c.blocks();
+    let first = queue.k[i] as usize;
+    let (mut kk, mut from, mut digits, mut seps) = (first, s, 0u32, 0u32);
+    let (mut mask, mut dig_mask) = (queue.cur[i], queue.digits[i]);
+    let end = loop {
+        let ones = (mask >> from).trailing_ones() as usize;
+        let span = if ones >= 64 { u64::MAX } else { (1u64 << ones) - 1 };
+        let dig = ((dig_mask >> from) & span).count_ones();
+        digits += dig;
+        seps += ones as u32 - dig;
+        if from + ones < 64 || kk + 1 == blocks {
+            break kk * 64 + from + ones;
+        }
+        kk += 1;
+        from = 0;
+        (mask, dig_mask) =
+            if kk == first + 1 { (queue.next[i], queue.next_digits[i]) } else { (group_mask(c, kk), c.digit(kk)) };
+    };
+    // Runs long enough in bytes but short of digits (dates,
+    // addresses) come and go unpredictably.
+    let keep = u64::from(digits) >= queue.need[i];
+    push_if(out, Group { start: first * 64 + s, end: end.min(len), digits, seps }, keep);
 }
 
 /// Appends `item` to `v` when `keep`, without a branch on `keep`: for
@@ -405,6 +461,48 @@ mod tests {
                 let want: Vec<Group> =
                     reference(&hay, near_min).into_iter().filter(|g| g.digits >= min || marked(g.start / 64)).collect();
                 assert_eq!(got, want, "round {round}, near {near_min}, min {min}");
+            }
+        }
+    }
+
+    /// Runs walked eight at a time in vector lanes (where the processor
+    /// can) give the groups the one-by-one walk gives, in the same order:
+    /// runs within a block, into the next, and past it (left to the
+    /// one-by-one walk), near marked blocks and elsewhere.
+    #[test]
+    fn runs_walked_in_lanes_as_one_by_one() {
+        if !run_lanes::available() {
+            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: only the one-by-one walk runs");
+            return;
+        }
+        let alphabet = b"0123456789012345678901234567890123456789 -./()abcXYZ,:";
+        let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
+        let mut hay: Vec<u8> = Vec::new();
+        while hay.len() < 30_000 {
+            // Mostly short random text, at times a run of 60 to 300
+            // digits and separators (reaching one, two or more blocks on).
+            if rng.below(8) == 0 {
+                let n = 60 + rng.below(240);
+                hay.extend((0..n).map(|i| if i % 5 == 4 && rng.below(2) == 0 { b' ' } else { b'7' }));
+            } else {
+                hay.extend((0..rng.below(200)).map(|_| alphabet[rng.below(alphabet.len())]));
+            }
+        }
+        let mut c = Classes::default();
+        let marks: Vec<u64> = (0..hay.len().div_ceil(64 * 64)).map(|_| rng.next_u64()).collect();
+        for len in [0, 1, 64, 127, 128, 1000, 4097, hay.len()] {
+            let h = &hay[..len];
+            c.compute(h);
+            for (near_min, min) in [(1, 1), (6, 9), (3, 9), (9, 9), (9, 70), (40, 66)] {
+                let near = NearBlocks { blocks: &marks, min_digits: near_min };
+                let (mut lanes, mut one_by_one) = (Vec::new(), Vec::new());
+                find_groups_walked(&c, len, min, near, &mut lanes, true);
+                find_groups_walked(&c, len, min, near, &mut one_by_one, false);
+                assert_eq!(lanes, one_by_one, "len {len}, near {near_min}, min {min}");
+                let marked = |k: usize| marks.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1);
+                let want: Vec<Group> =
+                    reference(h, near_min).into_iter().filter(|g| g.digits >= min || marked(g.start / 64)).collect();
+                assert_eq!(lanes, want, "len {len}, near {near_min}, min {min}");
             }
         }
     }

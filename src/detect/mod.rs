@@ -18,6 +18,7 @@ mod lookups;
 mod prefilter;
 pub(crate) mod quiet;
 mod resolve;
+mod run_lanes;
 mod shapes;
 mod starts;
 pub mod stream;
