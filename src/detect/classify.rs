@@ -26,8 +26,8 @@ pub struct Classes {
     quiet: Vec<u64>,
 }
 
-const DIGIT: usize = 0;
-const SEP: usize = 1;
+pub(crate) const DIGIT: usize = 0;
+pub(crate) const SEP: usize = 1;
 const UPPER: usize = 2;
 const LOWER: usize = 3;
 const HIGH: usize = 4;
@@ -153,6 +153,13 @@ impl Classes {
     /// byte of no class: see `detect::escapes`).
     pub(crate) fn clear_lower(&mut self, at: usize) {
         self.blocks[at / 64][LOWER] &= !(1u64 << (at % 64));
+    }
+
+    /// The masks of every block, each indexed by the class ([`DIGIT`],
+    /// [`SEP`]...): for vector kernels that read eight blocks at a time.
+    #[inline(always)]
+    pub(crate) fn block_masks(&self) -> &[[u64; 5]] {
+        &self.blocks
     }
 
     /// Number of 64-byte blocks.

@@ -13,7 +13,7 @@
 //! costs a few word operations per block and no per-run work.
 
 use crate::detect::classify::Classes;
-use crate::detect::run_lanes;
+use crate::detect::group_lanes;
 
 /// The bytes that join the digit runs of a group, in the order that rules'
 /// separator bit sets use (bit `i` is `SEPARATORS[i]`).
@@ -105,62 +105,46 @@ pub(crate) const BUILT_IN_DIGITS: (u32, u32) = (6, 9);
 /// keywords.
 #[inline(never)]
 pub fn find_groups(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>) {
-    find_groups_walked(c, len, min_digits, near, out, run_lanes::available());
+    find_groups_walked(c, len, min_digits, near, out, group_lanes::available());
 }
 
-/// [`find_groups`], its runs walked in vector lanes when `lanes` (only
-/// where [`run_lanes::available`]), else one by one.
+/// [`find_groups`], eight blocks at a time in vector lanes when `lanes`
+/// (only where [`group_lanes::available`]), else block by block.
 #[inline(always)]
 fn find_groups_walked(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>, lanes: bool) {
     let min_digits = min_digits.max(1);
     let near_digits = near.min_digits.clamp(1, min_digits);
-    let walk = Walk { c, len, lanes };
+    if lanes {
+        // Its shifts by a register take no longer than by constants.
+        let (near_steps, n) = run_steps(1, near_digits.min(64));
+        let (far_steps, f) = run_steps(near_digits.min(64), min_digits.min(64));
+        let slow = |q: &Queue, i, s, out: &mut Vec<Group>| walk_run(c, len, q, i, s, out);
+        let thresholds = ((near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]));
+        return group_lanes::groups(c, len, thresholds, near, out, slow);
+    }
     if (near_digits, min_digits) == BUILT_IN_DIGITS {
         const NEAR: ([u32; 7], usize) = run_steps(1, BUILT_IN_DIGITS.0);
         const FAR: ([u32; 7], usize) = run_steps(BUILT_IN_DIGITS.0, BUILT_IN_DIGITS.1);
-        return groups_with(walk, (near_digits, &NEAR.0[..NEAR.1]), (min_digits, &FAR.0[..FAR.1]), near, out);
+        return groups_with(c, len, (near_digits, &NEAR.0[..NEAR.1]), (min_digits, &FAR.0[..FAR.1]), near, out);
     }
     // Runs of the group mask long enough to hold the digits wanted: the
     // steps up to a near block's threshold, then on to the others'.
     let (near_steps, n) = run_steps(1, near_digits.min(64));
     let (far_steps, f) = run_steps(near_digits.min(64), min_digits.min(64));
-    groups_with(walk, (near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]), near, out);
-}
-
-/// What [`groups_with`] walks the runs it queues over: the class masks,
-/// the haystack's length, and whether in vector lanes.
-#[derive(Clone, Copy)]
-struct Walk<'a> {
-    c: &'a Classes,
-    len: usize,
-    lanes: bool,
-}
-
-impl Walk<'_> {
-    /// Walks the runs of the queued blocks and empties the queue.
-    #[inline(always)]
-    fn runs(&self, queue: &mut Queue, spread: &mut run_lanes::Spread, out: &mut Vec<Group>) {
-        let q: &Queue = queue;
-        if self.lanes {
-            run_lanes::walk(q, spread, self.len, out, |i, s, out| walk_run(self.c, self.len, q, i, s, out));
-        } else {
-            walk_runs(self.c, self.len, q, out);
-        }
-        queue.n = 0;
-    }
+    groups_with(c, len, (near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]), near, out);
 }
 
 /// [`find_groups`] with its thresholds and the run steps that reach them
 /// (up to the near blocks' threshold, then on to the others').
 #[inline(always)]
 fn groups_with(
-    walk: Walk,
+    c: &Classes,
+    len: usize,
     (near_digits, near_steps): (u32, &[u32]),
     (min_digits, far_steps): (u32, &[u32]),
     near: NearBlocks,
     out: &mut Vec<Group>,
 ) {
-    let c = walk.c;
     let blocks = c.blocks();
     let d = |k: usize| if k < blocks { c.digit(k) } else { 0 };
     let mut carry = 0u64; // the group mask's last bit in the previous block
@@ -169,7 +153,6 @@ fn groups_with(
     // batch at a time (see `Queue`); a batch is walked as soon as it is
     // full, so an entry is always free for the next block.
     let mut queue = Queue::default();
-    let mut spread = run_lanes::Spread::default();
     for k in 0..blocks {
         let next = group_mask(c, k + 1);
         if cur == 0 {
@@ -205,12 +188,13 @@ fn groups_with(
         (queue.digits[i], queue.next_digits[i], queue.need[i]) = (d(k), d(k + 1), u64::from(need));
         queue.n += usize::from(bits != 0);
         if queue.n == QUEUE {
-            walk.runs(&mut queue, &mut spread, out);
+            walk_runs(c, len, &queue, out);
+            queue.n = 0;
         }
         carry = cur >> 63;
         cur = next;
     }
-    walk.runs(&mut queue, &mut spread, out);
+    walk_runs(c, len, &queue, out);
 }
 
 /// Blocks [`groups_with`] queues before walking their runs: the walks
@@ -471,7 +455,7 @@ mod tests {
     /// one-by-one walk), near marked blocks and elsewhere.
     #[test]
     fn runs_walked_in_lanes_as_one_by_one() {
-        if !run_lanes::available() {
+        if !group_lanes::available() {
             eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: only the one-by-one walk runs");
             return;
         }

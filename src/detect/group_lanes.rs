@@ -1,0 +1,295 @@
+//! Digit groups found eight blocks at a time, and their runs walked to
+//! their ends eight at a time, in the lanes of vector registers, where the
+//! processor has AVX-512 (with `VBMI2` and `VPOPCNTDQ`): what `digits`
+//! does block by block and run by run elsewhere.
+//!
+//! Block by block, each block costs a few dozen word operations (its group
+//! mask from its neighbours' digits and separators, the run tests of both
+//! thresholds), and each run that starts a loop over its start bits and
+//! another over the blocks it spans, whose trip counts follow no pattern (a
+//! date's ten bytes, then a card number's nineteen): in logs, each about
+//! half the finder's time. Here eight blocks' digit and separator masks are
+//! gathered into the lanes of two registers, their group masks and run
+//! tests computed in those lanes (the blocks before and after by lane
+//! shifts), and the blocks where runs start queued with `compress`, no
+//! branch per block. The queue's start bits are then spread into a list of
+//! (entry, offset) pairs, 64 bytes at a time (`compress` again), and each
+//! lane takes one start and measures its run in its block and the next
+//! with shifts and population counts, no branch per run. The rare run that
+//! reaches past the next block is walked one by one.
+
+use crate::detect::classify::Classes;
+use crate::detect::digits::{Group, NearBlocks, QUEUE, Queue, push_if};
+
+/// Whether this processor finds groups in lanes (AVX-512F, BW, VBMI2 and
+/// VPOPCNTDQ).
+#[inline]
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vbmi2")
+            && is_x86_feature_detected!("avx512vpopcntdq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A threshold of digits, and the shifts that test for runs that long
+/// (see `digits::run_steps`).
+pub(crate) type Threshold<'a> = (u32, &'a [u32]);
+
+/// Appends to `out`, in order, every digit group of the haystack (`len`
+/// bytes, class masks `c`) with at least the digits of the first threshold
+/// (`near`'s) when it starts in a block of `near`, of the second elsewhere,
+/// the run steps of the first going from 1 digit to it, of the second from
+/// the first to the second: `digits::find_groups`. A run that reaches
+/// past the block after its own is left to `slow(queue, entry, offset,
+/// out)`, at its place in the order. Only where [`available`].
+#[allow(unsafe_code)]
+pub(crate) fn groups(
+    c: &Classes,
+    len: usize,
+    thresholds: (Threshold, Threshold),
+    near: NearBlocks,
+    out: &mut Vec<Group>,
+    slow: impl Fn(&Queue, usize, usize, &mut Vec<Group>),
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(available(), "digit groups in lanes need AVX-512F, BW, VBMI2 and VPOPCNTDQ");
+        // SAFETY: the processor has the features (asserted above).
+        unsafe { x86::groups_avx512(c, len, thresholds, near, out, slow) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (c, len, thresholds, near, out, slow);
+        unreachable!("digit groups in lanes need AVX-512")
+    }
+}
+
+/// Where the walk spreads the start bits of a queue: each start's offset
+/// in its block and its entry, in order. Kept from one queue to the next,
+/// so that it is not cleared for each.
+struct Spread {
+    offsets: [u8; STARTS],
+    entries: [u8; STARTS],
+}
+
+impl Default for Spread {
+    fn default() -> Spread {
+        Spread { offsets: [0; STARTS], entries: [0; STARTS] }
+    }
+}
+
+/// Room for the starts of a full queue: at most 32 runs start in a block
+/// (each after a byte outside the group mask), and each block's starts are
+/// written as a whole 64-byte vector.
+const STARTS: usize = (QUEUE - 1) * 32 + 64;
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_if};
+    use crate::detect::classify::{Classes, DIGIT, SEP};
+
+    /// The group masks of the eight blocks of `dc`/`sc` (digits and
+    /// separators), given the eight blocks before (`dp`, `sp`) and after
+    /// (`dn`, `sn`): `digits::group_mask` in each lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn group_masks((dp, dc, dn): (__m512i, __m512i, __m512i), (sp, sc, sn): (__m512i, __m512i, __m512i)) -> __m512i {
+        // Each lane's previous and next block.
+        let (dp, dn) = (_mm512_alignr_epi64::<7>(dc, dp), _mm512_alignr_epi64::<1>(dn, dc));
+        let (sp, sn) = (_mm512_alignr_epi64::<7>(sc, sp), _mm512_alignr_epi64::<1>(sn, sc));
+        let or = _mm512_or_si512;
+        let and = _mm512_and_si512;
+        let d_l1 = or(_mm512_slli_epi64::<1>(dc), _mm512_srli_epi64::<63>(dp));
+        let d_l2 = or(_mm512_slli_epi64::<2>(dc), _mm512_srli_epi64::<62>(dp));
+        let d_r1 = or(_mm512_srli_epi64::<1>(dc), _mm512_slli_epi64::<63>(dn));
+        let d_r2 = or(_mm512_srli_epi64::<2>(dc), _mm512_slli_epi64::<62>(dn));
+        let s_l1 = or(_mm512_slli_epi64::<1>(sc), _mm512_srli_epi64::<63>(sp));
+        let s_r1 = or(_mm512_srli_epi64::<1>(sc), _mm512_slli_epi64::<63>(sn));
+        let one = and(sc, and(d_l1, d_r1));
+        let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
+        let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
+        or(or(dc, one), or(first_of_two, second_of_two))
+    }
+
+    /// [`super::groups`].
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq")]
+    pub(super) fn groups_avx512(
+        c: &Classes,
+        len: usize,
+        ((near_digits, near_steps), (min_digits, far_steps)): (Threshold, Threshold),
+        near: NearBlocks,
+        out: &mut Vec<Group>,
+        slow: impl Fn(&Queue, usize, usize, &mut Vec<Group>),
+    ) {
+        let masks = c.block_masks();
+        let blocks = masks.len();
+        let base = masks.as_ptr().cast::<i64>();
+        let set = |x: u64| _mm512_set1_epi64(x as i64);
+        let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+        // The digit and separator masks of blocks `8 * v..8 * v + 8`, 0 past the last.
+        let load = |v: usize| -> (__m512i, __m512i) {
+            let k0 = v * 8;
+            let n = blocks.saturating_sub(k0).min(8);
+            let present = ((1u16 << n) - 1) as u8;
+            let index = _mm512_add_epi64(set(k0 as u64 * 5), _mm512_setr_epi64(0, 5, 10, 15, 20, 25, 30, 35));
+            // SAFETY: only the lanes of blocks that exist are read, at
+            // their digit and separator masks.
+            unsafe {
+                (
+                    _mm512_mask_i64gather_epi64::<8>(set(0), present, _mm512_add_epi64(index, set(DIGIT as u64)), base),
+                    _mm512_mask_i64gather_epi64::<8>(set(0), present, _mm512_add_epi64(index, set(SEP as u64)), base),
+                )
+            }
+        };
+        let zero = _mm512_setzero_si512();
+        let (mut d, mut s) = ([zero; 4], [zero; 4]);
+        (d[1], s[1]) = load(0);
+        (d[2], s[2]) = load(1);
+        (d[3], s[3]) = load(2);
+        // The group masks of the eight blocks before, these and the next.
+        let mut g_prev = zero;
+        let mut g_cur = group_masks((d[0], d[1], d[2]), (s[0], s[1], s[2]));
+        let mut g_next = group_masks((d[1], d[2], d[3]), (s[1], s[2], s[3]));
+        let mut queue = Queue::default();
+        let mut spread = Spread::default();
+        for v in 0..blocks.div_ceil(8) {
+            let cur = g_cur;
+            let next = _mm512_alignr_epi64::<1>(g_next, g_cur);
+            let carry = _mm512_srli_epi64::<63>(_mm512_alignr_epi64::<7>(g_cur, g_prev));
+            // Bit i of `run`: bits i..i+need of the group mask (this
+            // block's, then the next one's in `ahead`) are all set.
+            let (mut run, mut ahead) = (cur, next);
+            let step_by = |run: &mut __m512i, ahead: &mut __m512i, step: u32| {
+                let (right, left) = (set(u64::from(step)), set(u64::from(64 - step)));
+                let from_ahead = _mm512_sllv_epi64(*ahead, left);
+                *run = _mm512_and_si512(*run, _mm512_or_si512(_mm512_srlv_epi64(*run, right), from_ahead));
+                *ahead = _mm512_and_si512(*ahead, _mm512_srlv_epi64(*ahead, right));
+            };
+            for &step in near_steps {
+                step_by(&mut run, &mut ahead, step);
+            }
+            let near_run = run;
+            for &step in far_steps {
+                step_by(&mut run, &mut ahead, step);
+            }
+            let k0 = v * 8;
+            // Eight bits of one word: `k0` is a multiple of 8.
+            let is_near = near.blocks.get(k0 / 64).map_or(0, |w| (w >> (k0 % 64)) as u8);
+            let run = _mm512_mask_blend_epi64(is_near, run, near_run);
+            let starts = _mm512_andnot_si512(_mm512_or_si512(_mm512_slli_epi64::<1>(cur), carry), cur);
+            let bits = _mm512_and_si512(run, starts);
+            // The blocks where runs start, queued in order.
+            let found = _mm512_test_epi64_mask(bits, bits);
+            let need = _mm512_mask_blend_epi64(is_near, set(u64::from(min_digits)), set(u64::from(near_digits)));
+            let at = queue.n;
+            let put = |field: &mut [u64; QUEUE], x: __m512i| {
+                let packed: [u64; 8] = bytemuck::cast(_mm512_maskz_compress_epi64(found, x));
+                field[at..at + 8].copy_from_slice(&packed);
+            };
+            put(&mut queue.k, _mm512_add_epi64(set(k0 as u64), lane));
+            put(&mut queue.bits, bits);
+            put(&mut queue.cur, cur);
+            put(&mut queue.next, next);
+            put(&mut queue.digits, d[1]);
+            put(&mut queue.next_digits, _mm512_alignr_epi64::<1>(d[2], d[1]));
+            put(&mut queue.need, need);
+            queue.n += found.count_ones() as usize;
+            // Room for the next eight blocks.
+            if queue.n > QUEUE - 8 {
+                walk_avx512(&queue, &mut spread, len, out, |i, s, out| slow(&queue, i, s, out));
+                queue.n = 0;
+            }
+            // On to the next eight blocks.
+            d.rotate_left(1);
+            s.rotate_left(1);
+            (d[3], s[3]) = load(v + 3);
+            (g_prev, g_cur) = (g_cur, g_next);
+            g_next = group_masks((d[1], d[2], d[3]), (s[1], s[2], s[3]));
+        }
+        walk_avx512(&queue, &mut spread, len, out, |i, s, out| slow(&queue, i, s, out));
+    }
+
+    /// Appends to `out`, in order, the group of every run that starts at a
+    /// bit of `queue.bits` and has the digits its entry needs, for a
+    /// haystack of `len` bytes; a run that reaches past the block after its
+    /// own is left to `slow(entry, offset, out)`, at its place in the order.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq")]
+    fn walk_avx512(
+        queue: &Queue,
+        Spread { offsets, entries }: &mut Spread,
+        len: usize,
+        out: &mut Vec<Group>,
+        mut slow: impl FnMut(usize, usize, &mut Vec<Group>),
+    ) {
+        let n = queue.n.min(QUEUE);
+        // Each start's offset in its block, and its entry, in order.
+        let iota: __m512i = bytemuck::cast(std::array::from_fn::<u8, 64, _>(|i| i as u8));
+        let mut count = 0;
+        for i in 0..n {
+            let bits = queue.bits[i];
+            let spread: [u8; 64] = bytemuck::cast(_mm512_maskz_compress_epi8(bits, iota));
+            offsets[count..count + 64].copy_from_slice(&spread);
+            entries[count..count + 64].fill(i as u8);
+            count += bits.count_ones() as usize;
+        }
+        let halves = |a: &[u64; QUEUE]| -> (__m512i, __m512i) {
+            let [lo, hi]: [[u64; 8]; 2] = bytemuck::cast(*a);
+            (bytemuck::cast(lo), bytemuck::cast(hi))
+        };
+        let fields = [&queue.k, &queue.cur, &queue.next, &queue.digits, &queue.next_digits, &queue.need].map(halves);
+        let set = |x: u64| _mm512_set1_epi64(x as i64);
+        let one = set(1);
+        // Bit i of the count: bits 0..=i of `x` are all set.
+        let trailing_ones = |x: __m512i| _mm512_popcnt_epi64(_mm512_andnot_si512(_mm512_add_epi64(x, one), x));
+        // The low `n` bits (all 64 for 64: the shift gives 0).
+        let low_bits = |n: __m512i| _mm512_sub_epi64(_mm512_sllv_epi64(one, n), one);
+        let len_v = set(len as u64);
+        let mut j = 0;
+        while j < count {
+            let widen = |bytes: &[u8]| {
+                let eight: [u8; 8] = bytes.try_into().expect("8 bytes");
+                _mm512_cvtepu8_epi64(_mm_set_epi64x(0, i64::from_le_bytes(eight)))
+            };
+            let s = widen(&offsets[j..j + 8]);
+            let entry = widen(&entries[j..j + 8]);
+            let [k, cur, next, digits, next_digits, need] =
+                fields.map(|(lo, hi)| _mm512_permutex2var_epi64(lo, entry, hi));
+            // The run in its block, from its start.
+            let ones = trailing_ones(_mm512_srlv_epi64(cur, s));
+            let dig = _mm512_popcnt_epi64(_mm512_and_si512(_mm512_srlv_epi64(digits, s), low_bits(ones)));
+            // Its part in the next block, where it reaches the block's end
+            // (0 elsewhere, and past the last block, whose masks are 0).
+            let reach = _mm512_cmpeq_epi64_mask(_mm512_add_epi64(s, ones), set(64));
+            let ones_next = _mm512_maskz_mov_epi64(reach, trailing_ones(next));
+            let dig_next = _mm512_popcnt_epi64(_mm512_and_si512(next_digits, low_bits(ones_next)));
+            // Runs that fill the next block too go on past it.
+            let further = _mm512_cmpeq_epi64_mask(ones_next, set(64));
+            let bytes = _mm512_add_epi64(ones, ones_next);
+            let digit_count = _mm512_add_epi64(dig, dig_next);
+            let start = _mm512_add_epi64(_mm512_slli_epi64::<6>(k), s);
+            let end = _mm512_min_epu64(_mm512_add_epi64(start, bytes), len_v);
+            let keep = _mm512_cmpge_epu64_mask(digit_count, need);
+            let [start, end, digit_count, bytes]: [[u64; 8]; 4] =
+                [start, end, digit_count, bytes].map(bytemuck::cast::<__m512i, [u64; 8]>);
+            for l in 0..(count - j).min(8) {
+                if further >> l & 1 == 1 {
+                    slow(usize::from(entries[j + l]), usize::from(offsets[j + l]), out);
+                    continue;
+                }
+                let (digits, seps) = (digit_count[l] as u32, (bytes[l] - digit_count[l]) as u32);
+                let group = Group { start: start[l] as usize, end: end[l] as usize, digits, seps };
+                push_if(out, group, keep >> l & 1 == 1);
+            }
+            j += 8;
+        }
+    }
+}
