@@ -28,9 +28,9 @@ pub struct Classes {
 
 pub(crate) const DIGIT: usize = 0;
 pub(crate) const SEP: usize = 1;
-const UPPER: usize = 2;
-const LOWER: usize = 3;
-const HIGH: usize = 4;
+pub(crate) const UPPER: usize = 2;
+pub(crate) const LOWER: usize = 3;
+pub(crate) const HIGH: usize = 4;
 
 /// Bit `i` set when `hit` marks byte `i` of `block` (at most 64 bytes),
 /// compared 16 bytes at a time; bytes past the end of `block` read as zero.
@@ -141,6 +141,13 @@ impl Classes {
     #[inline(always)]
     pub(crate) fn quiet(&self, k: usize) -> u64 {
         self.quiet.get(k).copied().unwrap_or(0)
+    }
+
+    /// The quiet word starts of every block, as [`Classes::quiet`] gives
+    /// them (blocks past the slice have none).
+    #[inline(always)]
+    pub(crate) fn quiet_masks(&self) -> &[u64] {
+        &self.quiet
     }
 
     /// Whether the haystack holds a backslash.

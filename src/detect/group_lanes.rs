@@ -245,7 +245,12 @@ mod x86 {
             let [lo, hi]: [[u64; 8]; 2] = bytemuck::cast(*a);
             (bytemuck::cast(lo), bytemuck::cast(hi))
         };
-        let fields = [&queue.k, &queue.cur, &queue.next, &queue.digits, &queue.next_digits, &queue.need].map(halves);
+        // Each field's 16 entries in two registers (spelled out: a closure
+        // mapped over an array is called, not inlined, from code built
+        // with other target features).
+        let (k_of, cur_of, next_of) = (halves(&queue.k), halves(&queue.cur), halves(&queue.next));
+        let (digits_of, next_digits_of, need_of) =
+            (halves(&queue.digits), halves(&queue.next_digits), halves(&queue.need));
         let set = |x: u64| _mm512_set1_epi64(x as i64);
         let one = set(1);
         // Bit i of the count: bits 0..=i of `x` are all set.
@@ -261,8 +266,9 @@ mod x86 {
             };
             let s = widen(&offsets[j..j + 8]);
             let entry = widen(&entries[j..j + 8]);
-            let [k, cur, next, digits, next_digits, need] =
-                fields.map(|(lo, hi)| _mm512_permutex2var_epi64(lo, entry, hi));
+            let field = |(lo, hi): (__m512i, __m512i)| _mm512_permutex2var_epi64(lo, entry, hi);
+            let (k, cur, next) = (field(k_of), field(cur_of), field(next_of));
+            let (digits, next_digits, need) = (field(digits_of), field(next_digits_of), field(need_of));
             // The run in its block, from its start.
             let ones = trailing_ones(_mm512_srlv_epi64(cur, s));
             let dig = _mm512_popcnt_epi64(_mm512_and_si512(_mm512_srlv_epi64(digits, s), low_bits(ones)));
@@ -278,8 +284,8 @@ mod x86 {
             let start = _mm512_add_epi64(_mm512_slli_epi64::<6>(k), s);
             let end = _mm512_min_epu64(_mm512_add_epi64(start, bytes), len_v);
             let keep = _mm512_cmpge_epu64_mask(digit_count, need);
-            let [start, end, digit_count, bytes]: [[u64; 8]; 4] =
-                [start, end, digit_count, bytes].map(bytemuck::cast::<__m512i, [u64; 8]>);
+            let lanes = |x: __m512i| -> [u64; 8] { bytemuck::cast(x) };
+            let (start, end, digit_count, bytes) = (lanes(start), lanes(end), lanes(digit_count), lanes(bytes));
             for l in 0..(count - j).min(8) {
                 if further >> l & 1 == 1 {
                     slow(usize::from(entries[j + l]), usize::from(offsets[j + l]), out);

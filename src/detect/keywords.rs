@@ -131,6 +131,7 @@ use std::ops::Range;
 use crate::detect::classify::{Classes, two_words};
 use crate::detect::lookups::{self, Batch};
 use crate::detect::vectors::{self, TrigramFilter};
+use crate::detect::word_lanes;
 
 const CODES: usize = 1 << 15;
 
@@ -755,6 +756,34 @@ impl KeywordSet {
     /// Calls `f` for every keyword that starts in `range`, in order of start.
     pub fn for_each_range(&self, hay: &[u8], classes: &Classes, range: Range<usize>, f: impl FnMut(KeywordHit)) {
         let filtered = range.len() >= FILTERED_RANGE && vectors::has_trigram_filter();
+        self.walk_range(hay, classes, range, filtered, word_lanes::available(), f);
+    }
+
+    /// [`KeywordSet::for_each_range`], with the trigram filter or without
+    /// (`filtered`, only where the processor has it), eight blocks at a
+    /// time in vector lanes where `filtered` and `lanes` (only where
+    /// [`word_lanes::available`]).
+    fn walk_range(
+        &self,
+        hay: &[u8],
+        classes: &Classes,
+        range: Range<usize>,
+        filtered: bool,
+        lanes: bool,
+        mut f: impl FnMut(KeywordHit),
+    ) {
+        if filtered && lanes && self.first_letters.is_none() && lookups::has_batched_lookups() {
+            let starts = word_lanes::Starts {
+                classes,
+                range,
+                letters_only: self.first_bytes == FirstBytes::Letters,
+                after_high: !self.literals.is_empty(),
+                quiet: classes.has_quiet(),
+            };
+            let filter = |k, n, out: &mut [u64; 64]| self.filter.masks(hay, k, n, out);
+            word_lanes::walk(&starts, filter, |batch| self.judge_batch(hay, batch, &mut f));
+            return;
+        }
         // Most haystacks have no quiet starts: their walk does not read any.
         if classes.has_quiet() {
             self.walk::<true>(hay, classes, range, filtered, f);
@@ -855,8 +884,11 @@ impl KeywordSet {
                 codes[i] = code as u16;
                 known |= u64::from(self.has_code(code)) << i;
             }
-            // Word lengths from the masks (a word longer than what the two blocks show is long anyway).
-            let next = if known != 0 && k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
+            // Word lengths from the masks (a word longer than what the two
+            // blocks show is long anyway). The next block's words are read
+            // whether or not a start is known here: a branch on it would go
+            // either way in no order.
+            let next = if k + 1 < classes.blocks() { classes.word(k + 1) } else { 0 };
             let word_len = |i: usize| ((word as u128 | (next as u128) << 64) >> i).trailing_ones() as usize;
             if batched {
                 while known != 0 {
@@ -1326,6 +1358,86 @@ mod tests {
             assert_eq!(skipped, plain, "{:?} in {:?}", String::from_utf8_lossy(&piece), String::from_utf8_lossy(&hay));
         }
         assert!(quiet_bits > 10_000 && loud_words > 1_000, "both kinds of words occur: {quiet_bits} {loud_words}");
+    }
+
+    /// The walk eight blocks at a time in vector lanes finds the hits the
+    /// block-by-block walk finds, in the same order: for keywords that all
+    /// start with a letter and for some that start with a digit, with
+    /// literals after non-ASCII bytes, quiet starts, ranges that start and
+    /// end inside blocks, and starts left waiting across long stretches of
+    /// text without any (which the lanes' ring of word masks must not
+    /// forget).
+    #[test]
+    fn word_starts_walked_in_lanes_as_block_by_block() {
+        if !(word_lanes::available() && vectors::has_trigram_filter() && lookups::has_batched_lookups()) {
+            eprintln!("no AVX-512 VBMI, VBMI2 and VPOPCNTDQ here: only the block-by-block walk runs");
+            return;
+        }
+        let literals = [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec()];
+        let letters = ["ssn", "credit card", "id number", "user name", "passport", "visa", "tax id", "email"];
+        let any = ["ssn", "credit card", "2fa code", "user name", "passport", "4th", "tax id"];
+        let parts: [&str; 24] = [
+            "ssn",
+            "credit",
+            "card",
+            "id",
+            "number",
+            "user",
+            "name",
+            "passport",
+            "visa",
+            "2fa",
+            "code",
+            "AKIAX",
+            "ghp_",
+            "-----BEGIN ",
+            "trace",
+            "x",
+            "\u{e9}",
+            "\u{e9}visa",
+            "_",
+            " ",
+            "\"",
+            ":",
+            "7",
+            "4th",
+        ];
+        let mut rng = crate::testutil::XorShift(0x2545_f491_4f6c_dd1d);
+        let (mut hits, mut hay) = (0, Vec::new());
+        for (round, words) in [letters.as_slice(), any.as_slice()].into_iter().cycle().take(160).enumerate() {
+            let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+            let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
+            assert!(set.first_letters.is_none(), "too many first letters for the letter filter");
+            hay.clear();
+            let mut random = |n: usize, hay: &mut Vec<u8>| {
+                (0..n).for_each(|_| hay.extend_from_slice(parts[rng.below(parts.len())].as_bytes()));
+            };
+            random([1, 30, 400, 3000][round % 4], &mut hay);
+            if round % 5 == 0 {
+                // More than the ring's 256 blocks without a start.
+                hay.extend(b"7 ".repeat(9000 + round));
+                random(40, &mut hay);
+            }
+            let mut classes = Classes::default();
+            classes.compute(&hay);
+            if round % 3 == 0 {
+                let mut marks = QuietStarts::default();
+                marks.reset(0);
+                for k in 0..classes.blocks() {
+                    marks.mark(k as u64 * 64, rng.next_u64() & rng.next_u64());
+                }
+                classes.set_quiet(&marks, 0);
+            }
+            let ends = [0, rng.below(hay.len() + 1), rng.below(hay.len() + 1), hay.len()];
+            for range in [0..hay.len(), ends[1].min(ends[2])..ends[1].max(ends[2]), ends[1]..hay.len()] {
+                let (mut lanes, mut blocks) = (Vec::new(), Vec::new());
+                set.walk_range(&hay, &classes, range.clone(), true, true, |h| lanes.push(h));
+                set.walk_range(&hay, &classes, range.clone(), true, false, |h| blocks.push(h));
+                assert_eq!(lanes, blocks, "round {round}, range {range:?} of {}", hay.len());
+                hits += lanes.len();
+            }
+        }
+        assert!(hits > 10_000, "{hits} hits");
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod shapes;
 mod starts;
 pub mod stream;
 pub(crate) mod vectors;
+mod word_lanes;
 
 pub use analyze::MAX_MATCH_LEN;
 

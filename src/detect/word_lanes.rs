@@ -1,0 +1,263 @@
+//! The keyword walk's word starts, found eight blocks at a time in the
+//! lanes of AVX-512 registers and handed to the batched lookups
+//! (`detect::lookups`) eight at a time, with no branch per block or start.
+//!
+//! Block by block, the walk (`keywords`) tested whether each block had a
+//! start that its trigram filter passed (about one block in two of a web
+//! log, in no order a branch predictor follows) and queued each start with
+//! its word's length in a loop whose trip count varied as unpredictably.
+//! Here eight blocks' word, letter, non-ASCII and quiet masks are gathered
+//! into lanes, their starts computed there (the block before each by a lane
+//! shift), the filter's masks applied, and each block's passed starts
+//! spread into a list of offsets with `compress`. Each batch of eight
+//! starts then takes its words' lengths in lanes from the word masks of
+//! their blocks (kept in a ring), as population counts.
+
+use std::ops::Range;
+
+use crate::detect::classify::Classes;
+use crate::detect::lookups::Batch;
+
+/// Whether this processor walks word starts in lanes (AVX-512F, BW, DQ,
+/// VBMI2 and VPOPCNTDQ; the caller also needs the trigram filter's VBMI).
+#[inline]
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx512vbmi2")
+            && is_x86_feature_detected!("avx512vpopcntdq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The word starts a walk looks at.
+pub(crate) struct Starts<'a> {
+    /// The haystack's class masks.
+    pub(crate) classes: &'a Classes,
+    /// The offsets whose starts are wanted.
+    pub(crate) range: Range<usize>,
+    /// Whether only words starting with a letter are wanted (else any word).
+    pub(crate) letters_only: bool,
+    /// Whether letters right after a non-ASCII byte are wanted too (they
+    /// start no word, but a literal may start there).
+    pub(crate) after_high: bool,
+    /// Whether to leave out the classes' quiet starts.
+    pub(crate) quiet: bool,
+}
+
+/// Hands `judge` every start of `starts` that the trigram filter passes, in
+/// order, in batches of eight (the last one shorter), each with the length
+/// of its word (as far as its block and the next show it) and whether it
+/// follows a non-ASCII byte: the batches the block-by-block walk would
+/// queue. `filter(k, n, out)` writes the filter's masks of the `n` blocks
+/// (at most 64) from block `k`. Only where [`available`].
+#[allow(unsafe_code)]
+pub(crate) fn walk(starts: &Starts, filter: impl FnMut(usize, usize, &mut [u64; 64]), judge: impl FnMut(&mut Batch)) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(available(), "walking word starts in lanes needs AVX-512F, BW, DQ, VBMI2 and VPOPCNTDQ");
+        // SAFETY: the processor has the features (asserted above).
+        unsafe { x86::walk_avx512(starts, filter, judge) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (starts, filter, judge);
+        unreachable!("walking word starts in lanes needs AVX-512")
+    }
+}
+
+/// Room for the starts spread and not yet judged: fewer than 8 left from
+/// before, at most 32 per block (each after a byte that is not a letter)
+/// for eight blocks, and 64 bytes written for the last block's.
+const SPREAD: usize = 8 + 8 * 32 + 64;
+
+/// Blocks whose word masks the ring keeps: starts spread from a block
+/// further back than this (less some room) are judged before more blocks are
+/// read.
+const RING: usize = 256;
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Batch, RING, SPREAD, Starts};
+    use crate::detect::classify::{DIGIT, HIGH, LOWER, UPPER};
+
+    /// Eight blocks' masks, one block a lane.
+    #[derive(Clone, Copy)]
+    struct Lanes {
+        word: __m512i,
+        letters: __m512i,
+        high: __m512i,
+        quiet: __m512i,
+    }
+
+    /// [`super::walk`].
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vbmi2,avx512vpopcntdq")]
+    pub(super) fn walk_avx512(
+        starts: &Starts,
+        mut filter: impl FnMut(usize, usize, &mut [u64; 64]),
+        mut judge: impl FnMut(&mut Batch),
+    ) {
+        let c = starts.classes;
+        let masks = c.block_masks();
+        let blocks = masks.len();
+        let range = starts.range.clone();
+        if range.start >= range.end || range.start / 64 >= blocks {
+            return;
+        }
+        let (first_block, last_block) = (range.start / 64, ((range.end - 1) / 64).min(blocks - 1));
+        let quiet = if starts.quiet { c.quiet_masks() } else { &[] };
+        let set = |x: u64| _mm512_set1_epi64(x as i64);
+        let zero = _mm512_setzero_si512();
+        let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+        // The masks of blocks `k0..k0 + 8`, 0 past the last block.
+        let load = |k0: usize| -> Lanes {
+            let present = ((1u16 << blocks.saturating_sub(k0).min(8)) - 1) as u8;
+            let index = _mm512_add_epi64(set(k0 as u64 * 5), _mm512_mullo_epi64(lane, set(5)));
+            let base = masks.as_ptr().cast::<i64>();
+            // SAFETY: only the lanes of blocks that exist are read, each at
+            // one of its five masks.
+            let class = |i: usize| unsafe {
+                _mm512_mask_i64gather_epi64::<8>(zero, present, _mm512_add_epi64(index, set(i as u64)), base)
+            };
+            let letters = _mm512_or_si512(class(UPPER), class(LOWER));
+            let high = class(HIGH);
+            let word = _mm512_or_si512(_mm512_or_si512(letters, high), class(DIGIT));
+            let quiet = if quiet.is_empty() {
+                zero
+            } else {
+                let some = ((1u16 << quiet.len().saturating_sub(k0).min(8)) - 1) as u8;
+                // SAFETY: only the lanes of blocks the slice has are read.
+                unsafe {
+                    _mm512_mask_i64gather_epi64::<8>(
+                        zero,
+                        some,
+                        _mm512_add_epi64(set(k0 as u64), lane),
+                        quiet.as_ptr().cast(),
+                    )
+                }
+            };
+            Lanes { word, letters, high, quiet }
+        };
+        let iota: __m512i = bytemuck::cast(std::array::from_fn::<u8, 64, _>(|i| i as u8));
+        // The starts spread and not yet judged: offset in the block, block
+        // (from `base`), and 0xff after a non-ASCII byte.
+        let (mut offsets, mut block_of, mut highs) = ([0u8; SPREAD], [0u16; SPREAD], [0u8; SPREAD]);
+        let mut count = 0;
+        let mut base = first_block;
+        // Word masks by block, at `(block - base) % RING`.
+        let mut ring = [0u64; RING];
+        let mut batch = Batch::default();
+        // Judges the first `n` (up to 8) spread starts.
+        let mut judge_first =
+            |n: usize, base: usize, (offsets, block_of, highs): (&[u8], &[u16], &[u8]), ring: &[u64; RING]| {
+                let eight = |b: &[u8]| i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+                let s = _mm512_cvtepu8_epi64(_mm_set_epi64x(0, eight(offsets)));
+                let blocks: [u16; 8] = block_of[..8].try_into().expect("8 blocks");
+                let rel = _mm512_cvtepu16_epi64(bytemuck::cast(blocks));
+                let ring_index = |x: __m512i| _mm512_and_si512(x, set(RING as u64 - 1));
+                // SAFETY: ring indexes are under `RING`.
+                let (w, w_next) = unsafe {
+                    (
+                        _mm512_i64gather_epi64::<8>(ring_index(rel), ring.as_ptr().cast()),
+                        _mm512_i64gather_epi64::<8>(ring_index(_mm512_add_epi64(rel, set(1))), ring.as_ptr().cast()),
+                    )
+                };
+                let one = set(1);
+                let trailing_ones = |x: __m512i| _mm512_popcnt_epi64(_mm512_andnot_si512(_mm512_add_epi64(x, one), x));
+                let ones = trailing_ones(_mm512_srlv_epi64(w, s));
+                let reach = _mm512_cmpeq_epi64_mask(_mm512_add_epi64(s, ones), set(64));
+                let len = _mm512_add_epi64(ones, _mm512_maskz_mov_epi64(reach, trailing_ones(w_next)));
+                let pos = _mm512_add_epi64(_mm512_slli_epi64::<6>(_mm512_add_epi64(rel, set(base as u64))), s);
+                batch.pos = bytemuck::cast(pos);
+                batch.len = bytemuck::cast(len);
+                batch.high = _mm512_movepi8_mask(_mm512_zextsi128_si512(_mm_set_epi64x(0, eight(highs)))) as u8;
+                batch.n = n;
+                judge(&mut batch);
+            };
+        // The filter's masks of 64 blocks from `filter_first`.
+        let (mut passing, mut filter_first) = ([0u64; 64], usize::MAX);
+        // Lane 7: the block before the first (broadcast).
+        let (mut prev_word, mut prev_high) =
+            if first_block > 0 { (set(c.word(first_block - 1)), set(c.high(first_block - 1))) } else { (zero, zero) };
+        let mut cur = load(first_block);
+        let mut k0 = first_block;
+        while k0 <= last_block {
+            // Starts far back are judged before the ring forgets their
+            // blocks (and before their block numbers outgrow 16 bits).
+            if count > 0 && k0 + 16 - base > RING - 8 {
+                judge_first(count, base, (&offsets, &block_of, &highs), &ring);
+                count = 0;
+            }
+            if count == 0 {
+                base = k0;
+            }
+            let next = load(k0 + 8);
+            let at = (k0 - base) % RING;
+            ring[at..at + 8].copy_from_slice(&bytemuck::cast::<__m512i, [u64; 8]>(cur.word));
+            let after = (at + 8) % RING;
+            ring[after..after + 8].copy_from_slice(&bytemuck::cast::<__m512i, [u64; 8]>(next.word));
+            // Each lane's block before: lane 7 of the last eight, then lanes 0..7.
+            let before = |now: __m512i, then: __m512i| _mm512_srli_epi64::<63>(_mm512_alignr_epi64::<7>(now, then));
+            let first = if starts.letters_only { cur.letters } else { cur.word };
+            let in_range: [u64; 8] = std::array::from_fn(|l| {
+                let k = k0 + l;
+                let lo = if k == first_block { range.start % 64 } else { 0 };
+                let hi = if k == last_block { (range.end - 1) % 64 + 1 } else { 64 };
+                let upto = if hi == 64 { u64::MAX } else { (1u64 << hi) - 1 };
+                if k > last_block { 0 } else { upto & !((1u64 << lo) - 1) }
+            });
+            let wanted = _mm512_andnot_si512(cur.quiet, bytemuck::cast(in_range));
+            let word_starts = _mm512_andnot_si512(
+                _mm512_or_si512(_mm512_slli_epi64::<1>(cur.word), before(cur.word, prev_word)),
+                _mm512_and_si512(first, wanted),
+            );
+            let after_high = if starts.after_high {
+                let follows = _mm512_or_si512(_mm512_slli_epi64::<1>(cur.high), before(cur.high, prev_high));
+                _mm512_and_si512(_mm512_and_si512(cur.letters, follows), wanted)
+            } else {
+                zero
+            };
+            if k0 < filter_first || k0 + 8 > filter_first + 64 {
+                filter_first = k0;
+                filter(k0, last_block + 1 - k0, &mut passing);
+            }
+            let j = k0 - filter_first;
+            let passed: [u64; 8] = passing[j..j + 8].try_into().expect("8 masks");
+            let passed: __m512i = bytemuck::cast(passed);
+            let known: [u64; 8] = bytemuck::cast(_mm512_and_si512(_mm512_or_si512(word_starts, after_high), passed));
+            let high: [u64; 8] = bytemuck::cast(_mm512_and_si512(after_high, passed));
+            for l in 0..8 {
+                let spread: [u8; 64] = bytemuck::cast(_mm512_maskz_compress_epi8(known[l], iota));
+                offsets[count..count + 64].copy_from_slice(&spread);
+                let flags: [u8; 64] = bytemuck::cast(_mm512_maskz_compress_epi8(known[l], _mm512_movm_epi8(high[l])));
+                highs[count..count + 64].copy_from_slice(&flags);
+                block_of[count..count + 64].fill((k0 + l - base) as u16);
+                count += known[l].count_ones() as usize;
+            }
+            let mut done = 0;
+            while count - done >= 8 {
+                judge_first(8, base, (&offsets[done..], &block_of[done..], &highs[done..]), &ring);
+                done += 8;
+            }
+            // Fewer than 8 left: moved to the front as 8, a fixed size.
+            offsets.copy_within(done..done + 8, 0);
+            block_of.copy_within(done..done + 8, 0);
+            highs.copy_within(done..done + 8, 0);
+            count -= done;
+            (prev_word, prev_high) = (cur.word, cur.high);
+            cur = next;
+            k0 += 8;
+        }
+        if count > 0 {
+            judge_first(count, base, (&offsets, &block_of, &highs), &ring);
+        }
+    }
+}
