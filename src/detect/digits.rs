@@ -10,7 +10,9 @@
 //!
 //! The finder works on the class masks of 64-byte blocks (`classify.rs`),
 //! so that text whose digit runs are all short (timestamps, ports, sizes)
-//! costs a few word operations per block and no per-run work.
+//! costs a few word operations per block and no per-run work. Where the
+//! processor has AVX-512 with VBMI2 and VPOPCNTDQ, `group_lanes` finds
+//! the same groups eight blocks and eight runs at a time.
 
 use crate::detect::classify::Classes;
 use crate::detect::group_lanes;

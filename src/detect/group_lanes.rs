@@ -189,24 +189,27 @@ mod x86 {
             let bits = _mm512_and_si512(run, starts);
             // The blocks where runs start, queued in order.
             let found = _mm512_test_epi64_mask(bits, bits);
-            let need = _mm512_mask_blend_epi64(is_near, set(u64::from(min_digits)), set(u64::from(near_digits)));
-            let at = queue.n;
-            let put = |field: &mut [u64; QUEUE], x: __m512i| {
-                let packed: [u64; 8] = bytemuck::cast(_mm512_maskz_compress_epi64(found, x));
-                field[at..at + 8].copy_from_slice(&packed);
-            };
-            put(&mut queue.k, _mm512_add_epi64(set(k0 as u64), lane));
-            put(&mut queue.bits, bits);
-            put(&mut queue.cur, cur);
-            put(&mut queue.next, next);
-            put(&mut queue.digits, d[1]);
-            put(&mut queue.next_digits, _mm512_alignr_epi64::<1>(d[2], d[1]));
-            put(&mut queue.need, need);
-            queue.n += found.count_ones() as usize;
-            // Room for the next eight blocks.
-            if queue.n > QUEUE - 8 {
-                walk_avx512(&queue, &mut spread, len, out, |i, s, out| slow(&queue, i, s, out));
-                queue.n = 0;
+            // Text without long digit runs (prose) skips the queue.
+            if found != 0 {
+                let need = _mm512_mask_blend_epi64(is_near, set(u64::from(min_digits)), set(u64::from(near_digits)));
+                let at = queue.n;
+                let put = |field: &mut [u64; QUEUE], x: __m512i| {
+                    let packed: [u64; 8] = bytemuck::cast(_mm512_maskz_compress_epi64(found, x));
+                    field[at..at + 8].copy_from_slice(&packed);
+                };
+                put(&mut queue.k, _mm512_add_epi64(set(k0 as u64), lane));
+                put(&mut queue.bits, bits);
+                put(&mut queue.cur, cur);
+                put(&mut queue.next, next);
+                put(&mut queue.digits, d[1]);
+                put(&mut queue.next_digits, _mm512_alignr_epi64::<1>(d[2], d[1]));
+                put(&mut queue.need, need);
+                queue.n += found.count_ones() as usize;
+                // Room for the next eight blocks.
+                if queue.n > QUEUE - 8 {
+                    walk_avx512(&queue, &mut spread, len, out, |i, s, out| slow(&queue, i, s, out));
+                    queue.n = 0;
+                }
             }
             // On to the next eight blocks.
             d.rotate_left(1);

@@ -225,6 +225,15 @@ mod x86 {
             } else {
                 zero
             };
+            let any = _mm512_or_si512(word_starts, after_high);
+            if _mm512_test_epi64_mask(any, any) == 0 {
+                // No start in these blocks (number-dense data): nothing to
+                // filter or spread.
+                (prev_word, prev_high) = (cur.word, cur.high);
+                cur = next;
+                k0 += 8;
+                continue;
+            }
             if k0 < filter_first || k0 + 8 > filter_first + 64 {
                 filter_first = k0;
                 filter(k0, last_block + 1 - k0, &mut passing);
