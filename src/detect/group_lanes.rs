@@ -12,7 +12,8 @@
 //! gathered into the lanes of two registers, their group masks and run
 //! tests computed in those lanes (the blocks before and after by lane
 //! shifts), and the blocks where runs start queued with `compress`, no
-//! branch per block. The queue's start bits are then spread into a list of
+//! branch per block (one per eight blocks, past those where no run
+//! starts). The queue's start bits are then spread into a list of
 //! (entry, offset) pairs, 64 bytes at a time (`compress` again), and each
 //! lane takes one start and measures its run in its block and the next
 //! with shifts and population counts, no branch per run. The rare run that

@@ -1,6 +1,7 @@
 //! The keyword walk's word starts, found eight blocks at a time in the
 //! lanes of AVX-512 registers and handed to the batched lookups
-//! (`detect::lookups`) eight at a time, with no branch per block or start.
+//! (`detect::lookups`) eight at a time, with no branch per block or start
+//! (only one per eight blocks, past those without any start).
 //!
 //! Block by block, the walk (`keywords`) tested whether each block had a
 //! start that its trigram filter passed (about one block in two of a web
