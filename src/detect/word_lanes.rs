@@ -73,9 +73,11 @@ pub(crate) fn walk(starts: &Starts, filter: impl FnMut(usize, usize, &mut [u64; 
 }
 
 /// Room for the starts spread and not yet judged: fewer than 8 left from
-/// before, at most 32 per block (each after a byte that is not a letter)
-/// for eight blocks, and 64 bytes written for the last block's.
-const SPREAD: usize = 8 + 8 * 32 + 64;
+/// before, at most 64 per block for eight blocks (word starts are never
+/// next to each other, but a start at a non-ASCII byte can be followed by
+/// a letter after it: ` \xc3a` repeated has 43 a block), and 64 bytes
+/// written for the last block's.
+const SPREAD: usize = 8 + 8 * 64 + 64;
 
 /// Blocks whose word masks the ring keeps: starts spread from a block
 /// further back than this (less some room) are judged before more blocks are
@@ -237,7 +239,7 @@ mod x86 {
             }
             if k0 < filter_first || k0 + 8 > filter_first + 64 {
                 filter_first = k0;
-                filter(k0, last_block + 1 - k0, &mut passing);
+                filter(k0, (last_block + 1 - k0).min(64), &mut passing);
             }
             let j = k0 - filter_first;
             let passed: [u64; 8] = passing[j..j + 8].try_into().expect("8 masks");
@@ -268,6 +270,56 @@ mod x86 {
         }
         if count > 0 {
             judge_first(count, base, (&offsets, &block_of, &highs), &ring);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With a filter that passes everything, the walk hands over every word
+    /// start in the range (and every letter after a non-ASCII byte), in
+    /// order, each with its word's length as far as its block and the next
+    /// show it: also where a block holds 43 of them (` \xc3a` repeated).
+    #[test]
+    fn every_start_in_order_with_its_length() {
+        if !available() {
+            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: the block-by-block walk runs instead");
+            return;
+        }
+        let mut hay = b" \xc3a".repeat(700);
+        hay.extend(b"ab cd 12 x\xc3\xa9y token_name ".repeat(300));
+        hay.extend("w".repeat(300).as_bytes());
+        hay.extend(b" \xc3a".repeat(700));
+        let mut classes = Classes::default();
+        classes.compute(&hay);
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+        let is_letter = |b: u8| b.is_ascii_alphabetic();
+        let n = hay.len();
+        for letters_only in [true, false] {
+            for range in [0..n, 1..n - 1, 63..4097, 2100..2101, 0..64, n - 70..n] {
+                let starts =
+                    Starts { classes: &classes, range: range.clone(), letters_only, after_high: true, quiet: false };
+                let mut got = Vec::new();
+                let all = |_, n: usize, out: &mut [u64; 64]| out[..n].fill(u64::MAX);
+                walk(&starts, all, |b| {
+                    got.extend((0..b.n).map(|j| (b.pos[j] as usize, b.len[j] as usize, b.high >> j & 1 == 1)));
+                    b.n = 0;
+                });
+                let want: Vec<(usize, usize, bool)> = range
+                    .clone()
+                    .filter_map(|i| {
+                        let prev = i.checked_sub(1).map(|p| hay[p]);
+                        let first = if letters_only { is_letter(hay[i]) } else { is_word(hay[i]) };
+                        let word_start = first && !prev.is_some_and(is_word);
+                        let after_high = is_letter(hay[i]) && prev.is_some_and(|p| p >= 0x80);
+                        let len = hay[i..].iter().take_while(|&&b| is_word(b)).count().min(128 - i % 64);
+                        (word_start || after_high).then_some((i, len, after_high))
+                    })
+                    .collect();
+                assert_eq!(got, want, "letters only {letters_only}, range {range:?}");
+            }
         }
     }
 }
