@@ -92,7 +92,7 @@ const STARTS: usize = (QUEUE - 1) * 32 + 64;
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
-mod x86 {
+pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
     use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_if};
@@ -119,6 +119,21 @@ mod x86 {
         let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
         let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
         or(or(dc, one), or(first_of_two, second_of_two))
+    }
+
+    /// In each lane, the length of the run of ones of `mask` from bit `s`,
+    /// and, when that run reaches the block's end, of the run of ones at the
+    /// start of `next` (0 when it does not): each a population count of
+    /// the ones below the first zero (`x & !(x + 1)`), at most 64. Digit
+    /// groups' runs and words (`word_lanes`) are measured so.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512vpopcntdq")]
+    pub(crate) fn run_lengths(mask: __m512i, next: __m512i, s: __m512i) -> (__m512i, __m512i) {
+        let one = _mm512_set1_epi64(1);
+        let trailing_ones = |x: __m512i| _mm512_popcnt_epi64(_mm512_andnot_si512(_mm512_add_epi64(x, one), x));
+        let ones = trailing_ones(_mm512_srlv_epi64(mask, s));
+        let reach = _mm512_cmpeq_epi64_mask(_mm512_add_epi64(s, ones), _mm512_set1_epi64(64));
+        (ones, _mm512_maskz_mov_epi64(reach, trailing_ones(next)))
     }
 
     /// [`super::groups`].
@@ -257,8 +272,6 @@ mod x86 {
             (halves(&queue.digits), halves(&queue.next_digits), halves(&queue.need));
         let set = |x: u64| _mm512_set1_epi64(x as i64);
         let one = set(1);
-        // Bit i of the count: bits 0..=i of `x` are all set.
-        let trailing_ones = |x: __m512i| _mm512_popcnt_epi64(_mm512_andnot_si512(_mm512_add_epi64(x, one), x));
         // The low `n` bits (all 64 for 64: the shift gives 0).
         let low_bits = |n: __m512i| _mm512_sub_epi64(_mm512_sllv_epi64(one, n), one);
         let len_v = set(len as u64);
@@ -273,13 +286,10 @@ mod x86 {
             let field = |(lo, hi): (__m512i, __m512i)| _mm512_permutex2var_epi64(lo, entry, hi);
             let (k, cur, next) = (field(k_of), field(cur_of), field(next_of));
             let (digits, next_digits, need) = (field(digits_of), field(next_digits_of), field(need_of));
-            // The run in its block, from its start.
-            let ones = trailing_ones(_mm512_srlv_epi64(cur, s));
+            // The run in its block, from its start, and its part in the
+            // next block (none past the last block, whose masks are 0).
+            let (ones, ones_next) = run_lengths(cur, next, s);
             let dig = _mm512_popcnt_epi64(_mm512_and_si512(_mm512_srlv_epi64(digits, s), low_bits(ones)));
-            // Its part in the next block, where it reaches the block's end
-            // (0 elsewhere, and past the last block, whose masks are 0).
-            let reach = _mm512_cmpeq_epi64_mask(_mm512_add_epi64(s, ones), set(64));
-            let ones_next = _mm512_maskz_mov_epi64(reach, trailing_ones(next));
             let dig_next = _mm512_popcnt_epi64(_mm512_and_si512(next_digits, low_bits(ones_next)));
             // Runs that fill the next block too go on past it.
             let further = _mm512_cmpeq_epi64_mask(ones_next, set(64));

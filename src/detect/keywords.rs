@@ -1048,6 +1048,17 @@ mod tests {
         set.for_each(text, &classes, f);
     }
 
+    /// The set of keyword `i` of `words` for rule `i`, and of `literals`.
+    fn set_of(words: &[&str], literals: &[Vec<u8>]) -> KeywordSet {
+        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+        KeywordSet::with_literals(&pairs, literals).unwrap()
+    }
+
+    /// Appends `n` of `parts`, picked at random.
+    fn append_parts(rng: &mut crate::testutil::XorShift, parts: &[&str], n: usize, out: &mut Vec<u8>) {
+        (0..n).for_each(|_| out.extend_from_slice(parts[rng.below(parts.len())].as_bytes()));
+    }
+
     fn hits(set: &KeywordSet, hay: &str) -> Vec<(u32, usize, usize)> {
         let mut out = Vec::new();
         for_each_in(set, hay.as_bytes(), |h| out.push((h.keyword, h.start, h.end)));
@@ -1291,9 +1302,8 @@ mod tests {
         // between random bytes of the same kind, in short texts and in
         // texts long enough for the trigram filter.
         let words = ["ssn", "credit card", "id number", "user name", "passport", "visa"];
-        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
         let literals = [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec()];
-        let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
+        let set = set_of(&words, &literals);
         let parts: [&str; 26] = [
             "ssn",
             "credit",
@@ -1323,11 +1333,7 @@ mod tests {
             "\\n",
         ];
         let mut rng = crate::testutil::XorShift(0x9e37_79b9_7f4a_7c15);
-        let mut random = |n: usize, out: &mut Vec<u8>| {
-            for _ in 0..n {
-                out.extend_from_slice(parts[rng.below(parts.len())].as_bytes());
-            }
-        };
+        let mut random = |n: usize, out: &mut Vec<u8>| append_parts(&mut rng, &parts, n, out);
         let (mut quiet_bits, mut loud_words) = (0, 0);
         for round in 0..4000 {
             let mut piece = b",\"".to_vec();
@@ -1402,16 +1408,13 @@ mod tests {
             "7",
             "4th",
         ];
+        let sets = [set_of(&letters, &literals), set_of(&any, &literals)];
+        assert!(sets.iter().all(|s| s.first_letters.is_none()), "too many first letters for the letter filter");
         let mut rng = crate::testutil::XorShift(0x2545_f491_4f6c_dd1d);
         let (mut hits, mut hay) = (0, Vec::new());
-        for (round, words) in [letters.as_slice(), any.as_slice()].into_iter().cycle().take(160).enumerate() {
-            let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
-            let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
-            assert!(set.first_letters.is_none(), "too many first letters for the letter filter");
+        for (round, set) in sets.iter().cycle().take(160).enumerate() {
             hay.clear();
-            let mut random = |n: usize, hay: &mut Vec<u8>| {
-                (0..n).for_each(|_| hay.extend_from_slice(parts[rng.below(parts.len())].as_bytes()));
-            };
+            let mut random = |n: usize, hay: &mut Vec<u8>| append_parts(&mut rng, &parts, n, hay);
             random([1, 30, 400, 3000][round % 4], &mut hay);
             if round % 5 == 0 {
                 // More than the ring's 256 blocks without a start.
@@ -1461,10 +1464,9 @@ mod tests {
             "e mail",
             "x api key",
         ];
-        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
         let literals =
             [b"AKIA".to_vec(), b"ghp_".to_vec(), b"-----BEGIN ".to_vec(), b"xoxb-".to_vec(), b"sk-".to_vec()];
-        let set = KeywordSet::with_literals(&pairs, &literals).unwrap();
+        let set = set_of(&words, &literals);
         // Keywords, literals, words sharing their first letters, digits,
         // non-ASCII bytes (before letters too) and stray bytes, from a fixed seed.
         let pieces: [&[u8]; 22] = [
@@ -1523,8 +1525,7 @@ mod tests {
             return; // The keyword walk looks starts up one by one there.
         }
         let words = ["user name", "id number", "api key", "ssn", "credit card", "x api key", "straße", "passport"];
-        let pairs: Vec<(String, u32)> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
-        let set = KeywordSet::with_literals(&pairs, &[b"AKIA".to_vec(), b"https://hooks.slack.com/".to_vec()]).unwrap();
+        let set = set_of(&words, &[b"AKIA".to_vec(), b"https://hooks.slack.com/".to_vec()]);
         // Words that pass the heads or the literal keys and words that
         // share only their first word or trigram, at every distance from
         // the end of the text.

@@ -91,6 +91,7 @@ mod x86 {
 
     use super::{Batch, RING, SPREAD, Starts};
     use crate::detect::classify::{DIGIT, HIGH, LOWER, UPPER};
+    use crate::detect::group_lanes::x86::run_lengths;
 
     /// Eight blocks' masks, one block a lane.
     #[derive(Clone, Copy)]
@@ -173,11 +174,8 @@ mod x86 {
                         _mm512_i64gather_epi64::<8>(ring_index(_mm512_add_epi64(rel, set(1))), ring.as_ptr().cast()),
                     )
                 };
-                let one = set(1);
-                let trailing_ones = |x: __m512i| _mm512_popcnt_epi64(_mm512_andnot_si512(_mm512_add_epi64(x, one), x));
-                let ones = trailing_ones(_mm512_srlv_epi64(w, s));
-                let reach = _mm512_cmpeq_epi64_mask(_mm512_add_epi64(s, ones), set(64));
-                let len = _mm512_add_epi64(ones, _mm512_maskz_mov_epi64(reach, trailing_ones(w_next)));
+                let (ones, ones_next) = run_lengths(w, w_next, s);
+                let len = _mm512_add_epi64(ones, ones_next);
                 let pos = _mm512_add_epi64(_mm512_slli_epi64::<6>(_mm512_add_epi64(rel, set(base as u64))), s);
                 batch.pos = bytemuck::cast(pos);
                 batch.len = bytemuck::cast(len);
