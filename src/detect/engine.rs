@@ -686,7 +686,10 @@ pub struct EngineStats {
 /// One rule's regex state in a [`Scratch`].
 #[derive(Debug, Default)]
 struct RuleState {
-    cache: Option<meta::Cache>,
+    /// Boxed: a cache is a few KiB inline, and a scratch holds a state for
+    /// every rule, most of which a small file never searches (unboxed, the
+    /// states were 60 pages touched at start-up).
+    cache: Option<Box<meta::Cache>>,
     caps: Option<Captures>,
     /// The last match whose groups were resolved: the id of its haystack
     /// (see [`Scratch::haystack_id`]), its span and its value's span. The
@@ -1705,7 +1708,7 @@ impl Scanner {
         let r = &self.rules[rule as usize];
         let re = r.regex();
         let RuleState { cache, caps, last } = state;
-        let cache = cache.get_or_insert_with(|| re.create_cache());
+        let cache = cache.get_or_insert_with(|| Box::new(re.create_cache()));
         let tries = !anchored && tries_starts(&win, &anchor);
         window_matches(re, cache, hay, win, anchor.clone(), anchored, tries, |cache, input, m| {
             // The value's span; a capture search only when it is not the match's.

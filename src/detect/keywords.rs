@@ -158,11 +158,15 @@ struct Form {
 #[derive(Clone, Debug)]
 pub struct KeywordSet {
     forms: Vec<Form>,
-    /// `offsets[code]..offsets[code + 1]` indexes `by_code`: the forms whose first word has trigram `code`.
+    /// `offsets[r]..offsets[r + 1]` indexes `by_code`: the forms whose
+    /// first word has the trigram of rank `r` in `bits` (see
+    /// [`KeywordSet::forms_of`]).
     offsets: Vec<u32>,
     by_code: Vec<u32>,
-    /// Bit `code`: some form has that trigram.
+    /// Bit `code`: some form or literal has that trigram.
     bits: Box<[u64; CODES / 64]>,
+    /// The ranks of `bits`' words ([`Ranks`]).
+    code_ranks: Ranks,
     /// Bit [`head_hash`] of every form's first word, with the first two
     /// bytes of its second word (0 for one-word forms): a word whose two
     /// bits (with 0 and with the two bytes after the one that ends it) are
@@ -183,12 +187,12 @@ pub struct KeywordSet {
     /// [`KeywordSet::with_literals`]).
     literals: Vec<WordLiteral>,
     /// `literal_runs[i]` is the range of `literals` with the `i`-th
-    /// distinct trigram, and `literal_run[code]` that `i` (for the codes of
-    /// `literal_bits`): a word start finds its literals in two loads.
+    /// distinct trigram: that of rank `i` in `literal_bits`.
     literal_runs: Vec<Range<u32>>,
-    literal_run: Box<[u16]>,
     /// Bit `code`: some literal has that trigram.
     literal_bits: Box<[u64; CODES / 64]>,
+    /// The ranks of `literal_bits`' words ([`Ranks`]).
+    literal_ranks: Ranks,
     /// Bit [`literal_key`] of every literal's first three bytes from its
     /// first letter, as they are (literals are matched exactly): a word
     /// whose trigram some literal has, but whose case none has (`HTTP` of
@@ -200,6 +204,32 @@ pub struct KeywordSet {
     /// of a block whose trigram no keyword nor literal has are dropped
     /// before any is looked up one by one.
     filter: TrigramFilter,
+}
+
+/// For each 64-bit word of a table of [`CODES`] bits, how many bits the
+/// words before it have set: with it, a set code's rank among the set ones
+/// takes a load and a population count. Tables indexed by rank hold an
+/// entry per code present instead of one per code (a table of every code
+/// was 128 KiB per keyword set, paged in at start-up: see `KeywordSet`).
+#[derive(Clone, Debug)]
+struct Ranks(Box<[u16; CODES / 64]>);
+
+impl Ranks {
+    fn of(bits: &[u64; CODES / 64]) -> Ranks {
+        let mut before = Box::new([0u16; CODES / 64]);
+        let mut n = 0u16;
+        for (r, w) in before.iter_mut().zip(bits.iter()) {
+            *r = n;
+            n += w.count_ones() as u16;
+        }
+        Ranks(before)
+    }
+
+    /// The rank of `code` among the codes set in `bits` (those of [`Ranks::of`]).
+    #[inline(always)]
+    fn rank(&self, bits: &[u64; CODES / 64], code: usize) -> usize {
+        usize::from(self.0[code / 64]) + (bits[code / 64] & ((1u64 << (code % 64)) - 1)).count_ones() as usize
+    }
 }
 
 /// A literal found at word starts: its trigram code (of its first letter
@@ -448,13 +478,6 @@ impl KeywordSet {
         };
         let mut order: Vec<u32> = (0..forms.len() as u32).collect();
         order.sort_by_key(|&i| code_of(&forms[i as usize]));
-        let mut offsets = vec![0u32; CODES + 1];
-        for f in &forms {
-            offsets[code_of(f) + 1] += 1;
-        }
-        for c in 0..CODES {
-            offsets[c + 1] += offsets[c];
-        }
         let mut bits = Box::new([0u64; CODES / 64]);
         let mut heads = Box::new([0u64; HEAD_BITS / 64]);
         for f in &forms {
@@ -511,19 +534,25 @@ impl KeywordSet {
         for l in &word_literals {
             filter.insert(&classes_of(&l.bytes[l.lead..]));
         }
+        // Forms by the rank of their trigram among the codes of `bits`.
+        let code_ranks = Ranks::of(&bits);
+        let mut offsets = vec![0u32; bits.iter().map(|w| w.count_ones() as usize).sum::<usize>() + 1];
+        for f in &forms {
+            offsets[code_ranks.rank(&bits, code_of(f)) + 1] += 1;
+        }
+        for r in 1..offsets.len() {
+            offsets[r] += offsets[r - 1];
+        }
+        // Literals by trigram: the `i`-th run holds those of the code of rank `i`.
         word_literals.sort_by_key(|l| l.code);
         let mut literal_runs: Vec<Range<u32>> = Vec::new();
-        let mut literal_run = vec![0u16; if word_literals.is_empty() { 0 } else { CODES }].into_boxed_slice();
         for (i, l) in word_literals.iter().enumerate() {
             match literal_runs.last_mut() {
                 Some(r) if word_literals[r.start as usize].code == l.code => r.end += 1,
-                _ => {
-                    literal_run[l.code] =
-                        u16::try_from(literal_runs.len()).expect("fewer than 65,536 literal trigrams");
-                    literal_runs.push(i as u32..i as u32 + 1);
-                }
+                _ => literal_runs.push(i as u32..i as u32 + 1),
             }
         }
+        let literal_ranks = Ranks::of(&literal_bits);
         let first_bytes =
             if forms.iter().all(|f| f.first[0].is_ascii_lowercase()) { FirstBytes::Letters } else { FirstBytes::Any };
         let mut firsts: Vec<u8> = forms.iter().map(|f| f.first[0]).collect();
@@ -541,6 +570,7 @@ impl KeywordSet {
             offsets,
             by_code: order,
             bits,
+            code_ranks,
             heads,
             keyword_rules,
             generic,
@@ -549,8 +579,8 @@ impl KeywordSet {
             first_letters,
             literals: word_literals,
             literal_runs,
-            literal_run,
             literal_bits,
+            literal_ranks,
             literal_keys,
             filter,
         })
@@ -605,7 +635,7 @@ impl KeywordSet {
         (((a as usize) << 10) | ((b as usize) << 5) | c as usize) & (CODES - 1)
     }
 
-    /// Whether some form's first word has trigram `code`.
+    /// Whether some form's first word or some literal has trigram `code`.
     #[inline(always)]
     fn has_code(&self, code: usize) -> bool {
         self.bits[code / 64] >> (code % 64) & 1 == 1
@@ -644,6 +674,16 @@ impl KeywordSet {
         self.literal_keys[key / 64] >> (key % 64) & 1 == 1
     }
 
+    /// The forms (indexes into `forms`) whose first word has trigram `code`.
+    #[inline(always)]
+    fn forms_of(&self, code: usize) -> &[u32] {
+        if !self.has_code(code) {
+            return &[];
+        }
+        let r = self.code_ranks.rank(&self.bits, code);
+        &self.by_code[self.offsets[r] as usize..self.offsets[r + 1] as usize]
+    }
+
     /// Whether some literal has trigram `code`.
     #[inline(always)]
     fn has_literal(&self, code: usize) -> bool {
@@ -654,7 +694,7 @@ impl KeywordSet {
     /// whose first letter is at offset `s`.
     #[inline(never)]
     fn verify_literals(&self, hay: &[u8], s: usize, code: usize, f: &mut impl FnMut(KeywordHit)) {
-        let run = &self.literal_runs[usize::from(self.literal_run[code])];
+        let run = &self.literal_runs[self.literal_ranks.rank(&self.literal_bits, code)];
         let words = two_words(hay, s);
         for l in &self.literals[run.start as usize..run.end as usize] {
             if (words[0] & l.head_mask[0]) != l.head[0] || (words[1] & l.head_mask[1]) != l.head[1] {
@@ -676,7 +716,7 @@ impl KeywordSet {
         let same = |text: &[u8], form: &[u8]| text.len() == form.len() && same_prefix(text, form);
         // A word of up to 8 bytes is its head, compared with an ASCII form's key in one instruction.
         let word_key = (len <= 8).then_some(head);
-        for &fi in &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize] {
+        for &fi in self.forms_of(code) {
             let form = &self.forms[fi as usize];
             if form.first.len() != len {
                 continue;
@@ -722,8 +762,7 @@ impl KeywordSet {
             if self.has_literal(code) {
                 continue;
             }
-            let forms = &self.by_code[self.offsets[code] as usize..self.offsets[code + 1] as usize];
-            let may_match = forms.iter().any(|&fi| {
+            let may_match = self.forms_of(code).iter().any(|&fi| {
                 let form = &self.forms[fi as usize];
                 form.first.len() == len
                     && same_prefix(&piece[s..s + len], &form.first)
