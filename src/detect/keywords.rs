@@ -455,7 +455,8 @@ impl KeywordSet {
         let mut keywords: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         keywords.sort_unstable();
         keywords.dedup();
-        let mut forms = Vec::new();
+        // Two forms at most per keyword (`credit card`, `creditcard`).
+        let mut forms = Vec::with_capacity(2 * keywords.len());
         let mut longest = 0;
         for (ki, k) in keywords.iter().enumerate() {
             for v in variants(k) {
