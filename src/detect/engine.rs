@@ -597,11 +597,15 @@ pub struct Scanner {
     digit_triggers: Option<KeywordSet>,
     /// Keywords of the other keyword-anchored rules: looked for everywhere.
     any_triggers: Option<KeywordSet>,
-    /// Both sets in one, for chunks where nearly every block is near a digit
-    /// (one word scan instead of two).
+    /// Both sets in one, for chunks where many blocks are near a digit
+    /// (one word scan instead of two: see [`live_ranges`]).
     all_triggers: Option<KeywordSet>,
     /// How many 64-byte blocks around a digit `digit_triggers` must cover.
     trigger_blocks: usize,
+    /// A chunk whose blocks near a digit make up more than this share of it
+    /// (its inverse: [`LIVE_SHARE`]) gets one walk of `all_triggers`;
+    /// tests set it to 0 (never) and `usize::MAX` (whenever a digit occurs).
+    live_share: usize,
     /// Rules triggered by one keyword, searched together first (see [`KeywordGroup`]).
     keyword_groups: Vec<KeywordGroup>,
     /// For each [`TriggerSet`], the group of each of its keywords.
@@ -951,6 +955,7 @@ impl Scanner {
             any_triggers,
             all_triggers,
             trigger_blocks,
+            live_share: LIVE_SHARE,
             keyword_groups,
             keyword_group_of,
             group_digits,
@@ -1232,8 +1237,9 @@ impl Scanner {
     }
 
     /// Collects the keyword hits (and literals at word starts) into
-    /// `s.kw_hits`: one walk over every trigger keyword where most blocks
-    /// are near a digit, else the digit-needing rules' keywords only there.
+    /// `s.kw_hits`: one walk over every trigger keyword where more than an
+    /// eighth of the blocks are near a digit ([`live_ranges`]), else the
+    /// digit-needing rules' keywords only there.
     #[inline(never)]
     fn keyword_hits(&self, s: &mut Scratch, hay: &[u8]) {
         let mut kw_hits = std::mem::take(&mut s.kw_hits);
@@ -1241,10 +1247,18 @@ impl Scanner {
         // Blocks within reach of a digit, where the digit-needing rules' keywords can matter.
         let mut live = std::mem::take(&mut s.live);
         live.clear();
-        let mostly_live = self.digit_triggers.is_some()
-            && live_ranges(&s.classes, hay.len(), self.trigger_blocks, self.all_triggers.is_some(), &mut live);
-        if let Some(t) = self.all_triggers.as_ref().filter(|_| mostly_live) {
-            // Mostly live (logs, tables): one scan of every trigger keyword.
+        let widely_live = self.digit_triggers.is_some()
+            && live_ranges(
+                &s.classes,
+                hay.len(),
+                self.trigger_blocks,
+                self.all_triggers.is_some(),
+                self.live_share,
+                &mut live,
+            );
+        if let Some(t) = self.all_triggers.as_ref().filter(|_| widely_live) {
+            // Widely live (logs, tables, prose with a number every few
+            // hundred bytes): one scan of every trigger keyword.
             t.for_each(hay, &s.classes, |h| kw_hits.push((h, TriggerSet::All)));
         } else {
             if let Some(t) = &self.any_triggers {
@@ -1811,20 +1825,38 @@ fn tries_starts(win: &Range<usize>, anchor: &Range<usize>) -> bool {
     anchor.end.saturating_sub(win.start) * TRY_BYTES <= win.len()
 }
 
+/// The inverse of the share of a chunk's bytes near a digit above which
+/// one walk of every trigger keyword replaces the walks of the ranges near
+/// digits ([`live_ranges`]).
+const LIVE_SHARE: usize = 8;
+
 /// Pushes onto `live` the ranges of the haystack (`len` bytes, class
 /// masks `c`) within `reach` blocks of a block holding a digit, and returns
-/// whether they make up most of it (over three quarters). With
-/// `stop_when_mostly`, a haystack whose digit blocks alone make up most of
-/// it (logs, tables, JSON Lines) gets `true` and no ranges: the ranges'
-/// loop (several branches per block) is then replaced by a count.
-fn live_ranges(c: &Classes, len: usize, reach: usize, stop_when_mostly: bool, live: &mut Vec<Range<usize>>) -> bool {
-    let mostly = |bytes: usize| bytes * 4 > len * 3;
+/// whether they make up more than `1 / share` of it ([`LIVE_SHARE`]): then
+/// one walk of every trigger keyword over the whole haystack costs less
+/// than the walks over the ranges, which are short and walked without the
+/// trigram filter (see `KeywordSet::for_each_range`). On prose with a
+/// number every kilobyte, live over a third of its bytes, the ranges' walks
+/// took a fifth of the scan; past an eighth, the one walk was the cheaper
+/// (see DESIGN.md). With `stop_when_wide`, a haystack whose digit blocks
+/// alone make up more than that share (logs, tables, JSON Lines) gets
+/// `true` and no ranges: the ranges' loop (several branches per block) is
+/// then replaced by a count.
+fn live_ranges(
+    c: &Classes,
+    len: usize,
+    reach: usize,
+    stop_when_wide: bool,
+    share: usize,
+    live: &mut Vec<Range<usize>>,
+) -> bool {
+    let wide = |bytes: usize| bytes.saturating_mul(share) > len;
     let blocks = c.blocks();
-    if stop_when_mostly {
+    if stop_when_wide {
         // The digit blocks' bytes (the last block may be short).
         let full = (0..blocks.saturating_sub(1)).filter(|&b| c.digit(b) != 0).count() * 64;
         let last = blocks.checked_sub(1).filter(|&b| c.digit(b) != 0).map_or(0, |b| len - b * 64);
-        if mostly(full + last) {
+        if wide(full + last) {
             return true;
         }
     }
@@ -1841,7 +1873,7 @@ fn live_ranges(c: &Classes, len: usize, reach: usize, stop_when_mostly: bool, li
         live.push(lo * 64..(hi * 64).min(len));
         k = hi;
     }
-    mostly(live.iter().map(|r| r.len()).sum())
+    wide(live.iter().map(|r| r.len()).sum())
 }
 
 /// Calls `f` with each match of `re` in `hay[win]` that may overlap
@@ -2006,7 +2038,10 @@ mod tests {
         /// alone make up most of a haystack agrees with the ranges.
         #[test]
         fn live_ranges_counted_or_listed_agree(
-            digit_blocks in proptest::collection::vec(proptest::bool::weighted(0.7), 0..40),
+            // About one block in ten with a digit: the ranges make up more
+            // than an eighth of the haystack or less, depending on the
+            // reach and the draw, and so do the digit blocks alone.
+            digit_blocks in proptest::collection::vec(proptest::bool::weighted(0.1), 0..80),
             tail in 0usize..64,
             reach in 0usize..4,
         ) {
@@ -2020,12 +2055,95 @@ mod tests {
             let mut classes = Classes::default();
             classes.compute(&hay);
             let (mut listed, mut counted) = (Vec::new(), Vec::new());
-            let want = live_ranges(&classes, len, reach, false, &mut listed);
-            let got = live_ranges(&classes, len, reach, true, &mut counted);
+            let want = live_ranges(&classes, len, reach, false, LIVE_SHARE, &mut listed);
+            let got = live_ranges(&classes, len, reach, true, LIVE_SHARE, &mut counted);
             proptest::prop_assert_eq!(got, want);
             proptest::prop_assert!(counted.is_empty() || counted == listed);
-            proptest::prop_assert_eq!(want, listed.iter().map(|r| r.len()).sum::<usize>() * 4 > len * 3);
+            proptest::prop_assert_eq!(want, listed.iter().map(|r| r.len()).sum::<usize>() * LIVE_SHARE > len);
         }
+    }
+
+    /// The keyword hits of trigger keywords, found by one walk of every
+    /// trigger keyword or by a walk of those that need no digit and walks
+    /// of the others near digits, give the same findings, whatever share of
+    /// the text is near a digit.
+    #[test]
+    fn one_trigger_walk_or_walks_near_digits_find_the_same() {
+        let rules = crate::Rules::builtin().expect("builtin rules");
+        let scanner_with = |share: usize| {
+            let mut s = Scanner::new(&rules).expect("compile");
+            s.live_share = share;
+            s
+        };
+        let [auto, split, one] = [LIVE_SHARE, 0, usize::MAX].map(scanner_with);
+        let words = [
+            "the ",
+            "review ",
+            "meeting ",
+            "phone ",
+            "ssn: ",
+            "dob ",
+            "passport ",
+            "account number ",
+            "routing ",
+            "cvv ",
+            "expiry ",
+            "date of birth ",
+            "license ",
+            "card ",
+            "iban ",
+            "tax id ",
+            "\n",
+            ". ",
+        ];
+        let pieces = [
+            "745-628-3211",
+            "672-37-9757",
+            "1990-04-12",
+            "12/27",
+            "123",
+            "021000021",
+            "X1234567",
+            "4875-6864-8645-1230",
+            "DE72518711342050302516",
+            "2024",
+            "7",
+        ];
+        let mut rng = crate::testutil::XorShift(0x11FE_5A4E);
+        let mut scratches = [auto.scratch(), split.scratch(), one.scratch()];
+        let (mut found, mut hays) = (0, [0usize; 2]);
+        for round in 0..300 {
+            // A value every `gap` words or so: from every other word to one in a few thousand.
+            let gap = 1 + rng.below([2, 20, 200, 2000][round % 4]);
+            let mut hay = String::new();
+            for _ in 0..200 + rng.below(2000) {
+                hay.push_str(words[rng.below(words.len())]);
+                if rng.below(gap) == 0 {
+                    hay.push_str(pieces[rng.below(pieces.len())]);
+                    hay.push(' ');
+                }
+            }
+            let mut classes = Classes::default();
+            classes.compute(hay.as_bytes());
+            let wide = live_ranges(&classes, hay.len(), auto.trigger_blocks, false, LIVE_SHARE, &mut Vec::new());
+            hays[usize::from(wide)] += 1;
+            let [a, b, c] = &mut scratches;
+            let matches = |scanner: &Scanner, scratch: &mut Scratch| {
+                let mut found = Vec::new();
+                scanner.find(scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
+                    found.push(*m);
+                    true
+                });
+                found
+            };
+            let want = matches(&split, b);
+            assert_eq!(matches(&auto, a), want, "{hay:?}");
+            assert_eq!(matches(&one, c), want, "{hay:?}");
+            found += want.len();
+        }
+        // Texts on both sides of the share, and findings in them.
+        assert!(hays[0] > 30 && hays[1] > 30, "{hays:?}");
+        assert!(found > 1000, "{found} findings");
     }
 
     #[test]
