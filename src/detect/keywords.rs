@@ -1070,6 +1070,26 @@ mod tests {
     }
 
     #[test]
+    fn a_code_rank_counts_the_codes_set_before_it() {
+        let mut rng = crate::testutil::XorShift(0x5EED_BA5E);
+        for density in [1, 8, 64, 1024] {
+            let mut bits = Box::new([0u64; CODES / 64]);
+            for _ in 0..density {
+                let c = rng.below(CODES);
+                bits[c / 64] |= 1 << (c % 64);
+            }
+            // Every code at times, and the first and last.
+            bits[0] |= 1;
+            bits[CODES / 64 - 1] |= 1 << 63;
+            let ranks = Ranks::of(&bits);
+            let set: Vec<usize> = (0..CODES).filter(|&c| bits[c / 64] >> (c % 64) & 1 == 1).collect();
+            for (rank, &code) in set.iter().enumerate() {
+                assert_eq!(ranks.rank(&bits, code), rank, "code {code} of {} set", set.len());
+            }
+        }
+    }
+
+    #[test]
     fn normalization_of_every_byte() {
         for b in 0..=255u8 {
             let want = match b {
