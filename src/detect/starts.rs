@@ -20,9 +20,12 @@ pub(crate) const MAX_LEAD: usize = 4;
 /// The start-byte tables of one digit level (rule `p` of the level is bit `p`).
 #[derive(Clone, Debug)]
 pub(crate) struct StartFilter {
-    /// `before[d][b]`: rules whose value can start with byte `b` lying `d`
-    /// bytes before the group's first digit (`d` at most the rule's lead).
-    before: Box<[[u64; 256]; MAX_LEAD + 1]>,
+    /// `leads[d]`: rules whose value can start `d` bytes before the
+    /// group's first digit (`d` at most the rule's lead). With `inner`, the
+    /// rules whose value can start with byte `b` lying `d` bytes before
+    /// are `inner[b] & leads[d]`: one table of 256 entries rather than one
+    /// per distance, so that a level's tables stay in the first-level cache.
+    leads: [u64; MAX_LEAD + 1],
     /// `inner[b]`: rules whose value can start with byte `b`.
     inner: Box<[u64; 256]>,
     /// `second[b]`: rules whose value's second byte can be `b`.
@@ -45,7 +48,7 @@ impl StartFilter {
     /// rules itself.
     pub(crate) fn new(shapes: &[Option<StartShape>]) -> StartFilter {
         let mut f = StartFilter {
-            before: Box::new([[0; 256]; MAX_LEAD + 1]),
+            leads: [0; MAX_LEAD + 1],
             inner: Box::new([0; 256]),
             second: Box::new([0; 256]),
             any_second: 0,
@@ -64,9 +67,9 @@ impl StartFilter {
                 Some(StartShape { lead, first_bytes, .. }) if *lead <= MAX_LEAD => {
                     for b in members(*first_bytes) {
                         f.inner[b as usize] |= bit;
-                        for row in &mut f.before[..=*lead] {
-                            row[b as usize] |= bit;
-                        }
+                    }
+                    for d in &mut f.leads[..=*lead] {
+                        *d |= bit;
                     }
                 }
                 _ => f.always |= bit,
@@ -83,9 +86,9 @@ impl StartFilter {
         // The rules that can have a value starting at `q`, by its first two bytes.
         let second = |q: usize| hay.get(q + 1).map_or(self.any_second, |&b| self.second[b as usize]);
         let mut cand = self.always;
-        for (d, row) in self.before.iter().enumerate().take(start + 1) {
+        for (d, lead) in self.leads.iter().enumerate().take(start + 1) {
             let q = start - d;
-            cand |= row[hay[q] as usize] & second(q);
+            cand |= self.inner[hay[q] as usize] & lead & second(q);
         }
         if has_seps {
             // The separators' positions as a mask, 64 bytes at a time, then
