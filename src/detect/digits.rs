@@ -310,6 +310,15 @@ fn group_mask(c: &Classes, k: usize) -> u64 {
 /// letter or digit (or nothing): the start of an IBAN-shaped value.
 #[inline(never)]
 pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
+    if group_lanes::available() {
+        group_lanes::country_codes(c, out);
+    } else {
+        country_codes_by_block(c, out);
+    }
+}
+
+/// [`find_country_codes`] block by block.
+fn country_codes_by_block(c: &Classes, out: &mut Vec<usize>) {
     let blocks = c.blocks();
     let mut prev_alnum = 0u64;
     for k in 0..blocks {
@@ -489,6 +498,31 @@ mod tests {
                 let want: Vec<Group> =
                     reference(h, near_min).into_iter().filter(|g| g.digits >= min || marked(g.start / 64)).collect();
                 assert_eq!(lanes, want, "len {len}, near {near_min}, min {min}");
+            }
+        }
+    }
+
+    /// Country codes found eight blocks at a time (where the processor
+    /// can) are those found block by block, in the same order: at block
+    /// edges, in the last block, and in haystacks of every length class.
+    #[test]
+    fn country_codes_in_lanes_as_by_block() {
+        if !group_lanes::available() {
+            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: only the block-by-block search runs");
+            return;
+        }
+        let alphabet = b"0123456789DEGBFRxy ,-";
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let hay: Vec<u8> = (0..40_000).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+        let mut c = Classes::default();
+        for len in [0, 3, 4, 63, 64, 65, 511, 512, 513, 1000, 4097, hay.len()] {
+            c.compute(&hay[..len]);
+            let (mut lanes, mut by_block) = (Vec::new(), Vec::new());
+            find_country_codes(&c, &mut lanes);
+            country_codes_by_block(&c, &mut by_block);
+            assert_eq!(lanes, by_block, "len {len}");
+            if len == hay.len() {
+                assert!(lanes.len() > 40, "the text holds codes: {}", lanes.len());
             }
         }
     }

@@ -71,6 +71,27 @@ pub(crate) fn groups(
     }
 }
 
+/// Appends to `out` the offsets `digits::find_country_codes` finds, in
+/// order, eight blocks at a time: each block's test is a few word
+/// operations on its masks and its neighbours', and here eight blocks'
+/// upper-case, digit and lower-case masks are gathered into lanes and
+/// tested at once, with one branch per eight blocks (codes are rare: about
+/// 11 per MB of logs). Only where [`available`].
+#[allow(unsafe_code)]
+pub(crate) fn country_codes(c: &Classes, out: &mut Vec<usize>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(available(), "country codes in lanes need AVX-512F");
+        // SAFETY: the processor has the features (asserted above).
+        unsafe { x86::country_codes_avx512(c, out) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (c, out);
+        unreachable!("country codes in lanes need AVX-512")
+    }
+}
+
 /// Where the walk spreads the start bits of a queue: each start's offset
 /// in its block and its entry, in order. Kept from one queue to the next,
 /// so that it is not cleared for each.
@@ -96,7 +117,65 @@ pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
     use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_if};
-    use crate::detect::classify::{Classes, DIGIT, SEP};
+    use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
+
+    /// The masks of class `class` of blocks `8 * v..8 * v + 8` of `masks`,
+    /// 0 past the last.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn gather_class(masks: &[[u64; 5]], v: usize, class: usize) -> __m512i {
+        let k0 = v * 8;
+        let n = masks.len().saturating_sub(k0).min(8);
+        let present = ((1u16 << n) - 1) as u8;
+        let index = _mm512_add_epi64(
+            _mm512_set1_epi64((k0 * 5 + class) as i64),
+            _mm512_setr_epi64(0, 5, 10, 15, 20, 25, 30, 35),
+        );
+        // SAFETY: only the lanes of blocks that exist are read, each at
+        // its mask of `class` (below 5).
+        unsafe {
+            _mm512_mask_i64gather_epi64::<8>(_mm512_setzero_si512(), present, index, masks.as_ptr().cast::<i64>())
+        }
+    }
+
+    /// [`super::country_codes`]: `digits::find_country_codes`'s test of
+    /// each block in the lanes of eight (the neighbours' bits by lane shifts).
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn country_codes_avx512(c: &Classes, out: &mut Vec<usize>) {
+        let masks = c.block_masks();
+        // Upper-case letters, digits, and letters or digits, of eight blocks.
+        let load = |v: usize| {
+            let (u, d) = (gather_class(masks, v, UPPER), gather_class(masks, v, DIGIT));
+            (u, d, _mm512_or_si512(_mm512_or_si512(u, d), gather_class(masks, v, LOWER)))
+        };
+        let or = _mm512_or_si512;
+        let (mut cur, mut next) = (load(0), load(1));
+        let mut prev_alnum = _mm512_setzero_si512();
+        for v in 0..masks.len().div_ceil(8) {
+            let (u, d, a) = cur;
+            // Each lane's next block's letters and digits, previous block's alphanumerics.
+            let (nu, nd) = (_mm512_alignr_epi64::<1>(next.0, u), _mm512_alignr_epi64::<1>(next.1, d));
+            let pa = _mm512_alignr_epi64::<7>(a, prev_alnum);
+            let u1 = or(_mm512_srli_epi64::<1>(u), _mm512_slli_epi64::<63>(nu));
+            let d2 = or(_mm512_srli_epi64::<2>(d), _mm512_slli_epi64::<62>(nd));
+            let d3 = or(_mm512_srli_epi64::<3>(d), _mm512_slli_epi64::<61>(nd));
+            let before = or(_mm512_slli_epi64::<1>(a), _mm512_srli_epi64::<63>(pa));
+            let hits = _mm512_andnot_si512(before, _mm512_and_si512(_mm512_and_si512(u, u1), _mm512_and_si512(d2, d3)));
+            if _mm512_test_epi64_mask(hits, hits) != 0 {
+                let words: [u64; 8] = bytemuck::cast(hits);
+                for (l, &w) in words.iter().enumerate() {
+                    let mut w = w;
+                    while w != 0 {
+                        out.push((v * 8 + l) * 64 + w.trailing_zeros() as usize);
+                        w &= w - 1;
+                    }
+                }
+            }
+            prev_alnum = a;
+            cur = next;
+            next = load(v + 2);
+        }
+    }
 
     /// The group masks of the eight blocks of `dc`/`sc` (digits and
     /// separators), given the eight blocks before (`dp`, `sp`) and after
