@@ -81,7 +81,7 @@ pub(crate) fn groups(
 pub(crate) fn country_codes(c: &Classes, out: &mut Vec<usize>) {
     #[cfg(target_arch = "x86_64")]
     {
-        assert!(available(), "country codes in lanes need AVX-512F");
+        assert!(available(), "country codes in lanes run where digit groups do: AVX-512F, BW, VBMI2 and VPOPCNTDQ");
         // SAFETY: the processor has the features (asserted above).
         unsafe { x86::country_codes_avx512(c, out) }
     }
@@ -227,24 +227,10 @@ pub(crate) mod x86 {
     ) {
         let masks = c.block_masks();
         let blocks = masks.len();
-        let base = masks.as_ptr().cast::<i64>();
         let set = |x: u64| _mm512_set1_epi64(x as i64);
         let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
         // The digit and separator masks of blocks `8 * v..8 * v + 8`, 0 past the last.
-        let load = |v: usize| -> (__m512i, __m512i) {
-            let k0 = v * 8;
-            let n = blocks.saturating_sub(k0).min(8);
-            let present = ((1u16 << n) - 1) as u8;
-            let index = _mm512_add_epi64(set(k0 as u64 * 5), _mm512_setr_epi64(0, 5, 10, 15, 20, 25, 30, 35));
-            // SAFETY: only the lanes of blocks that exist are read, at
-            // their digit and separator masks.
-            unsafe {
-                (
-                    _mm512_mask_i64gather_epi64::<8>(set(0), present, _mm512_add_epi64(index, set(DIGIT as u64)), base),
-                    _mm512_mask_i64gather_epi64::<8>(set(0), present, _mm512_add_epi64(index, set(SEP as u64)), base),
-                )
-            }
-        };
+        let load = |v: usize| (gather_class(masks, v, DIGIT), gather_class(masks, v, SEP));
         let zero = _mm512_setzero_si512();
         let (mut d, mut s) = ([zero; 4], [zero; 4]);
         (d[1], s[1]) = load(0);
