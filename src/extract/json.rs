@@ -421,9 +421,10 @@ impl JsonScan<'_> {
             // found, so that the result does not depend on read sizes.
             if let Some(i) = self.tokens.items.iter().position(|t| t.span.end - t.span.start > self.max_token) {
                 let at = self.tokens.items[i].span.start;
-                let first_index = self.tokens.items[i].indexes.start as usize;
                 self.tokens.items.truncate(i);
-                self.tokens.indexes.truncate(first_index);
+                // Tokens may share their indexes: keep those of the tokens kept.
+                let kept = self.tokens.items.last().map_or(0, |t| t.indexes.end as usize);
+                self.tokens.indexes.truncate(kept);
                 warnings.retain(|x| x.at < at);
                 warnings.push(Warning::over_limit(at, "a value ", self.max_token));
                 text.push(at..pos);
@@ -875,6 +876,12 @@ mod tests {
             assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
             // Its paths are lost to the limit: partly scanned.
             assert_eq!(out.problems[0].severity, Severity::Partial, "{:?}", out.problems);
+            // Inside an array, the values before the long one share its
+            // array indexes, and keep them when it is dropped.
+            let array = format!("[{doc}]");
+            let out = scan(array.as_bytes(), Format::Json, chunk, 100, 1000);
+            assert_eq!(found(&out)[0], "USA_SOCIAL_SECURITY_NUMBER 512483921 @ record 0 $[0].ssn", "chunk {chunk}");
+            assert_eq!(out.findings.len(), 3, "{:?}", found(&out));
             // Under the limit, the long value is located normally.
             let out = scan(doc.as_bytes(), Format::Json, chunk, 100, MAX_TOKEN);
             assert_eq!(found(&out)[1], "EMAIL_ADDRESS jane@example.com @ record 0 $.blob");

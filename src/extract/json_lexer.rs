@@ -155,6 +155,12 @@ pub(crate) struct Lexer {
     /// Whether a value read since the last [`Lexer::reset`] has a path with a
     /// keyword context (noted only while tokens are not written out).
     forced: bool,
+    /// The range of [`Tokens::indexes`] written for the last token inside
+    /// an array, while no array index has changed since in this call of
+    /// [`Lexer::run`]: the next such token shares it rather than writing
+    /// the same indexes again (every member of `[{...}, {...}]`'s records
+    /// has the same one).
+    shared: Option<(u32, u32)>,
 }
 
 impl Lexer {
@@ -170,6 +176,7 @@ impl Lexer {
             stops: Stops::new(),
             emit: true,
             forced: false,
+            shared: None,
         }
     }
 
@@ -220,6 +227,7 @@ impl Lexer {
         self.keys.clear();
         self.state = State::Start;
         self.forced = false;
+        self.shared = None;
     }
 
     /// Clears `trie` ([`PathTrie::clear`]) in the middle of a value: the
@@ -276,8 +284,9 @@ impl Lexer {
         out: &mut Tokens,
     ) -> Outcome {
         let len = data.len();
-        // `data` may be another slice than the last call's.
+        // `data` may be another slice than the last call's, and `out` other tokens.
         self.stops = Stops::new();
+        self.shared = None;
         loop {
             while i < len && is_space(data[i]) {
                 i += 1;
@@ -311,6 +320,7 @@ impl Lexer {
                             let key_start = self.keys.len();
                             self.stack.push(Frame { array, container, member, index: 0, key_start, next_slot: 0 });
                             self.arrays += usize::from(array);
+                            self.shared = None;
                             self.state = if array { State::ValueOrEnd } else { State::KeyOrEnd };
                             i += 1;
                         }
@@ -395,6 +405,7 @@ impl Lexer {
                         b',' => {
                             if top.array {
                                 top.index += 1;
+                                self.shared = None;
                                 self.state = State::Value;
                             } else {
                                 self.state = State::Key;
@@ -426,6 +437,7 @@ impl Lexer {
         if let Some(f) = self.stack.pop() {
             self.arrays -= usize::from(f.array);
         }
+        self.shared = None;
         self.after_value();
     }
 
@@ -477,6 +489,7 @@ impl Lexer {
         match self.stack.last_mut() {
             Some(top) if top.array => {
                 top.index += 1;
+                self.shared = None;
                 self.state = State::Value;
             }
             Some(_) => self.state = State::Key,
@@ -507,16 +520,23 @@ impl Lexer {
             return;
         }
         let first = out.indexes.len() as u32;
-        if self.arrays > 0 {
-            out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
-        }
+        let indexes = match self.shared {
+            _ if self.arrays == 0 => first..first,
+            // Still the last indexes written, none changed since.
+            Some((start, end)) if end == first => start..end,
+            _ => {
+                out.indexes.extend(self.stack.iter().filter(|f| f.array).map(|f| f.index));
+                self.shared = Some((first, out.indexes.len() as u32));
+                first..out.indexes.len() as u32
+            }
+        };
         out.items.push(Token {
             span: base + raw.start as u64..base + raw.end as u64,
             string,
             escaped,
             key,
             node: self.current(),
-            indexes: first..out.indexes.len() as u32,
+            indexes,
             record,
         });
     }
@@ -1287,8 +1307,17 @@ mod tests {
         resumes_at_every_cut(br#"{"key": "a long value", "n": 12345, "t": true, "k\"2": [1]}"#);
     }
 
-    /// Cut anywhere, `doc` needs more data, then gives the tokens it gives whole.
+    /// Cut anywhere, `doc` needs more data, then gives the tokens it gives
+    /// whole, with the same array indexes (tokens may share their indexes
+    /// within one call, so the ranges themselves may differ).
     fn resumes_at_every_cut(doc: &[u8]) {
+        let resolved = |out: &Tokens| -> Vec<(Token, Vec<u64>)> {
+            let strip = |t: &Token| Token { indexes: 0..0, ..t.clone() };
+            out.items
+                .iter()
+                .map(|t| (strip(t), out.indexes[t.indexes.start as usize..t.indexes.end as usize].to_vec()))
+                .collect()
+        };
         let mut whole = Tokens::default();
         let mut trie = PathTrie::new(None);
         Lexer::new(MAX_DEPTH).run(doc, 0, true, 0, 0, &mut trie, &mut whole);
@@ -1300,8 +1329,56 @@ mod tests {
             assert!(at <= cut);
             let o = lexer.run(doc, at, true, 0, 0, &mut trie, &mut out);
             assert_eq!(o, Outcome::Done(doc.len()), "cut {cut}");
-            assert_eq!(out.items, whole.items, "cut {cut}");
+            assert_eq!(resolved(&out), resolved(&whole), "cut {cut}");
         }
+    }
+
+    /// The tokens of an array's records share their indexes, one list per
+    /// element, and each token's indexes are those of its own element.
+    #[test]
+    fn tokens_of_one_element_share_its_indexes() {
+        let doc = br#"[{"a":1,"b":"x"},{"a":2,"b":[3,4],"c":"y"},5,[6,{"d":7}], [8 , 9 ]]"#;
+        let mut out = Tokens::default();
+        let mut trie = PathTrie::new(None);
+        let o = Lexer::new(MAX_DEPTH).run(doc, 0, true, 0, 0, &mut trie, &mut out);
+        assert_eq!(o, Outcome::Done(doc.len()));
+        let got: Vec<(String, Vec<u64>)> = out
+            .items
+            .iter()
+            .map(|t| {
+                let text = String::from_utf8_lossy(&doc[t.span.start as usize..t.span.end as usize]).into_owned();
+                (text, out.indexes[t.indexes.start as usize..t.indexes.end as usize].to_vec())
+            })
+            .collect();
+        let want: Vec<(&str, Vec<u64>)> = vec![
+            ("\"a\"", vec![0]),
+            ("1", vec![0]),
+            ("\"b\"", vec![0]),
+            ("\"x\"", vec![0]),
+            ("\"a\"", vec![1]),
+            ("2", vec![1]),
+            ("\"b\"", vec![1]),
+            ("3", vec![1, 0]),
+            ("4", vec![1, 1]),
+            ("\"c\"", vec![1]),
+            ("\"y\"", vec![1]),
+            ("5", vec![2]),
+            ("6", vec![3, 0]),
+            ("\"d\"", vec![3, 1]),
+            ("7", vec![3, 1]),
+            ("8", vec![4, 0]),
+            ("9", vec![4, 1]),
+        ];
+        let want: Vec<(String, Vec<u64>)> = want.into_iter().map(|(t, i)| (t.to_string(), i)).collect();
+        assert_eq!(got, want);
+        // Written once per element or nested array position, not per token.
+        assert!(
+            out.indexes.len() < 2 * out.items.len(),
+            "{} indexes for {} tokens",
+            out.indexes.len(),
+            out.items.len()
+        );
+        assert_eq!(out.indexes.len(), 1 + 1 + 2 + 2 + 1 + 1 + 2 + 2 + 2 + 2, "{:?}", out.indexes);
     }
 
     #[test]
