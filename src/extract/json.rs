@@ -419,7 +419,9 @@ impl JsonScan<'_> {
             }
             // A token over the limit ends the JSON reading wherever it was
             // found, so that the result does not depend on read sizes.
-            if let Some(i) = self.tokens.items.iter().position(|t| t.span.end - t.span.start > self.max_token) {
+            if self.tokens.longest > self.max_token
+                && let Some(i) = self.tokens.items.iter().position(|t| t.span.end - t.span.start > self.max_token)
+            {
                 let at = self.tokens.items[i].span.start;
                 self.tokens.items.truncate(i);
                 // Tokens may share their indexes: keep those of the tokens kept.

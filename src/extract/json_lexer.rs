@@ -75,6 +75,11 @@ pub(crate) struct Tokens {
     pub items: Vec<Token>,
     /// Array indexes of all tokens (each token has a range of them).
     pub indexes: Vec<u64>,
+    /// At least the length of the longest token written since the last
+    /// [`Tokens::clear`] (tokens dropped since may have been longer): a
+    /// block whose tokens are all under a limit is known so without a
+    /// pass over them.
+    pub longest: u64,
 }
 
 impl Tokens {
@@ -82,6 +87,7 @@ impl Tokens {
     pub fn clear(&mut self) {
         self.items.clear();
         self.indexes.clear();
+        self.longest = 0;
     }
 }
 
@@ -530,6 +536,7 @@ impl Lexer {
                 first..out.indexes.len() as u32
             }
         };
+        out.longest = out.longest.max(raw.len() as u64);
         out.items.push(Token {
             span: base + raw.start as u64..base + raw.end as u64,
             string,
