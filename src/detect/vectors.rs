@@ -14,7 +14,8 @@
 //!
 //! One kernel has no baseline vector version: the keyword walk's trigram
 //! filter ([`TrigramFilter::masks`]) needs AVX-512 VBMI's byte shuffle over two
-//! registers (a 128-byte table lookup per byte); without it the walk looks
+//! registers (a 128-byte table lookup per byte), and GFNI's affine byte
+//! transforms for its hashes' shifts; without them the walk looks
 //! every word start's trigram up one by one, as it did before the filter
 //! (a byte-by-byte filter gives the same masks, for tests).
 //!
@@ -160,12 +161,14 @@ fn gram_hashes([a, b, c, d]: Gram) -> [usize; 3] {
 
 /// Whether this processor runs [`TrigramFilter::masks`] with its vector
 /// kernel (it has AVX-512 VBMI, whose byte shuffle over two registers looks
-/// up a 128-byte table).
+/// up a 128-byte table, and GFNI, whose affine transforms shift bytes).
 #[inline]
 pub(crate) fn has_trigram_filter() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vbmi")
+        is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vbmi")
+            && is_x86_feature_detected!("gfni")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -224,7 +227,7 @@ impl TrigramFilter {
     pub(crate) fn masks(&self, data: &[u8], first: usize, n: usize, out: &mut [u64; 64]) {
         #[cfg(target_arch = "x86_64")]
         if has_trigram_filter() {
-            // SAFETY: `has_trigram_filter` found AVX-512F, AVX-512BW and AVX-512 VBMI.
+            // SAFETY: `has_trigram_filter` found AVX-512F, AVX-512BW, AVX-512 VBMI and GFNI.
             unsafe { x86::trigram_filter_vbmi(self, data, first, n.min(64), out) };
             return;
         }
@@ -389,13 +392,31 @@ mod x86 {
         out
     }
 
+    /// The matrix of `_mm512_gf2p8affine_epi64_epi8` that shifts each byte
+    /// left by `shift` bits (right for a negative one) and keeps the bits
+    /// of `mask`: row `i` (byte `7 - i`) picks input bit `i - shift` for
+    /// output bit `i`.
+    const fn shift_matrix(shift: i32, mask: u8) -> i64 {
+        let mut m = 0u64;
+        let mut i = 0;
+        while i < 8 {
+            let from = i - shift;
+            if mask >> i & 1 == 1 && from >= 0 && from < 8 {
+                m |= 1 << (8 * (7 - i) + from);
+            }
+            i += 1;
+        }
+        m as i64
+    }
+
     /// `TrigramFilter::masks` for up to 64 blocks from block `first`:
     /// each block's byte classes by one two-register shuffle of the class
     /// table, the classes of the next three bytes by shuffles of this
     /// block's and the next one's, then each table's byte by another
     /// shuffle, its bit by a one-register one, and the three tests into a
-    /// mask.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    /// mask. The hashes' byte shifts that must drop bits are affine
+    /// transforms of each byte (GFNI), and their XORs three-way logic ops.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,gfni")]
     pub(super) fn trigram_filter_vbmi(
         filter: &super::TrigramFilter,
         data: &[u8],
@@ -413,7 +434,9 @@ mod x86 {
         let (one_lo, one_hi) = halves(&filter.tables[0]);
         let (two_lo, two_hi) = halves(&filter.tables[1]);
         let (four_lo, four_hi) = halves(&filter.tables[2]);
-        let bit_of: __m512i = bytemuck::cast([[1u8, 2, 4, 8, 16, 32, 64, 128]; 8]);
+        // Bit `x & 7` for any index `x` under 128 (the one-register shuffle
+        // reads its low four bits): no `& 7` before it.
+        let bit_of: __m512i = bytemuck::cast([[1u8, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128]; 4]);
         let blocks = data.len().div_ceil(64).saturating_sub(first).min(n);
         // The classes of block `first + j`, zero-padded past the data.
         let classes = |j: usize| {
@@ -442,6 +465,12 @@ mod x86 {
             t
         };
         let after: [__m512i; 3] = AFTER.map(bytemuck::cast);
+        // Byte shifts that keep some bits, one affine transform each.
+        let shift = |x: __m512i, m: i64| _mm512_gf2p8affine_epi64_epi8::<0>(x, _mm512_set1_epi64(m));
+        let xor3 = |x, y, z| _mm512_ternarylogic_epi64::<0x96>(x, y, z);
+        const A_SR3: i64 = shift_matrix(-3, 0x03);
+        const C_SR1: i64 = shift_matrix(-1, 0x0f);
+        const D_SR2: i64 = shift_matrix(-2, 0x3f);
         let mut this = classes(0);
         for (j, mask) in out.iter_mut().enumerate().take(n) {
             if j >= blocks {
@@ -458,31 +487,24 @@ mod x86 {
             let c = _mm512_maskz_mov_epi8(word, raw_c);
             let d = _mm512_maskz_mov_epi8(word, _mm512_permutex2var_epi8(this, after[2], next));
             this = next;
-            // Byte shifts by 16-bit ones: classes are at most 28, so left
-            // shifts by up to 3 (224) carry nothing into the next byte, and
-            // the bits a right shift brings down from it are masked off (or
-            // land in an index's bit 7, which the table shuffles ignore).
-            let and = |x: __m512i, m: u8| _mm512_and_si512(x, set(m));
-            let xor3 = |x, y, z| _mm512_xor_si512(_mm512_xor_si512(x, y), z);
+            // Shifts that keep every bit are 16-bit ones: classes are at
+            // most 28, so left shifts by up to 3 (224) carry nothing into
+            // the next byte, and a right shift by one brings its bit down
+            // into an index's bit 7, which the table shuffles ignore.
             // Table one: byte (a << 2 ^ b >> 3 ^ c), bit b & 7.
-            let index = xor3(_mm512_slli_epi16::<2>(a), and(_mm512_srli_epi16::<3>(b), 0x03), c);
-            let bit = _mm512_shuffle_epi8(bit_of, and(b, 7));
+            let index = xor3(_mm512_slli_epi16::<2>(a), shift(b, A_SR3), c);
+            let bit = _mm512_shuffle_epi8(bit_of, b);
             let one = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(one_lo, index, one_hi), bit);
             // Table two: byte (a >> 3 ^ b << 2 ^ c >> 1), bit (a ^ c << 2) & 7.
-            let index = xor3(
-                and(_mm512_srli_epi16::<3>(a), 0x03),
-                _mm512_slli_epi16::<2>(b),
-                and(_mm512_srli_epi16::<1>(c), 0x0f),
-            );
-            let bit = _mm512_shuffle_epi8(bit_of, and(_mm512_xor_si512(a, _mm512_slli_epi16::<2>(c)), 7));
+            let index = xor3(shift(a, A_SR3), _mm512_slli_epi16::<2>(b), shift(c, C_SR1));
+            let bit = _mm512_shuffle_epi8(bit_of, _mm512_xor_si512(a, _mm512_slli_epi16::<2>(c)));
             let two = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(two_lo, index, two_hi), bit);
             // Table three: byte (a << 3 ^ b >> 1 ^ raw c << 1 ^ d >> 2), bit (d ^ b) & 7.
-            let index = xor3(
-                _mm512_slli_epi16::<3>(a),
-                _mm512_srli_epi16::<1>(b),
-                _mm512_xor_si512(_mm512_slli_epi16::<1>(raw_c), and(_mm512_srli_epi16::<2>(d), 0x3f)),
+            let index = _mm512_xor_si512(
+                xor3(_mm512_slli_epi16::<3>(a), _mm512_srli_epi16::<1>(b), _mm512_slli_epi16::<1>(raw_c)),
+                shift(d, D_SR2),
             );
-            let bit = _mm512_shuffle_epi8(bit_of, and(_mm512_xor_si512(d, b), 7));
+            let bit = _mm512_shuffle_epi8(bit_of, _mm512_xor_si512(d, b));
             let four = _mm512_test_epi8_mask(_mm512_permutex2var_epi8(four_lo, index, four_hi), bit);
             let len = data.len() - (first + j) * 64;
             *mask = one & two & four & if len < 64 { (1 << len) - 1 } else { u64::MAX };
@@ -610,6 +632,7 @@ mod tests {
             }
         }
     }
+
 
     #[test]
     fn the_trigram_filter_passes_the_grams_of_its_tables() {
