@@ -840,6 +840,29 @@ pub struct StartShape {
     pub first_bytes: [u64; 4],
     /// The bytes its second byte can be (`None`: any).
     pub second_bytes: Option<[u64; 4]>,
+    /// Literals of three or four bytes, one of which every value (or
+    /// match) starts with, when there are few (`+49 `, `+491`, `0049`).
+    pub prefixes: Option<Prefixes>,
+}
+
+/// The most literals [`Prefixes`] holds.
+const MAX_PREFIXES: usize = 8;
+
+/// A few literals of three or four bytes (see [`StartShape::prefixes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prefixes {
+    lits: [[u8; 4]; MAX_PREFIXES],
+    lens: [u8; MAX_PREFIXES],
+    n: usize,
+}
+
+impl Prefixes {
+    /// Whether one of the literals starts at `hay[at]`.
+    #[inline]
+    pub fn starts_at(&self, hay: &[u8], at: usize) -> bool {
+        let rest = hay.get(at..).unwrap_or_default();
+        (0..self.n).any(|k| rest.starts_with(&self.lits[k][..usize::from(self.lens[k])]))
+    }
 }
 
 /// [`DigitFacts::start_shape`] given the span `s` of `hir`.
@@ -856,14 +879,14 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
     let starts = |prefix: &[Hir], part: &Hir| {
         let first = first_bytes(part)?;
         let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
-        (!after_digit).then(|| (first, second_bytes(part)))
+        (!after_digit).then(|| (first, second_bytes(part), prefixes(part)))
     };
     let count = |b: &[u64; 4]| b.iter().map(|w| w.count_ones()).sum::<u32>();
     let best = match (starts(prefix, value), starts(looks, hir)) {
         (Some(v), Some(m)) => Some(if count(&m.0) < count(&v.0) { m } else { v }),
         (v, m) => v.or(m),
     }?;
-    Some(StartShape { lead: s.lead, first_bytes: best.0, second_bytes: best.1 })
+    Some(StartShape { lead: s.lead, first_bytes: best.0, second_bytes: best.1, prefixes: best.2 })
 }
 
 /// The fewest digits in the run a match starts its digits with: after a
@@ -902,6 +925,28 @@ fn second_bytes(hir: &Hir) -> Option<[u64; 4]> {
         set.add(l.as_bytes()[1]);
     }
     Some(set.0)
+}
+
+/// The literals every match starts with one of, when there are at most
+/// [`MAX_PREFIXES`] of three or four bytes each (`+49 `, `+491`, `0049` for
+/// `(?:\+49[\x20.-]?|0049[\x20.-])[1-9]...`): `None` otherwise.
+fn prefixes(hir: &Hir) -> Option<Prefixes> {
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_class(4).limit_repeat(2).limit_literal_len(4).limit_total(64);
+    let seq = ex.extract(hir);
+    // The extractor may repeat a literal it cut short.
+    let mut lits: Vec<&[u8]> = seq.literals()?.iter().map(|l| l.as_bytes()).collect();
+    lits.sort_unstable();
+    lits.dedup();
+    if lits.is_empty() || lits.len() > MAX_PREFIXES || lits.iter().any(|l| !(3..=4).contains(&l.len())) {
+        return None;
+    }
+    let mut p = Prefixes { lits: [[0; 4]; MAX_PREFIXES], lens: [0; MAX_PREFIXES], n: lits.len() };
+    for (k, b) in lits.iter().enumerate() {
+        p.lits[k][..b.len()].copy_from_slice(b);
+        p.lens[k] = b.len() as u8;
+    }
+    Some(p)
 }
 
 /// The bytes a match can start with (`None` when a match can be empty, so
@@ -1239,6 +1284,19 @@ mod tests {
         assert_eq!(second(r"(?:^|[^\d])(\+1\d{10})", 11), Some(b"1".to_vec()));
         assert_eq!(second(r"\b(\d{3}-\d{2})", 5), None, "ten digits are too many literals");
         assert_eq!(second(r"\b(\+?1\d{10})", 11), None, "a value can be one byte shorter than the literal");
+        let starts = |p: &str, t: u32, hay: &str| {
+            let prefixes = shape(p, t).and_then(|s| s.prefixes).expect("prefixes");
+            (0..hay.len()).filter(|&i| prefixes.starts_at(hay.as_bytes(), i)).collect::<Vec<_>>()
+        };
+        let it =
+            r"(?:^|[^\d\x20.-]|[^\d]\x20)((?:\+39[\x20.-]?|0039[\x20.-])(?:0\d{1,3}|3\d{2})(?:[\x20.-]?\d){5,8})\b";
+        assert_eq!(starts(it, 7, "+39 06, +3906, +39-3, 0039 1, 0039-, +391, 0385, +3"), [0, 8, 15, 22, 30]);
+        assert_eq!(shape(r"\b(\d{3}-\d{2}-\d{4})", 9).and_then(|s| s.prefixes), None, "too many literals");
+        assert_eq!(
+            shape(r"(?:^|[^\d])(\+1\d{10})", 11).and_then(|s| s.prefixes),
+            None,
+            "too short once cut at a class"
+        );
     }
 
     #[test]

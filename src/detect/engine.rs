@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet, Span, meta};
 
+use crate::detect::analyze::StartShape;
 use crate::detect::classify::Classes;
 use crate::detect::compile::{self, AnchorKind, CompiledRule};
 use crate::detect::digits::{self, Group};
@@ -1679,6 +1680,15 @@ impl Scanner {
         // count above (most groups of number-dense data have no separator).
         if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g)) {
             return false;
+        }
+        // The literals its values start with (`+49 `, `0049`), anywhere a
+        // value can start: the start filter judged the first two bytes
+        // alone, which `0385...` passes for `+39...` and `0039...`.
+        if let Some(StartShape { lead, first_bytes, prefixes: Some(prefixes), .. }) = &rule.start {
+            let first = |b: u8| first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1;
+            if !(g.start.saturating_sub(*lead)..g.end).any(|p| first(hay[p]) && prefixes.starts_at(hay, p)) {
+                return false;
+            }
         }
         rule.group_validator.is_none_or(|v| match facts.validated {
             Some((m, ok)) if m == v => ok,

@@ -133,7 +133,8 @@ mod tests {
 
     #[test]
     fn judges_each_rule_by_its_lead_and_first_bytes() {
-        let shape = |lead, first: &[u8]| Some(StartShape { lead, first_bytes: set(first), second_bytes: None });
+        let shape =
+            |lead, first: &[u8]| Some(StartShape { lead, first_bytes: set(first), second_bytes: None, prefixes: None });
         let plus = shape(3, b"+");
         let digit = shape(0, b"0123456789");
         let paren = shape(1, b"(");
@@ -154,7 +155,7 @@ mod tests {
 
     #[test]
     fn separators_past_the_first_64_bytes_of_a_group_count() {
-        let paren = Some(StartShape { lead: 1, first_bytes: set(b"("), second_bytes: None });
+        let paren = Some(StartShape { lead: 1, first_bytes: set(b"("), second_bytes: None, prefixes: None });
         let f = StartFilter::new(&[paren]);
         for digits in [1, 62, 63, 64, 65, 100, 130] {
             let hay = format!("{} (212) 555", "1".repeat(digits));
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn rules_past_64_are_left_to_the_caller() {
-        let shapes = vec![Some(StartShape { lead: 0, first_bytes: set(b"+"), second_bytes: None }); 70];
+        let shapes = vec![Some(StartShape { lead: 0, first_bytes: set(b"+"), second_bytes: None, prefixes: None }); 70];
         let f = StartFilter::new(&shapes);
         assert_eq!(candidates(&f, b"123", 0, 3, false), 0);
         assert_eq!(candidates(&f, b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
@@ -175,8 +176,12 @@ mod tests {
     #[test]
     fn second_bytes_narrow_the_first() {
         // Values starting `+4...` or `00...` (`+49`, `0049`), lead 3.
-        let f =
-            StartFilter::new(&[Some(StartShape { lead: 3, first_bytes: set(b"+0"), second_bytes: Some(set(b"40")) })]);
+        let f = StartFilter::new(&[Some(StartShape {
+            lead: 3,
+            first_bytes: set(b"+0"),
+            second_bytes: Some(set(b"40")),
+            prefixes: None,
+        })]);
         let c = |hay: &[u8], start: usize, end: usize| candidates(&f, hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
         assert_eq!(c(b",+49 30", 2, 7), 1);

@@ -633,7 +633,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn the_trigram_filter_passes_the_grams_of_its_tables() {
         // Classes as the keyword walk's: letters 1..=26, digits 27, others 0.
