@@ -1681,12 +1681,21 @@ impl Scanner {
         if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g)) {
             return false;
         }
-        // The literals its values start with (`+49 `, `0049`), anywhere a
-        // value can start: the start filter judged the first two bytes
-        // alone, which `0385...` passes for `+39...` and `0039...`.
+        // The literals its values start with (`+49 `, `0049`), where the
+        // start filter let a value start (up to `lead` bytes before the
+        // group, at a separator in it or the byte after one): the filter
+        // judged the first two bytes apart, and `0385...` passes for
+        // `+39...` and `0039...`.
         if let Some(StartShape { lead, first_bytes, prefixes: Some(prefixes), .. }) = &rule.start {
-            let first = |b: u8| first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1;
-            if !(g.start.saturating_sub(*lead)..g.end).any(|p| first(hay[p]) && prefixes.starts_at(hay, p)) {
+            let starts = |p: usize| {
+                let b = hay[p];
+                first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1 && prefixes.starts_at(hay, p)
+            };
+            let inside = || {
+                (g.start + 1..g.end)
+                    .any(|p| (digits::is_separator(hay[p]) || digits::is_separator(hay[p - 1])) && starts(p))
+            };
+            if !((g.start.saturating_sub(*lead)..=g.start).any(starts) || g.seps > 0 && inside()) {
                 return false;
             }
         }
