@@ -2390,6 +2390,31 @@ mod tests {
     }
 
     #[test]
+    fn country_code_phone_rules_need_their_literals_where_a_value_starts() {
+        let scanner = crate::testutil::builtin();
+        // Without a keyword: the start tables let `0385...` through for
+        // `0039`/`+39` (a `0` first, a `3` second) and `04,1747...` for
+        // `0044`, but no value starts with those literals there.
+        for hay in ["id\":\"0385441126\"", "x 04,1747923966844 y", "n=0049,123456789"] {
+            let (types, stats) = scan(scanner, hay);
+            assert!(types.is_empty(), "{hay}: {types:?}");
+            assert_eq!(stats.windows, 0, "{hay}: {stats:?}");
+        }
+        // The same literals where a value starts still open windows and match:
+        // before the group and at its first digit.
+        for (hay, want) in [
+            ("call +39 06 1234 5678 now", "ITALY_PHONE_NUMBER"),
+            ("call 0039 06 1234 5678 now", "ITALY_PHONE_NUMBER"),
+            ("call +44 20 7946 0958 now", "UK_PHONE_NUMBER"),
+            ("ruf 0049 30 1234567 an", "GERMANY_PHONE_NUMBER"),
+        ] {
+            let (types, stats) = scan(scanner, hay);
+            assert!(types.contains(&want.to_string()), "{hay}: {types:?}");
+            assert!(stats.windows >= 1, "{hay}: {stats:?}");
+        }
+    }
+
+    #[test]
     fn a_keyword_group_lets_each_member_rule_match() {
         let scanner = crate::testutil::builtin();
         for (hay, want) in [
