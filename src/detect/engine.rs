@@ -419,6 +419,24 @@ fn longest_run(group: &[u8], seps: u8) -> u32 {
     best
 }
 
+/// Whether one of the literals a digit rule's values start with
+/// ([`StartShape::prefixes`]; `+49 `, `0049`) starts where the start filter
+/// lets a value start around group `g`: up to `lead` bytes before it, or at
+/// a separator inside it or the byte after one. The filter judges a value's
+/// first two bytes each on its own, and `0385...` passes it for `+39...`
+/// and `0039...`. True for a rule without such literals.
+fn literal_start_possible(shape: &StartShape, g: &Group, hay: &[u8]) -> bool {
+    let Some(prefixes) = &shape.prefixes else { return true };
+    let starts = |p: usize| {
+        let b = hay[p];
+        shape.first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1 && prefixes.starts_at(hay, p)
+    };
+    let inside = || {
+        (g.start + 1..g.end).any(|p| (digits::is_separator(hay[p]) || digits::is_separator(hay[p - 1])) && starts(p))
+    };
+    (g.start.saturating_sub(shape.lead)..=g.start).any(starts) || g.seps > 0 && inside()
+}
+
 /// Whether some run of `group`'s digits between separators (or its ends)
 /// passes `validator` (of digit values: see [`credit_card::valid_digits`]): a
 /// necessary condition for a rule whose values are such
@@ -1681,23 +1699,9 @@ impl Scanner {
         if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g)) {
             return false;
         }
-        // The literals its values start with (`+49 `, `0049`), where the
-        // start filter let a value start (up to `lead` bytes before the
-        // group, at a separator in it or the byte after one): the filter
-        // judged the first two bytes apart, and `0385...` passes for
-        // `+39...` and `0039...`.
-        if let Some(StartShape { lead, first_bytes, prefixes: Some(prefixes), .. }) = &rule.start {
-            let starts = |p: usize| {
-                let b = hay[p];
-                first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1 && prefixes.starts_at(hay, p)
-            };
-            let inside = || {
-                (g.start + 1..g.end)
-                    .any(|p| (digits::is_separator(hay[p]) || digits::is_separator(hay[p - 1])) && starts(p))
-            };
-            if !((g.start.saturating_sub(*lead)..=g.start).any(starts) || g.seps > 0 && inside()) {
-                return false;
-            }
+        // The literals its values start with (`+49 `, `0049`).
+        if rule.start.as_ref().is_some_and(|shape| !literal_start_possible(shape, g, hay)) {
+            return false;
         }
         rule.group_validator.is_none_or(|v| match facts.validated {
             Some((m, ok)) if m == v => ok,
@@ -1948,6 +1952,14 @@ fn window_matches(
 mod tests {
     use super::*;
 
+    /// Pieces of haystacks for [`start_literals_pass_every_match`]: the
+    /// country codes of phone numbers written both ways, digits, separators
+    /// and the bytes that may come before a value.
+    const PHONE_PIECES: &[&str] = &[
+        "+39", "0039", "+44", "0044", "+49", "0049", "+55", "+33", "0034", "(0)", "(", ")", " ", " ", "-", ".", "/",
+        "06", "3", "0", "1", "9", "1234", "5678", "20", "7946", "0958", "x", "tel ", ":", "\"", ",", "\n",
+    ];
+
     /// Pieces of haystacks for [`tried_starts_find_what_a_search_finds`]:
     /// headers, credentials and bytes that start, continue or end matches.
     const WINDOW_PIECES: &[&str] = &[
@@ -2047,6 +2059,38 @@ mod tests {
                     let group = caps.get_group(1).map(|g| (g.start, g.end));
                     let derived = rule.edges.unwrap().value(hay.as_bytes(), m.start(), m.end());
                     proptest::prop_assert_eq!(group, Some(derived), "{} in {:?}", rule.info.id, hay);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Every value of a rule with start literals (the phone numbers
+        /// with a country code) that its regex finds, at any start, passes
+        /// [`literal_start_possible`] for the digit group of its first digit.
+        #[test]
+        fn start_literals_pass_every_match(picks in proptest::collection::vec(0..PHONE_PIECES.len(), 1..24)) {
+            let hay: String = picks.iter().map(|&i| PHONE_PIECES[i]).collect();
+            let hay = hay.as_bytes();
+            let scanner = crate::testutil::builtin();
+            let mut classes = Classes::default();
+            classes.compute(hay);
+            let mut groups = Vec::new();
+            digits::find_groups(&classes, hay.len(), 1, digits::NearBlocks { blocks: &[], min_digits: 1 }, &mut groups);
+            for rule in scanner.rules.iter().filter(|r| r.start.is_some_and(|s| s.prefixes.is_some())) {
+                let shape = rule.start.as_ref().unwrap();
+                let re = rule.regex();
+                let (mut cache, mut caps) = (re.create_cache(), re.create_captures());
+                for at in 0..hay.len() {
+                    let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+                    re.search_captures_with(&mut cache, &input, &mut caps);
+                    let Some(value) = caps.get_group(1).or_else(|| caps.get_match().map(|m| m.span())) else { continue };
+                    let Some(first) = (value.start..value.end).find(|&k| hay[k].is_ascii_digit()) else { continue };
+                    let g = groups.iter().find(|g| (g.start..g.end).contains(&first)).expect("a group");
+                    proptest::prop_assert!(
+                        literal_start_possible(shape, g, hay),
+                        "{}: {:?} in {:?}", rule.info.id, &hay[value.start..value.end], String::from_utf8_lossy(hay)
+                    );
                 }
             }
         }
