@@ -75,6 +75,9 @@ pub(crate) struct CompiledRule {
     /// anchor (see `analyze::needs_before`): a window without them before
     /// its anchor is not searched.
     pub needs_before: Option<Vec<u8>>,
+    /// The bytes a match can start with (`None`: a match can be empty):
+    /// the tries of a window's starts skip the others (see `engine::window_matches`).
+    pub first_bytes: Option<[u64; 4]>,
     /// The exact layouts of digit runs and separators of a digit rule's
     /// matches, when it has few (see `detect::shapes`).
     pub runs: Option<shapes::RunShapes>,
@@ -217,6 +220,7 @@ impl CompiledRule {
             },
             digit_run: s.digits.filter(|_| anchor == AnchorKind::Keyword),
             runs: shapes::RunShapes::of(&hir),
+            first_bytes: analyze::first_bytes(&hir),
             needs_before: match &anchor {
                 AnchorKind::Literal(a) => analyze::needs_before(&hir, a),
                 _ => None,

@@ -1747,7 +1747,8 @@ impl Scanner {
         let RuleState { cache, caps, last } = state;
         let cache = cache.get_or_insert_with(|| Box::new(re.create_cache()));
         let tries = !anchored && tries_starts(&win, &anchor);
-        window_matches(re, cache, hay, win, anchor.clone(), anchored, tries, |cache, input, m| {
+        let first = r.first_bytes.as_ref();
+        window_matches(re, cache, hay, win, anchor.clone(), anchored, tries, first, |cache, input, m| {
             // The value's span; a capture search only when it is not the match's.
             let v = if r.group == 0 {
                 m.span()
@@ -1913,7 +1914,11 @@ fn live_ranges(
 /// could go (in the benchmark's logs, `Authorization: Bearer` fails at
 /// `Bearer`). The first start with a match is where the unanchored search's
 /// match starts, and it is the same match (a leftmost-first match is the
-/// preferred match of its start), so both find the same matches.
+/// preferred match of its start), so both find the same matches. Only the
+/// starts whose byte can start a match (`first`, the rule's first bytes)
+/// are tried: `Authorization` opens its window a few bytes before itself
+/// (`Proxy-` and a byte that is no letter or digit may come first), and
+/// none of its own letters but the `A` starts a match.
 #[allow(clippy::too_many_arguments)]
 fn window_matches(
     re: &meta::Regex,
@@ -1923,12 +1928,24 @@ fn window_matches(
     anchor: Range<usize>,
     anchored: bool,
     tries: bool,
+    first: Option<&[u64; 4]>,
     mut f: impl FnMut(&mut meta::Cache, &Input<'_>, regex_automata::Match),
 ) {
     let last_start = anchor.end.min(win.end);
+    // The next start from `at` worth a try: one whose byte can start a match.
+    let next_try = |at: usize| match first {
+        Some(set) => (at..last_start).find(|&p| set[usize::from(hay[p] >> 6)] >> (hay[p] & 63) & 1 == 1),
+        None => (at < last_start).then_some(at),
+    };
     let mut input = Input::new(hay).range(win.clone());
     if anchored || tries {
         input.set_anchored(Anchored::Yes);
+    }
+    if tries {
+        match next_try(win.start) {
+            Some(at) => input.set_start(at),
+            None => return,
+        }
     }
     loop {
         match re.search_with(cache, &input) {
@@ -1942,7 +1959,10 @@ fn window_matches(
                 }
                 input.set_start(next);
             }
-            None if tries && input.start() + 1 < last_start => input.set_start(input.start() + 1),
+            None if tries => match next_try(input.start() + 1) {
+                Some(at) => input.set_start(at),
+                None => return,
+            },
             None => return,
         }
     }
@@ -2000,19 +2020,27 @@ mod tests {
             let win = lo..(lo + len).min(n);
             let start = win.start + at % (win.len() + 1);
             let anchor = start..(start + width).min(win.end);
-            let http = builtin_rule_regex("cred.http.1");
-            for re in [&http, &meta::Regex::new(r"(?:^|[^a-z])(a+|ab)b?").unwrap(), &meta::Regex::new(r"b*").unwrap()] {
+            let http = crate::testutil::builtin().rules.iter().find(|r| &*r.info.id == "cred.http.1").unwrap();
+            let mut regexes = vec![(http.regex().clone(), http.first_bytes)];
+            for p in [r"(?:^|[^a-z])(a+|ab)b?", r"b*", r"[xa]b|B"] {
+                let first = crate::detect::analyze::first_bytes(&crate::detect::analyze::parse(p, false).unwrap());
+                regexes.push((meta::Regex::new(p).unwrap(), first));
+            }
+            for (re, first) in &regexes {
                 let mut cache = re.create_cache();
-                let mut found = [Vec::new(), Vec::new()];
-                for (tries, found) in [false, true].into_iter().zip(&mut found) {
+                let mut found = [Vec::new(), Vec::new(), Vec::new()];
+                // One search; tries of every start; tries of the starts a match can start with.
+                for (k, found) in found.iter_mut().enumerate() {
                     let (w, a) = (win.clone(), anchor.clone());
-                    window_matches(re, &mut cache, hay.as_bytes(), w, a, false, tries, |_, _, m| found.push(m.span()));
+                    let first = if k == 2 { first.as_ref() } else { None };
+                    window_matches(re, &mut cache, hay.as_bytes(), w, a, false, k > 0, first, |_, _, m| found.push(m.span()));
                 }
                 // Matches that cannot overlap the anchor are not looked for by the tries.
                 let overlapping = |v: &Vec<regex_automata::Span>| -> Vec<regex_automata::Span> {
                     v.iter().copied().filter(|m| m.start < anchor.end && m.end > anchor.start).collect()
                 };
                 proptest::prop_assert_eq!(overlapping(&found[0]), overlapping(&found[1]), "{:?} {:?} {:?}", hay, win, anchor);
+                proptest::prop_assert_eq!(overlapping(&found[0]), overlapping(&found[2]), "{:?} {:?} {:?}", hay, win, anchor);
             }
         }
     }
@@ -2289,13 +2317,6 @@ mod tests {
             assert!(levels[li].min_digits <= digits, "{digits} digits");
             assert!(levels.get(li + 1).is_none_or(|l| l.min_digits > digits), "{digits} digits");
         }
-    }
-
-    /// The compiled regex of built-in rule `id`.
-    fn builtin_rule_regex(id: &str) -> meta::Regex {
-        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
-        let rule = scanner.rules.iter().find(|r| &*r.info.id == id).expect("a built-in rule");
-        rule.regex().clone()
     }
 
     fn scan(scanner: &Scanner, hay: &str) -> (Vec<String>, EngineStats) {
