@@ -633,9 +633,8 @@ impl Edges {
     /// The value's span in the match `start..end` of `hay`: a byte off
     /// each end that is an edge byte.
     pub fn value(&self, hay: &[u8], start: usize, end: usize) -> (usize, usize) {
-        let has = |set: &[u64; 4], b: u8| set[usize::from(b >> 6)] >> (b & 63) & 1 == 1;
-        let start = start + usize::from(start < end && has(&self.lead, hay[start]));
-        let end = end - usize::from(start < end && has(&self.trail, hay[end - 1]));
+        let start = start + usize::from(start < end && in_byte_set(&self.lead, hay[start]));
+        let end = end - usize::from(start < end && in_byte_set(&self.trail, hay[end - 1]));
         (start, end)
     }
 }
@@ -739,11 +738,7 @@ pub fn digit_bounded(hir: &Hir) -> bool {
 /// `\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}`.
 pub fn separator_bytes(hir: &Hir) -> u8 {
     let of = |set: Bytes| {
-        SEPARATORS
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| set.0[(b >> 6) as usize] >> (b & 63) & 1 == 1)
-            .fold(0u8, |m, (i, _)| m | 1 << i)
+        SEPARATORS.iter().enumerate().filter(|&(_, &b)| in_byte_set(&set.0, b)).fold(0u8, |m, (i, _)| m | 1 << i)
     };
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 0,
@@ -780,6 +775,13 @@ pub fn min_separators(hir: &Hir) -> u32 {
         HirKind::Concat(parts) => parts.iter().map(min_separators).fold(0u32, u32::saturating_add),
         HirKind::Alternation(branches) => branches.iter().map(min_separators).min().unwrap_or(0),
     }
+}
+
+/// Whether byte `b` is in the 256-bit set `set` (bit `b % 64` of word `b / 64`),
+/// the form first bytes and edge bytes are kept in.
+#[inline(always)]
+pub fn in_byte_set(set: &[u64; 4], b: u8) -> bool {
+    set[usize::from(b >> 6)] >> (b & 63) & 1 == 1
 }
 
 /// The part of a pattern that holds the value, and the parts before it:

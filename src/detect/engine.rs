@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet, Span, meta};
 
-use crate::detect::analyze::StartShape;
+use crate::detect::analyze::{StartShape, in_byte_set};
 use crate::detect::classify::Classes;
 use crate::detect::compile::{self, AnchorKind, CompiledRule};
 use crate::detect::digits::{self, Group};
@@ -427,10 +427,7 @@ fn longest_run(group: &[u8], seps: u8) -> u32 {
 /// and `0039...`. True for a rule without such literals.
 fn literal_start_possible(shape: &StartShape, g: &Group, hay: &[u8]) -> bool {
     let Some(prefixes) = &shape.prefixes else { return true };
-    let starts = |p: usize| {
-        let b = hay[p];
-        shape.first_bytes[usize::from(b >> 6)] >> (b & 63) & 1 == 1 && prefixes.starts_at(hay, p)
-    };
+    let starts = |p: usize| in_byte_set(&shape.first_bytes, hay[p]) && prefixes.starts_at(hay, p);
     let inside = || {
         (g.start + 1..g.end).any(|p| (digits::is_separator(hay[p]) || digits::is_separator(hay[p - 1])) && starts(p))
     };
@@ -1934,7 +1931,7 @@ fn window_matches(
     let last_start = anchor.end.min(win.end);
     // The next start from `at` worth a try: one whose byte can start a match.
     let next_try = |at: usize| match first {
-        Some(set) => (at..last_start).find(|&p| set[usize::from(hay[p] >> 6)] >> (hay[p] & 63) & 1 == 1),
+        Some(set) => (at..last_start).find(|&p| in_byte_set(set, hay[p])),
         None => (at < last_start).then_some(at),
     };
     let mut input = Input::new(hay).range(win.clone());

@@ -11,7 +11,7 @@
 //! (ids, amounts, timestamps) start no rule's value, and this filter rejects
 //! them for all rules of a level at the cost of a few loads.
 
-use crate::detect::analyze::StartShape;
+use crate::detect::analyze::{StartShape, in_byte_set};
 use crate::detect::classify::Classes;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
@@ -40,7 +40,7 @@ pub(crate) struct StartFilter {
 
 /// The bytes of a 256-bit set.
 fn members(set: [u64; 4]) -> impl Iterator<Item = u8> {
-    (0..=255u8).filter(move |&b| set[(b >> 6) as usize] >> (b & 63) & 1 == 1)
+    (0..=255u8).filter(move |&b| in_byte_set(&set, b))
 }
 
 impl StartFilter {
