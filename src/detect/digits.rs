@@ -12,10 +12,11 @@
 //! so that text whose digit runs are all short (timestamps, ports, sizes)
 //! costs a few word operations per block and no per-run work. Where the
 //! processor has AVX-512 with VBMI2 and VPOPCNTDQ, `group_lanes` finds
-//! the same groups eight blocks and eight runs at a time.
+//! the same groups eight blocks and eight runs at a time; where it has
+//! AVX2, four blocks at a time.
 
 use crate::detect::classify::Classes;
-use crate::detect::group_lanes;
+use crate::detect::group_lanes::{self, Lanes};
 
 /// The bytes that join the digit runs of a group, in the order that rules'
 /// separator bit sets use (bit `i` is `SEPARATORS[i]`).
@@ -107,21 +108,24 @@ pub(crate) const BUILT_IN_DIGITS: (u32, u32) = (6, 9);
 /// keywords.
 #[inline(never)]
 pub fn find_groups(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>) {
-    find_groups_walked(c, len, min_digits, near, out, group_lanes::available());
+    find_groups_walked(c, len, min_digits, near, out, Lanes::best());
 }
 
-/// [`find_groups`], eight blocks at a time in vector lanes when `lanes`
-/// (only where [`group_lanes::available`]), else block by block.
+/// [`find_groups`], eight or four blocks at a time in vector lanes (only
+/// where the processor has them: see [`Lanes::best`]), or block by block.
 #[inline(always)]
-fn find_groups_walked(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>, lanes: bool) {
+fn find_groups_walked(c: &Classes, len: usize, min_digits: u32, near: NearBlocks, out: &mut Vec<Group>, lanes: Lanes) {
     let min_digits = min_digits.max(1);
     let near_digits = near.min_digits.clamp(1, min_digits);
-    if lanes {
-        // Its shifts by a register take no longer than by constants.
+    if lanes != Lanes::One {
+        // Their shifts by a register take no longer than by constants.
         let (near_steps, n) = run_steps(1, near_digits.min(64));
         let (far_steps, f) = run_steps(near_digits.min(64), min_digits.min(64));
-        let slow = |q: &Queue, i, s, out: &mut Vec<Group>| walk_run(c, len, q, i, s, out);
         let thresholds = ((near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]));
+        if lanes == Lanes::Four {
+            return group_lanes::groups_four(c, len, thresholds, near, out);
+        }
+        let slow = |q: &Queue, i, s, out: &mut Vec<Group>| walk_run(c, len, q, i, s, out);
         return group_lanes::groups(c, len, thresholds, near, out, slow);
     }
     if (near_digits, min_digits) == BUILT_IN_DIGITS {
@@ -232,7 +236,7 @@ pub(crate) struct Queue {
 /// Walks each queued run to its end, across blocks, counting digits, and
 /// appends the groups with enough digits to `out`.
 #[inline(always)]
-fn walk_runs(c: &Classes, len: usize, queue: &Queue, out: &mut Vec<Group>) {
+pub(crate) fn walk_runs(c: &Classes, len: usize, queue: &Queue, out: &mut Vec<Group>) {
     for i in 0..queue.n {
         let mut bits = queue.bits[i];
         while bits != 0 {
@@ -310,10 +314,10 @@ fn group_mask(c: &Classes, k: usize) -> u64 {
 /// letter or digit (or nothing): the start of an IBAN-shaped value.
 #[inline(never)]
 pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
-    if group_lanes::available() {
-        group_lanes::country_codes(c, out);
-    } else {
-        country_codes_by_block(c, out);
+    match Lanes::best() {
+        Lanes::Eight => group_lanes::country_codes(c, out),
+        Lanes::Four => group_lanes::country_codes_four(c, out),
+        Lanes::One => country_codes_by_block(c, out),
     }
 }
 
@@ -460,16 +464,28 @@ mod tests {
         }
     }
 
-    /// Runs walked eight at a time in vector lanes (where the processor
-    /// can) give the groups the one-by-one walk gives, in the same order:
-    /// runs within a block, into the next, and past it (left to the
-    /// one-by-one walk), near marked blocks and elsewhere.
+    /// The lane counts this processor has, besides one block at a time.
+    fn lanes_here() -> Vec<Lanes> {
+        let mut here = Vec::new();
+        if group_lanes::available() {
+            here.push(Lanes::Eight);
+        } else {
+            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: eight lanes not tested");
+        }
+        if group_lanes::available_four() {
+            here.push(Lanes::Four);
+        } else {
+            eprintln!("no AVX2 here: four lanes not tested");
+        }
+        here
+    }
+
+    /// Groups found eight or four blocks at a time in vector lanes (where
+    /// the processor can) are those the block-by-block walk gives, in the
+    /// same order: runs within a block, into the next, and past it (left
+    /// to the one-by-one walk), near marked blocks and elsewhere.
     #[test]
     fn runs_walked_in_lanes_as_one_by_one() {
-        if !group_lanes::available() {
-            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: only the one-by-one walk runs");
-            return;
-        }
         let alphabet = b"0123456789012345678901234567890123456789 -./()abcXYZ,:";
         let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
         let mut hay: Vec<u8> = Vec::new();
@@ -490,39 +506,45 @@ mod tests {
             c.compute(h);
             for (near_min, min) in [(1, 1), (6, 9), (3, 9), (9, 9), (9, 70), (40, 66)] {
                 let near = NearBlocks { blocks: &marks, min_digits: near_min };
-                let (mut lanes, mut one_by_one) = (Vec::new(), Vec::new());
-                find_groups_walked(&c, len, min, near, &mut lanes, true);
-                find_groups_walked(&c, len, min, near, &mut one_by_one, false);
-                assert_eq!(lanes, one_by_one, "len {len}, near {near_min}, min {min}");
+                let mut one_by_one = Vec::new();
+                find_groups_walked(&c, len, min, near, &mut one_by_one, Lanes::One);
                 let marked = |k: usize| marks.get(k / 64).is_some_and(|w| w >> (k % 64) & 1 == 1);
                 let want: Vec<Group> =
                     reference(h, near_min).into_iter().filter(|g| g.digits >= min || marked(g.start / 64)).collect();
-                assert_eq!(lanes, want, "len {len}, near {near_min}, min {min}");
+                assert_eq!(one_by_one, want, "len {len}, near {near_min}, min {min}");
+                for &n in &lanes_here() {
+                    let mut lanes = Vec::new();
+                    find_groups_walked(&c, len, min, near, &mut lanes, n);
+                    assert_eq!(lanes, one_by_one, "{n:?}: len {len}, near {near_min}, min {min}");
+                }
             }
         }
     }
 
-    /// Country codes found eight blocks at a time (where the processor
-    /// can) are those found block by block, in the same order: at block
-    /// edges, in the last block, and in haystacks of every length class.
+    /// Country codes found eight or four blocks at a time (where the
+    /// processor can) are those found block by block, in the same order:
+    /// at block edges, in the last block, and in haystacks of every length
+    /// class.
     #[test]
     fn country_codes_in_lanes_as_by_block() {
-        if !group_lanes::available() {
-            eprintln!("no AVX-512 VBMI2 and VPOPCNTDQ here: only the block-by-block search runs");
-            return;
-        }
         let alphabet = b"0123456789DEGBFRxy ,-";
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let hay: Vec<u8> = (0..40_000).map(|_| alphabet[rng.below(alphabet.len())]).collect();
         let mut c = Classes::default();
         for len in [0, 3, 4, 63, 64, 65, 511, 512, 513, 1000, 4097, hay.len()] {
             c.compute(&hay[..len]);
-            let (mut lanes, mut by_block) = (Vec::new(), Vec::new());
-            find_country_codes(&c, &mut lanes);
+            let mut by_block = Vec::new();
             country_codes_by_block(&c, &mut by_block);
-            assert_eq!(lanes, by_block, "len {len}");
             if len == hay.len() {
-                assert!(lanes.len() > 40, "the text holds codes: {}", lanes.len());
+                assert!(by_block.len() > 40, "the text holds codes: {}", by_block.len());
+            }
+            for n in lanes_here() {
+                let mut lanes = Vec::new();
+                match n {
+                    Lanes::Eight => group_lanes::country_codes(&c, &mut lanes),
+                    _ => group_lanes::country_codes_four(&c, &mut lanes),
+                }
+                assert_eq!(lanes, by_block, "{n:?}: len {len}");
             }
         }
     }

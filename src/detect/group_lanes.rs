@@ -22,6 +22,48 @@
 use crate::detect::classify::Classes;
 use crate::detect::digits::{Group, NearBlocks, QUEUE, Queue, push_if};
 
+/// How many blocks [`crate::detect::digits::find_groups`] and
+/// `find_country_codes` test at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lanes {
+    /// Eight, in the lanes of AVX-512 registers, runs walked eight at a
+    /// time too ([`available`]).
+    Eight,
+    /// Four, in the lanes of AVX2 registers ([`available_four`]); the runs
+    /// are walked one by one.
+    Four,
+    /// One at a time.
+    One,
+}
+
+impl Lanes {
+    /// The most this processor tests at once.
+    #[inline]
+    pub(crate) fn best() -> Lanes {
+        if available() {
+            Lanes::Eight
+        } else if available_four() {
+            Lanes::Four
+        } else {
+            Lanes::One
+        }
+    }
+}
+
+/// Whether this processor tests blocks four at a time (AVX2, with the bit
+/// instructions `POPCNT` and `BMI1` that every processor with AVX2 has).
+#[inline]
+pub(crate) fn available_four() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") && is_x86_feature_detected!("bmi1")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Whether this processor finds groups in lanes (AVX-512F, BW, VBMI2 and
 /// VPOPCNTDQ).
 #[inline]
@@ -68,6 +110,53 @@ pub(crate) fn groups(
     {
         let _ = (c, len, thresholds, near, out, slow);
         unreachable!("digit groups in lanes need AVX-512")
+    }
+}
+
+/// [`groups`] four blocks at a time, where the processor has AVX2 but not
+/// AVX-512: the group masks and run tests of four blocks in the lanes of
+/// one register, and the blocks where runs start queued by a shuffle of
+/// the lanes that have any (AVX2 has no `compress`). The queued runs are
+/// then walked one by one, as the block-by-block finder does
+/// (`digits::walk_runs`), but built here with the bit instructions
+/// (`POPCNT`, `BMI1`) that every processor with AVX2 has: the baseline's
+/// population count is a dozen instructions. Only where
+/// [`available_four`].
+#[allow(unsafe_code)]
+pub(crate) fn groups_four(
+    c: &Classes,
+    len: usize,
+    thresholds: (Threshold, Threshold),
+    near: NearBlocks,
+    out: &mut Vec<Group>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(available_four(), "digit groups four blocks at a time need AVX2, POPCNT and BMI1");
+        // SAFETY: the processor has the features (asserted above).
+        unsafe { avx2::groups_avx2(c, len, thresholds, near, out) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (c, len, thresholds, near, out);
+        unreachable!("digit groups four blocks at a time need AVX2")
+    }
+}
+
+/// [`country_codes`] four blocks at a time (AVX2). Only where
+/// [`available_four`].
+#[allow(unsafe_code)]
+pub(crate) fn country_codes_four(c: &Classes, out: &mut Vec<usize>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(available_four(), "country codes four blocks at a time need AVX2");
+        // SAFETY: the processor has the feature (asserted above).
+        unsafe { avx2::country_codes_avx2(c, out) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (c, out);
+        unreachable!("country codes four blocks at a time need AVX2")
     }
 }
 
@@ -292,10 +381,11 @@ pub(crate) mod x86 {
                     queue.n = 0;
                 }
             }
-            // On to the next eight blocks.
-            d.rotate_left(1);
-            s.rotate_left(1);
-            (d[3], s[3]) = load(v + 3);
+            // On to the next eight blocks (moved by hand: `rotate_left`
+            // is a call, not inlined here).
+            let (dn, sn) = load(v + 3);
+            d = [d[1], d[2], d[3], dn];
+            s = [s[1], s[2], s[3], sn];
             (g_prev, g_cur) = (g_cur, g_next);
             g_next = group_masks((d[1], d[2], d[3]), (s[1], s[2], s[3]));
         }
@@ -375,6 +465,230 @@ pub(crate) mod x86 {
                 push_if(out, group, keep >> l & 1 == 1);
             }
             j += 8;
+        }
+    }
+}
+
+/// The four-lane kernels of [`groups_four`] and [`country_codes_four`].
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{Group, NearBlocks, QUEUE, Queue, Threshold};
+    use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
+    use crate::detect::digits::walk_runs;
+
+    /// The masks of class `class` of blocks `4 * v..4 * v + 4` of `masks`,
+    /// 0 past the last.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load_class(masks: &[[u64; 5]], v: usize, class: usize) -> __m256i {
+        let k0 = v * 4;
+        let at = |k: usize| masks.get(k).map_or(0, |m| m[class]) as i64;
+        match masks.get(k0..k0 + 4) {
+            Some(m) => {
+                _mm256_setr_epi64x(m[0][class] as i64, m[1][class] as i64, m[2][class] as i64, m[3][class] as i64)
+            }
+            None => _mm256_setr_epi64x(at(k0), at(k0 + 1), at(k0 + 2), at(k0 + 3)),
+        }
+    }
+
+    /// Each lane's previous block: `[p3, c0, c1, c2]` of `prev = [p0..p3]`
+    /// and `cur = [c0..c3]`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn before(cur: __m256i, prev: __m256i) -> __m256i {
+        _mm256_alignr_epi8::<8>(cur, _mm256_permute2x128_si256::<0x21>(prev, cur))
+    }
+
+    /// Each lane's next block: `[c1, c2, c3, n0]` of `cur = [c0..c3]` and
+    /// `next = [n0..n3]`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn after(cur: __m256i, next: __m256i) -> __m256i {
+        _mm256_alignr_epi8::<8>(_mm256_permute2x128_si256::<0x21>(cur, next), cur)
+    }
+
+    /// Lane `l` all ones where bit `l` of `bits` is set.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn lane_mask(bits: u8) -> __m256i {
+        let lanes = _mm256_setr_epi64x(1, 2, 4, 8);
+        _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(i64::from(bits)), lanes), lanes)
+    }
+
+    /// Bit `l` set where lane `l` of `x` is not 0.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn nonzero_lanes(x: __m256i) -> u8 {
+        let zero = _mm256_cmpeq_epi64(x, _mm256_setzero_si256());
+        !(_mm256_movemask_pd(_mm256_castsi256_pd(zero)) as u8) & 0xF
+    }
+
+    /// For each set of lanes (bit `l` for lane `l`), the shuffle of 32-bit
+    /// halves that moves those lanes, in order, to the front.
+    const PACK: [[u32; 8]; 16] = {
+        let mut t = [[0u32; 8]; 16];
+        let mut m = 0;
+        while m < 16 {
+            let (mut l, mut n) = (0, 0);
+            while l < 4 {
+                if m >> l & 1 == 1 {
+                    t[m][2 * n] = 2 * l as u32;
+                    t[m][2 * n + 1] = 2 * l as u32 + 1;
+                    n += 1;
+                }
+                l += 1;
+            }
+            m += 1;
+        }
+        t
+    };
+
+    /// The group masks of the four blocks of `dc`/`sc` (digits and
+    /// separators), given the four blocks before (`dp`, `sp`) and after
+    /// (`dn`, `sn`): `digits::group_mask` in each lane.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn group_masks((dp, dc, dn): (__m256i, __m256i, __m256i), (sp, sc, sn): (__m256i, __m256i, __m256i)) -> __m256i {
+        let (dp, dn) = (before(dc, dp), after(dc, dn));
+        let (sp, sn) = (before(sc, sp), after(sc, sn));
+        let or = _mm256_or_si256;
+        let and = _mm256_and_si256;
+        let d_l1 = or(_mm256_slli_epi64::<1>(dc), _mm256_srli_epi64::<63>(dp));
+        let d_l2 = or(_mm256_slli_epi64::<2>(dc), _mm256_srli_epi64::<62>(dp));
+        let d_r1 = or(_mm256_srli_epi64::<1>(dc), _mm256_slli_epi64::<63>(dn));
+        let d_r2 = or(_mm256_srli_epi64::<2>(dc), _mm256_slli_epi64::<62>(dn));
+        let s_l1 = or(_mm256_slli_epi64::<1>(sc), _mm256_srli_epi64::<63>(sp));
+        let s_r1 = or(_mm256_srli_epi64::<1>(sc), _mm256_slli_epi64::<63>(sn));
+        let one = and(sc, and(d_l1, d_r1));
+        let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
+        let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
+        or(or(dc, one), or(first_of_two, second_of_two))
+    }
+
+    /// [`super::groups_four`].
+    #[target_feature(enable = "avx2,popcnt,bmi1")]
+    pub(super) fn groups_avx2(
+        c: &Classes,
+        len: usize,
+        ((near_digits, near_steps), (min_digits, far_steps)): (Threshold, Threshold),
+        near: NearBlocks,
+        out: &mut Vec<Group>,
+    ) {
+        let walk = |queue: &Queue, out: &mut Vec<Group>| walk_runs(c, len, queue, out);
+        let masks = c.block_masks();
+        let set = |x: u64| _mm256_set1_epi64x(x as i64);
+        let lane = _mm256_setr_epi64x(0, 1, 2, 3);
+        let load = |v: usize| (load_class(masks, v, DIGIT), load_class(masks, v, SEP));
+        let zero = _mm256_setzero_si256();
+        let (mut d, mut s) = ([zero; 4], [zero; 4]);
+        (d[1], s[1]) = load(0);
+        (d[2], s[2]) = load(1);
+        (d[3], s[3]) = load(2);
+        let mut g_prev = zero;
+        let mut g_cur = group_masks((d[0], d[1], d[2]), (s[0], s[1], s[2]));
+        let mut g_next = group_masks((d[1], d[2], d[3]), (s[1], s[2], s[3]));
+        let mut queue = Queue::default();
+        let step_by = |run: &mut __m256i, ahead: &mut __m256i, step: u32| {
+            let (right, left) = (_mm_set_epi64x(0, i64::from(step)), _mm_set_epi64x(0, i64::from(64 - step)));
+            let from_ahead = _mm256_sll_epi64(*ahead, left);
+            *run = _mm256_and_si256(*run, _mm256_or_si256(_mm256_srl_epi64(*run, right), from_ahead));
+            *ahead = _mm256_and_si256(*ahead, _mm256_srl_epi64(*ahead, right));
+        };
+        for v in 0..masks.len().div_ceil(4) {
+            let cur = g_cur;
+            let next = after(g_cur, g_next);
+            let carry = _mm256_srli_epi64::<63>(before(g_cur, g_prev));
+            // Bit i of `run`: bits i..i+need of the group mask (this
+            // block's, then the next one's in `ahead`) are all set.
+            let (mut run, mut ahead) = (cur, next);
+            for &step in near_steps {
+                step_by(&mut run, &mut ahead, step);
+            }
+            let near_run = run;
+            for &step in far_steps {
+                step_by(&mut run, &mut ahead, step);
+            }
+            let k0 = v * 4;
+            // Four bits of one word: `k0` is a multiple of 4.
+            let is_near = lane_mask(near.blocks.get(k0 / 64).map_or(0, |w| (w >> (k0 % 64)) as u8 & 0xF));
+            let run = _mm256_blendv_epi8(run, near_run, is_near);
+            let starts = _mm256_andnot_si256(_mm256_or_si256(_mm256_slli_epi64::<1>(cur), carry), cur);
+            let bits = _mm256_and_si256(run, starts);
+            let found = nonzero_lanes(bits);
+            // Text without long digit runs (prose) skips the queue.
+            if found != 0 {
+                let need = _mm256_blendv_epi8(set(u64::from(min_digits)), set(u64::from(near_digits)), is_near);
+                // SAFETY: `PACK` rows are eight indexes below 8.
+                let pack = unsafe { _mm256_loadu_si256(PACK[usize::from(found)].as_ptr().cast()) };
+                let at = queue.n;
+                let put = |field: &mut [u64; QUEUE], x: __m256i| {
+                    let packed: [u64; 4] = bytemuck::cast(_mm256_permutevar8x32_epi32(x, pack));
+                    field[at..at + 4].copy_from_slice(&packed);
+                };
+                put(&mut queue.k, _mm256_add_epi64(set(k0 as u64), lane));
+                put(&mut queue.bits, bits);
+                put(&mut queue.cur, cur);
+                put(&mut queue.next, next);
+                put(&mut queue.digits, d[1]);
+                put(&mut queue.next_digits, after(d[1], d[2]));
+                put(&mut queue.need, need);
+                queue.n += found.count_ones() as usize;
+                // Room for the next four blocks.
+                if queue.n > QUEUE - 4 {
+                    walk(&queue, out);
+                    queue.n = 0;
+                }
+            }
+            // On to the next four blocks (moved by hand: `rotate_left`
+            // is a call, not inlined here).
+            let (dn, sn) = load(v + 3);
+            d = [d[1], d[2], d[3], dn];
+            s = [s[1], s[2], s[3], sn];
+            (g_prev, g_cur) = (g_cur, g_next);
+            g_next = group_masks((d[1], d[2], d[3]), (s[1], s[2], s[3]));
+        }
+        walk(&queue, out);
+    }
+
+    /// [`super::country_codes_four`]: `digits::find_country_codes`'s test
+    /// of each block in the lanes of four (the neighbours' bits from the
+    /// lanes beside).
+    #[target_feature(enable = "avx2")]
+    pub(super) fn country_codes_avx2(c: &Classes, out: &mut Vec<usize>) {
+        let masks = c.block_masks();
+        let load = |v: usize| {
+            let (u, d) = (load_class(masks, v, UPPER), load_class(masks, v, DIGIT));
+            (u, d, _mm256_or_si256(_mm256_or_si256(u, d), load_class(masks, v, LOWER)))
+        };
+        let or = _mm256_or_si256;
+        let (mut cur, mut next) = (load(0), load(1));
+        let mut prev_alnum = _mm256_setzero_si256();
+        for v in 0..masks.len().div_ceil(4) {
+            let (u, d, a) = cur;
+            let (nu, nd) = (after(u, next.0), after(d, next.1));
+            let pa = before(a, prev_alnum);
+            let u1 = or(_mm256_srli_epi64::<1>(u), _mm256_slli_epi64::<63>(nu));
+            let d2 = or(_mm256_srli_epi64::<2>(d), _mm256_slli_epi64::<62>(nd));
+            let d3 = or(_mm256_srli_epi64::<3>(d), _mm256_slli_epi64::<61>(nd));
+            let before_bits = or(_mm256_slli_epi64::<1>(a), _mm256_srli_epi64::<63>(pa));
+            let hits =
+                _mm256_andnot_si256(before_bits, _mm256_and_si256(_mm256_and_si256(u, u1), _mm256_and_si256(d2, d3)));
+            if _mm256_testz_si256(hits, hits) == 0 {
+                let words: [u64; 4] = bytemuck::cast(hits);
+                for (l, &w) in words.iter().enumerate() {
+                    let mut w = w;
+                    while w != 0 {
+                        out.push((v * 4 + l) * 64 + w.trailing_zeros() as usize);
+                        w &= w - 1;
+                    }
+                }
+            }
+            prev_alnum = a;
+            cur = next;
+            next = load(v + 2);
         }
     }
 }
