@@ -18,6 +18,10 @@
 //! lane takes one start and measures its run in its block and the next
 //! with shifts and population counts, no branch per run. The rare run that
 //! reaches past the next block is walked one by one.
+//!
+//! Where the processor has AVX2 but not AVX-512, the blocks are tested
+//! four at a time the same way ([`groups_four`], [`country_codes_four`]),
+//! and their runs walked one by one ([`Lanes`] says which is used).
 
 use crate::detect::classify::Classes;
 use crate::detect::digits::{Group, NearBlocks, QUEUE, Queue, push_if};
