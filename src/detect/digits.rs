@@ -122,11 +122,8 @@ fn find_groups_walked(c: &Classes, len: usize, min_digits: u32, near: NearBlocks
         let (near_steps, n) = run_steps(1, near_digits.min(64));
         let (far_steps, f) = run_steps(near_digits.min(64), min_digits.min(64));
         let thresholds = ((near_digits, &near_steps[..n]), (min_digits, &far_steps[..f]));
-        if lanes == Lanes::Four {
-            return group_lanes::groups_four(c, len, thresholds, near, out);
-        }
         let slow = |q: &Queue, i, s, out: &mut Vec<Group>| walk_run(c, len, q, i, s, out);
-        return group_lanes::groups(c, len, thresholds, near, out, slow);
+        return group_lanes::groups(lanes, c, len, thresholds, near, out, slow);
     }
     if (near_digits, min_digits) == BUILT_IN_DIGITS {
         const NEAR: ([u32; 7], usize) = run_steps(1, BUILT_IN_DIGITS.0);
@@ -315,9 +312,8 @@ fn group_mask(c: &Classes, k: usize) -> u64 {
 #[inline(never)]
 pub fn find_country_codes(c: &Classes, out: &mut Vec<usize>) {
     match Lanes::best() {
-        Lanes::Eight => group_lanes::country_codes(c, out),
-        Lanes::Four => group_lanes::country_codes_four(c, out),
         Lanes::One => country_codes_by_block(c, out),
+        lanes => group_lanes::country_codes(lanes, c, out),
     }
 }
 
@@ -540,10 +536,7 @@ mod tests {
             }
             for n in lanes_here() {
                 let mut lanes = Vec::new();
-                match n {
-                    Lanes::Eight => group_lanes::country_codes(&c, &mut lanes),
-                    _ => group_lanes::country_codes_four(&c, &mut lanes),
-                }
+                group_lanes::country_codes(n, &c, &mut lanes);
                 assert_eq!(lanes, by_block, "{n:?}: len {len}");
             }
         }

@@ -20,8 +20,8 @@
 //! reaches past the next block is walked one by one.
 //!
 //! Where the processor has AVX2 but not AVX-512, the blocks are tested
-//! four at a time the same way ([`groups_four`], [`country_codes_four`]),
-//! and their runs walked one by one ([`Lanes`] says which is used).
+//! four at a time the same way, and their runs walked one by one
+//! ([`Lanes`] says which is used).
 
 use crate::detect::classify::Classes;
 use crate::detect::digits::{Group, NearBlocks, QUEUE, Queue, push_if};
@@ -92,11 +92,21 @@ pub(crate) type Threshold<'a> = (u32, &'a [u32]);
 /// bytes, class masks `c`) with at least the digits of the first threshold
 /// (`near`'s) when it starts in a block of `near`, of the second elsewhere,
 /// the run steps of the first going from 1 digit to it, of the second from
-/// the first to the second: `digits::find_groups`. A run that reaches
-/// past the block after its own is left to `slow(queue, entry, offset,
-/// out)`, at its place in the order. Only where [`available`].
+/// the first to the second: `digits::find_groups`, `lanes` blocks at a time.
+///
+/// With eight lanes (AVX-512) the runs are walked eight at a time too, and
+/// a run that reaches past the block after its own is left to `slow(queue,
+/// entry, offset, out)`, at its place in the order. With four (AVX2, where
+/// the processor has no AVX-512) the blocks where runs start are queued by
+/// a shuffle of the lanes that have any (AVX2 has no `compress`), and the
+/// queued runs walked one by one, as the block-by-block finder does
+/// (`digits::walk_runs`), but built here with the bit instructions
+/// (`POPCNT`, `BMI1`) that every processor with AVX2 has: the baseline's
+/// population count is a dozen instructions. Only with lanes the
+/// processor has ([`Lanes::best`] or fewer, never [`Lanes::One`]).
 #[allow(unsafe_code)]
 pub(crate) fn groups(
+    lanes: Lanes,
     c: &Classes,
     len: usize,
     thresholds: (Threshold, Threshold),
@@ -105,83 +115,56 @@ pub(crate) fn groups(
     slow: impl Fn(&Queue, usize, usize, &mut Vec<Group>),
 ) {
     #[cfg(target_arch = "x86_64")]
-    {
-        assert!(available(), "digit groups in lanes need AVX-512F, BW, VBMI2 and VPOPCNTDQ");
-        // SAFETY: the processor has the features (asserted above).
-        unsafe { x86::groups_avx512(c, len, thresholds, near, out, slow) }
+    match lanes {
+        Lanes::Eight => {
+            assert!(available(), "digit groups in eight lanes need AVX-512F, BW, VBMI2 and VPOPCNTDQ");
+            // SAFETY: the processor has the features (asserted above).
+            unsafe { x86::groups_avx512(c, len, thresholds, near, out, slow) }
+        }
+        Lanes::Four => {
+            assert!(available_four(), "digit groups in four lanes need AVX2, POPCNT and BMI1");
+            // SAFETY: the processor has the features (asserted above).
+            unsafe { avx2::groups_avx2(c, len, thresholds, near, out) }
+        }
+        Lanes::One => unreachable!("digit groups one block at a time are `digits`'s own walk"),
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (c, len, thresholds, near, out, slow);
-        unreachable!("digit groups in lanes need AVX-512")
-    }
-}
-
-/// [`groups`] four blocks at a time, where the processor has AVX2 but not
-/// AVX-512: the group masks and run tests of four blocks in the lanes of
-/// one register, and the blocks where runs start queued by a shuffle of
-/// the lanes that have any (AVX2 has no `compress`). The queued runs are
-/// then walked one by one, as the block-by-block finder does
-/// (`digits::walk_runs`), but built here with the bit instructions
-/// (`POPCNT`, `BMI1`) that every processor with AVX2 has: the baseline's
-/// population count is a dozen instructions. Only where
-/// [`available_four`].
-#[allow(unsafe_code)]
-pub(crate) fn groups_four(
-    c: &Classes,
-    len: usize,
-    thresholds: (Threshold, Threshold),
-    near: NearBlocks,
-    out: &mut Vec<Group>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        assert!(available_four(), "digit groups four blocks at a time need AVX2, POPCNT and BMI1");
-        // SAFETY: the processor has the features (asserted above).
-        unsafe { avx2::groups_avx2(c, len, thresholds, near, out) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (c, len, thresholds, near, out);
-        unreachable!("digit groups four blocks at a time need AVX2")
-    }
-}
-
-/// [`country_codes`] four blocks at a time (AVX2). Only where
-/// [`available_four`].
-#[allow(unsafe_code)]
-pub(crate) fn country_codes_four(c: &Classes, out: &mut Vec<usize>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        assert!(available_four(), "country codes four blocks at a time need AVX2");
-        // SAFETY: the processor has the feature (asserted above).
-        unsafe { avx2::country_codes_avx2(c, out) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (c, out);
-        unreachable!("country codes four blocks at a time need AVX2")
+        let _ = (lanes, c, len, thresholds, near, out, slow);
+        unreachable!("digit groups in lanes need AVX-512 or AVX2")
     }
 }
 
 /// Appends to `out` the offsets `digits::find_country_codes` finds, in
-/// order, eight blocks at a time: each block's test is a few word
-/// operations on its masks and its neighbours', and here eight blocks'
-/// upper-case, digit and lower-case masks are gathered into lanes and
-/// tested at once, with one branch per eight blocks (codes are rare: about
-/// 11 per MB of logs). Only where [`available`].
+/// order, `lanes` blocks at a time: each block's test is a few word
+/// operations on its masks and its neighbours', and here the upper-case,
+/// digit and lower-case masks of eight blocks (AVX-512) or four (AVX2) are
+/// gathered into lanes and tested at once, with one branch per eight or
+/// four blocks (codes are rare: about 11 per MB of logs). Only with lanes
+/// the processor has, as [`groups`].
 #[allow(unsafe_code)]
-pub(crate) fn country_codes(c: &Classes, out: &mut Vec<usize>) {
+pub(crate) fn country_codes(lanes: Lanes, c: &Classes, out: &mut Vec<usize>) {
     #[cfg(target_arch = "x86_64")]
-    {
-        assert!(available(), "country codes in lanes run where digit groups do: AVX-512F, BW, VBMI2 and VPOPCNTDQ");
-        // SAFETY: the processor has the features (asserted above).
-        unsafe { x86::country_codes_avx512(c, out) }
+    match lanes {
+        Lanes::Eight => {
+            assert!(
+                available(),
+                "country codes in eight lanes run where digit groups do: AVX-512F, BW, VBMI2 and VPOPCNTDQ"
+            );
+            // SAFETY: the processor has the features (asserted above).
+            unsafe { x86::country_codes_avx512(c, out) }
+        }
+        Lanes::Four => {
+            assert!(available_four(), "country codes in four lanes run where digit groups do: AVX2, POPCNT and BMI1");
+            // SAFETY: the processor has the features (asserted above).
+            unsafe { avx2::country_codes_avx2(c, out) }
+        }
+        Lanes::One => unreachable!("country codes one block at a time are `digits`'s own search"),
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (c, out);
-        unreachable!("country codes in lanes need AVX-512")
+        let _ = (lanes, c, out);
+        unreachable!("country codes in lanes need AVX-512 or AVX2")
     }
 }
 
@@ -231,7 +214,7 @@ pub(crate) mod x86 {
         }
     }
 
-    /// [`super::country_codes`]: `digits::find_country_codes`'s test of
+    /// [`super::country_codes`] in eight lanes: `digits::find_country_codes`'s test of
     /// each block in the lanes of eight (the neighbours' bits by lane shifts).
     #[target_feature(enable = "avx512f")]
     pub(super) fn country_codes_avx512(c: &Classes, out: &mut Vec<usize>) {
@@ -308,7 +291,7 @@ pub(crate) mod x86 {
         (ones, _mm512_maskz_mov_epi64(reach, trailing_ones(next)))
     }
 
-    /// [`super::groups`].
+    /// [`super::groups`] in eight lanes.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq")]
     pub(super) fn groups_avx512(
         c: &Classes,
@@ -473,7 +456,7 @@ pub(crate) mod x86 {
     }
 }
 
-/// The four-lane kernels of [`groups_four`] and [`country_codes_four`].
+/// The four-lane kernels of [`groups`] and [`country_codes`].
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx2 {
@@ -572,7 +555,7 @@ mod avx2 {
         or(or(dc, one), or(first_of_two, second_of_two))
     }
 
-    /// [`super::groups_four`].
+    /// [`super::groups`] in four lanes.
     #[target_feature(enable = "avx2,popcnt,bmi1")]
     pub(super) fn groups_avx2(
         c: &Classes,
@@ -657,7 +640,7 @@ mod avx2 {
         walk(&queue, out);
     }
 
-    /// [`super::country_codes_four`]: `digits::find_country_codes`'s test
+    /// [`super::country_codes`] in four lanes: `digits::find_country_codes`'s test
     /// of each block in the lanes of four (the neighbours' bits from the
     /// lanes beside).
     #[target_feature(enable = "avx2")]
