@@ -95,27 +95,61 @@ fn scan_with(
 
 /// Scans the JSON Lines in `span` of a larger file, read through `w` (the
 /// span with context on both sides; the span starts at a line start and ends
-/// after a newline or at the end of the file). `first_line` is the 0-based
-/// index of the span's first line, so that records, lines and offsets are
-/// those of the whole file. Every malformed line is reported (the caller caps
-/// them); no [`Scanned`](crate::report::Scanned) is sent. Returns whether
-/// the sink wants more, and the read error that cut the span short, if one
-/// did.
+/// after a newline or at the end of the file). Lines are numbered from the
+/// span's start: record 0 and line 1 are the span's first line, in findings
+/// and in warnings alike, for the caller to renumber ([`renumber_lines`])
+/// once the lines before the span are known; offsets are those of the file.
+/// Every malformed line is reported (the caller caps them); no
+/// [`Scanned`](crate::report::Scanned) is sent. Returns whether the sink
+/// wants more, the read error that cut the span short, if one did, and the
+/// lines the span holds (when it was read to its end).
 pub(crate) fn scan_lines_segment(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     mut w: Window<'_>,
     span: Range<u64>,
-    first_line: u64,
     source: &str,
     sink: &mut dyn Sink,
-) -> (bool, Option<std::io::Error>) {
+) -> (bool, Option<std::io::Error>, u64) {
     let mut s = JsonScan::new(x, source, true, MAX_TOKEN);
-    s.emit.lines = blocks::Lines::from_line(span.start, first_line + 1);
-    (s.span, s.first_line, s.max_warnings) = (span, first_line, u64::MAX);
+    s.emit.lines = blocks::Lines::from_line(span.start, 1);
+    (s.span, s.max_warnings) = (span, u64::MAX);
     let go_on = s.scan_lines(scratch, &mut w, sink);
-    (go_on, w.take_error())
+    (go_on, w.take_error(), s.lines_read)
 }
+
+/// Moves a finding or warning of [`scan_lines_segment`], whose lines were
+/// numbered from its span's start, `before` lines on: its record and line
+/// are then those of the whole file.
+pub(crate) fn renumber_lines(location: &mut Location, before: u64) {
+    if before == 0 {
+        return;
+    }
+    match location {
+        Location::Record(r) => {
+            r.record += before;
+            r.line = r.line.map(|l| l + before);
+        }
+        Location::Text(t) => t.line += before,
+        Location::Cell(c) => c.line = c.line.map(|l| l + before),
+    }
+}
+
+/// [`renumber_lines`] for a warning about a JSON Lines line, which names
+/// it first (`line 12 is not valid JSON ...`, see [`JsonScan::warn`]).
+pub(crate) fn renumber_warning(problem: &mut Problem, before: u64) {
+    if before == 0 {
+        return;
+    }
+    let Some(rest) = problem.reason.strip_prefix(LINE_PREFIX) else { return };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if let Ok(line) = rest[..digits].parse::<u64>() {
+        problem.reason = format!("{LINE_PREFIX}{}{}", line + before, &rest[digits..]);
+    }
+}
+
+/// How a warning about a JSON Lines line starts, before the line's number.
+const LINE_PREFIX: &str = "line ";
 
 /// How the scan of a segment of a JSON document ended.
 pub(crate) struct DocumentSegment {
@@ -285,9 +319,10 @@ struct JsonScan<'a> {
     /// JSON Lines (else one document, or several back to back).
     lines: bool,
     /// Where the lines to scan start and end (a segment of a larger file; the
-    /// whole data otherwise), and the 0-based index of the first.
+    /// whole data otherwise).
     span: Range<u64>,
-    first_line: u64,
+    /// The lines read, once the span was read to its end.
+    lines_read: u64,
     /// Malformed lines reported one by one (the rest are counted).
     max_warnings: u64,
     emit: Emitter<'a>,
@@ -317,7 +352,7 @@ impl<'a> JsonScan<'a> {
             max_token,
             lines,
             span: 0..u64::MAX,
-            first_line: 0,
+            lines_read: 0,
             max_warnings: MAX_WARNINGS,
             emit: Emitter::new(source, opts.text.show_values),
             trie: PathTrie::new(Some(x.scanner())),
@@ -450,10 +485,11 @@ impl JsonScan<'_> {
         // most of them by the shape of a record before them (`json_shape`).
         lexer.set_emit(!self.lazy);
         // 0-based index of the line at `pos`.
-        let mut line = self.first_line;
+        let mut line = 0;
         loop {
             w.fill_to(pos + self.chunk + context);
             if (pos >= w.end() && w.eof()) || pos >= self.span.end {
+                self.lines_read = line;
                 return true;
             }
             let block_start = pos;
@@ -640,12 +676,12 @@ impl JsonScan<'_> {
             }
             if warning.over_limit && reason == json_lexer::TOO_DEEP {
                 format!(
-                    "line {line} is not read as JSON ({reason}, the depth limit); scanned as text, without its JSON paths"
+                    "{LINE_PREFIX}{line} is not read as JSON ({reason}, the depth limit); scanned as text, without its JSON paths"
                 )
             } else if warning.over_limit {
-                format!("line {line} is {reason}, the record limit; scanned as text, without its JSON paths")
+                format!("{LINE_PREFIX}{line} is {reason}, the record limit; scanned as text, without its JSON paths")
             } else {
-                format!("line {line} is not valid JSON ({reason}); scanned as text")
+                format!("{LINE_PREFIX}{line} is not valid JSON ({reason}); scanned as text")
             }
         } else if warning.over_limit {
             let limit = if reason == json_lexer::TOO_DEEP { "the depth limit" } else { "the record limit" };
