@@ -450,14 +450,9 @@ impl<'a> Table<'a> {
                 return Some(pos);
             }
             let block_start = pos;
-            let long_line = if scan.is_some() {
-                self.read_block(w, &mut pos, &mut recs, &mut fields, self.stop)
-            } else {
-                // A dry run parses only the records that hold a quote.
-                pos = self.plain_lines(w, pos);
-                let one = pos + 1;
-                pos < self.stop && self.read_block(w, &mut pos, &mut recs, &mut fields, one)
-            };
+            // A dry run reads one record at a time.
+            let until = if scan.is_some() { self.stop } else { pos + 1 };
+            let long_line = self.read_block(w, &mut pos, &mut recs, &mut fields, until);
             if long_line {
                 self.row += 1;
                 let Some((scratch, sink)) = scan.as_mut() else {
@@ -485,37 +480,11 @@ impl<'a> Table<'a> {
 
     /// Reads the records from `start` to the first that starts at or after
     /// `stop` without scanning them.
-    fn dry_run(&mut self, w: &mut Window<'_>, start: u64, stop: u64) -> std::io::Result<Stretch> {
+    fn dry_run(&mut self, w: &mut Window<'_>, start: u64, stop: u64) -> std::io::Result<()> {
         self.stop = stop;
         self.emit.lines = Lines::from_line(start, 1);
-        let end = self.run_from(None, w, start).unwrap_or(start);
-        if let Some(e) = w.take_error() {
-            return Err(e);
-        }
-        let (line, column) = self.emit.lines.at(w, end);
-        Ok(Stretch {
-            start,
-            end,
-            rows: self.row,
-            newlines: line - 1,
-            last_line_start: (line > 1).then(|| end - (column - 1)),
-        })
-    }
-
-    /// Counts the records from `pos` that are provably one line each (see
-    /// [`records::single_line_records`]) up to [`Table::stop`], as
-    /// [`Table::read_block`] would read them: a record over the length limit
-    /// or with the wrong number of fields is still one row, and ends at its
-    /// line's end. Returns where the first record it leaves to the parser
-    /// starts. Only once the first record set the number of fields.
-    fn plain_lines(&mut self, w: &Window<'_>, pos: u64) -> u64 {
-        if !self.layout.has_records() {
-            return pos;
-        }
-        let until = (self.stop - w.base()).min(w.bytes().len() as u64) as usize;
-        let (end, rows) = records::single_line_records(w.bytes(), w.rel(pos), self.layout.delimiter, until);
-        self.row += rows;
-        w.base() + end as u64
+        self.run_from(None, w, start);
+        w.take_error().map_or(Ok(()), Err)
     }
 
     /// Reads whole records from `*pos` into `recs` and `fields` until they
@@ -877,7 +846,9 @@ impl<'a> Table<'a> {
     /// Reports the row at `pos` as read as text, for `reason` (one by one up
     /// to `max_warnings`). A row over
     /// the length limit (`over_limit`) loses its column names, which values
-    /// may need as keywords: the table is then partly scanned.
+    /// may need as keywords: the table is then partly scanned. The warning
+    /// names the row first (`row 7 (line 9) ...`): segments of a table
+    /// scanned by several threads renumber it so (`parallel::Shift`).
     fn warn(&mut self, w: &Window<'_>, pos: u64, row: u64, reason: &str, over_limit: bool, sink: &mut dyn Sink) {
         let (line, _) = self.emit.lines.at(w, pos);
         self.malformed += 1;
@@ -893,88 +864,83 @@ impl<'a> Table<'a> {
     }
 }
 
-/// How far a dry run over a stretch of a table went: what a segment of a
-/// table scanned by several threads must know of the segments before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Stretch {
-    /// Where its first record starts.
-    pub start: u64,
-    /// Where the first record at or after the stop starts, or the data ends.
-    pub end: u64,
-    /// Rows read.
-    pub rows: u64,
-    /// Newlines in `start..end`.
-    pub newlines: u64,
-    /// Where the last line begun in `start..end` starts, when a newline lies there.
-    pub last_line_start: Option<u64>,
-}
-
 /// Reads the layout of the table in `src` (header, columns, fields per
-/// record) and its records up to the first that starts at or after `stop`.
-pub(crate) fn first_stretch(
+/// record) from its first record, and returns it with where that record
+/// starts (after a byte-order mark). A table with no record in its first
+/// line (blank lines first) has no number of fields yet
+/// ([`Layout::has_records`]).
+pub(crate) fn layout(
     x: &Extractor<'_>,
     src: &dyn RandomAccess,
     delimiter: u8,
-    stop: u64,
     max_record: u64,
-) -> std::io::Result<(Layout, Stretch)> {
+) -> std::io::Result<(Layout, u64)> {
     let mut reader = RandomReader::new(src);
     let mut w = Window::new(&mut reader);
     let mut table = Table::new(x, Layout::new(delimiter), "", max_record);
     let start = table.read_start(&mut w);
-    let stretch = table.dry_run(&mut w, start, stop)?;
-    Ok((table.layout, stretch))
+    table.dry_run(&mut w, start, start + 1)?;
+    Ok((table.layout, start))
 }
 
-/// Reads the records of `src` from `start`, taken to be a record start,
-/// up to the first that starts at or after `stop`.
-pub(crate) fn stretch(
-    x: &Extractor<'_>,
-    src: &dyn RandomAccess,
-    layout: &Layout,
-    start: u64,
-    stop: u64,
-    max_record: u64,
-) -> std::io::Result<Stretch> {
-    let mut reader = RandomReader::at(src, start);
-    let mut w = Window::new_at(&mut reader, start);
-    Table::new(x, layout.clone(), "", max_record).dry_run(&mut w, start, stop)
+/// The first row of a segment of a table that does not start at the
+/// table's first record: its rows are numbered from here, far from the
+/// header's row 1, for the caller to renumber once the rows before it are
+/// known.
+pub(crate) const SEGMENT_ROW_BASE: u64 = 1 << 48;
+
+/// What the scan of a segment of a table read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SegmentEnd {
+    /// Where the first record at or after the segment's end starts, or
+    /// the data ends: where the next segment's records start.
+    pub end: u64,
+    /// Rows read.
+    pub rows: u64,
+    /// Newlines from the segment's start to `end`.
+    pub newlines: u64,
+    /// Where the last line begun before `end` starts, when one of those
+    /// newlines ends the line before it.
+    pub last_line_start: Option<u64>,
 }
 
-/// Where a segment of a table starts: its records, the rows before them
-/// and the line count at its start.
-#[derive(Clone, Debug)]
-pub(crate) struct SegmentStart {
-    pub records: Range<u64>,
-    pub rows_before: u64,
-    pub lines: Lines,
-}
-
-/// Scans the records of one segment of the table in `src` (found by a dry
-/// run), with the bytes around them as context, into `sink`, reporting
-/// every malformed row (the caller caps them). Returns the read error that
-/// ended the segment early, if one did.
+/// Scans the records of `src` from `records.start` (taken to be a record
+/// start) up to the first that starts at or after `records.end`, with the
+/// bytes around them as context, into `sink`, reporting every malformed
+/// row (the caller caps them). Given the rows before the segment and the
+/// line count at its start (`known`), it numbers rows and lines as the
+/// whole table does; otherwise it numbers its rows from
+/// [`SEGMENT_ROW_BASE`] and its lines from 1 (it then starts at a line
+/// start). Returns the read error that ended the segment early, if one
+/// did, and what it read.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan_segment(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
     layout: &Layout,
-    segment: &SegmentStart,
+    records: Range<u64>,
+    known: Option<(u64, Lines)>,
     source: &str,
     max_record: u64,
     sink: &mut dyn Sink,
-) -> Option<std::io::Error> {
-    let lo = segment.records.start.saturating_sub(x.scanner().context_len() as u64);
+) -> (Option<std::io::Error>, SegmentEnd) {
+    let lo = records.start.saturating_sub(x.scanner().context_len() as u64);
     let mut reader = RandomReader::at(src, lo);
     let mut w = Window::new_at(&mut reader, lo);
     let mut table = Table::new(x, layout.clone(), source, max_record);
-    table.row = segment.rows_before;
-    table.stop = segment.records.end;
+    let (base, lines) = known.unwrap_or((SEGMENT_ROW_BASE, Lines::from_line(records.start, 1)));
+    let first_line = lines.line();
+    table.row = base;
+    table.stop = records.end;
     table.max_warnings = u64::MAX;
-    table.emit.lines = segment.lines;
-    table.run_from(Some((scratch, sink)), &mut w, segment.records.start);
-    w.take_error()
+    table.emit.lines = lines;
+    let end = table.run_from(Some((scratch, sink)), &mut w, records.start).unwrap_or(records.start);
+    let error = w.take_error();
+    let (line, column) = table.emit.lines.at(&w, end);
+    let newlines = line - first_line;
+    let last_line_start = (newlines > 0).then(|| end - (column - 1));
+    (error, SegmentEnd { end, rows: table.row - base, newlines, last_line_start })
 }
 
 #[cfg(test)]

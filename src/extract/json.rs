@@ -97,8 +97,8 @@ fn scan_with(
 /// span with context on both sides; the span starts at a line start and ends
 /// after a newline or at the end of the file). Lines are numbered from the
 /// span's start: record 0 and line 1 are the span's first line, in findings
-/// and in warnings alike, for the caller to renumber ([`renumber_lines`])
-/// once the lines before the span are known; offsets are those of the file.
+/// and in warnings alike, for the caller to renumber once the lines before
+/// the span are known (`parallel::Shift`); offsets are those of the file.
 /// Every malformed line is reported (the caller caps them); no
 /// [`Scanned`](crate::report::Scanned) is sent. Returns whether the sink
 /// wants more, the read error that cut the span short, if one did, and the
@@ -117,39 +117,6 @@ pub(crate) fn scan_lines_segment(
     let go_on = s.scan_lines(scratch, &mut w, sink);
     (go_on, w.take_error(), s.lines_read)
 }
-
-/// Moves a finding or warning of [`scan_lines_segment`], whose lines were
-/// numbered from its span's start, `before` lines on: its record and line
-/// are then those of the whole file.
-pub(crate) fn renumber_lines(location: &mut Location, before: u64) {
-    if before == 0 {
-        return;
-    }
-    match location {
-        Location::Record(r) => {
-            r.record += before;
-            r.line = r.line.map(|l| l + before);
-        }
-        Location::Text(t) => t.line += before,
-        Location::Cell(c) => c.line = c.line.map(|l| l + before),
-    }
-}
-
-/// [`renumber_lines`] for a warning about a JSON Lines line, which names
-/// it first (`line 12 is not valid JSON ...`, see [`JsonScan::warn`]).
-pub(crate) fn renumber_warning(problem: &mut Problem, before: u64) {
-    if before == 0 {
-        return;
-    }
-    let Some(rest) = problem.reason.strip_prefix(LINE_PREFIX) else { return };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if let Ok(line) = rest[..digits].parse::<u64>() {
-        problem.reason = format!("{LINE_PREFIX}{}{}", line + before, &rest[digits..]);
-    }
-}
-
-/// How a warning about a JSON Lines line starts, before the line's number.
-const LINE_PREFIX: &str = "line ";
 
 /// How the scan of a segment of a JSON document ended.
 pub(crate) struct DocumentSegment {
@@ -666,6 +633,9 @@ impl JsonScan<'_> {
         }
     }
 
+    /// Reports a malformed line or document. A JSON Lines line's warning
+    /// names it first (`line 12 ...`): segments of a file scanned by several
+    /// threads renumber it so (`parallel::Shift`).
     fn warn(&mut self, w: &Window<'_>, warning: &Warning, sink: &mut dyn Sink) {
         let (line, _) = self.emit.lines.at(w, warning.at);
         let reason = &warning.reason;
@@ -676,12 +646,12 @@ impl JsonScan<'_> {
             }
             if warning.over_limit && reason == json_lexer::TOO_DEEP {
                 format!(
-                    "{LINE_PREFIX}{line} is not read as JSON ({reason}, the depth limit); scanned as text, without its JSON paths"
+                    "line {line} is not read as JSON ({reason}, the depth limit); scanned as text, without its JSON paths"
                 )
             } else if warning.over_limit {
-                format!("{LINE_PREFIX}{line} is {reason}, the record limit; scanned as text, without its JSON paths")
+                format!("line {line} is {reason}, the record limit; scanned as text, without its JSON paths")
             } else {
-                format!("{LINE_PREFIX}{line} is not valid JSON ({reason}); scanned as text")
+                format!("line {line} is not valid JSON ({reason}); scanned as text")
             }
         } else if warning.over_limit {
             let limit = if reason == json_lexer::TOO_DEEP { "the depth limit" } else { "the record limit" };

@@ -582,74 +582,10 @@ fn unquoted_end(data: &[u8], from: usize, delimiter: u8) -> usize {
     memchr::memchr3(delimiter, b'\n', b'\r', &data[from..]).map_or(data.len(), |k| from + k)
 }
 
-/// Counts the records from `data[from]` (a record start) that are provably
-/// one line each, as [`parse`] reads them, stopping after the first that
-/// ends at or after `until`: returns where the records counted end and how
-/// many there are (blank lines are not records). It stops early, at the
-/// start of a record, where that record may span lines (a quoted cell
-/// holds a line break) or its end is not in `data`, leaving the rest to
-/// [`parse`]. Fields are not split: only quotes and line breaks are looked
-/// at, found 64 bytes at a time with SIMD compares, so that reading where
-/// records end costs a fraction of parsing them.
-pub(crate) fn single_line_records(data: &[u8], from: usize, delimiter: u8, until: usize) -> (usize, u64) {
-    // `at`: where the current record starts; `skip`: bytes before this were
-    // taken with the special byte before them (`""`, `\r\n`).
-    let (mut at, mut rows, mut skip, mut quoted) = (from, 0u64, from, false);
-    if at >= until {
-        return (at, rows);
-    }
-    for k in positions(data, from, specials) {
-        if k < skip {
-            continue;
-        }
-        match data[k] {
-            b'"' if quoted => match data.get(k + 1) {
-                Some(b'"') => skip = k + 2,
-                Some(_) => quoted = false,
-                None => return (at, rows),
-            },
-            // A quote opens a cell only at the start of a field.
-            b'"' => quoted = k == at || data[k - 1] == delimiter,
-            _ if quoted => return (at, rows),
-            b'\n' => {
-                rows += u64::from(k > at);
-                at = k + 1;
-            }
-            _ => match data.get(k + 1) {
-                None => return (at, rows),
-                next => {
-                    rows += u64::from(k > at);
-                    at = if next == Some(&b'\n') { k + 2 } else { k + 1 };
-                    skip = at;
-                }
-            },
-        }
-        if at >= until {
-            return (at, rows);
-        }
-    }
-    (at, rows)
-}
-
 /// Bit `i` set when `block[i]` (at most 64 bytes) is a quote or a line break.
 #[inline]
 fn specials(block: &[u8]) -> u64 {
     eq_mask(block, b"\"\n\r")
-}
-
-/// The offsets from `from` on of the bytes of `data` that `mask` marks in
-/// each 64-byte block, in order.
-fn positions<'d>(data: &'d [u8], from: usize, mask: impl Fn(&[u8]) -> u64 + 'd) -> impl Iterator<Item = usize> + 'd {
-    (from..data.len()).step_by(64).flat_map(move |block| {
-        let mut m = mask(&data[block..(block + 64).min(data.len())]);
-        std::iter::from_fn(move || {
-            (m != 0).then(|| {
-                let k = block + m.trailing_zeros() as usize;
-                m &= m - 1;
-                k
-            })
-        })
-    })
 }
 
 /// A field's value: quotes removed and `""` turned into `"`.
@@ -740,63 +676,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Whether the record `data[start..end]` (its terminator included) holds a line break.
-    fn spans_lines(data: &[u8], start: usize, end: usize) -> bool {
-        let rec = &data[start..end];
-        let body = rec.strip_suffix(b"\n").map_or(rec, |r| r.strip_suffix(b"\r").unwrap_or(r));
-        let body = if body.len() == rec.len() { rec.strip_suffix(b"\r").unwrap_or(rec) } else { body };
-        body.iter().any(|&b| b == b'\n' || b == b'\r')
-    }
-
-    /// Checks [`single_line_records`] on `data` against [`parse`]: where it
-    /// stops is a record start, it counted the records before, each of them
-    /// one line, and it stopped early only where the next record is not
-    /// one line or does not end in `data`.
-    fn check_single_lines(data: &[u8], until: usize) {
-        let (end, rows) = single_line_records(data, 0, b',', until);
-        let (mut at, mut records, mut memo) = (0, 0u64, QuoteMemo::default());
-        let mut fields = Vec::new();
-        while at < end {
-            match parse(data, at, b',', false, 0, &mut fields, &mut memo) {
-                Parsed::Blank(e) => at = e,
-                Parsed::Record { end: e, .. } => {
-                    assert!(!spans_lines(data, at, e), "{data:?}: multi-line record at {at}");
-                    records += 1;
-                    at = e;
-                }
-                other => panic!("{data:?}: {other:?} at {at} before {end}"),
-            }
-        }
-        assert_eq!((at, records), (end, rows), "{data:?}");
-        if end < until {
-            // Stopped early: the next record spans lines, or does not end in the data.
-            if let Parsed::Record { end: e, .. } = parse(data, end, b',', false, 0, &mut fields, &mut memo) {
-                assert!(spans_lines(data, end, e), "{data:?}: stopped at {end}");
-            }
-        }
-    }
-
-    #[test]
-    fn single_line_records_agree_with_parse() {
-        for data in [
-            &b"a,b\n1,2\n"[..],
-            b"a,\"x\",b\r\n\n\"q\"\"\",z\r\nlast\n",
-            b"a,b\"c,d\nx,\"y\nz\",w\n",
-            b"5'10\",tall\n\"ok\"x,y\n",
-            b"a\rb\r\nc\n\"open",
-            b"trailing,\"\"",
-            b"",
-        ] {
-            for until in [0, 1, 5, data.len()] {
-                check_single_lines(data, until);
-            }
-        }
-        // Records across 64-byte blocks.
-        let long = format!("{},\"{}\"\"{}\"\r\n", "x".repeat(60), "y".repeat(70), "z".repeat(10)).repeat(5);
-        check_single_lines(long.as_bytes(), long.len());
-        assert_eq!(single_line_records(long.as_bytes(), 0, b',', long.len()), (long.len(), 5));
     }
 
     /// One [`QuoteMemo`] kept across records whose windows start at
@@ -1050,13 +929,11 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         #[test]
-        fn single_line_records_agree_with_parse_on_any_input(
+        fn records_agree_with_parse_on_any_input(
             picks in proptest::collection::vec(0..PIECES.len(), 0..120),
             cut in 0usize..200,
         ) {
             let data: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
-            check_single_lines(&data, cut.min(data.len()));
-            check_single_lines(&data, data.len());
             check_counts(&data, b',');
             for fields in 1..4 {
                 check_runs(&data, fields, cut, usize::MAX);
