@@ -349,10 +349,9 @@ struct Tally {
     scanned: u64,
     /// Findings sent on.
     findings: u64,
-    /// Rows and newlines counted by the segments sent on (see [`Counted`]),
-    /// and the line count where they end.
+    /// Rows counted by the segments sent on (see [`Counted`]), and the
+    /// line count where they end.
     rows: u64,
-    newlines: u64,
     lines: Lines,
 }
 
@@ -382,7 +381,7 @@ impl Shift {
         if at == numbering.start {
             return Shift::default();
         }
-        Shift { rows: tally.rows.wrapping_sub(numbering.row_base), lines: tally.newlines }
+        Shift { rows: tally.rows.wrapping_sub(numbering.row_base), lines: tally.lines.line() - 1 }
     }
 
     /// Renumbers a finding's location: a JSON Lines record is a row.
@@ -499,7 +498,7 @@ fn run_pass<J: Sync, R: Fn(&J) -> Range<u64>>(
         Step::Done(Ended { error: None, to_end, counted }) => {
             tally.scanned = if to_end { *len } else { joined(&jobs[k.clone()], records).end };
             if let Some(c) = counted {
-                (tally.rows, tally.newlines) = (tally.rows + c.rows, tally.newlines + c.newlines);
+                tally.rows += c.rows;
                 tally.lines = tally.lines.followed_by(c.end, c.newlines, c.last_line_start);
                 if jobs.get(k.end).is_some_and(|next| records(next).start != c.end) {
                     (tally.scanned, resume_at) = (c.end, Some(c.end));
