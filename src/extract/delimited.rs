@@ -883,6 +883,40 @@ pub(crate) fn layout(
     Ok((table.layout, start))
 }
 
+/// Records that must parse cleanly from a line start for it to be taken
+/// for a record start by [`likely_record_start`] (fewer when the bytes end
+/// first).
+const GUESS_RECORDS: usize = 8;
+
+/// The first line start in `data` (of a table with this layout; `eof` when
+/// `data` runs to its end) from which [`GUESS_RECORDS`] records, or all
+/// those ending in `data` if at least one does, parse with the table's
+/// number of fields and no quoting trouble; `None` when no line start
+/// does. A line start inside a quoted cell of several lines seldom passes
+/// (its closing quote comes inside a field, or the fields are too few), so
+/// a table cut among threads is cut at a record start even where most
+/// records span lines; the caller checks the guess all the same.
+pub(crate) fn likely_record_start(layout: &Layout, data: &[u8], eof: bool) -> Option<usize> {
+    let mut fields = Vec::new();
+    let clean_from = |mut pos: usize, fields: &mut Vec<Field>| {
+        let mut memo = QuoteMemo::default();
+        let mut count = 0;
+        while count < GUESS_RECORDS {
+            fields.clear();
+            match records::parse(data, pos, layout.delimiter, eof, 0, fields, &mut memo) {
+                Parsed::Blank(end) => pos = end,
+                Parsed::Record { end, quote: QuoteIssue::None } if fields.len() == layout.expected => {
+                    (pos, count) = (end, count + 1);
+                }
+                Parsed::End | Parsed::Incomplete => return count > 0,
+                Parsed::Record { .. } => return false,
+            }
+        }
+        true
+    };
+    memchr::memchr_iter(b'\n', data).map(|i| i + 1).find(|&start| clean_from(start, &mut fields))
+}
+
 /// The first row of a segment of a table that does not start at the
 /// table's first record: its rows are numbered from here, far from the
 /// header's row 1, for the caller to renumber once the rows before it are
@@ -1126,6 +1160,22 @@ mod tests {
             // Its column names are lost to the limit: partly scanned.
             assert_eq!(out.problems[0].severity, crate::report::Severity::Partial);
         }
+    }
+
+    #[test]
+    fn record_starts_are_guessed_past_cells_of_several_lines() {
+        let mut layout = Layout::new(b',');
+        layout.expected = 3;
+        // Cut inside a quoted cell: its later lines are no records.
+        let data = b"Apt 4\nSpringfield\",a@example.com\n7,\"9 Main St\nApt 2\",x\n8,plain,y\n";
+        let real = data.iter().position(|&b| b == b'7').unwrap();
+        assert_eq!(likely_record_start(&layout, data, true), Some(real));
+        // One-line records: the first line start.
+        assert_eq!(likely_record_start(&layout, b"tail\n1,2,3\n4,5,6\n", true), Some(5));
+        // A record that does not end in the bytes read is no evidence.
+        assert_eq!(likely_record_start(&layout, b"x\n1,\"open", false), None);
+        // Nothing with three fields.
+        assert_eq!(likely_record_start(&layout, b"x\n1,2\n3,4\n", true), None);
     }
 
     #[test]
