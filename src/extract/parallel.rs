@@ -609,12 +609,13 @@ fn scan_delimited_in(
     max_record: u64,
     sink: &mut dyn Sink,
 ) -> bool {
-    table_passes(x, scratch, src, delimiter, source, split, max_record, sink).0
+    table_passes(x, scratch, src, delimiter, source, split, max_record, MAX_TABLE_PASSES, sink).0
 }
 
 /// [`scan_delimited_in`], also returning how many passes over segments it
 /// made (more than one when a guessed record start proved wrong), or 0
-/// when one thread read the table.
+/// when one thread read the table. After `max_passes` passes, the rest of
+/// the table is one segment.
 #[allow(clippy::too_many_arguments)]
 fn table_passes(
     x: &Extractor<'_>,
@@ -624,6 +625,7 @@ fn table_passes(
     source: &str,
     split: Split,
     max_record: u64,
+    max_passes: usize,
     sink: &mut dyn Sink,
 ) -> (bool, usize) {
     let len = src.len();
@@ -667,7 +669,11 @@ fn table_passes(
             let delimited::SegmentEnd { end, rows, newlines, last_line_start } = read;
             Ended { error, to_end: false, counted: Some(Counted { end, rows, newlines, last_line_start }) }
         };
-        let jobs = table_jobs(from, &guesses, len);
+        // Past a few wrong guesses, the rest is one segment: each wrong guess
+        // throws away the work of the threads ahead, and a table that keeps
+        // defeating the guesses would cost more than one thread reading it.
+        let jobs =
+            if passes > max_passes { std::iter::once(from..len).collect() } else { table_jobs(from, &guesses, len) };
         let numbering = Numbering { start: from, row_base: delimited::SEGMENT_ROW_BASE };
         let each = Segments { jobs: &jobs, merge: split.merge, records: Range::clone, failed: None, len, numbering };
         let pass = run_pass(x, scratch, &each, &run, source, sink, &mut tally);
@@ -681,6 +687,10 @@ fn table_passes(
     }
     unreachable!("the passes end")
 }
+
+/// Passes over a table's segments, each after a wrong guess of where
+/// records start, before one thread reads the rest (see [`table_passes`]).
+const MAX_TABLE_PASSES: usize = 8;
 
 /// Bytes read after a cut of a table to guess where a record starts there.
 const GUESS_BYTES: usize = 8 << 10;
@@ -921,7 +931,7 @@ mod tests {
             let mut parts = Collect::default();
             let src = Mem(&bytes);
             let (go_on, passes) =
-                table_passes(&x, &mut scratch, &src, b',', "t.csv", split(segment), max_record, &mut parts);
+                table_passes(&x, &mut scratch, &src, b',', "t.csv", split(segment), max_record, 8, &mut parts);
             assert!(go_on);
             assert_same(&parts, &whole, segment);
             // Cuts fall inside multi-line cells, but the guesses skip them
@@ -951,17 +961,23 @@ mod tests {
         delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", 3_000, &mut whole);
         let text = whole.findings.iter().filter(|f| matches!(&f.location, Location::Text(t) if t.column > 1)).count();
         assert!(text >= 150, "{text} findings in rows read as text");
-        let mut resumed = 0;
+        let (mut resumed, mut capped) = (0, 0);
         for segment in [1_000, 1_111, 1_234, 1_500, 4_096] {
-            let mut parts = Collect::default();
             let src = Mem(&bytes);
-            let (go_on, passes) =
-                table_passes(&x, &mut scratch, &src, b',', "t.csv", split(segment), 3_000, &mut parts);
-            assert!(go_on);
-            assert_same(&parts, &whole, segment);
-            resumed += passes - 1;
+            // Past the last pass allowed (here the first), one segment reads the rest.
+            for max_passes in [MAX_TABLE_PASSES, 1] {
+                let mut parts = Collect::default();
+                let (go_on, passes) =
+                    table_passes(&x, &mut scratch, &src, b',', "t.csv", split(segment), 3_000, max_passes, &mut parts);
+                assert!(go_on);
+                assert_same(&parts, &whole, segment);
+                assert!(passes <= max_passes + 1, "{passes}");
+                resumed += passes - 1;
+                capped += usize::from(max_passes == 1 && passes == 2);
+            }
         }
         assert!(resumed > 5, "{resumed}");
+        assert!(capped > 0, "no scan read the rest as one segment");
     }
 
     #[test]
