@@ -187,12 +187,109 @@ impl Default for Spread {
 /// written as a whole 64-byte vector.
 const STARTS: usize = (QUEUE - 1) * 32 + 64;
 
+/// `digits::group_mask` in each 64-bit lane of the blocks `dc`/`sc`
+/// (digits and separators), given as `(dp, dc, dn)` and `(sp, sc, sn)` with
+/// the blocks before and after them. Written once for every lane count: it calls the lane
+/// operations of the module it is used in (`or`, `and`, `shl`, `shr`,
+/// `before`, `after`), whatever their vector type.
+#[cfg(target_arch = "x86_64")]
+macro_rules! group_masks_in_lanes {
+    ($digits:expr, $seps:expr) => {{
+        let ((dp, dc, dn), (sp, sc, sn)) = ($digits, $seps);
+        // Each lane's previous and next block.
+        let (dp, dn) = (before(dc, dp), after(dc, dn));
+        let (sp, sn) = (before(sc, sp), after(sc, sn));
+        let d_l1 = or(shl::<1>(dc), shr::<63>(dp));
+        let d_l2 = or(shl::<2>(dc), shr::<62>(dp));
+        let d_r1 = or(shr::<1>(dc), shl::<63>(dn));
+        let d_r2 = or(shr::<2>(dc), shl::<62>(dn));
+        let s_l1 = or(shl::<1>(sc), shr::<63>(sp));
+        let s_r1 = or(shr::<1>(sc), shl::<63>(sn));
+        let one = and(sc, and(d_l1, d_r1));
+        let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
+        let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
+        or(or(dc, one), or(first_of_two, second_of_two))
+    }};
+}
+
+/// `digits::find_country_codes`'s test in each 64-bit lane: the bits where
+/// two upper-case letters (`u`) and two digits (`d`) start, after no letter
+/// or digit (`a`: letters and digits), given the next blocks' letters and
+/// digits (`next_u`, `next_d`) and the previous blocks' letters and digits
+/// (`prev_a`). Written once for every lane count, as
+/// `group_masks_in_lanes!`.
+#[cfg(target_arch = "x86_64")]
+macro_rules! country_codes_in_lanes {
+    ($u:expr, $d:expr, $a:expr, $next_u:expr, $next_d:expr, $prev_a:expr) => {{
+        let (u, d, a) = ($u, $d, $a);
+        let (nu, nd, pa) = (after(u, $next_u), after(d, $next_d), before(a, $prev_a));
+        let u1 = or(shr::<1>(u), shl::<63>(nu));
+        let d2 = or(shr::<2>(d), shl::<62>(nd));
+        let d3 = or(shr::<3>(d), shl::<61>(nd));
+        let before_bits = or(shl::<1>(a), shr::<63>(pa));
+        andnot(before_bits, and(and(u, u1), and(d2, d3)))
+    }};
+}
+
+/// The lane operations that `group_masks_in_lanes!` and
+/// `country_codes_in_lanes!` call, besides `before` and `after`, on vectors
+/// of type `$v` of 64-bit lanes with target feature `$feature`: `or`,
+/// `and`, `andnot` (`!a & b`), and shifts of each lane left (`shl`) and
+/// right (`shr`) by a constant (of type `$imm`, as the intrinsics take it).
+#[cfg(target_arch = "x86_64")]
+macro_rules! lane_ops {
+    ($v:ty, $feature:literal, $imm:ty, $or:ident, $and:ident, $andnot:ident, $shl:ident, $shr:ident) => {
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn or(a: $v, b: $v) -> $v {
+            $or(a, b)
+        }
+
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn and(a: $v, b: $v) -> $v {
+            $and(a, b)
+        }
+
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn andnot(a: $v, b: $v) -> $v {
+            $andnot(a, b)
+        }
+
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn shl<const N: $imm>(x: $v) -> $v {
+            $shl::<N>(x)
+        }
+
+        #[inline]
+        #[target_feature(enable = $feature)]
+        fn shr<const N: $imm>(x: $v) -> $v {
+            $shr::<N>(x)
+        }
+    };
+}
+
+/// Pushes the offset of every bit set in `words`, the masks of the
+/// consecutive blocks from block `first`.
+#[cfg(target_arch = "x86_64")]
+fn push_bits(words: &[u64], first: usize, out: &mut Vec<usize>) {
+    for (l, &w) in words.iter().enumerate() {
+        let mut w = w;
+        while w != 0 {
+            out.push((first + l) * 64 + w.trailing_zeros() as usize);
+            w &= w - 1;
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_if};
+    use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_bits, push_if};
     use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
 
     /// The masks of class `class` of blocks `8 * v..8 * v + 8` of `masks`,
@@ -222,30 +319,15 @@ pub(crate) mod x86 {
         // Upper-case letters, digits, and letters or digits, of eight blocks.
         let load = |v: usize| {
             let (u, d) = (gather_class(masks, v, UPPER), gather_class(masks, v, DIGIT));
-            (u, d, _mm512_or_si512(_mm512_or_si512(u, d), gather_class(masks, v, LOWER)))
+            (u, d, or(or(u, d), gather_class(masks, v, LOWER)))
         };
-        let or = _mm512_or_si512;
         let (mut cur, mut next) = (load(0), load(1));
         let mut prev_alnum = _mm512_setzero_si512();
         for v in 0..masks.len().div_ceil(8) {
             let (u, d, a) = cur;
-            // Each lane's next block's letters and digits, previous block's alphanumerics.
-            let (nu, nd) = (_mm512_alignr_epi64::<1>(next.0, u), _mm512_alignr_epi64::<1>(next.1, d));
-            let pa = _mm512_alignr_epi64::<7>(a, prev_alnum);
-            let u1 = or(_mm512_srli_epi64::<1>(u), _mm512_slli_epi64::<63>(nu));
-            let d2 = or(_mm512_srli_epi64::<2>(d), _mm512_slli_epi64::<62>(nd));
-            let d3 = or(_mm512_srli_epi64::<3>(d), _mm512_slli_epi64::<61>(nd));
-            let before = or(_mm512_slli_epi64::<1>(a), _mm512_srli_epi64::<63>(pa));
-            let hits = _mm512_andnot_si512(before, _mm512_and_si512(_mm512_and_si512(u, u1), _mm512_and_si512(d2, d3)));
+            let hits = country_codes_in_lanes!(u, d, a, next.0, next.1, prev_alnum);
             if _mm512_test_epi64_mask(hits, hits) != 0 {
-                let words: [u64; 8] = bytemuck::cast(hits);
-                for (l, &w) in words.iter().enumerate() {
-                    let mut w = w;
-                    while w != 0 {
-                        out.push((v * 8 + l) * 64 + w.trailing_zeros() as usize);
-                        w &= w - 1;
-                    }
-                }
+                push_bits(&bytemuck::cast::<__m512i, [u64; 8]>(hits), v * 8, out);
             }
             prev_alnum = a;
             cur = next;
@@ -258,23 +340,35 @@ pub(crate) mod x86 {
     /// (`dn`, `sn`): `digits::group_mask` in each lane.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn group_masks((dp, dc, dn): (__m512i, __m512i, __m512i), (sp, sc, sn): (__m512i, __m512i, __m512i)) -> __m512i {
-        // Each lane's previous and next block.
-        let (dp, dn) = (_mm512_alignr_epi64::<7>(dc, dp), _mm512_alignr_epi64::<1>(dn, dc));
-        let (sp, sn) = (_mm512_alignr_epi64::<7>(sc, sp), _mm512_alignr_epi64::<1>(sn, sc));
-        let or = _mm512_or_si512;
-        let and = _mm512_and_si512;
-        let d_l1 = or(_mm512_slli_epi64::<1>(dc), _mm512_srli_epi64::<63>(dp));
-        let d_l2 = or(_mm512_slli_epi64::<2>(dc), _mm512_srli_epi64::<62>(dp));
-        let d_r1 = or(_mm512_srli_epi64::<1>(dc), _mm512_slli_epi64::<63>(dn));
-        let d_r2 = or(_mm512_srli_epi64::<2>(dc), _mm512_slli_epi64::<62>(dn));
-        let s_l1 = or(_mm512_slli_epi64::<1>(sc), _mm512_srli_epi64::<63>(sp));
-        let s_r1 = or(_mm512_srli_epi64::<1>(sc), _mm512_slli_epi64::<63>(sn));
-        let one = and(sc, and(d_l1, d_r1));
-        let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
-        let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
-        or(or(dc, one), or(first_of_two, second_of_two))
+    fn group_masks(d: (__m512i, __m512i, __m512i), s: (__m512i, __m512i, __m512i)) -> __m512i {
+        group_masks_in_lanes!(d, s)
     }
+
+    /// The lane operations of `group_masks_in_lanes!` and
+    /// `country_codes_in_lanes!` on eight lanes: each lane's previous block
+    /// (`prev` holds the eight blocks before `cur`'s) and next block.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn before(cur: __m512i, prev: __m512i) -> __m512i {
+        _mm512_alignr_epi64::<7>(cur, prev)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn after(cur: __m512i, next: __m512i) -> __m512i {
+        _mm512_alignr_epi64::<1>(next, cur)
+    }
+
+    lane_ops!(
+        __m512i,
+        "avx512f",
+        u32,
+        _mm512_or_si512,
+        _mm512_and_si512,
+        _mm512_andnot_si512,
+        _mm512_slli_epi64,
+        _mm512_srli_epi64
+    );
 
     /// In each lane, the length of the run of ones of `mask` from bit `s`,
     /// and, when that run reaches the block's end, of the run of ones at the
@@ -462,7 +556,7 @@ pub(crate) mod x86 {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{Group, NearBlocks, QUEUE, Queue, Threshold};
+    use super::{Group, NearBlocks, QUEUE, Queue, Threshold, push_bits};
     use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
     use crate::detect::digits::walk_runs;
 
@@ -538,22 +632,21 @@ mod avx2 {
     /// (`dn`, `sn`): `digits::group_mask` in each lane.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn group_masks((dp, dc, dn): (__m256i, __m256i, __m256i), (sp, sc, sn): (__m256i, __m256i, __m256i)) -> __m256i {
-        let (dp, dn) = (before(dc, dp), after(dc, dn));
-        let (sp, sn) = (before(sc, sp), after(sc, sn));
-        let or = _mm256_or_si256;
-        let and = _mm256_and_si256;
-        let d_l1 = or(_mm256_slli_epi64::<1>(dc), _mm256_srli_epi64::<63>(dp));
-        let d_l2 = or(_mm256_slli_epi64::<2>(dc), _mm256_srli_epi64::<62>(dp));
-        let d_r1 = or(_mm256_srli_epi64::<1>(dc), _mm256_slli_epi64::<63>(dn));
-        let d_r2 = or(_mm256_srli_epi64::<2>(dc), _mm256_slli_epi64::<62>(dn));
-        let s_l1 = or(_mm256_slli_epi64::<1>(sc), _mm256_srli_epi64::<63>(sp));
-        let s_r1 = or(_mm256_srli_epi64::<1>(sc), _mm256_slli_epi64::<63>(sn));
-        let one = and(sc, and(d_l1, d_r1));
-        let first_of_two = and(and(sc, s_r1), and(d_l1, d_r2));
-        let second_of_two = and(and(sc, s_l1), and(d_l2, d_r1));
-        or(or(dc, one), or(first_of_two, second_of_two))
+    fn group_masks(d: (__m256i, __m256i, __m256i), s: (__m256i, __m256i, __m256i)) -> __m256i {
+        group_masks_in_lanes!(d, s)
     }
+
+    // The other lane operations, with `before` and `after`.
+    lane_ops!(
+        __m256i,
+        "avx2",
+        i32,
+        _mm256_or_si256,
+        _mm256_and_si256,
+        _mm256_andnot_si256,
+        _mm256_slli_epi64,
+        _mm256_srli_epi64
+    );
 
     /// [`super::groups`] in four lanes.
     #[target_feature(enable = "avx2,popcnt,bmi1")]
@@ -648,30 +741,15 @@ mod avx2 {
         let masks = c.block_masks();
         let load = |v: usize| {
             let (u, d) = (load_class(masks, v, UPPER), load_class(masks, v, DIGIT));
-            (u, d, _mm256_or_si256(_mm256_or_si256(u, d), load_class(masks, v, LOWER)))
+            (u, d, or(or(u, d), load_class(masks, v, LOWER)))
         };
-        let or = _mm256_or_si256;
         let (mut cur, mut next) = (load(0), load(1));
         let mut prev_alnum = _mm256_setzero_si256();
         for v in 0..masks.len().div_ceil(4) {
             let (u, d, a) = cur;
-            let (nu, nd) = (after(u, next.0), after(d, next.1));
-            let pa = before(a, prev_alnum);
-            let u1 = or(_mm256_srli_epi64::<1>(u), _mm256_slli_epi64::<63>(nu));
-            let d2 = or(_mm256_srli_epi64::<2>(d), _mm256_slli_epi64::<62>(nd));
-            let d3 = or(_mm256_srli_epi64::<3>(d), _mm256_slli_epi64::<61>(nd));
-            let before_bits = or(_mm256_slli_epi64::<1>(a), _mm256_srli_epi64::<63>(pa));
-            let hits =
-                _mm256_andnot_si256(before_bits, _mm256_and_si256(_mm256_and_si256(u, u1), _mm256_and_si256(d2, d3)));
+            let hits = country_codes_in_lanes!(u, d, a, next.0, next.1, prev_alnum);
             if _mm256_testz_si256(hits, hits) == 0 {
-                let words: [u64; 4] = bytemuck::cast(hits);
-                for (l, &w) in words.iter().enumerate() {
-                    let mut w = w;
-                    while w != 0 {
-                        out.push((v * 4 + l) * 64 + w.trailing_zeros() as usize);
-                        w &= w - 1;
-                    }
-                }
+                push_bits(&bytemuck::cast::<__m256i, [u64; 4]>(hits), v * 4, out);
             }
             prev_alnum = a;
             cur = next;
