@@ -912,6 +912,13 @@ mod tests {
         t.into_bytes()
     }
 
+    /// What one scan of the whole CSV table `bytes` finds.
+    fn whole_table(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], max_record: u64) -> Collect {
+        let mut whole = Collect::default();
+        delimited::scan_limited(x, scratch, Window::over(bytes), b',', "t.csv", max_record, &mut whole);
+        whole
+    }
+
     #[test]
     fn table_segments_find_exactly_what_one_scan_finds() {
         let scanner = builtin();
@@ -920,8 +927,7 @@ mod tests {
         let mut scratch = scanner.scratch();
         let bytes = table();
         let max_record = 3_000;
-        let mut whole = Collect::default();
-        delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", max_record, &mut whole);
+        let whole = whole_table(&x, &mut scratch, &bytes, max_record);
         assert_eq!(whole.scanned[0].format, "csv");
         assert!(whole.findings.len() > 1_000, "{}", whole.findings.len());
         assert!(whole.findings.iter().any(|f| matches!(&f.location, Location::Cell(c) if c.row > 350)));
@@ -957,8 +963,7 @@ mod tests {
         let opts = segment_options();
         let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
-        let mut whole = Collect::default();
-        delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", 3_000, &mut whole);
+        let whole = whole_table(&x, &mut scratch, &bytes, 3_000);
         let text = whole.findings.iter().filter(|f| matches!(&f.location, Location::Text(t) if t.column > 1)).count();
         assert!(text >= 150, "{text} findings in rows read as text");
         let (mut resumed, mut capped) = (0, 0);
@@ -1000,8 +1005,7 @@ mod tests {
         let opts = segment_options();
         let x = Extractor::new(scanner, &opts);
         let mut scratch = scanner.scratch();
-        let mut whole = Collect::default();
-        delimited::scan_limited(&x, &mut scratch, Window::over(&bytes), b',', "t.csv", 3_000, &mut whole);
+        let whole = whole_table(&x, &mut scratch, &bytes, 3_000);
         assert!(whole.findings.len() > 800, "{}", whole.findings.len());
         assert!(matches!(&whole.findings[0].location, Location::Cell(c) if c.row == 2), "{:?}", whole.findings[0]);
         for segment in [1_000, 4_096, 1 << 20] {
