@@ -97,6 +97,12 @@ pub(crate) struct CompiledRule {
     /// The rule's ignore words, each with its searcher built once (a
     /// candidate of such a rule searches its match for each).
     pub ignore_words: Vec<memchr::memmem::Finder<'static>>,
+    /// The length of every match, when all are one length, each is its
+    /// own value (`group` 0) and the rule has ignore lists: then the bytes
+    /// where a match would start are the only value it could have there,
+    /// and the ignore lists can veto a window before its search (see
+    /// [`CompiledRule::vetoed_at`]).
+    fixed_len: Option<usize>,
     pub base_confidence: Confidence,
     pub priority: i32,
 }
@@ -248,6 +254,14 @@ impl CompiledRule {
                 .iter()
                 .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
                 .collect(),
+            fixed_len: match (hir.properties().minimum_len(), hir.properties().maximum_len()) {
+                (Some(min), Some(max))
+                    if min == max && group == 0 && !(s.ignore_values.is_empty() && s.ignore_words.is_empty()) =>
+                {
+                    Some(min)
+                }
+                _ => None,
+            },
             base_confidence: s.confidence.unwrap_or(Confidence::Low),
             priority: s.priority,
             hir,
@@ -271,6 +285,17 @@ impl CompiledRule {
     /// Whether the rule's ignore lists veto a match with this full text and value.
     pub(crate) fn ignored(&self, full: &[u8], value: &[u8]) -> bool {
         self.ignores_value(value) || self.ignore_words.iter().any(|w| w.find(full).is_some())
+    }
+
+    /// Whether a match starting at `hay[start]` would be vetoed by the
+    /// rule's ignore lists whatever the regex finds there: its matches all
+    /// have one length and are their own values, so the bytes there are
+    /// the one value a match could have. On the benchmark corpus, 52,000
+    /// of the 83,000 `AKIA` strings are the documentation's
+    /// `AKIAIOSFODNN7EXAMPLE` and `AKIAXXXXXXXXXXXXXXXX`, each a window
+    /// searched and a candidate checked only to be dropped.
+    pub(crate) fn vetoed_at(&self, hay: &[u8], start: usize) -> bool {
+        self.fixed_len.and_then(|n| hay.get(start..start + n)).is_some_and(|v| self.ignored(v, v))
     }
 
     /// Whether `value` is on the rule's ignore list (canonically): every

@@ -1403,6 +1403,11 @@ impl Scanner {
             if !follows || self.lacks_needed_bytes(rule, hay, win.start..at.start) {
                 continue;
             }
+            // A match must start at the anchor when nothing comes before
+            // it: the ignore lists may veto the only value it could have.
+            if before == 0 && self.rules[rule as usize].vetoed_at(hay, at.start) {
+                continue;
+            }
             self.search_at(s, rule, win, at.clone(), before == 0);
         }
     }
@@ -2667,6 +2672,50 @@ description = "test"
         let (found, windows) = find("tok-abcdefgh tok-live-654321 tok-");
         assert_eq!(found, ["tok-abcdefgh", "tok-live-654321"]);
         assert_eq!(windows, 4, "three hits of the short rule, one of the long");
+    }
+
+    #[test]
+    fn ignore_lists_veto_the_windows_of_fixed_length_literal_rules() {
+        // `t.key`: every match 12 bytes long and its own value; `t.var` holds
+        // 8 to 12 letters, so only its search can tell what its value is.
+        let toml = r#"[[rule]]
+id = "t.key"
+type = "KEY"
+name = "key"
+category = "CREDENTIALS"
+regex = '''\b(KEY[A-Z2-7]{9})\b'''
+ignore_values = ["KEYEXAMPLE23"]
+ignore_words = ["XXXX"]
+description = "test"
+
+[[rule]]
+id = "t.var"
+type = "VAR"
+name = "var"
+category = "CREDENTIALS"
+regex = '''\b(VAR[A-Z]{5,9})\b'''
+ignore_values = ["VARABCDE"]
+description = "test"
+"#;
+        let scanner = scanner_of(toml);
+        let (key, var) = (&scanner.rules[0], &scanner.rules[1]);
+        assert!(key.vetoed_at(b"a KEYEXAMPLE23 b", 2));
+        assert!(key.vetoed_at(b"a keyexample23", 2), "ignore values compare canonically, as for candidates");
+        assert!(key.vetoed_at(b"KEYXXXXABCDE", 0), "an ignore word");
+        assert!(!key.vetoed_at(b"KEYQWERTY234", 0));
+        assert!(!key.vetoed_at(b"KEYEXAMPLE2", 0), "cut by the haystack's end: the search decides");
+        assert!(!var.vetoed_at(b"VARABCDE ", 0), "matches of several lengths are not vetoed before their search");
+        // Vetoed windows are not searched; the findings are those the
+        // candidates' own checks leave, vetoed or not.
+        let find = |hay: &str| {
+            let (found, stats) = values_and_stats(&scanner, hay);
+            (found, stats.windows)
+        };
+        assert_eq!(find("a KEYEXAMPLE23 b KEYXXXXABCDE c"), (vec![], 0));
+        assert_eq!(find("a KEYQWERTY234 b KEYEXAMPLE23"), (vec!["KEYQWERTY234".to_string()], 1));
+        assert_eq!(find("VARABCDE VARABCDEF"), (vec!["VARABCDEF".to_string()], 2));
+        // A vetoed value inside a longer token is no match either way.
+        assert_eq!(find("KEYEXAMPLE23Q KEYQWERTY234").0, ["KEYQWERTY234"]);
     }
 
     #[test]
