@@ -531,13 +531,20 @@ impl<'a> GroupFacts<'a> {
             )
     }
 
-    /// Whether `runs` can match in the group `g` of `hay` these facts describe:
-    /// from the digit masks when the group fits in 64 bytes, else from its
-    /// token string.
-    fn runs_occur(&mut self, runs: &shapes::RunShapes, hay: &[u8], g: &Group) -> bool {
+    /// Whether `runs` can match in the group `g` of `hay` these facts describe
+    /// with a match whose bytes `accept` takes: from the digit masks when
+    /// the group fits in 64 bytes, else from its token string (where any
+    /// occurrence is taken).
+    fn runs_occur(
+        &mut self,
+        runs: &shapes::RunShapes,
+        hay: &[u8],
+        g: &Group,
+        accept: impl FnMut(&[u8]) -> bool,
+    ) -> bool {
         let len = g.end - g.start;
         if len <= 64 {
-            return runs.occur_in_masks(hay, g.start, self.classes.digit_bits(g.start, len), len);
+            return runs.occur_in_masks(hay, g.start, self.classes.digit_bits(g.start, len), len, accept);
         }
         let tokens = &mut *self.tokens;
         let n = *self.token_count.get_or_insert_with(|| shapes::group_tokens(&hay[g.start..g.end], tokens));
@@ -1698,7 +1705,10 @@ impl Scanner {
         }
         // The rule's exact layouts of runs and separators, after the cheaper
         // count above (most groups of number-dense data have no separator).
-        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g)) {
+        // Each occurrence is a match the regex may find, which confirmation
+        // would drop if its validator or ignore lists did (`200-12-3456`, an
+        // SSN's impossible area): most of a log's SSN-shaped numbers are.
+        if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g, |m| rule.may_keep(m))) {
             return false;
         }
         // The literals its values start with (`+49 `, `0049`).
@@ -2675,7 +2685,7 @@ description = "test"
     }
 
     #[test]
-    fn ignore_lists_veto_the_windows_of_fixed_length_literal_rules() {
+    fn validators_and_ignore_lists_veto_the_windows_of_fixed_length_literal_rules() {
         // `t.key`: every match 12 bytes long and its own value; `t.var` holds
         // 8 to 12 letters, so only its search can tell what its value is.
         let toml = r#"[[rule]]
@@ -2716,6 +2726,34 @@ description = "test"
         assert_eq!(find("VARABCDE VARABCDEF"), (vec!["VARABCDEF".to_string()], 2));
         // A vetoed value inside a longer token is no match either way.
         assert_eq!(find("KEYEXAMPLE23Q KEYQWERTY234").0, ["KEYQWERTY234"]);
+        // A validator vetoes as the ignore lists do: a GitHub token whose
+        // checksum is wrong opens no window.
+        let builtin = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let github = builtin.rules.iter().find(|r| &*r.info.id == "cred.github.1").unwrap();
+        assert!(!github.vetoed_at(b"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", 0));
+        assert!(github.vetoed_at(b"ghp_O3plOrXYfkdITmutxXSNrv9WuqGfGP1o2nAQ", 0));
+        let (found, stats) = values_and_stats(&builtin, "token ghp_O3plOrXYfkdITmutxXSNrv9WuqGfGP1o2nAQ");
+        assert_eq!((found.len(), stats.windows), (0, 0));
+    }
+
+    #[test]
+    fn digit_groups_whose_every_match_a_check_drops_open_no_window() {
+        // The US SSN's layouts: an impossible area (`000`, `666`, `9xx`), an
+        // ignored value or a zero serial needs no search.
+        let scanner = Scanner::new(&crate::Rules::builtin().unwrap()).unwrap();
+        let ssn = scanner.rules.iter().position(|r| &*r.info.id == "pii.ssn.1").unwrap();
+        let find = |hay: &str| {
+            let (found, stats) = values_and_stats(&scanner, hay);
+            (found, stats.windows)
+        };
+        for bad in ["912-34-5678", "000-12-3456", "666 12 3456", "512-00-3921", "512-48-0000", "078-05-1120"] {
+            assert!(!scanner.rules[ssn].may_keep(bad.as_bytes()), "{bad}");
+            assert_eq!(find(&format!("id {bad} ok")), (vec![], 0), "{bad}");
+        }
+        assert!(scanner.rules[ssn].may_keep(b"512-48-3921"));
+        assert_eq!(find("id 512-48-3921 ok"), (vec!["512-48-3921".to_string()], 1));
+        // One good layout in a group is enough for its window.
+        assert_eq!(find("ids 912-34-5678 512-48-3921."), (vec!["512-48-3921".to_string()], 1));
     }
 
     #[test]

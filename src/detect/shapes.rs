@@ -117,13 +117,22 @@ impl RunShapes {
 
     /// [`RunShapes::occur_in`] for the digit group `hay[start..start + len]`
     /// of at most 64 bytes whose digits are the bits of `digits`, without
-    /// its token string: a shape occurs where a run starts, the digits of
-    /// its bytes are the shape's and the run after it ends (or the group
-    /// does), and its separators are the shape's. Groups are short and
-    /// rarely pass the digit test, so this costs a few word operations per
-    /// run start and shape.
+    /// its token string, counting only the occurrences whose bytes
+    /// `accept` takes (a value that a check of the rule would drop anyway
+    /// is no occurrence worth a search): a shape occurs where a run
+    /// starts, the digits of its bytes are the shape's and the run after it
+    /// ends (or the group does), and its separators are the shape's. Groups
+    /// are short and rarely pass the digit test, so this costs a few word
+    /// operations per run start and shape.
     #[inline]
-    pub fn occur_in_masks(&self, hay: &[u8], start: usize, digits: u64, len: usize) -> bool {
+    pub fn occur_in_masks(
+        &self,
+        hay: &[u8],
+        start: usize,
+        digits: u64,
+        len: usize,
+        mut accept: impl FnMut(&[u8]) -> bool,
+    ) -> bool {
         debug_assert!(len <= 64);
         let run_starts = digits & !(digits << 1);
         self.layouts.iter().filter(|l| l.len <= len).any(|l| {
@@ -138,6 +147,7 @@ impl RunShapes {
                 if (digits >> p) & bytes == l.digits
                     && (end == len || digits >> end & 1 == 0)
                     && l.separators.iter().all(|&(o, b)| hay[start + p + o] == b)
+                    && accept(&hay[start + p..start + end])
                 {
                     return true;
                 }
@@ -347,6 +357,25 @@ mod tests {
     }
 
     #[test]
+    fn occurrences_are_handed_to_accept_as_their_bytes() {
+        let ssn = shapes(r"\b(\d{3}-\d{2}-\d{4}|\d{3}\x20\d{2}\x20\d{4})\b").unwrap();
+        let hay = b"x 123-45-6789 900 12 3456.11";
+        let (start, len) = (2, hay.len() - 2);
+        let mut c = Classes::default();
+        c.compute(hay);
+        let digits = c.digit_bits(start, len);
+        let mut seen = Vec::new();
+        let none = ssn.occur_in_masks(hay, start, digits, len, |m| {
+            seen.push(String::from_utf8(m.to_vec()).unwrap());
+            false
+        });
+        assert!(!none, "no occurrence accepted");
+        seen.sort();
+        assert_eq!(seen, ["123-45-6789", "900 12 3456"]);
+        assert!(ssn.occur_in_masks(hay, start, digits, len, |m| m.starts_with(b"900")));
+    }
+
+    #[test]
     fn built_in_rules_with_shapes() {
         let rules = crate::Rules::builtin().unwrap();
         let with: Vec<String> = rules
@@ -405,7 +434,7 @@ mod tests {
                 let want = r.occur_in(&buf[..n]);
                 hits += usize::from(want);
                 assert_eq!(
-                    r.occur_in_masks(&hay, pad, digits, group.len()),
+                    r.occur_in_masks(&hay, pad, digits, group.len(), |_| true),
                     want,
                     "rule {i}: {:?}",
                     String::from_utf8_lossy(&group)
