@@ -1411,7 +1411,8 @@ impl Scanner {
                 continue;
             }
             // A match must start at the anchor when nothing comes before
-            // it: the ignore lists may veto the only value it could have.
+            // it: the rule's validator or ignore lists may veto the only
+            // value it could have.
             if before == 0 && self.rules[rule as usize].vetoed_at(hay, at.start) {
                 continue;
             }
@@ -1706,8 +1707,9 @@ impl Scanner {
         // The rule's exact layouts of runs and separators, after the cheaper
         // count above (most groups of number-dense data have no separator).
         // Each occurrence is a match the regex may find, which confirmation
-        // would drop if its validator or ignore lists did (`200-12-3456`, an
-        // SSN's impossible area): most of a log's SSN-shaped numbers are.
+        // would drop if its validator or ignore lists did (`912-34-5678`, an
+        // SSN's impossible area): most SSN-shaped numbers of the benchmark
+        // data are.
         if rule.runs.as_ref().is_some_and(|runs| !facts.runs_occur(runs, hay, g, |m| rule.may_keep(m))) {
             return false;
         }
