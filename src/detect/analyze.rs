@@ -368,6 +368,14 @@ pub fn min_digits(hir: &Hir) -> u32 {
 struct Bytes([u64; 4]);
 
 impl Bytes {
+    fn of(b: u8) -> Bytes {
+        let mut set = Bytes::default();
+        set.add(b);
+        set
+    }
+    fn has(self, b: u8) -> bool {
+        in_byte_set(&self.0, b)
+    }
     fn add(&mut self, b: u8) {
         self.0[(b >> 6) as usize] |= 1 << (b & 63);
     }
@@ -845,6 +853,11 @@ pub struct StartShape {
     /// Literals of three or four bytes, one of which every value (or
     /// match) starts with, when there are few (`+49 `, `+491`, `0049`).
     pub prefixes: Option<Prefixes>,
+    /// For each separator `SEPARATORS[i]` (bit `i`), whether the value (or
+    /// match) can start right after a digit and that separator, from what
+    /// the pattern wants before it: an Italian landline (`[^\d+][\x20.-]`
+    /// before it) cannot start at the `05` of `2024-05-04`.
+    pub after_digit_sep: u8,
 }
 
 /// The most literals [`Prefixes`] holds.
@@ -881,14 +894,127 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
     let starts = |prefix: &[Hir], part: &Hir| {
         let first = first_bytes(part)?;
         let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
-        (!after_digit).then(|| (first, second_bytes(part), prefixes(part)))
+        (!after_digit).then(|| (first, second_bytes(part), prefixes(part), after_digit_separators(prefix)))
     };
     let count = |b: &[u64; 4]| b.iter().map(|w| w.count_ones()).sum::<u32>();
     let best = match (starts(prefix, value), starts(looks, hir)) {
         (Some(v), Some(m)) => Some(if count(&m.0) < count(&v.0) { m } else { v }),
         (v, m) => v.or(m),
     }?;
-    Some(StartShape { lead: s.lead, first_bytes: best.0, second_bytes: best.1, prefixes: best.2 })
+    Some(StartShape {
+        lead: s.lead,
+        first_bytes: best.0,
+        second_bytes: best.1,
+        prefixes: best.2,
+        after_digit_sep: best.3,
+    })
+}
+
+/// For each separator `SEPARATORS[i]` (bit `i`), whether `prefix`, the
+/// parts of a pattern just before its value, can match where the two bytes
+/// before the value are a digit and that separator (as inside a digit
+/// group). All bits are set when that cannot be worked out.
+fn after_digit_separators(prefix: &[Hir]) -> u8 {
+    let all = (1u8 << SEPARATORS.len()) - 1;
+    let Some(ends) = prefix.iter().map(shorts).collect::<Option<Vec<_>>>().and_then(|parts| concat_shorts(&parts))
+    else {
+        return all;
+    };
+    let allows = |d: u8, sep: u8| {
+        ends.iter().any(|e| match *e {
+            // The value is at least two bytes into the haystack.
+            Short::AtStart => false,
+            Short::Empty => true,
+            Short::One(b) => b.has(sep),
+            Short::Two(a, b) => a.has(d) && b.has(sep),
+        })
+    };
+    SEPARATORS
+        .iter()
+        .enumerate()
+        .filter(|&(_, &sep)| (b'0'..=b'9').any(|d| allows(d, sep)))
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
+
+/// A string of at most two bytes that part of a pattern can match (see [`shorts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Short {
+    /// The empty string at the haystack's start only (`^`).
+    AtStart,
+    /// The empty string, anywhere.
+    Empty,
+    /// One byte of the set.
+    One(Bytes),
+    /// A byte of the first set, then one of the second.
+    Two(Bytes, Bytes),
+}
+
+/// The most strings [`shorts`] lists for one part.
+const MAX_SHORTS: usize = 64;
+
+/// Every string `hir` can match, when none is longer than two bytes and
+/// its only assertion is `^` (not in multi-line mode): `None` otherwise.
+fn shorts(hir: &Hir) -> Option<Vec<Short>> {
+    use regex_syntax::hir::{Class, Look};
+    let out = match hir.kind() {
+        HirKind::Empty => vec![Short::Empty],
+        HirKind::Look(Look::Start) => vec![Short::AtStart],
+        HirKind::Look(_) => return None,
+        HirKind::Literal(lit) => match *lit.0 {
+            [] => vec![Short::Empty],
+            [a] => vec![Short::One(Bytes::of(a))],
+            [a, b] => vec![Short::Two(Bytes::of(a), Bytes::of(b))],
+            _ => return None,
+        },
+        // A class of characters beyond ASCII matches several bytes.
+        HirKind::Class(Class::Unicode(c)) if c.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) => return None,
+        HirKind::Class(_) => vec![Short::One(Bytes(first_bytes(hir)?))],
+        HirKind::Capture(c) => shorts(&c.sub)?,
+        HirKind::Repetition(r) => {
+            let max = r.max.filter(|&m| m <= 2)?;
+            let one = shorts(&r.sub)?;
+            let mut all = Vec::new();
+            for k in r.min..=max {
+                all.extend(concat_shorts(&vec![one.clone(); k as usize])?);
+            }
+            all
+        }
+        HirKind::Concat(parts) => concat_shorts(&parts.iter().map(shorts).collect::<Option<Vec<_>>>()?)?,
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for b in branches {
+                all.extend(shorts(b)?);
+            }
+            all
+        }
+    };
+    (out.len() <= MAX_SHORTS).then_some(out)
+}
+
+/// The strings of the parts' concatenation, from each part's [`shorts`]:
+/// `None` when one could be longer than two bytes, or holds `^` after a
+/// byte or before one.
+fn concat_shorts(parts: &[Vec<Short>]) -> Option<Vec<Short>> {
+    let mut acc = vec![Short::Empty];
+    for part in parts {
+        let mut next = Vec::new();
+        for &x in &acc {
+            for &y in part {
+                next.push(match (x, y) {
+                    (Short::Empty, y) => y,
+                    (x, Short::Empty) => x,
+                    (Short::AtStart, Short::AtStart) => Short::AtStart,
+                    (Short::One(a), Short::One(b)) => Short::Two(a, b),
+                    _ => return None,
+                });
+            }
+        }
+        if next.len() > MAX_SHORTS {
+            return None;
+        }
+        acc = next;
+    }
+    Some(acc)
 }
 
 /// The fewest digits in the run a match starts its digits with: after a
@@ -1223,6 +1349,24 @@ mod tests {
         assert!(!db(r"\b(4\d{12})"));
         assert!(!db(r"\b(ID\d{12})\b"));
         assert!(!db(r"\b(\d{12}|x)\b"));
+    }
+
+    #[test]
+    fn separators_a_value_may_follow_after_a_digit() {
+        let after = |p: &str| {
+            let hir = parse(p, false).unwrap();
+            DigitFacts::of(&hir).start_shape(&hir, 1).map(|s| s.after_digit_sep)
+        };
+        // Bits for ` `, `-`, `.`, `/`, `(`, `)` from the lowest.
+        assert_eq!(after(r"(?:^|[^\d\x20.+-]|[^\d+][\x20.-])(0[1-9]\d{6})"), Some(0b111000), "an Italian landline");
+        assert_eq!(after(r"\b(\d{3}-\d{2}-\d{4})\b"), Some(0b111111), "a word boundary allows every separator");
+        assert_eq!(after(r"(?:^|[^\d-])(\d{9})"), Some(0b111101), "no hyphen");
+        assert_eq!(after(r"(?:^|[^\w.])(\d{9})"), Some(0b111011), "no dot");
+        assert_eq!(after(r"(?:^|x)(\d{9})"), Some(0), "only after an x");
+        assert_eq!(after(r"(?:^|[a-z]\x20)(\d{9})"), Some(0), "a space after a letter only");
+        assert_eq!(after(r"(?:^|[a-z]\x20|/)(\d{9})"), Some(0b001000), "or a slash after anything");
+        assert_eq!(after(r"(?:^|[a-z]{3})(\d{9})"), Some(0b111111), "three bytes before: not worked out");
+        assert_eq!(after(r"(?m:^)(\d{9})"), Some(0b111111), "a line start: not worked out");
     }
 
     #[test]

@@ -1986,7 +1986,7 @@ fn window_matches(
 mod tests {
     use super::*;
 
-    /// Pieces of haystacks for [`start_literals_pass_every_match`]: the
+    /// Pieces of haystacks for [`start_tables_and_literals_pass_every_match`]: the
     /// country codes of phone numbers written both ways, digits, separators
     /// and the bytes that may come before a value.
     const PHONE_PIECES: &[&str] = &[
@@ -2106,21 +2106,65 @@ mod tests {
         }
     }
 
+    /// More pieces of haystacks for [`start_tables_and_literals_pass_every_match`]: dates,
+    /// numbers in groups, the separators, and bytes around them.
+    const START_PIECES: &[&str] = &[
+        "2024-05-04",
+        "06 1234 5678",
+        "347 123 4567",
+        "030 / 901820",
+        "089/1234-5678",
+        "(0)",
+        "(",
+        ")",
+        "+39 ",
+        "0049 ",
+        "+1 ",
+        "212",
+        "555",
+        "0",
+        "3",
+        "5",
+        "9",
+        "12",
+        "1234",
+        "123-45-6789",
+        "4111 1111 1111 1111",
+        " ",
+        "-",
+        ".",
+        "/",
+        "x",
+        "T",
+        ":",
+        "=",
+        "\n",
+        "ab",
+        "0ed9",
+    ];
+
     proptest::proptest! {
-        /// Every value of a rule with start literals (the phone numbers
-        /// with a country code) that its regex finds, at any start, passes
-        /// [`literal_start_possible`] for the digit group of its first digit.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// Every value that a rule with a start shape finds, at any start,
+        /// passes the rule's start tables ([`StartFilter`]) for the digit
+        /// group of its first digit, and, for a rule with start literals
+        /// (the phone numbers with a country code), [`literal_start_possible`]:
+        /// neither rejects a group that a match needs.
         #[test]
-        fn start_literals_pass_every_match(picks in proptest::collection::vec(0..PHONE_PIECES.len(), 1..24)) {
-            let hay: String = picks.iter().map(|&i| PHONE_PIECES[i]).collect();
+        fn start_tables_and_literals_pass_every_match(
+            picks in proptest::collection::vec(0..PHONE_PIECES.len() + START_PIECES.len(), 1..24)
+        ) {
+            let piece = |i: usize| PHONE_PIECES.get(i).copied().unwrap_or_else(|| START_PIECES[i - PHONE_PIECES.len()]);
+            let hay: String = picks.iter().map(|&i| piece(i)).collect();
             let hay = hay.as_bytes();
             let scanner = crate::testutil::builtin();
             let mut classes = Classes::default();
             classes.compute(hay);
             let mut groups = Vec::new();
             digits::find_groups(&classes, hay.len(), 1, digits::NearBlocks { blocks: &[], min_digits: 1 }, &mut groups);
-            for rule in scanner.rules.iter().filter(|r| r.start.is_some_and(|s| s.prefixes.is_some())) {
+            for rule in scanner.rules.iter().filter(|r| r.start.is_some()) {
                 let shape = rule.start.as_ref().unwrap();
+                let filter = StartFilter::new(&[rule.start]);
                 let re = rule.regex();
                 let (mut cache, mut caps) = (re.create_cache(), re.create_captures());
                 for at in 0..hay.len() {
@@ -2129,10 +2173,9 @@ mod tests {
                     let Some(value) = caps.get_group(1).or_else(|| caps.get_match().map(|m| m.span())) else { continue };
                     let Some(first) = (value.start..value.end).find(|&k| hay[k].is_ascii_digit()) else { continue };
                     let g = groups.iter().find(|g| (g.start..g.end).contains(&first)).expect("a group");
-                    proptest::prop_assert!(
-                        literal_start_possible(shape, g, hay),
-                        "{}: {:?} in {:?}", rule.info.id, &hay[value.start..value.end], String::from_utf8_lossy(hay)
-                    );
+                    let what = || format!("{}: {:?} in {:?}", rule.info.id, &hay[value.start..value.end], String::from_utf8_lossy(hay));
+                    proptest::prop_assert!(filter.candidates(hay, &classes, g.start, g.end, g.seps > 0) & 1 == 1, "{}", what());
+                    proptest::prop_assert!(shape.prefixes.is_none() || literal_start_possible(shape, g, hay), "{}", what());
                 }
             }
         }

@@ -7,12 +7,15 @@
 //! or the digit after one. The value's first bytes are known: `+` for
 //! `+1 212...`, `;` for track data, a digit for a bare number; and when every
 //! value starts with one of a few literals, so are its second bytes (`0` or
-//! `4` for `0049`/`+49`). A group is judged once for every rule of its level. Most digit groups of number-dense data
+//! `4` for `0049`/`+49`), and where its pattern allows no digit and
+//! separator before it (an Italian landline after `2024-`), it does not
+//! start after them. A group is judged once for every rule of its level. Most digit groups of number-dense data
 //! (ids, amounts, timestamps) start no rule's value, and this filter rejects
 //! them for all rules of a level at the cost of a few loads.
 
 use crate::detect::analyze::{StartShape, in_byte_set};
 use crate::detect::classify::Classes;
+use crate::detect::digits::SEPARATORS;
 
 /// Leads longer than this are not tabulated: such rules are always candidates.
 pub(crate) const MAX_LEAD: usize = 4;
@@ -33,6 +36,9 @@ pub(crate) struct StartFilter {
     /// Rules whose second byte is unconstrained: the only ones that can
     /// start at the haystack's last byte.
     any_second: u64,
+    /// `after_digit_sep[s]`: rules whose value can start right after a
+    /// digit and separator `s` (all rules for any other byte).
+    after_digit_sep: Box<[u64; 256]>,
     /// Rules the tables cannot judge (no known lead or first bytes, a lead
     /// over [`MAX_LEAD`]): always candidates.
     always: u64,
@@ -52,8 +58,12 @@ impl StartFilter {
             inner: Box::new([0; 256]),
             second: Box::new([0; 256]),
             any_second: 0,
+            after_digit_sep: Box::new([u64::MAX; 256]),
             always: 0,
         };
+        for &sep in SEPARATORS {
+            f.after_digit_sep[usize::from(sep)] = 0;
+        }
         for (p, shape) in shapes.iter().enumerate().take(64) {
             let bit = 1u64 << p;
             match shape.and_then(|s| s.second_bytes) {
@@ -61,6 +71,13 @@ impl StartFilter {
                 None => {
                     f.any_second |= bit;
                     f.second.iter_mut().for_each(|s| *s |= bit);
+                }
+            }
+            // Rules without a shape are always candidates.
+            let after = shape.map_or(u8::MAX, |s| s.after_digit_sep);
+            for (i, &sep) in SEPARATORS.iter().enumerate() {
+                if after >> i & 1 == 1 {
+                    f.after_digit_sep[usize::from(sep)] |= bit;
                 }
             }
             match shape {
@@ -102,7 +119,13 @@ impl StartFilter {
                 while seps != 0 {
                     let i = at + seps.trailing_zeros() as usize;
                     seps &= seps - 1;
-                    cand |= self.inner[hay[i] as usize] & second(i) | self.inner[hay[i + 1] as usize] & second(i + 1);
+                    // A value after the separator: for some rules, not when
+                    // a digit comes before it (the group starts with a
+                    // digit, so `i` is past its first byte).
+                    let after =
+                        if hay[i - 1].is_ascii_digit() { self.after_digit_sep[hay[i] as usize] } else { u64::MAX };
+                    cand |= self.inner[hay[i] as usize] & second(i)
+                        | self.inner[hay[i + 1] as usize] & second(i + 1) & after;
                 }
                 at += n;
             }
@@ -133,8 +156,15 @@ mod tests {
 
     #[test]
     fn judges_each_rule_by_its_lead_and_first_bytes() {
-        let shape =
-            |lead, first: &[u8]| Some(StartShape { lead, first_bytes: set(first), second_bytes: None, prefixes: None });
+        let shape = |lead, first: &[u8]| {
+            Some(StartShape {
+                lead,
+                first_bytes: set(first),
+                second_bytes: None,
+                prefixes: None,
+                after_digit_sep: 0x3F,
+            })
+        };
         let plus = shape(3, b"+");
         let digit = shape(0, b"0123456789");
         let paren = shape(1, b"(");
@@ -154,8 +184,28 @@ mod tests {
     }
 
     #[test]
+    fn a_value_after_a_digit_and_a_separator_only_where_its_rule_allows_it() {
+        // Values starting with `0`: the first not after a digit and a space,
+        // hyphen or dot (bits 0 to 2 clear), the second anywhere.
+        let zero = |after_digit_sep| {
+            Some(StartShape { lead: 0, first_bytes: set(b"0"), second_bytes: None, prefixes: None, after_digit_sep })
+        };
+        let f = StartFilter::new(&[zero(0b111000), zero(0b111111)]);
+        assert_eq!(candidates(&f, b"2024-05-04", 0, 10, true), 2, "the 05 of a date");
+        assert_eq!(candidates(&f, b"2024/05/04", 0, 10, true), 1 | 2, "a slash is allowed");
+        assert_eq!(candidates(&f, b"x 06 1234", 2, 9, true), 1 | 2, "the group's own start");
+        assert_eq!(candidates(&f, b"12 -06", 0, 6, true), 1 | 2, "two separators: not after a digit");
+    }
+
+    #[test]
     fn separators_past_the_first_64_bytes_of_a_group_count() {
-        let paren = Some(StartShape { lead: 1, first_bytes: set(b"("), second_bytes: None, prefixes: None });
+        let paren = Some(StartShape {
+            lead: 1,
+            first_bytes: set(b"("),
+            second_bytes: None,
+            prefixes: None,
+            after_digit_sep: 0x3F,
+        });
         let f = StartFilter::new(&[paren]);
         for digits in [1, 62, 63, 64, 65, 100, 130] {
             let hay = format!("{} (212) 555", "1".repeat(digits));
@@ -167,7 +217,16 @@ mod tests {
 
     #[test]
     fn rules_past_64_are_left_to_the_caller() {
-        let shapes = vec![Some(StartShape { lead: 0, first_bytes: set(b"+"), second_bytes: None, prefixes: None }); 70];
+        let shapes = vec![
+            Some(StartShape {
+                lead: 0,
+                first_bytes: set(b"+"),
+                second_bytes: None,
+                prefixes: None,
+                after_digit_sep: 0x3F
+            });
+            70
+        ];
         let f = StartFilter::new(&shapes);
         assert_eq!(candidates(&f, b"123", 0, 3, false), 0);
         assert_eq!(candidates(&f, b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
@@ -181,6 +240,7 @@ mod tests {
             first_bytes: set(b"+0"),
             second_bytes: Some(set(b"40")),
             prefixes: None,
+            after_digit_sep: 0x3F,
         })]);
         let c = |hay: &[u8], start: usize, end: usize| candidates(&f, hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
