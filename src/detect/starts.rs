@@ -120,10 +120,10 @@ impl StartFilter {
                     let i = at + seps.trailing_zeros() as usize;
                     seps &= seps - 1;
                     // A value after the separator: for some rules, not when
-                    // a digit comes before it (the group starts with a
-                    // digit, so `i` is past its first byte).
-                    let after =
-                        if hay[i - 1].is_ascii_digit() { self.after_digit_sep[hay[i] as usize] } else { u64::MAX };
+                    // a digit comes before it (in a group, which starts
+                    // with a digit, `i` is past its first byte).
+                    let after_digit = i > start && hay[i - 1].is_ascii_digit();
+                    let after = if after_digit { self.after_digit_sep[hay[i] as usize] } else { u64::MAX };
                     cand |= self.inner[hay[i] as usize] & second(i)
                         | self.inner[hay[i + 1] as usize] & second(i + 1) & after;
                 }
