@@ -858,6 +858,11 @@ pub struct StartShape {
     /// the pattern wants before it: an Italian landline (`[^\d+][\x20.-]`
     /// before it) cannot start at the `05` of `2024-05-04`.
     pub after_digit_sep: u8,
+    /// Whether the value (or match) can start with a digit right after a
+    /// letter or `_`: not when a word boundary comes before each digit it
+    /// can start with (`\b[2-9]\d{2}...`), so the digits of a hex word
+    /// (`0ed904759531985d`) start no US phone number.
+    pub digit_after_letter: bool,
 }
 
 /// The most literals [`Prefixes`] holds.
@@ -893,8 +898,14 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
     let (prefix, value) = value_part(hir);
     let starts = |prefix: &[Hir], part: &Hir| {
         let first = first_bytes(part)?;
-        let after_digit = Bytes(first).intersects(Bytes::digits()) && !prefix.last().is_some_and(ends_without_digit);
-        (!after_digit).then(|| (first, second_bytes(part), prefixes(part), after_digit_separators(prefix)))
+        // A word boundary before each digit it can start with keeps a
+        // value from following a digit too.
+        let after_digit = Bytes(first).intersects(Bytes::digits())
+            && !prefix.last().is_some_and(ends_without_digit)
+            && boundary_first(part, boundary_before(prefix)).is_none();
+        let after_letter = digit_after_letter(prefix, part);
+        (!after_digit)
+            .then(|| (first, second_bytes(part), prefixes(part), after_digit_separators(prefix), after_letter))
     };
     let count = |b: &[u64; 4]| b.iter().map(|w| w.count_ones()).sum::<u32>();
     let best = match (starts(prefix, value), starts(looks, hir)) {
@@ -907,7 +918,89 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
         second_bytes: best.1,
         prefixes: best.2,
         after_digit_sep: best.3,
+        digit_after_letter: best.4,
     })
+}
+
+/// Whether `part`, after `prefix`, can start with a digit right after an
+/// ASCII letter or `_` (a word byte under either kind of word boundary):
+/// not when `part` asserts a word boundary before every digit it can start
+/// with, nor when `prefix` can only end with a byte that is no letter or `_`.
+fn digit_after_letter(prefix: &[Hir], part: &Hir) -> bool {
+    let mut letters = Bytes::default();
+    letters.add_range(b'A', b'Z');
+    letters.add_range(b'a', b'z');
+    letters.add(b'_');
+    let prefix_excludes =
+        prefix.iter().map(shorts).collect::<Option<Vec<_>>>().and_then(|p| concat_shorts(&p)).is_some_and(|ends| {
+            ends.iter().all(|e| match *e {
+                Short::AtStart => true,
+                Short::Empty => false,
+                Short::One(b) | Short::Two(_, b) => !b.intersects(letters),
+            })
+        });
+    !prefix_excludes && boundary_first(part, boundary_before(prefix)).is_none()
+}
+
+/// Whether `prefix` ends with a word-boundary assertion (`\b(...)`).
+fn boundary_before(prefix: &[Hir]) -> bool {
+    prefix
+        .iter()
+        .rev()
+        .take_while(|p| matches!(p.kind(), HirKind::Look(_)))
+        .any(|p| boundary_first(p, false) == Some((true, true)))
+}
+
+/// How `hir` starts, given whether a word boundary holds where it starts
+/// (`boundary`): `None` when it can take a digit as its first byte with no
+/// word boundary before it; otherwise whether it can match the empty string
+/// and, if so, whether a word boundary holds after it.
+fn boundary_first(hir: &Hir, boundary: bool) -> Option<(bool, bool)> {
+    use regex_syntax::hir::Look;
+    match hir.kind() {
+        HirKind::Empty => Some((true, boundary)),
+        HirKind::Look(
+            Look::WordAscii
+            | Look::WordUnicode
+            | Look::WordStartAscii
+            | Look::WordStartUnicode
+            | Look::WordStartHalfAscii
+            | Look::WordStartHalfUnicode
+            | Look::Start,
+        ) => Some((true, true)),
+        HirKind::Look(_) => Some((true, boundary)),
+        HirKind::Literal(lit) => (boundary || !lit.0.first().is_some_and(u8::is_ascii_digit)).then_some((false, false)),
+        HirKind::Class(_) => {
+            let digit = first_bytes(hir).is_none_or(|b| Bytes(b).intersects(Bytes::digits()));
+            (boundary || !digit).then_some((false, false))
+        }
+        HirKind::Capture(c) => boundary_first(&c.sub, boundary),
+        HirKind::Repetition(r) => {
+            let (empty, after) = boundary_first(&r.sub, boundary)?;
+            Some(if r.min == 0 { (true, boundary && (!empty || after)) } else { (empty, after) })
+        }
+        HirKind::Concat(parts) => {
+            let mut at = boundary;
+            for p in parts {
+                let (empty, after) = boundary_first(p, at)?;
+                if !empty {
+                    return Some((false, false));
+                }
+                at = after;
+            }
+            Some((true, at))
+        }
+        HirKind::Alternation(branches) => {
+            let (mut empty, mut after) = (false, true);
+            for b in branches {
+                let (e, a) = boundary_first(b, boundary)?;
+                if e {
+                    (empty, after) = (true, after && a);
+                }
+            }
+            Some((empty, empty && after))
+        }
+    }
 }
 
 /// For each separator `SEPARATORS[i]` (bit `i`), whether `prefix`, the
@@ -1367,6 +1460,31 @@ mod tests {
         assert_eq!(after(r"(?:^|[a-z]\x20|/)(\d{9})"), Some(0b001000), "or a slash after anything");
         assert_eq!(after(r"(?:^|[a-z]{3})(\d{9})"), Some(0b111111), "three bytes before: not worked out");
         assert_eq!(after(r"(?m:^)(\d{9})"), Some(0b111111), "a line start: not worked out");
+    }
+
+    #[test]
+    fn digits_a_letter_may_come_before() {
+        let after_letter = |p: &str| {
+            let hir = parse(p, false).unwrap();
+            DigitFacts::of(&hir).start_shape(&hir, 1).map(|s| s.digit_after_letter)
+        };
+        let us = r"((?:\b1[\x20.-])?(?:\([2-9]\d{2}\)[\x20]?|\b[2-9]\d{2}[\x20.-]?)[2-9]\d{2}[\x20.-]?\d{4})\b";
+        assert_eq!(
+            after_letter(us),
+            Some(false),
+            "a US phone number: a boundary before each way to start with a digit"
+        );
+        assert_eq!(after_letter(r"\b(\d{3}-\d{2}-\d{4})\b"), Some(false));
+        assert_eq!(after_letter(r"(?:^|[^\w.])(\d{9})"), Some(false), "no word byte before");
+        assert_eq!(after_letter(r"(?:^|[^\d])(\d{9})"), Some(true), "a letter may come before");
+        assert_eq!(after_letter(r"(?:^|[^\d])((?:\b)?\d{9})"), Some(true), "an optional boundary is none");
+        assert_eq!(
+            after_letter(r"(?:^|[^\d])(\b\d{9}|\(\d{9})"),
+            Some(false),
+            "the other branch starts with a parenthesis"
+        );
+        assert_eq!(after_letter(r"(?:^|[^\d])(\b\d{9}|\d{3}-\d{6})"), Some(true), "the other branch has no boundary");
+        assert_eq!(after_letter(r"((?:\b1[\x20-])?\b\d{9})"), Some(false), "a boundary on both ways in");
     }
 
     #[test]

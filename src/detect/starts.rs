@@ -9,7 +9,8 @@
 //! value starts with one of a few literals, so are its second bytes (`0` or
 //! `4` for `0049`/`+49`), and where its pattern allows no digit and
 //! separator before it (an Italian landline after `2024-`), it does not
-//! start after them. A group is judged once for every rule of its level. Most digit groups of number-dense data
+//! start after them; nor, where it wants a word boundary before its
+//! digits, at a group right after a letter (the digits of a hex word). A group is judged once for every rule of its level. Most digit groups of number-dense data
 //! (ids, amounts, timestamps) start no rule's value, and this filter rejects
 //! them for all rules of a level at the cost of a few loads.
 
@@ -39,6 +40,10 @@ pub(crate) struct StartFilter {
     /// `after_digit_sep[s]`: rules whose value can start right after a
     /// digit and separator `s` (all rules for any other byte).
     after_digit_sep: Box<[u64; 256]>,
+    /// `after_byte[b]`: rules whose value can start at a group's first
+    /// digit right after byte `b` (all but those that want a word boundary
+    /// there when `b` is a letter or `_`).
+    after_byte: Box<[u64; 256]>,
     /// Rules the tables cannot judge (no known lead or first bytes, a lead
     /// over [`MAX_LEAD`]): always candidates.
     always: u64,
@@ -59,6 +64,7 @@ impl StartFilter {
             second: Box::new([0; 256]),
             any_second: 0,
             after_digit_sep: Box::new([u64::MAX; 256]),
+            after_byte: Box::new([u64::MAX; 256]),
             always: 0,
         };
         for &sep in SEPARATORS {
@@ -74,6 +80,11 @@ impl StartFilter {
                 }
             }
             // Rules without a shape are always candidates.
+            if shape.is_some_and(|s| !s.digit_after_letter) {
+                for b in (b'A'..=b'Z').chain(b'a'..=b'z').chain([b'_']) {
+                    f.after_byte[usize::from(b)] &= !bit;
+                }
+            }
             let after = shape.map_or(u8::MAX, |s| s.after_digit_sep);
             for (i, &sep) in SEPARATORS.iter().enumerate() {
                 if after >> i & 1 == 1 {
@@ -102,10 +113,13 @@ impl StartFilter {
     pub(crate) fn candidates(&self, hay: &[u8], classes: &Classes, start: usize, end: usize, has_seps: bool) -> u64 {
         // The rules that can have a value starting at `q`, by its first two bytes.
         let second = |q: usize| hay.get(q + 1).map_or(self.any_second, |&b| self.second[b as usize]);
+        // A value starting at the group's first digit right after a letter
+        // (the digits of a hex word): only where no word boundary is needed.
+        let at_first = start.checked_sub(1).map_or(u64::MAX, |p| self.after_byte[hay[p] as usize]);
         let mut cand = self.always;
         for (d, lead) in self.leads.iter().enumerate().take(start + 1) {
             let q = start - d;
-            cand |= self.inner[hay[q] as usize] & lead & second(q);
+            cand |= self.inner[hay[q] as usize] & lead & second(q) & if d == 0 { at_first } else { u64::MAX };
         }
         if has_seps {
             // The separators' positions as a mask, 64 bytes at a time, then
@@ -163,6 +177,7 @@ mod tests {
                 second_bytes: None,
                 prefixes: None,
                 after_digit_sep: 0x3F,
+                digit_after_letter: true,
             })
         };
         let plus = shape(3, b"+");
@@ -188,13 +203,41 @@ mod tests {
         // Values starting with `0`: the first not after a digit and a space,
         // hyphen or dot (bits 0 to 2 clear), the second anywhere.
         let zero = |after_digit_sep| {
-            Some(StartShape { lead: 0, first_bytes: set(b"0"), second_bytes: None, prefixes: None, after_digit_sep })
+            Some(StartShape {
+                lead: 0,
+                first_bytes: set(b"0"),
+                second_bytes: None,
+                prefixes: None,
+                after_digit_sep,
+                digit_after_letter: true,
+            })
         };
         let f = StartFilter::new(&[zero(0b111000), zero(0b111111)]);
         assert_eq!(candidates(&f, b"2024-05-04", 0, 10, true), 2, "the 05 of a date");
         assert_eq!(candidates(&f, b"2024/05/04", 0, 10, true), 1 | 2, "a slash is allowed");
         assert_eq!(candidates(&f, b"x 06 1234", 2, 9, true), 1 | 2, "the group's own start");
         assert_eq!(candidates(&f, b"12 -06", 0, 6, true), 1 | 2, "two separators: not after a digit");
+    }
+
+    #[test]
+    fn a_value_at_a_group_after_a_letter_only_where_its_rule_allows_it() {
+        // Values starting with `0`: the first after a word boundary only.
+        let zero = |digit_after_letter| {
+            Some(StartShape {
+                lead: 0,
+                first_bytes: set(b"0"),
+                second_bytes: None,
+                prefixes: None,
+                after_digit_sep: 0x3F,
+                digit_after_letter,
+            })
+        };
+        let f = StartFilter::new(&[zero(false), zero(true)]);
+        assert_eq!(candidates(&f, b"x0612345678", 1, 11, false), 2, "the digits of a hex word");
+        assert_eq!(candidates(&f, b"_0612345678", 1, 11, false), 2);
+        assert_eq!(candidates(&f, b"=0612345678", 1, 11, false), 1 | 2);
+        assert_eq!(candidates(&f, b"0612345678", 0, 10, false), 1 | 2, "at the haystack's start");
+        assert_eq!(candidates(&f, b"x1 0612345678", 1, 13, true), 1 | 2, "after a separator in the group");
     }
 
     #[test]
@@ -205,6 +248,7 @@ mod tests {
             second_bytes: None,
             prefixes: None,
             after_digit_sep: 0x3F,
+            digit_after_letter: true,
         });
         let f = StartFilter::new(&[paren]);
         for digits in [1, 62, 63, 64, 65, 100, 130] {
@@ -223,7 +267,8 @@ mod tests {
                 first_bytes: set(b"+"),
                 second_bytes: None,
                 prefixes: None,
-                after_digit_sep: 0x3F
+                after_digit_sep: 0x3F,
+                digit_after_letter: true,
             });
             70
         ];
@@ -241,6 +286,7 @@ mod tests {
             second_bytes: Some(set(b"40")),
             prefixes: None,
             after_digit_sep: 0x3F,
+            digit_after_letter: true,
         })]);
         let c = |hay: &[u8], start: usize, end: usize| candidates(&f, hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
