@@ -38,7 +38,7 @@ pub(crate) struct StartFilter {
     /// start at the haystack's last byte.
     any_second: u64,
     /// `after_digit_sep[s]`: rules whose value can start right after a
-    /// digit and separator `s` (all rules for any other byte).
+    /// digit and separator `s` (read only at separators).
     after_digit_sep: Box<[u64; 256]>,
     /// `after_byte[b]`: rules whose value can start at a group's first
     /// digit right after byte `b` (all but those that want a word boundary
@@ -63,13 +63,10 @@ impl StartFilter {
             inner: Box::new([0; 256]),
             second: Box::new([0; 256]),
             any_second: 0,
-            after_digit_sep: Box::new([u64::MAX; 256]),
+            after_digit_sep: Box::new([0; 256]),
             after_byte: Box::new([u64::MAX; 256]),
             always: 0,
         };
-        for &sep in SEPARATORS {
-            f.after_digit_sep[usize::from(sep)] = 0;
-        }
         for (p, shape) in shapes.iter().enumerate().take(64) {
             let bit = 1u64 << p;
             match shape.and_then(|s| s.second_bytes) {
@@ -79,12 +76,12 @@ impl StartFilter {
                     f.second.iter_mut().for_each(|s| *s |= bit);
                 }
             }
-            // Rules without a shape are always candidates.
             if shape.is_some_and(|s| !s.digit_after_letter) {
                 for b in (b'A'..=b'Z').chain(b'a'..=b'z').chain([b'_']) {
                     f.after_byte[usize::from(b)] &= !bit;
                 }
             }
+            // Rules without a shape are always candidates.
             let after = shape.map_or(u8::MAX, |s| s.after_digit_sep);
             for (i, &sep) in SEPARATORS.iter().enumerate() {
                 if after >> i & 1 == 1 {
