@@ -7,6 +7,7 @@ use regex_syntax::hir::Hir;
 
 use crate::detect::analyze::{self, Anchor};
 use crate::detect::engine::RuleInfo;
+use crate::detect::factor::Factor;
 use crate::detect::shapes;
 use crate::report::{Confidence, Symbol};
 use crate::rules::syntax::{DEFAULT_KEYWORD_DISTANCE, KeywordPosition};
@@ -75,6 +76,9 @@ pub(crate) struct CompiledRule {
     /// anchor (see `analyze::needs_before`): a window without them before
     /// its anchor is not searched.
     pub needs_before: Option<Vec<u8>>,
+    /// A short run of byte sets every match holds (see `factor`), worked
+    /// out on first use (most rules never need it in a given scan).
+    factor: std::sync::OnceLock<Option<Factor>>,
     /// The bytes a match can start with (`None`: a match can be empty):
     /// the tries of a window's starts skip the others (see `engine::window_matches`).
     pub first_bytes: Option<[u64; 4]>,
@@ -174,6 +178,12 @@ impl CompiledRule {
         })
     }
 
+    /// A short run of byte sets that every match holds, if the pattern has
+    /// one selective enough to be worth a look before a search (see `factor`).
+    pub(crate) fn factor(&self) -> Option<&Factor> {
+        self.factor.get_or_init(|| Factor::of(&self.hir)).as_ref()
+    }
+
     pub(crate) fn compile(rule: &Rule) -> Result<CompiledRule, RuleError> {
         let s = &rule.syntax;
         let id = s.id.as_str();
@@ -231,6 +241,7 @@ impl CompiledRule {
                 AnchorKind::Literal(a) => analyze::needs_before(&hir, a),
                 _ => None,
             },
+            factor: std::sync::OnceLock::new(),
             group_validator: s
                 .validator
                 .filter(|v| *v == Validator::CreditCard && analyze::digit_bounded(&hir) && captures),

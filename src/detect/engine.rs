@@ -750,6 +750,9 @@ pub struct Scratch {
     /// [`RuleState`]) holds only for the haystack of the call that found it.
     haystack_id: u64,
     groups: Vec<Group>,
+    /// Where the last look for the first digit group ending past a window's
+    /// start ended (see [`Scratch::groups_after`]).
+    group_hint: std::cell::Cell<usize>,
     /// Blocks where smaller digit groups are collected (see [`GroupDigits`]).
     near_blocks: Vec<u64>,
     /// The digit groups with enough digits for the lowest digit level (indexes into `groups`).
@@ -776,6 +779,30 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// The index of the first digit group ending after `at` (the groups
+    /// are in order): walked to from the last one found, since keyword
+    /// hits come in order and their windows' starts move little from one
+    /// to the next (a binary search of every group of a keyword-dense log
+    /// for each hit was a tenth of its scan).
+    fn groups_after(&self, at: usize) -> usize {
+        /// Steps walked before a binary search takes over (a far jump).
+        const WALK: usize = 16;
+        let groups = &self.groups;
+        let mut i = self.group_hint.get().min(groups.len());
+        let mut steps = 0;
+        while i > 0 && groups[i - 1].end > at && steps < WALK {
+            (i, steps) = (i - 1, steps + 1);
+        }
+        while i < groups.len() && groups[i].end <= at && steps < WALK {
+            (i, steps) = (i + 1, steps + 1);
+        }
+        if steps == WALK {
+            i = groups.partition_point(|g| g.end <= at);
+        }
+        self.group_hint.set(i);
+        i
+    }
+
     /// What this scratch's scans have done so far.
     pub fn stats(&self) -> EngineStats {
         self.stats
@@ -1018,6 +1045,7 @@ impl Scanner {
             rule_states: (0..self.rules.len()).map(|_| RuleState::default()).collect(),
             haystack_id: 0,
             groups: Vec::new(),
+            group_hint: std::cell::Cell::new(0),
             near_blocks: Vec::new(),
             level_groups: Vec::new(),
             set_caches: self.digit_levels.iter().map(|_| None).collect(),
@@ -1457,21 +1485,24 @@ impl Scanner {
 
     /// Whether rule `r`'s window `win` is searched: always, unless the rule
     /// needs a digit group there and there is none (see [`group_filter`]
-    /// and [`run_filter`]).
+    /// and [`run_filter`]), or the window lacks a run of bytes that every
+    /// match holds (see `factor`).
     #[inline]
     fn window_opens(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>) -> bool {
         let rule = &self.rules[r as usize];
-        match (group_filter(rule), run_filter(rule)) {
+        let digits = match (group_filter(rule), run_filter(rule)) {
             (Some(min), _) => self.window_has_group(s, hay, r, win, min),
             (None, Some(min)) => {
-                let first = s.groups.partition_point(|g| g.end <= win.start);
+                let first = s.groups_after(win.start);
                 s.groups[first..]
                     .iter()
                     .take_while(|g| g.start < win.end)
                     .any(|g| g.digits >= min && longest_run(&hay[g.start..g.end], rule.separators) >= min)
             }
             (None, None) => true,
-        }
+        };
+        // Then the run of bytes every match holds (see `factor`).
+        digits && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone()))
     }
 
     /// The bytes around keyword hit `h` where rule `r` can match, in a
@@ -1491,7 +1522,7 @@ impl Scanner {
         let (rule, groups) = (&self.rules[r as usize], &s.groups);
         let p = self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
         let filter = &self.keyword_starts[p / 64];
-        let first = groups.partition_point(|g| g.end <= win.start);
+        let first = s.groups_after(win.start);
         let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
         groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
             filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
@@ -1536,26 +1567,85 @@ impl Scanner {
     /// around hit `h` (see [`Scanner::keyword_window`]), or `None` when none does.
     fn group_window(&self, s: &Scratch, hay: &[u8], g: u32, h: KeywordHit) -> Option<Range<usize>> {
         let group = &self.keyword_groups[g as usize];
-        // The hull of the members' windows. Members without a group filter
-        // come first; a filtered member's digit groups are judged only when
-        // its window reaches past the hull so far, since one inside it
-        // leaves the hull as it is (its own window is judged again before
-        // its own search). The `phone` group holds a member without a
-        // filter (the German phone number, whose ` / ` leaves a run of four
-        // digits) whose window covers the others', so its hits judge no
-        // digit group here (keyword-dense logs: 14% less time).
-        let unfiltered = |&&r: &&u32| {
-            let rule = &self.rules[r as usize];
-            group_filter(rule).is_none() && run_filter(rule).is_none()
-        };
         let mut union: Option<Range<usize>> = None;
-        for &r in group.rules.iter().filter(unfiltered).chain(group.rules.iter().filter(|r| !unfiltered(r))) {
+        let inside = |u: &Option<Range<usize>>, w: &Range<usize>| {
+            u.as_ref().is_some_and(|u| u.start <= w.start && w.end <= u.end)
+        };
+        let grow = |u: &mut Option<Range<usize>>, w: &Range<usize>| {
+            *u = Some(u.as_ref().map_or(w.clone(), |u| u.start.min(w.start)..u.end.max(w.end)));
+        };
+        // Members judged by the digit groups in their windows (bit `i` for
+        // `group.rules[i]`), and the hull of their windows.
+        let (mut judged, mut hull) = (0u64, h.start..h.start);
+        for (i, &r) in group.rules.iter().enumerate() {
+            let rule = &self.rules[r as usize];
             let win = self.raw_keyword_window(r, h, hay.len());
-            if union.as_ref().is_some_and(|u| u.start <= win.start && win.end <= u.end) {
-                continue;
+            if group_filter(rule).is_some() || run_filter(rule).is_some() {
+                judged |= 1 << i;
+                hull = hull.start.min(win.start)..hull.end.max(win.end);
+            } else if !inside(&union, &win) && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone())) {
+                grow(&mut union, &win);
             }
-            if self.window_opens(s, hay, r, &win) {
-                union = Some(union.map_or(win.clone(), |u| u.start.min(win.start)..u.end.max(win.end)));
+        }
+        // The others' windows are judged in one pass over the digit groups
+        // of their hull, each group's start table looked up once for all of
+        // them, and a member's window only while it reaches past the union
+        // so far (a window inside it leaves it as it is; its own window is
+        // judged again before its own search).
+        let groups = &s.groups;
+        let first = s.groups_after(hull.start);
+        let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
+        for d in groups[first..].iter().take_while(|d| d.start < hull.end) {
+            if judged == 0 {
+                break;
+            }
+            let mut facts = GroupFacts::new(&s.classes, &mut tokens);
+            // The start table's candidates for the group, per table of 64 rules, once looked up.
+            let mut starts: Option<(usize, u64)> = None;
+            let mut left = judged;
+            while left != 0 {
+                let i = left.trailing_zeros() as usize;
+                left &= left - 1;
+                let r = group.rules[i];
+                let win = self.raw_keyword_window(r, h, hay.len());
+                if d.end <= win.start || d.start >= win.end {
+                    continue;
+                }
+                if inside(&union, &win) {
+                    judged &= !(1 << i);
+                    continue;
+                }
+                let rule = &self.rules[r as usize];
+                let opens = match (group_filter(rule), run_filter(rule)) {
+                    (Some(min), _) => {
+                        d.digits >= min && {
+                            let p = self.keyword_start_of[r as usize]
+                                .expect("rules filtered by groups have start tables")
+                                as usize;
+                            let cands = match starts {
+                                Some((k, c)) if k == p / 64 => c,
+                                _ => {
+                                    let c = self.keyword_starts[p / 64].candidates(
+                                        hay,
+                                        &s.classes,
+                                        d.start,
+                                        d.end,
+                                        d.seps > 0,
+                                    );
+                                    starts = Some((p / 64, c));
+                                    c
+                                }
+                            };
+                            cands >> (p % 64) & 1 == 1 && self.digit_rule_may_match(rule, d, hay, &mut facts)
+                        }
+                    }
+                    (None, Some(min)) => d.digits >= min && longest_run(&hay[d.start..d.end], rule.separators) >= min,
+                    (None, None) => unreachable!("only members with a digit filter are judged here"),
+                };
+                if opens && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone())) {
+                    grow(&mut union, &win);
+                    judged &= !(1 << i);
+                }
             }
         }
         union
@@ -2181,6 +2271,65 @@ mod tests {
         }
     }
 
+    /// Pieces of haystacks for [`factors_are_held_by_every_match`]: bytes of
+    /// IP addresses, dates, codes and the bytes around them.
+    const FACTOR_PIECES: &[&str] = &[
+        "2606",
+        "3ffe",
+        ":",
+        "::",
+        "4700",
+        "1111",
+        ".",
+        "192",
+        "81",
+        "2",
+        "69",
+        "160",
+        "Z",
+        "T",
+        "2024-05-11",
+        "X",
+        "1234567",
+        "A",
+        "RSSMRA85T10A562S",
+        "1HGCM82633A004352",
+        "12/27",
+        "1985",
+        "0ed9",
+        "_",
+        "ip ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Every match of a keyword rule holds the rule's factor within its
+        /// bytes (and its lead just before them, or the haystack's start),
+        /// wherever the search starts: a window without it can hold no match.
+        #[test]
+        fn factors_are_held_by_every_match(
+            picks in proptest::collection::vec(0..PHONE_PIECES.len() + FACTOR_PIECES.len(), 1..24)
+        ) {
+            let piece = |i: usize| PHONE_PIECES.get(i).copied().unwrap_or_else(|| FACTOR_PIECES[i - PHONE_PIECES.len()]);
+            let hay: String = picks.iter().map(|&i| piece(i)).collect();
+            let hay = hay.as_bytes();
+            let scanner = crate::testutil::builtin();
+            for rule in scanner.rules.iter().filter(|r| r.anchor == AnchorKind::Keyword) {
+                let Some(factor) = rule.factor() else { continue };
+                let re = rule.regex();
+                let mut cache = re.create_cache();
+                for at in 0..hay.len() {
+                    let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+                    let Some(m) = re.search_with(&mut cache, &input) else { continue };
+                    proptest::prop_assert!(
+                        factor.occurs_in(hay, m.range()),
+                        "{} {factor}: {:?} in {:?}", rule.info.id, &hay[m.range()], String::from_utf8_lossy(hay)
+                    );
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         /// The count that stands for the live ranges when digit blocks
         /// alone make up most of a haystack agrees with the ranges.
@@ -2499,16 +2648,65 @@ mod tests {
     }
 
     #[test]
+    fn every_match_of_a_rules_examples_holds_its_factor() {
+        let scanner = crate::testutil::builtin();
+        let rules = Rules::builtin().unwrap();
+        let mut with_factor = Vec::new();
+        for rule in scanner.rules.iter().filter(|r| r.anchor == AnchorKind::Keyword) {
+            let Some(factor) = rule.factor() else { continue };
+            with_factor.push(format!("{} {factor}", rule.info.id));
+            let syntax = &rules.iter().find(|r| r.syntax.id == rule.info.id.as_ref()).unwrap().syntax;
+            assert!(!syntax.examples.is_empty(), "{}", rule.info.id);
+            for ex in &syntax.examples {
+                let hay = ex.as_bytes();
+                for m in rule.regex().find_iter(hay) {
+                    assert!(factor.occurs_in(hay, m.range()), "{} {factor}: {ex:?}", rule.info.id);
+                }
+            }
+        }
+        eprintln!("{}", with_factor.join("\n"));
+        // The IPv6 rule, whose keyword `ip` is on every line of some logs, has one.
+        assert!(
+            with_factor
+                .iter()
+                .any(|f| f.starts_with("pii.ip.2 (after [^.0-9") || f.starts_with("pii.ip.2 (after [^.0123")),
+            "{with_factor:?}"
+        );
+    }
+
+    #[test]
     fn a_keyword_group_rejects_a_window_in_one_search() {
         let scanner = crate::testutil::builtin();
         // `phone` triggers a dozen national phone rules; the digit group lets
-        // them all through the group filter, but none matches: one group
-        // search, no per-rule window (the group is too short for any
+        // them all through their filters (a German area code's `0` after a
+        // space, digits and separators after it), but none matches: one
+        // group search, no per-rule window (the group is too short for any
         // keyword-free digit rule, which would search its own window).
-        let (types, stats) = scan(scanner, "phone_status=ok ref 4471 2209 remaining");
+        let (types, stats) = scan(scanner, "phone_status=ok ref 0471 22 9 remaining");
         assert!(types.is_empty(), "{types:?}");
         assert!(stats.keyword_group_searches >= 1, "{stats:?}");
         assert_eq!(stats.windows, 0, "{stats:?}");
+    }
+
+    #[test]
+    fn keyword_windows_without_their_rules_factors_search_nothing() {
+        let scanner = crate::testutil::builtin();
+        // A log line with `phone` and `ip` keywords and no value: the IPv6
+        // and German phone rules (no digit group to judge) need a factor
+        // (`[23]xxx:` after a non-word byte; a `0` or `(` after neither a
+        // digit nor `+`, then digits), which no window holds; the other
+        // members' digit groups fail their filters.
+        let line =
+            "2024-05-11T04:25:41.049Z INFO [auth] account=12337 phone_ok=true ip_hash=0ed904759531985d took 4156ms\n";
+        let (types, stats) = scan(scanner, &line.repeat(3));
+        assert!(types.is_empty(), "{types:?}");
+        assert_eq!((stats.keyword_group_searches, stats.windows), (0, 0), "{stats:?}");
+        // With an address or a number in the window, the group is searched and finds it.
+        for (value, wanted) in [("ip=2606:4700::1111", "IP_ADDRESS"), ("phone 030 901820", "GERMANY_PHONE_NUMBER")] {
+            let (types, stats) = scan(scanner, &format!("{line}{value}\n{line}"));
+            assert!(types.iter().any(|t| t == wanted), "{value}: {types:?}");
+            assert!(stats.keyword_group_searches >= 1, "{value}: {stats:?}");
+        }
     }
 
     #[test]

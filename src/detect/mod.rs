@@ -12,6 +12,7 @@ mod compile;
 mod digits;
 mod engine;
 pub(crate) mod escapes;
+mod factor;
 mod group_lanes;
 mod keywords;
 pub(crate) mod lines;
