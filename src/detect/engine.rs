@@ -2233,6 +2233,13 @@ mod tests {
         "0ed9",
     ];
 
+    /// The haystack that `picks` make of [`PHONE_PIECES`] followed by `more`
+    /// (indexes past the phone pieces pick from `more`).
+    fn phone_pieces_and(more: &[&str], picks: &[usize]) -> Vec<u8> {
+        let piece = |i: usize| PHONE_PIECES.get(i).copied().unwrap_or_else(|| more[i - PHONE_PIECES.len()]);
+        picks.iter().flat_map(|&i| piece(i).bytes()).collect()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         /// Every value that a rule with a start shape finds, at any start,
@@ -2244,9 +2251,7 @@ mod tests {
         fn start_tables_and_literals_pass_every_match(
             picks in proptest::collection::vec(0..PHONE_PIECES.len() + START_PIECES.len(), 1..24)
         ) {
-            let piece = |i: usize| PHONE_PIECES.get(i).copied().unwrap_or_else(|| START_PIECES[i - PHONE_PIECES.len()]);
-            let hay: String = picks.iter().map(|&i| piece(i)).collect();
-            let hay = hay.as_bytes();
+            let hay = &phone_pieces_and(START_PIECES, &picks)[..];
             let scanner = crate::testutil::builtin();
             let mut classes = Classes::default();
             classes.compute(hay);
@@ -2310,9 +2315,7 @@ mod tests {
         fn factors_are_held_by_every_match(
             picks in proptest::collection::vec(0..PHONE_PIECES.len() + FACTOR_PIECES.len(), 1..24)
         ) {
-            let piece = |i: usize| PHONE_PIECES.get(i).copied().unwrap_or_else(|| FACTOR_PIECES[i - PHONE_PIECES.len()]);
-            let hay: String = picks.iter().map(|&i| piece(i)).collect();
-            let hay = hay.as_bytes();
+            let hay = &phone_pieces_and(FACTOR_PIECES, &picks)[..];
             let scanner = crate::testutil::builtin();
             for rule in scanner.rules.iter().filter(|r| r.anchor == AnchorKind::Keyword) {
                 let Some(factor) = rule.factor() else { continue };
