@@ -227,8 +227,8 @@ impl Facts {
         let empty_before =
             if self.min == 0 && next.min == 0 { intersection(&self.empty_before, &next.empty_before) } else { NONE };
         Facts {
-            min: self.min + next.min,
-            max: self.max.zip(next.max).map(|(a, b)| a + b),
+            min: self.min.saturating_add(next.min),
+            max: self.max.zip(next.max).map(|(a, b)| a.saturating_add(b)),
             pre: shifted(&self.pre, &next.pre, self.min, self.max),
             suf: shifted(&next.suf, &self.suf, next.min, next.max),
             empty_before,
@@ -290,7 +290,9 @@ fn facts(hir: &Hir) -> Facts {
             for _ in 0..min.min(cap) {
                 head = head.then(&sub);
             }
-            (head.min, head.max) = (min * sub.min, sub.max.map(|m| m * min));
+            // Nested counts multiply (`(?:a{1000}){1000}`): saturated, as
+            // lengths past any haystack mean the same.
+            (head.min, head.max) = (min.saturating_mul(sub.min), sub.max.map(|m| m.saturating_mul(min)));
             if extra == Some(0) {
                 return head.with_ends();
             }
@@ -304,7 +306,7 @@ fn facts(hir: &Hir) -> Facts {
                     run = run.join(&sub);
                     all = all.or(&run);
                 }
-                let max = extra.zip(sub.max).map(|(n, m)| n * m);
+                let max = extra.zip(sub.max).map(|(n, m)| n.saturating_mul(m));
                 Facts { min: 0, max, empty_before: ANY, best: Run::default(), ..all }
             };
             if min == 0 { optional } else { head.then(&optional).with_ends() }
@@ -437,6 +439,15 @@ mod tests {
         assert_eq!((factor(r"x?#~!|y#~!").unwrap()).to_string(), "#~!");
         assert_eq!((factor(r"(?:#~!)+").unwrap()).to_string(), "#~!");
         assert_eq!((factor(r"(?:a#~!){2,5}").unwrap()).to_string(), "a#~!a#~!");
+    }
+
+    #[test]
+    fn large_counts_and_alternations_are_analysed() {
+        let nested = factor(r"#~!(?:(?:(?:(?:(?:(?:x{1000}){1000}){1000}){1000}){1000}){1000})").unwrap();
+        assert_eq!(nested.to_string(), "#~!xxxxx");
+        let words: Vec<String> = (0..2000).map(|i| format!("k{i:04}#")).collect();
+        let f = factor(&format!("(?:{})=", words.join("|"))).unwrap();
+        assert_eq!(f.to_string(), "k[01][0123456789][0123456789][0123456789]#=");
     }
 
     #[test]
