@@ -19,8 +19,8 @@ use crate::detect::analyze::in_byte_set;
 /// Longest factor kept: longer ones reject no more windows in practice.
 const MAX_LEN: usize = 8;
 
-/// Least selectivity (bits of surprise under [`frequency`]) worth a check:
-/// about one chance in 60,000 per position of an ordinary text.
+/// Least selectivity (see [`bits`]) worth a check: about one chance in
+/// 65,000 that a position of ordinary text starts the run.
 const MIN_BITS: f64 = 16.0;
 
 /// Most bytes the searched position may take (one `memchr3` call).
@@ -37,7 +37,7 @@ fn set_of(bytes: impl IntoIterator<Item = u8>) -> Set {
     s
 }
 
-fn union(a: &Set, b: &Set) -> Set {
+const fn union(a: &Set, b: &Set) -> Set {
     [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
 }
 
@@ -56,10 +56,6 @@ const fn range(lo: u8, hi: u8) -> Set {
     s
 }
 
-const fn joined(a: Set, b: Set) -> Set {
-    [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
-}
-
 /// Kinds of bytes of ordinary text (logs, tables, prose), with a rough
 /// share of the text for each byte of the kind: spaces and lower-case
 /// letters common, digits and upper case less so, punctuation rare.
@@ -69,7 +65,7 @@ const KINDS: [(Set, f64); 6] = [
     (range(b'0', b'9'), 0.012),
     (range(b'A', b'Z'), 0.0025),
     (range(b'\n', b'\n'), 0.02),
-    (joined(joined(range(b'!', b'/'), range(b':', b'@')), joined(range(b'[', b'`'), range(b'{', b'~'))), 0.0045),
+    (union(&union(&range(b'!', b'/'), &range(b':', b'@')), &union(&range(b'[', b'`'), &range(b'{', b'~'))), 0.0045),
 ];
 
 const _: () = {
