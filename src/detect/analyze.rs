@@ -363,20 +363,36 @@ pub fn min_digits(hir: &Hir) -> u32 {
     }
 }
 
-/// A set of bytes.
+/// A set of bytes (bit `b % 64` of word `b / 64`, as [`in_byte_set`] reads them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Bytes([u64; 4]);
+pub(crate) struct Bytes(pub(crate) [u64; 4]);
 
 impl Bytes {
-    fn of(b: u8) -> Bytes {
+    /// No byte.
+    pub(crate) const NONE: Bytes = Bytes([0; 4]);
+    /// Every byte.
+    pub(crate) const ANY: Bytes = Bytes([u64::MAX; 4]);
+
+    pub(crate) fn of(b: u8) -> Bytes {
         let mut set = Bytes::default();
         set.add(b);
         set
     }
-    fn has(self, b: u8) -> bool {
+    /// The bytes from `lo` to `hi`.
+    pub(crate) const fn range(lo: u8, hi: u8) -> Bytes {
+        let mut s = [0u64; 4];
+        let mut b = lo as usize;
+        while b <= hi as usize {
+            s[b / 64] |= 1 << (b % 64);
+            b += 1;
+        }
+        Bytes(s)
+    }
+    #[inline]
+    pub(crate) fn has(self, b: u8) -> bool {
         in_byte_set(&self.0, b)
     }
-    fn add(&mut self, b: u8) {
+    pub(crate) fn add(&mut self, b: u8) {
         self.0[(b >> 6) as usize] |= 1 << (b & 63);
     }
     fn add_range(&mut self, lo: u8, hi: u8) {
@@ -384,11 +400,22 @@ impl Bytes {
             self.add(b);
         }
     }
-    fn union(self, o: Bytes) -> Bytes {
+    pub(crate) const fn union(self, o: Bytes) -> Bytes {
         Bytes([self.0[0] | o.0[0], self.0[1] | o.0[1], self.0[2] | o.0[2], self.0[3] | o.0[3]])
     }
+    pub(crate) fn and(self, o: Bytes) -> Bytes {
+        Bytes([self.0[0] & o.0[0], self.0[1] & o.0[1], self.0[2] & o.0[2], self.0[3] & o.0[3]])
+    }
+    /// Its bytes, in order.
+    pub(crate) fn members(self) -> impl Iterator<Item = u8> {
+        (0..=255u8).filter(move |&b| self.has(b))
+    }
+    /// How many bytes it holds.
+    pub(crate) fn count(self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
     fn minus(self, o: Bytes) -> Bytes {
-        Bytes([self.0[0] & !o.0[0], self.0[1] & !o.0[1], self.0[2] & !o.0[2], self.0[3] & !o.0[3]])
+        self.and(Bytes([!o.0[0], !o.0[1], !o.0[2], !o.0[3]]))
     }
     fn subset_of(self, o: Bytes) -> bool {
         self.minus(o) == Bytes::default()
@@ -407,6 +434,14 @@ impl Bytes {
             b.add(c);
         }
         b
+    }
+}
+
+impl FromIterator<u8> for Bytes {
+    fn from_iter<I: IntoIterator<Item = u8>>(bytes: I) -> Bytes {
+        let mut set = Bytes::default();
+        bytes.into_iter().for_each(|b| set.add(b));
+        set
     }
 }
 
@@ -903,9 +938,10 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
         let after_digit = Bytes(first).intersects(Bytes::digits())
             && !prefix.last().is_some_and(ends_without_digit)
             && boundary_first(part, boundary_before(prefix)).is_none();
-        let after_letter = digit_after_letter(prefix, part);
+        let ends = prefix_ends(prefix);
+        let after_letter = digit_after_letter(ends.as_deref(), prefix, part);
         (!after_digit)
-            .then(|| (first, second_bytes(part), prefixes(part), after_digit_separators(prefix), after_letter))
+            .then(|| (first, second_bytes(part), prefixes(part), after_digit_separators(ends.as_deref()), after_letter))
     };
     let count = |b: &[u64; 4]| b.iter().map(|w| w.count_ones()).sum::<u32>();
     let best = match (starts(prefix, value), starts(looks, hir)) {
@@ -922,23 +958,32 @@ fn start_shape_with(hir: &Hir, s: &Span, threshold: u32) -> Option<StartShape> {
     })
 }
 
-/// Whether `part`, after `prefix`, can start with a digit right after an
-/// ASCII letter or `_` (a word byte under either kind of word boundary):
-/// not when `part` asserts a word boundary before every digit it can start
-/// with, nor when `prefix` can only end with a byte that is no letter or `_`.
-fn digit_after_letter(prefix: &[Hir], part: &Hir) -> bool {
-    let mut letters = Bytes::default();
-    letters.add_range(b'A', b'Z');
-    letters.add_range(b'a', b'z');
-    letters.add(b'_');
-    let prefix_excludes =
-        prefix.iter().map(shorts).collect::<Option<Vec<_>>>().and_then(|p| concat_shorts(&p)).is_some_and(|ends| {
-            ends.iter().all(|e| match *e {
-                Short::AtStart => true,
-                Short::Empty => false,
-                Short::One(b) | Short::Two(_, b) => !b.intersects(letters),
-            })
-        });
+/// Whether `b` is an ASCII letter or `_`: a word byte under either kind of
+/// word boundary, the bytes of a hex word before its digits.
+pub fn is_letter_or_underscore(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+/// Every string of at most two bytes that `prefix`, the parts of a pattern
+/// before its value, can match (see [`shorts`]), when that can be worked out.
+fn prefix_ends(prefix: &[Hir]) -> Option<Vec<Short>> {
+    concat_shorts(&prefix.iter().map(shorts).collect::<Option<Vec<_>>>()?)
+}
+
+/// Whether `part`, after `prefix` (whose strings are `ends`, when known:
+/// [`prefix_ends`]), can start with a digit right after an ASCII letter or
+/// `_`: not when `part` asserts a word boundary before every digit it can
+/// start with, nor when `prefix` can only end with a byte that is no letter
+/// or `_`.
+fn digit_after_letter(ends: Option<&[Short]>, prefix: &[Hir], part: &Hir) -> bool {
+    let letters: Bytes = (0..=255).filter(|&b| is_letter_or_underscore(b)).collect();
+    let prefix_excludes = ends.is_some_and(|ends| {
+        ends.iter().all(|e| match *e {
+            Short::AtStart => true,
+            Short::Empty => false,
+            Short::One(b) | Short::Two(_, b) => !b.intersects(letters),
+        })
+    });
     !prefix_excludes && boundary_first(part, boundary_before(prefix)).is_none()
 }
 
@@ -1003,14 +1048,14 @@ fn boundary_first(hir: &Hir, boundary: bool) -> Option<(bool, bool)> {
     }
 }
 
-/// For each separator `SEPARATORS[i]` (bit `i`), whether `prefix`, the
-/// parts of a pattern just before its value, can match where the two bytes
-/// before the value are a digit and that separator (as inside a digit
-/// group). All bits are set when that cannot be worked out.
-fn after_digit_separators(prefix: &[Hir]) -> u8 {
+/// For each separator `SEPARATORS[i]` (bit `i`), whether the parts of a
+/// pattern just before its value, whose strings are `ends` ([`prefix_ends`]),
+/// can match where the two bytes before the value are a digit and that
+/// separator (as inside a digit group). All bits are set when `ends` is
+/// not known.
+fn after_digit_separators(ends: Option<&[Short]>) -> u8 {
     let all = (1u8 << SEPARATORS.len()) - 1;
-    let Some(ends) = prefix.iter().map(shorts).collect::<Option<Vec<_>>>().and_then(|parts| concat_shorts(&parts))
-    else {
+    let Some(ends) = ends else {
         return all;
     };
     let allows = |d: u8, sep: u8| {

@@ -184,6 +184,12 @@ impl CompiledRule {
         self.factor.get_or_init(|| Factor::of(&self.hir)).as_ref()
     }
 
+    /// Whether `hay[win]` holds the rule's factor, or the rule has none:
+    /// a window without it holds no match.
+    pub(crate) fn factor_allows(&self, hay: &[u8], win: &std::ops::Range<usize>) -> bool {
+        self.factor().is_none_or(|f| f.occurs_in(hay, win.clone()))
+    }
+
     pub(crate) fn compile(rule: &Rule) -> Result<CompiledRule, RuleError> {
         let s = &rule.syntax;
         let id = s.id.as_str();

@@ -402,6 +402,12 @@ fn run_filter(rule: &CompiledRule) -> Option<u32> {
     rule.digit_run.filter(|&d| d >= GROUP_FILTER_MIN_DIGITS)
 }
 
+/// Whether keyword-anchored `rule` searches a window only when a digit
+/// group there lets it ([`group_filter`] or [`run_filter`]).
+fn digit_filtered(rule: &CompiledRule) -> bool {
+    group_filter(rule).is_some() || run_filter(rule).is_some()
+}
+
 /// The most digits of `group` in one run joined by at most two separators
 /// in a row, all among `seps` (bit `i` for `digits::SEPARATORS[i]`).
 fn longest_run(group: &[u8], seps: u8) -> u32 {
@@ -1490,19 +1496,58 @@ impl Scanner {
     #[inline]
     fn window_opens(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>) -> bool {
         let rule = &self.rules[r as usize];
-        let digits = match (group_filter(rule), run_filter(rule)) {
-            (Some(min), _) => self.window_has_group(s, hay, r, win, min),
-            (None, Some(min)) => {
-                let first = s.groups_after(win.start);
-                s.groups[first..]
-                    .iter()
-                    .take_while(|g| g.start < win.end)
-                    .any(|g| g.digits >= min && longest_run(&hay[g.start..g.end], rule.separators) >= min)
-            }
-            (None, None) => true,
+        let digits = !digit_filtered(rule) || {
+            let first = s.groups_after(win.start);
+            let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
+            s.groups[first..]
+                .iter()
+                .take_while(|d| d.start < win.end)
+                .any(|d| self.group_opens(s, hay, r, d, &mut GroupFacts::new(&s.classes, &mut tokens), &mut None))
         };
         // Then the run of bytes every match holds (see `factor`).
-        digits && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone()))
+        digits && rule.factor_allows(hay, win)
+    }
+
+    /// Whether digit group `d` (overlapping its window) lets keyword rule
+    /// `r`, one of those judged by their windows' digit groups
+    /// ([`digit_filtered`]), search its window: it has the digits the rule
+    /// needs, and passes the rule's start table and the checks of
+    /// [`Scanner::digit_rule_may_match`] ([`group_filter`]), or holds a long
+    /// enough run ([`run_filter`]). `facts` holds what is known of `d`, and
+    /// `starts` its start table's candidates (per table of 64 rules) once
+    /// looked up, both shared by the rules judged on `d`. Inlined: called
+    /// once per group and member on keyword-dense text, where a call cost
+    /// 3% of the instructions.
+    #[inline(always)]
+    fn group_opens(
+        &self,
+        s: &Scratch,
+        hay: &[u8],
+        r: u32,
+        d: &Group,
+        facts: &mut GroupFacts,
+        starts: &mut Option<(usize, u64)>,
+    ) -> bool {
+        let rule = &self.rules[r as usize];
+        match (group_filter(rule), run_filter(rule)) {
+            (Some(min), _) => {
+                d.digits >= min && {
+                    let p =
+                        self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
+                    let cands = match *starts {
+                        Some((k, c)) if k == p / 64 => c,
+                        _ => {
+                            let c = self.keyword_starts[p / 64].candidates(hay, &s.classes, d.start, d.end, d.seps > 0);
+                            *starts = Some((p / 64, c));
+                            c
+                        }
+                    };
+                    cands >> (p % 64) & 1 == 1 && self.digit_rule_may_match(rule, d, hay, facts)
+                }
+            }
+            (None, Some(min)) => d.digits >= min && longest_run(&hay[d.start..d.end], rule.separators) >= min,
+            (None, None) => unreachable!("only rules with a digit filter are judged by their groups"),
+        }
     }
 
     /// The bytes around keyword hit `h` where rule `r` can match, in a
@@ -1513,21 +1558,6 @@ impl Scanner {
         let reach = rule.distance + rule.max_len;
         let lo = if rule.before_only { h.end } else { h.start.saturating_sub(reach) };
         lo..(h.end + reach).min(len)
-    }
-
-    /// Whether a digit group with at least `min` digits overlaps `win` and
-    /// passes keyword-anchored rule `r`'s cheap checks: where its value can
-    /// start, and those of [`Scanner::digit_rule_may_match`].
-    fn window_has_group(&self, s: &Scratch, hay: &[u8], r: u32, win: &Range<usize>, min: u32) -> bool {
-        let (rule, groups) = (&self.rules[r as usize], &s.groups);
-        let p = self.keyword_start_of[r as usize].expect("rules filtered by groups have start tables") as usize;
-        let filter = &self.keyword_starts[p / 64];
-        let first = s.groups_after(win.start);
-        let mut tokens = [0; shapes::MAX_GROUP_TOKENS];
-        groups[first..].iter().take_while(|g| g.start < win.end).filter(|g| g.digits >= min).any(|g| {
-            filter.candidates(hay, &s.classes, g.start, g.end, g.seps > 0) >> (p % 64) & 1 == 1
-                && self.digit_rule_may_match(rule, g, hay, &mut GroupFacts::new(&s.classes, &mut tokens))
-        })
     }
 
     /// The members of keyword group `g` (bit `i` for `rules[i]`) that can
@@ -1580,10 +1610,10 @@ impl Scanner {
         for (i, &r) in group.rules.iter().enumerate() {
             let rule = &self.rules[r as usize];
             let win = self.raw_keyword_window(r, h, hay.len());
-            if group_filter(rule).is_some() || run_filter(rule).is_some() {
+            if digit_filtered(rule) {
                 judged |= 1 << i;
                 hull = hull.start.min(win.start)..hull.end.max(win.end);
-            } else if !inside(&union, &win) && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone())) {
+            } else if !inside(&union, &win) && rule.factor_allows(hay, &win) {
                 grow(&mut union, &win);
             }
         }
@@ -1600,8 +1630,7 @@ impl Scanner {
                 break;
             }
             let mut facts = GroupFacts::new(&s.classes, &mut tokens);
-            // The start table's candidates for the group, per table of 64 rules, once looked up.
-            let mut starts: Option<(usize, u64)> = None;
+            let mut starts = None;
             let mut left = judged;
             while left != 0 {
                 let i = left.trailing_zeros() as usize;
@@ -1615,34 +1644,8 @@ impl Scanner {
                     judged &= !(1 << i);
                     continue;
                 }
-                let rule = &self.rules[r as usize];
-                let opens = match (group_filter(rule), run_filter(rule)) {
-                    (Some(min), _) => {
-                        d.digits >= min && {
-                            let p = self.keyword_start_of[r as usize]
-                                .expect("rules filtered by groups have start tables")
-                                as usize;
-                            let cands = match starts {
-                                Some((k, c)) if k == p / 64 => c,
-                                _ => {
-                                    let c = self.keyword_starts[p / 64].candidates(
-                                        hay,
-                                        &s.classes,
-                                        d.start,
-                                        d.end,
-                                        d.seps > 0,
-                                    );
-                                    starts = Some((p / 64, c));
-                                    c
-                                }
-                            };
-                            cands >> (p % 64) & 1 == 1 && self.digit_rule_may_match(rule, d, hay, &mut facts)
-                        }
-                    }
-                    (None, Some(min)) => d.digits >= min && longest_run(&hay[d.start..d.end], rule.separators) >= min,
-                    (None, None) => unreachable!("only members with a digit filter are judged here"),
-                };
-                if opens && rule.factor().is_none_or(|f| f.occurs_in(hay, win.clone())) {
+                let opens = self.group_opens(s, hay, r, d, &mut facts, &mut starts);
+                if opens && self.rules[r as usize].factor_allows(hay, &win) {
                     grow(&mut union, &win);
                     judged &= !(1 << i);
                 }

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
-use crate::detect::analyze::in_byte_set;
+use crate::detect::analyze::Bytes;
 
 /// Longest factor kept: longer ones reject no more windows in practice.
 const MAX_LEN: usize = 8;
@@ -26,52 +26,28 @@ const MIN_BITS: f64 = 16.0;
 /// Most bytes the searched position may take (one `memchr3` call).
 const MAX_KEY_BYTES: usize = 3;
 
-/// A set of bytes (bit `b % 64` of word `b / 64`), as `analyze` keeps them.
-type Set = [u64; 4];
-
-fn set_of(bytes: impl IntoIterator<Item = u8>) -> Set {
-    let mut s = [0u64; 4];
-    for b in bytes {
-        s[usize::from(b >> 6)] |= 1 << (b & 63);
-    }
-    s
-}
-
-const fn union(a: &Set, b: &Set) -> Set {
-    [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
-}
-
-fn members(s: &Set) -> impl Iterator<Item = u8> + '_ {
-    (0..=255u8).filter(|&b| in_byte_set(s, b))
-}
-
-/// The set of the bytes from `lo` to `hi`.
-const fn range(lo: u8, hi: u8) -> Set {
-    let mut s = [0u64; 4];
-    let mut b = lo as usize;
-    while b <= hi as usize {
-        s[b / 64] |= 1 << (b % 64);
-        b += 1;
-    }
-    s
-}
-
 /// Kinds of bytes of ordinary text (logs, tables, prose), with a rough
 /// share of the text for each byte of the kind: spaces and lower-case
 /// letters common, digits and upper case less so, punctuation rare.
-const KINDS: [(Set, f64); 6] = [
-    (range(b' ', b' '), 0.15),
-    (range(b'a', b'z'), 0.019),
-    (range(b'0', b'9'), 0.012),
-    (range(b'A', b'Z'), 0.0025),
-    (range(b'\n', b'\n'), 0.02),
-    (union(&union(&range(b'!', b'/'), &range(b':', b'@')), &union(&range(b'[', b'`'), &range(b'{', b'~'))), 0.0045),
+const KINDS: [(Bytes, f64); 6] = [
+    (Bytes::range(b' ', b' '), 0.15),
+    (Bytes::range(b'a', b'z'), 0.019),
+    (Bytes::range(b'0', b'9'), 0.012),
+    (Bytes::range(b'A', b'Z'), 0.0025),
+    (Bytes::range(b'\n', b'\n'), 0.02),
+    (
+        Bytes::range(b'!', b'/')
+            .union(Bytes::range(b':', b'@'))
+            .union(Bytes::range(b'[', b'`'))
+            .union(Bytes::range(b'{', b'~')),
+        0.0045,
+    ),
 ];
 
 const _: () = {
     let mut k = 0;
     while k < KINDS.len() {
-        assert!(KINDS[k].0[2] == 0 && KINDS[k].0[3] == 0, "kinds are ASCII");
+        assert!(KINDS[k].0.0[2] == 0 && KINDS[k].0.0[3] == 0, "kinds are ASCII");
         k += 1;
     }
 };
@@ -79,17 +55,13 @@ const _: () = {
 /// Share of any byte of no kind in [`KINDS`].
 const OTHER: f64 = 0.0001;
 
-fn count(s: &Set) -> u32 {
-    s.iter().map(|w| w.count_ones()).sum()
-}
-
 /// How unlikely a byte of ordinary text is to fall in `s`, in bits.
-fn bits(s: &Set) -> f64 {
-    let mut rest = count(s);
+fn bits(s: &Bytes) -> f64 {
+    let mut rest = s.count();
     let mut share = 0.0;
     for (kind, each) in &KINDS {
         // Every kind is ASCII: the two low words.
-        let n = (s[0] & kind[0]).count_ones() + (s[1] & kind[1]).count_ones();
+        let n = (s.0[0] & kind.0[0]).count_ones() + (s.0[1] & kind.0[1]).count_ones();
         share += f64::from(n) * each;
         rest -= n;
     }
@@ -103,14 +75,14 @@ fn bits(s: &Set) -> f64 {
 /// before a phone number's `0`).
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Run {
-    lead: Option<Set>,
-    sets: Vec<Set>,
+    lead: Option<Bytes>,
+    sets: Vec<Bytes>,
     /// How selective it is ([`bits`] of its sets and lead), 0 when it has no set.
     score: f64,
 }
 
 impl Run {
-    fn new(lead: Option<Set>, sets: Vec<Set>) -> Run {
+    fn new(lead: Option<Bytes>, sets: Vec<Bytes>) -> Run {
         let score =
             if sets.is_empty() { 0.0 } else { lead.as_ref().map_or(0.0, bits) + sets.iter().map(bits).sum::<f64>() };
         Run { lead, sets, score }
@@ -118,7 +90,7 @@ impl Run {
 }
 
 /// The best run of at most [`MAX_LEN`] sets within `seq`.
-fn best_window(seq: &[Set]) -> Run {
+fn best_window(seq: &[Bytes]) -> Run {
     if seq.len() <= MAX_LEN {
         return Run::new(None, seq.to_vec());
     }
@@ -132,13 +104,6 @@ fn better(a: Run, b: Run) -> Run {
     if b.score > a.score { b } else { a }
 }
 
-const NONE: Set = [0; 4];
-const ANY: Set = [u64::MAX; 4];
-
-fn intersection(a: &Set, b: &Set) -> Set {
-    [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]]
-}
-
 /// What the matches of a part of a pattern hold: their fewest and most
 /// bytes, the bytes each of their first (and last) [`MAX_LEN`] positions
 /// can hold, and a run of sets that every match holds somewhere (`best`).
@@ -148,48 +113,55 @@ struct Facts {
     /// `None`: no bound.
     max: Option<usize>,
     /// `pre[i]`: the bytes at position `i` of the matches longer than `i`.
-    pre: [Set; MAX_LEN],
+    pre: [Bytes; MAX_LEN],
     /// `suf[i]`: the bytes `i` positions before the end of the matches longer than `i`.
-    suf: [Set; MAX_LEN],
+    suf: [Bytes; MAX_LEN],
     /// The bytes that can come before an empty match (`^` in a multi-line
     /// pattern: a line break), unless it is at the haystack's start;
     /// nothing when every match holds a byte.
-    empty_before: Set,
+    empty_before: Bytes,
     best: Run,
 }
 
 impl Facts {
     /// The facts of the bytes `seq`, one set per position.
-    fn exact(seq: &[Set]) -> Facts {
-        let (mut pre, mut suf) = ([NONE; MAX_LEN], [NONE; MAX_LEN]);
+    fn exact(seq: &[Bytes]) -> Facts {
+        let (mut pre, mut suf) = ([Bytes::NONE; MAX_LEN], [Bytes::NONE; MAX_LEN]);
         for (i, s) in seq.iter().take(MAX_LEN).enumerate() {
             pre[i] = *s;
         }
         for (i, s) in seq.iter().rev().take(MAX_LEN).enumerate() {
             suf[i] = *s;
         }
-        let empty_before = if seq.is_empty() { ANY } else { NONE };
+        let empty_before = if seq.is_empty() { Bytes::ANY } else { Bytes::NONE };
         Facts { min: seq.len(), max: Some(seq.len()), pre, suf, empty_before, best: best_window(seq) }
     }
 
     /// Matches of any bytes, at least `min` of them.
     fn any(min: usize) -> Facts {
-        let empty_before = if min == 0 { ANY } else { NONE };
-        Facts { min, max: None, pre: [ANY; MAX_LEN], suf: [ANY; MAX_LEN], empty_before, best: Run::default() }
+        let empty_before = if min == 0 { Bytes::ANY } else { Bytes::NONE };
+        Facts {
+            min,
+            max: None,
+            pre: [Bytes::ANY; MAX_LEN],
+            suf: [Bytes::ANY; MAX_LEN],
+            empty_before,
+            best: Run::default(),
+        }
     }
 
     /// The empty match at a position after one of `before` (or at the haystack's start).
-    fn empty_after(before: Set) -> Facts {
+    fn empty_after(before: Bytes) -> Facts {
         Facts { empty_before: before, ..Facts::exact(&[]) }
     }
 
     /// The sets every match starts with.
-    fn head(&self) -> &[Set] {
+    fn head(&self) -> &[Bytes] {
         &self.pre[..self.min.min(MAX_LEN)]
     }
 
     /// The sets every match ends with, in order.
-    fn tail(&self) -> Vec<Set> {
+    fn tail(&self) -> Vec<Bytes> {
         self.suf[..self.min.min(MAX_LEN)].iter().rev().copied().collect()
     }
 
@@ -198,8 +170,8 @@ impl Facts {
         // Where `self` can be empty, the byte before `next` is its last or
         // what its empty match allows.
         let joined = if self.min == 0 {
-            let before = union(&self.suf[0], &self.empty_before);
-            Run::new((before != ANY).then_some(before), next.head().to_vec())
+            let before = self.suf[0].union(self.empty_before);
+            Run::new((before != Bytes::ANY).then_some(before), next.head().to_vec())
         } else {
             best_window(&[self.tail().as_slice(), next.head()].concat())
         };
@@ -211,17 +183,17 @@ impl Facts {
     fn join(&self, next: &Facts) -> Facts {
         // Position `i` falls in `self`, or at `i - l` in `next` after `l`
         // bytes of `self`, for any length `l` that `self` can have.
-        let shifted = |own: &[Set; MAX_LEN], other: &[Set; MAX_LEN], min: usize, max: Option<usize>| {
+        let shifted = |own: &[Bytes; MAX_LEN], other: &[Bytes; MAX_LEN], min: usize, max: Option<usize>| {
             let mut out = *own;
             for (i, o) in out.iter_mut().enumerate() {
                 for l in min..=max.unwrap_or(i).min(i) {
-                    *o = union(o, &other[i - l]);
+                    *o = o.union(other[i - l]);
                 }
             }
             out
         };
         let empty_before =
-            if self.min == 0 && next.min == 0 { intersection(&self.empty_before, &next.empty_before) } else { NONE };
+            if self.min == 0 && next.min == 0 { self.empty_before.and(next.empty_before) } else { Bytes::NONE };
         Facts {
             min: self.min.saturating_add(next.min),
             max: self.max.zip(next.max).map(|(a, b)| a.saturating_add(b)),
@@ -244,9 +216,9 @@ impl Facts {
         Facts {
             min: self.min.min(other.min),
             max: self.max.zip(other.max).map(|(a, b)| a.max(b)),
-            pre: std::array::from_fn(|i| union(&self.pre[i], &other.pre[i])),
-            suf: std::array::from_fn(|i| union(&self.suf[i], &other.suf[i])),
-            empty_before: union(&self.empty_before, &other.empty_before),
+            pre: std::array::from_fn(|i| self.pre[i].union(other.pre[i])),
+            suf: std::array::from_fn(|i| self.suf[i].union(other.suf[i])),
+            empty_before: self.empty_before.union(other.empty_before),
             best: Run::default(),
         }
     }
@@ -254,12 +226,12 @@ impl Facts {
 
 /// The sets of a class matching one byte, if it does (a Unicode class
 /// reaching past ASCII matches several).
-fn one_byte_class(class: &Class) -> Option<Set> {
+fn one_byte_class(class: &Class) -> Option<Bytes> {
     match class {
-        Class::Bytes(c) => Some(set_of(c.ranges().iter().flat_map(|r| r.start()..=r.end()))),
+        Class::Bytes(c) => Some(c.ranges().iter().flat_map(|r| r.start()..=r.end()).collect()),
         Class::Unicode(c) => {
             let ascii = c.ranges().iter().all(|r| (r.end() as u32) < 0x80);
-            ascii.then(|| set_of(c.ranges().iter().flat_map(|r| r.start() as u8..=r.end() as u8)))
+            ascii.then(|| c.ranges().iter().flat_map(|r| r.start() as u8..=r.end() as u8).collect())
         }
     }
 }
@@ -268,12 +240,12 @@ fn facts(hir: &Hir) -> Facts {
     match hir.kind() {
         HirKind::Empty => Facts::exact(&[]),
         HirKind::Look(look) => match look {
-            Look::Start => Facts::empty_after(NONE),
-            Look::StartLF => Facts::empty_after(set_of([b'\n'])),
-            Look::StartCRLF => Facts::empty_after(set_of([b'\r', b'\n'])),
+            Look::Start => Facts::empty_after(Bytes::NONE),
+            Look::StartLF => Facts::empty_after(Bytes::of(b'\n')),
+            Look::StartCRLF => Facts::empty_after([b'\r', b'\n'].into_iter().collect()),
             _ => Facts::exact(&[]),
         },
-        HirKind::Literal(lit) => Facts::exact(&lit.0.iter().map(|&b| set_of([b])).collect::<Vec<_>>()),
+        HirKind::Literal(lit) => Facts::exact(&lit.0.iter().map(|&b| Bytes::of(b)).collect::<Vec<_>>()),
         HirKind::Class(c) => one_byte_class(c).map_or_else(|| Facts::any(1), |s| Facts::exact(&[s])),
         HirKind::Capture(c) => facts(&c.sub),
         HirKind::Repetition(r) => {
@@ -303,7 +275,7 @@ fn facts(hir: &Hir) -> Facts {
                     all = all.or(&run);
                 }
                 let max = extra.zip(sub.max).map(|(n, m)| n.saturating_mul(m));
-                Facts { min: 0, max, empty_before: ANY, best: Run::default(), ..all }
+                Facts { min: 0, max, empty_before: Bytes::ANY, best: Run::default(), ..all }
             };
             if min == 0 { optional } else { head.then(&optional).with_ends() }
         }
@@ -320,8 +292,8 @@ fn facts(hir: &Hir) -> Facts {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Factor {
     /// The bytes that can come before the run, unless it starts the haystack.
-    lead: Option<Set>,
-    sets: Vec<Set>,
+    lead: Option<Bytes>,
+    sets: Vec<Bytes>,
     /// The position searched for, and its bytes.
     key: usize,
     key_bytes: Vec<u8>,
@@ -336,9 +308,9 @@ impl Factor {
             return None;
         }
         let key = (0..sets.len())
-            .filter(|&i| members(&sets[i]).count() <= MAX_KEY_BYTES)
+            .filter(|&i| sets[i].count() as usize <= MAX_KEY_BYTES)
             .max_by(|&a, &b| bits(&sets[a]).total_cmp(&bits(&sets[b])))?;
-        let key_bytes: Vec<u8> = members(&sets[key]).collect();
+        let key_bytes: Vec<u8> = sets[key].members().collect();
         // A set without bytes: the pattern matches nothing, and needs no check.
         (!key_bytes.is_empty()).then_some(Factor { lead, sets, key, key_bytes })
     }
@@ -353,8 +325,8 @@ impl Factor {
         let (lo, hi) = (win.start + self.key, win.end + self.key + 1 - n);
         let fits = |i: usize| {
             let start = lo + i - self.key;
-            self.sets.iter().zip(&hay[start..start + n]).all(|(s, &b)| in_byte_set(s, b))
-                && self.lead.as_ref().is_none_or(|lead| start == 0 || in_byte_set(lead, hay[start - 1]))
+            self.sets.iter().zip(&hay[start..start + n]).all(|(s, &b)| s.has(b))
+                && self.lead.as_ref().is_none_or(|lead| start == 0 || lead.has(hay[start - 1]))
         };
         // A test of each byte instead took a third more time on a log with
         // keywords on every line.
@@ -373,8 +345,8 @@ impl Factor {
 /// spelled out): for tests and tuning.
 impl std::fmt::Display for Factor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let show = |f: &mut std::fmt::Formatter<'_>, s: &Set| {
-            let b: Vec<u8> = members(s).collect();
+        let show = |f: &mut std::fmt::Formatter<'_>, s: &Bytes| {
+            let b: Vec<u8> = s.members().collect();
             match b[..] {
                 [one] => write!(f, "{}", one.escape_ascii()),
                 _ if b.len() > 128 => {

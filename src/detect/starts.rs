@@ -14,7 +14,7 @@
 //! (ids, amounts, timestamps) start no rule's value, and this filter rejects
 //! them for all rules of a level at the cost of a few loads.
 
-use crate::detect::analyze::{StartShape, in_byte_set};
+use crate::detect::analyze::{StartShape, in_byte_set, is_letter_or_underscore};
 use crate::detect::classify::Classes;
 use crate::detect::digits::SEPARATORS;
 
@@ -77,7 +77,7 @@ impl StartFilter {
                 }
             }
             if shape.is_some_and(|s| !s.digit_after_letter) {
-                for b in (b'A'..=b'Z').chain(b'a'..=b'z').chain([b'_']) {
+                for b in (0..=255).filter(|&b| is_letter_or_underscore(b)) {
                     f.after_byte[usize::from(b)] &= !bit;
                 }
             }
@@ -165,18 +165,22 @@ mod tests {
         s
     }
 
+    /// The shape of values with at most `lead` bytes before their group,
+    /// starting with one of `first`, free of the other constraints.
+    fn shape(lead: usize, first: &[u8]) -> StartShape {
+        StartShape {
+            lead,
+            first_bytes: set(first),
+            second_bytes: None,
+            prefixes: None,
+            after_digit_sep: 0x3F,
+            digit_after_letter: true,
+        }
+    }
+
     #[test]
     fn judges_each_rule_by_its_lead_and_first_bytes() {
-        let shape = |lead, first: &[u8]| {
-            Some(StartShape {
-                lead,
-                first_bytes: set(first),
-                second_bytes: None,
-                prefixes: None,
-                after_digit_sep: 0x3F,
-                digit_after_letter: true,
-            })
-        };
+        let shape = |lead, first: &[u8]| Some(shape(lead, first));
         let plus = shape(3, b"+");
         let digit = shape(0, b"0123456789");
         let paren = shape(1, b"(");
@@ -199,16 +203,7 @@ mod tests {
     fn a_value_after_a_digit_and_a_separator_only_where_its_rule_allows_it() {
         // Values starting with `0`: the first not after a digit and a space,
         // hyphen or dot (bits 0 to 2 clear), the second anywhere.
-        let zero = |after_digit_sep| {
-            Some(StartShape {
-                lead: 0,
-                first_bytes: set(b"0"),
-                second_bytes: None,
-                prefixes: None,
-                after_digit_sep,
-                digit_after_letter: true,
-            })
-        };
+        let zero = |after_digit_sep| Some(StartShape { after_digit_sep, ..shape(0, b"0") });
         let f = StartFilter::new(&[zero(0b111000), zero(0b111111)]);
         assert_eq!(candidates(&f, b"2024-05-04", 0, 10, true), 2, "the 05 of a date");
         assert_eq!(candidates(&f, b"2024/05/04", 0, 10, true), 1 | 2, "a slash is allowed");
@@ -219,16 +214,7 @@ mod tests {
     #[test]
     fn a_value_at_a_group_after_a_letter_only_where_its_rule_allows_it() {
         // Values starting with `0`: the first after a word boundary only.
-        let zero = |digit_after_letter| {
-            Some(StartShape {
-                lead: 0,
-                first_bytes: set(b"0"),
-                second_bytes: None,
-                prefixes: None,
-                after_digit_sep: 0x3F,
-                digit_after_letter,
-            })
-        };
+        let zero = |digit_after_letter| Some(StartShape { digit_after_letter, ..shape(0, b"0") });
         let f = StartFilter::new(&[zero(false), zero(true)]);
         assert_eq!(candidates(&f, b"x0612345678", 1, 11, false), 2, "the digits of a hex word");
         assert_eq!(candidates(&f, b"_0612345678", 1, 11, false), 2);
@@ -239,14 +225,7 @@ mod tests {
 
     #[test]
     fn separators_past_the_first_64_bytes_of_a_group_count() {
-        let paren = Some(StartShape {
-            lead: 1,
-            first_bytes: set(b"("),
-            second_bytes: None,
-            prefixes: None,
-            after_digit_sep: 0x3F,
-            digit_after_letter: true,
-        });
+        let paren = Some(shape(1, b"("));
         let f = StartFilter::new(&[paren]);
         for digits in [1, 62, 63, 64, 65, 100, 130] {
             let hay = format!("{} (212) 555", "1".repeat(digits));
@@ -258,17 +237,7 @@ mod tests {
 
     #[test]
     fn rules_past_64_are_left_to_the_caller() {
-        let shapes = vec![
-            Some(StartShape {
-                lead: 0,
-                first_bytes: set(b"+"),
-                second_bytes: None,
-                prefixes: None,
-                after_digit_sep: 0x3F,
-                digit_after_letter: true,
-            });
-            70
-        ];
+        let shapes = vec![Some(shape(0, b"+")); 70];
         let f = StartFilter::new(&shapes);
         assert_eq!(candidates(&f, b"123", 0, 3, false), 0);
         assert_eq!(candidates(&f, b"+123", 1, 4, false), 0, "lead 0: the + must be the group's first byte");
@@ -277,14 +246,7 @@ mod tests {
     #[test]
     fn second_bytes_narrow_the_first() {
         // Values starting `+4...` or `00...` (`+49`, `0049`), lead 3.
-        let f = StartFilter::new(&[Some(StartShape {
-            lead: 3,
-            first_bytes: set(b"+0"),
-            second_bytes: Some(set(b"40")),
-            prefixes: None,
-            after_digit_sep: 0x3F,
-            digit_after_letter: true,
-        })]);
+        let f = StartFilter::new(&[Some(StartShape { second_bytes: Some(set(b"40")), ..shape(3, b"+0") })]);
         let c = |hay: &[u8], start: usize, end: usize| candidates(&f, hay, start, end, hay[start..end].contains(&b'.'));
         assert_eq!(c(b",0049 30", 1, 8), 1);
         assert_eq!(c(b",+49 30", 2, 7), 1);
