@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--trawl", default=os.path.join(ROOT, "target", "release", "trawl"))
     args = ap.parse_args()
+    if not os.access(args.trawl, os.X_OK):
+        sys.exit(f"{args.trawl} not found: build it with `cargo build --release`, or pass --trawl")
     hs = import_hyperscan()
 
     kws = keywords(args.triggers)
