@@ -25,25 +25,15 @@ missing.
 """
 
 import argparse
-import glob
 import os
 import re
 import subprocess
 import sys
 import time
-import tomllib
+
+from keywords import rule_keywords
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def keywords(triggers_only):
-    found = set()
-    for path in glob.glob(os.path.join(ROOT, "patterns", "*", "*.toml")):
-        with open(path, "rb") as f:
-            for rule in tomllib.load(f).get("rule", []):
-                if not triggers_only or rule.get("keyword_required"):
-                    found.update(k.lower() for k in rule.get("keywords", []))
-    return sorted(found)
 
 
 def pattern(keyword):
@@ -89,7 +79,7 @@ def main():
         sys.exit(f"{args.trawl} not found: build it with `cargo build --release`, or pass --trawl")
     hs = import_hyperscan()
 
-    kws = keywords(args.triggers)
+    kws = sorted(rule_keywords(ROOT, args.triggers))
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
     flags = [hs.HS_FLAG_CASELESS | hs.HS_FLAG_SINGLEMATCH] * len(kws)
     db.compile(expressions=[pattern(k) for k in kws], ids=list(range(len(kws))), elements=len(kws), flags=flags)

@@ -25,12 +25,15 @@ import re
 import tomllib
 
 
-def trigger_keywords(root):
+def rule_keywords(root, triggers_only=True):
+    """The built-in rules' keywords (lowercased), each with the ids of its
+    rules: only those of `keyword_required` rules unless `triggers_only`
+    is false."""
     rules = collections.defaultdict(set)
     for path in glob.glob(os.path.join(root, "patterns", "*", "*.toml")):
         with open(path, "rb") as f:
             for rule in tomllib.load(f).get("rule", []):
-                if rule.get("keyword_required"):
+                if not triggers_only or rule.get("keyword_required"):
                     for k in rule.get("keywords", []):
                         rules[k.lower()].add(rule["id"])
     return rules
@@ -48,7 +51,7 @@ def main():
     ap.add_argument("--top", type=int, default=15)
     args = ap.parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    rules = trigger_keywords(root)
+    rules = rule_keywords(root)
     longest = max(len(k.split()) for k in rules)
     counts = collections.Counter()
     total = 0
