@@ -106,7 +106,19 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     match ext.as_deref() {
         Some("jsonl" | "ndjson") => return Format::Jsonl,
-        Some("json") | Some("geojson") if looks_json(text, complete) => return Format::Json,
+        Some("json") | Some("geojson") => {
+            // A file named as JSON that opens like JSON but does not parse
+            // (a truncated export) is still read as JSON, so that the reader
+            // reports where it breaks instead of it passing as plain text;
+            // JSON Lines under a `.json` name stay JSON Lines.
+            let trimmed = text.trim_ascii_start();
+            if looks_json(text, complete) {
+                return Format::Json;
+            }
+            if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
+                return if looks_jsonl(trimmed) { Format::Jsonl } else { Format::Json };
+            }
+        }
         Some("csv") => return Format::Delimited(delimiter(text).unwrap_or(b',')),
         Some("tsv" | "tab") => return Format::Delimited(b'\t'),
         Some("psv") => return Format::Delimited(b'|'),
@@ -295,6 +307,13 @@ mod tests {
             (b"{\"a\":1}\n{\"a\":2}\n", "x.log", Format::Jsonl),
             (b"{\"a\": [1, 2, {\"b\": 3}]}", "x", Format::Json),
             (b"{\"a\":1}\n{\"a\":2}\n", "x.jsonl", Format::Jsonl),
+            (b"{\"a\":1}\n{\"a\":2}\n", "x.json", Format::Jsonl),
+            // Named JSON, opening like JSON, broken: JSON, whose reader reports it.
+            (b"{\"a\": [1, 2, {\"ssn\": \"x\"", "x.json", Format::Json),
+            (b"[{\"a\": 1} oops]", "x.json", Format::Json),
+            (b"[{\"a\": 1} oops]", "x", Format::Text),
+            (b"[2024-05-01] started\n", "x.log", Format::Text),
+            (b"plain words", "x.json", Format::Text),
             (b"name,email\njane,j@x.io\n", "export", Format::Delimited(b',')),
             (b"name\temail\njane\tj@x.io\n", "x.tsv", Format::Delimited(b'\t')),
             (b"a;b;c\n1;2;3\n", "x.csv", Format::Delimited(b';')),

@@ -425,6 +425,22 @@ fn json_nested_300_deep_is_reported() {
 }
 
 #[test]
+fn truncated_json_document_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    // An export cut short: read as JSON up to the break, reported, then text.
+    let doc = format!("{{\"users\": [{{\"ssn\": \"{SSN}\"}}, {{\"note\": \"jane@example.com\"");
+    let out = scan_both(dir.path(), "users.json", doc.as_bytes());
+    assert_eq!(
+        found(&out),
+        ["USA_SOCIAL_SECURITY_NUMBER @ record 0 $.users[0].ssn", "EMAIL_ADDRESS @ record 0 $.users[1].note"]
+    );
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].reason.contains("the rest of the document is scanned as text"), "{:?}", out.problems);
+    assert_eq!(out.problems[0].severity, Severity::Warning);
+    assert_eq!(out.scanned[0].format, "json");
+}
+
+#[test]
 fn huge_single_lines() {
     let dir = tempfile::tempdir().unwrap();
     // A minified document longer than a block (1 MiB) on one line.
