@@ -35,6 +35,13 @@ pub(crate) fn scan_zip(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
+    // A spreadsheet workbook is a zip archive read as its sheets' tables.
+    #[cfg(feature = "workbook")]
+    if x.options().structured
+        && let Some(go_on) = super::workbook::scan_zip(x, scratch, src, source, sink)
+    {
+        return go_on;
+    }
     let mut counting = Counting { inner: sink, findings: 0 };
     let go_on = zip_members(x, scratch, src, source, nest, &mut counting);
     let findings = counting.findings;

@@ -838,6 +838,7 @@ impl<'a> Table<'a> {
                     row: recs[ri].row,
                     column_index: ci as u64 + 1,
                     column: self.column_label(ci),
+                    cell_reference: None,
                 })
             }
         }

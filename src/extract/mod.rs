@@ -31,8 +31,12 @@ mod parquet;
 pub(crate) mod plain;
 mod records;
 pub mod sniff;
-#[cfg(any(feature = "parquet", feature = "avro"))]
+#[cfg(any(feature = "parquet", feature = "avro", feature = "workbook"))]
+// Workbooks use only its number writing.
+#[cfg_attr(not(any(feature = "parquet", feature = "avro")), allow(dead_code))]
 mod values;
+#[cfg(feature = "workbook")]
+mod workbook;
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -248,6 +248,7 @@ mod tests {
             row: 2,
             column_index: 2,
             column: "jane.doe@corp.example".into(),
+            cell_reference: None,
         });
         let Location::Cell(c) = masked(cell) else { unreachable!() };
         assert_eq!(c.column, "j*******@corp.example");

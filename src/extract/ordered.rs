@@ -276,6 +276,7 @@ impl<T> Sink for QueueSink<'_, T> {
 }
 
 /// [`run_merged`] with each job run alone; `on_step` gets the job's index.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // Parquet's row groups are its only jobs.
 pub(crate) fn run_ordered<J: Sync, T: Send>(
     scanner: &Scanner,
     scratch: &mut Scratch,

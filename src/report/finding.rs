@@ -127,7 +127,10 @@ impl fmt::Display for ShortLocation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Location::Text(t) => write!(f, "{}:{}", t.line, t.column),
-            Location::Cell(c) => write!(f, "row {}, column {} ({})", c.row, c.column_index, c.column),
+            Location::Cell(c) => match &c.cell_reference {
+                Some(r) => write!(f, "{r} ({})", c.column),
+                None => write!(f, "row {}, column {} ({})", c.row, c.column_index, c.column),
+            },
             Location::Record(r) => match r.row_group {
                 Some(g) => write!(f, "row group {}, record {} {}", g, r.record, r.json_path),
                 None => write!(f, "record {} {}", r.record, r.json_path),
@@ -172,6 +175,10 @@ pub struct CellLocation {
     pub column_index: u64,
     /// The column name from the header, or `column_<n>` when there is none.
     pub column: String,
+    /// In a spreadsheet workbook, the cell as an absolute reference with
+    /// its sheet (`Sheet1!C5`, `'Q1 data'!B2`), as Macie's `cellReference`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cell_reference: Option<String>,
 }
 
 /// A value inside a structured record.

@@ -61,6 +61,10 @@ fn location(loc: &Location, out: &mut Vec<u8>) {
             number(b",\"column_index\":", c.column_index, out);
             out.extend_from_slice(b",\"column\":");
             string(&c.column, out);
+            if let Some(r) = &c.cell_reference {
+                out.extend_from_slice(b",\"cell_reference\":");
+                string(r, out);
+            }
         }
         Location::Record(r) => {
             number(b"{\"record\":", r.record, out);
@@ -141,8 +145,25 @@ mod tests {
         let text =
             Location::Text(TextLocation { line: 3, column: 17, column_utf16: None, byte_start: 120, byte_end: 131 });
         let cell = |line, byte_start, byte_end| {
-            Location::Cell(CellLocation { line, byte_start, byte_end, row: 9, column_index: 2, column: "ssn".into() })
+            Location::Cell(CellLocation {
+                line,
+                byte_start,
+                byte_end,
+                row: 9,
+                column_index: 2,
+                column: "ssn".into(),
+                cell_reference: None,
+            })
         };
+        let sheet_cell = Location::Cell(CellLocation {
+            line: None,
+            byte_start: None,
+            byte_end: None,
+            row: 9,
+            column_index: 2,
+            column: "ssn".into(),
+            cell_reference: Some("'Q1 \"data\"'!B9".into()),
+        });
         let record = |row_group, line, byte_start, byte_end| {
             Location::Record(RecordLocation {
                 record: 41,
@@ -160,8 +181,14 @@ mod tests {
             byte_start: 120,
             byte_end: 131,
         });
-        let mut cases =
-            vec![text, wide, cell(None, None, None), cell(Some(4), Some(50), Some(61)), cell(None, Some(5), None)];
+        let mut cases = vec![
+            text,
+            wide,
+            cell(None, None, None),
+            cell(Some(4), Some(50), Some(61)),
+            cell(None, Some(5), None),
+            sheet_cell,
+        ];
         cases.extend([record(None, None, None, None), record(Some(2), None, None, None)]);
         cases.extend([record(None, Some(7), Some(300), Some(311)), record(Some(0), Some(1), None, Some(9))]);
         for loc in cases {

@@ -78,7 +78,7 @@ fn occurrences(locs: &[Location]) -> Value {
             Location::Text(t) => line_ranges
                 .push(json!({"start": t.line, "end": t.line, "startColumn": t.column_utf16.unwrap_or(t.column)})),
             Location::Cell(c) => cells
-                .push(json!({"row": c.row, "column": c.column_index, "columnName": c.column, "cellReference": null})),
+                .push(json!({"row": c.row, "column": c.column_index, "columnName": c.column, "cellReference": c.cell_reference})),
             Location::Record(r) => records.push(json!({"recordIndex": r.record, "jsonPath": r.json_path})),
         }
     }

@@ -133,7 +133,10 @@ const MAX_COUNTED: usize = 1 << 16;
 fn location_key(loc: &Location) -> String {
     match loc {
         Location::Text(t) => t.byte_start.to_string(),
-        Location::Cell(c) => format!("r{}c{}", c.row, c.column_index),
+        Location::Cell(c) => match &c.cell_reference {
+            Some(r) => r.clone(),
+            None => format!("r{}c{}", c.row, c.column_index),
+        },
         Location::Record(r) => format!("r{}{}", r.record, r.json_path),
     }
 }
@@ -186,7 +189,10 @@ fn logical(loc: &Location) -> Option<[Logical<'_>; 1]> {
         Location::Text(_) => None,
         Location::Cell(c) => Some([Logical {
             name: Some(&c.column),
-            fully_qualified_name: format!("row {} column {}", c.row, c.column_index),
+            fully_qualified_name: match &c.cell_reference {
+                Some(r) => r.clone(),
+                None => format!("row {} column {}", c.row, c.column_index),
+            },
             kind: "member",
         }]),
         Location::Record(r) => Some([Logical {
@@ -429,6 +435,7 @@ mod tests {
                 row: 4,
                 column_index: 2,
                 column: "e\"mail \u{e9}".into(),
+                cell_reference: None,
             })
         };
         let record = |line: Option<u64>, bytes: Option<(u64, u64)>, row_group| {

@@ -1,0 +1,185 @@
+//! Spreadsheet workbooks (`.xlsx`, `.ods`...), end to end: fixtures are
+//! written at test time by a real writer (`rust_xlsxwriter`), then scanned
+//! through the library or the `trawl` binary.
+
+use std::io::{Cursor, Write};
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use serde_json::Value as Json;
+use trawl::extract::{Data, Extractor, Options};
+use trawl::{Collect, Location, Severity};
+
+use crate::util::{bin, scan_bytes, scanner};
+
+/// A valid SSN (area 512) written without separators.
+const SSN: f64 = 512_483_921.0;
+/// A Luhn-valid Visa number that is not a published test number.
+const CARD: &str = "4954255503491068";
+
+/// `TYPE @ where` for each finding: the cell reference and column name of
+/// a sheet's cell, else the short location.
+fn found(c: &Collect) -> Vec<String> {
+    c.findings
+        .iter()
+        .map(|f| match &f.location {
+            Location::Cell(l) if l.cell_reference.is_some() => {
+                format!("{} @ {} ({})", f.data_type, l.cell_reference.as_deref().unwrap(), l.column)
+            }
+            other => format!("{} @ {}: {}", f.data_type, f.source, other.display_short()),
+        })
+        .collect()
+}
+
+/// A customer table starting at B3 (title rows above it), a sheet whose
+/// name needs quoting, a hidden sheet, and a sheet named by an e-mail address.
+fn customers_workbook() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Customers").unwrap();
+    sheet.write_string(0, 0, "Customer export").unwrap();
+    for (c, name) in ["name", "ssn", "dob", "email", "card"].iter().enumerate() {
+        sheet.write_string(2, 1 + c as u16, *name).unwrap();
+    }
+    sheet.write_string(3, 1, "Jane Roe").unwrap();
+    sheet.write_number(3, 2, SSN).unwrap();
+    sheet.write_datetime_with_format(3, 3, ExcelDateTime::from_ymd(1984, 7, 2).unwrap(), &date).unwrap();
+    sheet.write_string(3, 4, "jane.roe@example.org").unwrap();
+    sheet.write_string(3, 5, CARD).unwrap();
+    // A measurement, not an identifier: fractional numbers are not scanned.
+    sheet.write_number(4, 2, 4954.255503491068).unwrap();
+    let notes = book.add_worksheet();
+    notes.set_name("Q1 data").unwrap();
+    notes.write_string(0, 0, "note").unwrap();
+    notes.write_string(1, 0, "paid with 4954 2555 0349 1068, thanks").unwrap();
+    let ops = book.add_worksheet();
+    ops.set_name("ops").unwrap().set_hidden(true);
+    ops.write_string(0, 0, "deploy key").unwrap();
+    ops.write_string(1, 0, "AKIAZ3MN5QWERT7YUIOP").unwrap();
+    let named = book.add_worksheet();
+    named.set_name("jane.roe@example.org").unwrap();
+    named.write_string(0, 0, "contact").unwrap();
+    named.write_string(1, 0, "john.doe@example.net").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn workbook_cells_are_found_at_their_sheet_references() {
+    let out = scan_bytes(&customers_workbook(), "customers.xlsx");
+    assert_eq!(
+        found(&out),
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ Customers!C4 (ssn)",
+            "DATE_OF_BIRTH @ Customers!D4 (dob)",
+            "EMAIL_ADDRESS @ Customers!E4 (email)",
+            "CREDIT_CARD_NUMBER @ Customers!F4 (card)",
+            "CREDIT_CARD_NUMBER_(NO_KEYWORD) @ 'Q1 data'!A2 (note)",
+            "AWS_ACCESS_KEY_ID @ ops!A2 (deploy key)",
+            // The sheet's name is data too: masked like a column name.
+            "EMAIL_ADDRESS @ 'j*******@example.org'!A2 (contact)",
+        ]
+    );
+    let ssn = &out.findings[0];
+    assert_eq!(ssn.source, "customers.xlsx");
+    let Location::Cell(cell) = &ssn.location else { panic!("{:?}", ssn.location) };
+    assert_eq!((cell.row, cell.column_index, cell.line, cell.byte_start), (4, 3, None, None));
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(out.scanned.len(), 1, "{:?}", out.scanned);
+    assert_eq!(out.scanned[0].format, "xlsx");
+    assert_eq!(out.scanned[0].findings, 7);
+}
+
+#[test]
+fn workbooks_are_recognized_by_their_members_not_their_names() {
+    let book = customers_workbook();
+    let named = scan_bytes(&book, "export.bin");
+    assert_eq!(named.scanned[0].format, "xlsx");
+    assert_eq!(found(&named).len(), 7);
+    // Inside a tar.gz: the member's name, the sheet's cell.
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(book.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, "q1/customers.xlsx", &book[..]).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    let out = scan_bytes(&gz.finish().unwrap(), "exports.tar.gz");
+    let first = &out.findings[0];
+    assert_eq!(first.source, "exports.tar.gz!q1/customers.xlsx");
+    assert_eq!(found(&out)[0], "USA_SOCIAL_SECURITY_NUMBER @ Customers!C4 (ssn)");
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+}
+
+/// Scans `bytes` with `opts`.
+fn scan_with(bytes: &[u8], source: &str, opts: &Options) -> Collect {
+    let x = Extractor::new(scanner(), opts);
+    let mut out = Collect::default();
+    x.scan(&mut scanner().scratch(), Data::Bytes(bytes), source, &mut out);
+    out
+}
+
+#[test]
+fn a_workbook_not_read_as_one_is_reported_and_scanned_as_an_archive() {
+    // Over the buffer limit: its members are read as a zip archive's.
+    let mut opts = Options::default();
+    opts.limits.max_buffer = 100;
+    let out = scan_with(&customers_workbook(), "customers.xlsx", &opts);
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert_eq!(out.problems[0].severity, Severity::Warning);
+    assert!(out.problems[0].reason.contains("over the 100 byte buffer limit"), "{:?}", out.problems);
+    let sources: Vec<&str> = out.findings.iter().map(|f| f.source.as_str()).collect();
+    assert!(sources.contains(&"customers.xlsx!xl/sharedStrings.xml"), "{sources:?}");
+    assert!(found(&out).iter().any(|f| f.starts_with("AWS_ACCESS_KEY_ID @ ")), "{:?}", found(&out));
+
+    // A workbook whose parts do not parse: reported, its members scanned.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in [
+        ("xl/workbook.xml", "<workbook><sheets><sheet"),
+        ("xl/worksheets/sheet1.xml", "<row><c t=\"inlineStr\"><is><t>jane.roe@example.org</t></is></c></row>"),
+    ] {
+        w.start_file(name, opts).unwrap();
+        w.write_all(data.as_bytes()).unwrap();
+    }
+    let broken = w.finish().unwrap().into_inner();
+    let out = scan_bytes(&broken, "broken.xlsx");
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].reason.starts_with("not readable as an xlsx workbook"), "{:?}", out.problems);
+    assert_eq!(found(&out), ["EMAIL_ADDRESS @ broken.xlsx!xl/worksheets/sheet1.xml: 1:30"]);
+}
+
+#[test]
+fn text_mode_reads_a_workbook_as_its_archive() {
+    let opts = Options { structured: false, ..Options::default() };
+    let out = scan_with(&customers_workbook(), "customers.xlsx", &opts);
+    assert!(out.findings.iter().all(|f| f.source.starts_with("customers.xlsx!")), "{:?}", found(&out));
+    assert!(out.scanned.iter().any(|s| s.format == "zip"), "{:?}", out.scanned);
+}
+
+#[test]
+fn cli_outputs_carry_the_cell_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("customers.xlsx"), customers_workbook()).unwrap();
+    let run = |format: &str| {
+        let out = bin().current_dir(dir.path()).args(["scan", "customers.xlsx", "-f", format]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first: Json = serde_json::from_str(run("jsonl").lines().next().unwrap()).unwrap();
+    assert_eq!(first["location"]["cell_reference"], "Customers!C4");
+    assert_eq!(first["location"]["row"], 4);
+    assert!(first["location"].get("line").is_none(), "{first}");
+    let macie: Json = serde_json::from_str(run("macie").lines().next().unwrap()).unwrap();
+    let detections = &macie["classificationDetails"]["result"]["sensitiveData"];
+    let refs: Vec<&str> = detections
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["detections"].as_array().unwrap())
+        .flat_map(|d| d["occurrences"]["cells"].as_array().into_iter().flatten())
+        .map(|c| c["cellReference"].as_str().unwrap())
+        .collect();
+    assert!(refs.contains(&"Customers!C4") && refs.contains(&"ops!A2"), "{refs:?}");
+    assert!(run("human").contains("Customers!F4 (card)"));
+}
