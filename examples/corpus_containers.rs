@@ -15,7 +15,8 @@
 //! source file's labels with the file renamed (`datasets/x.csv.gz`,
 //! `datasets/x.zip!inner.csv`): byte offsets are offsets in the decompressed
 //! member. Labels of a Parquet copy carry `record` (the row index) and
-//! `json_path` (`$.<column>`) and no byte offsets.
+//! `json_path` (`$.<column>`) and no byte offsets; those of a workbook copy
+//! the sheet's `row`, the `column` name and the `cell_reference`.
 
 use std::fs;
 use std::io::{Cursor, Write};
@@ -52,6 +53,10 @@ enum Kind {
     Zip,
     TarGz,
     Parquet,
+    /// A spreadsheet workbook: each member is a sheet (named by the member)
+    /// holding a CSV file's table, the second and later below a title row
+    /// and a blank row.
+    Xlsx,
 }
 
 const COPIES: &[Copy] = &[
@@ -75,7 +80,15 @@ const COPIES: &[Copy] = &[
     },
     Copy { name: "filers_2023.parquet", kind: Kind::Parquet, members: &[("", "exports/tax/filers_2023.csv")] },
     Copy { name: "customers_us_2.parquet", kind: Kind::Parquet, members: &[("", "exports/crm/customers_us_2.csv")] },
+    Copy {
+        name: "people.xlsx",
+        kind: Kind::Xlsx,
+        members: &[("Customers", "exports/crm/customers_us_3.csv"), ("Mitarbeiter", "exports/hr/de_mitarbeiter.csv")],
+    },
 ];
+
+/// Rows above the table of a workbook's second and later sheets: a title and a blank row.
+const TITLE_ROWS: u32 = 2;
 
 fn main() -> Result<()> {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
@@ -107,11 +120,12 @@ fn main() -> Result<()> {
             Kind::Zip => zip_of(&corpus, copy.members)?,
             Kind::TarGz => gzip(&tar_of(&corpus, copy.members)?)?,
             Kind::Parquet => parquet_of(&read(&corpus, copy.members[0].1)?)?,
+            Kind::Xlsx => xlsx_of(&corpus, copy.members)?,
         };
         fs::write(out.join(copy.name), &bytes)?;
         let mut labels = 0;
-        for (member, from) in copy.members {
-            let file = if member.is_empty() {
+        for (i, (member, from)) in copy.members.iter().enumerate() {
+            let file = if member.is_empty() || matches!(copy.kind, Kind::Xlsx) {
                 format!("{OUT_DIR}/{}", copy.name)
             } else {
                 format!("{OUT_DIR}/{}!{member}", copy.name)
@@ -119,6 +133,10 @@ fn main() -> Result<()> {
             for t in truth.iter().filter(|t| t["file"] == *from) {
                 added.push(match copy.kind {
                     Kind::Parquet => parquet_label(t, &file)?,
+                    Kind::Xlsx => {
+                        let headers = table(&read(&corpus, from)?)?.0;
+                        xlsx_label(t, &file, member, if i == 0 { 0 } else { TITLE_ROWS }, &headers)?
+                    }
                     _ => renamed_label(t, &file),
                 });
                 labels += 1;
@@ -183,23 +201,83 @@ fn tar_of(corpus: &Path, members: &[(&str, &str)]) -> Result<Vec<u8>> {
     Ok(b.into_inner()?)
 }
 
+/// A CSV file's header and rows; `;` is its delimiter when its first line
+/// has one and no `,`.
+fn table(csv_bytes: &[u8]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+    let first = csv_bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = if first.contains(&b';') && !first.contains(&b',') { b';' } else { b',' };
+    let mut r = csv::ReaderBuilder::new().has_headers(true).delimiter(delimiter).from_reader(csv_bytes);
+    let headers: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
+    Ok((headers, r.records().collect::<Result<_, _>>()?))
+}
+
+/// Whether a column's non-empty cells (at least one) are all integers
+/// written plainly: digits with no leading zero, fitting an i64.
+fn integral(cells: &[Option<&str>]) -> bool {
+    cells.iter().flatten().count() > 0
+        && cells.iter().flatten().all(|v| {
+            v.bytes().all(|b| b.is_ascii_digit()) && (v.len() == 1 || !v.starts_with('0')) && v.parse::<i64>().is_ok()
+        })
+}
+
+/// A workbook of CSV files' tables (see [`Kind::Xlsx`]): integral columns
+/// as numbers, every other cell as text; empty cells left empty.
+fn xlsx_of(corpus: &Path, members: &[(&str, &str)]) -> Result<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (i, (sheet_name, from)) in members.iter().enumerate() {
+        let (headers, rows) = table(&read(corpus, from)?)?;
+        let sheet = book.add_worksheet();
+        sheet.set_name(*sheet_name)?;
+        let top = if i == 0 { 0 } else { TITLE_ROWS };
+        if top > 0 {
+            sheet.write_string(0, 0, format!("{sheet_name} export"))?;
+        }
+        for (c, name) in headers.iter().enumerate() {
+            let cells: Vec<Option<&str>> = rows.iter().map(|row| row.get(c).filter(|v| !v.is_empty())).collect();
+            let numbers = integral(&cells);
+            let col = u16::try_from(c)?;
+            sheet.write_string(top, col, name)?;
+            for (r, cell) in cells.iter().enumerate() {
+                let row = top + 1 + u32::try_from(r)?;
+                match cell {
+                    Some(v) if numbers => sheet.write_number(row, col, v.parse::<f64>()?)?,
+                    Some(v) => sheet.write_string(row, col, *v)?,
+                    None => continue,
+                };
+            }
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// The label of a CSV cell's value in a workbook copy: the sheet's row and
+/// column, and the cell's reference.
+fn xlsx_label(t: &Value, file: &str, sheet: &str, top: u32, headers: &[String]) -> Result<String> {
+    let (Some(row), Some(column)) = (t["row"].as_u64(), t["column"].as_str()) else {
+        bail!("CSV label without row and column: {t}");
+    };
+    let Some(index) = headers.iter().position(|h| h == column) else { bail!("no column {column}: {t}") };
+    let row = row + u64::from(top);
+    let letters = u8::try_from(index).ok().filter(|&i| i < 26).map(|i| char::from(b'A' + i));
+    let Some(letter) = letters else { bail!("column {column} past Z: {t}") };
+    Ok(json_line(&[
+        ("file", Value::from(file)),
+        ("type", t["type"].clone()),
+        ("row", Value::from(row)),
+        ("column", Value::from(column)),
+        ("cell_reference", Value::from(format!("{sheet}!{letter}{row}"))),
+    ]))
+}
+
 /// A Parquet copy of a CSV file: a column whose values are all digits (no
 /// leading zero, fitting an i64) becomes an integer column, every other a
 /// string column; empty cells are nulls.
 fn parquet_of(csv_bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(csv_bytes);
-    let headers: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
-    let rows: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>()?;
+    let (headers, rows) = table(csv_bytes)?;
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
     for (c, name) in headers.iter().enumerate() {
         let cells: Vec<Option<&str>> = rows.iter().map(|row| row.get(c).filter(|v| !v.is_empty())).collect();
-        let integral = cells.iter().flatten().count() > 0
-            && cells.iter().flatten().all(|v| {
-                v.bytes().all(|b| b.is_ascii_digit())
-                    && (v.len() == 1 || !v.starts_with('0'))
-                    && v.parse::<i64>().is_ok()
-            });
-        let array: ArrayRef = if integral {
+        let array: ArrayRef = if integral(&cells) {
             Arc::new(Int64Array::from(
                 cells.iter().map(|v| v.map(|v| v.parse::<i64>().expect("checked"))).collect::<Vec<_>>(),
             ))
@@ -269,7 +347,10 @@ fn update_readme(path: &Path, summary: &[String]) -> Result<()> {
          with the file renamed (`{OUT_DIR}/x.csv.gz`, `{OUT_DIR}/x.zip!inner.csv`; byte offsets are offsets in\n\
          the decompressed member). Parquet copies label `record` (the 0-based row) and `json_path`\n\
          (`$.<column>`) without byte offsets; a CSV column whose values are all digits (no leading zero)\n\
-         is an integer column there. The run is deterministic and replaces its previous files and labels.\n\n\
+         is an integer column there. A workbook copy holds one CSV file per sheet (the second below a\n\
+         title row and a blank row) and labels the sheet's `row`, the `column` name and the\n\
+         `cell_reference`; integer columns are numbers there. The run is deterministic and replaces\n\
+         its previous files and labels.\n\n\
          {}\n{README_END}\n",
         summary.join("\n")
     );

@@ -30,6 +30,8 @@ struct Truth {
     byte_end: Option<u64>,
     row: Option<u64>,
     column: Option<String>,
+    /// A workbook's cell (`Sheet1!C5`): its sheet tells cells of the same row and column apart.
+    cell_reference: Option<String>,
     record: Option<u64>,
     json_path: Option<String>,
 }
@@ -41,8 +43,11 @@ fn overlaps(t: &Truth, f: &Finding) -> bool {
     };
     match &f.location {
         Location::Text(l) => bytes(Some(l.byte_start), Some(l.byte_end)).unwrap_or(false),
-        Location::Cell(c) => bytes(c.byte_start, c.byte_end)
-            .unwrap_or_else(|| t.row == Some(c.row) && t.column.as_deref() == Some(c.column.as_str())),
+        Location::Cell(c) => bytes(c.byte_start, c.byte_end).unwrap_or_else(|| {
+            t.row == Some(c.row)
+                && t.column.as_deref() == Some(c.column.as_str())
+                && (t.cell_reference.is_none() || t.cell_reference == c.cell_reference)
+        }),
         Location::Record(r) => bytes(r.byte_start, r.byte_end)
             .unwrap_or_else(|| t.record == Some(r.record) && t.json_path.as_deref() == Some(r.json_path.as_str())),
     }
