@@ -35,15 +35,15 @@ pub(crate) fn scan_zip(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    // A spreadsheet workbook is a zip archive read as its sheets' tables.
-    #[cfg(feature = "workbook")]
+    // An office file (a workbook, a document) is a zip archive read as its content.
+    #[cfg(feature = "office")]
     if x.options().structured
-        && let Some(go_on) = super::workbook::scan_zip(x, scratch, src, source, sink)
+        && let Some(go_on) = super::office::scan_zip(x, scratch, src, source, nest, sink)
     {
         return go_on;
     }
     let mut counting = Counting { inner: sink, findings: 0 };
-    let go_on = zip_members(x, scratch, src, source, nest, &mut counting);
+    let go_on = zip_members_except(x, scratch, src, source, nest, &|_| false, &mut counting);
     let findings = counting.findings;
     sink.scanned(Scanned {
         source: source.to_string(),
@@ -57,12 +57,16 @@ pub(crate) fn scan_zip(
     go_on
 }
 
-fn zip_members(
+/// Scans the members of zip archive `src` whose names `skip` does not
+/// take (an office file's content parts, read already), each as a source
+/// of its own.
+pub(crate) fn zip_members_except(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     src: &dyn RandomAccess,
     source: &str,
     nest: Nesting<'_>,
+    skip: &dyn Fn(&str) -> bool,
     sink: &mut dyn Sink,
 ) -> bool {
     if !x.may_nest(nest, source, sink) {
@@ -96,7 +100,7 @@ fn zip_members(
             }
         };
         let member = format!("{source}!{name}");
-        if is_dir {
+        if is_dir || skip(&name) {
             continue;
         }
         if encrypted {

@@ -18,6 +18,8 @@ mod avro;
 mod blocks;
 mod compress;
 mod delimited;
+#[cfg(feature = "office")]
+mod document;
 mod json;
 mod json_cuts;
 mod json_lexer;
@@ -25,17 +27,19 @@ mod json_shape;
 mod limit;
 mod md_tables;
 mod names;
+#[cfg(feature = "office")]
+mod office;
 mod ordered;
 mod parallel;
 mod parquet;
 pub(crate) mod plain;
 mod records;
 pub mod sniff;
-#[cfg(any(feature = "parquet", feature = "avro", feature = "workbook"))]
+#[cfg(any(feature = "parquet", feature = "avro", feature = "office"))]
 // Workbooks use only its number writing.
 #[cfg_attr(not(any(feature = "parquet", feature = "avro")), allow(dead_code))]
 mod values;
-#[cfg(feature = "workbook")]
+#[cfg(feature = "office")]
 mod workbook;
 
 use std::io::{self, Read};

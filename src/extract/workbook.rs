@@ -1,17 +1,16 @@
 //! Spreadsheet workbooks (Excel `.xlsx`, `.xlsm`, `.xlsb`, OpenDocument
-//! `.ods`), read with the `calamine` crate: every worksheet is scanned as a
-//! table whose first row names its columns, and each finding is placed at
-//! its cell (`Sheet1!C5`, Macie's `cellReference`).
+//! `.ods`), read with the `calamine` crate: every worksheet, hidden ones
+//! included, is scanned as a table, and each finding is placed at its cell
+//! (`Sheet1!C5`, Macie's `cellReference`). `office` recognizes workbooks
+//! and scans their other members.
 //!
-//! A workbook is a zip archive, recognized by its members (`xl/workbook.xml`,
-//! `xl/workbook.bin`, or an OpenDocument `mimetype` of a spreadsheet), not
-//! by its name. Each worksheet's used range is written out row by row as
-//! CSV and given to the table reader (`delimited`), so that a sheet gets
-//! everything a CSV file gets: column names as keywords for the values
-//! under them, the text pass over whole blocks of rows, the per-value
-//! scans with context. Its locations are then moved from the CSV's rows
-//! and columns to the sheet's: row 1 of the CSV is the first row of the
-//! used range, which need not be the sheet's row 1.
+//! Each worksheet's used range is written out row by row as CSV and given
+//! to the table reader (`delimited`), so that a sheet gets everything a CSV
+//! file gets: column names as keywords for the values under them, the text
+//! pass over whole blocks of rows, the per-value scans with context. Its
+//! locations are then moved from the CSV's rows and columns to the sheet's:
+//! row 1 of the CSV is the first row of the table, which need not be the
+//! sheet's row 1 (see [`header_row`] for titles above a table).
 //!
 //! Cells are written as a spreadsheet shows them where that matters for
 //! detection: whole numbers without a fraction (an SSN or an account number
@@ -23,147 +22,52 @@
 //! An `.xlsx` sheet is read from its XML as it is scanned, a row at a
 //! time, so that memory does not grow with the sheet (only the workbook's
 //! shared strings are held); `.xlsb` and `.ods` sheets are read whole by
-//! `calamine` first. A workbook whose parts held in memory, decompressed,
-//! exceed the buffer limit ([`crate::extract::Limits::max_buffer`]), or
-//! that does not open as a workbook, is reported and its members are
-//! scanned as those of any zip archive (the sheets' XML as text): nothing
-//! in it goes unread.
+//! `calamine` first (`office` checks their size against the buffer limit).
 
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 
 use calamine::{Data, Ods, Range, Reader, Sheets, Xlsb, Xlsx};
 
 use crate::Scratch;
 use crate::extract::names::NameMask;
+use crate::extract::office::Kind;
 use crate::extract::values::write_float;
-use crate::extract::{Extractor, RandomAccess, RandomReader, delimited};
+use crate::extract::{Extractor, delimited};
 use crate::report::{Finding, Location, Problem, Scanned, Sink};
 
-/// Buffer for reading a workbook's zip archive by random access (as for
-/// any zip archive: the central directory takes many small reads).
-const READ_BUFFER: usize = 256 * 1024;
-
-/// The kinds of workbook read here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Office Open XML (`.xlsx`, `.xlsm`).
-    Xlsx,
-    /// Excel binary workbook (`.xlsb`).
-    Xlsb,
-    /// OpenDocument spreadsheet (`.ods`).
-    Ods,
-}
-
-impl Kind {
-    /// The format name reported for the workbook.
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Xlsx => "xlsx",
-            Kind::Xlsb => "xlsb",
-            Kind::Ods => "ods",
-        }
-    }
-}
-
-/// What a zip archive's members say it is: a workbook of some kind, with
-/// the decompressed size of its parts that are read into memory (an
-/// `.xlsx` file's shared strings; every sheet of the others).
-fn kind_of<R: Read + io::Seek>(archive: &mut zip::ZipArchive<R>) -> Option<(Kind, u64)> {
-    let size_under = |archive: &zip::ZipArchive<R>, prefix: &str| -> u64 {
-        (0..archive.len())
-            .filter_map(|i| archive.by_index_data(i).ok())
-            .filter(|e| e.name().is_ok_and(|n| n.starts_with(prefix)))
-            .map(|e| e.size())
-            .sum()
-    };
-    if archive.index_for_name("xl/workbook.xml").is_some() {
-        return Some((Kind::Xlsx, size_under(archive, "xl/sharedStrings")));
-    }
-    if archive.index_for_name("xl/workbook.bin").is_some() {
-        return Some((Kind::Xlsb, size_under(archive, "xl/")));
-    }
-    let mut mimetype = String::new();
-    let is_ods = archive
-        .by_name("mimetype")
-        .ok()
-        .and_then(|m| m.take(128).read_to_string(&mut mimetype).ok())
-        .is_some_and(|_| mimetype.trim().starts_with("application/vnd.oasis.opendocument.spreadsheet"));
-    is_ods.then(|| (Kind::Ods, size_under(archive, "content.xml")))
-}
-
-/// Scans the zip archive `src` as a workbook if its members say it is one
-/// (see the module docs). Returns `None` when it is not one, or when it is
-/// one that cannot be read as such (reported): the caller then scans its
-/// members as a zip archive's. Otherwise returns whether the scan should go
-/// on, having reported the workbook as scanned.
-pub(crate) fn scan_zip(
+/// Scans the sheets of workbook `reader` (of kind `kind`, a workbook) as
+/// tables (see the module docs). Returns whether the scan should go on, or
+/// the error that kept the workbook from opening (nothing is reported
+/// then). A sheet that cannot be read is reported as partly scanned.
+pub(crate) fn scan<R: Read + io::Seek>(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
-    src: &dyn RandomAccess,
+    reader: R,
+    kind: Kind,
     source: &str,
     sink: &mut dyn Sink,
-) -> Option<bool> {
-    let reader = || BufReader::with_capacity(READ_BUFFER, RandomReader::new(src));
-    let (kind, size) = kind_of(&mut zip::ZipArchive::new(reader()).ok()?)?;
-    let limit = x.options().limits.max_buffer;
-    if size > limit {
-        sink.problem(Problem::warning(
-            source,
-            format!(
-                "{} workbook holding {size} bytes to read into memory, over the {limit} byte buffer limit: not read as a workbook; its members are scanned as a zip archive's",
-                kind.name()
-            ),
-        ));
-        return None;
-    }
-    let opened = match kind {
-        Kind::Xlsx => Xlsx::new(reader()).map(Sheets::Xlsx).map_err(calamine::Error::from),
-        Kind::Xlsb => Xlsb::new(reader()).map(Sheets::Xlsb).map_err(calamine::Error::from),
-        Kind::Ods => Ods::new(reader()).map(Sheets::Ods).map_err(calamine::Error::from),
+) -> Result<bool, calamine::Error> {
+    let mut book = match kind {
+        Kind::Xlsx => Sheets::Xlsx(Xlsx::new(reader)?),
+        Kind::Xlsb => Sheets::Xlsb(Xlsb::new(reader)?),
+        Kind::Ods => Sheets::Ods(Ods::new(reader)?),
+        other => unreachable!("{} is not a workbook", other.name()),
     };
-    let mut book = match opened {
-        Ok(b) => b,
-        Err(e) => {
-            sink.problem(Problem::warning(
-                source,
-                format!(
-                    "not readable as an {} workbook ({e}); its members are scanned as a zip archive's",
-                    kind.name()
-                ),
-            ));
-            return None;
-        }
-    };
-    let mut counting = Sheet::new(sink);
-    let mut go_on = true;
+    let mut sheets = Sheet::new(sink);
     for name in book.sheet_names() {
         let read = match &mut book {
-            Sheets::Xlsx(xlsx) => stream_sheet(x, scratch, xlsx, &name, source, &mut counting),
+            Sheets::Xlsx(xlsx) => stream_sheet(x, scratch, xlsx, &name, source, &mut sheets),
             other => {
-                other.worksheet_range(&name).map(|range| scan_range(x, scratch, &range, &name, source, &mut counting))
+                other.worksheet_range(&name).map(|range| scan_range(x, scratch, &range, &name, source, &mut sheets))
             }
         };
         match read {
-            Ok(more) => go_on = more,
-            Err(e) => {
-                counting.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}")))
-            }
-        }
-        if !go_on {
-            break;
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => sheets.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}"))),
         }
     }
-    let (findings, bytes) = (counting.findings, counting.bytes);
-    sink.scanned(Scanned {
-        source: source.to_string(),
-        format: kind.name().into(),
-        bytes,
-        findings,
-        binary: false,
-        container: false,
-        size: None,
-    });
-    Some(go_on)
+    Ok(true)
 }
 
 /// Scans one worksheet held in memory (its used range) as a table (see
@@ -426,7 +330,7 @@ fn quoted_sheet(name: &str) -> String {
 }
 
 /// Passes a sheet's findings on with the sheet's rows, columns and cell
-/// references, and counts what the workbook's sheets found and read.
+/// references.
 struct Sheet<'a> {
     inner: &'a mut dyn Sink,
     /// The sheet's name as cell references write it, masked like column names.
@@ -434,14 +338,12 @@ struct Sheet<'a> {
     /// The sheet's 0-based row and column of the table's first row and column.
     row0: u64,
     col0: u64,
-    findings: u64,
-    bytes: u64,
     names: NameMask,
 }
 
 impl<'a> Sheet<'a> {
     fn new(inner: &'a mut dyn Sink) -> Sheet<'a> {
-        Sheet { inner, sheet: String::new(), row0: 0, col0: 0, findings: 0, bytes: 0, names: NameMask::default() }
+        Sheet { inner, sheet: String::new(), row0: 0, col0: 0, names: NameMask::default() }
     }
 
     /// Starts the sheet named `name`, whose used range starts at 0-based
@@ -462,7 +364,6 @@ impl Sink for Sheet<'_> {
             c.column_index += self.col0;
             c.cell_reference = Some(format!("{}!{}{}", self.sheet, column_letters(c.column_index - 1), c.row));
         }
-        self.findings += 1;
         self.inner.finding(finding)
     }
 
@@ -472,7 +373,7 @@ impl Sink for Sheet<'_> {
     }
 
     fn scanned(&mut self, scanned: Scanned) {
-        self.bytes += scanned.bytes;
+        self.inner.scanned(scanned);
     }
 
     fn flush(&mut self) {

@@ -3,8 +3,8 @@
 mod accuracy;
 mod cli;
 mod formats_containers;
+mod formats_office;
 mod formats_tables;
-mod formats_workbooks;
 mod read_paths;
 mod rules;
 mod s3;

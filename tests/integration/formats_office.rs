@@ -1,6 +1,10 @@
-//! Spreadsheet workbooks (`.xlsx`, `.ods`...), end to end: fixtures are
-//! written at test time by a real writer (`rust_xlsxwriter`), then scanned
-//! through the library or the `trawl` binary.
+//! Office files, end to end: spreadsheet workbooks (`.xlsx`, `.ods`...)
+//! and documents and presentations (`.docx`, `.pptx`, `.odt`). Workbooks
+//! and Word documents are written at test time by real writers
+//! (`rust_xlsxwriter`, `docx-rs`); presentations and OpenDocument text, for
+//! which no maintained Rust writer exists, as zip archives of the parts
+//! those applications write. Each is scanned through the library or the
+//! `trawl` binary.
 
 use std::io::{Cursor, Write};
 
@@ -77,6 +81,10 @@ fn workbook_cells_are_found_at_their_sheet_references() {
             "AWS_ACCESS_KEY_ID @ ops!A2 (deploy key)",
             // The sheet's name is data too: masked like a column name.
             "EMAIL_ADDRESS @ 'j*******@example.org'!A2 (contact)",
+            // The other parts are scanned as members: the workbook's list of
+            // sheets and its document properties name that sheet too.
+            "EMAIL_ADDRESS @ customers.xlsx!xl/workbook.xml: 2:552",
+            "EMAIL_ADDRESS @ customers.xlsx!docProps/app.xml: 2:594",
         ]
     );
     let ssn = &out.findings[0];
@@ -86,7 +94,7 @@ fn workbook_cells_are_found_at_their_sheet_references() {
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     assert_eq!(out.scanned.len(), 1, "{:?}", out.scanned);
     assert_eq!(out.scanned[0].format, "xlsx");
-    assert_eq!(out.scanned[0].findings, 7);
+    assert_eq!(out.scanned[0].findings, 9);
 }
 
 #[test]
@@ -94,7 +102,7 @@ fn workbooks_are_recognized_by_their_members_not_their_names() {
     let book = customers_workbook();
     let named = scan_bytes(&book, "export.bin");
     assert_eq!(named.scanned[0].format, "xlsx");
-    assert_eq!(found(&named).len(), 7);
+    assert_eq!(found(&named).len(), 9);
     // Inside a tar.gz: the member's name, the sheet's cell.
     let mut tar = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();
@@ -182,4 +190,93 @@ fn cli_outputs_carry_the_cell_reference() {
         .collect();
     assert!(refs.contains(&"Customers!C4") && refs.contains(&"ops!A2"), "{refs:?}");
     assert!(run("human").contains("Customers!F4 (card)"));
+}
+
+// ---------------------------------------------------------------------------
+// Documents and presentations.
+
+/// A Word document written by `docx-rs`: a keyword and its value in
+/// separate runs, a card number split over two runs, a table, a header.
+fn word_document() -> Vec<u8> {
+    use docx_rs::{Docx, Header, Paragraph, Run, Table, TableCell, TableRow};
+    let run = |t: &str| Run::new().add_text(t);
+    let cell = |t: &str| TableCell::new().add_paragraph(Paragraph::new().add_run(run(t)));
+    let doc = Docx::new()
+        .header(Header::new().add_paragraph(Paragraph::new().add_run(run("HR contact: hr.team@example.org"))))
+        .add_paragraph(Paragraph::new().add_run(run("Offer letter")))
+        .add_paragraph(Paragraph::new().add_run(run("Employee SSN: ")).add_run(run("219-44-5178").bold()))
+        .add_paragraph(Paragraph::new().add_run(run("Paid with card 4954 2555 ")).add_run(run("0349 1068.")))
+        .add_table(Table::new(vec![TableRow::new(vec![cell("IBAN"), cell("DE35 3704 0044 0532 0130 99")])]));
+    let mut out = Cursor::new(Vec::new());
+    doc.build().pack(&mut out).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn document_text_is_scanned_as_its_reader_sees_it() {
+    let out = scan_bytes(&word_document(), "offer.docx");
+    let found: Vec<String> = out
+        .findings
+        .iter()
+        .map(|f| format!("{} @ {}: {}", f.data_type, f.source, f.location.display_short()))
+        .collect();
+    // Lines are paragraphs of the body, then of its header.
+    assert_eq!(
+        found,
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ offer.docx: 2:15",
+            "CREDIT_CARD_NUMBER @ offer.docx: 3:16",
+            "GERMANY_BANK_ACCOUNT_NUMBER @ offer.docx: 5:1",
+            "EMAIL_ADDRESS @ offer.docx: 6:13",
+        ]
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(out.scanned.len(), 1, "{:?}", out.scanned);
+    assert_eq!((out.scanned[0].format.as_str(), out.scanned[0].findings), ("docx", 4));
+    // Read as XML (`--text`), the card number split by a tag is not found.
+    let opts = Options { structured: false, ..Options::default() };
+    let xml = scan_with(&word_document(), "offer.docx", &opts);
+    let types: Vec<&str> = xml.findings.iter().map(|f| f.data_type.as_str()).collect();
+    assert!(types.contains(&"EMAIL_ADDRESS") && !types.contains(&"CREDIT_CARD_NUMBER"), "{types:?}");
+}
+
+#[test]
+fn presentations_and_opendocument_text_are_read_in_order() {
+    // Parts as PowerPoint and LibreOffice write them (no maintained Rust
+    // writer makes these files): slides out of order in the archive.
+    let slide = |t: &str| {
+        format!(
+            r#"<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{t}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#
+        )
+    };
+    let (s1, s2) = (slide("Q3 review"), slide("escalate to jane.roe@example.org"));
+    let deck = zip_parts(&[
+        ("[Content_Types].xml", "<Types/>"),
+        ("ppt/presentation.xml", "<p:presentation/>"),
+        ("ppt/slides/slide2.xml", &s2),
+        ("ppt/slides/slide1.xml", &s1),
+        ("docProps/core.xml", "<cp:coreProperties><dc:creator>ops@example.net</dc:creator></cp:coreProperties>"),
+    ]);
+    let out = scan_bytes(&deck, "q3.pptx");
+    let found: Vec<String> =
+        out.findings.iter().map(|f| format!("{}: {}", f.source, f.location.display_short())).collect();
+    assert_eq!(found, ["q3.pptx: 2:13", "q3.pptx!docProps/core.xml: 1:32"]);
+    assert_eq!(out.scanned[0].format, "pptx");
+
+    let content = r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text><text:p>SSN<text:s/>219-44-5178</text:p></office:text></office:body></office:document-content>"#;
+    let odt = zip_parts(&[("mimetype", "application/vnd.oasis.opendocument.text"), ("content.xml", content)]);
+    let out = scan_bytes(&odt, "letter.odt");
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+    assert_eq!(out.findings[0].location.display_short(), "1:5");
+    assert_eq!(out.scanned[0].format, "odt");
+}
+
+/// A zip archive of the given parts, in that order.
+fn zip_parts(parts: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(data.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }

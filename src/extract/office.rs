@@ -1,0 +1,217 @@
+//! Office files: spreadsheet workbooks (`.xlsx`, `.xlsm`, `.xlsb`, `.ods`)
+//! and text documents and presentations (`.docx`, `.pptx`, `.odt`,
+//! `.odp`), all of them zip archives, recognized by their members rather
+//! than their names.
+//!
+//! The parts that hold the content are read as what they are: a
+//! workbook's sheets as tables (`workbook`), a document's text as text
+//! (`document`). Every other member (document properties with their
+//! author, comments, a pivot table's cached rows, embedded files) is then
+//! scanned as a zip archive's member would be (`book.xlsx!docProps/core.xml`),
+//! so that nothing in the file goes unread. The file counts as one scanned
+//! source in the summary, with the bytes and findings of all its parts.
+//!
+//! An office file whose parts read into memory (an `.xlsx` file's shared
+//! strings, the sheets of the other workbooks, a document's text parts)
+//! would exceed the buffer limit ([`crate::extract::Limits::max_buffer`])
+//! decompressed, or whose content does not parse, is reported and scanned
+//! as a plain zip archive (its XML as text).
+
+use std::io::{self, BufReader, Read};
+
+use crate::Scratch;
+use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, workbook};
+use crate::report::{Finding, Problem, Scanned, Sink};
+
+/// Buffer for reading an office file's zip archive by random access (as
+/// for any zip archive: the central directory takes many small reads).
+pub(crate) const READ_BUFFER: usize = 256 * 1024;
+
+/// The kinds of office file read here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Excel workbook, Office Open XML (`.xlsx`, `.xlsm`).
+    Xlsx,
+    /// Excel binary workbook (`.xlsb`).
+    Xlsb,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+    /// Word document, Office Open XML (`.docx`, `.docm`).
+    Docx,
+    /// PowerPoint presentation, Office Open XML (`.pptx`, `.pptm`).
+    Pptx,
+    /// OpenDocument text (`.odt`).
+    Odt,
+    /// OpenDocument presentation (`.odp`).
+    Odp,
+}
+
+impl Kind {
+    /// The format name reported for the file.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Xlsx => "xlsx",
+            Kind::Xlsb => "xlsb",
+            Kind::Ods => "ods",
+            Kind::Docx => "docx",
+            Kind::Pptx => "pptx",
+            Kind::Odt => "odt",
+            Kind::Odp => "odp",
+        }
+    }
+
+    /// Whether the file is a spreadsheet workbook.
+    fn is_workbook(self) -> bool {
+        matches!(self, Kind::Xlsx | Kind::Xlsb | Kind::Ods)
+    }
+
+    /// Whether member `name` is one of the parts read as content (the
+    /// rest are scanned as members).
+    pub(crate) fn is_content(self, name: &str) -> bool {
+        match self {
+            Kind::Xlsx | Kind::Xlsb => name.starts_with("xl/worksheets/sheet") || name.starts_with("xl/sharedStrings."),
+            Kind::Ods | Kind::Odt | Kind::Odp => name == "content.xml",
+            Kind::Docx | Kind::Pptx => document::is_text_part(self, name),
+        }
+    }
+
+    /// The decompressed bytes of the parts read into memory: an `.xlsx`
+    /// file's shared strings (its sheets are streamed), every content part
+    /// of the others.
+    fn held(self, name: &str) -> bool {
+        match self {
+            Kind::Xlsx => name.starts_with("xl/sharedStrings."),
+            _ => self.is_content(name),
+        }
+    }
+}
+
+/// What a zip archive's members say it is, if it is an office file.
+fn kind_of<R: Read + io::Seek>(archive: &mut zip::ZipArchive<R>) -> Option<Kind> {
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    let kind = if has("xl/workbook.xml") {
+        Kind::Xlsx
+    } else if has("xl/workbook.bin") {
+        Kind::Xlsb
+    } else if has("word/document.xml") {
+        Kind::Docx
+    } else if has("ppt/presentation.xml") {
+        Kind::Pptx
+    } else {
+        let mut mimetype = String::new();
+        archive.by_name("mimetype").ok()?.take(128).read_to_string(&mut mimetype).ok()?;
+        match mimetype.trim().strip_prefix("application/vnd.oasis.opendocument.")? {
+            m if m.starts_with("spreadsheet") => Kind::Ods,
+            m if m.starts_with("text") => Kind::Odt,
+            m if m.starts_with("presentation") => Kind::Odp,
+            _ => return None,
+        }
+    };
+    Some(kind)
+}
+
+/// The names of `archive`'s members, in their order.
+pub(crate) fn member_names<R: Read + io::Seek>(archive: &zip::ZipArchive<R>) -> Vec<String> {
+    (0..archive.len())
+        .filter_map(|i| archive.by_index_data(i).ok().and_then(|e| e.name().ok().map(|n| n.into_owned())))
+        .collect()
+}
+
+/// Scans the zip archive `src` as an office file if its members say it is
+/// one (see the module docs). Returns `None` when it is not one, or when it
+/// is one that cannot be read as such (reported): the caller then scans it
+/// as a zip archive. Otherwise returns whether the scan should go on,
+/// having reported the file as scanned.
+pub(crate) fn scan_zip(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    src: &dyn RandomAccess,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> Option<bool> {
+    let reader = || BufReader::with_capacity(READ_BUFFER, RandomReader::new(src));
+    let mut archive = zip::ZipArchive::new(reader()).ok()?;
+    let kind = kind_of(&mut archive)?;
+    let held: u64 = (0..archive.len())
+        .filter_map(|i| archive.by_index_data(i).ok())
+        .filter(|e| e.name().is_ok_and(|n| kind.held(&n)))
+        .map(|e| e.size())
+        .sum();
+    let limit = x.options().limits.max_buffer;
+    let what = if kind.is_workbook() { "workbook" } else { "document" };
+    if held > limit {
+        sink.problem(Problem::warning(
+            source,
+            format!(
+                "{} {what} holding {held} bytes to read into memory, over the {limit} byte buffer limit: not read as a {what}; it is scanned as a zip archive",
+                kind.name()
+            ),
+        ));
+        return None;
+    }
+    let mut parts = Parts { inner: sink, findings: 0, bytes: 0 };
+    let read = if kind.is_workbook() {
+        workbook::scan(x, scratch, reader(), kind, source, &mut parts).map_err(|e| e.to_string())
+    } else {
+        document::scan(x, scratch, archive, kind, source, &mut parts)
+    };
+    let go_on = match read {
+        Ok(go_on) => go_on,
+        Err(e) => {
+            // Nothing was reported from it yet: it is read as an archive.
+            sink.problem(Problem::warning(
+                source,
+                format!("not readable as an {} {what} ({e}); it is scanned as a zip archive", kind.name()),
+            ));
+            return None;
+        }
+    };
+    let go_on =
+        go_on && archive::zip_members_except(x, scratch, src, source, nest, &|n| kind.is_content(n), &mut parts);
+    let (findings, bytes) = (parts.findings, parts.bytes);
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: kind.name().into(),
+        bytes,
+        findings,
+        binary: false,
+        container: false,
+        size: None,
+    });
+    Some(go_on)
+}
+
+/// Passes on the findings and problems of an office file's parts, counting
+/// them and the bytes scanned; the parts are not reported as sources of
+/// their own (the file is, once).
+struct Parts<'a> {
+    inner: &'a mut dyn Sink,
+    findings: u64,
+    bytes: u64,
+}
+
+impl Sink for Parts<'_> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.findings += 1;
+        self.inner.finding(finding)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn scanned(&mut self, scanned: Scanned) {
+        if !scanned.container {
+            self.bytes += scanned.bytes;
+        }
+    }
+
+    fn flush(&mut self) {
+        self.inner.flush();
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.inner.sync()
+    }
+}
