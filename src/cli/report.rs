@@ -401,6 +401,7 @@ mod tests {
                 column_utf16: None,
                 byte_start: n,
                 byte_end: n + 1,
+                page: None,
             }),
             validated: false,
             confidence: Confidence::High,

@@ -192,6 +192,7 @@ impl TextScan<'_> {
                 column_utf16: at.column_utf16,
                 byte_start: abs_start,
                 byte_end: abs_end,
+                page: None,
             });
             let info = self.scanner.rule_info(m.rule);
             let value = &hay[m.start..m.end];

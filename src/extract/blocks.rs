@@ -630,6 +630,7 @@ impl<'a> Emitter<'a> {
             column_utf16: at.column_utf16,
             byte_start: hit.start,
             byte_end: hit.end,
+            page: None,
         })
     }
 }

@@ -206,6 +206,7 @@ pub(crate) fn scan(
                         column_utf16: column_utf16_after(&text[line_start..cell.start + m.start]),
                         byte_start: start,
                         byte_end: end,
+                        page: None,
                     });
                     let info = scanner.rule_info(m.rule);
                     findings.push(Finding::from_match(&info, &m, source, location, &value[m.start..m.end], show));

@@ -32,6 +32,8 @@ mod office;
 mod ordered;
 mod parallel;
 mod parquet;
+#[cfg(feature = "pdf")]
+mod pdf;
 pub(crate) mod plain;
 mod records;
 pub mod sniff;
@@ -549,10 +551,10 @@ impl<'s> Extractor<'s> {
         let f = sniff(head, hint, complete);
         match f {
             _ if !self.opts.containers && (f.is_compression() || f.is_archive()) => Format::Binary,
-            Format::Delimited(_) | Format::Json | Format::Jsonl | Format::Parquet | Format::Avro
+            Format::Delimited(_) | Format::Json | Format::Jsonl | Format::Parquet | Format::Avro | Format::Pdf
                 if !self.opts.structured =>
             {
-                if f == Format::Parquet || f == Format::Avro {
+                if matches!(f, Format::Parquet | Format::Avro | Format::Pdf) {
                     Format::Binary
                 } else {
                     Format::Text
@@ -600,6 +602,10 @@ impl<'s> Extractor<'s> {
                 compress::scan_random(self, scratch, &Mem(bytes), format, source, nest, sink)
             }
             Format::Zip => archive::scan_zip(self, scratch, &Mem(bytes), source, nest, sink),
+            #[cfg(feature = "pdf")]
+            Format::Pdf => pdf::scan(self, scratch, bytes, source, sink),
+            #[cfg(not(feature = "pdf"))]
+            Format::Pdf => plain::scan_text_bytes(self, scratch, bytes, Format::Binary, source, sink),
             Format::Tar => {
                 let mut r = bytes;
                 archive::scan_tar(self, scratch, &mut r, source, nest, sink)
@@ -627,8 +633,9 @@ impl<'s> Extractor<'s> {
                 compress::scan(self, scratch, reader, 0, format, source, nest, sink)
             }
             Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
-            Format::Parquet | Format::Zip => {
-                // Both are read from the end: buffer the stream (bounded) and read it from memory.
+            Format::Parquet | Format::Zip | Format::Pdf => {
+                // Read from the end (a PDF by its cross-reference table): buffer the
+                // stream (bounded) and read it from memory.
                 match buffer(reader, self.opts.limits.max_buffer) {
                     Ok(Some(bytes)) => self.dispatch_bytes(scratch, &bytes, format, source, nest, sink),
                     Ok(None) => {

@@ -252,7 +252,14 @@ mod tests {
         });
         let Location::Cell(c) = masked(cell) else { unreachable!() };
         assert_eq!(c.column, "j*******@corp.example");
-        let text = Location::Text(TextLocation { line: 1, column: 1, column_utf16: None, byte_start: 0, byte_end: 1 });
+        let text = Location::Text(TextLocation {
+            line: 1,
+            column: 1,
+            column_utf16: None,
+            byte_start: 0,
+            byte_end: 1,
+            page: None,
+        });
         assert_eq!(masked(text.clone()), text);
     }
 

@@ -37,6 +37,8 @@ pub enum Format {
     Zip,
     /// tar archive.
     Tar,
+    /// PDF document.
+    Pdf,
 }
 
 impl Format {
@@ -60,6 +62,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Zip => "zip",
             Format::Tar => "tar",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -154,6 +157,8 @@ fn magic(head: &[u8]) -> Option<Format> {
         Format::Zip
     } else if head.starts_with(b"PAR1") {
         Format::Parquet
+    } else if head.starts_with(b"%PDF-") {
+        Format::Pdf
     } else if head.starts_with(b"Obj\x01") {
         Format::Avro
     } else if head.len() >= 262 && &head[257..262] == b"ustar" {
@@ -300,6 +305,7 @@ mod tests {
             (b"PK\x03\x04rest", "x.txt", Format::Zip),
             (b"PAR1\x15\x04", "x", Format::Parquet),
             (b"Obj\x01\x04", "x", Format::Avro),
+            (b"%PDF-1.7\n%\xe2\xe3", "x.bin", Format::Pdf),
             (&tar, "x", Format::Tar),
             (b"\xff\xfeh\x00i\x00", "x", Format::Utf16Le),
             (b"h\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00", "x", Format::Utf16Le),

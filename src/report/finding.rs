@@ -126,7 +126,10 @@ pub struct ShortLocation<'a>(&'a Location);
 impl fmt::Display for ShortLocation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Location::Text(t) => write!(f, "{}:{}", t.line, t.column),
+            Location::Text(t) => match t.page {
+                Some(p) => write!(f, "page {p}, {}:{}", t.line, t.column),
+                None => write!(f, "{}:{}", t.line, t.column),
+            },
             Location::Cell(c) => match &c.cell_reference {
                 Some(r) => write!(f, "{r} ({})", c.column),
                 None => write!(f, "row {}, column {} ({})", c.row, c.column_index, c.column),
@@ -155,6 +158,10 @@ pub struct TextLocation {
     pub byte_start: u64,
     /// Offset one past the last byte of the value.
     pub byte_end: u64,
+    /// In a PDF, the 1-based page (Macie's `pageNumber`); `line` is then the
+    /// line on that page, and the offsets are in the text taken from the pages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<u64>,
 }
 
 /// A cell of a delimited table.

@@ -47,6 +47,9 @@ fn location(loc: &Location, out: &mut Vec<u8>) {
             }
             number(b",\"byte_start\":", t.byte_start, out);
             number(b",\"byte_end\":", t.byte_end, out);
+            if let Some(p) = t.page {
+                number(b",\"page\":", p, out);
+            }
         }
         Location::Cell(c) => {
             // Optional fields first: the separator before `row` depends on them.
@@ -142,8 +145,14 @@ mod tests {
 
     #[test]
     fn every_location_kind_reads_as_serde_writes_it() {
-        let text =
-            Location::Text(TextLocation { line: 3, column: 17, column_utf16: None, byte_start: 120, byte_end: 131 });
+        let text = Location::Text(TextLocation {
+            line: 3,
+            column: 17,
+            column_utf16: None,
+            byte_start: 120,
+            byte_end: 131,
+            page: None,
+        });
         let cell = |line, byte_start, byte_end| {
             Location::Cell(CellLocation {
                 line,
@@ -180,10 +189,20 @@ mod tests {
             column_utf16: Some(14),
             byte_start: 120,
             byte_end: 131,
+            page: None,
+        });
+        let paged = Location::Text(TextLocation {
+            line: 2,
+            column: 5,
+            column_utf16: None,
+            byte_start: 900,
+            byte_end: 911,
+            page: Some(3),
         });
         let mut cases = vec![
             text,
             wide,
+            paged,
             cell(None, None, None),
             cell(Some(4), Some(50), Some(61)),
             cell(None, Some(5), None),
@@ -209,6 +228,7 @@ mod tests {
             column_utf16: None,
             byte_start: 0,
             byte_end: 4,
+            page: None,
         }));
         for category in [
             Category::Credentials,

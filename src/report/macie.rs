@@ -70,11 +70,14 @@ fn occurrences(locs: &[Location]) -> Value {
     let mut line_ranges = Vec::new();
     let mut cells = Vec::new();
     let mut records = Vec::new();
+    let mut pages = Vec::new();
     for loc in locs {
         match loc {
             // Macie counts the column in characters: UTF-16 code units
             // are those, but for characters outside the Basic Multilingual
             // Plane (which count two).
+            // A PDF's findings are placed by page, as Macie places them.
+            Location::Text(t) if t.page.is_some() => pages.push(json!({"pageNumber": t.page})),
             Location::Text(t) => line_ranges
                 .push(json!({"start": t.line, "end": t.line, "startColumn": t.column_utf16.unwrap_or(t.column)})),
             Location::Cell(c) => cells
@@ -91,6 +94,9 @@ fn occurrences(locs: &[Location]) -> Value {
     }
     if !records.is_empty() {
         o["records"] = json!(records);
+    }
+    if !pages.is_empty() {
+        o["pages"] = json!(pages);
     }
     o
 }

@@ -425,7 +425,14 @@ mod tests {
     #[test]
     fn results_are_what_values_built_them_as() {
         let text = |column_utf16| {
-            Location::Text(TextLocation { line: 7, column: 12, column_utf16, byte_start: 300, byte_end: 311 })
+            Location::Text(TextLocation {
+                line: 7,
+                column: 12,
+                column_utf16,
+                byte_start: 300,
+                byte_end: 311,
+                page: None,
+            })
         };
         let cell = |line: Option<u64>, bytes: Option<(u64, u64)>| {
             Location::Cell(CellLocation {
@@ -541,6 +548,7 @@ mod tests {
                 column_utf16,
                 byte_start: 100,
                 byte_end: 120,
+                page: None,
             }),
             validated: true,
             confidence: Confidence::High,
@@ -576,6 +584,7 @@ mod tests {
                 column_utf16: None,
                 byte_start: 0,
                 byte_end: 5,
+                page: None,
             }),
             validated: true,
             confidence: Confidence::High,
@@ -623,6 +632,7 @@ mod tests {
                 column_utf16: None,
                 byte_start: k * 40,
                 byte_end: k * 40 + 20,
+                page: None,
             }),
             validated: true,
             confidence: Confidence::High,

@@ -4,6 +4,7 @@ mod accuracy;
 mod cli;
 mod formats_containers;
 mod formats_office;
+mod formats_pdf;
 mod formats_tables;
 mod read_paths;
 mod rules;
