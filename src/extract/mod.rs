@@ -606,6 +606,9 @@ impl<'s> Extractor<'s> {
             Format::Pdf => pdf::scan(self, scratch, bytes, source, sink),
             #[cfg(not(feature = "pdf"))]
             Format::Pdf => plain::scan_text_bytes(self, scratch, bytes, Format::Binary, source, sink),
+            #[cfg(feature = "office")]
+            Format::Ole if self.opts.structured => office::scan_ole(self, scratch, bytes, source, sink),
+            Format::Ole => plain::scan_text_bytes(self, scratch, bytes, Format::Binary, source, sink),
             Format::Tar => {
                 let mut r = bytes;
                 archive::scan_tar(self, scratch, &mut r, source, nest, sink)
@@ -633,7 +636,7 @@ impl<'s> Extractor<'s> {
                 compress::scan(self, scratch, reader, 0, format, source, nest, sink)
             }
             Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
-            Format::Parquet | Format::Zip | Format::Pdf => {
+            Format::Parquet | Format::Zip | Format::Pdf | Format::Ole => {
                 // Read from the end (a PDF by its cross-reference table): buffer the
                 // stream (bounded) and read it from memory.
                 match buffer(reader, self.opts.limits.max_buffer) {

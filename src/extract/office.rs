@@ -20,7 +20,8 @@
 use std::io::{self, BufReader, Read};
 
 use crate::Scratch;
-use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, workbook};
+use crate::extract::sniff::Format;
+use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, plain, workbook};
 use crate::report::{Finding, Problem, Scanned, Sink};
 
 /// Buffer for reading an office file's zip archive by random access (as
@@ -36,6 +37,9 @@ pub(crate) enum Kind {
     Xlsb,
     /// OpenDocument spreadsheet (`.ods`).
     Ods,
+    /// Excel 97-2003 workbook (`.xls`): not a zip archive but an OLE
+    /// compound file ([`scan_ole`]).
+    Xls,
     /// Word document, Office Open XML (`.docx`, `.docm`).
     Docx,
     /// PowerPoint presentation, Office Open XML (`.pptx`, `.pptm`).
@@ -53,6 +57,7 @@ impl Kind {
             Kind::Xlsx => "xlsx",
             Kind::Xlsb => "xlsb",
             Kind::Ods => "ods",
+            Kind::Xls => "xls",
             Kind::Docx => "docx",
             Kind::Pptx => "pptx",
             Kind::Odt => "odt",
@@ -62,7 +67,7 @@ impl Kind {
 
     /// Whether the file is a spreadsheet workbook.
     fn is_workbook(self) -> bool {
-        matches!(self, Kind::Xlsx | Kind::Xlsb | Kind::Ods)
+        matches!(self, Kind::Xlsx | Kind::Xlsb | Kind::Ods | Kind::Xls)
     }
 
     /// Whether member `name` is one of the parts read as content (the
@@ -72,12 +77,13 @@ impl Kind {
             Kind::Xlsx | Kind::Xlsb => name.starts_with("xl/worksheets/sheet") || name.starts_with("xl/sharedStrings."),
             Kind::Ods | Kind::Odt | Kind::Odp => name == "content.xml",
             Kind::Docx | Kind::Pptx => document::is_text_part(self, name),
+            Kind::Xls => false,
         }
     }
 
-    /// The decompressed bytes of the parts read into memory: an `.xlsx`
-    /// file's shared strings (its sheets are streamed), every content part
-    /// of the others.
+    /// Whether member `name` is read into memory whole: an `.xlsx` file's
+    /// shared strings (its sheets are streamed), every content part of the
+    /// others.
     fn held(self, name: &str) -> bool {
         match self {
             Kind::Xlsx => name.starts_with("xl/sharedStrings."),
@@ -180,6 +186,36 @@ pub(crate) fn scan_zip(
         size: None,
     });
     Some(go_on)
+}
+
+/// Scans an OLE compound file (`bytes`, named `source`): as a workbook's
+/// sheets when it is an Excel 97-2003 workbook, otherwise (a Word 97
+/// document, an Outlook message...) as a binary file's bytes. Returns
+/// whether the scan should go on.
+pub(crate) fn scan_ole(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    bytes: &[u8],
+    source: &str,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut parts = Parts { inner: sink, findings: 0, bytes: 0 };
+    match workbook::scan(x, scratch, io::Cursor::new(bytes), Kind::Xls, source, &mut parts) {
+        Ok(go_on) => {
+            let (findings, bytes) = (parts.findings, parts.bytes);
+            sink.scanned(Scanned {
+                source: source.to_string(),
+                format: Kind::Xls.name().into(),
+                bytes,
+                findings,
+                binary: false,
+                container: false,
+                size: None,
+            });
+            go_on
+        }
+        Err(_) => plain::scan_text_bytes(x, scratch, bytes, Format::Binary, source, sink),
+    }
 }
 
 /// Passes on the findings and problems of an office file's parts, counting

@@ -39,6 +39,9 @@ pub enum Format {
     Tar,
     /// PDF document.
     Pdf,
+    /// OLE compound file: an Excel 97-2003 workbook, or another Office 97
+    /// file (Word, PowerPoint, Outlook).
+    Ole,
 }
 
 impl Format {
@@ -63,6 +66,7 @@ impl Format {
             Format::Zip => "zip",
             Format::Tar => "tar",
             Format::Pdf => "pdf",
+            Format::Ole => "ole",
         }
     }
 
@@ -159,6 +163,8 @@ fn magic(head: &[u8]) -> Option<Format> {
         Format::Parquet
     } else if head.starts_with(b"%PDF-") {
         Format::Pdf
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Format::Ole
     } else if head.starts_with(b"Obj\x01") {
         Format::Avro
     } else if head.len() >= 262 && &head[257..262] == b"ustar" {
@@ -306,6 +312,7 @@ mod tests {
             (b"PAR1\x15\x04", "x", Format::Parquet),
             (b"Obj\x01\x04", "x", Format::Avro),
             (b"%PDF-1.7\n%\xe2\xe3", "x.bin", Format::Pdf),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "book.xls", Format::Ole),
             (&tar, "x", Format::Tar),
             (b"\xff\xfeh\x00i\x00", "x", Format::Utf16Le),
             (b"h\x00e\x00l\x00l\x00o\x00 \x00w\x00o\x00r\x00l\x00d\x00", "x", Format::Utf16Le),

@@ -1,5 +1,5 @@
-//! Spreadsheet workbooks (Excel `.xlsx`, `.xlsm`, `.xlsb`, OpenDocument
-//! `.ods`), read with the `calamine` crate: every worksheet, hidden ones
+//! Spreadsheet workbooks (Excel `.xlsx`, `.xlsm`, `.xlsb`, `.xls`,
+//! OpenDocument `.ods`), read with the `calamine` crate: every worksheet, hidden ones
 //! included, is scanned as a table, and each finding is placed at its cell
 //! (`Sheet1!C5`, Macie's `cellReference`). `office` recognizes workbooks
 //! and scans their other members.
@@ -21,12 +21,12 @@
 //!
 //! An `.xlsx` sheet is read from its XML as it is scanned, a row at a
 //! time, so that memory does not grow with the sheet (only the workbook's
-//! shared strings are held); `.xlsb` and `.ods` sheets are read whole by
+//! shared strings are held); `.xlsb`, `.xls` and `.ods` sheets are read whole by
 //! `calamine` first (`office` checks their size against the buffer limit).
 
 use std::io::{self, Read};
 
-use calamine::{Data, Ods, Range, Reader, Sheets, Xlsb, Xlsx};
+use calamine::{Data, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx};
 
 use crate::Scratch;
 use crate::extract::names::NameMask;
@@ -51,6 +51,7 @@ pub(crate) fn scan<R: Read + io::Seek>(
         Kind::Xlsx => Sheets::Xlsx(Xlsx::new(reader)?),
         Kind::Xlsb => Sheets::Xlsb(Xlsb::new(reader)?),
         Kind::Ods => Sheets::Ods(Ods::new(reader)?),
+        Kind::Xls => Sheets::Xls(Xls::new(reader)?),
         other => unreachable!("{} is not a workbook", other.name()),
     };
     let mut sheets = Sheet::new(sink);

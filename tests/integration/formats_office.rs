@@ -280,3 +280,29 @@ fn zip_parts(parts: &[(&str, &str)]) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
+
+#[test]
+fn excel_97_workbooks_are_read_as_workbooks_and_other_ole_files_as_bytes() {
+    // Written by xlwt (`tools/make_xls_fixture.py`): a title above the table, a date cell.
+    let book = std::fs::read(crate::util::root().join("tests/fixtures/customers.xls")).unwrap();
+    let out = scan_bytes(&book, "customers.xls");
+    assert_eq!(
+        found(&out),
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ Customers!B4 (ssn)",
+            "DATE_OF_BIRTH @ Customers!C4 (dob)",
+            "EMAIL_ADDRESS @ Customers!D4 (email)",
+            "CREDIT_CARD_NUMBER_(NO_KEYWORD) @ Notes!A2 (note)",
+        ]
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!((out.scanned[0].format.as_str(), out.scanned[0].findings), ("xls", 4));
+
+    // An OLE file that is no workbook (a Word 97 document, say): its bytes.
+    let mut other = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    other.extend_from_slice(&[0; 504]);
+    other.extend_from_slice(b"Contact jane.roe@example.org for access");
+    let out = scan_bytes(&other, "minutes.doc");
+    assert_eq!(found(&out), ["EMAIL_ADDRESS @ minutes.doc: 1:521"]);
+    assert_eq!(out.scanned[0].format, "binary");
+}
