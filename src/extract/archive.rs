@@ -42,7 +42,7 @@ pub(crate) fn scan_zip(
     {
         return go_on;
     }
-    let mut counting = Counting { inner: sink, findings: 0 };
+    let mut counting = Counting::new(sink);
     let go_on = zip_members_except(x, scratch, src, source, nest, &|_| false, &mut counting);
     let findings = counting.findings;
     sink.scanned(Scanned {
@@ -199,7 +199,7 @@ pub(crate) fn scan_tar(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut counting = Counting { inner: sink, findings: 0 };
+    let mut counting = Counting::new(sink);
     let mut counted = CountingReader { inner: reader, bytes: 0 };
     let go_on = tar_members(x, scratch, &mut counted, source, nest, &mut counting);
     let findings = counting.findings;

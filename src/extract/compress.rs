@@ -100,7 +100,7 @@ fn scan_decoded(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut counting = Counting { inner: sink, findings: 0 };
+    let mut counting = Counting::new(sink);
     let mut go_on = true;
     if x.may_nest(nest, source, &mut counting) {
         match decoded {

@@ -252,14 +252,7 @@ mod tests {
         });
         let Location::Cell(c) = masked(cell) else { unreachable!() };
         assert_eq!(c.column, "j*******@corp.example");
-        let text = Location::Text(TextLocation {
-            line: 1,
-            column: 1,
-            column_utf16: None,
-            byte_start: 0,
-            byte_end: 1,
-            page: None,
-        });
+        let text = Location::Text(TextLocation::plain(1, 1, 0, 1));
         assert_eq!(masked(text.clone()), text);
     }
 

@@ -20,9 +20,10 @@
 use std::io::{self, BufReader, Read};
 
 use crate::Scratch;
+use crate::extract::plain::Counting;
 use crate::extract::sniff::Format;
 use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, plain, workbook};
-use crate::report::{Finding, Problem, Scanned, Sink};
+use crate::report::{Problem, Scanned, Sink};
 
 /// Buffer for reading an office file's zip archive by random access (as
 /// for any zip archive: the central directory takes many small reads).
@@ -156,7 +157,7 @@ pub(crate) fn scan_zip(
         ));
         return None;
     }
-    let mut parts = Parts { inner: sink, findings: 0, bytes: 0 };
+    let mut parts = Counting::parts(sink);
     let read = if kind.is_workbook() {
         workbook::scan(x, scratch, reader(), kind, source, &mut parts).map_err(|e| e.to_string())
     } else {
@@ -175,8 +176,15 @@ pub(crate) fn scan_zip(
     };
     let go_on =
         go_on && archive::zip_members_except(x, scratch, src, source, nest, &|n| kind.is_content(n), &mut parts);
-    let (findings, bytes) = (parts.findings, parts.bytes);
-    sink.scanned(Scanned {
+    scanned_as(kind, source, parts);
+    Some(go_on)
+}
+
+/// Reports office file `source` of kind `kind` as scanned, with what its
+/// parts (counted by `parts`) found and read.
+fn scanned_as(kind: Kind, source: &str, parts: Counting<'_>) {
+    let (findings, bytes) = (parts.findings, parts.parts.unwrap_or(0));
+    parts.inner.scanned(Scanned {
         source: source.to_string(),
         format: kind.name().into(),
         bytes,
@@ -185,7 +193,6 @@ pub(crate) fn scan_zip(
         container: false,
         size: None,
     });
-    Some(go_on)
 }
 
 /// Scans an OLE compound file (`bytes`, named `source`): as a workbook's
@@ -199,55 +206,12 @@ pub(crate) fn scan_ole(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut parts = Parts { inner: sink, findings: 0, bytes: 0 };
+    let mut parts = Counting::parts(sink);
     match workbook::scan(x, scratch, io::Cursor::new(bytes), Kind::Xls, source, &mut parts) {
         Ok(go_on) => {
-            let (findings, bytes) = (parts.findings, parts.bytes);
-            sink.scanned(Scanned {
-                source: source.to_string(),
-                format: Kind::Xls.name().into(),
-                bytes,
-                findings,
-                binary: false,
-                container: false,
-                size: None,
-            });
+            scanned_as(Kind::Xls, source, parts);
             go_on
         }
         Err(_) => plain::scan_text_bytes(x, scratch, bytes, Format::Binary, source, sink),
-    }
-}
-
-/// Passes on the findings and problems of an office file's parts, counting
-/// them and the bytes scanned; the parts are not reported as sources of
-/// their own (the file is, once).
-struct Parts<'a> {
-    inner: &'a mut dyn Sink,
-    findings: u64,
-    bytes: u64,
-}
-
-impl Sink for Parts<'_> {
-    fn finding(&mut self, finding: Finding) -> bool {
-        self.findings += 1;
-        self.inner.finding(finding)
-    }
-
-    fn problem(&mut self, problem: Problem) {
-        self.inner.problem(problem);
-    }
-
-    fn scanned(&mut self, scanned: Scanned) {
-        if !scanned.container {
-            self.bytes += scanned.bytes;
-        }
-    }
-
-    fn flush(&mut self) {
-        self.inner.flush();
-    }
-
-    fn sync(&mut self) -> io::Result<()> {
-        self.inner.sync()
     }
 }

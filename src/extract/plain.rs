@@ -13,6 +13,24 @@ use crate::report::{Finding, Problem, Scanned, Sink};
 pub(crate) struct Counting<'a> {
     pub inner: &'a mut dyn Sink,
     pub findings: u64,
+    /// When `Some`, what is scanned through this sink are parts of one
+    /// source (an office file's sheets, text and members): their `scanned`
+    /// events are not passed on, and the bytes of those that are not
+    /// containers are summed here.
+    pub parts: Option<u64>,
+}
+
+impl<'a> Counting<'a> {
+    /// Counts the findings on their way to `inner`.
+    pub(crate) fn new(inner: &'a mut dyn Sink) -> Self {
+        Counting { inner, findings: 0, parts: None }
+    }
+
+    /// Counts the findings and bytes of the parts of one source on their
+    /// way to `inner`, the parts not reported as sources (see [`Counting::parts`]).
+    pub(crate) fn parts(inner: &'a mut dyn Sink) -> Self {
+        Counting { inner, findings: 0, parts: Some(0) }
+    }
 }
 
 impl Sink for Counting<'_> {
@@ -26,7 +44,19 @@ impl Sink for Counting<'_> {
     }
 
     fn scanned(&mut self, scanned: Scanned) {
-        self.inner.scanned(scanned);
+        match &mut self.parts {
+            Some(bytes) if !scanned.container => *bytes += scanned.bytes,
+            Some(_) => {}
+            None => self.inner.scanned(scanned),
+        }
+    }
+
+    fn flush(&mut self) {
+        self.inner.flush();
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.inner.sync()
     }
 }
 
@@ -120,7 +150,7 @@ pub(crate) fn scan_text_stream(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut counting = Counting { inner: sink, findings: 0 };
+    let mut counting = Counting::new(sink);
     let mut counted = CountingReader { inner: reader, bytes: 0 };
     let result = x.scanner().scan_reader(scratch, &mut counted, source, &x.options().text, &mut counting);
     let findings = counting.findings;

@@ -164,6 +164,14 @@ pub struct TextLocation {
     pub page: Option<u64>,
 }
 
+#[cfg(test)]
+impl TextLocation {
+    /// A span of plain text outside any PDF page, as tests build one.
+    pub(crate) fn plain(line: u64, column: u64, byte_start: u64, byte_end: u64) -> TextLocation {
+        TextLocation { line, column, column_utf16: None, byte_start, byte_end, page: None }
+    }
+}
+
 /// A cell of a delimited table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellLocation {

@@ -68,16 +68,7 @@ mod tests {
     fn values_are_read_as_utf8_with_bad_bytes_replaced() {
         let info = RuleInfo { id: "r".into(), data_type: "T".into(), category: Category::PersonalInformation };
         let m = Match { rule: 0, start: 0, end: 0, validated: false, keyword: false, confidence: Confidence::High };
-        let at = || {
-            Location::Text(TextLocation {
-                line: 1,
-                column: 1,
-                column_utf16: None,
-                byte_start: 0,
-                byte_end: 1,
-                page: None,
-            })
-        };
+        let at = || Location::Text(TextLocation::plain(1, 1, 0, 1));
         let value = |bytes: &[u8]| Finding::from_match(&info, &m, "a.txt", at(), bytes, true).value.unwrap();
         assert_eq!(value("123-45-6789 Jürgen".as_bytes()), "123-45-6789 Jürgen");
         assert_eq!(value(b"123-45\xff6789"), "123-45\u{fffd}6789");
