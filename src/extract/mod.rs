@@ -20,6 +20,8 @@ mod compress;
 mod delimited;
 #[cfg(feature = "office")]
 mod document;
+#[cfg(feature = "email")]
+mod email;
 mod json;
 mod json_cuts;
 mod json_lexer;
@@ -551,7 +553,13 @@ impl<'s> Extractor<'s> {
         let f = sniff(head, hint, complete);
         match f {
             _ if !self.opts.containers && (f.is_compression() || f.is_archive()) => Format::Binary,
-            Format::Delimited(_) | Format::Json | Format::Jsonl | Format::Parquet | Format::Avro | Format::Pdf
+            Format::Delimited(_)
+            | Format::Json
+            | Format::Jsonl
+            | Format::Parquet
+            | Format::Avro
+            | Format::Pdf
+            | Format::Email
                 if !self.opts.structured =>
             {
                 if matches!(f, Format::Parquet | Format::Avro | Format::Pdf) {
@@ -609,6 +617,10 @@ impl<'s> Extractor<'s> {
             #[cfg(feature = "office")]
             Format::Ole if self.opts.structured => office::scan_ole(self, scratch, bytes, source, sink),
             Format::Ole => plain::scan_text_bytes(self, scratch, bytes, Format::Binary, source, sink),
+            #[cfg(feature = "email")]
+            Format::Email => email::scan(self, scratch, bytes, source, nest, sink),
+            #[cfg(not(feature = "email"))]
+            Format::Email => plain::scan_text_bytes(self, scratch, bytes, Format::Text, source, sink),
             Format::Tar => {
                 let mut r = bytes;
                 archive::scan_tar(self, scratch, &mut r, source, nest, sink)
@@ -636,7 +648,7 @@ impl<'s> Extractor<'s> {
                 compress::scan(self, scratch, reader, 0, format, source, nest, sink)
             }
             Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
-            Format::Parquet | Format::Zip | Format::Pdf | Format::Ole => {
+            Format::Parquet | Format::Zip | Format::Pdf | Format::Ole | Format::Email => {
                 // Read from the end (a PDF by its cross-reference table): buffer the
                 // stream (bounded) and read it from memory.
                 match buffer(reader, self.opts.limits.max_buffer) {

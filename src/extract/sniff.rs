@@ -42,6 +42,8 @@ pub enum Format {
     /// OLE compound file: an Excel 97-2003 workbook, or another Office 97
     /// file (Word, PowerPoint, Outlook).
     Ole,
+    /// E-mail message (RFC 5322, MIME).
+    Email,
 }
 
 impl Format {
@@ -67,6 +69,7 @@ impl Format {
             Format::Tar => "tar",
             Format::Pdf => "pdf",
             Format::Ole => "ole",
+            Format::Email => "email",
         }
     }
 
@@ -112,6 +115,7 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     match ext.as_deref() {
+        Some("eml") => return Format::Email,
         Some("jsonl" | "ndjson") => return Format::Jsonl,
         Some("json") | Some("geojson") => {
             // A file named as JSON that opens like JSON but does not parse
@@ -130,6 +134,9 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
         Some("tsv" | "tab") => return Format::Delimited(b'\t'),
         Some("psv") => return Format::Delimited(b'|'),
         _ => {}
+    }
+    if looks_email(text) {
+        return Format::Email;
     }
     let trimmed = text.trim_ascii_start();
     if trimmed.first() == Some(&b'{') || trimmed.first() == Some(&b'[') {
@@ -215,6 +222,18 @@ fn looks_binary(head: &[u8], tolerant: bool) -> bool {
     }
     let control = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, 0 | b'\n' | b'\r' | b'\t' | 0x0C | 0x1B)).count();
     control * 20 > sample.len().max(1)
+}
+
+/// An e-mail message: header fields from the first line (`Name: value`)
+/// down to a blank line, one of them `MIME-Version`.
+fn looks_email(text: &[u8]) -> bool {
+    let name_len = text.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-').count();
+    if name_len == 0 || text.get(name_len) != Some(&b':') || !text[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let end = memchr::memmem::find(text, b"\n\n").into_iter().chain(memchr::memmem::find(text, b"\r\n\r\n")).min();
+    let Some(end) = end else { return false };
+    text[..end].split(|&b| b == b'\n').any(|line| line.len() >= 13 && line[..13].eq_ignore_ascii_case(b"mime-version:"))
 }
 
 fn looks_json(text: &[u8], complete: bool) -> bool {
@@ -312,6 +331,12 @@ mod tests {
             (b"PAR1\x15\x04", "x", Format::Parquet),
             (b"Obj\x01\x04", "x", Format::Avro),
             (b"%PDF-1.7\n%\xe2\xe3", "x.bin", Format::Pdf),
+            (b"From: a@b.c\r\nMIME-Version: 1.0\r\nSubject: hi\r\n\r\nbody", "msg", Format::Email),
+            (b"Received: from x\nmime-version: 1.0\n\nbody", "x.txt", Format::Email),
+            (b"hello", "note.eml", Format::Email),
+            // Header-like text without MIME-Version: text.
+            (b"From: a@b.c\nSubject: hi\n\nbody", "notes", Format::Text),
+            (b"Note: MIME-Version: 1.0 is below\n\nbody", "x.txt", Format::Text),
             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "book.xls", Format::Ole),
             (&tar, "x", Format::Tar),
             (b"\xff\xfeh\x00i\x00", "x", Format::Utf16Le),

@@ -3,6 +3,7 @@
 mod accuracy;
 mod cli;
 mod formats_containers;
+mod formats_email;
 mod formats_office;
 mod formats_pdf;
 mod formats_tables;
