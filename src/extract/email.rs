@@ -15,13 +15,80 @@
 //!
 //! The message is parsed in memory (a stream is buffered up to the buffer
 //! limit first). Bytes that do not parse as a message are scanned as text.
+//!
+//! A mailbox (`mbox`: messages one after the other, each after a `From `
+//! line, as mail exports and Google Takeout write them) is read as a
+//! stream, a message at a time, each scanned as a message named by its
+//! place (`mail.mbox!message-3.eml`), as an archive's members are.
+
+use std::io::{BufReader, Read};
 
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::Scratch;
+use crate::extract::plain::{Counting, CountingReader};
 use crate::extract::sniff::Format;
 use crate::extract::{Data, Extractor, Nesting, plain};
 use crate::report::{Problem, Scanned, Sink};
+
+/// Scans mailbox `reader` named `source`: each message as a source of its
+/// own (see the module docs). Returns whether the scan should go on.
+pub(crate) fn scan_mbox(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut counting = Counting::new(sink);
+    let mut counted = CountingReader { inner: reader, bytes: 0 };
+    let go_on = messages(x, scratch, &mut counted, source, nest, &mut counting);
+    let findings = counting.findings;
+    sink.scanned(Scanned {
+        source: source.to_string(),
+        format: "mbox".into(),
+        bytes: counted.bytes,
+        findings,
+        binary: false,
+        container: true,
+        size: None,
+    });
+    go_on
+}
+
+fn messages(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+) -> bool {
+    if !x.may_nest(nest, source, sink) {
+        return true;
+    }
+    let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
+    let mailbox = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(reader));
+    for (i, message) in mailbox.enumerate() {
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                sink.problem(Problem::partial(
+                    source,
+                    format!("read error after {i} messages: {e}; the rest of the mailbox is not scanned"),
+                ));
+                return true;
+            }
+        };
+        let name = format!("message-{}.eml", i + 1);
+        let member = format!("{source}!{name}");
+        if !x.scan_nested(scratch, Data::Bytes(message.contents()), &member, &name, inner, sink) {
+            return false;
+        }
+    }
+    true
+}
 
 /// Scans message `bytes` named `source` (see the module docs). Returns
 /// whether the scan should go on.

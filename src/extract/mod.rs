@@ -552,6 +552,8 @@ impl<'s> Extractor<'s> {
     fn format_of(&self, head: &[u8], hint: &str, complete: bool) -> Format {
         let f = sniff(head, hint, complete);
         match f {
+            // A mailbox is text, not opened message by message.
+            Format::Mbox if !self.opts.containers => Format::Text,
             _ if !self.opts.containers && (f.is_compression() || f.is_archive()) => Format::Binary,
             Format::Delimited(_)
             | Format::Json
@@ -560,6 +562,7 @@ impl<'s> Extractor<'s> {
             | Format::Avro
             | Format::Pdf
             | Format::Email
+            | Format::Mbox
                 if !self.opts.structured =>
             {
                 if matches!(f, Format::Parquet | Format::Avro | Format::Pdf) {
@@ -621,6 +624,13 @@ impl<'s> Extractor<'s> {
             Format::Email => email::scan(self, scratch, bytes, source, nest, sink),
             #[cfg(not(feature = "email"))]
             Format::Email => plain::scan_text_bytes(self, scratch, bytes, Format::Text, source, sink),
+            #[cfg(feature = "email")]
+            Format::Mbox => {
+                let mut r = bytes;
+                email::scan_mbox(self, scratch, &mut r, source, nest, sink)
+            }
+            #[cfg(not(feature = "email"))]
+            Format::Mbox => plain::scan_text_bytes(self, scratch, bytes, Format::Text, source, sink),
             Format::Tar => {
                 let mut r = bytes;
                 archive::scan_tar(self, scratch, &mut r, source, nest, sink)
@@ -648,6 +658,10 @@ impl<'s> Extractor<'s> {
                 compress::scan(self, scratch, reader, 0, format, source, nest, sink)
             }
             Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
+            #[cfg(feature = "email")]
+            Format::Mbox => email::scan_mbox(self, scratch, reader, source, nest, sink),
+            #[cfg(not(feature = "email"))]
+            Format::Mbox => plain::scan_text_stream(self, scratch, reader, Format::Text, source, sink),
             Format::Parquet | Format::Zip | Format::Pdf | Format::Ole | Format::Email => {
                 // Read from the end (a PDF by its cross-reference table): buffer the
                 // stream (bounded) and read it from memory.

@@ -44,6 +44,8 @@ pub enum Format {
     Ole,
     /// E-mail message (RFC 5322, MIME).
     Email,
+    /// Mailbox of e-mail messages (`mbox`).
+    Mbox,
 }
 
 impl Format {
@@ -70,6 +72,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Ole => "ole",
             Format::Email => "email",
+            Format::Mbox => "mbox",
         }
     }
 
@@ -78,9 +81,10 @@ impl Format {
         matches!(self, Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz)
     }
 
-    /// Whether the format is an archive of several members.
+    /// Whether the format is an archive of several members (a mailbox is
+    /// one of messages).
     pub fn is_archive(self) -> bool {
-        matches!(self, Format::Zip | Format::Tar)
+        matches!(self, Format::Zip | Format::Tar | Format::Mbox)
     }
 }
 
@@ -116,6 +120,7 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     match ext.as_deref() {
         Some("eml") => return Format::Email,
+        Some("mbox") => return Format::Mbox,
         Some("jsonl" | "ndjson") => return Format::Jsonl,
         Some("json") | Some("geojson") => {
             // A file named as JSON that opens like JSON but does not parse
@@ -137,6 +142,9 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
     }
     if looks_email(text) {
         return Format::Email;
+    }
+    if looks_mbox(text) {
+        return Format::Mbox;
     }
     let trimmed = text.trim_ascii_start();
     if trimmed.first() == Some(&b'{') || trimmed.first() == Some(&b'[') {
@@ -224,11 +232,21 @@ fn looks_binary(head: &[u8], tolerant: bool) -> bool {
     control * 20 > sample.len().max(1)
 }
 
+/// Whether `text` starts with a header field's name and its colon (`Name:`).
+fn starts_with_field(text: &[u8]) -> bool {
+    let name_len = text.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-').count();
+    name_len > 0 && text.get(name_len) == Some(&b':') && text[0].is_ascii_alphabetic()
+}
+
+/// A mailbox: a `From ` line, then a message's first header field.
+fn looks_mbox(text: &[u8]) -> bool {
+    text.starts_with(b"From ") && memchr::memchr(b'\n', text).is_some_and(|end| starts_with_field(&text[end + 1..]))
+}
+
 /// An e-mail message: header fields from the first line (`Name: value`)
 /// down to a blank line, one of them `MIME-Version`.
 fn looks_email(text: &[u8]) -> bool {
-    let name_len = text.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-').count();
-    if name_len == 0 || text.get(name_len) != Some(&b':') || !text[0].is_ascii_alphabetic() {
+    if !starts_with_field(text) {
         return false;
     }
     let end = memchr::memmem::find(text, b"\n\n").into_iter().chain(memchr::memmem::find(text, b"\r\n\r\n")).min();
@@ -334,6 +352,8 @@ mod tests {
             (b"From: a@b.c\r\nMIME-Version: 1.0\r\nSubject: hi\r\n\r\nbody", "msg", Format::Email),
             (b"Received: from x\nmime-version: 1.0\n\nbody", "x.txt", Format::Email),
             (b"hello", "note.eml", Format::Email),
+            (b"From jane@example.org Mon Jan  1 00:00:00 2024\nFrom: jane@example.org\n\nhi\n", "inbox", Format::Mbox),
+            (b"From the desk of the editor\nhello\n", "memo", Format::Text),
             // Header-like text without MIME-Version: text.
             (b"From: a@b.c\nSubject: hi\n\nbody", "notes", Format::Text),
             (b"Note: MIME-Version: 1.0 is below\n\nbody", "x.txt", Format::Text),

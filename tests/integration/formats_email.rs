@@ -83,3 +83,38 @@ fn a_message_is_recognized_by_its_headers_and_text_mode_reads_it_raw() {
     let types: Vec<&str> = out.findings.iter().map(|f| f.data_type.as_str()).collect();
     assert!(!types.contains(&"USA_SOCIAL_SECURITY_NUMBER"), "{types:?}");
 }
+
+#[test]
+fn mailboxes_are_read_message_by_message() {
+    let mut mbox = Vec::new();
+    for (i, body) in ["first, nothing here", "SSN 219-44-5178 as asked", "From the archive: card 4954 2555 0349 1068"]
+        .iter()
+        .enumerate()
+    {
+        let m = MessageBuilder::new()
+            .from(("Ops", "ops@example.net"))
+            .to("it@example.com")
+            .subject(format!("note {i}"))
+            .text_body(*body)
+            .write_to_vec()
+            .unwrap();
+        mbox.extend_from_slice(format!("From ops@example.net Mon Jan  {} 09:00:00 2024\n", i + 1).as_bytes());
+        // A body line starting with `From ` is quoted in a mailbox.
+        let m = String::from_utf8(m).unwrap().replace("\nFrom the", "\n>From the");
+        mbox.extend_from_slice(m.as_bytes());
+        mbox.push(b'\n');
+    }
+    let out = scan_bytes(&mbox, "Takeout/All mail.mbox");
+    let ours: Vec<String> = found(&out).into_iter().filter(|f| !f.starts_with("EMAIL_ADDRESS")).collect();
+    assert_eq!(
+        ours.iter().map(|f| f.split(": ").next().unwrap()).collect::<Vec<_>>(),
+        [
+            "USA_SOCIAL_SECURITY_NUMBER @ Takeout/All mail.mbox!message-2.eml",
+            "CREDIT_CARD_NUMBER @ Takeout/All mail.mbox!message-3.eml",
+        ]
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let mbox_scanned = out.scanned.iter().find(|s| s.source == "Takeout/All mail.mbox").unwrap();
+    assert!(mbox_scanned.container && mbox_scanned.format == "mbox");
+    assert_eq!(out.scanned.iter().filter(|s| s.format == "email").count(), 3);
+}
