@@ -100,14 +100,16 @@ fn stream_sheet<RS: Read + io::Seek>(
 ) -> Result<bool, calamine::Error> {
     let cells = book.worksheet_cells_reader(name)?;
     let dims = cells.dimensions();
-    let mut rows = StreamedRows { cells, row: 0, col0: 0, pending: None, done: false, error: None };
+    let mut rows = StreamedRows { cells, row: 0, pending: None, done: false, error: None };
     let Some(first) = rows.fill()? else { return Ok(true) };
-    // The declared used range's first column and width, when the sheet
-    // declares one (a range of more than its first cell); otherwise the
-    // first rows' own.
-    let (col0, width) = if dims.len() > 1 { (dims.start.1, (dims.end.1 - dims.start.1 + 1) as usize) } else { (0, 0) };
-    (rows.row, rows.col0) = (first, col0);
-    let at = Start { row: first, col: col0, width };
+    // Rows start at column A, whatever the used range the sheet declares
+    // (a cell left of a wrong declaration would otherwise have no place);
+    // they are as wide as the declared range reaches, when the sheet
+    // declares one (a range of more than its first cell), else as the
+    // first rows.
+    let width = if dims.len() > 1 { dims.end.1 as usize + 1 } else { 0 };
+    rows.row = first;
+    let at = Start { row: first, col: 0, width };
     let go_on = scan_rows(x, scratch, rows.by_ref(), at, name, source, sink);
     if let Some(e) = rows.error {
         sink.inner.problem(Problem::partial(
@@ -178,14 +180,13 @@ fn header_row(rows: &[Vec<Data>]) -> usize {
 }
 
 /// The rows of an `.xlsx` worksheet read from its cells as they come, in
-/// the sheet's order: rows without cells between two with cells are
-/// given as empty rows, so that each row keeps its place.
+/// the sheet's order, each from column A: rows without cells between two
+/// with cells are given as empty rows, so that each row and cell keeps
+/// its place.
 struct StreamedRows<'a, RS: Read + io::Seek> {
     cells: calamine::XlsxCellReader<'a, RS>,
     /// The 0-based sheet row given next.
     row: u32,
-    /// The sheet column of a row's first cell.
-    col0: u32,
     /// A cell read but not given yet: the first of a later row.
     pending: Option<calamine::Cell<calamine::DataRef<'a>>>,
     done: bool,
@@ -216,8 +217,7 @@ impl<RS: Read + io::Seek> Iterator for StreamedRows<'_, RS> {
             match self.fill() {
                 Ok(Some(r)) if r <= self.row => {
                     let cell = self.pending.take().expect("a pending cell");
-                    let Some(i) = cell.get_position().1.checked_sub(self.col0) else { continue };
-                    let i = i as usize;
+                    let i = cell.get_position().1 as usize;
                     if row.len() <= i {
                         row.resize(i + 1, Data::Empty);
                     }
@@ -429,6 +429,7 @@ mod tests {
         s.write_string(3, 2, "Jane Roe").unwrap();
         s.write_number(3, 3, 512_483_921.0).unwrap();
         s.write_string(3, 4, "jane.roe@example.org").unwrap();
+        s.write_string(4, 2, "ann.lee@example.com").unwrap();
         s.write_string(6, 4, "john.doe@example.net").unwrap();
         s.write_string(6, 5, "card 4954 2555 0349 1068, \"paid\"\nthanks").unwrap();
         s.write_boolean(7, 2, true).unwrap();
@@ -438,15 +439,24 @@ mod tests {
         let scanner = crate::testutil::builtin();
         let opts = crate::extract::Options::default();
         let x = Extractor::new(scanner, &opts);
-        let mut xlsx = Xlsx::new(io::Cursor::new(bytes)).unwrap();
-        let (mut streamed, mut held) = (Collect::default(), Collect::default());
-        let go_on =
-            stream_sheet(&x, &mut scanner.scratch(), &mut xlsx, "Sheet1", "t.xlsx", &mut Sheet::new(&mut streamed));
-        assert!(go_on.unwrap());
+        let stream = |bytes: Vec<u8>| {
+            let mut xlsx = Xlsx::new(io::Cursor::new(bytes)).unwrap();
+            let mut out = Collect::default();
+            let go_on =
+                stream_sheet(&x, &mut scanner.scratch(), &mut xlsx, "Sheet1", "t.xlsx", &mut Sheet::new(&mut out));
+            assert!(go_on.unwrap());
+            (out, xlsx)
+        };
+        let (streamed, mut xlsx) = stream(bytes.clone());
+        let mut held = Collect::default();
         let range = xlsx.worksheet_range("Sheet1").unwrap();
         scan_range(&x, &mut scanner.scratch(), &range, "Sheet1", "t.xlsx", &mut Sheet::new(&mut held));
         assert_eq!(streamed.findings, held.findings);
         assert_eq!(streamed.problems, held.problems);
+        // A sheet that declares a used range narrower than its cells (from
+        // D4, leaving out B1, C3...) loses none of them.
+        let (narrow, _) = stream(with_dimension(&bytes, "D4:F9"));
+        assert_eq!(narrow.findings, streamed.findings);
         let refs: Vec<(&str, &str)> = streamed
             .findings
             .iter()
@@ -460,10 +470,33 @@ mod tests {
             [
                 ("Sheet1!D4", "USA_SOCIAL_SECURITY_NUMBER"),
                 ("Sheet1!E4", "EMAIL_ADDRESS"),
+                ("Sheet1!C5", "EMAIL_ADDRESS"),
                 ("Sheet1!E7", "EMAIL_ADDRESS"),
                 ("Sheet1!F7", "CREDIT_CARD_NUMBER"),
             ]
         );
+    }
+
+    /// `book` with its first sheet's declared used range replaced by `range`.
+    fn with_dimension(book: &[u8], range: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut archive = zip::ZipArchive::new(io::Cursor::new(book)).unwrap();
+        let mut out = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut member = archive.by_index(i).unwrap();
+            let name = member.name().unwrap().into_owned();
+            let mut data = Vec::new();
+            member.read_to_end(&mut data).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(data).unwrap();
+                let at = xml.find("<dimension ref=\"").unwrap() + 16;
+                let end = at + xml[at..].find('"').unwrap();
+                data = format!("{}{range}{}", &xml[..at], &xml[end..]).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
     }
 
     #[test]
