@@ -18,8 +18,10 @@
 //! hold no text at all (scanned paper: the pages are images) is reported
 //! with a warning, since what the images show is not read.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::Once;
 
 use crate::Scratch;
@@ -49,11 +51,12 @@ pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], sourc
             Ok(t) => {
                 // The layout starts a page with the line breaks that move to
                 // its first line: the page's line 1 is its first text.
+                let from = text.len();
                 text.extend_from_slice(t.trim_start_matches(['\n', '\r']).as_bytes());
                 if !text.is_empty() && !text.ends_with(b"\n") {
                     text.push(b'\n');
                 }
-                line = 1 + memchr::memchr_iter(b'\n', &text).count() as u64;
+                line += memchr::memchr_iter(b'\n', &text[from..]).count() as u64;
             }
             Err(reason) => sink.problem(Problem::partial(
                 source,
@@ -80,8 +83,14 @@ fn load(bytes: &[u8]) -> Result<pdf_extract::Document, String> {
     Ok(doc)
 }
 
-/// Each page's text, in page order, or why it could not be taken.
+/// Each page's text, in page order, or why it could not be taken: all
+/// pages in one pass; when that fails, page by page, so that one bad page
+/// costs only itself (the library looks up the page list again for each
+/// page it is asked for, so a pass per page is quadratic in the pages).
 fn pages_text(doc: &pdf_extract::Document) -> Vec<Result<String, String>> {
+    if let Ok(Ok(pages)) = quietly(|| all_pages(doc)) {
+        return pages.into_iter().map(Ok).collect();
+    }
     doc.get_pages()
         .keys()
         .map(|&n| {
@@ -93,6 +102,82 @@ fn pages_text(doc: &pdf_extract::Document) -> Vec<Result<String, String>> {
             taken.and_then(|t| t)
         })
         .collect()
+}
+
+/// The text of every page, taken in one pass over the document.
+fn all_pages(doc: &pdf_extract::Document) -> Result<Vec<String>, String> {
+    let text = Rc::new(RefCell::new(Vec::new()));
+    let mut writer = Shared(Rc::clone(&text));
+    let mut starts = Vec::new();
+    {
+        let inner = pdf_extract::PlainTextOutput::new(&mut writer as &mut dyn io::Write);
+        let mut out = PageMarks { inner, text: Rc::clone(&text), starts: &mut starts };
+        pdf_extract::output_doc(doc, &mut out).map_err(|e| e.to_string())?;
+    }
+    let text = text.borrow();
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    Ok(starts.iter().zip(ends).map(|(&a, b)| String::from_utf8_lossy(&text[a..b]).into_owned()).collect())
+}
+
+/// Appends what is written to a buffer that [`PageMarks`] reads too.
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The library's plain-text layout, with where each page starts in the
+/// text noted as pages begin.
+struct PageMarks<'a, 'w> {
+    inner: pdf_extract::PlainTextOutput<&'w mut dyn io::Write>,
+    text: Rc<RefCell<Vec<u8>>>,
+    starts: &'a mut Vec<usize>,
+}
+
+impl pdf_extract::OutputDev for PageMarks<'_, '_> {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &pdf_extract::MediaBox,
+        art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.starts.push(self.text.borrow().len());
+        self.inner.begin_page(page_num, media_box, art_box)
+    }
+
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.inner.end_page()
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.inner.output_character(trm, width, spacing, font_size, char)
+    }
+
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.inner.begin_word()
+    }
+
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.inner.end_word()
+    }
+
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.inner.end_line()
+    }
 }
 
 /// Where a page starts in the text: its byte offset and 1-based line.
@@ -139,7 +224,7 @@ impl Sink for Paged<'_> {
         self.inner.flush();
     }
 
-    fn sync(&mut self) -> std::io::Result<()> {
+    fn sync(&mut self) -> io::Result<()> {
         self.inner.sync()
     }
 }
@@ -188,6 +273,50 @@ mod tests {
         assert_eq!(page_of(&starts, 40), Some((2, 4)));
         assert_eq!(page_of(&starts, 500), Some((3, 9)));
         assert_eq!(page_of(&[], 5), None);
+    }
+
+    #[test]
+    fn one_pass_over_the_pages_takes_what_a_pass_per_page_takes() {
+        use lopdf::content::{Content, Operation};
+        use lopdf::{Object, Stream, dictionary};
+        let mut doc = pdf_extract::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+        let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
+        let kids: Vec<Object> = (1..=3)
+            .map(|p| {
+                let mut ops = vec![Operation::new("BT", vec![]), Operation::new("Tf", vec!["F1".into(), 12.into()])];
+                for (i, line) in [format!("page {p} top"), format!("page {p} bottom")].into_iter().enumerate() {
+                    let y = 700 - 14 * i as i64;
+                    ops.push(Operation::new("Tm", vec![1.into(), 0.into(), 0.into(), 1.into(), 72.into(), y.into()]));
+                    ops.push(Operation::new("Tj", vec![Object::string_literal(line)]));
+                }
+                ops.push(Operation::new("ET", vec![]));
+                let content = Stream::new(dictionary! {}, Content { operations: ops }.encode().unwrap());
+                let content = doc.add_object(content);
+                doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content }).into()
+            })
+            .collect();
+        let pages = dictionary! {
+            "Type" => "Pages", "Kids" => kids, "Count" => 3, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        };
+        doc.objects.insert(pages_id, Object::Dictionary(pages));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let trimmed = |t: &str| t.trim_start_matches('\n').trim_end().to_string();
+        let one: Vec<String> = all_pages(&doc).unwrap().iter().map(|t| trimmed(t)).collect();
+        let each: Vec<String> = doc
+            .get_pages()
+            .keys()
+            .map(|&n| {
+                let mut text = String::new();
+                pdf_extract::output_doc_page(&doc, &mut pdf_extract::PlainTextOutput::new(&mut text), n).unwrap();
+                trimmed(&text)
+            })
+            .collect();
+        assert_eq!(one, each);
+        assert_eq!(one, ["page 1 top\npage 1 bottom", "page 2 top\npage 2 bottom", "page 3 top\npage 3 bottom"]);
     }
 
     #[test]
