@@ -199,13 +199,34 @@ pub(crate) fn scan_tar(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
+    scan_streamed_container(x, scratch, reader, "tar", source, nest, sink, tar_members)
+}
+
+/// The members a container read as a stream holds, scanned by `members`
+/// (each reported as a source of its own; see [`scan_streamed_container`]).
+pub(crate) type Members = fn(&Extractor<'_>, &mut Scratch, &mut dyn Read, &str, Nesting<'_>, &mut dyn Sink) -> bool;
+
+/// Scans the container `reader` (a tar archive, a mailbox) of format
+/// `format` by its `members`, then reports it as a container with the
+/// bytes read and its members' findings. Returns whether the scan should go on.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scan_streamed_container(
+    x: &Extractor<'_>,
+    scratch: &mut Scratch,
+    reader: &mut dyn Read,
+    format: &str,
+    source: &str,
+    nest: Nesting<'_>,
+    sink: &mut dyn Sink,
+    members: Members,
+) -> bool {
     let mut counting = Counting::new(sink);
     let mut counted = CountingReader { inner: reader, bytes: 0 };
-    let go_on = tar_members(x, scratch, &mut counted, source, nest, &mut counting);
+    let go_on = members(x, scratch, &mut counted, source, nest, &mut counting);
     let findings = counting.findings;
     sink.scanned(Scanned {
         source: source.to_string(),
-        format: "tar".into(),
+        format: format.into(),
         bytes: counted.bytes,
         findings,
         binary: false,

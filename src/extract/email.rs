@@ -26,9 +26,8 @@ use std::io::{BufReader, Read};
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::Scratch;
-use crate::extract::plain::{Counting, CountingReader};
 use crate::extract::sniff::Format;
-use crate::extract::{Data, Extractor, Nesting, plain};
+use crate::extract::{Data, Extractor, Nesting, archive, plain};
 use crate::report::{Problem, Scanned, Sink};
 
 /// Scans mailbox `reader` named `source`: each message as a source of its
@@ -41,20 +40,7 @@ pub(crate) fn scan_mbox(
     nest: Nesting<'_>,
     sink: &mut dyn Sink,
 ) -> bool {
-    let mut counting = Counting::new(sink);
-    let mut counted = CountingReader { inner: reader, bytes: 0 };
-    let go_on = messages(x, scratch, &mut counted, source, nest, &mut counting);
-    let findings = counting.findings;
-    sink.scanned(Scanned {
-        source: source.to_string(),
-        format: "mbox".into(),
-        bytes: counted.bytes,
-        findings,
-        binary: false,
-        container: true,
-        size: None,
-    });
-    go_on
+    archive::scan_streamed_container(x, scratch, reader, "mbox", source, nest, sink, messages)
 }
 
 fn messages(
