@@ -26,24 +26,16 @@ use std::io::{BufReader, Read};
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::Scratch;
+#[cfg(doc)]
+use crate::extract::archive;
 use crate::extract::sniff::Format;
-use crate::extract::{Data, Extractor, Nesting, archive, plain};
+use crate::extract::{Data, Extractor, Nesting, plain};
 use crate::report::{Problem, Scanned, Sink};
 
-/// Scans mailbox `reader` named `source`: each message as a source of its
-/// own (see the module docs). Returns whether the scan should go on.
-pub(crate) fn scan_mbox(
-    x: &Extractor<'_>,
-    scratch: &mut Scratch,
-    reader: &mut dyn Read,
-    source: &str,
-    nest: Nesting<'_>,
-    sink: &mut dyn Sink,
-) -> bool {
-    archive::scan_streamed_container(x, scratch, reader, "mbox", source, nest, sink, messages)
-}
-
-fn messages(
+/// Scans each message of mailbox `reader` named `source` as a source of
+/// its own (see the module docs), for [`archive::scan_streamed_container`].
+/// Returns whether the scan should go on.
+pub(crate) fn messages(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     reader: &mut dyn Read,

@@ -627,7 +627,7 @@ impl<'s> Extractor<'s> {
             #[cfg(feature = "email")]
             Format::Mbox => {
                 let mut r = bytes;
-                email::scan_mbox(self, scratch, &mut r, source, nest, sink)
+                archive::scan_streamed_container(self, scratch, &mut r, "mbox", source, nest, sink, email::messages)
             }
             #[cfg(not(feature = "email"))]
             Format::Mbox => plain::scan_text_bytes(self, scratch, bytes, Format::Text, source, sink),
@@ -659,7 +659,9 @@ impl<'s> Extractor<'s> {
             }
             Format::Tar => archive::scan_tar(self, scratch, reader, source, nest, sink),
             #[cfg(feature = "email")]
-            Format::Mbox => email::scan_mbox(self, scratch, reader, source, nest, sink),
+            Format::Mbox => {
+                archive::scan_streamed_container(self, scratch, reader, "mbox", source, nest, sink, email::messages)
+            }
             #[cfg(not(feature = "email"))]
             Format::Mbox => plain::scan_text_stream(self, scratch, reader, Format::Text, source, sink),
             Format::Parquet | Format::Zip | Format::Pdf | Format::Ole | Format::Email => {
