@@ -151,7 +151,7 @@ pub(crate) fn scan_zip(
         sink.problem(Problem::warning(
             source,
             format!(
-                "{} {what} holding {held} bytes to read into memory, over the {limit} byte buffer limit: not read as a {what}; it is scanned as a zip archive",
+                ".{} {what} holding {held} bytes to read into memory, over the {limit} byte buffer limit: not read as a {what}; it is scanned as a zip archive",
                 kind.name()
             ),
         ));
@@ -169,7 +169,7 @@ pub(crate) fn scan_zip(
             // Nothing was reported from it yet: it is read as an archive.
             sink.problem(Problem::warning(
                 source,
-                format!("not readable as an {} {what} ({e}); it is scanned as a zip archive", kind.name()),
+                format!("not readable as a .{} {what} ({e}); it is scanned as a zip archive", kind.name()),
             ));
             return None;
         }

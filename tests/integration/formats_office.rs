@@ -153,7 +153,7 @@ fn a_workbook_not_read_as_one_is_reported_and_scanned_as_an_archive() {
     let broken = w.finish().unwrap().into_inner();
     let out = scan_bytes(&broken, "broken.xlsx");
     assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
-    assert!(out.problems[0].reason.starts_with("not readable as an xlsx workbook"), "{:?}", out.problems);
+    assert!(out.problems[0].reason.starts_with("not readable as a .xlsx workbook"), "{:?}", out.problems);
     assert_eq!(found(&out), ["EMAIL_ADDRESS @ broken.xlsx!xl/worksheets/sheet1.xml: 1:30"]);
 }
 
