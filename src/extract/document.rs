@@ -68,13 +68,14 @@ fn reading_order(name: &str) -> (usize, u64, String) {
 }
 
 /// Scans the text of document `archive` (of kind `kind`) as plain text
-/// named `source`. Returns whether the scan should go on; an error when the
+/// named `source`, each part read up to `limit` bytes decompressed. Returns whether the scan should go on; an error when the
 /// file has none of the parts its kind needs (nothing is reported then).
 pub(crate) fn scan<R: Read + io::Seek>(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
     archive: zip::ZipArchive<R>,
     kind: Kind,
+    limit: u64,
     source: &str,
     sink: &mut dyn Sink,
 ) -> Result<bool, String> {
@@ -83,13 +84,10 @@ pub(crate) fn scan<R: Read + io::Seek>(
         return Err("no text part".into());
     }
     parts.sort_by_key(|n| reading_order(n));
-    let mut text = DocText::new(archive, parts);
+    let mut text = DocText::new(archive, parts, limit);
     let go_on = plain::scan_text_stream(x, scratch, &mut text, Format::Text, source, sink);
-    for (part, e) in text.errors {
-        sink.problem(Problem::partial(
-            source,
-            format!("{part} does not parse ({e}); its text after the error is not scanned"),
-        ));
+    for (_, problem) in text.errors {
+        sink.problem(Problem::partial(source, problem));
     }
     Ok(go_on)
 }
@@ -108,15 +106,18 @@ struct DocText<R: Read + io::Seek> {
     /// Text taken and not read yet, from `at`.
     out: Vec<u8>,
     at: usize,
-    /// Parts that did not parse, and why.
+    /// Parts that could not be read or did not parse, and what to report.
     errors: Vec<(String, String)>,
+    /// The most bytes a part is read to, decompressed (its declared size
+    /// was checked; this holds it to that if the size lied).
+    limit: u64,
 }
 
 /// Text taken at a time before it is handed on.
 const TAKE: usize = 64 * 1024;
 
 impl<R: Read + io::Seek> DocText<R> {
-    fn new(archive: zip::ZipArchive<R>, parts: Vec<String>) -> Self {
+    fn new(archive: zip::ZipArchive<R>, parts: Vec<String>, limit: u64) -> Self {
         DocText {
             archive,
             parts,
@@ -127,6 +128,7 @@ impl<R: Read + io::Seek> DocText<R> {
             out: Vec::new(),
             at: 0,
             errors: Vec::new(),
+            limit,
         }
     }
 
@@ -135,17 +137,22 @@ impl<R: Read + io::Seek> DocText<R> {
         while let Some(part) = self.parts.get(self.next) {
             self.next += 1;
             let mut bytes = Vec::new();
-            let read = self.archive.by_name(part).map_err(|e| e.to_string()).and_then(|mut f| {
-                bytes.reserve(usize::try_from(f.size()).unwrap_or(0));
-                f.read_to_end(&mut bytes).map_err(|e| e.to_string())
+            let limit = self.limit;
+            let read = self.archive.by_name(part).map_err(|e| e.to_string()).and_then(|f| {
+                bytes.reserve(usize::try_from(f.size().min(limit)).unwrap_or(0));
+                f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())
             });
             match read {
+                Ok(n) if n as u64 > limit => {
+                    let problem = format!("{part} is larger than the {limit} byte buffer limit decompressed; not read");
+                    self.errors.push((part.clone(), problem));
+                }
                 Ok(_) => {
                     self.xml = Some(quick_xml::Reader::from_reader(io::Cursor::new(bytes)));
                     self.skipping = 0;
                     return true;
                 }
-                Err(e) => self.errors.push((part.clone(), e)),
+                Err(e) => self.errors.push((part.clone(), format!("{part} could not be read ({e})"))),
             }
         }
         false
@@ -161,7 +168,8 @@ impl<R: Read + io::Seek> DocText<R> {
                 Ok(e) => e,
                 Err(e) => {
                     let part = self.parts[self.next - 1].clone();
-                    self.errors.push((part, e.to_string()));
+                    let problem = format!("{part} does not parse ({e}); its text after the error is not scanned");
+                    self.errors.push((part, problem));
                     self.end_part();
                     return;
                 }
@@ -243,7 +251,7 @@ mod tests {
             w.write_all(xml.as_bytes()).unwrap();
         }
         let archive = zip::ZipArchive::new(w.finish().unwrap()).unwrap();
-        let mut text = DocText::new(archive, parts.iter().map(|p| p.0.to_string()).collect());
+        let mut text = DocText::new(archive, parts.iter().map(|p| p.0.to_string()).collect(), u64::MAX - 1);
         let mut out = String::new();
         text.read_to_string(&mut out).unwrap();
         (out, text.errors)
@@ -285,6 +293,27 @@ mod tests {
         assert_eq!(text, "one\ntwo\nthree\n");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].0, "ppt/slides/slide1.xml");
+    }
+
+    #[test]
+    fn a_part_larger_than_the_limit_is_reported_and_the_others_read() {
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let big = format!("<w:p><w:t>{}</w:t></w:p>", "x".repeat(5000));
+        for (name, xml) in [("word/document.xml", big.as_str()), ("word/footer1.xml", "<w:p><w:t>ok</w:t></w:p>")] {
+            w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.write_all(xml.as_bytes()).unwrap();
+        }
+        let archive = zip::ZipArchive::new(w.finish().unwrap()).unwrap();
+        let parts = vec!["word/document.xml".to_string(), "word/footer1.xml".to_string()];
+        let mut text = DocText::new(archive, parts, 1000);
+        let mut out = String::new();
+        text.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "ok\n");
+        assert_eq!(text.errors.len(), 1, "{:?}", text.errors);
+        assert_eq!(
+            text.errors[0].1,
+            "word/document.xml is larger than the 1000 byte buffer limit decompressed; not read"
+        );
     }
 
     #[test]

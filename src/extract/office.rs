@@ -14,12 +14,15 @@
 //! An office file whose parts read into memory (an `.xlsx` file's shared
 //! strings, the sheets of the other workbooks, a document's text parts)
 //! would exceed the buffer limit ([`crate::extract::Limits::max_buffer`])
-//! decompressed, or whose content does not parse, is reported and scanned
-//! as a plain zip archive (its XML as text).
+//! decompressed, one whose content parts are compressed past the archive
+//! ratio limit (a decompression bomb dressed as a document), or one whose
+//! content does not parse, is reported and scanned as a plain zip archive
+//! (its XML as text), whose reading applies the archive limits.
 
 use std::io::{self, BufReader, Read};
 
 use crate::Scratch;
+use crate::extract::limit::RATIO_FLOOR;
 use crate::extract::plain::Counting;
 use crate::extract::sniff::Format;
 use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, plain, workbook};
@@ -147,6 +150,25 @@ pub(crate) fn scan_zip(
         .sum();
     let limit = x.options().limits.max_buffer;
     let what = if kind.is_workbook() { "workbook" } else { "document" };
+    // A content part compressed past the archive ratio limit is a bomb:
+    // the archive reading of it applies its limits and says so.
+    let limits = x.options().limits;
+    let bomb = (0..archive.len()).filter_map(|i| archive.by_index_data(i).ok()).find(|e| {
+        e.name().is_ok_and(|n| kind.is_content(&n))
+            && e.size() > RATIO_FLOOR
+            && e.size() / e.compressed_size().max(1) > limits.max_ratio
+    });
+    if let Some(part) = bomb {
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        sink.problem(Problem::warning(
+            source,
+            format!(
+                "{name} decompresses past the {}:1 ratio limit: not read as a {what}; it is scanned as a zip archive",
+                limits.max_ratio
+            ),
+        ));
+        return None;
+    }
     if held > limit {
         sink.problem(Problem::warning(
             source,
@@ -161,7 +183,7 @@ pub(crate) fn scan_zip(
     let read = if kind.is_workbook() {
         workbook::scan(x, scratch, reader(), kind, source, &mut parts).map_err(|e| e.to_string())
     } else {
-        document::scan(x, scratch, archive, kind, source, &mut parts)
+        document::scan(x, scratch, archive, kind, limit, source, &mut parts)
     };
     let go_on = match read {
         Ok(go_on) => go_on,

@@ -158,6 +158,26 @@ fn a_workbook_not_read_as_one_is_reported_and_scanned_as_an_archive() {
 }
 
 #[test]
+fn an_office_file_compressed_past_the_ratio_limit_is_read_as_an_archive() {
+    // 4 MiB of one paragraph repeated: far past a ratio limit of 100.
+    let body = "<w:p><w:t>lorem ipsum</w:t></w:p>".repeat(4 << 20 >> 5);
+    let bomb = zip_parts(&[("word/document.xml", &body)]);
+    let mut opts = Options::default();
+    opts.limits.max_ratio = 100;
+    let out = scan_with(&bomb, "bomb.docx", &opts);
+    let reasons: Vec<&str> = out.problems.iter().map(|p| p.reason.as_str()).collect();
+    assert!(
+        reasons[0].starts_with("word/document.xml decompresses past the 100:1 ratio limit: not read as a document"),
+        "{reasons:?}"
+    );
+    // The archive reading applies the limit: the member is cut, and says so.
+    assert!(
+        out.problems.iter().any(|p| p.source == "bomb.docx!word/document.xml" && p.severity == Severity::Partial),
+        "{reasons:?}"
+    );
+}
+
+#[test]
 fn text_mode_reads_a_workbook_as_its_archive() {
     let opts = Options { structured: false, ..Options::default() };
     let out = scan_with(&customers_workbook(), "customers.xlsx", &opts);
