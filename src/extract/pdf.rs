@@ -14,12 +14,14 @@
 //! that are not: each page is taken under `catch_unwind` (its panic
 //! message kept off standard error), so a page that fails is reported and
 //! the others are still scanned. A file that does not load as a PDF is
-//! reported and its bytes are scanned as a binary file's. A PDF whose pages
+//! reported and its bytes are scanned as a binary file's. Content streams
+//! are decompressed here, with a limit, before the library reads them (it
+//! has none: a few KB of PDF can inflate to gigabytes). A PDF whose pages
 //! hold no text at all (scanned paper: the pages are images) is reported
 //! with a warning, since what the images show is not read.
 
 use std::cell::{Cell, RefCell};
-use std::io;
+use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Once;
@@ -33,7 +35,20 @@ use crate::report::{Finding, Location, Problem, Scanned, Sink};
 /// the scan should go on.
 pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], source: &str, sink: &mut dyn Sink) -> bool {
     let pages = match quietly(|| load(bytes)) {
-        Ok(Ok(doc)) => pages_text(&doc),
+        Ok(Ok(mut doc)) => {
+            let limit = x.options().limits.max_buffer;
+            let dropped = inflate_streams(&mut doc, STREAM_LIMIT.min(limit), limit);
+            if dropped > 0 {
+                sink.problem(Problem::partial(
+                    source,
+                    format!(
+                        "{dropped} content streams decompress past {} bytes (or past {limit} bytes in all) and are not read",
+                        STREAM_LIMIT.min(limit)
+                    ),
+                ));
+            }
+            pages_text(&doc)
+        }
         Ok(Err(reason)) | Err(reason) => {
             sink.problem(Problem::partial(
                 source,
@@ -81,6 +96,46 @@ fn load(bytes: &[u8]) -> Result<pdf_extract::Document, String> {
         doc.decrypt("").map_err(|_| "encrypted with a password".to_string())?;
     }
     Ok(doc)
+}
+
+/// The most one content stream may decompress to.
+const STREAM_LIMIT: u64 = 64 << 20;
+
+/// Decompresses `doc`'s Flate streams other than images before the
+/// library reads them, each up to `each` bytes and all of them up to
+/// `all`, and empties those that would go past: the library decompresses
+/// a stream without a limit, so a few KB of PDF could ask it for gigabytes.
+/// Images, whose content is never read as text, are left as they are.
+/// Returns how many streams were emptied.
+fn inflate_streams(doc: &mut pdf_extract::Document, each: u64, all: u64) -> usize {
+    let mut used = 0u64;
+    let mut dropped = 0;
+    for object in doc.objects.values_mut() {
+        let pdf_extract::Object::Stream(stream) = object else { continue };
+        let image = stream.dict.get(b"Subtype").and_then(|s| s.as_name()).is_ok_and(|n| n == b"Image");
+        let flate = matches!(stream.filters().as_deref(), Ok([f]) if *f == b"FlateDecode");
+        if image || !flate {
+            continue;
+        }
+        let limit = each.min(all.saturating_sub(used));
+        let mut out = Vec::new();
+        let inflated = flate2::read::ZlibDecoder::new(&stream.content[..]).take(limit + 1).read_to_end(&mut out);
+        if inflated.is_err() {
+            // Left to the library, which tries raw deflate for such streams.
+            continue;
+        }
+        if out.len() as u64 > limit {
+            stream.set_plain_content(Vec::new());
+            dropped += 1;
+            continue;
+        }
+        used += out.len() as u64;
+        // With a predictor the library still has work to do on it.
+        if stream.dict.get(b"DecodeParms").is_err() {
+            stream.set_plain_content(out);
+        }
+    }
+    dropped
 }
 
 /// Each page's text, in page order, or why it could not be taken: all

@@ -113,3 +113,22 @@ fn cli_outputs_carry_the_page() {
     assert_eq!(occurrences["pages"][0]["pageNumber"], 2, "{occurrences}");
     assert!(run("human").contains("page 2, 1:5"));
 }
+
+#[test]
+fn content_streams_that_inflate_past_the_limit_are_reported_not_read() {
+    let long: Vec<String> = (0..200).map(|i| format!("line {i}: jane.roe@example.org")).collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let doc = pdf(&[&["SSN 219-44-5178"], &long]);
+    let mut opts = trawl::extract::Options::default();
+    opts.limits.max_buffer = 4000;
+    let x = trawl::extract::Extractor::new(crate::util::scanner(), &opts);
+    let mut out = Collect::default();
+    x.scan(&mut crate::util::scanner().scratch(), trawl::extract::Data::Bytes(&doc), "big.pdf", &mut out);
+    assert_eq!(found(&out), ["USA_SOCIAL_SECURITY_NUMBER @ page 1, 1:5"]);
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert_eq!(out.problems[0].severity, Severity::Partial);
+    assert_eq!(
+        out.problems[0].reason,
+        "1 content streams decompress past 4000 bytes (or past 4000 bytes in all) and are not read"
+    );
+}
