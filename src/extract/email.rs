@@ -30,7 +30,7 @@ use crate::Scratch;
 use crate::extract::archive;
 use crate::extract::sniff::Format;
 use crate::extract::{Data, Extractor, Nesting, plain};
-use crate::report::{Problem, Scanned, Sink};
+use crate::report::{Problem, Sink};
 
 /// Scans each message of mailbox `reader` named `source` as a source of
 /// its own (see the module docs), for [`archive::scan_streamed_container`].
@@ -100,23 +100,14 @@ pub(crate) fn scan(
             }
         }
     }
-    let mut named = Renamed { inner: sink };
-    if !plain::scan_text_bytes(x, scratch, &text, Format::Text, source, &mut named) {
+    if !plain::scan_text_bytes(x, scratch, &text, Format::Email, source, sink) {
         return false;
     }
-    let attachments = message.attachments().count();
+    if message.attachment_count() == 0 || !x.may_nest(nest, source, sink) {
+        return true;
+    }
+    let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
     for (i, part) in message.attachments().enumerate() {
-        if nest.depth >= x.options().limits.max_depth {
-            sink.problem(Problem::partial(
-                source,
-                format!(
-                    "{} attachments not opened: nesting deeper than {} levels",
-                    attachments - i,
-                    x.options().limits.max_depth
-                ),
-            ));
-            break;
-        }
         let name = match (part.attachment_name(), part.message()) {
             (Some(n), _) => n.replace(['/', '\\', '!'], "_"),
             (None, Some(_)) => format!("attachment-{}.eml", i + 1),
@@ -124,7 +115,6 @@ pub(crate) fn scan(
         };
         let contents = part.message().map_or(part.contents(), |m| m.raw_message());
         let member = format!("{source}!{name}");
-        let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
         if !x.scan_nested(scratch, Data::Bytes(contents), &member, &name, inner, sink) {
             return false;
         }
@@ -135,32 +125,4 @@ pub(crate) fn scan(
 /// Whether `text` holds `needle`.
 fn text_contains(text: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(text, needle).is_some()
-}
-
-/// Passes everything on, the message's text reported as an `email`.
-struct Renamed<'a> {
-    inner: &'a mut dyn Sink,
-}
-
-impl Sink for Renamed<'_> {
-    fn finding(&mut self, finding: crate::report::Finding) -> bool {
-        self.inner.finding(finding)
-    }
-
-    fn problem(&mut self, problem: Problem) {
-        self.inner.problem(problem);
-    }
-
-    fn scanned(&mut self, mut scanned: Scanned) {
-        scanned.format = "email".into();
-        self.inner.scanned(scanned);
-    }
-
-    fn flush(&mut self) {
-        self.inner.flush();
-    }
-
-    fn sync(&mut self) -> std::io::Result<()> {
-        self.inner.sync()
-    }
 }

@@ -552,7 +552,7 @@ impl<'s> Extractor<'s> {
     fn format_of(&self, head: &[u8], hint: &str, complete: bool) -> Format {
         let f = sniff(head, hint, complete);
         match f {
-            // A mailbox is text, not opened message by message.
+            // A mailbox is a container of messages, and text when not opened.
             Format::Mbox if !self.opts.containers => Format::Text,
             _ if !self.opts.containers && (f.is_compression() || f.is_archive()) => Format::Binary,
             Format::Delimited(_)

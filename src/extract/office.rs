@@ -143,23 +143,27 @@ pub(crate) fn scan_zip(
     let reader = || BufReader::with_capacity(READ_BUFFER, RandomReader::new(src));
     let mut archive = zip::ZipArchive::new(reader()).ok()?;
     let kind = kind_of(&mut archive)?;
-    let held: u64 = (0..archive.len())
-        .filter_map(|i| archive.by_index_data(i).ok())
-        .filter(|e| e.name().is_ok_and(|n| kind.held(&n)))
-        .map(|e| e.size())
-        .sum();
-    let limit = x.options().limits.max_buffer;
-    let what = if kind.is_workbook() { "workbook" } else { "document" };
-    // A content part compressed past the archive ratio limit is a bomb:
-    // the archive reading of it applies its limits and says so.
     let limits = x.options().limits;
-    let bomb = (0..archive.len()).filter_map(|i| archive.by_index_data(i).ok()).find(|e| {
-        e.name().is_ok_and(|n| kind.is_content(&n))
+    let limit = limits.max_buffer;
+    let what = if kind.is_workbook() { "workbook" } else { "document" };
+    // What the parts read into memory hold, and a content part compressed
+    // past the archive ratio limit (a bomb: the archive reading of it
+    // applies its limits and says so), in one pass over the members.
+    let (mut held, mut bomb) = (0u64, None);
+    for e in (0..archive.len()).filter_map(|i| archive.by_index_data(i).ok()) {
+        let Ok(name) = e.name() else { continue };
+        if kind.held(&name) {
+            held += e.size();
+        }
+        if bomb.is_none()
+            && kind.is_content(&name)
             && e.size() > RATIO_FLOOR
             && e.size() / e.compressed_size().max(1) > limits.max_ratio
-    });
-    if let Some(part) = bomb {
-        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        {
+            bomb = Some(name.into_owned());
+        }
+    }
+    if let Some(name) = bomb {
         sink.problem(Problem::warning(
             source,
             format!(

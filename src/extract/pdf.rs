@@ -86,7 +86,7 @@ pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], sourc
         ));
     }
     let mut paged = Paged { inner: sink, starts };
-    plain::scan_text_bytes(x, scratch, &text, Format::Text, source, &mut paged)
+    plain::scan_text_bytes(x, scratch, &text, Format::Pdf, source, &mut paged)
 }
 
 /// The document in `bytes`, decrypted when its user password is empty.
@@ -248,8 +248,7 @@ fn page_of(starts: &[PageStart], at: u64) -> Option<(u64, u64)> {
     Some((i as u64 + 1, starts[i].line))
 }
 
-/// Passes findings on with their page and their line on it; the text
-/// scanned is reported as the PDF.
+/// Passes findings on with their page and their line on it.
 struct Paged<'a> {
     inner: &'a mut dyn Sink,
     starts: Vec<PageStart>,
@@ -270,8 +269,7 @@ impl Sink for Paged<'_> {
         self.inner.problem(problem);
     }
 
-    fn scanned(&mut self, mut scanned: Scanned) {
-        scanned.format = "pdf".into();
+    fn scanned(&mut self, scanned: Scanned) {
         self.inner.scanned(scanned);
     }
 

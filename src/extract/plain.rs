@@ -61,6 +61,9 @@ impl Sink for Counting<'_> {
     }
 }
 
+/// Scans `bytes` as text and reports them scanned as `format`: `Binary`
+/// for a binary file's bytes, `Text` for text (whose Markdown tables are
+/// read as tables), or the format the text was taken from (`Pdf`, `Email`).
 pub(crate) fn scan_text_bytes(
     x: &Extractor<'_>,
     scratch: &mut Scratch,

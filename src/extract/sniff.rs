@@ -81,10 +81,9 @@ impl Format {
         matches!(self, Format::Gzip | Format::Zstd | Format::Bzip2 | Format::Xz)
     }
 
-    /// Whether the format is an archive of several members (a mailbox is
-    /// one of messages).
+    /// Whether the format is an archive of several members.
     pub fn is_archive(self) -> bool {
-        matches!(self, Format::Zip | Format::Tar | Format::Mbox)
+        matches!(self, Format::Zip | Format::Tar)
     }
 }
 
@@ -122,19 +121,6 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
         Some("eml") => return Format::Email,
         Some("mbox") => return Format::Mbox,
         Some("jsonl" | "ndjson") => return Format::Jsonl,
-        Some("json") | Some("geojson") => {
-            // A file named as JSON that opens like JSON but does not parse
-            // (a truncated export) is still read as JSON, so that the reader
-            // reports where it breaks instead of it passing as plain text;
-            // JSON Lines under a `.json` name stay JSON Lines.
-            let trimmed = text.trim_ascii_start();
-            if looks_json(text, complete) {
-                return Format::Json;
-            }
-            if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
-                return if looks_jsonl(trimmed) { Format::Jsonl } else { Format::Json };
-            }
-        }
         Some("csv") => return Format::Delimited(delimiter(text).unwrap_or(b',')),
         Some("tsv" | "tab") => return Format::Delimited(b'\t'),
         Some("psv") => return Format::Delimited(b'|'),
@@ -151,7 +137,10 @@ pub fn sniff(head: &[u8], name: &str, complete: bool) -> Format {
         if looks_jsonl(trimmed) {
             return Format::Jsonl;
         }
-        if looks_json(trimmed, complete) {
+        // A file named as JSON that opens like JSON but does not parse (a
+        // truncated export) is still read as JSON, so that the reader
+        // reports where it breaks instead of it passing as plain text.
+        if looks_json(trimmed, complete) || matches!(ext.as_deref(), Some("json" | "geojson")) {
             return Format::Json;
         }
     }

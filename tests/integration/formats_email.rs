@@ -118,3 +118,18 @@ fn mailboxes_are_read_message_by_message() {
     assert!(mbox_scanned.container && mbox_scanned.format == "mbox");
     assert_eq!(out.scanned.iter().filter(|s| s.format == "email").count(), 3);
 }
+
+#[test]
+fn attachments_past_the_nesting_limit_are_reported_not_opened() {
+    let mut opts = trawl::extract::Options::default();
+    opts.limits.max_depth = 0;
+    let x = trawl::extract::Extractor::new(crate::util::scanner(), &opts);
+    let mut out = Collect::default();
+    x.scan(&mut crate::util::scanner().scratch(), trawl::extract::Data::Bytes(&message()), "mail.eml", &mut out);
+    // The message's own text is scanned; its attachments are not opened.
+    assert!(out.findings.iter().all(|f| f.source == "mail.eml"), "{:#?}", found(&out));
+    assert!(found(&out).iter().any(|f| f.starts_with("USA_SOCIAL_SECURITY_NUMBER @ mail.eml: ")));
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert_eq!(out.problems[0].severity, trawl::Severity::Partial);
+    assert_eq!(out.problems[0].reason, "archive nesting deeper than 0 levels not opened");
+}
