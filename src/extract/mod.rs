@@ -36,6 +36,8 @@ mod parallel;
 mod parquet;
 #[cfg(feature = "pdf")]
 mod pdf;
+#[cfg(feature = "pdf")]
+mod pdf_streams;
 pub(crate) mod plain;
 mod records;
 pub mod sniff;

@@ -14,19 +14,21 @@
 //! that are not: each page is taken under `catch_unwind` (its panic
 //! message kept off standard error), so a page that fails is reported and
 //! the others are still scanned. A file that does not load as a PDF is
-//! reported and its bytes are scanned as a binary file's. Content streams
-//! are decompressed here, with a limit, before the library reads them (it
-//! has none: a few KB of PDF can inflate to gigabytes). A PDF whose pages
+//! reported and its bytes are scanned as a binary file's. Its streams
+//! (cross-reference, object and content streams) are decompressed with a
+//! limit before the library reads them (it has none: a few KB of PDF can
+//! inflate to gigabytes; see `pdf_streams`). A PDF whose pages
 //! hold no text at all (scanned paper: the pages are images) is reported
 //! with a warning, since what the images show is not read.
 
 use std::cell::{Cell, RefCell};
-use std::io::{self, Read};
+use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Once;
 
 use crate::Scratch;
+use crate::extract::pdf_streams::{self, Budget};
 use crate::extract::sniff::Format;
 use crate::extract::{Extractor, plain};
 use crate::report::{Finding, Location, Problem, Scanned, Sink};
@@ -34,15 +36,17 @@ use crate::report::{Finding, Location, Problem, Scanned, Sink};
 /// Scans PDF `bytes` named `source` (see the module docs). Returns whether
 /// the scan should go on.
 pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], source: &str, sink: &mut dyn Sink) -> bool {
-    let pages = match quietly(|| load(bytes)) {
+    let limit = x.options().limits.max_buffer;
+    let mut budget = Budget::new(STREAM_LIMIT.min(limit), limit);
+    let pages = match quietly(|| load(bytes, &mut budget)) {
         Ok(Ok(mut doc)) => {
-            let limit = x.options().limits.max_buffer;
-            let dropped = inflate_streams(&mut doc, STREAM_LIMIT.min(limit), limit);
-            if dropped > 0 {
+            budget.bound_document(&mut doc);
+            if budget.dropped > 0 {
                 sink.problem(Problem::partial(
                     source,
                     format!(
-                        "{dropped} content streams decompress past {} bytes (or past {limit} bytes in all) and are not read",
+                        "{} streams decompress past {} bytes (or past {limit} bytes in all) and are not read",
+                        budget.dropped,
                         STREAM_LIMIT.min(limit)
                     ),
                 ));
@@ -89,54 +93,20 @@ pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], sourc
     plain::scan_text_bytes(x, scratch, &text, Format::Pdf, source, &mut paged)
 }
 
-/// The document in `bytes`, decrypted when its user password is empty.
-fn load(bytes: &[u8]) -> Result<pdf_extract::Document, String> {
-    let mut doc = pdf_extract::Document::load_mem(bytes).map_err(|e| e.to_string())?;
+/// The document in `bytes`, decrypted when its user password is empty,
+/// its streams' decompression bounded by `budget` as it loads (see
+/// `pdf_streams`).
+fn load(bytes: &[u8], budget: &mut Budget) -> Result<pdf_extract::Document, String> {
+    pdf_streams::check_xref_streams(bytes, budget.each())?;
+    let mut doc = pdf_streams::load(bytes, budget).map_err(|e| e.to_string())?;
     if doc.is_encrypted() {
         doc.decrypt("").map_err(|_| "encrypted with a password".to_string())?;
     }
     Ok(doc)
 }
 
-/// The most one content stream may decompress to.
+/// The most one stream may decompress to.
 const STREAM_LIMIT: u64 = 64 << 20;
-
-/// Decompresses `doc`'s Flate streams other than images before the
-/// library reads them, each up to `each` bytes and all of them up to
-/// `all`, and empties those that would go past: the library decompresses
-/// a stream without a limit, so a few KB of PDF could ask it for gigabytes.
-/// Images, whose content is never read as text, are left as they are.
-/// Returns how many streams were emptied.
-fn inflate_streams(doc: &mut pdf_extract::Document, each: u64, all: u64) -> usize {
-    let mut used = 0u64;
-    let mut dropped = 0;
-    for object in doc.objects.values_mut() {
-        let pdf_extract::Object::Stream(stream) = object else { continue };
-        let image = stream.dict.get(b"Subtype").and_then(|s| s.as_name()).is_ok_and(|n| n == b"Image");
-        let flate = matches!(stream.filters().as_deref(), Ok([f]) if *f == b"FlateDecode");
-        if image || !flate {
-            continue;
-        }
-        let limit = each.min(all.saturating_sub(used));
-        let mut out = Vec::new();
-        let inflated = flate2::read::ZlibDecoder::new(&stream.content[..]).take(limit + 1).read_to_end(&mut out);
-        if inflated.is_err() {
-            // Left to the library, which tries raw deflate for such streams.
-            continue;
-        }
-        if out.len() as u64 > limit {
-            stream.set_plain_content(Vec::new());
-            dropped += 1;
-            continue;
-        }
-        used += out.len() as u64;
-        // With a predictor the library still has work to do on it.
-        if stream.dict.get(b"DecodeParms").is_err() {
-            stream.set_plain_content(out);
-        }
-    }
-    dropped
-}
 
 /// Each page's text, in page order, or why it could not be taken: all
 /// pages in one pass; when that fails, page by page, so that one bad page

@@ -13,6 +13,13 @@ use crate::util::{bin, scan_bytes};
 /// filler lines, so that compressing the content streams pays, as most
 /// writers do).
 fn pdf(pages: &[&[&str]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    document(pages).save_to(&mut out).unwrap();
+    out
+}
+
+/// The document [`pdf`] writes, with its content streams compressed.
+fn document(pages: &[&[&str]]) -> Document {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
@@ -45,9 +52,7 @@ fn pdf(pages: &[&[&str]]) -> Vec<u8> {
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     doc.compress();
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
+    doc
 }
 
 fn found(c: &Collect) -> Vec<String> {
@@ -129,6 +134,115 @@ fn content_streams_that_inflate_past_the_limit_are_reported_not_read() {
     assert_eq!(out.problems[0].severity, Severity::Partial);
     assert_eq!(
         out.problems[0].reason,
-        "1 content streams decompress past 4000 bytes (or past 4000 bytes in all) and are not read"
+        "1 streams decompress past 4000 bytes (or past 4000 bytes in all) and are not read"
     );
+}
+
+/// A PDF as current writers save them: its objects in compressed object
+/// streams (one object in each here) and a cross-reference stream, with a
+/// document information dictionary whose keywords are `keywords` long.
+fn pdf_with_object_streams(pages: &[&[&str]], keywords: usize) -> Vec<u8> {
+    let mut doc = document(pages);
+    let info = doc.add_object(dictionary! { "Keywords" => Object::string_literal("k".repeat(keywords)) });
+    doc.trailer.set("Info", info);
+    let options = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .max_objects_per_stream(1)
+        .compression_level(6)
+        .build();
+    let mut out = Vec::new();
+    doc.save_with_options(&mut out, options).unwrap();
+    assert!(out.windows(7).any(|w| w == b"/ObjStm") && out.windows(5).any(|w| w == b"/XRef"));
+    out
+}
+
+#[test]
+fn object_streams_are_read_and_those_past_the_limit_are_reported_not_read() {
+    let doc = pdf_with_object_streams(&[&["SSN 219-44-5178"], &["Card 4954 2555 0349 1068"]], 20_000);
+    let scan = |max_buffer: u64| {
+        let mut opts = trawl::extract::Options::default();
+        opts.limits.max_buffer = max_buffer;
+        let x = trawl::extract::Extractor::new(crate::util::scanner(), &opts);
+        let mut out = Collect::default();
+        x.scan(&mut crate::util::scanner().scratch(), trawl::extract::Data::Bytes(&doc), "modern.pdf", &mut out);
+        out
+    };
+    let whole = scan(512 << 20);
+    let expected = ["USA_SOCIAL_SECURITY_NUMBER @ page 1, 1:5", "CREDIT_CARD_NUMBER @ page 2, 1:6"];
+    assert_eq!(found(&whole), expected);
+    assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+    // The information dictionary's object stream inflates to 20 KB: past
+    // a 10 KB limit it is not unpacked, and the pages are read as before.
+    let bounded = scan(10_000);
+    assert_eq!(found(&bounded), expected);
+    assert_eq!(bounded.problems.len(), 1, "{:?}", bounded.problems);
+    assert_eq!(
+        bounded.problems[0].reason,
+        "1 streams decompress past 10000 bytes (or past 10000 bytes in all) and are not read"
+    );
+}
+
+/// A one-page PDF showing `text`, its cross-reference table a deflated
+/// cross-reference stream followed by `padding` zero bytes once inflated.
+fn pdf_with_xref_stream(text: &str, padding: usize) -> Vec<u8> {
+    use std::io::Write;
+    let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.5\n".to_vec();
+    let mut entries = vec![0u8, 0, 0, 0, 0, 255];
+    for (i, body) in objects.iter().enumerate() {
+        entries.push(1);
+        entries.extend_from_slice(&(pdf.len() as u32).to_be_bytes());
+        entries.push(0);
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref_at = pdf.len();
+    entries.push(1);
+    entries.extend_from_slice(&(xref_at as u32).to_be_bytes());
+    entries.push(0);
+    entries.resize(entries.len() + padding, 0);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&entries).unwrap();
+    let data = z.finish().unwrap();
+    pdf.extend_from_slice(
+        format!(
+            "6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode /Length {} >>\nstream\n",
+            data.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&data);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    pdf
+}
+
+#[test]
+fn a_cross_reference_stream_past_the_limit_is_reported_and_the_file_scanned_as_bytes() {
+    let scan = |doc: &[u8]| {
+        let mut opts = trawl::extract::Options::default();
+        opts.limits.max_buffer = 10_000;
+        let x = trawl::extract::Extractor::new(crate::util::scanner(), &opts);
+        let mut out = Collect::default();
+        x.scan(&mut crate::util::scanner().scratch(), trawl::extract::Data::Bytes(doc), "xref.pdf", &mut out);
+        out
+    };
+    let fine = scan(&pdf_with_xref_stream("SSN 219-44-5178", 0));
+    assert_eq!(found(&fine), ["USA_SOCIAL_SECURITY_NUMBER @ page 1, 1:5"]);
+    assert!(fine.problems.is_empty(), "{:?}", fine.problems);
+    let bomb = scan(&pdf_with_xref_stream("SSN 219-44-5178", 20_000));
+    assert_eq!(bomb.problems.len(), 1, "{:?}", bomb.problems);
+    assert_eq!(
+        bomb.problems[0].reason,
+        "not readable as a PDF (a cross-reference stream decompresses past 10000 bytes); \
+         its bytes are scanned as a binary file's"
+    );
+    // The page's text is plain in the file: read as bytes, it is found.
+    assert_eq!(found(&bomb).len(), 1, "{:?}", found(&bomb));
 }
