@@ -14,6 +14,8 @@ use std::io::{self, Read};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::extract::guard;
+
 /// Compressed sources at least this large are decoded ahead when a thread
 /// is free: below it, the walk's own parallelism (one file per thread)
 /// keeps the threads busy.
@@ -70,7 +72,10 @@ impl HelperEnd {
             buf.resize(CHUNK, 0);
             let (mut filled, mut end, mut failed) = (0, false, None);
             while filled < CHUNK {
-                match decoder.read(&mut buf[filled..(filled + READ).min(CHUNK)]) {
+                // A decoder library's panic is this stream's error, not a
+                // silent end of the stream.
+                let read = guard::quietly("the decoder", || decoder.read(&mut buf[filled..(filled + READ).min(CHUNK)]));
+                match read.unwrap_or_else(|panic| Err(io::Error::other(panic))) {
                     Ok(0) => {
                         end = true;
                         break;

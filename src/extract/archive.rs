@@ -176,18 +176,21 @@ fn scan_member(
     sink: &mut dyn Sink,
 ) -> bool {
     let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
-    if declared <= SMALL_MEMBER {
-        let mut buf = Vec::with_capacity(declared as usize);
-        // A `Limited` reader ends cleanly instead of failing: the error is its cut reason.
-        let _ = (&mut *reader).take(SMALL_MEMBER + 1).read_to_end(&mut buf);
-        if buf.len() as u64 <= SMALL_MEMBER {
-            return x.scan_nested(scratch, Data::Bytes(&buf), member, hint, inner, sink);
+    // A panic in one member's reading ends that member, not the archive.
+    x.guarded(scratch, member, sink, |scratch, sink| {
+        if declared <= SMALL_MEMBER {
+            let mut buf = Vec::with_capacity(declared as usize);
+            // A `Limited` reader ends cleanly instead of failing: the error is its cut reason.
+            let _ = (&mut *reader).take(SMALL_MEMBER + 1).read_to_end(&mut buf);
+            if buf.len() as u64 <= SMALL_MEMBER {
+                return x.scan_nested(scratch, Data::Bytes(&buf), member, hint, inner, sink);
+            }
+            // The declared size was wrong: go on streaming after what was read.
+            let mut chained = Cursor::new(buf).chain(reader);
+            return x.scan_nested(scratch, Data::Stream(&mut chained), member, hint, inner, sink);
         }
-        // The declared size was wrong: go on streaming after what was read.
-        let mut chained = Cursor::new(buf).chain(reader);
-        return x.scan_nested(scratch, Data::Stream(&mut chained), member, hint, inner, sink);
-    }
-    x.scan_nested(scratch, Data::Stream(reader), member, hint, inner, sink)
+        x.scan_nested(scratch, Data::Stream(reader), member, hint, inner, sink)
+    })
 }
 
 /// Scans every member of a tar archive.

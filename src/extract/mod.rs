@@ -22,6 +22,7 @@ mod delimited;
 mod document;
 #[cfg(feature = "email")]
 mod email;
+mod guard;
 mod json;
 mod json_cuts;
 mod json_lexer;
@@ -31,6 +32,8 @@ mod md_tables;
 mod names;
 #[cfg(feature = "office")]
 mod office;
+#[cfg(feature = "office")]
+mod ole;
 mod ordered;
 mod parallel;
 mod parquet;
@@ -395,6 +398,11 @@ impl<'s> Extractor<'s> {
     /// Scans one top-level source named `source`. Problems (unreadable,
     /// truncated, over a limit) go to `sink` as events; returns whether the
     /// sink wants more.
+    ///
+    /// A panic while the source is read (a format library meeting a
+    /// damaged file it does not expect) ends this source's scan, not the
+    /// caller's: the source is reported as partly scanned, with the
+    /// panic's message, and `scratch` is replaced by a fresh one.
     pub fn scan(&self, scratch: &mut Scratch, data: Data<'_>, source: &str, sink: &mut dyn Sink) -> bool {
         let budget = Budget::default();
         let size = match &data {
@@ -403,7 +411,31 @@ impl<'s> Extractor<'s> {
             Data::Stream(_) => None,
         };
         let mut sized = StoredSize { inner: sink, source, size };
-        self.scan_nested(scratch, data, source, source, Nesting { depth: 0, budget: &budget }, &mut sized)
+        let nesting = Nesting { depth: 0, budget: &budget };
+        self.guarded(scratch, source, &mut sized, |scratch, sink| {
+            self.scan_nested(scratch, data, source, source, nesting, sink)
+        })
+    }
+
+    /// Runs `scan`, the scan of `source`, so that a panic in it ends only
+    /// that scan: the source is reported as partly scanned, with the
+    /// panic's message, and `scratch` is replaced by a fresh one. Returns
+    /// whether the scan should go on.
+    pub(crate) fn guarded(
+        &self,
+        scratch: &mut Scratch,
+        source: &str,
+        sink: &mut dyn Sink,
+        scan: impl FnOnce(&mut Scratch, &mut dyn Sink) -> bool,
+    ) -> bool {
+        match guard::quietly("reading it", || scan(scratch, sink)) {
+            Ok(go_on) => go_on,
+            Err(reason) => {
+                *scratch = self.scanner.scratch();
+                sink.problem(Problem::partial(source, format!("{reason}; the rest of it is not scanned")));
+                true
+            }
+        }
     }
 
     /// Scans an Arrow record batch held in memory (from DataFusion, Polars,

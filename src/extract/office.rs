@@ -25,7 +25,7 @@ use crate::Scratch;
 use crate::extract::limit::RATIO_FLOOR;
 use crate::extract::plain::Counting;
 use crate::extract::sniff::Format;
-use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, plain, workbook};
+use crate::extract::{Extractor, Nesting, RandomAccess, RandomReader, archive, document, ole, plain, workbook};
 use crate::report::{Problem, Scanned, Sink};
 
 /// Buffer for reading an office file's zip archive by random access (as
@@ -185,7 +185,7 @@ pub(crate) fn scan_zip(
     }
     let mut parts = Counting::parts(sink);
     let read = if kind.is_workbook() {
-        workbook::scan(x, scratch, reader(), kind, source, &mut parts).map_err(|e| e.to_string())
+        workbook::scan(x, scratch, reader(), kind, source, &mut parts)
     } else {
         document::scan(x, scratch, archive, kind, limit, source, &mut parts)
     };
@@ -232,6 +232,13 @@ pub(crate) fn scan_ole(
     source: &str,
     sink: &mut dyn Sink,
 ) -> bool {
+    if let Err(reason) = ole::check(bytes) {
+        sink.problem(Problem::partial(
+            source,
+            format!("damaged OLE compound file ({reason}); its bytes are scanned as a binary file's"),
+        ));
+        return plain::scan_text_bytes(x, scratch, bytes, Format::Binary, source, sink);
+    }
     let mut parts = Counting::parts(sink);
     match workbook::scan(x, scratch, io::Cursor::new(bytes), Kind::Xls, source, &mut parts) {
         Ok(go_on) => {

@@ -24,6 +24,7 @@ use std::sync::{Condvar, Mutex};
 
 use crate::Scratch;
 use crate::detect::Scanner;
+use crate::extract::guard;
 use crate::report::{Finding, Problem, Sink};
 
 /// Findings and problems one run may have waiting. Enough that a run of
@@ -84,6 +85,9 @@ enum Event<T> {
     Finding(Finding),
     Problem(Problem),
     Done(T),
+    /// The run panicked (a format library on a damaged file): ends the
+    /// run, and the merge re-raises the panic once earlier runs are sent.
+    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// What the caller of [`run_merged`] sees of a run's events: a finding
@@ -145,7 +149,7 @@ impl<T> Queue<T> {
         if st.dropped {
             return false;
         }
-        let done = matches!(event, Event::Done(_));
+        let done = matches!(event, Event::Done(_) | Event::Panicked(_));
         st.done |= done;
         st.events.push_back(event);
         if done || st.events.len() == BATCH {
@@ -315,6 +319,8 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
     if jobs.is_empty() {
         return outcome;
     }
+    // A run's panic, re-raised once the runs before it are sent on.
+    let mut panicked = None;
     // Passes one event on; false to stop.
     let mut step = |r: Range<usize>, event: Event<T>| match event {
         Event::Finding(mut f) => {
@@ -327,6 +333,10 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
         }
         Event::Problem(p) => on_step(r, Step::Problem(p), &mut *sink),
         Event::Done(out) => on_step(r, Step::Done(out), &mut *sink),
+        Event::Panicked(payload) => {
+            panicked = Some(payload);
+            false
+        }
     };
     let threads = threads.max(1);
     let ahead = AHEAD_PER_THREAD * threads;
@@ -353,10 +363,18 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
             let q = &queues[c % ahead];
             q.start(r.clone());
             let mut out = QueueSink { queue: q, cap: QUEUED, sent: 0 };
-            let result = run(&jobs[r.clone()], &mut s, &mut out);
+            let result = guard::catch_quietly(|| run(&jobs[r.clone()], &mut s, &mut out));
             pace.ended(r.len(), out.sent);
             // Always accepted: `Done` may exceed the cap by one.
-            q.push(Event::Done(result), usize::MAX);
+            match result {
+                Ok(result) => q.push(Event::Done(result), usize::MAX),
+                Err(payload) => {
+                    // The runs before this one are claimed already, by
+                    // workers that finish them; the merge stops at this one.
+                    q.push(Event::Panicked(payload), usize::MAX);
+                    return scanner.scratch();
+                }
+            };
         }
         s
     };
@@ -401,6 +419,10 @@ pub(crate) fn run_merged<J: Sync, T: Send>(
         (go_on, used)
     });
     return_helpers(helpers);
+    if let Some(payload) = panicked {
+        *scratch = used.into_iter().next().expect("the caller's scratch");
+        std::panic::resume_unwind(payload);
+    }
     outcome.finished = go_on;
     let mut used = used.into_iter();
     *scratch = used.next().expect("the caller's scratch");
@@ -560,6 +582,40 @@ mod tests {
         let ahead = AHEAD_PER_THREAD * threads;
         assert!(furthest_ahead < ahead, "a job started {furthest_ahead} jobs ahead of the one drained");
         assert!(furthest_ahead >= 1, "jobs still run ahead of the one drained");
+    }
+
+    #[test]
+    fn a_run_that_panics_is_re_raised_after_the_runs_before_it() {
+        let scanner = builtin();
+        let jobs: Vec<usize> = (0..40).collect();
+        for threads in [1, 2, 4] {
+            let mut scratch = scanner.scratch();
+            let mut out = Collect::default();
+            let mut done = Vec::new();
+            let caught = crate::extract::guard::quietly("the run", || {
+                run_ordered(
+                    scanner,
+                    &mut scratch,
+                    threads,
+                    &jobs,
+                    |&j, _, sink| {
+                        assert!(j != 17, "damaged input in job {j}");
+                        sink.finding(finding(j, 0))
+                    },
+                    &mut out,
+                    |i, step, _| {
+                        if matches!(step, Step::Done(_)) {
+                            done.push(i);
+                        }
+                        true
+                    },
+                )
+            });
+            // No hang, the panic's message, and every run before it sent.
+            assert_eq!(caught.unwrap_err(), "the run failed: damaged input in job 17", "{threads} threads");
+            assert_eq!(done, (0..17).collect::<Vec<_>>(), "{threads} threads");
+            assert_eq!(out.findings.len(), 17);
+        }
     }
 
     #[test]

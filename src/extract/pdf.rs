@@ -21,13 +21,12 @@
 //! hold no text at all (scanned paper: the pages are images) is reported
 //! with a warning, since what the images show is not read.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::Once;
 
 use crate::Scratch;
+use crate::extract::guard::quietly;
 use crate::extract::pdf_streams::{self, Budget};
 use crate::extract::sniff::Format;
 use crate::extract::{Extractor, plain};
@@ -38,7 +37,7 @@ use crate::report::{Finding, Location, Problem, Scanned, Sink};
 pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], source: &str, sink: &mut dyn Sink) -> bool {
     let limit = x.options().limits.max_buffer;
     let mut budget = Budget::new(STREAM_LIMIT.min(limit), limit);
-    let pages = match quietly(|| load(bytes, &mut budget)) {
+    let pages = match quietly("the PDF reader", || load(bytes, &mut budget)) {
         Ok(Ok(mut doc)) => {
             budget.bound_document(&mut doc);
             if budget.dropped > 0 {
@@ -113,13 +112,13 @@ const STREAM_LIMIT: u64 = 64 << 20;
 /// costs only itself (the library looks up the page list again for each
 /// page it is asked for, so a pass per page is quadratic in the pages).
 fn pages_text(doc: &pdf_extract::Document) -> Vec<Result<String, String>> {
-    if let Ok(Ok(pages)) = quietly(|| all_pages(doc)) {
+    if let Ok(Ok(pages)) = quietly("the PDF reader", || all_pages(doc)) {
         return pages.into_iter().map(Ok).collect();
     }
     doc.get_pages()
         .keys()
         .map(|&n| {
-            let taken = quietly(|| {
+            let taken = quietly("the PDF reader", || {
                 let mut text = String::new();
                 let mut out = pdf_extract::PlainTextOutput::new(&mut text);
                 pdf_extract::output_doc_page(doc, &mut out, n).map(|()| text).map_err(|e| e.to_string())
@@ -252,38 +251,6 @@ impl Sink for Paged<'_> {
     }
 }
 
-thread_local! {
-    /// Whether a panic on this thread is caught by [`quietly`], whose
-    /// message is then not printed.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into an error naming it, with its message
-/// kept off standard error. The process's panic hook is wrapped once: it
-/// stays silent on a thread inside `quietly` and runs as before elsewhere.
-fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    result.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
-        format!("the PDF reader failed: {message}")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,14 +307,5 @@ mod tests {
             .collect();
         assert_eq!(one, each);
         assert_eq!(one, ["page 1 top\npage 1 bottom", "page 2 top\npage 2 bottom", "page 3 top\npage 3 bottom"]);
-    }
-
-    #[test]
-    fn panics_become_errors_without_a_message_on_stderr() {
-        let r: Result<(), String> = quietly(|| panic!("bad xref"));
-        assert_eq!(r.unwrap_err(), "the PDF reader failed: bad xref");
-        assert_eq!(quietly(|| 7), Ok(7));
-        // Outside `quietly`, panics still reach the hook as before.
-        assert!(!QUIET.with(Cell::get));
     }
 }

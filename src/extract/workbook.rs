@@ -29,6 +29,7 @@ use std::io::{self, Read};
 use calamine::{Data, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx};
 
 use crate::Scratch;
+use crate::extract::guard::quietly;
 use crate::extract::names::NameMask;
 use crate::extract::office::Kind;
 use crate::extract::values::write_float;
@@ -37,8 +38,9 @@ use crate::report::{Finding, Location, Problem, Scanned, Sink};
 
 /// Scans the sheets of workbook `reader` (of kind `kind`, a workbook) as
 /// tables (see the module docs). Returns whether the scan should go on, or
-/// the error that kept the workbook from opening (nothing is reported
-/// then). A sheet that cannot be read is reported as partly scanned.
+/// why the workbook could not be opened (nothing is reported then). A
+/// sheet that cannot be read is reported as partly scanned. The workbook
+/// library's panics on damaged files are errors here (`guard::quietly`).
 pub(crate) fn scan<R: Read + io::Seek>(
     x: &Extractor<'_>,
     scratch: &mut Scratch,
@@ -46,30 +48,39 @@ pub(crate) fn scan<R: Read + io::Seek>(
     kind: Kind,
     source: &str,
     sink: &mut dyn Sink,
-) -> Result<bool, calamine::Error> {
-    let mut book = match kind {
-        Kind::Xlsx => Sheets::Xlsx(Xlsx::new(reader)?),
-        Kind::Xlsb => Sheets::Xlsb(Xlsb::new(reader)?),
-        Kind::Ods => Sheets::Ods(Ods::new(reader)?),
-        Kind::Xls => Sheets::Xls(Xls::new(reader)?),
-        other => unreachable!("{} is not a workbook", other.name()),
+) -> Result<bool, String> {
+    let open = || -> Result<Sheets<R>, calamine::Error> {
+        Ok(match kind {
+            Kind::Xlsx => Sheets::Xlsx(Xlsx::new(reader)?),
+            Kind::Xlsb => Sheets::Xlsb(Xlsb::new(reader)?),
+            Kind::Ods => Sheets::Ods(Ods::new(reader)?),
+            Kind::Xls => Sheets::Xls(Xls::new(reader)?),
+            other => unreachable!("{} is not a workbook", other.name()),
+        })
     };
+    let mut book = quietly(READER, open)?.map_err(|e| e.to_string())?;
     let mut sheets = Sheet::new(sink);
     for name in book.sheet_names() {
-        let read = match &mut book {
+        let read = quietly(READER, || match &mut book {
             Sheets::Xlsx(xlsx) => stream_sheet(x, scratch, xlsx, &name, source, &mut sheets),
             other => {
                 other.worksheet_range(&name).map(|range| scan_range(x, scratch, &range, &name, source, &mut sheets))
             }
-        };
+        });
         match read {
-            Ok(true) => {}
-            Ok(false) => return Ok(false),
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => return Ok(false),
+            Ok(Err(e)) => {
+                sheets.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}")))
+            }
             Err(e) => sheets.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}"))),
         }
     }
     Ok(true)
 }
+
+/// Who fails when the workbook library panics.
+const READER: &str = "the workbook reader";
 
 /// Scans one worksheet held in memory (its used range) as a table (see
 /// the module docs).

@@ -5,7 +5,7 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::bin;
+use crate::util::{bin, root};
 
 /// Synthetic values used across these tests (Luhn-valid card, valid SSN, ...).
 const CARD: &str = "4532015112830366";
@@ -668,4 +668,46 @@ fn allow_lists_suppress_values() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let out = run(&["scan", "-f", "jsonl", "-q", "--allow-regex", "^4532", "logs"], d.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn damaged_files_that_break_their_format_libraries_are_reported_and_the_scan_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    // An Excel 97 workbook whose directory chain loops back on itself (its
+    // FAT entry for the directory's sector 9 names sector 9): the workbook
+    // library would read it until memory runs out.
+    let mut xls = std::fs::read(root().join("tests/fixtures/customers.xls")).unwrap();
+    let fat_entry = 512 + 8 * 512 + 4 * 9;
+    xls[fat_entry..fat_entry + 4].copy_from_slice(&9u32.to_le_bytes());
+    std::fs::write(d.path().join("looped.xls"), xls).unwrap();
+    // A Parquet file written by a real writer with 27 bytes slipped into a
+    // column chunk (found by mutating it): the Parquet library panics
+    // reading its pages.
+    let mut parquet = std::fs::read(root().join("corpus/datasets/customers_us_2.parquet")).unwrap();
+    let inserted: Vec<u8> = (0..27)
+        .map(|i| {
+            u8::from_str_radix(&"d5499cec952b71d53ee1c63038669232941a037d1daf0c865b0126"[2 * i..2 * i + 2], 16).unwrap()
+        })
+        .collect();
+    parquet.splice(3191..3191, inserted);
+    std::fs::write(d.path().join("damaged.parquet"), parquet).unwrap();
+    std::fs::write(d.path().join("notes.txt"), format!("ssn {SSN}\n")).unwrap();
+    for threads in ["1", "2"] {
+        let out = run(&["scan", "-f", "jsonl", "-j", threads, "."], d.path());
+        assert_eq!(out.status.code(), Some(2), "-j{threads}");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "-j{threads}: {err}");
+        assert!(
+            err.contains("looped.xls: partly scanned: damaged OLE compound file (its directory loops); its bytes are scanned as a binary file's"),
+            "-j{threads}: {err}"
+        );
+        assert!(
+            err.contains("damaged.parquet: partly scanned: reading it failed: Decoder for dict should have been set; the rest of it is not scanned"),
+            "-j{threads}: {err}"
+        );
+        let found = jsonl(&out);
+        assert!(found.iter().any(|f| f["source"] == "notes.txt"), "-j{threads}");
+        // What the Parquet file held before the damaged page is reported.
+        assert!(found.iter().any(|f| f["source"] == "damaged.parquet"), "-j{threads}");
+    }
 }
