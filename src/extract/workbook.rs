@@ -67,12 +67,9 @@ pub(crate) fn scan<R: Read + io::Seek>(
                 other.worksheet_range(&name).map(|range| scan_range(x, scratch, &range, &name, source, &mut sheets))
             }
         });
-        match read {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => return Ok(false),
-            Ok(Err(e)) => {
-                sheets.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}")))
-            }
+        match read.and_then(|r| r.map_err(|e| e.to_string())) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
             Err(e) => sheets.inner.problem(Problem::partial(source, format!("sheet {name:?} could not be read: {e}"))),
         }
     }
