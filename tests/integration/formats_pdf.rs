@@ -246,3 +246,38 @@ fn a_cross_reference_stream_past_the_limit_is_reported_and_the_file_scanned_as_b
     // The page's text is plain in the file: read as bytes, it is found.
     assert_eq!(found(&bomb).len(), 1, "{:?}", found(&bomb));
 }
+
+/// [`pdf`]'s document encrypted (RC4, 128-bit key) with `user` as the
+/// password to open it.
+fn encrypted_pdf(pages: &[&[&str]], user: &str) -> Vec<u8> {
+    let mut doc = document(pages);
+    doc.trailer.set("ID", vec![Object::string_literal("0123456789abcdef"), Object::string_literal("0123456789abcdef")]);
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner secret",
+        user_password: user,
+        key_length: 128,
+        permissions: lopdf::Permissions::all(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).unwrap();
+    doc.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn an_encrypted_pdf_is_read_when_it_opens_without_a_password() {
+    let pages: &[&[&str]] = &[&["SSN 219-44-5178"]];
+    let open = encrypted_pdf(pages, "");
+    // Encrypted: the value is not in the file's bytes.
+    assert!(!open.windows(11).any(|w| w == b"219-44-5178"));
+    let out = scan_bytes(&open, "protected.pdf");
+    assert_eq!(found(&out), ["USA_SOCIAL_SECURITY_NUMBER @ page 1, 1:5"]);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    // A password to open it: reported, and its bytes scanned as a binary's.
+    let locked = scan_bytes(&encrypted_pdf(pages, "user secret"), "locked.pdf");
+    assert!(found(&locked).is_empty());
+    assert_eq!(locked.problems.len(), 1, "{:?}", locked.problems);
+    assert!(locked.problems[0].reason.starts_with("not readable as a PDF ("), "{:?}", locked.problems);
+}
