@@ -373,6 +373,39 @@ impl Sink for StoredSize<'_> {
     }
 }
 
+/// Counts the findings of a source scanned by [`Extractor::guarded`] on
+/// their way on, and notes whether its own [`Scanned`] event went by.
+struct Watched<'a> {
+    inner: &'a mut dyn Sink,
+    source: &'a str,
+    findings: u64,
+    reported: bool,
+}
+
+impl Sink for Watched<'_> {
+    fn finding(&mut self, finding: crate::report::Finding) -> bool {
+        self.findings += 1;
+        self.inner.finding(finding)
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn scanned(&mut self, scanned: Scanned) {
+        self.reported |= scanned.source == self.source;
+        self.inner.scanned(scanned);
+    }
+
+    fn flush(&mut self) {
+        self.inner.flush();
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.inner.sync()
+    }
+}
+
 /// Reads sources of any supported format and scans them.
 pub struct Extractor<'s> {
     scanner: &'s Scanner,
@@ -419,8 +452,9 @@ impl<'s> Extractor<'s> {
 
     /// Runs `scan`, the scan of `source`, so that a panic in it ends only
     /// that scan: the source is reported as partly scanned, with the
-    /// panic's message, and `scratch` is replaced by a fresh one. Returns
-    /// whether the scan should go on.
+    /// panic's message (and as scanned, with the findings sent before the
+    /// panic, unless it was already), and `scratch` is replaced by a fresh
+    /// one. Returns whether the scan should go on.
     pub(crate) fn guarded(
         &self,
         scratch: &mut Scratch,
@@ -428,11 +462,25 @@ impl<'s> Extractor<'s> {
         sink: &mut dyn Sink,
         scan: impl FnOnce(&mut Scratch, &mut dyn Sink) -> bool,
     ) -> bool {
-        match guard::quietly("reading it", || scan(scratch, sink)) {
+        let mut watched = Watched { inner: sink, source, findings: 0, reported: false };
+        match guard::quietly("reading it", || scan(scratch, &mut watched)) {
             Ok(go_on) => go_on,
             Err(reason) => {
                 *scratch = self.scanner.scratch();
+                let sink = watched.inner;
                 sink.problem(Problem::partial(source, format!("{reason}; the rest of it is not scanned")));
+                if !watched.reported {
+                    // Counted as a partly scanned source, with its findings.
+                    sink.scanned(Scanned {
+                        source: source.to_string(),
+                        format: "unknown".into(),
+                        bytes: 0,
+                        findings: watched.findings,
+                        binary: false,
+                        container: false,
+                        size: None,
+                    });
+                }
                 true
             }
         }

@@ -707,7 +707,15 @@ fn damaged_files_that_break_their_format_libraries_are_reported_and_the_scan_goe
         );
         let found = jsonl(&out);
         assert!(found.iter().any(|f| f["source"] == "notes.txt"), "-j{threads}");
-        // What the Parquet file held before the damaged page is reported.
-        assert!(found.iter().any(|f| f["source"] == "damaged.parquet"), "-j{threads}");
+        // What the Parquet file held before the damaged page is reported,
+        // and the file is counted as (partly) scanned with those findings.
+        let parquet_findings = found.iter().filter(|f| f["source"] == "damaged.parquet").count();
+        assert!(parquet_findings > 0, "-j{threads}");
+        let out = run(&["scan", "-f", "json", "-j", threads, "."], d.path());
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let summary = &summary["summary"];
+        assert_eq!(summary["files_scanned"], 3, "-j{threads}: {summary}");
+        assert_eq!(summary["findings"], found.len(), "-j{threads}: {summary}");
+        assert_eq!(summary["not_scanned"].as_array().unwrap().len(), 3, "-j{threads}: {summary}");
     }
 }
