@@ -37,6 +37,8 @@ mod ole;
 mod ordered;
 mod parallel;
 mod parquet;
+#[cfg(feature = "parquet")]
+mod parquet_pages;
 #[cfg(feature = "pdf")]
 mod pdf;
 #[cfg(feature = "pdf")]

@@ -84,7 +84,7 @@ mod imp {
     use crate::Scratch;
     use crate::extract::ordered::{Step, run_ordered};
     use crate::extract::values::{Contexts, Emit, ValueBatch, json_path_child, write_float};
-    use crate::extract::{BatchScan, Extractor, RandomAccess, RandomReader};
+    use crate::extract::{BatchScan, Extractor, RandomAccess, RandomReader, parquet_pages};
     use crate::report::{Problem, Scanned, Severity, Sink};
 
     /// Ranged reads of a [`RandomAccess`] source, for the footer.
@@ -341,6 +341,20 @@ mod imp {
                 walk.emit.sink.problem(Problem::partial(
                     source,
                     format!("row group {g}, column {name}: cannot read column chunk: {e}"),
+                ));
+                continue;
+            }
+            // No page may declare more than its whole chunk (see `parquet_pages`).
+            let lying = chunks.iter().zip(&parts).find_map(|(c, (_, bytes))| {
+                let page = parquet_pages::largest_page(bytes)?;
+                (page > c.uncompressed_size()).then(|| (page, c.uncompressed_size()))
+            });
+            if let Some((page, chunk)) = lying {
+                walk.emit.sink.problem(Problem::partial(
+                    source,
+                    format!(
+                        "row group {g}, column {name}: a page declares {page} bytes uncompressed, more than its whole column chunk ({chunk}): not scanned"
+                    ),
                 ));
                 continue;
             }

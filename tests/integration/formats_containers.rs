@@ -396,6 +396,58 @@ mod parquet_files {
     }
 
     #[test]
+    fn a_page_declaring_more_than_its_column_chunk_is_reported_not_read() {
+        let notes: Vec<String> =
+            (0..100).map(|i| format!("note {i:03}: contact jane.doe@example.com about the renewal")).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(Int64Array::from((0..100).collect::<Vec<i64>>())) as ArrayRef),
+            ("notes", Arc::new(StringArray::from(notes)) as ArrayRef),
+        ])
+        .expect("batch");
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .build();
+        let mut bytes = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        let whole = scan_bytes(&bytes, "notes.parquet");
+        assert_eq!(whole.findings.len(), 100);
+        assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+        // The notes column's one page: its header (Thrift compact) starts
+        // with the page type (field 1) and the uncompressed size (field 2).
+        let meta = parquet::file::metadata::ParquetMetaDataReader::new()
+            .parse_and_finish(&bytes::Bytes::from(bytes.clone()))
+            .expect("metadata");
+        let chunk = meta.row_group(0).column(1);
+        let at = chunk.data_page_offset() as usize;
+        assert_eq!(bytes[at], 0x15);
+        let varint_end = |from: usize| from + bytes[from..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+        let size_at = varint_end(at + 1);
+        assert_eq!(bytes[size_at], 0x15);
+        let end = varint_end(size_at + 1);
+        // The largest size a varint of that length holds (zigzag: even).
+        let n = end - size_at - 1;
+        for (k, b) in bytes[size_at + 1..end].iter_mut().enumerate() {
+            *b = if k + 1 < n { 0xff } else { 0x7f };
+        }
+        bytes[size_at + 1] &= 0xfe;
+        let claimed = ((1i64 << (7 * n)) - 2) / 2;
+        assert!(claimed > chunk.uncompressed_size(), "{claimed} against {}", chunk.uncompressed_size());
+        let lying = scan_bytes(&bytes, "notes.parquet");
+        assert!(lying.findings.is_empty(), "{:?}", lying.findings.len());
+        assert_eq!(lying.problems.len(), 1, "{:?}", lying.problems);
+        assert_eq!(
+            lying.problems[0].reason,
+            format!(
+                "row group 0, column notes: a page declares {claimed} bytes uncompressed, more than its whole column chunk ({}): not scanned",
+                chunk.uncompressed_size()
+            )
+        );
+    }
+
+    #[test]
     fn row_groups_records_and_nested_paths() {
         let bytes = customers();
         let meta = parquet::file::metadata::ParquetMetaDataReader::new()
