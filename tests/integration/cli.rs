@@ -5,7 +5,7 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{bin, root};
+use crate::util::{bin, damaged_parquet, root};
 
 /// Synthetic values used across these tests (Luhn-valid card, valid SSN, ...).
 const CARD: &str = "4532015112830366";
@@ -680,17 +680,7 @@ fn damaged_files_that_break_their_format_libraries_are_reported_and_the_scan_goe
     let fat_entry = 512 + 8 * 512 + 4 * 9;
     xls[fat_entry..fat_entry + 4].copy_from_slice(&9u32.to_le_bytes());
     std::fs::write(d.path().join("looped.xls"), xls).unwrap();
-    // A Parquet file written by a real writer with 27 bytes slipped into a
-    // column chunk (found by mutating it): the Parquet library panics
-    // reading its pages.
-    let mut parquet = std::fs::read(root().join("corpus/datasets/customers_us_2.parquet")).unwrap();
-    let inserted: Vec<u8> = (0..27)
-        .map(|i| {
-            u8::from_str_radix(&"d5499cec952b71d53ee1c63038669232941a037d1daf0c865b0126"[2 * i..2 * i + 2], 16).unwrap()
-        })
-        .collect();
-    parquet.splice(3191..3191, inserted);
-    std::fs::write(d.path().join("damaged.parquet"), parquet).unwrap();
+    std::fs::write(d.path().join("damaged.parquet"), damaged_parquet()).unwrap();
     std::fs::write(d.path().join("notes.txt"), format!("ssn {SSN}\n")).unwrap();
     for threads in ["1", "2"] {
         let out = run(&["scan", "-f", "jsonl", "-j", threads, "."], d.path());

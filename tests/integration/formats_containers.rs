@@ -50,6 +50,21 @@ fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().expect("zip finish").into_inner()
 }
 
+#[test]
+fn a_member_that_breaks_its_format_library_ends_only_itself() {
+    let notes = b"ssn 219-44-5178\n";
+    let bundle = zip_of(&[("damaged.parquet", &crate::util::damaged_parquet()), ("notes.txt", notes)]);
+    let out = scan_bytes(&bundle, "bundle.zip");
+    let panicked: Vec<_> = out.problems.iter().filter(|p| p.reason.starts_with("reading it failed: ")).collect();
+    assert_eq!(panicked.len(), 1, "{:?}", out.problems);
+    assert_eq!(panicked[0].source, "bundle.zip!damaged.parquet");
+    assert_eq!(panicked[0].severity, Severity::Partial);
+    // The member after it is scanned, and the rows before the damage kept.
+    assert!(out.findings.iter().any(|f| f.source == "bundle.zip!notes.txt"));
+    assert!(out.findings.iter().any(|f| f.source == "bundle.zip!damaged.parquet"));
+    assert!(out.scanned.iter().any(|s| s.source == "bundle.zip!damaged.parquet"));
+}
+
 fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in members {

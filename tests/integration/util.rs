@@ -52,3 +52,15 @@ pub fn scan_bytes(bytes: &[u8], source: &str) -> Collect {
     x.scan(&mut scratch, trawl::extract::Data::Bytes(bytes), source, &mut out);
     out
 }
+
+/// A Parquet file written by a real writer (the corpus's
+/// `customers_us_2.parquet`) with 27 bytes slipped into a column chunk
+/// (found by `tools/mutation_run.py`): the Parquet library panics reading
+/// its pages, after the rows of its first columns.
+pub fn damaged_parquet() -> Vec<u8> {
+    let mut parquet = std::fs::read(root().join("corpus/datasets/customers_us_2.parquet")).unwrap();
+    let hex = "d5499cec952b71d53ee1c63038669232941a037d1daf0c865b0126";
+    let inserted = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap());
+    parquet.splice(3191..3191, inserted);
+    parquet
+}
