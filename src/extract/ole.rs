@@ -58,8 +58,13 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), String> {
         difat.extend(words(file.table_sector(next)?));
         next = difat.pop().unwrap_or(RESERVED);
     }
+    let fat_sectors: Vec<u32> = difat.into_iter().filter(|&id| id < DIFSECT).collect();
+    if fat_sectors.len() > file.max_id as usize + 1 {
+        // The same sectors listed again and again: a FAT larger than the file.
+        return Err("it lists more FAT sectors than the file holds".into());
+    }
     let mut fat = Vec::new();
-    for id in difat.into_iter().filter(|&id| id < DIFSECT) {
+    for id in fat_sectors {
         fat.extend(words(file.table_sector(id)?));
     }
     let dirs = file.chain(u32_at(bytes, 48), &fat, u64::MAX, "its directory")?;
@@ -103,13 +108,23 @@ fn check_sheet_sizes(stream: &[u8]) -> Result<(), String> {
         .filter(|&(typ, data)| typ == 0x0085 && data.len() >= 4)
         .map(|(_, data)| u32_at(data, 0) as usize)
         .collect();
+    // A record read from one start is not read again from another: the
+    // sequences from there on are the same (and a stream of many sheet
+    // starts costs one pass, not one per start).
+    let mut seen = vec![0u64; stream.len() / 64 + 1];
     for from in std::iter::once(0).chain(starts) {
-        let Some(sheet) = stream.get(from..) else { continue };
-        for (typ, data) in records(sheet) {
-            let cells = if typ == 0x0200 { declared_cells(data) } else { 0 };
+        let mut at = from;
+        while let Some(head) = stream.get(at..at + 4) {
+            if seen[at / 64] & (1 << (at % 64)) != 0 {
+                break;
+            }
+            seen[at / 64] |= 1 << (at % 64);
+            let Some(data) = stream.get(at + 4..at + 4 + usize::from(u16_at(head, 2))) else { break };
+            let cells = if u16_at(head, 0) == 0x0200 { declared_cells(data) } else { 0 };
             if cells > MAX_CELLS {
                 return Err(format!("a sheet declares {cells} cells, more than the format holds"));
             }
+            at += 4 + data.len();
         }
     }
     Ok(())
@@ -296,6 +311,16 @@ mod tests {
     }
 
     #[test]
+    fn a_fat_listed_again_and_again_is_refused() {
+        let mut bad = XLS.to_vec();
+        // The header lists 109 FAT sectors: all of them sector 8.
+        for k in 0..109 {
+            bad[76 + 4 * k..80 + 4 * k].copy_from_slice(&8u32.to_le_bytes());
+        }
+        assert_eq!(check(&bad), Err("it lists more FAT sectors than the file holds".into()));
+    }
+
+    #[test]
     fn a_fat_sector_cut_short_is_refused() {
         // The FAT is sector 8, bytes 4,608 to 5,120 of the file.
         assert_eq!(check(&XLS[..5000]), Err("a table sector (8) is cut short by the end of the file".into()));
@@ -358,6 +383,12 @@ mod tests {
             check_sheet_sizes(&stream),
             Err(format!("a sheet declares {} cells, more than the format holds", 2 * (u64::from(u32::MAX) - 4)))
         );
+        // Many sheets starting at the same record: each record read once.
+        let mut many = Vec::new();
+        for _ in 0..10_000 {
+            many.extend(record(0x0085, &[0, 0, 0, 0, 0, 0]));
+        }
+        assert_eq!(check_sheet_sizes(&many), Ok(()));
         // Records cut short end the sequence.
         assert_eq!(records(&stream[..stream.len() - 1]).count(), 3);
     }

@@ -189,8 +189,10 @@ fn lzw(input: &[u8], params: Option<&Dictionary>, limit: u64) -> Option<Vec<u8>>
 
 /// Checks the cross-reference streams in a PDF's `bytes` (each `/XRef`
 /// dictionary's stream) before the library reads them: an error names one
-/// that inflates past `limit` bytes.
-pub(super) fn check_xref_streams(bytes: &[u8], limit: u64) -> Result<(), String> {
+/// that inflates past `limit` bytes. Returns how many streams it inflated.
+pub(super) fn check_xref_streams(bytes: &[u8], limit: u64) -> Result<usize, String> {
+    // Each stream is inflated once, however many `/XRef` come before it.
+    let (mut checked, mut inflated) = (None, 0);
     for at in memchr::memmem::find_iter(bytes, b"/XRef") {
         // `/XRefStm` is a trailer key, not a stream's type.
         if bytes.get(at + 5).is_some_and(u8::is_ascii_alphanumeric) {
@@ -199,14 +201,18 @@ pub(super) fn check_xref_streams(bytes: &[u8], limit: u64) -> Result<(), String>
         let rest = &bytes[at..];
         let near = &rest[..rest.len().min(64 << 10)];
         let Some(keyword) = memchr::memmem::find(near, b"stream") else { continue };
+        if checked.replace(at + keyword) == Some(at + keyword) {
+            continue;
+        }
         let mut data = &rest[keyword + 6..];
         data = data.strip_prefix(b"\r").unwrap_or(data);
         data = data.strip_prefix(b"\n").unwrap_or(data);
         if inflate(data, limit, io::sink()).is_none() {
             return Err(format!("a cross-reference stream decompresses past {limit} bytes"));
         }
+        inflated += 1;
     }
-    Ok(())
+    Ok(inflated)
 }
 
 thread_local! {
@@ -321,11 +327,16 @@ mod tests {
             pdf.extend_from_slice(b"\nendstream\nendobj\ntrailer << /XRefStm 9 >>\n");
             pdf
         };
-        assert_eq!(check_xref_streams(&xref(&[0u8; 4000]), 4000), Ok(()));
+        assert_eq!(check_xref_streams(&xref(&[0u8; 4000]), 4000), Ok(1));
         assert_eq!(
             check_xref_streams(&xref(&[0u8; 4001]), 4000),
             Err("a cross-reference stream decompresses past 4000 bytes".into())
         );
-        assert_eq!(check_xref_streams(b"%PDF-1.4 no streams /XRefStm", 10), Ok(()));
+        assert_eq!(check_xref_streams(b"%PDF-1.4 no streams /XRefStm", 10), Ok(0));
+        // Many `/XRef` before one stream: it is inflated once.
+        let mut many = b"/XRef ".repeat(10_000);
+        many.extend_from_slice(b"stream\n");
+        many.extend_from_slice(&zlib(&[0u8; 4000]));
+        assert_eq!(check_xref_streams(&many, 4000), Ok(1));
     }
 }
