@@ -99,6 +99,9 @@ impl Compact<'_> {
     /// Skips a value of compact type `kind` (a struct field's: booleans
     /// are in the field header).
     fn skip(&mut self, kind: u8, depth: usize) -> Option<()> {
+        if kind >= 9 && depth >= MAX_DEPTH {
+            return None;
+        }
         match kind {
             1 | 2 => Some(()),
             3 => self.bytes(1),
@@ -128,21 +131,16 @@ impl Compact<'_> {
                 }
                 Some(())
             }
-            12 => {
-                if depth >= MAX_DEPTH {
-                    return None;
+            12 => loop {
+                let byte = self.byte()?;
+                if byte == 0 {
+                    return Some(());
                 }
-                loop {
-                    let byte = self.byte()?;
-                    if byte == 0 {
-                        return Some(());
-                    }
-                    if byte >> 4 == 0 {
-                        self.zigzag()?;
-                    }
-                    self.skip(byte & 0x0f, depth + 1)?;
+                if byte >> 4 == 0 {
+                    self.zigzag()?;
                 }
-            }
+                self.skip(byte & 0x0f, depth + 1)?;
+            },
             _ => None,
         }
     }
@@ -217,5 +215,16 @@ mod tests {
         chunk.extend(header(1 << 30, 1 << 20));
         assert_eq!(largest_page(&chunk), Some(1 << 30));
         assert_eq!(largest_page(&[0xff; 8]), None);
+    }
+
+    #[test]
+    fn containers_nested_past_the_depth_limit_are_given_up_on() {
+        // Field 5 a list of lists of lists...: 100,000 levels would
+        // overflow the stack if each were followed.
+        let mut h = header(10, 0);
+        h.truncate(h.len() - 17);
+        h.push(0x29);
+        h.extend(std::iter::repeat_n(0x19, 100_000));
+        assert_eq!(page_header(&h), None);
     }
 }
