@@ -222,7 +222,7 @@ impl File<'_> {
 /// in the table; it cannot loop for long: it ends after `len` bytes.
 fn mini_chain(first: u32, mini_fat: &[u32], area: &[u8], len: u64, what: &str) -> Result<Vec<u8>, String> {
     let (mut id, mut out) = (first, Vec::new());
-    while id != END_OF_CHAIN {
+    while id != END_OF_CHAIN && len > 0 {
         let at = id as usize * 64;
         let sector = area.get(at..at + 64).ok_or_else(|| format!("{what} leaves the small-stream area"))?;
         let take = 64.min(len as usize - out.len());
@@ -308,6 +308,19 @@ mod tests {
         bad.resize(300 * 512, 0);
         bad[fat_entry(9)..fat_entry(9) + 4].copy_from_slice(&200u32.to_le_bytes());
         assert_eq!(check(&bad), Err("its directory leaves the FAT".into()));
+    }
+
+    #[test]
+    fn an_empty_workbook_stream_needs_no_sector() {
+        let dir = 512 * 10;
+        let entries: Vec<Entry> = XLS[dir..dir + 512].chunks_exact(128).map(|e| Entry::new(e, 512)).collect();
+        let i = entries.iter().position(|e| e.name == "Workbook").expect("a Workbook stream");
+        let mut empty = XLS.to_vec();
+        // Length 0 from sector 0 of a small-stream area the file lacks.
+        empty[dir + i * 128 + 116..dir + i * 128 + 124].fill(0);
+        assert_eq!(check(&empty), Ok(()));
+        empty[dir + i * 128 + 120] = 100;
+        assert_eq!(check(&empty), Err("its Workbook stream leaves the small-stream area".into()));
     }
 
     #[test]
