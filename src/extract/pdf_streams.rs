@@ -70,6 +70,13 @@ impl Budget {
                     stream.set_plain_content(out);
                 }
             }
+            Decoded::Partly(out, rest) => {
+                self.used += out.len() as u64;
+                let rest: Vec<Object> = filters[rest..].iter().map(|f| Object::Name(f.clone())).collect();
+                stream.dict.remove(b"DecodeParms");
+                stream.set_content(out);
+                stream.dict.set("Filter", Object::Array(rest));
+            }
             Decoded::TooLarge => {
                 stream.set_plain_content(Vec::new());
                 self.dropped += 1;
@@ -95,9 +102,12 @@ impl Budget {
 #[derive(Debug, PartialEq)]
 enum Decoded {
     Bytes(Vec<u8>),
+    /// The bytes decoded by the first filters, up to the one at this
+    /// index, which is not decoded here (nor by the library).
+    Partly(Vec<u8>, usize),
     /// Some step went past the limit.
     TooLarge,
-    /// A filter not decoded here.
+    /// The first filter is not decoded here.
     Unknown,
 }
 
@@ -106,7 +116,11 @@ enum Decoded {
 /// zlib is tried as raw deflate; what decodes before an error is kept).
 fn decode(content: &[u8], filters: &[Vec<u8>], params: Option<&Dictionary>, limit: u64) -> Decoded {
     let mut data = Cow::Borrowed(content);
-    for filter in filters {
+    for (i, filter) in filters.iter().enumerate() {
+        // The library would decode the filters before this one again,
+        // without a limit, then fail on it: it gets what they decoded.
+        let not_here =
+            |data: Cow<'_, [u8]>| if i == 0 { Decoded::Unknown } else { Decoded::Partly(data.into_owned(), i) };
         let out = match filter.as_slice() {
             b"FlateDecode" => match inflate(&data, limit, Vec::new()) {
                 Some(out) => out,
@@ -120,12 +134,12 @@ fn decode(content: &[u8], filters: &[Vec<u8>], params: Option<&Dictionary>, limi
             b"ASCII85Decode" => {
                 let mut dict = Dictionary::new();
                 dict.set("Filter", Object::Name(filter.clone()));
-                match Stream::new(dict, data.into_owned()).decompressed_content() {
+                match Stream::new(dict, data.to_vec()).decompressed_content() {
                     Ok(out) => out,
-                    Err(_) => return Decoded::Unknown,
+                    Err(_) => return not_here(data),
                 }
             }
-            _ => return Decoded::Unknown,
+            _ => return not_here(data),
         };
         if out.len() as u64 > limit {
             return Decoded::TooLarge;
@@ -290,6 +304,20 @@ mod tests {
         assert_eq!(decode(&lzw, &names(&["LZWDecode"]), None, 1 << 20), Decoded::Bytes(text.clone()));
         assert_eq!(decode(&lzw, &names(&["LZWDecode"]), None, 1000), Decoded::TooLarge);
         assert_eq!(decode(b"xyz", &names(&["DCTDecode"]), None, 1 << 20), Decoded::Unknown);
+        // A filter not decoded here after one that is: the library gets
+        // what the first decoded, not the chance to decode it unbounded.
+        let flate_dct = names(&["FlateDecode", "DCTDecode"]);
+        assert_eq!(decode(&flate, &flate_dct, None, 1 << 20), Decoded::Partly(text.clone(), 1));
+        assert_eq!(decode(&flate, &flate_dct, None, 100), Decoded::TooLarge);
+        let mut dict = Dictionary::new();
+        dict.set(
+            "Filter",
+            Object::Array(vec![Object::Name(b"FlateDecode".to_vec()), Object::Name(b"DCTDecode".to_vec())]),
+        );
+        let mut stream = Stream::new(dict, flate.clone());
+        Budget::new(1 << 20, 1 << 20).bound(&mut stream);
+        assert_eq!(stream.content, text);
+        assert_eq!(stream.filters().unwrap(), [b"DCTDecode".as_slice()]);
     }
 
     #[test]
