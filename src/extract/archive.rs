@@ -177,7 +177,7 @@ fn scan_member(
 ) -> bool {
     let inner = Nesting { depth: nest.depth + 1, budget: nest.budget };
     // A panic in one member's reading ends that member, not the archive.
-    x.guarded(scratch, member, sink, |scratch, sink| {
+    x.guarded(scratch, member, None, sink, |scratch, sink| {
         if declared <= SMALL_MEMBER {
             let mut buf = Vec::with_capacity(declared as usize);
             // A `Limited` reader ends cleanly instead of failing: the error is its cut reason.

@@ -351,35 +351,13 @@ pub fn buffer(reader: &mut dyn Read, max: u64) -> io::Result<Option<Vec<u8>>> {
     Ok(if n as u64 > max { None } else { Some(out) })
 }
 
-/// Puts the stored size of a top-level source in its [`Scanned`] event.
-struct StoredSize<'a> {
-    inner: &'a mut dyn Sink,
-    source: &'a str,
-    size: Option<u64>,
-}
-
-impl Sink for StoredSize<'_> {
-    fn finding(&mut self, finding: crate::report::Finding) -> bool {
-        self.inner.finding(finding)
-    }
-
-    fn problem(&mut self, problem: Problem) {
-        self.inner.problem(problem);
-    }
-
-    fn scanned(&mut self, mut scanned: Scanned) {
-        if scanned.source == self.source && scanned.size.is_none() {
-            scanned.size = self.size;
-        }
-        self.inner.scanned(scanned);
-    }
-}
-
 /// Counts the findings of a source scanned by [`Extractor::guarded`] on
-/// their way on, and notes whether its own [`Scanned`] event went by.
+/// their way on, notes whether its own [`Scanned`] event went by, and puts
+/// its stored size (a top-level source's) in that event.
 struct Watched<'a> {
     inner: &'a mut dyn Sink,
     source: &'a str,
+    size: Option<u64>,
     findings: u64,
     reported: bool,
 }
@@ -394,8 +372,11 @@ impl Sink for Watched<'_> {
         self.inner.problem(problem);
     }
 
-    fn scanned(&mut self, scanned: Scanned) {
-        self.reported |= scanned.source == self.source;
+    fn scanned(&mut self, mut scanned: Scanned) {
+        if scanned.source == self.source {
+            self.reported = true;
+            scanned.size = scanned.size.or(self.size);
+        }
         self.inner.scanned(scanned);
     }
 
@@ -445,26 +426,27 @@ impl<'s> Extractor<'s> {
             Data::Random(r) => Some(r.len()),
             Data::Stream(_) => None,
         };
-        let mut sized = StoredSize { inner: sink, source, size };
         let nesting = Nesting { depth: 0, budget: &budget };
-        self.guarded(scratch, source, &mut sized, |scratch, sink| {
+        self.guarded(scratch, source, size, sink, |scratch, sink| {
             self.scan_nested(scratch, data, source, source, nesting, sink)
         })
     }
 
-    /// Runs `scan`, the scan of `source`, so that a panic in it ends only
-    /// that scan: the source is reported as partly scanned, with the
-    /// panic's message (and as scanned, with the findings sent before the
-    /// panic, unless it was already), and `scratch` is replaced by a fresh
-    /// one. Returns whether the scan should go on.
+    /// Runs `scan`, the scan of `source` (of stored size `size`, known for
+    /// a top-level source, put in its [`Scanned`] event), so that a panic
+    /// in it ends only that scan: the source is reported as partly scanned,
+    /// with the panic's message (and as scanned, with the findings sent
+    /// before the panic, unless it was already), and `scratch` is replaced
+    /// by a fresh one. Returns whether the scan should go on.
     pub(crate) fn guarded(
         &self,
         scratch: &mut Scratch,
         source: &str,
+        size: Option<u64>,
         sink: &mut dyn Sink,
         scan: impl FnOnce(&mut Scratch, &mut dyn Sink) -> bool,
     ) -> bool {
-        let mut watched = Watched { inner: sink, source, findings: 0, reported: false };
+        let mut watched = Watched { inner: sink, source, size, findings: 0, reported: false };
         match guard::quietly("reading it", || scan(scratch, &mut watched)) {
             Ok(go_on) => go_on,
             Err(reason) => {
@@ -480,7 +462,7 @@ impl<'s> Extractor<'s> {
                         findings: watched.findings,
                         binary: false,
                         container: false,
-                        size: None,
+                        size: watched.size,
                     });
                 }
                 true
