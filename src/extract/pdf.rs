@@ -37,7 +37,7 @@ use crate::report::{Finding, Location, Problem, Scanned, Sink};
 pub(crate) fn scan(x: &Extractor<'_>, scratch: &mut Scratch, bytes: &[u8], source: &str, sink: &mut dyn Sink) -> bool {
     let limit = x.options().limits.max_buffer;
     let mut budget = Budget::new(STREAM_LIMIT.min(limit), limit);
-    let pages = match quietly("the PDF reader", || load(bytes, &mut budget)) {
+    let pages = match quietly(READER, || load(bytes, &mut budget)) {
         Ok(Ok(mut doc)) => {
             budget.bound_document(&mut doc);
             if budget.dropped > 0 {
@@ -107,18 +107,21 @@ fn load(bytes: &[u8], budget: &mut Budget) -> Result<pdf_extract::Document, Stri
 /// The most one stream may decompress to.
 const STREAM_LIMIT: u64 = 64 << 20;
 
+/// Who fails when the PDF library panics.
+const READER: &str = "the PDF reader";
+
 /// Each page's text, in page order, or why it could not be taken: all
 /// pages in one pass; when that fails, page by page, so that one bad page
 /// costs only itself (the library looks up the page list again for each
 /// page it is asked for, so a pass per page is quadratic in the pages).
 fn pages_text(doc: &pdf_extract::Document) -> Vec<Result<String, String>> {
-    if let Ok(Ok(pages)) = quietly("the PDF reader", || all_pages(doc)) {
+    if let Ok(Ok(pages)) = quietly(READER, || all_pages(doc)) {
         return pages.into_iter().map(Ok).collect();
     }
     doc.get_pages()
         .keys()
         .map(|&n| {
-            let taken = quietly("the PDF reader", || {
+            let taken = quietly(READER, || {
                 let mut text = String::new();
                 let mut out = pdf_extract::PlainTextOutput::new(&mut text);
                 pdf_extract::output_doc_page(doc, &mut out, n).map(|()| text).map_err(|e| e.to_string())
