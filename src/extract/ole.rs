@@ -104,40 +104,38 @@ const MAX_CELLS: u64 = 65_536 * 256;
 /// the reader could meet is checked: those in the stream's record sequence
 /// and in the one from each sheet's start (`BoundSheet8` records).
 fn check_sheet_sizes(stream: &[u8]) -> Result<(), String> {
-    let starts: Vec<usize> = records(stream)
-        .filter(|&(typ, data)| typ == 0x0085 && data.len() >= 4)
-        .map(|(_, data)| u32_at(data, 0) as usize)
+    let starts: Vec<usize> = records(stream, 0)
+        .filter(|&(_, typ, data)| typ == 0x0085 && data.len() >= 4)
+        .map(|(_, _, data)| u32_at(data, 0) as usize)
         .collect();
     // A record read from one start is not read again from another: the
     // sequences from there on are the same (and a stream of many sheet
     // starts costs one pass, not one per start).
     let mut seen = vec![0u64; stream.len() / 64 + 1];
     for from in std::iter::once(0).chain(starts) {
-        let mut at = from;
-        while let Some(head) = stream.get(at..at + 4) {
+        for (at, typ, data) in records(stream, from) {
             if seen[at / 64] & (1 << (at % 64)) != 0 {
                 break;
             }
             seen[at / 64] |= 1 << (at % 64);
-            let Some(data) = stream.get(at + 4..at + 4 + usize::from(u16_at(head, 2))) else { break };
-            let cells = if u16_at(head, 0) == 0x0200 { declared_cells(data) } else { 0 };
+            let cells = if typ == 0x0200 { declared_cells(data) } else { 0 };
             if cells > MAX_CELLS {
                 return Err(format!("a sheet declares {cells} cells, more than the format holds"));
             }
-            at += 4 + data.len();
         }
     }
     Ok(())
 }
 
-/// The BIFF records of `stream`, as (type, data), in order, up to the first
-/// one cut short.
-fn records(mut stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+/// The BIFF records of `stream` from offset `at` on, as (offset, type,
+/// data), in order, up to the first one cut short.
+fn records(stream: &[u8], mut at: usize) -> impl Iterator<Item = (usize, u16, &[u8])> {
     std::iter::from_fn(move || {
-        let len = usize::from(u16_at(stream.get(..4)?, 2));
-        let record = stream.get(..4 + len)?;
-        stream = &stream[4 + len..];
-        Some((u16_at(record, 0), &record[4..]))
+        let head = stream.get(at..at.checked_add(4)?)?;
+        let data = stream.get(at + 4..at + 4 + usize::from(u16_at(head, 2)))?;
+        let record = (at, u16_at(head, 0), data);
+        at += 4 + data.len();
+        Some(record)
     })
 }
 
@@ -403,6 +401,6 @@ mod tests {
         }
         assert_eq!(check_sheet_sizes(&many), Ok(()));
         // Records cut short end the sequence.
-        assert_eq!(records(&stream[..stream.len() - 1]).count(), 3);
+        assert_eq!(records(&stream[..stream.len() - 1], 0).count(), 3);
     }
 }
