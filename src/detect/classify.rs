@@ -24,6 +24,11 @@ pub struct Classes {
     /// Per block, the word starts known to start no keyword nor literal
     /// (see [`Classes::set_quiet`]); empty when none are known.
     quiet: Vec<u64>,
+    /// The blocks holding a byte of `rare_set`, in order, each with the
+    /// mask of those bytes (see [`Classes::compute_listing`]).
+    rare: Vec<(u32, u64)>,
+    /// The bytes listed in `rare`, if any were.
+    rare_set: Option<[u8; 3]>,
 }
 
 pub(crate) const DIGIT: usize = 0;
@@ -117,10 +122,36 @@ pub(crate) fn eq_mask<const N: usize>(block: &[u8], set: &[u8; N]) -> u64 {
 impl Classes {
     /// Computes the masks of `hay`, replacing the previous contents.
     pub fn compute(&mut self, hay: &[u8]) {
+        self.compute_listing(hay, None);
+    }
+
+    /// [`Classes::compute`], also listing where the bytes of `rare` (up
+    /// to three, repeated to fill the set) occur: the rare-byte anchors
+    /// (`@` of e-mail addresses) come with the classes, in the same pass,
+    /// instead of a search of their own over the haystack.
+    pub(crate) fn compute_listing(&mut self, hay: &[u8], rare: Option<[u8; 3]>) {
         self.blocks.clear();
         self.blocks.reserve(hay.len().div_ceil(64));
-        self.backslash = vectors::class_blocks(&mut self.blocks, hay);
+        self.rare.clear();
+        self.rare_set = rare;
+        self.backslash = vectors::class_blocks(&mut self.blocks, hay, rare.as_ref(), &mut self.rare);
         self.quiet.clear();
+    }
+
+    /// Where the bytes of `set` occur, when the classes were computed
+    /// listing them ([`Classes::compute_listing`]): the blocks that hold
+    /// some, in order, each with the mask of those bytes. Taken out (so
+    /// that the caller may change the classes' owner while reading it),
+    /// to be given back with [`Classes::put_rare`].
+    #[inline]
+    pub(crate) fn take_rare(&mut self, set: &[u8; 3]) -> Option<Vec<(u32, u64)>> {
+        (self.rare_set.as_ref() == Some(set)).then(|| std::mem::take(&mut self.rare))
+    }
+
+    /// Gives back the list [`Classes::take_rare`] took.
+    #[inline]
+    pub(crate) fn put_rare(&mut self, rare: Vec<(u32, u64)>) {
+        self.rare = rare;
     }
 
     /// Sets the word starts at which the keyword walks need not look,

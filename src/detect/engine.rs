@@ -612,6 +612,9 @@ pub struct Scanner {
     word_literal_targets: Vec<Vec<Target>>,
     /// Single rare bytes (such as `@`) and the rules they anchor.
     rare: Vec<(u8, Vec<Target>)>,
+    /// The rare bytes, when there are one to three (repeated to fill the
+    /// set): the class pass lists where they occur (`Classes::compute_listing`).
+    rare_set: Option<[u8; 3]>,
     /// Rules anchored on digit groups, bucketed by threshold (see [`DigitLevel`]).
     digit_levels: Vec<DigitLevel>,
     /// The level of a group by its digit count (see [`level_of_digits`]).
@@ -1001,6 +1004,12 @@ impl Scanner {
             literals,
             literal_targets,
             word_literal_targets,
+            rare_set: match rare[..] {
+                [(a, _)] => Some([a; 3]),
+                [(a, _), (b, _)] => Some([a, b, a]),
+                [(a, _), (b, _), (c, _)] => Some([a, b, c]),
+                _ => None,
+            },
             rare,
             digit_level_of: level_of_digits(&digit_levels),
             digit_levels,
@@ -1174,7 +1183,7 @@ impl Scanner {
         if hay.is_empty() {
             return;
         }
-        scratch.classes.compute(hay);
+        scratch.classes.compute_listing(hay, self.rare_set);
         // Whitespace escapes (`\n`, `\t`) read as what they stand for: the
         // rest of the scan runs on a copy with them decoded, when there are any.
         let mut decoded = std::mem::take(&mut scratch.decoded);
@@ -1409,11 +1418,16 @@ impl Scanner {
         s.kw_hits = kw_hits;
     }
 
-    /// One pass for up to three rare bytes (`@`, `^`), one per byte beyond.
+    /// The rare bytes' windows (`@`, `^`): where the class pass listed
+    /// them (up to three bytes), else one search for up to three, one per
+    /// byte beyond.
     fn rare_anchors(&self, s: &mut Scratch, hay: &[u8]) {
-        let mut at_rare = |pos: usize| {
+        let listed = self.rare_set.as_ref().and_then(|set| s.classes.take_rare(set));
+        let at_rare = |s: &mut Scratch, pos: usize| {
+            // A listed byte may be an escape's letter that the haystack
+            // decoded into whitespace (`detect::escapes`): no longer one.
+            let Some((_, targets)) = self.rare.iter().find(|(b, _)| *b == hay[pos]) else { return };
             s.stats.rare_hits += 1;
-            let targets = &self.rare.iter().find(|(b, _)| *b == hay[pos]).expect("a rare byte").1;
             for &Target { rule, before, after, .. } in targets {
                 let win = pos.saturating_sub(before)..(pos + 1 + after).min(hay.len());
                 if self.lacks_needed_bytes(rule, hay, win.start..pos) {
@@ -1422,6 +1436,17 @@ impl Scanner {
                 self.search_at(s, rule, win, pos..pos + 1, before == 0);
             }
         };
+        if let Some(listed) = listed {
+            for &(k, mut mask) in &listed {
+                while mask != 0 {
+                    at_rare(s, k as usize * 64 + mask.trailing_zeros() as usize);
+                    mask &= mask - 1;
+                }
+            }
+            s.classes.put_rare(listed);
+            return;
+        }
+        let mut at_rare = |pos: usize| at_rare(s, pos);
         for bytes in self.rare.chunks(3) {
             match *bytes {
                 [(a, _)] => memchr::memchr_iter(a, hay).for_each(&mut at_rare),
@@ -2651,6 +2676,56 @@ mod tests {
         assert!(found > 1000, "{found} findings");
         // Skipping them searches fewer windows.
         assert!(a.stats.windows < b.stats.windows, "{} against {}", a.stats.windows, b.stats.windows);
+    }
+
+    /// The rare bytes' windows (`@` of e-mail addresses and URL passwords,
+    /// `^` of card track data) are the same whether the class pass lists
+    /// where the bytes are or a search finds them: at block edges, in the
+    /// last, short block, after whitespace escapes that the scan decodes.
+    #[test]
+    fn rare_bytes_listed_by_the_class_pass_find_what_a_search_finds() {
+        let listing = crate::testutil::builtin();
+        let mut searching = Scanner::new(&crate::Rules::builtin().expect("builtin rules")).expect("compile");
+        assert_eq!(listing.rare_set.map(|set| set.contains(&b'@')), Some(true));
+        searching.rare_set = None;
+        let pieces = [
+            "jo.doe@example.com",
+            "a@b.co",
+            "@",
+            "^",
+            "postgres://app:Tr0ub4dor-3x@db.internal:5432/prod",
+            "%B4111111111111111^DOE/JOHN^2512101000000000000000?",
+            "\\n",
+            "\\t",
+            "\\",
+            " ",
+            "\n",
+            "x",
+            "0123456789abcdef0123456789abcdef",
+        ];
+        let mut rng = crate::testutil::XorShift(0x0A7_B17E);
+        let (mut a, mut b) = (listing.scratch(), searching.scratch());
+        let mut found = 0;
+        for _ in 0..3000 {
+            let mut hay = "y".repeat(rng.below(130));
+            for _ in 0..1 + rng.below(6) {
+                hay.push_str(pieces[rng.below(pieces.len())]);
+            }
+            let mut got = Vec::new();
+            listing.find(&mut a, hay.as_bytes(), 0..hay.len(), &Context::default(), &mut |m| {
+                got.push(*m);
+                true
+            });
+            let mut want = Vec::new();
+            searching.find(&mut b, hay.as_bytes(), 0..hay.len(), &Context::default(), &mut |m| {
+                want.push(*m);
+                true
+            });
+            assert_eq!(got, want, "{hay:?}");
+            found += got.len();
+        }
+        assert!(found > 1000, "{found} findings");
+        assert_eq!(a.stats.rare_hits, b.stats.rare_hits);
     }
 
     #[test]

@@ -56,21 +56,41 @@ pub(crate) fn vectors() -> Vectors {
 }
 
 /// Pushes the class masks of every 64-byte block of `hay` onto `blocks`
-/// (see `Classes::compute`); returns whether `hay` holds a backslash.
-pub(crate) fn class_blocks(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-    class_blocks_with(vectors(), blocks, hay)
+/// (see `Classes::compute`); returns whether `hay` holds a backslash. With
+/// `rare`, also pushes onto `listed` each block holding one of its bytes,
+/// with the mask of those bytes (see `Classes::rare`), in the same pass.
+pub(crate) fn class_blocks(
+    blocks: &mut Vec<[u64; 5]>,
+    hay: &[u8],
+    rare: Option<&[u8; 3]>,
+    listed: &mut Vec<(u32, u64)>,
+) -> bool {
+    class_blocks_with(vectors(), blocks, hay, rare, listed)
 }
 
 #[allow(unsafe_code)]
-fn class_blocks_with(unit: Vectors, blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-    match unit {
+fn class_blocks_with(
+    unit: Vectors,
+    blocks: &mut Vec<[u64; 5]>,
+    hay: &[u8],
+    rare: Option<&[u8; 3]>,
+    listed: &mut Vec<(u32, u64)>,
+) -> bool {
+    match (unit, rare) {
         // SAFETY: `vectors` found AVX-512F and AVX-512BW.
         #[cfg(target_arch = "x86_64")]
-        Vectors::Avx512 => unsafe { x86::class_blocks_avx512(blocks, hay) },
+        (Vectors::Avx512, Some(rare)) => unsafe { x86::class_blocks_listing_avx512(blocks, hay, rare, listed) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Vectors::Avx512, None) => unsafe { x86::class_blocks_avx512(blocks, hay) },
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
-        Vectors::Avx2 => unsafe { x86::class_blocks_avx2(blocks, hay) },
-        _ => class_blocks_of(blocks, hay, classes16),
+        (Vectors::Avx2, Some(rare)) => unsafe { x86::class_blocks_listing_avx2(blocks, hay, rare, listed) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Vectors::Avx2, None) => unsafe { x86::class_blocks_avx2(blocks, hay) },
+        (_, Some(rare)) => class_blocks_listing(blocks, hay, classes16, |b| eq_mask(b, rare), listed),
+        (_, None) => class_blocks_of(blocks, hay, classes16),
     }
 }
 
@@ -281,6 +301,31 @@ fn class_blocks_of(blocks: &mut Vec<[u64; 5]>, hay: &[u8], masks: impl Fn(&[u8; 
     backslash
 }
 
+/// [`class_blocks_of`], also pushing onto `listed` each block whose
+/// `rare` mask (the bytes of the rare set) has a bit before the data's end,
+/// with that mask.
+#[inline(always)]
+fn class_blocks_listing(
+    blocks: &mut Vec<[u64; 5]>,
+    hay: &[u8],
+    masks: impl Fn(&[u8; 64]) -> ([u64; 5], bool),
+    rare: impl Fn(&[u8; 64]) -> u64,
+    listed: &mut Vec<(u32, u64)>,
+) -> bool {
+    let mut backslash = false;
+    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, len| {
+        let (m, b) = masks(block);
+        backslash |= b;
+        let k = blocks.len() as u32;
+        blocks.push(m);
+        let r = rare(block) & (u64::MAX >> (64 - len));
+        if r != 0 {
+            listed.push((k, r));
+        }
+    });
+    backslash
+}
+
 /// Pushes onto `out` the mask from `mask` of each block in `blocks` of
 /// `data`, its bits past the data cleared.
 #[inline(always)]
@@ -320,7 +365,7 @@ mod x86 {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    use super::{class_blocks_of, each_blocks_of, eq_blocks_of};
+    use super::{class_blocks_listing, class_blocks_of, each_blocks_of, eq_blocks_of};
 
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
@@ -524,6 +569,26 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2")]
+    pub(super) fn class_blocks_listing_avx2(
+        blocks: &mut Vec<[u64; 5]>,
+        hay: &[u8],
+        rare: &[u8; 3],
+        listed: &mut Vec<(u32, u64)>,
+    ) -> bool {
+        class_blocks_listing(blocks, hay, |block| classes_avx2(block), |block| eq_set_avx2(block, rare), listed)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn class_blocks_listing_avx512(
+        blocks: &mut Vec<[u64; 5]>,
+        hay: &[u8],
+        rare: &[u8; 3],
+        listed: &mut Vec<(u32, u64)>,
+    ) -> bool {
+        class_blocks_listing(blocks, hay, |block| classes_avx512(block), |block| eq_set_avx512(block, rare), listed)
+    }
+
+    #[target_feature(enable = "avx2")]
     pub(super) fn eq_masks_avx2<const N: usize>(data: &[u8], blocks: Range<usize>, bytes: [u8; N], out: &mut Vec<u64>) {
         eq_blocks_of(data, blocks, out, |block| eq_set_avx2(block, &bytes))
     }
@@ -621,9 +686,23 @@ mod tests {
         for unit in units() {
             for hay in inputs() {
                 let mut blocks = Vec::new();
-                let backslash = class_blocks_with(unit, &mut blocks, &hay);
+                let mut listed = Vec::new();
+                let backslash = class_blocks_with(unit, &mut blocks, &hay, None, &mut listed);
                 assert_eq!(backslash, hay.contains(&b'\\'), "{unit:?}, {} bytes", hay.len());
                 assert_eq!(blocks.len(), hay.len().div_ceil(64));
+                assert!(listed.is_empty());
+                // The same masks with a rare set listed, and each of its bytes in order.
+                for rare in [*b"@@@", *b"@^@", *b"\x01\x01\x01", *b"a7\xff"] {
+                    let mut again = Vec::new();
+                    assert_eq!(class_blocks_with(unit, &mut again, &hay, Some(&rare), &mut listed), backslash);
+                    assert_eq!(again, blocks, "{unit:?}, {} bytes, rare {rare:?}", hay.len());
+                    let got: Vec<usize> = listed
+                        .drain(..)
+                        .flat_map(|(k, m)| (0..64).filter(move |b| m >> b & 1 == 1).map(move |b| k as usize * 64 + b))
+                        .collect();
+                    let want: Vec<usize> = (0..hay.len()).filter(|&i| rare.contains(&hay[i])).collect();
+                    assert_eq!(got, want, "{unit:?}, {} bytes, rare {rare:?}", hay.len());
+                }
                 for (i, &b) in hay.iter().enumerate() {
                     let got: Vec<bool> = blocks[i / 64].iter().map(|m| m >> (i % 64) & 1 == 1).collect();
                     assert_eq!(got, class_of(b), "{unit:?}, byte {b:#04x} at {i}");
