@@ -2583,9 +2583,15 @@ mod tests {
 
     /// The values `scanner` finds in `hay`, in order, scanning with `scratch`.
     fn values(scanner: &Scanner, scratch: &mut Scratch, hay: &str) -> Vec<String> {
+        let found = matches_of(scanner, scratch, hay.as_bytes(), &Context::none());
+        found.iter().map(|m| hay[m.start..m.end].to_string()).collect()
+    }
+
+    /// The matches `scanner` finds in all of `hay` under `ctx`.
+    fn matches_of(scanner: &Scanner, scratch: &mut Scratch, hay: &[u8], ctx: &Context) -> Vec<Match> {
         let mut found = Vec::new();
-        scanner.find(scratch, hay.as_bytes(), 0..hay.len(), &Context::none(), &mut |m| {
-            found.push(hay[m.start..m.end].to_string());
+        scanner.find(scratch, hay, 0..hay.len(), ctx, &mut |m| {
+            found.push(*m);
             true
         });
         found
@@ -2660,16 +2666,8 @@ mod tests {
                     hay.push_str(&rng.below(100_000_000).to_string());
                 }
             }
-            let mut got = Vec::new();
-            skipping.find(&mut a, hay.as_bytes(), 0..hay.len(), &ctx, &mut |m| {
-                got.push(*m);
-                true
-            });
-            let mut want = Vec::new();
-            plain.find(&mut b, hay.as_bytes(), 0..hay.len(), &ctx, &mut |m| {
-                want.push(*m);
-                true
-            });
+            let got = matches_of(skipping, &mut a, hay.as_bytes(), &ctx);
+            let want = matches_of(&plain, &mut b, hay.as_bytes(), &ctx);
             assert_eq!(got, want, "{hay:?} under {}", names[round % names.len()]);
             found += got.len();
         }
@@ -2711,16 +2709,8 @@ mod tests {
             for _ in 0..1 + rng.below(6) {
                 hay.push_str(pieces[rng.below(pieces.len())]);
             }
-            let mut got = Vec::new();
-            listing.find(&mut a, hay.as_bytes(), 0..hay.len(), &Context::default(), &mut |m| {
-                got.push(*m);
-                true
-            });
-            let mut want = Vec::new();
-            searching.find(&mut b, hay.as_bytes(), 0..hay.len(), &Context::default(), &mut |m| {
-                want.push(*m);
-                true
-            });
+            let got = matches_of(listing, &mut a, hay.as_bytes(), &Context::none());
+            let want = matches_of(&searching, &mut b, hay.as_bytes(), &Context::none());
             assert_eq!(got, want, "{hay:?}");
             found += got.len();
         }

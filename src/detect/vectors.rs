@@ -76,21 +76,15 @@ fn class_blocks_with(
     rare: Option<&[u8; 3]>,
     listed: &mut Vec<(u32, u64)>,
 ) -> bool {
-    match (unit, rare) {
+    let rare = rare.map(|set| (set, listed));
+    match unit {
         // SAFETY: `vectors` found AVX-512F and AVX-512BW.
         #[cfg(target_arch = "x86_64")]
-        (Vectors::Avx512, Some(rare)) => unsafe { x86::class_blocks_listing_avx512(blocks, hay, rare, listed) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        (Vectors::Avx512, None) => unsafe { x86::class_blocks_avx512(blocks, hay) },
+        Vectors::Avx512 => unsafe { x86::class_blocks_avx512(blocks, hay, rare) },
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
-        (Vectors::Avx2, Some(rare)) => unsafe { x86::class_blocks_listing_avx2(blocks, hay, rare, listed) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        (Vectors::Avx2, None) => unsafe { x86::class_blocks_avx2(blocks, hay) },
-        (_, Some(rare)) => class_blocks_listing(blocks, hay, classes16, |b| eq_mask(b, rare), listed),
-        (_, None) => class_blocks_of(blocks, hay, classes16),
+        Vectors::Avx2 => unsafe { x86::class_blocks_avx2(blocks, hay, rare) },
+        _ => class_blocks_of(blocks, hay, rare, classes16, |b, set| eq_mask(b, set)),
     }
 }
 
@@ -287,41 +281,34 @@ fn each_block(data: &[u8], blocks: Range<usize>, pad: u8, mut f: impl FnMut(&[u8
     }
 }
 
+/// A set of up to three bytes (repeated to fill it) and the list of the
+/// blocks where they occur, with their masks (see `Classes::compute_listing`).
+type Rare<'a> = Option<(&'a [u8; 3], &'a mut Vec<(u32, u64)>)>;
+
 /// Pushes the class masks of `hay`'s blocks onto `blocks`, each from
 /// `masks` (the last block padded with 0x01, a byte of no class); returns
-/// whether a block holds a backslash.
+/// whether a block holds a backslash. With `rare`, a set of bytes and a
+/// list, also pushes onto the list each block whose mask of those bytes
+/// (`eq`) has a bit before the data's end, with that mask.
 #[inline(always)]
-fn class_blocks_of(blocks: &mut Vec<[u64; 5]>, hay: &[u8], masks: impl Fn(&[u8; 64]) -> ([u64; 5], bool)) -> bool {
-    let mut backslash = false;
-    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, _| {
-        let (m, b) = masks(block);
-        backslash |= b;
-        blocks.push(m);
-    });
-    backslash
-}
-
-/// [`class_blocks_of`], also pushing onto `listed` each block whose
-/// `rare` mask (the bytes of the rare set) has a bit before the data's end,
-/// with that mask.
-#[inline(always)]
-fn class_blocks_listing(
+fn class_blocks_of(
     blocks: &mut Vec<[u64; 5]>,
     hay: &[u8],
+    mut rare: Rare<'_>,
     masks: impl Fn(&[u8; 64]) -> ([u64; 5], bool),
-    rare: impl Fn(&[u8; 64]) -> u64,
-    listed: &mut Vec<(u32, u64)>,
+    eq: impl Fn(&[u8; 64], &[u8; 3]) -> u64,
 ) -> bool {
     let mut backslash = false;
     each_block(hay, 0..hay.len().div_ceil(64), 1, |block, len| {
         let (m, b) = masks(block);
         backslash |= b;
-        let k = blocks.len() as u32;
-        blocks.push(m);
-        let r = rare(block) & (u64::MAX >> (64 - len));
-        if r != 0 {
-            listed.push((k, r));
+        if let Some((set, listed)) = rare.as_mut() {
+            let r = eq(block, set) & (u64::MAX >> (64 - len));
+            if r != 0 {
+                listed.push((blocks.len() as u32, r));
+            }
         }
+        blocks.push(m);
     });
     backslash
 }
@@ -365,7 +352,7 @@ mod x86 {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    use super::{class_blocks_listing, class_blocks_of, each_blocks_of, eq_blocks_of};
+    use super::{Rare, class_blocks_of, each_blocks_of, eq_blocks_of};
 
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
@@ -559,33 +546,13 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) fn class_blocks_avx2(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-        class_blocks_of(blocks, hay, |block| classes_avx2(block))
+    pub(super) fn class_blocks_avx2(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
+        class_blocks_of(blocks, hay, rare, |block| classes_avx2(block), |block, set| eq_set_avx2(block, set))
     }
 
     #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn class_blocks_avx512(blocks: &mut Vec<[u64; 5]>, hay: &[u8]) -> bool {
-        class_blocks_of(blocks, hay, |block| classes_avx512(block))
-    }
-
-    #[target_feature(enable = "avx2")]
-    pub(super) fn class_blocks_listing_avx2(
-        blocks: &mut Vec<[u64; 5]>,
-        hay: &[u8],
-        rare: &[u8; 3],
-        listed: &mut Vec<(u32, u64)>,
-    ) -> bool {
-        class_blocks_listing(blocks, hay, |block| classes_avx2(block), |block| eq_set_avx2(block, rare), listed)
-    }
-
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn class_blocks_listing_avx512(
-        blocks: &mut Vec<[u64; 5]>,
-        hay: &[u8],
-        rare: &[u8; 3],
-        listed: &mut Vec<(u32, u64)>,
-    ) -> bool {
-        class_blocks_listing(blocks, hay, |block| classes_avx512(block), |block| eq_set_avx512(block, rare), listed)
+    pub(super) fn class_blocks_avx512(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
+        class_blocks_of(blocks, hay, rare, |block| classes_avx512(block), |block, set| eq_set_avx512(block, set))
     }
 
     #[target_feature(enable = "avx2")]
