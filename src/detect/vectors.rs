@@ -58,7 +58,7 @@ pub(crate) fn vectors() -> Vectors {
 /// Pushes the class masks of every 64-byte block of `hay` onto `blocks`
 /// (see `Classes::compute`); returns whether `hay` holds a backslash. With
 /// `rare`, also pushes onto `listed` each block holding one of its bytes,
-/// with the mask of those bytes (see `Classes::rare`), in the same pass.
+/// with the mask of those bytes (see `Classes::compute_listing`), in the same pass.
 pub(crate) fn class_blocks(
     blocks: &mut Vec<[u64; 5]>,
     hay: &[u8],
