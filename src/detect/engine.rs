@@ -2597,6 +2597,27 @@ mod tests {
         found
     }
 
+    /// Scans `rounds` haystacks, each with its context from `case(round)`,
+    /// with `a` and with `b`, which must find the same matches, over 1,000
+    /// of them in all; returns both scratches, for their counters.
+    fn same_matches(
+        a: &Scanner,
+        b: &Scanner,
+        rounds: usize,
+        mut case: impl FnMut(usize) -> (String, Context),
+    ) -> (Scratch, Scratch) {
+        let (mut sa, mut sb) = (a.scratch(), b.scratch());
+        let mut found = 0;
+        for round in 0..rounds {
+            let (hay, ctx) = case(round);
+            let got = matches_of(a, &mut sa, hay.as_bytes(), &ctx);
+            assert_eq!(got, matches_of(b, &mut sb, hay.as_bytes(), &ctx), "{hay:?} under {ctx:?}");
+            found += got.len();
+        }
+        assert!(found > 1000, "{found} findings");
+        (sa, sb)
+    }
+
     #[test]
     fn keyword_windows_skipping_rules_a_context_searched_find_the_same() {
         let skipping = crate::testutil::builtin();
@@ -2654,9 +2675,7 @@ mod tests {
             "\"",
         ];
         let mut rng = crate::testutil::XorShift(0xC0_47E7);
-        let (mut a, mut b) = (skipping.scratch(), plain.scratch());
-        let mut found = 0;
-        for round in 0..6000 {
+        let (a, b) = same_matches(skipping, &plain, 6000, |round| {
             let ctx = skipping.context_for(names[round % names.len()]);
             assert!(names[round % names.len()] == "note" || !ctx.is_empty(), "{}", names[round % names.len()]);
             let mut hay = String::new();
@@ -2666,12 +2685,8 @@ mod tests {
                     hay.push_str(&rng.below(100_000_000).to_string());
                 }
             }
-            let got = matches_of(skipping, &mut a, hay.as_bytes(), &ctx);
-            let want = matches_of(&plain, &mut b, hay.as_bytes(), &ctx);
-            assert_eq!(got, want, "{hay:?} under {}", names[round % names.len()]);
-            found += got.len();
-        }
-        assert!(found > 1000, "{found} findings");
+            (hay, ctx)
+        });
         // Skipping them searches fewer windows.
         assert!(a.stats.windows < b.stats.windows, "{} against {}", a.stats.windows, b.stats.windows);
     }
@@ -2702,19 +2717,13 @@ mod tests {
             "0123456789abcdef0123456789abcdef",
         ];
         let mut rng = crate::testutil::XorShift(0x0A7_B17E);
-        let (mut a, mut b) = (listing.scratch(), searching.scratch());
-        let mut found = 0;
-        for _ in 0..3000 {
+        let (a, b) = same_matches(listing, &searching, 3000, |_| {
             let mut hay = "y".repeat(rng.below(130));
             for _ in 0..1 + rng.below(6) {
                 hay.push_str(pieces[rng.below(pieces.len())]);
             }
-            let got = matches_of(listing, &mut a, hay.as_bytes(), &Context::none());
-            let want = matches_of(&searching, &mut b, hay.as_bytes(), &Context::none());
-            assert_eq!(got, want, "{hay:?}");
-            found += got.len();
-        }
-        assert!(found > 1000, "{found} findings");
+            (hay, Context::none())
+        });
         assert_eq!(a.stats.rare_hits, b.stats.rare_hits);
     }
 
