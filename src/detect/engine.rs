@@ -1177,22 +1177,66 @@ impl Scanner {
         quiet: Option<(&QuietStarts, u64)>,
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
-        scratch.cands.clear();
-        scratch.haystack_id += 1;
-        scratch.stats.bytes += hay.len() as u64;
-        if hay.is_empty() {
+        if !self.classify(scratch, hay) {
             return;
         }
-        scratch.classes.compute_listing(hay, self.rare_set);
         // Whitespace escapes (`\n`, `\t`) read as what they stand for: the
         // rest of the scan runs on a copy with them decoded, when there are any.
         let mut decoded = std::mem::take(&mut scratch.decoded);
         let hay = if escapes::decode_whitespace(hay, &mut scratch.classes, &mut decoded) { &decoded[..] } else { hay };
+        self.find_marked(scratch, hay, report, ctx, quiet, f);
+        scratch.decoded = decoded;
+    }
+
+    /// As [`Scanner::find_quiet`], on a haystack that is the caller's own
+    /// copy (values blanked, see `extract::blocks`): its whitespace escapes
+    /// are decoded in place, found from the byte classes' backslashes, so
+    /// that no second copy is made and a haystack without a backslash is
+    /// not searched for one.
+    pub(crate) fn find_quiet_in_copy(
+        &self,
+        scratch: &mut Scratch,
+        hay: &mut [u8],
+        report: Range<usize>,
+        ctx: &Context,
+        quiet: Option<(&QuietStarts, u64)>,
+        f: &mut dyn FnMut(&Match) -> bool,
+    ) {
+        if !self.classify(scratch, hay) {
+            return;
+        }
+        escapes::decode_in_place(hay, &mut scratch.classes);
+        self.find_marked(scratch, hay, report, ctx, quiet, f);
+    }
+
+    /// Starts the scan of `hay`: its byte classes, with the rare bytes
+    /// listed. Returns false when it is empty (nothing to scan).
+    fn classify(&self, scratch: &mut Scratch, hay: &[u8]) -> bool {
+        scratch.cands.clear();
+        scratch.haystack_id += 1;
+        scratch.stats.bytes += hay.len() as u64;
+        if hay.is_empty() {
+            return false;
+        }
+        scratch.classes.compute_listing(hay, self.rare_set);
+        true
+    }
+
+    /// [`Scanner::find_quiet`] once the classes of `hay` are computed and
+    /// its escapes decoded: the `quiet` marks set, then every stage.
+    fn find_marked(
+        &self,
+        scratch: &mut Scratch,
+        hay: &[u8],
+        report: Range<usize>,
+        ctx: &Context,
+        quiet: Option<(&QuietStarts, u64)>,
+        f: &mut dyn FnMut(&Match) -> bool,
+    ) {
         if let Some((quiet, at)) = quiet {
             scratch.classes.set_quiet(quiet, at);
         }
         self.find_classified(scratch, hay, report, ctx, f);
-        scratch.decoded = decoded;
     }
 
     /// [`Scanner::find`] once the classes of `hay` are computed.

@@ -70,14 +70,20 @@ pub(crate) fn decode_whitespace(hay: &[u8], classes: &mut Classes, out: &mut Vec
     }
 }
 
-/// Replaces the whitespace escapes of `buf` in place, as
-/// [`decode_whitespace`] does in its copy: for a caller that already holds
-/// a copy of its haystack (with values blanked), so that the scan of it
-/// makes no second one. Nothing is left to decode afterwards.
-pub(crate) fn decode_in_place(buf: &mut [u8]) {
+/// Replaces the whitespace escapes of `buf` (whose classes are `classes`)
+/// in place, as [`decode_whitespace`] does in its copy, and takes their
+/// letters out of `classes`: for a caller whose haystack is a copy already
+/// (values blanked), so that no second one is made. Only a haystack whose
+/// class pass saw a backslash is searched. Nothing is left to decode
+/// afterwards.
+pub(crate) fn decode_in_place(buf: &mut [u8], classes: &mut Classes) {
+    if !classes.has_backslash() {
+        return;
+    }
     let mut from = 0;
     while let Some((letter, ws)) = next_escape(buf, from) {
         buf[letter] = ws;
+        classes.clear_lower(letter);
         from = letter + 1;
     }
 }
@@ -131,9 +137,16 @@ mod tests {
         ];
         for &hay in cases {
             let mut buf = hay.to_vec();
-            decode_in_place(&mut buf);
+            let mut classes = Classes::default();
+            classes.compute(&buf);
+            decode_in_place(&mut buf, &mut classes);
             assert_eq!(decoded(hay).unwrap_or_else(|| hay.to_vec()), buf, "{}", String::from_utf8_lossy(hay));
             assert_eq!(decoded(&buf), None, "{}", String::from_utf8_lossy(hay));
+            let mut fresh = Classes::default();
+            fresh.compute(&buf);
+            for k in 0..fresh.blocks() {
+                assert_eq!(fresh.lower(k), classes.lower(k), "lower-case mask of block {k} patched as recomputed");
+            }
         }
     }
 }

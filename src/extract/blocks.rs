@@ -519,25 +519,25 @@ pub(crate) fn fast_scan(
     let context = scanner.context_len() as u64;
     let lo = report.start.saturating_sub(context).max(w.base()).max(bounds.start);
     let hi = (report.end + context).min(w.end()).min(bounds.end);
-    let mut copy = BLANKED.take();
-    let hay = if masked.is_empty() {
-        w.get(lo..hi)
-    } else {
-        copy.clear();
-        copy.extend_from_slice(w.get(lo..hi));
-        for r in masked {
-            let (a, b) = (r.start.clamp(lo, hi), r.end.clamp(lo, hi));
-            copy[(a - lo) as usize..(b - lo) as usize].fill(b' ');
-        }
-        // Escapes decoded here, in this copy, spare the engine a second one.
-        crate::detect::escapes::decode_in_place(&mut copy);
-        &copy
-    };
     let rel = (report.start - lo) as usize..(report.end - lo) as usize;
-    scanner.find_quiet(scratch, hay, rel, &Context::none(), quiet.map(|q| (q, lo)), &mut |m| {
+    let quiet = quiet.map(|q| (q, lo));
+    let mut push = |m: &Match| {
         out.push((lo + m.start as u64, lo + m.end as u64, *m));
         true
-    });
+    };
+    if masked.is_empty() {
+        scanner.find_quiet(scratch, w.get(lo..hi), rel, &Context::none(), quiet, &mut push);
+        return;
+    }
+    let mut copy = BLANKED.take();
+    copy.clear();
+    copy.extend_from_slice(w.get(lo..hi));
+    for r in masked {
+        let (a, b) = (r.start.clamp(lo, hi), r.end.clamp(lo, hi));
+        copy[(a - lo) as usize..(b - lo) as usize].fill(b' ');
+    }
+    // Escapes are decoded in this copy, which spares the engine a second one.
+    scanner.find_quiet_in_copy(scratch, &mut copy, rel, &Context::none(), quiet, &mut push);
     BLANKED.set(copy);
 }
 

@@ -946,6 +946,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Records longer than a block, so that most blocks end none or
+        /// one record.
+        #[test]
+        fn runs_of_long_records_agree_with_parse(
+            picks in proptest::collection::vec(0..PIECES.len() + LONG.len(), 0..160),
+            cut in 0usize..2000,
+            max_len in 40usize..400,
+        ) {
+            let piece = |i: usize| PIECES.get(i).copied().unwrap_or_else(|| LONG[i - PIECES.len()]);
+            let data: Vec<u8> = picks.iter().flat_map(|&i| piece(i).iter().copied()).collect();
+            for fields in 1..5 {
+                check_runs(&data, fields, cut, usize::MAX);
+                check_runs(&data, fields, data.len(), max_len);
+            }
+        }
+    }
+
+    /// Long pieces of records, for [`runs_of_long_records_agree_with_parse`].
+    const LONG: &[&[u8]] = &[
+        b"a fairly long unquoted field of text, then a comma",
+        b"\"a quoted field, with commas, \"\"quotes\"\" and more\"",
+        b"0123456789012345678901234567890123456789",
+        b",,,,",
+        b"\n",
+        b",",
+    ];
+
     #[test]
     fn fields_and_records() {
         type Case = (&'static [u8], u8, &'static [&'static [&'static str]]);
