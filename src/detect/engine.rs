@@ -719,6 +719,17 @@ pub struct EngineStats {
     pub matches: u64,
 }
 
+/// A haystack for [`Scanner::find_quiet`]: borrowed, or the caller's own
+/// copy (a block with values blanked, see `extract::blocks`), whose
+/// whitespace escapes are then decoded in place, found from the byte
+/// classes' backslashes, rather than in a second copy.
+pub(crate) enum Hay<'h> {
+    /// Bytes the scan only reads.
+    Shared(&'h [u8]),
+    /// A copy the scan may change.
+    Copy(&'h mut [u8]),
+}
+
 /// One rule's regex state in a [`Scratch`].
 #[derive(Debug, Default)]
 struct RuleState {
@@ -1161,7 +1172,7 @@ impl Scanner {
         ctx: &Context,
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
-        self.find_quiet(scratch, hay, report, ctx, None, f);
+        self.find_quiet(scratch, Hay::Shared(hay), report, ctx, None, f);
     }
 
     /// As [`Scanner::find`], skipping the word starts that `quiet` marks,
@@ -1171,72 +1182,40 @@ impl Scanner {
     pub(crate) fn find_quiet(
         &self,
         scratch: &mut Scratch,
-        hay: &[u8],
+        hay: Hay<'_>,
         report: Range<usize>,
         ctx: &Context,
         quiet: Option<(&QuietStarts, u64)>,
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
-        if !self.classify(scratch, hay) {
-            return;
-        }
-        // Whitespace escapes (`\n`, `\t`) read as what they stand for: the
-        // rest of the scan runs on a copy with them decoded, when there are any.
-        let mut decoded = std::mem::take(&mut scratch.decoded);
-        let hay = if escapes::decode_whitespace(hay, &mut scratch.classes, &mut decoded) { &decoded[..] } else { hay };
-        self.find_marked(scratch, hay, report, ctx, quiet, f);
-        scratch.decoded = decoded;
-    }
-
-    /// As [`Scanner::find_quiet`], on a haystack that is the caller's own
-    /// copy (values blanked, see `extract::blocks`): its whitespace escapes
-    /// are decoded in place, found from the byte classes' backslashes, so
-    /// that no second copy is made and a haystack without a backslash is
-    /// not searched for one.
-    pub(crate) fn find_quiet_in_copy(
-        &self,
-        scratch: &mut Scratch,
-        hay: &mut [u8],
-        report: Range<usize>,
-        ctx: &Context,
-        quiet: Option<(&QuietStarts, u64)>,
-        f: &mut dyn FnMut(&Match) -> bool,
-    ) {
-        if !self.classify(scratch, hay) {
-            return;
-        }
-        escapes::decode_in_place(hay, &mut scratch.classes);
-        self.find_marked(scratch, hay, report, ctx, quiet, f);
-    }
-
-    /// Starts the scan of `hay`: its byte classes, with the rare bytes
-    /// listed. Returns false when it is empty (nothing to scan).
-    fn classify(&self, scratch: &mut Scratch, hay: &[u8]) -> bool {
+        let bytes: &[u8] = match &hay {
+            Hay::Shared(h) => h,
+            Hay::Copy(h) => h,
+        };
         scratch.cands.clear();
         scratch.haystack_id += 1;
-        scratch.stats.bytes += hay.len() as u64;
-        if hay.is_empty() {
-            return false;
+        scratch.stats.bytes += bytes.len() as u64;
+        if bytes.is_empty() {
+            return;
         }
-        scratch.classes.compute_listing(hay, self.rare_set);
-        true
-    }
-
-    /// [`Scanner::find_quiet`] once the classes of `hay` are computed and
-    /// its escapes decoded: the `quiet` marks set, then every stage.
-    fn find_marked(
-        &self,
-        scratch: &mut Scratch,
-        hay: &[u8],
-        report: Range<usize>,
-        ctx: &Context,
-        quiet: Option<(&QuietStarts, u64)>,
-        f: &mut dyn FnMut(&Match) -> bool,
-    ) {
+        scratch.classes.compute_listing(bytes, self.rare_set);
+        // Whitespace escapes (`\n`, `\t`) read as what they stand for: the
+        // rest of the scan runs on a copy with them decoded, when there are
+        // any, or on the caller's copy decoded in place.
+        let mut decoded = std::mem::take(&mut scratch.decoded);
+        let hay: &[u8] = match hay {
+            Hay::Shared(h) if escapes::decode_whitespace(h, &mut scratch.classes, &mut decoded) => &decoded,
+            Hay::Shared(h) => h,
+            Hay::Copy(h) => {
+                escapes::decode_in_place(h, &mut scratch.classes);
+                h
+            }
+        };
         if let Some((quiet, at)) = quiet {
             scratch.classes.set_quiet(quiet, at);
         }
         self.find_classified(scratch, hay, report, ctx, f);
+        scratch.decoded = decoded;
     }
 
     /// [`Scanner::find`] once the classes of `hay` are computed.

@@ -33,8 +33,8 @@ pub use analyze::MAX_MATCH_LEN;
 /// incremental S3 sweep records it with its settings, so that such a change
 /// (whitespace escapes decoded, Markdown tables read) rescans every object.
 pub const DETECTION_EPOCH: u32 = 2;
-pub(crate) use engine::NameBuffers;
 pub use engine::{Context, EngineStats, Match, RuleInfo, Scanner, Scratch};
+pub(crate) use engine::{Hay, NameBuffers};
 
 /// How the engine would find candidates for `rule`: `literal`, `digits`,
 /// `keyword` or `full` (no anchor: the regex runs over every byte).

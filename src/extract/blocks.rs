@@ -26,7 +26,7 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 use crate::detect::quiet::QuietStarts;
-use crate::detect::{Context, Match, Scanner, Scratch};
+use crate::detect::{Context, Hay, Match, Scanner, Scratch};
 use crate::extract::names::NameMask;
 use crate::report::{Finding, Location, Sink, TextLocation};
 
@@ -526,7 +526,7 @@ pub(crate) fn fast_scan(
         true
     };
     if masked.is_empty() {
-        scanner.find_quiet(scratch, w.get(lo..hi), rel, &Context::none(), quiet, &mut push);
+        scanner.find_quiet(scratch, Hay::Shared(w.get(lo..hi)), rel, &Context::none(), quiet, &mut push);
         return;
     }
     let mut copy = BLANKED.take();
@@ -537,7 +537,7 @@ pub(crate) fn fast_scan(
         copy[(a - lo) as usize..(b - lo) as usize].fill(b' ');
     }
     // Escapes are decoded in this copy, which spares the engine a second one.
-    scanner.find_quiet_in_copy(scratch, &mut copy, rel, &Context::none(), quiet, &mut push);
+    scanner.find_quiet(scratch, Hay::Copy(&mut copy), rel, &Context::none(), quiet, &mut push);
     BLANKED.set(copy);
 }
 
