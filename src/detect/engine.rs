@@ -730,6 +730,16 @@ pub(crate) enum Hay<'h> {
     Copy(&'h mut [u8]),
 }
 
+impl Hay<'_> {
+    /// Its bytes.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Hay::Shared(h) => h,
+            Hay::Copy(h) => h,
+        }
+    }
+}
+
 /// One rule's regex state in a [`Scratch`].
 #[derive(Debug, Default)]
 struct RuleState {
@@ -1188,10 +1198,7 @@ impl Scanner {
         quiet: Option<(&QuietStarts, u64)>,
         f: &mut dyn FnMut(&Match) -> bool,
     ) {
-        let bytes: &[u8] = match &hay {
-            Hay::Shared(h) => h,
-            Hay::Copy(h) => h,
-        };
+        let bytes = hay.bytes();
         scratch.cands.clear();
         scratch.haystack_id += 1;
         scratch.stats.bytes += bytes.len() as u64;
