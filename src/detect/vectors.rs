@@ -17,7 +17,9 @@
 //! registers (a 128-byte table lookup per byte), and GFNI's affine byte
 //! transforms for its hashes' shifts; without them the walk looks
 //! every word start's trigram up one by one, as it did before the filter
-//! (a byte-by-byte filter gives the same masks, for tests).
+//! (a byte-by-byte filter gives the same masks, for tests). The same
+//! shuffle also gives the byte classes where the processor has it: one
+//! lookup of each byte's flags instead of a compare per class.
 //!
 //! Other hot loops (the keyword and digit-group walks over 64-bit masks)
 //! were also built for the bit instructions (`POPCNT`, `BMI1`, `BMI2`): no
@@ -78,6 +80,12 @@ fn class_blocks_with(
 ) -> bool {
     let rare = rare.map(|set| (set, listed));
     match unit {
+        // SAFETY: `vectors` found AVX-512F and AVX-512BW.
+        #[cfg(target_arch = "x86_64")]
+        Vectors::Avx512 if has_vbmi() && rare.as_ref().is_none_or(|(set, _)| set.is_ascii()) => {
+            // SAFETY: `vectors` found AVX-512F and AVX-512BW, `has_vbmi` AVX-512 VBMI.
+            unsafe { x86::class_blocks_vbmi(blocks, hay, rare) }
+        }
         // SAFETY: `vectors` found AVX-512F and AVX-512BW.
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx512 => unsafe { x86::class_blocks_avx512(blocks, hay, rare) },
@@ -173,6 +181,21 @@ fn gram_hashes([a, b, c, d]: Gram) -> [usize; 3] {
         (a ^ (b << 5) ^ (c0 << 2)) & 1023,
         (((a << 3) ^ (b >> 1) ^ (c << 1) ^ (d0 >> 2)) & 127) << 3 | ((d0 ^ b) & 7),
     ]
+}
+
+/// Whether this processor has AVX-512 VBMI (with AVX-512BW), whose byte
+/// shuffle over two registers looks up a 128-byte table: the byte classes
+/// are then one lookup of their flags per block.
+#[inline]
+fn has_vbmi() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vbmi")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 /// Whether this processor runs [`TrigramFilter::masks`] with its vector
@@ -299,7 +322,7 @@ fn class_blocks_of(
     eq: impl Fn(&[u8; 64], &[u8; 3]) -> u64,
 ) -> bool {
     let mut backslash = false;
-    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, len| {
+    let mut one = |block: &[u8; 64], len: usize| {
         let (m, b) = masks(block);
         backslash |= b;
         if let Some((set, listed)) = rare.as_mut() {
@@ -309,7 +332,19 @@ fn class_blocks_of(
             }
         }
         blocks.push(m);
-    });
+    };
+    // The whole blocks in a plain loop, then the last one, if short (see
+    // `each_blocks_of`).
+    let chunks = hay.chunks_exact(64);
+    let rest = chunks.remainder();
+    for block in chunks {
+        one(block.try_into().expect("64 bytes"), 64);
+    }
+    if !rest.is_empty() {
+        let mut tail = [1u8; 64];
+        tail[..rest.len()].copy_from_slice(rest);
+        one(&tail, rest.len());
+    }
     backslash
 }
 
@@ -397,6 +432,81 @@ mod x86 {
         let sep = eq(v, b' ') | eq(_mm512_or_si512(v, _mm512_set1_epi8(1)), b')') | range(b'-', 3);
         let m = [range(b'0', 10), sep, range(b'A', 26), range(b'a', 26), _mm512_movepi8_mask(v)];
         (m, eq(v, b'\\') != 0)
+    }
+
+    /// The flags of each ASCII byte for [`class_blocks_vbmi`]: bit 7 a
+    /// digit, 6 a separator (` `, `(`, `)`, `-`, `.`, `/`), 5 upper case, 4
+    /// lower case, 3 a backslash; bit 2 is set at run time for the rare bytes.
+    const FLAGS: [u8; 128] = {
+        let mut t = [0u8; 128];
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            t[b] = if c.is_ascii_digit() {
+                0x80
+            } else if matches!(c, b' ' | b'(' | b')' | b'-' | b'.' | b'/') {
+                0x40
+            } else if c.is_ascii_uppercase() {
+                0x20
+            } else if c.is_ascii_lowercase() {
+                0x10
+            } else if c == b'\\' {
+                0x08
+            } else {
+                0
+            };
+            b += 1;
+        }
+        t
+    };
+
+    /// `class_blocks_avx512` with one two-register byte shuffle per block:
+    /// each byte's flags ([`FLAGS`]) looked up, non-ASCII bytes given none,
+    /// then each class's mask from its flag (the top bit straight into a
+    /// mask, the next two shifted there first, the others tested), fewer
+    /// operations on the vector unit's shuffle port than a range compare
+    /// per class. The rare bytes must be ASCII.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(super) fn class_blocks_vbmi(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
+        let halves: [[u8; 64]; 2] = bytemuck::cast(FLAGS);
+        let (mut lo, mut hi): (__m512i, __m512i) = (bytemuck::cast(halves[0]), bytemuck::cast(halves[1]));
+        if let Some((set, _)) = &rare {
+            let iota: __m512i = bytemuck::cast(std::array::from_fn::<u8, 64, _>(|i| i as u8));
+            let iota_hi = _mm512_add_epi8(iota, _mm512_set1_epi8(64));
+            let four = _mm512_set1_epi8(4);
+            for &b in set.iter() {
+                let at = _mm512_set1_epi8(b as i8);
+                lo = _mm512_or_si512(lo, _mm512_maskz_mov_epi8(_mm512_cmpeq_epi8_mask(iota, at), four));
+                hi = _mm512_or_si512(hi, _mm512_maskz_mov_epi8(_mm512_cmpeq_epi8_mask(iota_hi, at), four));
+            }
+        }
+        // The flags of the block the class closure saw last, for the rare
+        // bytes' mask, and those of all blocks ORed, for the backslashes.
+        let flags = std::cell::Cell::new(_mm512_setzero_si512());
+        let all = std::cell::Cell::new(_mm512_setzero_si512());
+        class_blocks_of(
+            blocks,
+            hay,
+            rare,
+            |block| {
+                let v: __m512i = bytemuck::cast(*block);
+                let high = _mm512_movepi8_mask(v);
+                let f = _mm512_maskz_permutex2var_epi8(!high, lo, v, hi);
+                flags.set(f);
+                all.set(_mm512_or_si512(all.get(), f));
+                let top = |x: __m512i| _mm512_movepi8_mask(x);
+                let m = [
+                    top(f),
+                    top(_mm512_add_epi8(f, f)),
+                    top(_mm512_slli_epi16::<2>(f)),
+                    _mm512_test_epi8_mask(f, _mm512_set1_epi8(0x10)),
+                    high,
+                ];
+                (m, false)
+            },
+            |_, _| _mm512_test_epi8_mask(flags.get(), _mm512_set1_epi8(4)),
+        );
+        _mm512_test_epi8_mask(all.get(), _mm512_set1_epi8(8)) != 0
     }
 
     /// `classify::eq_mask` for 64 bytes, 32 at a time.
@@ -643,6 +753,35 @@ mod tests {
             out.extend([clean, with]);
         }
         out
+    }
+
+    /// Where the processor has AVX-512 VBMI, the class pass looks each
+    /// byte's flags up rather than comparing ranges: both kernels agree.
+    #[test]
+    #[allow(unsafe_code)]
+    #[cfg(target_arch = "x86_64")]
+    fn the_lookup_and_compare_kernels_give_the_same_classes() {
+        if !has_vbmi() {
+            return;
+        }
+        for hay in inputs() {
+            for rare in [None, Some(*b"@@@"), Some(*b"@^\\"), Some(*b"\x01\x01\x01"), Some(*b"a7 ")] {
+                let run = |vbmi: bool| {
+                    let (mut blocks, mut listed) = (Vec::new(), Vec::new());
+                    let rare = rare.as_ref().map(|set| (set, &mut listed));
+                    // SAFETY: `has_vbmi` found AVX-512F, AVX-512BW and AVX-512 VBMI.
+                    let backslash = unsafe {
+                        if vbmi {
+                            x86::class_blocks_vbmi(&mut blocks, &hay, rare)
+                        } else {
+                            x86::class_blocks_avx512(&mut blocks, &hay, rare)
+                        }
+                    };
+                    (blocks, listed, backslash)
+                };
+                assert_eq!(run(true), run(false), "{} bytes, rare {rare:?}", hay.len());
+            }
+        }
     }
 
     #[test]
