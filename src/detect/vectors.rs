@@ -286,21 +286,25 @@ impl TrigramFilter {
 }
 
 /// Calls `f` on each 64-byte block `b` in `blocks` of `data` (bytes
-/// `64 * b..`) with the number of its bytes in `data`: the last block, if
-/// short, is padded with `pad`. A plain loop (no iterator adapter, whose
-/// code would not have the caller's target features) with one call site,
-/// so that `f` and the kernel it calls are inlined.
+/// `64 * b..`) with the number of its bytes in `data`: the whole blocks in
+/// a plain loop (no iterator adapter, whose code would not have the
+/// caller's target features), then the last block, if short, padded with
+/// `pad`. Through a chain of the two, four AVX-512 masks took 4.8 ns a
+/// block, 3.5 this way; the byte classes' share of the corpus's profile
+/// fell from 4.9–5.2% to 4.2–4.8%, the JSON Lines stop masks' share of
+/// those files' profile from 2.3% to 1.6%.
 #[inline(always)]
 fn each_block(data: &[u8], blocks: Range<usize>, pad: u8, mut f: impl FnMut(&[u8; 64], usize)) {
     let bytes = &data[(blocks.start * 64).min(data.len())..(blocks.end * 64).min(data.len())];
-    let mut chunks = bytes.chunks_exact(64);
+    let chunks = bytes.chunks_exact(64);
     let rest = chunks.remainder();
-    let mut tail = [pad; 64];
-    tail[..rest.len()].copy_from_slice(rest);
-    let tail = (!rest.is_empty()).then_some(&tail[..]);
-    let full = chunks.len();
-    for (i, block) in chunks.by_ref().chain(tail).enumerate() {
-        f(block.try_into().expect("64 bytes"), if i < full { 64 } else { rest.len() });
+    for block in chunks {
+        f(block.try_into().expect("64 bytes"), 64);
+    }
+    if !rest.is_empty() {
+        let mut tail = [pad; 64];
+        tail[..rest.len()].copy_from_slice(rest);
+        f(&tail, rest.len());
     }
 }
 
@@ -322,7 +326,7 @@ fn class_blocks_of(
     eq: impl Fn(&[u8; 64], &[u8; 3]) -> u64,
 ) -> bool {
     let mut backslash = false;
-    let mut one = |block: &[u8; 64], len: usize| {
+    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, len| {
         let (m, b) = masks(block);
         backslash |= b;
         if let Some((set, listed)) = rare.as_mut() {
@@ -332,19 +336,7 @@ fn class_blocks_of(
             }
         }
         blocks.push(m);
-    };
-    // The whole blocks in a plain loop, then the last one, if short (see
-    // `each_blocks_of`).
-    let chunks = hay.chunks_exact(64);
-    let rest = chunks.remainder();
-    for block in chunks {
-        one(block.try_into().expect("64 bytes"), 64);
-    }
-    if !rest.is_empty() {
-        let mut tail = [1u8; 64];
-        tail[..rest.len()].copy_from_slice(rest);
-        one(&tail, rest.len());
-    }
+    });
     backslash
 }
 
@@ -357,9 +349,7 @@ fn eq_blocks_of(data: &[u8], blocks: Range<usize>, out: &mut Vec<u64>, mask: imp
 }
 
 /// Pushes onto `out` the masks from `masks` of each block in `blocks` of
-/// `data`, their bits past the data cleared: the whole blocks in a plain
-/// loop, then the last one, if short (through [`each_block`]'s chain of
-/// the two, four AVX-512 masks took 4.8 ns a block, 3.5 this way).
+/// `data`, their bits past the data cleared.
 #[inline(always)]
 fn each_blocks_of<const N: usize>(
     data: &[u8],
@@ -367,18 +357,8 @@ fn each_blocks_of<const N: usize>(
     out: &mut Vec<[u64; N]>,
     masks: impl Fn(&[u8; 64]) -> [u64; N],
 ) {
-    let bytes = &data[(blocks.start * 64).min(data.len())..(blocks.end * 64).min(data.len())];
-    let chunks = bytes.chunks_exact(64);
-    let rest = chunks.remainder();
-    out.reserve(chunks.len() + 1);
-    for c in chunks {
-        out.push(masks(c.try_into().expect("64 bytes")));
-    }
-    if !rest.is_empty() {
-        let mut tail = [0u8; 64];
-        tail[..rest.len()].copy_from_slice(rest);
-        out.push(masks(&tail).map(|m| m & (u64::MAX >> (64 - rest.len()))));
-    }
+    out.reserve(blocks.len());
+    each_block(data, blocks, 0, |block, len| out.push(masks(block).map(|m| m & (u64::MAX >> (64 - len)))));
 }
 
 /// The AVX2 and AVX-512BW kernels.
