@@ -80,10 +80,9 @@ fn class_blocks_with(
 ) -> bool {
     let rare = rare.map(|set| (set, listed));
     match unit {
-        // SAFETY: `vectors` found AVX-512F and AVX-512BW.
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx512 if has_vbmi() && rare.as_ref().is_none_or(|(set, _)| set.is_ascii()) => {
-            // SAFETY: `vectors` found AVX-512F and AVX-512BW, `has_vbmi` AVX-512 VBMI.
+            // SAFETY: `has_vbmi` found AVX-512F, AVX-512BW and AVX-512 VBMI.
             unsafe { x86::class_blocks_vbmi(blocks, hay, rare) }
         }
         // SAFETY: `vectors` found AVX-512F and AVX-512BW.
@@ -183,14 +182,16 @@ fn gram_hashes([a, b, c, d]: Gram) -> [usize; 3] {
     ]
 }
 
-/// Whether this processor has AVX-512 VBMI (with AVX-512BW), whose byte
+/// Whether this processor has AVX-512 VBMI (with AVX-512F and BW), whose byte
 /// shuffle over two registers looks up a 128-byte table: the byte classes
 /// are then one lookup of their flags per block.
 #[inline]
 fn has_vbmi() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vbmi")
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vbmi")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
