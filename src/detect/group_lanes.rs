@@ -69,7 +69,7 @@ pub(crate) fn available_four() -> bool {
 }
 
 /// Whether this processor finds groups in lanes (AVX-512F, BW, VBMI2 and
-/// VPOPCNTDQ).
+/// VPOPCNTDQ, and the bit instructions `POPCNT`, `BMI1` and `BMI2`).
 #[inline]
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -77,6 +77,9 @@ pub(crate) fn available() -> bool {
         is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512vbmi2")
             && is_x86_feature_detected!("avx512vpopcntdq")
+            && is_x86_feature_detected!("popcnt")
+            && is_x86_feature_detected!("bmi1")
+            && is_x86_feature_detected!("bmi2")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -117,7 +120,10 @@ pub(crate) fn groups(
     #[cfg(target_arch = "x86_64")]
     match lanes {
         Lanes::Eight => {
-            assert!(available(), "digit groups in eight lanes need AVX-512F, BW, VBMI2 and VPOPCNTDQ");
+            assert!(
+                available(),
+                "digit groups in eight lanes need AVX-512F, BW, VBMI2, VPOPCNTDQ, POPCNT, BMI1 and BMI2"
+            );
             // SAFETY: the processor has the features (asserted above).
             unsafe { x86::groups_avx512(c, len, thresholds, near, out, slow) }
         }
@@ -386,7 +392,7 @@ pub(crate) mod x86 {
     }
 
     /// [`super::groups`] in eight lanes.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq,popcnt,bmi1,bmi2")]
     pub(super) fn groups_avx512(
         c: &Classes,
         len: usize,
@@ -477,7 +483,7 @@ pub(crate) mod x86 {
     /// bit of `queue.bits` and has the digits its entry needs, for a
     /// haystack of `len` bytes; a run that reaches past the block after its
     /// own is left to `slow(entry, offset, out)`, at its place in the order.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,avx512vpopcntdq,popcnt,bmi1,bmi2")]
     fn walk_avx512(
         queue: &Queue,
         Spread { offsets, entries }: &mut Spread,

@@ -23,9 +23,10 @@
 //!
 //! Other hot loops (the keyword and digit-group walks over 64-bit masks)
 //! were also built for the bit instructions (`POPCNT`, `BMI1`, `BMI2`): no
-//! difference was measurable, so they are not, but for the digit-group
-//! walk of `group_lanes`'s four-lane finder, which runs inside an AVX2
-//! function anyway.
+//! difference was measurable, so they are not, but for the loops that run
+//! inside vector functions anyway: the lane walks of `word_lanes` and
+//! `group_lanes`, whose population counts took a dozen instructions each
+//! without `POPCNT`.
 
 use std::ops::Range;
 

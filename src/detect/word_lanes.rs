@@ -20,7 +20,8 @@ use crate::detect::classify::Classes;
 use crate::detect::lookups::Batch;
 
 /// Whether this processor walks word starts in lanes (AVX-512F, BW, DQ,
-/// VBMI2 and VPOPCNTDQ; the caller also needs the trigram filter's VBMI).
+/// VBMI2 and VPOPCNTDQ, and the bit instructions `POPCNT`, `BMI1` and
+/// `BMI2`; the caller also needs the trigram filter's VBMI).
 #[inline]
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -29,6 +30,9 @@ pub(crate) fn available() -> bool {
             && is_x86_feature_detected!("avx512dq")
             && is_x86_feature_detected!("avx512vbmi2")
             && is_x86_feature_detected!("avx512vpopcntdq")
+            && is_x86_feature_detected!("popcnt")
+            && is_x86_feature_detected!("bmi1")
+            && is_x86_feature_detected!("bmi2")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -61,7 +65,10 @@ pub(crate) struct Starts<'a> {
 pub(crate) fn walk(starts: &Starts, filter: impl FnMut(usize, usize, &mut [u64; 64]), judge: impl FnMut(&mut Batch)) {
     #[cfg(target_arch = "x86_64")]
     {
-        assert!(available(), "walking word starts in lanes needs AVX-512F, BW, DQ, VBMI2 and VPOPCNTDQ");
+        assert!(
+            available(),
+            "walking word starts in lanes needs AVX-512F, BW, DQ, VBMI2, VPOPCNTDQ, POPCNT, BMI1 and BMI2"
+        );
         // SAFETY: the processor has the features (asserted above).
         unsafe { x86::walk_avx512(starts, filter, judge) }
     }
@@ -103,7 +110,7 @@ mod x86 {
     }
 
     /// [`super::walk`].
-    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vbmi2,avx512vpopcntdq")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vbmi2,avx512vpopcntdq,popcnt,bmi1,bmi2")]
     pub(super) fn walk_avx512(
         starts: &Starts,
         mut filter: impl FnMut(usize, usize, &mut [u64; 64]),
