@@ -16,8 +16,8 @@ use crate::detect::vectors;
 /// The last block is padded with bytes of no class.
 #[derive(Clone, Debug, Default)]
 pub struct Classes {
-    /// One entry per block: digit, separator, upper, lower, high masks.
-    blocks: Vec<[u64; 5]>,
+    /// The digit, separator, upper, lower and high masks of every block.
+    planes: Planes,
     /// Whether the haystack holds a backslash (which may start an escape,
     /// see `detect::escapes`).
     backslash: bool,
@@ -29,6 +29,86 @@ pub struct Classes {
     rare: Vec<(u32, u64)>,
     /// The bytes listed in `rare`, if any were.
     rare_set: Option<[u8; 3]>,
+}
+
+/// The class masks of a haystack's blocks, one plane per class: plane `c`
+/// ([`DIGIT`], [`SEP`]...) holds mask `c` of every block in order, so
+/// that a vector kernel loads eight blocks' masks of a class with one
+/// load, where a record of five masks per block needed a gather.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Planes {
+    /// The five planes one after the other, `blocks` masks each.
+    masks: Vec<u64>,
+    /// Number of blocks.
+    blocks: usize,
+}
+
+impl Planes {
+    /// Makes room for the masks of `blocks` blocks, to be set through
+    /// [`Planes::planes_mut`] (the storage is kept from haystack to
+    /// haystack; only its growth is zeroed).
+    pub(crate) fn reset(&mut self, blocks: usize) {
+        self.masks.resize(5 * blocks, 0);
+        self.blocks = blocks;
+    }
+
+    /// Number of blocks.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.blocks
+    }
+
+    /// Mask `class` of every block.
+    #[inline(always)]
+    pub(crate) fn plane(&self, class: usize) -> &[u64] {
+        &self.masks[class * self.blocks..(class + 1) * self.blocks]
+    }
+
+    /// Mask `class` of block `k`.
+    #[inline(always)]
+    pub(crate) fn get(&self, class: usize, k: usize) -> u64 {
+        self.plane(class)[k]
+    }
+
+    /// Mask `class` of blocks `k0..k0 + N`, 0 past the last: the lanes of
+    /// a vector kernel.
+    #[inline(always)]
+    pub(crate) fn lanes<const N: usize>(&self, class: usize, k0: usize) -> [u64; N] {
+        lanes(self.plane(class), k0)
+    }
+
+    /// The five planes, to be written.
+    pub(crate) fn planes_mut(&mut self) -> [&mut [u64]; 5] {
+        let (digit, rest) = self.masks.split_at_mut(self.blocks);
+        let (sep, rest) = rest.split_at_mut(self.blocks);
+        let (upper, rest) = rest.split_at_mut(self.blocks);
+        let (lower, high) = rest.split_at_mut(self.blocks);
+        [digit, sep, upper, lower, high]
+    }
+
+    /// The five masks of block `k`, in the order of the planes.
+    #[cfg(test)]
+    pub(crate) fn block(&self, k: usize) -> [u64; 5] {
+        std::array::from_fn(|c| self.get(c, k))
+    }
+}
+
+/// Masks `k0..k0 + N` of `masks`, 0 past the last: the lanes of a vector
+/// kernel.
+#[inline(always)]
+pub(crate) fn lanes<const N: usize>(masks: &[u64], k0: usize) -> [u64; N] {
+    match masks.get(k0..k0 + N) {
+        Some(run) => run.try_into().expect("N masks"),
+        None => lanes_past_end(masks, k0),
+    }
+}
+
+/// [`lanes`] where they reach past the last mask (out of line: the lanes
+/// of vector kernels are loaded in their loops).
+#[cold]
+#[inline(never)]
+fn lanes_past_end<const N: usize>(masks: &[u64], k0: usize) -> [u64; N] {
+    std::array::from_fn(|i| masks.get(k0 + i).copied().unwrap_or(0))
 }
 
 pub(crate) const DIGIT: usize = 0;
@@ -130,11 +210,9 @@ impl Classes {
     /// (`@` of e-mail addresses) come with the classes, in the same pass,
     /// instead of a search of their own over the haystack.
     pub(crate) fn compute_listing(&mut self, hay: &[u8], rare: Option<[u8; 3]>) {
-        self.blocks.clear();
-        self.blocks.reserve(hay.len().div_ceil(64));
         self.rare.clear();
         self.rare_set = rare;
-        self.backslash = vectors::class_blocks(&mut self.blocks, hay, rare.as_ref(), &mut self.rare);
+        self.backslash = vectors::class_blocks(&mut self.planes, hay, rare.as_ref(), &mut self.rare);
         self.quiet.clear();
     }
 
@@ -159,7 +237,7 @@ impl Classes {
     /// `detect::quiet`), where the haystack starts at offset `at` of the
     /// data `quiet` marks. Called after [`Classes::compute`], which forgets them.
     pub(crate) fn set_quiet(&mut self, quiet: &QuietStarts, at: u64) {
-        quiet.blocks_into(at, self.blocks.len(), &mut self.quiet);
+        quiet.blocks_into(at, self.planes.len(), &mut self.quiet);
     }
 
     /// Whether some word starts were set as quiet ([`Classes::set_quiet`]).
@@ -190,31 +268,31 @@ impl Classes {
     /// Takes byte `at` out of the lower-case letters (it was replaced by a
     /// byte of no class: see `detect::escapes`).
     pub(crate) fn clear_lower(&mut self, at: usize) {
-        self.blocks[at / 64][LOWER] &= !(1u64 << (at % 64));
+        self.planes.planes_mut()[LOWER][at / 64] &= !(1u64 << (at % 64));
     }
 
-    /// The masks of every block, each indexed by the class ([`DIGIT`],
-    /// [`SEP`]...): for vector kernels that read eight blocks at a time.
+    /// The masks of every block, one plane per class: for vector kernels
+    /// that read eight blocks at a time.
     #[inline(always)]
-    pub(crate) fn block_masks(&self) -> &[[u64; 5]] {
-        &self.blocks
+    pub(crate) fn planes(&self) -> &Planes {
+        &self.planes
     }
 
     /// Number of 64-byte blocks.
     pub fn blocks(&self) -> usize {
-        self.blocks.len()
+        self.planes.len()
     }
 
     /// ASCII digits of block `k`.
     #[inline(always)]
     pub fn digit(&self, k: usize) -> u64 {
-        self.blocks[k][DIGIT]
+        self.planes.get(DIGIT, k)
     }
 
     /// Digit-group separators (space, `-`, `.`, `/`, `(`, `)`) of block `k`.
     #[inline(always)]
     pub fn sep(&self, k: usize) -> u64 {
-        self.blocks[k][SEP]
+        self.planes.get(SEP, k)
     }
 
     /// The separator bits of the `n` bytes (at most 64) from offset `at`:
@@ -235,42 +313,43 @@ impl Classes {
     #[inline(always)]
     fn bits(&self, class: usize, at: usize, n: usize) -> u64 {
         let (k, off) = (at / 64, at % 64);
-        let next = if off > 0 && k + 1 < self.blocks.len() { self.blocks[k + 1][class] << (64 - off) } else { 0 };
-        let bits = self.blocks[k][class] >> off | next;
+        let plane = self.planes.plane(class);
+        let next = if off > 0 && k + 1 < plane.len() { plane[k + 1] << (64 - off) } else { 0 };
+        let bits = plane[k] >> off | next;
         if n >= 64 { bits } else { bits & ((1u64 << n) - 1) }
     }
 
     /// ASCII upper-case letters of block `k`.
     #[inline(always)]
     pub fn upper(&self, k: usize) -> u64 {
-        self.blocks[k][UPPER]
+        self.planes.get(UPPER, k)
     }
 
     /// ASCII lower-case letters of block `k`.
     #[inline(always)]
     pub fn lower(&self, k: usize) -> u64 {
-        self.blocks[k][LOWER]
+        self.planes.get(LOWER, k)
     }
 
     /// Bytes 0x80 and above of block `k`.
     #[inline(always)]
     pub fn high(&self, k: usize) -> u64 {
-        self.blocks[k][HIGH]
+        self.planes.get(HIGH, k)
     }
 
     /// Keyword word characters of block `k`: letters, digits and non-ASCII
     /// bytes (everything keyword normalization does not turn into a space).
     #[inline(always)]
     pub fn word(&self, k: usize) -> u64 {
-        let b = &self.blocks[k];
-        b[DIGIT] | b[UPPER] | b[LOWER] | b[HIGH]
+        let p = &self.planes;
+        p.get(DIGIT, k) | p.get(UPPER, k) | p.get(LOWER, k) | p.get(HIGH, k)
     }
 
     /// ASCII letters and digits of block `k`.
     #[inline(always)]
     pub fn alnum(&self, k: usize) -> u64 {
-        let b = &self.blocks[k];
-        b[DIGIT] | b[UPPER] | b[LOWER]
+        let p = &self.planes;
+        p.get(DIGIT, k) | p.get(UPPER, k) | p.get(LOWER, k)
     }
 }
 

@@ -9,7 +9,8 @@
 //! another over the blocks it spans, whose trip counts follow no pattern (a
 //! date's ten bytes, then a card number's nineteen): in logs, each about
 //! half the finder's time. Here eight blocks' digit and separator masks are
-//! gathered into the lanes of two registers, their group masks and run
+//! loaded into the lanes of two registers (one load each: the classes are
+//! kept one plane per class), their group masks and run
 //! tests computed in those lanes (the blocks before and after by lane
 //! shifts), and the blocks where runs start queued with `compress`, no
 //! branch per block (one per eight blocks, past those where no run
@@ -145,7 +146,7 @@ pub(crate) fn groups(
 /// order, `lanes` blocks at a time: each block's test is a few word
 /// operations on its masks and its neighbours', and here the upper-case,
 /// digit and lower-case masks of eight blocks (AVX-512) or four (AVX2) are
-/// gathered into lanes and tested at once, with one branch per eight or
+/// loaded into lanes and tested at once, with one branch per eight or
 /// four blocks (codes are rare: about 11 per MB of logs). Only with lanes
 /// the processor has, as [`groups`].
 #[allow(unsafe_code)]
@@ -296,36 +297,37 @@ pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
     use super::{Group, NearBlocks, QUEUE, Queue, Spread, Threshold, push_bits, push_if};
-    use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
+    use crate::detect::classify::{Classes, DIGIT, LOWER, Planes, SEP, UPPER};
 
     /// The masks of class `class` of blocks `8 * v..8 * v + 8` of `masks`,
     /// 0 past the last.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn gather_class(masks: &[[u64; 5]], v: usize, class: usize) -> __m512i {
-        let k0 = v * 8;
-        let n = masks.len().saturating_sub(k0).min(8);
-        let present = ((1u16 << n) - 1) as u8;
-        let index = _mm512_add_epi64(
-            _mm512_set1_epi64((k0 * 5 + class) as i64),
-            _mm512_setr_epi64(0, 5, 10, 15, 20, 25, 30, 35),
-        );
-        // SAFETY: only the lanes of blocks that exist are read, each at
-        // its mask of `class` (below 5).
-        unsafe {
-            _mm512_mask_i64gather_epi64::<8>(_mm512_setzero_si512(), present, index, masks.as_ptr().cast::<i64>())
-        }
+    fn load_class(masks: &Planes, v: usize, class: usize) -> __m512i {
+        load_lanes(masks.plane(class), v * 8)
+    }
+
+    /// Masks `k0..k0 + 8` of `masks`, 0 past the last: one masked load
+    /// (a load of each lane by itself, or a call for the lanes past the
+    /// end, was not inlined in the walks' loops).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn load_lanes(masks: &[u64], k0: usize) -> __m512i {
+        let present = ((1u16 << masks.len().saturating_sub(k0).min(8)) - 1) as u8;
+        // SAFETY: only the lanes of masks that exist are read: a masked
+        // load does not touch the others.
+        unsafe { _mm512_maskz_loadu_epi64(present, masks.as_ptr().wrapping_add(k0).cast()) }
     }
 
     /// [`super::country_codes`] in eight lanes: `digits::find_country_codes`'s test of
     /// each block in the lanes of eight (the neighbours' bits by lane shifts).
     #[target_feature(enable = "avx512f")]
     pub(super) fn country_codes_avx512(c: &Classes, out: &mut Vec<usize>) {
-        let masks = c.block_masks();
+        let masks = c.planes();
         // Upper-case letters, digits, and letters or digits, of eight blocks.
         let load = |v: usize| {
-            let (u, d) = (gather_class(masks, v, UPPER), gather_class(masks, v, DIGIT));
-            (u, d, or(or(u, d), gather_class(masks, v, LOWER)))
+            let (u, d) = (load_class(masks, v, UPPER), load_class(masks, v, DIGIT));
+            (u, d, or(or(u, d), load_class(masks, v, LOWER)))
         };
         let (mut cur, mut next) = (load(0), load(1));
         let mut prev_alnum = _mm512_setzero_si512();
@@ -401,12 +403,12 @@ pub(crate) mod x86 {
         out: &mut Vec<Group>,
         slow: impl Fn(&Queue, usize, usize, &mut Vec<Group>),
     ) {
-        let masks = c.block_masks();
+        let masks = c.planes();
         let blocks = masks.len();
         let set = |x: u64| _mm512_set1_epi64(x as i64);
         let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
         // The digit and separator masks of blocks `8 * v..8 * v + 8`, 0 past the last.
-        let load = |v: usize| (gather_class(masks, v, DIGIT), gather_class(masks, v, SEP));
+        let load = |v: usize| (load_class(masks, v, DIGIT), load_class(masks, v, SEP));
         let zero = _mm512_setzero_si512();
         let (mut d, mut s) = ([zero; 4], [zero; 4]);
         (d[1], s[1]) = load(0);
@@ -563,22 +565,15 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::{Group, NearBlocks, QUEUE, Queue, Threshold, push_bits};
-    use crate::detect::classify::{Classes, DIGIT, LOWER, SEP, UPPER};
+    use crate::detect::classify::{Classes, DIGIT, LOWER, Planes, SEP, UPPER};
     use crate::detect::digits::walk_runs;
 
     /// The masks of class `class` of blocks `4 * v..4 * v + 4` of `masks`,
     /// 0 past the last.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn load_class(masks: &[[u64; 5]], v: usize, class: usize) -> __m256i {
-        let k0 = v * 4;
-        let at = |k: usize| masks.get(k).map_or(0, |m| m[class]) as i64;
-        match masks.get(k0..k0 + 4) {
-            Some(m) => {
-                _mm256_setr_epi64x(m[0][class] as i64, m[1][class] as i64, m[2][class] as i64, m[3][class] as i64)
-            }
-            None => _mm256_setr_epi64x(at(k0), at(k0 + 1), at(k0 + 2), at(k0 + 3)),
-        }
+    fn load_class(masks: &Planes, v: usize, class: usize) -> __m256i {
+        bytemuck::cast(masks.lanes::<4>(class, v * 4))
     }
 
     /// Each lane's previous block: `[p3, c0, c1, c2]` of `prev = [p0..p3]`
@@ -664,7 +659,7 @@ mod avx2 {
         out: &mut Vec<Group>,
     ) {
         let walk = |queue: &Queue, out: &mut Vec<Group>| walk_runs(c, len, queue, out);
-        let masks = c.block_masks();
+        let masks = c.planes();
         let set = |x: u64| _mm256_set1_epi64x(x as i64);
         let lane = _mm256_setr_epi64x(0, 1, 2, 3);
         let load = |v: usize| (load_class(masks, v, DIGIT), load_class(masks, v, SEP));
@@ -744,7 +739,7 @@ mod avx2 {
     /// lanes beside).
     #[target_feature(enable = "avx2")]
     pub(super) fn country_codes_avx2(c: &Classes, out: &mut Vec<usize>) {
-        let masks = c.block_masks();
+        let masks = c.planes();
         let load = |v: usize| {
             let (u, d) = (load_class(masks, v, UPPER), load_class(masks, v, DIGIT));
             (u, d, or(or(u, d), load_class(masks, v, LOWER)))

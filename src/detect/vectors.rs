@@ -30,7 +30,7 @@
 
 use std::ops::Range;
 
-use crate::detect::classify::{classes16, eq_mask};
+use crate::detect::classify::{Planes, classes16, eq_mask};
 
 /// The widest vector unit the processor has, as far as trawl uses one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,23 +58,23 @@ pub(crate) fn vectors() -> Vectors {
     Vectors::Baseline
 }
 
-/// Pushes the class masks of every 64-byte block of `hay` onto `blocks`
-/// (see `Classes::compute`); returns whether `hay` holds a backslash. With
+/// Sets `planes` to the class masks of every 64-byte block of `hay` (see
+/// `Classes::compute`); returns whether `hay` holds a backslash. With
 /// `rare`, also pushes onto `listed` each block holding one of its bytes,
 /// with the mask of those bytes (see `Classes::compute_listing`), in the same pass.
 pub(crate) fn class_blocks(
-    blocks: &mut Vec<[u64; 5]>,
+    planes: &mut Planes,
     hay: &[u8],
     rare: Option<&[u8; 3]>,
     listed: &mut Vec<(u32, u64)>,
 ) -> bool {
-    class_blocks_with(vectors(), blocks, hay, rare, listed)
+    class_blocks_with(vectors(), planes, hay, rare, listed)
 }
 
 #[allow(unsafe_code)]
 fn class_blocks_with(
     unit: Vectors,
-    blocks: &mut Vec<[u64; 5]>,
+    planes: &mut Planes,
     hay: &[u8],
     rare: Option<&[u8; 3]>,
     listed: &mut Vec<(u32, u64)>,
@@ -84,15 +84,15 @@ fn class_blocks_with(
         #[cfg(target_arch = "x86_64")]
         Vectors::Avx512 if has_vbmi() && rare.as_ref().is_none_or(|(set, _)| set.is_ascii()) => {
             // SAFETY: `has_vbmi` found AVX-512F, AVX-512BW and AVX-512 VBMI.
-            unsafe { x86::class_blocks_vbmi(blocks, hay, rare) }
+            unsafe { x86::class_blocks_vbmi(planes, hay, rare) }
         }
         // SAFETY: `vectors` found AVX-512F and AVX-512BW.
         #[cfg(target_arch = "x86_64")]
-        Vectors::Avx512 => unsafe { x86::class_blocks_avx512(blocks, hay, rare) },
+        Vectors::Avx512 => unsafe { x86::class_blocks_avx512(planes, hay, rare) },
         // SAFETY: `vectors` found AVX2.
         #[cfg(target_arch = "x86_64")]
-        Vectors::Avx2 => unsafe { x86::class_blocks_avx2(blocks, hay, rare) },
-        _ => class_blocks_of(blocks, hay, rare, classes16, |b, set| eq_mask(b, set)),
+        Vectors::Avx2 => unsafe { x86::class_blocks_avx2(planes, hay, rare) },
+        _ => class_blocks_of(planes, hay, rare, classes16, |b, set| eq_mask(b, set)),
     }
 }
 
@@ -314,31 +314,50 @@ fn each_block(data: &[u8], blocks: Range<usize>, pad: u8, mut f: impl FnMut(&[u8
 /// blocks where they occur, with their masks (see `Classes::compute_listing`).
 type Rare<'a> = Option<(&'a [u8; 3], &'a mut Vec<(u32, u64)>)>;
 
-/// Pushes the class masks of `hay`'s blocks onto `blocks`, each from
+/// Sets `planes` to the class masks of `hay`'s blocks, each block's from
 /// `masks` (the last block padded with 0x01, a byte of no class); returns
 /// whether a block holds a backslash. With `rare`, a set of bytes and a
 /// list, also pushes onto the list each block whose mask of those bytes
 /// (`eq`) has a bit before the data's end, with that mask.
 #[inline(always)]
 fn class_blocks_of(
-    blocks: &mut Vec<[u64; 5]>,
+    planes: &mut Planes,
     hay: &[u8],
     mut rare: Rare<'_>,
     masks: impl Fn(&[u8; 64]) -> ([u64; 5], bool),
     eq: impl Fn(&[u8; 64], &[u8; 3]) -> u64,
 ) -> bool {
+    let blocks = hay.len().div_ceil(64);
+    planes.reset(blocks);
+    let [digit, sep, upper, lower, high] = planes.planes_mut();
     let mut backslash = false;
-    each_block(hay, 0..hay.len().div_ceil(64), 1, |block, len| {
-        let (m, b) = masks(block);
-        backslash |= b;
-        if let Some((set, listed)) = rare.as_mut() {
-            let r = eq(block, set) & (u64::MAX >> (64 - len));
-            if r != 0 {
-                listed.push((blocks.len() as u32, r));
+    // The loop of `each_block`, its body written out for the whole blocks
+    // and the last: as a closure that also stores into the five planes it
+    // was no longer inlined, which doubled the pass's time.
+    macro_rules! block {
+        ($k:expr, $block:expr, $len:expr) => {{
+            let (k, block): (usize, &[u8; 64]) = ($k, $block);
+            let (m, b) = masks(block);
+            backslash |= b;
+            if let Some((set, listed)) = rare.as_mut() {
+                let r = eq(block, set) & (u64::MAX >> (64 - $len));
+                if r != 0 {
+                    listed.push((k as u32, r));
+                }
             }
-        }
-        blocks.push(m);
-    });
+            [digit[k], sep[k], upper[k], lower[k], high[k]] = m;
+        }};
+    }
+    let chunks = hay.chunks_exact(64);
+    let rest = chunks.remainder();
+    for (k, block) in chunks.enumerate() {
+        block!(k, block.try_into().expect("64 bytes"), 64);
+    }
+    if !rest.is_empty() {
+        let mut tail = [1u8; 64];
+        tail[..rest.len()].copy_from_slice(rest);
+        block!(blocks - 1, &tail, rest.len());
+    }
     backslash
 }
 
@@ -369,7 +388,7 @@ mod x86 {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    use super::{Rare, class_blocks_of, each_blocks_of, eq_blocks_of};
+    use super::{Planes, Rare, class_blocks_of, each_blocks_of, eq_blocks_of};
 
     /// `classify::classes16` for 64 bytes, 32 at a time.
     #[target_feature(enable = "avx2")]
@@ -449,7 +468,7 @@ mod x86 {
     /// operations on the vector unit's shuffle port than a range compare
     /// per class. The rare bytes must be ASCII.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    pub(super) fn class_blocks_vbmi(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
+    pub(super) fn class_blocks_vbmi(planes: &mut Planes, hay: &[u8], rare: Rare<'_>) -> bool {
         let halves: [[u8; 64]; 2] = bytemuck::cast(FLAGS);
         let (mut lo, mut hi): (__m512i, __m512i) = (bytemuck::cast(halves[0]), bytemuck::cast(halves[1]));
         if let Some((set, _)) = &rare {
@@ -467,7 +486,7 @@ mod x86 {
         let flags = std::cell::Cell::new(_mm512_setzero_si512());
         let all = std::cell::Cell::new(_mm512_setzero_si512());
         class_blocks_of(
-            blocks,
+            planes,
             hay,
             rare,
             |block| {
@@ -638,13 +657,13 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) fn class_blocks_avx2(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
-        class_blocks_of(blocks, hay, rare, |block| classes_avx2(block), |block, set| eq_set_avx2(block, set))
+    pub(super) fn class_blocks_avx2(planes: &mut Planes, hay: &[u8], rare: Rare<'_>) -> bool {
+        class_blocks_of(planes, hay, rare, |block| classes_avx2(block), |block, set| eq_set_avx2(block, set))
     }
 
     #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn class_blocks_avx512(blocks: &mut Vec<[u64; 5]>, hay: &[u8], rare: Rare<'_>) -> bool {
-        class_blocks_of(blocks, hay, rare, |block| classes_avx512(block), |block, set| eq_set_avx512(block, set))
+    pub(super) fn class_blocks_avx512(planes: &mut Planes, hay: &[u8], rare: Rare<'_>) -> bool {
+        class_blocks_of(planes, hay, rare, |block| classes_avx512(block), |block, set| eq_set_avx512(block, set))
     }
 
     #[target_feature(enable = "avx2")]
@@ -749,7 +768,7 @@ mod tests {
         for hay in inputs() {
             for rare in [None, Some(*b"@@@"), Some(*b"@^\\"), Some(*b"\x01\x01\x01"), Some(*b"a7 ")] {
                 let run = |vbmi: bool| {
-                    let (mut blocks, mut listed) = (Vec::new(), Vec::new());
+                    let (mut blocks, mut listed) = (Planes::default(), Vec::new());
                     let rare = rare.as_ref().map(|set| (set, &mut listed));
                     // SAFETY: `has_vbmi` found AVX-512F, AVX-512BW and AVX-512 VBMI.
                     let backslash = unsafe {
@@ -773,15 +792,20 @@ mod tests {
         };
         for unit in units() {
             for hay in inputs() {
-                let mut blocks = Vec::new();
+                let mut blocks = Planes::default();
                 let mut listed = Vec::new();
                 let backslash = class_blocks_with(unit, &mut blocks, &hay, None, &mut listed);
                 assert_eq!(backslash, hay.contains(&b'\\'), "{unit:?}, {} bytes", hay.len());
                 assert_eq!(blocks.len(), hay.len().div_ceil(64));
                 assert!(listed.is_empty());
+                // The same masks in planes kept from a longer haystack.
+                let mut reused = Planes::default();
+                class_blocks_with(unit, &mut reused, &[b'7'; 2000], None, &mut listed);
+                class_blocks_with(unit, &mut reused, &hay, None, &mut listed);
+                assert_eq!(reused, blocks, "{unit:?}, {} bytes after 2000", hay.len());
                 // The same masks with a rare set listed, and each of its bytes in order.
                 for rare in [*b"@@@", *b"@^@", *b"\x01\x01\x01", *b"a7\xff"] {
-                    let mut again = Vec::new();
+                    let mut again = Planes::default();
                     assert_eq!(class_blocks_with(unit, &mut again, &hay, Some(&rare), &mut listed), backslash);
                     assert_eq!(again, blocks, "{unit:?}, {} bytes, rare {rare:?}", hay.len());
                     let got: Vec<usize> = listed
@@ -792,11 +816,14 @@ mod tests {
                     assert_eq!(got, want, "{unit:?}, {} bytes, rare {rare:?}", hay.len());
                 }
                 for (i, &b) in hay.iter().enumerate() {
-                    let got: Vec<bool> = blocks[i / 64].iter().map(|m| m >> (i % 64) & 1 == 1).collect();
+                    let got: Vec<bool> = blocks.block(i / 64).iter().map(|m| m >> (i % 64) & 1 == 1).collect();
                     assert_eq!(got, class_of(b), "{unit:?}, byte {b:#04x} at {i}");
                 }
                 for i in hay.len()..hay.len().next_multiple_of(64) {
-                    assert!(blocks[i / 64].iter().all(|m| m >> (i % 64) & 1 == 0), "{unit:?}: padding has no class");
+                    assert!(
+                        blocks.block(i / 64).iter().all(|m| m >> (i % 64) & 1 == 0),
+                        "{unit:?}: padding has no class"
+                    );
                 }
             }
         }

@@ -7,8 +7,8 @@
 //! start that its trigram filter passed (about one block in two of a web
 //! log, in no order a branch predictor follows) and queued each start with
 //! its word's length in a loop whose trip count varied as unpredictably.
-//! Here eight blocks' word, letter, non-ASCII and quiet masks are gathered
-//! into lanes, their starts computed there (the block before each by a lane
+//! Here eight blocks' word, letter, non-ASCII and quiet masks are loaded
+//! into lanes (one load each from the classes' planes), their starts computed there (the block before each by a lane
 //! shift), the filter's masks applied, and each block's passed starts
 //! spread into a list of offsets with `compress`. Each batch of eight
 //! starts then takes its words' lengths in lanes from the word masks of
@@ -98,7 +98,7 @@ mod x86 {
 
     use super::{Batch, RING, SPREAD, Starts};
     use crate::detect::classify::{DIGIT, HIGH, LOWER, UPPER};
-    use crate::detect::group_lanes::x86::run_lengths;
+    use crate::detect::group_lanes::x86::{load_lanes, run_lengths};
 
     /// Eight blocks' masks, one block a lane.
     #[derive(Clone, Copy)]
@@ -117,7 +117,7 @@ mod x86 {
         mut judge: impl FnMut(&mut Batch),
     ) {
         let c = starts.classes;
-        let masks = c.block_masks();
+        let masks = c.planes();
         let blocks = masks.len();
         let range = starts.range.clone();
         if range.start >= range.end || range.start / 64 >= blocks {
@@ -127,34 +127,13 @@ mod x86 {
         let quiet = if starts.quiet { c.quiet_masks() } else { &[] };
         let set = |x: u64| _mm512_set1_epi64(x as i64);
         let zero = _mm512_setzero_si512();
-        let lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
         // The masks of blocks `k0..k0 + 8`, 0 past the last block.
         let load = |k0: usize| -> Lanes {
-            let present = ((1u16 << blocks.saturating_sub(k0).min(8)) - 1) as u8;
-            let index = _mm512_add_epi64(set(k0 as u64 * 5), _mm512_mullo_epi64(lane, set(5)));
-            let base = masks.as_ptr().cast::<i64>();
-            // SAFETY: only the lanes of blocks that exist are read, each at
-            // one of its five masks.
-            let class = |i: usize| unsafe {
-                _mm512_mask_i64gather_epi64::<8>(zero, present, _mm512_add_epi64(index, set(i as u64)), base)
-            };
+            let class = |i: usize| load_lanes(masks.plane(i), k0);
             let letters = _mm512_or_si512(class(UPPER), class(LOWER));
             let high = class(HIGH);
             let word = _mm512_or_si512(_mm512_or_si512(letters, high), class(DIGIT));
-            let quiet = if quiet.is_empty() {
-                zero
-            } else {
-                let some = ((1u16 << quiet.len().saturating_sub(k0).min(8)) - 1) as u8;
-                // SAFETY: only the lanes of blocks the slice has are read.
-                unsafe {
-                    _mm512_mask_i64gather_epi64::<8>(
-                        zero,
-                        some,
-                        _mm512_add_epi64(set(k0 as u64), lane),
-                        quiet.as_ptr().cast(),
-                    )
-                }
-            };
+            let quiet = if quiet.is_empty() { zero } else { load_lanes(quiet, k0) };
             Lanes { word, letters, high, quiet }
         };
         let iota: __m512i = bytemuck::cast(std::array::from_fn::<u8, 64, _>(|i| i as u8));
