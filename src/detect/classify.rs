@@ -76,13 +76,6 @@ impl Planes {
         self.plane(class)[k]
     }
 
-    /// Mask `class` of blocks `k0..k0 + N`, 0 past the last: the lanes of
-    /// a vector kernel.
-    #[inline(always)]
-    pub(crate) fn lanes<const N: usize>(&self, class: usize, k0: usize) -> [u64; N] {
-        lanes(self.plane(class), k0)
-    }
-
     /// The five planes, to be written.
     pub(crate) fn planes_mut(&mut self) -> [&mut [u64]; 5] {
         let (digit, rest) = self.masks.split_at_mut(self.blocks);
@@ -108,24 +101,6 @@ impl PartialEq for Planes {
 }
 
 impl Eq for Planes {}
-
-/// Masks `k0..k0 + N` of `masks`, 0 past the last: the lanes of a vector
-/// kernel.
-#[inline(always)]
-pub(crate) fn lanes<const N: usize>(masks: &[u64], k0: usize) -> [u64; N] {
-    match masks.get(k0..k0 + N) {
-        Some(run) => run.try_into().expect("N masks"),
-        None => lanes_past_end(masks, k0),
-    }
-}
-
-/// [`lanes`] where they reach past the last mask (out of line: the lanes
-/// of vector kernels are loaded in their loops).
-#[cold]
-#[inline(never)]
-fn lanes_past_end<const N: usize>(masks: &[u64], k0: usize) -> [u64; N] {
-    std::array::from_fn(|i| masks.get(k0 + i).copied().unwrap_or(0))
-}
 
 pub(crate) const DIGIT: usize = 0;
 pub(crate) const SEP: usize = 1;

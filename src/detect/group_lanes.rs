@@ -573,7 +573,9 @@ mod avx2 {
     #[inline]
     #[target_feature(enable = "avx2")]
     fn load_class(masks: &Planes, v: usize, class: usize) -> __m256i {
-        bytemuck::cast(masks.lanes::<4>(class, v * 4))
+        let (plane, k0) = (masks.plane(class), v * 4);
+        let at = |k: usize| plane.get(k).copied().unwrap_or(0) as i64;
+        _mm256_setr_epi64x(at(k0), at(k0 + 1), at(k0 + 2), at(k0 + 3))
     }
 
     /// Each lane's previous block: `[p3, c0, c1, c2]` of `prev = [p0..p3]`

@@ -8,9 +8,10 @@
 //! log, in no order a branch predictor follows) and queued each start with
 //! its word's length in a loop whose trip count varied as unpredictably.
 //! Here eight blocks' word, letter, non-ASCII and quiet masks are loaded
-//! into lanes (one load each from the classes' planes), their starts computed there (the block before each by a lane
-//! shift), the filter's masks applied, and each block's passed starts
-//! spread into a list of offsets with `compress`. Each batch of eight
+//! into lanes (one load each from the classes' planes), their starts
+//! computed there (the block before each by a lane shift), the filter's
+//! masks applied, and each block's passed starts spread into a list of
+//! offsets with `compress`. Each batch of eight
 //! starts then takes its words' lengths in lanes from the word masks of
 //! their blocks (kept in a ring), as population counts.
 
